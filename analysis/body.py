@@ -1,0 +1,679 @@
+"""Function bodies and constant expressions: CST instructions to a flat `Instr` list.
+
+Folded and plain forms give the same sequence. The walk keeps an explicit work stack, so a
+body nested 100,000 blocks deep reads without recursion. Labels resolve to relative depths
+while walking, because a label's scope is exactly the span between its block start and `end`
+in execution order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.lexical import glue_diagnostic
+from wat_lsp.analysis.literals import parse_float, parse_id, parse_int, parse_u64
+from wat_lsp.analysis.model import (
+    UNRESOLVED,
+    BlockType,
+    Catch,
+    FuncType,
+    Immediate,
+    Instr,
+    MemArg,
+    Module,
+    Span,
+    ValType,
+)
+from wat_lsp.analysis.opcodes import Imm, OpInfo, lookup
+from wat_lsp.analysis.types_reader import Report, TypeNames, resolve_index
+
+# CST node types that are instructions.
+PLAIN = "plain_instr"
+FOLDED = "folded_instr"
+BLOCKS = frozenset({"block_instr", "if_instr", "try_table_instr", "try_instr"})
+FOLDED_BLOCKS = frozenset({"folded_block", "folded_if", "folded_try_table", "folded_try"})
+INSTR_NODES = frozenset({PLAIN, FOLDED}) | BLOCKS | FOLDED_BLOCKS
+
+_SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
+               "f32x4": (4, 32), "f64x2": (2, 64)}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Emit:
+    """A deferred instruction: emitted when popped (after a folded form's operands)."""
+
+    op: OpInfo
+    imms: tuple[Immediate, ...]
+    start: int
+    end: int
+    ostart: int
+    oend: int
+    label: str | None = None
+    push_label: bool = False
+
+
+@dataclass(slots=True)
+class _Close:
+    """The `end` (or `delegate`) of a block: pops its label."""
+
+    op: OpInfo
+    start: int
+    end: int
+    imms: tuple[Immediate, ...] = ()
+    delegate_node: Node | None = None
+
+
+@dataclass(slots=True)
+class _Clause:
+    """`else`/`catch`/`catch_all` between arms of a block."""
+
+    op: OpInfo
+    start: int
+    end: int
+    tag_node: Node | None = None
+
+
+_Work = Node | _Emit | _Close | _Clause
+
+
+class BodyReader:
+    """Reads instruction sequences of one function (or a constant expression)."""
+
+    def __init__(
+        self,
+        data: bytes,
+        module: Module,
+        report: Report,
+        local_names: dict[str, int] | None = None,
+    ) -> None:
+        self.data = data
+        self.module = module
+        self.report = report
+        self.local_names = local_names or {}
+        self.types = TypeNames(data, module.names.get("type", {}), report)
+        self.labels: list[str | None] = []
+        self.out: list[Instr] = []
+        self.open: list[int] = []  # indices in `out` of open block starts
+        self.broken = False  # an instruction could not be read (unknown, bad immediates)
+
+    # --- the walk -------------------------------------------------------------------
+
+    def read(self, nodes: list[Node], function_label: bool = True) -> list[Instr]:
+        self.labels = [None] if function_label else []
+        stack: list[_Work] = list(reversed(nodes))
+        while stack:
+            item = stack.pop()
+            if isinstance(item, _Emit):
+                self._emit(item)
+            elif isinstance(item, _Close):
+                self._close(item)
+            elif isinstance(item, _Clause):
+                self._clause(item)
+            else:
+                self._expand(item, stack)
+        while self.open:  # only after syntax errors: keep structure well-formed
+            at = len(self.data) if not self.out else self.out[-1].end
+            end_op = lookup("end")
+            assert end_op is not None
+            self._close(_Close(end_op, at, at))
+        return self.out
+
+    def _expand(self, node: Node, stack: list[_Work]) -> None:
+        kind = node.type
+        glue = glue_diagnostic(node, self.data)
+        if glue is not None:
+            self.report(glue.code, glue.message, glue.span)
+        if kind == PLAIN:
+            item = self._instr_item(node, node)
+            if item is not None:
+                self._emit(item)
+        elif kind == FOLDED:
+            self._expand_folded(node, stack)
+        elif kind in BLOCKS or kind in FOLDED_BLOCKS:
+            self._expand_block(node, stack)
+        # anything else (errors, trivia) was reported by the syntax pass
+
+    def _expand_folded(self, node: Node, stack: list[_Work]) -> None:
+        # `( op imm* folded* )`, possibly written as `( plain_instr folded* )`.
+        kids = cst.named(node)
+        head = kids[0] if kids and kids[0].type == PLAIN else node
+        item = self._instr_item(head, node)
+        operands = [k for k in kids if k.type in INSTR_NODES and k != head]
+        if item is not None:
+            stack.append(item)
+        stack.extend(reversed(operands))
+
+    def _expand_block(self, node: Node, stack: list[_Work]) -> None:
+        """Block-like forms, plain or folded: emit the start now, queue the rest."""
+        folded = node.type in FOLDED_BLOCKS
+        children = [c for c in node.children if c.type not in cst.TRIVIA]
+        opword = node.child_by_field_name("kind")
+        keyword = cst.text(self.data, opword) if opword is not None else None
+        if keyword is None:
+            for c in children:
+                if not c.is_named and c.type in ("block", "loop", "if", "try_table", "try"):
+                    keyword = c.type
+                    opword = c
+                    break
+        op = lookup(keyword or "block")
+        if op is None or opword is None:
+            return
+        label: str | None = None
+        label_node = node.child_by_field_name("label")
+        bt_nodes: list[Node] = []
+        catches: list[Catch] = []
+        body: list[_Work] = []
+        conditions: list[Node] = []
+        end_kw = lookup("end")
+        assert end_kw is not None
+        close = _Close(end_kw, node.end_byte - 1 if folded else node.end_byte, node.end_byte)
+        head_end = opword.end_byte
+        started = False  # past the block type and catches: in the body
+        for c in children:
+            if c == opword or c.type == "(" or (c.type == ")" and folded):
+                continue
+            t = c.type
+            if not started:
+                if c == label_node or (t == "identifier" and label is None and not bt_nodes):
+                    label = parse_id(cst.text(self.data, c))[0]
+                    head_end = c.end_byte
+                    continue
+                if t in ("type_use", "param", "result"):
+                    bt_nodes.append(c)
+                    head_end = c.end_byte
+                    continue
+                if t == "catch_clause":
+                    catches.append(self._catch(c))
+                    head_end = c.end_byte
+                    continue
+                started = True
+            if folded and keyword == "if" and t in INSTR_NODES:
+                conditions.append(c)
+            elif t in INSTR_NODES:
+                body.append(c)
+            elif t in ("then_clause", "do_clause"):
+                body.extend(k for k in cst.named(c) if k.type in INSTR_NODES)
+            elif t == "else_clause" or (t == "else" and not c.is_named):
+                else_op = lookup("else")
+                assert else_op is not None
+                body.append(_Clause(else_op, c.start_byte, c.start_byte + 4 if folded else c.end_byte))
+                if t == "else_clause":
+                    body.extend(k for k in cst.named(c) if k.type in INSTR_NODES)
+            elif t in ("legacy_catch", "legacy_catch_all", "catch", "catch_all") and keyword == "try":
+                cop = lookup("catch_all" if "all" in t else "catch")
+                assert cop is not None
+                idx = cst.named(c)
+                tag_node = idx[0] if idx and idx[0].type in ("identifier", "integer") else None
+                body.append(_Clause(cop, c.start_byte, (tag_node or c).end_byte, tag_node))
+                if c.is_named:
+                    body.extend(k for k in cst.named(c) if k.type in INSTR_NODES)
+            elif t in ("delegate_clause", "delegate"):
+                if any(isinstance(b, _Clause) for b in body):
+                    self.report("malformed", "`delegate` cannot follow `catch` clauses", cst.span(c))
+                dop = lookup("delegate")
+                assert dop is not None
+                target = c.child_by_field_name("target") if c.is_named else node.child_by_field_name("target")
+                if target is None and c.is_named:
+                    target = next(iter(cst.named(c)), None)
+                close = _Close(dop, c.start_byte, (target or c).end_byte, delegate_node=target)
+            elif t == "end" and not c.is_named:
+                close = _Close(end_kw, c.start_byte, c.end_byte)
+            elif t in ("identifier", "integer"):
+                field_name = _field_of(node, c)
+                if field_name in ("end_label", "else_label"):
+                    # `end $l` / `else $l`: must repeat the block's label
+                    name = parse_id(cst.text(self.data, c))[0]
+                    if label is None or name != label:
+                        self.report("malformed", f"mismatching label `{cst.text(self.data, c)}`",
+                                    cst.span(c))  # fmt: skip
+                    if field_name == "end_label":
+                        close.end = c.end_byte
+                elif field_name == "target":
+                    continue
+                elif body and isinstance(body[-1], _Clause) and body[-1].tag_node is None:
+                    # the tag index after a plain legacy `catch`
+                    body[-1].tag_node = c
+                    body[-1].end = c.end_byte
+        check_type_use_order(bt_nodes, self.report)
+        imms: list[Immediate] = [self._block_type(bt_nodes)]
+        if keyword == "try_table":
+            imms.append(tuple(catches))
+        start = _Emit(op, tuple(imms), opword.start_byte, head_end, node.start_byte,
+                      node.end_byte, label, push_label=True)  # fmt: skip
+        if not folded:
+            start.ostart, start.oend = start.start, start.end
+        stack.append(close)
+        stack.extend(reversed(body))
+        stack.append(start)
+        stack.extend(reversed(conditions))
+
+    def _emit(self, item: _Emit) -> None:
+        index = len(self.out)
+        self.out.append(
+            Instr(item.op, item.imms, item.start, item.end, item.ostart, item.oend, label=item.label)
+        )
+        if item.push_label:
+            self.labels.append(item.label)
+            self.open.append(index)
+
+    def _clause(self, item: _Clause) -> None:
+        imms: tuple[Immediate, ...] = ()
+        if item.tag_node is not None:
+            imms = (self._index(item.tag_node, "tag"),)
+        self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end))
+
+    def _close(self, item: _Close) -> None:
+        if not self.open:
+            return
+        start = self.open.pop()
+        self.labels.pop()
+        imms = item.imms
+        if item.delegate_node is not None:
+            imms = (self._label(item.delegate_node),)
+        index = len(self.out)
+        self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end, start))
+        self.out[start].match = index
+        for i in range(start + 1, index):  # clauses of this block link to its end
+            ins = self.out[i]
+            if ins.match == -1 and ins.op.name in ("else", "catch", "catch_all"):
+                ins.match = index
+
+    # --- one instruction -----------------------------------------------------------------
+
+    def _instr_item(self, head: Node, whole: Node) -> _Emit | None:
+        op_node = head.child_by_field_name("op")
+        if op_node is None:
+            kids = cst.named(head)
+            op_node = next((k for k in kids if k.type == "instr_name"), None)
+        if op_node is None:
+            return None
+        name = cst.text(self.data, op_node)
+        op = lookup(name)
+        if op is None:
+            self.report("unknown-instruction", f"unknown instruction `{name}`", cst.span(op_node))
+            self.broken = True
+            return None
+        imm_nodes: list[Node] = []
+        for c in head.named_children:
+            if c == op_node or c.type in cst.TRIVIA or c.type in INSTR_NODES:
+                continue
+            if c.is_error or c.is_missing:
+                continue
+            imm_nodes.append(c)
+        end = imm_nodes[-1].end_byte if imm_nodes else op_node.end_byte
+        imms = _Immediates(self, op, imm_nodes, Span(op_node.start_byte, end)).read()
+        if imms is None:
+            self.broken = True
+            return None
+        if whole is head:
+            return _Emit(op, imms, op_node.start_byte, end, op_node.start_byte, end)
+        return _Emit(op, imms, op_node.start_byte, end, whole.start_byte, whole.end_byte)
+
+    # --- shared pieces -------------------------------------------------------------------
+
+    def _index(self, node: Node, space: str) -> int:
+        if space == "local":
+            return resolve_index(self.data, node, self.local_names, space, self.report)
+        return resolve_index(self.data, node, self.module.names.get(space, {}), space, self.report)
+
+    def _label(self, node: Node) -> int:
+        raw = cst.text(self.data, node)
+        if node.type == "identifier":
+            name = parse_id(raw)[0]
+            for depth, label in enumerate(reversed(self.labels)):
+                if label == name:
+                    return depth
+            self.report("unknown-name", f"unknown label `{raw}`", cst.span(node))
+            return UNRESOLVED
+        return resolve_index(self.data, node, {}, "label", self.report)
+
+    def _catch(self, node: Node) -> Catch:
+        kind_node = node.child_by_field_name("kind")
+        kind = cst.text(self.data, kind_node) if kind_node is not None else (cst.keyword(node) or "catch")
+        idx = [k for k in cst.named(node) if k.type in ("identifier", "integer")]
+        # Catch labels are resolved from inside the try_table's scope minus its own label:
+        # the label stack at this point is the enclosing one, which is what the spec means.
+        if kind in ("catch", "catch_ref"):
+            tag = self._index(idx[0], "tag") if idx else UNRESOLVED
+            label = self._label(idx[1]) if len(idx) > 1 else UNRESOLVED
+            return Catch(kind, tag, label)
+        return Catch(kind, None, self._label(idx[0]) if idx else UNRESOLVED)
+
+    def _block_type(self, nodes: list[Node]) -> BlockType:
+        type_idx: int | None = None
+        params: list[ValType] = []
+        results: list[ValType] = []
+        for n in nodes:
+            if n.type == "type_use":
+                kids = cst.named(n)
+                if kids:
+                    type_idx = self.types.index(kids[0])
+            elif n.type == "param":
+                for k in cst.named(n):
+                    if k.type != "identifier":
+                        params.append(self.types.val_type(k))
+                    else:
+                        self.report("malformed", "a block parameter cannot be named", cst.span(k))
+            elif n.type == "result":
+                results.extend(self.types.val_type(k) for k in cst.named(n))
+        if type_idx is not None and type_idx != UNRESOLVED and (params or results):
+            ft = self.module.func_type(type_idx)
+            if ft is not None and (ft.params, ft.results) != (tuple(params), tuple(results)):
+                self.report("malformed", "inline function type does not match `(type ...)`",
+                            Span(nodes[0].start_byte, nodes[-1].end_byte))  # fmt: skip
+        if type_idx is not None and type_idx != UNRESOLVED and not params and not results:
+            ft = self.module.func_type(type_idx)
+            if ft is not None:
+                params, results = list(ft.params), list(ft.results)
+        return BlockType(type_idx, tuple(params), tuple(results))
+
+
+class _Immediates:
+    """Decodes one instruction's immediates, driven by its `OpInfo.imms`."""
+
+    def __init__(self, body: BodyReader, op: OpInfo, nodes: list[Node], at: Span) -> None:
+        self.b = body
+        self.op = op
+        self.nodes = nodes
+        self.at = at
+        self.pos = 0
+        self.ok = True
+        self.last_type = UNRESOLVED  # for a FIELD immediate, which is scoped by its type
+        self.memory = 0  # for a MEMARG, which records its memory
+
+    def fail(self, message: str, span: Span | None = None) -> None:
+        if self.ok:
+            self.b.report("malformed", message, span or self.at)
+        self.ok = False
+
+    def peek(self) -> Node | None:
+        return self.nodes[self.pos] if self.pos < len(self.nodes) else None
+
+    def take(self, *types: str) -> Node | None:
+        node = self.peek()
+        if node is not None and node.type in types:
+            self.pos += 1
+            return node
+        return None
+
+    def need(self, what: str, *types: str) -> Node | None:
+        node = self.take(*types)
+        if node is None:
+            found = self.peek()
+            if found is None:
+                self.fail(f"`{self.op.name}` expects {what}")
+            else:
+                self.fail(f"`{self.op.name}` expects {what}, found `{cst.text(self.b.data, found)}`",
+                          cst.span(found))  # fmt: skip
+        return node
+
+    def remaining_numbers(self) -> int:
+        return sum(1 for n in self.nodes[self.pos :] if n.type in ("integer", "identifier"))
+
+    def read(self) -> tuple[Immediate, ...] | None:
+        out: list[Immediate] = []
+        kinds = self.op.imms
+        for i, kind in enumerate(kinds):
+            handler = getattr(self, "imm_" + kind.name.lower())
+            value = handler(kinds[i + 1 :])
+            out.append(value)
+            if not self.ok:
+                return None
+        extra = self.peek()
+        if extra is not None:
+            self.fail(f"unexpected immediate `{cst.text(self.b.data, extra)}` for `{self.op.name}`",
+                      cst.span(extra))  # fmt: skip
+            return None
+        return tuple(out)
+
+    # One method per Imm kind; `rest` is the kinds that follow (for optional indices).
+
+    def _idx(self, space: str, what: str) -> int:
+        node = self.need(what, "identifier", "integer")
+        return self.b._index(node, space) if node is not None else UNRESOLVED
+
+    def _opt_idx(self, space: str, rest: tuple[Imm, ...]) -> int:
+        required = sum(1 for k in rest if k in _NUMBER_IMMS)
+        node = self.peek()
+        if node is not None and node.type in ("identifier", "integer") and (
+                self.remaining_numbers() > required):
+            self.pos += 1
+            return self.b._index(node, space)
+        return 0
+
+    def imm_label(self, rest: tuple[Imm, ...]) -> int:
+        node = self.need("a label", "identifier", "integer")
+        return self.b._label(node) if node is not None else UNRESOLVED
+
+    def imm_labels_default(self, rest: tuple[Imm, ...]) -> tuple[int, ...]:
+        labels: list[int] = []
+        while (node := self.take("identifier", "integer")) is not None:
+            labels.append(self.b._label(node))
+        if not labels:
+            self.fail(f"`{self.op.name}` expects at least one label")
+        return tuple(labels)
+
+    def imm_func(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("func", "a function")
+
+    def imm_type(self, rest: tuple[Imm, ...]) -> int:
+        node = self.need("a type", "identifier", "integer")
+        self.last_type = self.b.types.index(node) if node is not None else UNRESOLVED
+        return self.last_type
+
+    def imm_local(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("local", "a local")
+
+    def imm_global(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("global", "a global")
+
+    def imm_table(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("table", "a table")
+
+    def imm_table_opt(self, rest: tuple[Imm, ...]) -> int:
+        return self._opt_idx("table", rest)
+
+    def imm_memory(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("memory", "a memory")
+
+    def imm_memory_opt(self, rest: tuple[Imm, ...]) -> int:
+        self.memory = self._opt_idx("memory", rest)
+        return self.memory
+
+    def imm_tag(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("tag", "a tag")
+
+    def imm_data(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("data", "a data segment")
+
+    def imm_elem(self, rest: tuple[Imm, ...]) -> int:
+        return self._idx("elem", "an element segment")
+
+    def imm_field(self, rest: tuple[Imm, ...]) -> int:
+        node = self.need("a field", "identifier", "integer")
+        if node is None:
+            return UNRESOLVED
+        type_idx = self.last_type
+        names: dict[str, int] = {}
+        if 0 <= type_idx < len(self.b.module.types):
+            names = self.b.module.types[type_idx].field_names
+        if node.type == "identifier" and type_idx == UNRESOLVED:
+            return UNRESOLVED  # the type was already reported
+        return resolve_index(self.b.data, node, names, "field", self.b.report)
+
+    def imm_memarg(self, rest: tuple[Imm, ...]) -> MemArg:
+        memory = self.memory
+        offset = 0
+        align = self.op.natural_align
+        node = self.take("mem_offset")
+        if node is not None:
+            raw = cst.text(self.b.data, node).split("=", 1)[1]
+            value, err = parse_u64(raw)
+            if err is not None:
+                self.fail(err, cst.span(node))
+            offset = value
+        node = self.take("mem_align")
+        if node is not None:
+            raw = cst.text(self.b.data, node).split("=", 1)[1]
+            value, err = parse_u64(raw)
+            if err is not None or value == 0 or value & (value - 1):
+                self.fail(f"alignment must be a power of two: `{cst.text(self.b.data, node)}`",
+                          cst.span(node))  # fmt: skip
+            align = value
+        return MemArg(memory, offset, align)
+
+    def imm_lane(self, rest: tuple[Imm, ...]) -> int:
+        node = self.need("a lane index", "integer")
+        if node is None:
+            return 0
+        value, err = parse_int(cst.text(self.b.data, node), 8)
+        if err is not None or cst.text(self.b.data, node).startswith(("-", "+")):
+            self.fail(f"malformed lane index `{cst.text(self.b.data, node)}`", cst.span(node))
+        return value
+
+    def _number(self, bits: int, is_float: bool) -> int:
+        node = self.need("a number", "integer", "float")
+        if node is None:
+            return 0
+        raw = cst.text(self.b.data, node)
+        if is_float:
+            value, err = parse_float(raw, bits)
+        elif node.type == "float":
+            value, err = 0, f"expected an integer, found `{raw}`"
+        else:
+            value, err = parse_int(raw, bits)
+        if err is not None:
+            self.b.report("malformed-literal", err, cst.span(node))
+            self.ok = False
+        return value
+
+    def imm_i32(self, rest: tuple[Imm, ...]) -> int:
+        return self._number(32, False)
+
+    def imm_u32(self, rest: tuple[Imm, ...]) -> int:
+        node = self.need("a number", "integer")
+        if node is None:
+            return 0
+        value, err = parse_u64(cst.text(self.b.data, node))
+        if err is not None or value >= 1 << 32:
+            self.fail(f"malformed u32 `{cst.text(self.b.data, node)}`", cst.span(node))
+        return value
+
+    def imm_i64(self, rest: tuple[Imm, ...]) -> int:
+        return self._number(64, False)
+
+    def imm_f32(self, rest: tuple[Imm, ...]) -> int:
+        return self._number(32, True)
+
+    def imm_f64(self, rest: tuple[Imm, ...]) -> int:
+        return self._number(64, True)
+
+    def imm_v128(self, rest: tuple[Imm, ...]) -> bytes:
+        node = self.need("a vector shape", "simd_shape")
+        if node is None:
+            return bytes(16)
+        shape = cst.text(self.b.data, node)
+        lanes, bits = _SIMD_LANES[shape]
+        out = bytearray()
+        for _ in range(lanes):
+            lane = self.need(f"{lanes} lanes for `{shape}`", "integer", "float")
+            if lane is None:
+                return bytes(16)
+            raw = cst.text(self.b.data, lane)
+            if shape[0] == "f":
+                value, err = parse_float(raw, bits)
+            elif lane.type == "float":
+                value, err = 0, f"expected an integer lane, found `{raw}`"
+            else:
+                value, err = parse_int(raw, bits)
+            if err is not None:
+                self.b.report("malformed-literal", err, cst.span(lane))
+                self.ok = False
+            out += value.to_bytes(bits // 8, "little")
+        return bytes(out)
+
+    def imm_shuffle(self, rest: tuple[Imm, ...]) -> bytes:
+        out = bytearray()
+        for _ in range(16):
+            node = self.need("16 lane indices", "integer")
+            if node is None:
+                return bytes(16)
+            value = self.imm_lane_value(node)
+            out.append(value & 0xFF)
+        return bytes(out)
+
+    def imm_lane_value(self, node: Node) -> int:
+        raw = cst.text(self.b.data, node)
+        value, err = parse_int(raw, 8)
+        if err is not None or raw.startswith(("-", "+")):
+            self.fail(f"malformed lane index `{raw}`", cst.span(node))
+        return value
+
+    def imm_heap_type(self, rest: tuple[Imm, ...]) -> str | int:
+        node = self.need("a heap type", "abs_heap_type", "identifier", "integer")
+        return self.b.types.heap_type(node) if node is not None else UNRESOLVED
+
+    def imm_ref_type(self, rest: tuple[Imm, ...]) -> object:
+        node = self.need("a reference type", "ref_type")
+        return self.b.types.ref_type(node) if node is not None else None
+
+    def imm_select_types(self, rest: tuple[Imm, ...]) -> tuple[ValType, ...] | None:
+        types: list[ValType] | None = None
+        while (node := self.take("result")) is not None:
+            types = types or []
+            types.extend(self.b.types.val_type(k) for k in cst.named(node))
+        return tuple(types) if types is not None else None
+
+    def imm_type_use(self, rest: tuple[Imm, ...]) -> BlockType:
+        nodes: list[Node] = []
+        while (node := self.take("type_use", "param", "result")) is not None:
+            nodes.append(node)
+        check_type_use_order(nodes, self.b.report)
+        return self.b._block_type(nodes)
+
+    def imm_on_clauses(self, rest: tuple[Imm, ...]) -> tuple[tuple[int, int | None], ...]:
+        out: list[tuple[int, int | None]] = []
+        while (node := self.take("on_clause")) is not None:
+            kids = [k for k in cst.named(node) if k.type in ("identifier", "integer")]
+            tag = self.b._index(kids[0], "tag") if kids else UNRESOLVED
+            label = self.b._label(kids[1]) if len(kids) > 1 else None  # None: `switch`
+            out.append((tag, label))
+        return tuple(out)
+
+
+def _number_imms() -> frozenset[Imm]:
+    names = ("LABEL", "FUNC", "TYPE", "LOCAL", "GLOBAL", "TABLE", "MEMORY", "TAG", "DATA",
+             "ELEM", "FIELD", "LANE", "I32", "I64", "U32")  # fmt: skip
+    return frozenset(getattr(Imm, n) for n in names if hasattr(Imm, n))
+
+
+_NUMBER_IMMS = _number_imms()
+
+
+def func_type_of(bt: BlockType) -> FuncType:
+    return FuncType(bt.params, bt.results)
+
+
+def _field_of(parent: Node, child: Node) -> str | None:
+    for i in range(parent.child_count):
+        c = parent.child(i)
+        if c is not None and c == child:
+            return parent.field_name_for_child(i)
+    return None
+
+
+_USE_ORDER = {"type_use": 0, "param": 1, "result": 2}
+
+
+def check_type_use_order(nodes: list[Node], report: Report) -> None:
+    """`(type ..)` first, then params, then results: any other order is malformed."""
+    last = -1
+    for n in nodes:
+        rank = _USE_ORDER.get(n.type, 0)
+        if rank < last or (rank == 0 and last == 0):
+            report("malformed", f"`{n.type.replace('_use', '')}` out of order in a type use "
+                   "(expected `(type ..)`, then `(param ..)`, then `(result ..)`)", cst.span(n))
+            return
+        last = rank

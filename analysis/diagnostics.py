@@ -1,0 +1,80 @@
+"""Diagnostics as values: every check returns these; nothing in the core raises on bad input.
+
+Codes are stable and documented in docs/diagnostics.md. Ranges are byte spans; the faces
+convert them to line/column in the encoding they need (see `positions`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from wat_lsp.analysis.model import Span
+
+
+class Severity(enum.IntEnum):
+    # Values are LSP's DiagnosticSeverity.
+    ERROR = 1
+    WARNING = 2
+    INFORMATION = 3
+    HINT = 4
+
+
+class Tag(enum.IntEnum):
+    # Values are LSP's DiagnosticTag.
+    UNNECESSARY = 1
+    DEPRECATED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span
+    severity: Severity = Severity.ERROR
+    related: tuple[Related, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    # Free-form data a fix needs (e.g. the function and local index); JSON-serialisable.
+    data: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+
+# code -> (default severity, one-line summary). docs/diagnostics.md documents each in full.
+CODES: dict[str, tuple[Severity, str]] = {
+    "syntax": (Severity.ERROR, "the text does not parse"),
+    "invalid-utf8": (Severity.ERROR, "the file is not valid UTF-8"),
+    "unknown-name": (Severity.ERROR, "a `$name` that is not defined in its index space"),
+    "duplicate-name": (Severity.ERROR, "a `$name` defined twice in one index space"),
+    "malformed-literal": (Severity.ERROR, "a number or string literal that is out of range or ill-formed"),
+    "malformed": (Severity.ERROR, "text that parses but breaks a text-format rule"),
+    "unknown-instruction": (Severity.ERROR, "a mnemonic that is not a WebAssembly instruction"),
+    "expectation": (Severity.ERROR, "a .wast assertion that wat-lsp disagrees with"),
+    # validation (analysis/validate*.py)
+    "type-mismatch": (Severity.ERROR, "an operand, result or immediate has the wrong type"),
+    "stack-height": (Severity.ERROR, "values left over or missing on the stack at the end of a block or function"),
+    "unknown-index": (Severity.ERROR, "a numeric index (function, type, local, label, table, memory, global, tag, elem, data, field) out of range"),
+    "uninitialized-local": (Severity.ERROR, "a non-defaultable local read where the spec does not consider it set (the 1a rule)"),
+    "immutable-global": (Severity.ERROR, "`global.set` of an immutable global"),
+    "immutable-field": (Severity.ERROR, "`struct.set`/`array.set`/... on an immutable field or array"),
+    "invalid-constant": (Severity.ERROR, "a constant expression uses a non-constant instruction or a mutable global"),
+    "duplicate-export": (Severity.ERROR, "two exports with the same name"),
+    "invalid-type": (Severity.ERROR, "a type definition breaks the rules (subtyping, final, forward reference, tag results)"),
+    "invalid-limits": (Severity.ERROR, "table or memory limits out of range (min > max, too large, shared without max)"),
+    "invalid-alignment": (Severity.ERROR, "a memory access aligned beyond its natural alignment (atomics: not exactly natural)"),
+    "invalid-offset": (Severity.ERROR, "a memory offset too large for the memory's address type"),
+    "invalid-lane": (Severity.ERROR, "a SIMD lane index out of range"),
+    "invalid-label": (Severity.ERROR, "a label used where its kind is not allowed (`rethrow` outside a `catch`)"),
+    "undeclared-ref": (Severity.ERROR, "`ref.func` of a function not declared in an element segment, export or global"),
+    "invalid-start": (Severity.ERROR, "the start function does not have type [] -> []"),
+}  # fmt: skip
+
+
+def make(code: str, message: str, span: Span, **kw: object) -> Diagnostic:
+    """A diagnostic with the code's default severity."""
+    severity = CODES[code][0] if code in CODES else Severity.ERROR
+    return Diagnostic(code, message, span, severity, **kw)  # type: ignore[arg-type]

@@ -1,0 +1,183 @@
+"""A whole document (.wat or .wast script): parse, split into modules, read each one.
+
+A .wat file is one module, written as `(module ...)` or as bare fields. A .wast script holds
+many modules, some inside assertions: `assert_malformed` and `assert_invalid` modules are
+expected to fail, so their own diagnostics are not the document's errors; instead the
+document reports a disagreement when we find such a module acceptable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, Tree
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
+from wat_lsp.analysis.lexical import lexical_diagnostics
+from wat_lsp.analysis.literals import parse_string
+from wat_lsp.analysis.model import Span
+from wat_lsp.analysis.reader import ModuleReader, ReadResult
+from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+
+BINARY_MAGIC = b"\0asm"
+MODULE_NODES = ("module", "module_binary", "module_quote", "module_instance")
+# Codes that the text format itself (not validation) decides: `assert_malformed` territory.
+MALFORMED_CODES = frozenset({"syntax", "unknown-name", "duplicate-name", "malformed-literal",
+                             "malformed", "unknown-instruction", "invalid-utf8"})  # fmt: skip
+
+
+class BinaryInput(Exception):
+    """Raised by `analyse_bytes` callers' helpers: the input is a binary module, not text."""
+
+
+@dataclass(slots=True)
+class ScriptModule:
+    kind: str  # 'text' | 'binary' | 'quote' | 'instance'
+    span: Span
+    expect: str | None = None  # the enclosing assertion, e.g. 'assert_invalid'
+    read: ReadResult | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def expects_failure(self) -> bool:
+        return self.expect in ("assert_malformed", "assert_invalid")
+
+
+@dataclass(slots=True)
+class Document:
+    data: bytes
+    tree: Tree
+    modules: list[ScriptModule]
+    diagnostics: list[Diagnostic]  # everything the document should show, sorted
+
+
+def is_binary(data: bytes) -> bool:
+    return data.startswith(BINARY_MAGIC)
+
+
+def _utf8_diagnostics(data: bytes) -> list[Diagnostic]:
+    try:
+        data.decode("utf-8")
+        return []
+    except UnicodeDecodeError as e:
+        return [make("invalid-utf8", f"invalid UTF-8 at byte {e.start}: the text format is UTF-8",
+                     Span(e.start, e.end))]  # fmt: skip
+
+
+def analyse(data: bytes, tree: Tree | None = None) -> Document:
+    """Parse (or reuse `tree`) and read every module in the document."""
+    if tree is None:
+        tree = parse(data)
+    diags = _utf8_diagnostics(data) + syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
+    modules: list[ScriptModule] = []
+    root = tree.root_node
+    bare: list[Node] = []
+    for node in cst.named(root):
+        if node.type in MODULE_NODES:
+            modules.append(_script_module(data, node, None))
+        elif node.type in ("assertion", "wast_assertion"):
+            kind_node = node.child_by_field_name("kind")
+            kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
+            for inner in _modules_in(node):
+                modules.append(_script_module(data, inner, kind))
+        elif node.type in ("thread", "wast_thread"):
+            for inner in _modules_in(node):
+                modules.append(_script_module(data, inner, None))
+        elif not _is_wast_command(node):
+            bare.append(node)
+    if bare:
+        reader = ModuleReader(data, root)
+        result = reader.read(bare)
+        modules.insert(0, ScriptModule("text", cst.span(root), None, result, result.diagnostics))
+    for m in modules:
+        diags.extend(_module_report(m))
+    diags.sort(key=lambda d: (d.span.start, d.span.end))
+    return Document(data, tree, modules, diags)
+
+
+_WAST_COMMANDS = frozenset({"register", "invoke", "get", "wast_register", "wast_invoke", "wast_get",
+                            "action", "wait", "wast_wait", "either", "script", "input", "output",
+                            "meta", "wast_const", "wast_result"})  # fmt: skip
+
+
+def _is_wast_command(node: Node) -> bool:
+    return node.type in _WAST_COMMANDS or node.type.startswith(("wast_", "assert"))
+
+
+def _modules_in(node: Node) -> list[Node]:
+    """Modules directly inside an assertion or thread (also inside its action, e.g. a trap)."""
+    out: list[Node] = []
+    stack = list(reversed(cst.named(node)))
+    while stack:
+        n = stack.pop()
+        if n.type in MODULE_NODES:
+            out.append(n)
+        elif n.type in ("thread", "wast_thread", "assertion", "wast_assertion"):
+            stack.extend(reversed(cst.named(n)))
+    return out
+
+
+def _script_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
+    if node.type == "module":
+        result = ModuleReader(data, node).read()
+        return ScriptModule("text", cst.span(node), expect, result, result.diagnostics)
+    if node.type == "module_quote":
+        return _quote_module(data, node, expect)
+    kind = "binary" if node.type == "module_binary" else "instance"
+    return ScriptModule(kind, cst.span(node), expect)
+
+
+def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
+    """`(module quote "...")`: the strings' contents are the module's fields."""
+    pieces: list[tuple[int, Span]] = []  # (offset in inner text, literal span)
+    inner = bytearray()
+    diags: list[Diagnostic] = []
+    for s in cst.named(node):
+        if s.type != "string":
+            continue
+        value, err = parse_string(cst.text(data, s))
+        if err is not None:
+            diags.append(make("malformed-literal", err, cst.span(s)))
+        pieces.append((len(inner), cst.span(s)))
+        inner += value + b" "
+    text = bytes(inner)
+    tree = parse(text)
+    inner_diags = (_utf8_diagnostics(text) + syntax_diagnostics(tree, text)
+                   + lexical_diagnostics(tree, text))
+    fields = cst.named(tree.root_node)
+    nested = [f for f in fields if f.type in MODULE_NODES or _is_wast_command(f)]
+    # The text may be a whole `(module ...)` or bare fields, not a mix or a script.
+    if len(fields) == 1 and fields[0].type == "module":
+        result = ModuleReader(text, fields[0]).read()
+    else:
+        for f in nested:
+            inner_diags.append(make("syntax", "a quoted module holds module fields only", cst.span(f)))
+        fields = [f for f in fields if f not in nested]
+        result = ModuleReader(text, tree.root_node).read(fields)
+    inner_diags.extend(result.diagnostics)
+
+    def to_outer(span: Span) -> Span:
+        for start, lit in reversed(pieces):
+            if span.start >= start:
+                return lit
+        return cst.span(node)
+
+    for d in inner_diags:
+        diags.append(Diagnostic(d.code, d.message, to_outer(d.span), d.severity))
+    return ScriptModule("quote", cst.span(node), expect, None, diags)
+
+
+def _module_report(m: ScriptModule) -> list[Diagnostic]:
+    """What a module contributes to the document's diagnostics."""
+    if m.expect == "assert_malformed":
+        if any(d.code in MALFORMED_CODES and d.severity == Severity.ERROR for d in m.diagnostics):
+            return []
+        if m.kind in ("binary", "instance"):
+            return []  # binary modules are not decoded here
+        return [make("expectation", "the script expects this module to be malformed, "
+                     "but wat-lsp reads it without error", m.span)]  # fmt: skip
+    if m.expect == "assert_invalid":
+        # Until validation decides, only text-level errors are this stage's business; an
+        # invalid module may well read cleanly.
+        return []
+    return list(m.diagnostics)

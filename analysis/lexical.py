@@ -1,0 +1,93 @@
+"""Lexical rules the grammar leaves to us: token separation, characters, annotation ids.
+
+The text format needs white space (or a parenthesis, or a comment) between two tokens:
+`0drop`, `$l"a"` and `"a""b"` are malformed even though a lexer can split them. Characters
+outside strings and comments must be printable ASCII. Annotation ids must be non-empty.
+Each check here is linear and runs in C-speed scans first, touching the tree only at hits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node, Tree
+from wat_lsp.analysis.diagnostics import Diagnostic, make
+from wat_lsp.analysis.literals import parse_name
+from wat_lsp.analysis.model import Span
+
+_ILLEGAL = re.compile(rb"[^\t\n\r\x20-\x7e]")
+_ANNOTATION_ID = re.compile(rb'\(@(?:([!#$%&\'*+\-./0-9:<=>?@A-Z\\^_`a-z|~]+)|("(?:[^"\\\n]|\\.)*"))')
+_STRING_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|;;[^\n]*')
+
+
+_PARENS = frozenset(b"()")
+
+
+def glued(node: Node, data: bytes) -> Node | None:
+    """The first child of `node` that touches the previous token with no separator."""
+    prev: Node | None = None
+    for c in node.children:
+        if prev is not None and prev.end_byte == c.start_byte and c.start_byte > 0 \
+                and c.start_byte < len(data) and data[c.start_byte] not in _PARENS \
+                and data[c.start_byte - 1] not in _PARENS and not c.is_missing \
+                and not prev.is_missing and not c.is_extra and not prev.is_extra:
+            return c
+        prev = c
+    return None
+
+
+def glue_diagnostic(node: Node, data: bytes) -> Diagnostic | None:
+    c = glued(node, data)
+    if c is None:
+        return None
+    return make("syntax", "missing white space between tokens", Span(c.start_byte, c.start_byte + 1))
+
+
+def _leaf_at(tree: Tree, offset: int) -> Node | None:
+    return tree.root_node.descendant_for_byte_range(offset, offset + 1)
+
+
+def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for m in _ILLEGAL.finditer(data):
+        at = m.start()
+        if at > 0 and data[at] >= 0x80 and data[at - 1] >= 0x80:
+            continue  # continuation of a multi-byte character already judged
+        leaf = _leaf_at(tree, at)
+        if leaf is None:
+            continue
+        if leaf.type in ("string", "comment", "block_comment"):
+            continue
+        if leaf.type == "identifier" and data[leaf.start_byte + 1 : leaf.start_byte + 2] == b'"':
+            continue
+        if leaf.type == "annotation" and _inside_string_or_comment(data, leaf, at):
+            continue
+        if leaf.type == "ERROR" or leaf.has_error:
+            pass  # still worth saying what the character is
+        ch = data[at:at + 4].decode("utf-8", "replace")[:1]
+        shown = f"U+{ord(ch):04X}" if ch != "\ufffd" else f"byte 0x{data[at]:02x}"
+        out.append(make("syntax", f"illegal character {shown} outside a string or comment",
+                        Span(base + at, base + at + max(1, len(ch.encode("utf-8", "replace"))))))
+        if len(out) >= 20:
+            break
+    start = data.find(b"(@")
+    while start >= 0:
+        leaf = _leaf_at(tree, start)
+        if leaf is not None and leaf.type == "annotation" and leaf.start_byte == start:
+            found = _ANNOTATION_ID.match(data, start)
+            if found is None or (found.group(2) is not None and len(found.group(2)) == 2):
+                out.append(make("syntax", "empty annotation id", Span(base + start, base + start + 2)))
+            elif found.group(2) is not None:
+                _, err = parse_name(found.group(2).decode("utf-8", "surrogateescape"))
+                if err is not None:
+                    out.append(make("syntax", f"annotation id: {err}",
+                                    Span(base + found.start(2), base + found.end(2))))
+        start = data.find(b"(@", start + 2)
+    return out
+
+
+def _inside_string_or_comment(data: bytes, leaf: Node, at: int) -> bool:
+    for m in _STRING_OR_COMMENT.finditer(data, leaf.start_byte, leaf.end_byte):
+        if m.start() <= at < m.end():
+            return True
+    return False

@@ -1,0 +1,219 @@
+"""Decoding of numeric, string and identifier literals, per the spec's lexical format.
+
+Each decoder returns `(value, error)`: `error` is None on success, or a message for a
+`malformed-literal` diagnostic. Nothing raises on user input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from fractions import Fraction
+
+_DEC = r"[0-9](?:_?[0-9])*"
+_HEX = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+_INT_RE = re.compile(rf"([+-]?)(?:0x({_HEX})|({_DEC}))")
+_FLOAT_DEC_RE = re.compile(rf"([+-]?)({_DEC})(?:\.({_DEC})?)?(?:[eE]([+-]?{_DEC}))?")
+_FLOAT_HEX_RE = re.compile(rf"([+-]?)0x({_HEX})(?:\.({_HEX})?)?(?:[pP]([+-]?{_DEC}))?")
+_NAN_RE = re.compile(rf"([+-]?)nan(?::0x({_HEX}))?")
+
+Result = tuple[int, str | None]
+
+
+def parse_uint(text: str) -> int | None:
+    """An unsigned `num` or `0x hexnum` (no sign), or None if ill-formed."""
+    m = _INT_RE.fullmatch(text)
+    if m is None or m.group(1):
+        return None
+    return _int_value(m)
+
+
+def _int_value(m: re.Match[str]) -> int:
+    if m.group(2) is not None:
+        return int(m.group(2).replace("_", ""), 16)
+    return int(m.group(3).replace("_", ""), 10)
+
+
+def parse_int(text: str, bits: int) -> Result:
+    """An `iN` literal as its two's-complement bits (0 <= value < 2**bits)."""
+    m = _INT_RE.fullmatch(text)
+    if m is None:
+        return 0, f"malformed integer literal `{text}`"
+    value = _int_value(m)
+    if m.group(1) == "-":
+        if value > 1 << (bits - 1):
+            return 0, f"integer constant out of range for i{bits}: `{text}`"
+        return (-value) & ((1 << bits) - 1), None
+    if value >= 1 << bits:
+        return 0, f"integer constant out of range for i{bits}: `{text}`"
+    return value, None
+
+
+def parse_index(text: str) -> Result:
+    """A `u32` index."""
+    value = parse_uint(text)
+    if value is None:
+        return 0, f"malformed index `{text}`"
+    if value >= 1 << 32:
+        return 0, f"index out of range: `{text}`"
+    return value, None
+
+
+def parse_u64(text: str) -> Result:
+    value = parse_uint(text)
+    if value is None:
+        return 0, f"malformed natural number `{text}`"
+    if value >= 1 << 64:
+        return 0, f"number out of range: `{text}`"
+    return value, None
+
+
+# (exponent bits, mantissa bits) per float width
+_FORMATS = {32: (8, 23), 64: (11, 52)}
+
+
+def parse_float(text: str, bits: int) -> Result:
+    """An `fN` literal as its IEEE-754 bit pattern, rounded to nearest, ties to even."""
+    exp_bits, man_bits = _FORMATS[bits]
+    sign_bit = 1 << (bits - 1)
+    inf_bits = ((1 << exp_bits) - 1) << man_bits
+    sign = 0
+    body = text
+    if body[:1] in "+-":
+        sign = sign_bit if body[0] == "-" else 0
+        body = body[1:]
+    if body == "inf":
+        return sign | inf_bits, None
+    m = _NAN_RE.fullmatch(body)
+    if m is not None and not m.group(1):
+        if m.group(2) is None:
+            return sign | inf_bits | (1 << (man_bits - 1)), None
+        payload = int(m.group(2).replace("_", ""), 16)
+        if not 1 <= payload < 1 << man_bits:
+            return 0, f"NaN payload out of range for f{bits}: `{text}`"
+        return sign | inf_bits | payload, None
+    value = _exact_value(body)
+    if value is None:
+        return 0, f"malformed float literal `{text}`"
+    encoded = _round_to_float(value, exp_bits, man_bits)
+    if encoded is None:
+        return 0, f"float constant out of range for f{bits}: `{text}`"
+    return sign | encoded, None
+
+
+def _exact_value(body: str) -> Fraction | None:
+    m = _FLOAT_HEX_RE.fullmatch(body)
+    if m is not None and not m.group(1):
+        digits = m.group(2).replace("_", "") + (m.group(3) or "").replace("_", "")
+        frac_len = len((m.group(3) or "").replace("_", ""))
+        exp = int(m.group(4).replace("_", "")) if m.group(4) else 0
+        return Fraction(int(digits, 16)) * Fraction(2) ** (exp - 4 * frac_len)
+    m = _FLOAT_DEC_RE.fullmatch(body)
+    if m is not None and not m.group(1):
+        digits = m.group(2).replace("_", "") + (m.group(3) or "").replace("_", "")
+        frac_len = len((m.group(3) or "").replace("_", ""))
+        exp = int(m.group(4).replace("_", "")) if m.group(4) else 0
+        return Fraction(int(digits)) * Fraction(10) ** (exp - frac_len)
+    return None
+
+
+def _round_to_float(value: Fraction, exp_bits: int, man_bits: int) -> int | None:
+    """Bits of the non-negative `value` rounded to the format, or None on overflow."""
+    if value == 0:
+        return 0
+    bias = (1 << (exp_bits - 1)) - 1
+    min_exp = 1 - bias  # exponent of the smallest normal
+    num, den = value.numerator, value.denominator
+    # e = floor(log2(value)), computed exactly from bit lengths and corrected.
+    e = num.bit_length() - den.bit_length()
+    if Fraction(2) ** e > value:
+        e -= 1
+    e = max(e, min_exp)
+    # value / 2**(e - man_bits) rounded to an integer mantissa, ties to even
+    scaled = value / Fraction(2) ** (e - man_bits)
+    q, r = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * r
+    if twice > scaled.denominator or (twice == scaled.denominator and q & 1):
+        q += 1
+    if q == 1 << (man_bits + 1):  # rounding carried into the next binade
+        q >>= 1
+        e += 1
+    if q < 1 << man_bits:  # subnormal (only possible at e == min_exp)
+        return q
+    biased = e + bias
+    if biased >= (1 << exp_bits) - 1:
+        return None
+    return (biased << man_bits) | (q - (1 << man_bits))
+
+
+def float_from_bits(bits: int, width: int) -> float:
+    if width == 32:
+        return float(struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0])
+    return float(struct.unpack("<d", struct.pack("<Q", bits & 0xFFFFFFFFFFFFFFFF))[0])
+
+
+def float_is_nan(bits: int, width: int) -> bool:
+    return math.isnan(float_from_bits(bits, width))
+
+
+_SIMPLE_ESCAPES = {"t": 9, "n": 10, "r": 13, '"': 34, "'": 39, "\\": 92}
+
+
+def parse_string(text: str) -> tuple[bytes, str | None]:
+    """A string literal (with its quotes) as bytes; escapes decoded."""
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return b"", "unterminated string literal"
+    out = bytearray()
+    i, end = 1, len(text) - 1
+    while i < end:
+        c = text[i]
+        if c == "\\":
+            i += 1
+            if i >= end:
+                return bytes(out), "unterminated escape in string literal"
+            e = text[i]
+            if e in _SIMPLE_ESCAPES:
+                out.append(_SIMPLE_ESCAPES[e])
+                i += 1
+            elif e == "u":
+                m = re.compile(rf"u\{{({_HEX})\}}").match(text, i)
+                if m is None:
+                    return bytes(out), "malformed `\\u{...}` escape in string literal"
+                cp = int(m.group(1).replace("_", ""), 16)
+                if cp >= 0x110000 or 0xD800 <= cp < 0xE000:
+                    return bytes(out), f"invalid code point in escape `\\u{{{m.group(1)}}}`"
+                out += chr(cp).encode()
+                i = m.end()
+            elif re.fullmatch(r"[0-9a-fA-F]{2}", text[i : i + 2]):
+                out.append(int(text[i : i + 2], 16))
+                i += 2
+            else:
+                return bytes(out), f"unknown escape `\\{e}` in string literal"
+        else:
+            if ord(c) < 0x20 or ord(c) == 0x7F:
+                return bytes(out), "control character in string literal"
+            out += c.encode("utf-8", "surrogateescape")
+            i += 1
+    return bytes(out), None
+
+
+def parse_name(text: str) -> tuple[str, str | None]:
+    """A string literal that must be valid UTF-8 (import/export names)."""
+    data, err = parse_string(text)
+    if err is not None:
+        return "", err
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), "malformed UTF-8 encoding in name"
+
+
+def parse_id(text: str) -> tuple[str, str | None]:
+    """An identifier `$x` or `$"x"` as its name (without `$`); both spellings are equal."""
+    if text.startswith('$"'):
+        name, err = parse_name(text[1:])
+        if err is None and not name:
+            return name, "empty identifier"
+        return name, err
+    return text[1:], None

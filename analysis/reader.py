@@ -1,0 +1,648 @@
+"""CST of one module to the Module model, with name resolution in every index space.
+
+Three steps, because names may be used before they are defined:
+1. declare: give every field its index in its space and record `$names` (duplicates reported);
+2. types: resolve type definitions, then every signature (implicit types appended);
+3. contents: globals, tables, memories, segments, exports, start, then function bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.body import INSTR_NODES, BodyReader
+from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
+from wat_lsp.analysis.lexical import glue_diagnostic
+from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
+from wat_lsp.analysis.model import (
+    UNRESOLVED,
+    ArrayType,
+    CompType,
+    ContType,
+    Data,
+    Elem,
+    Export,
+    FieldType,
+    Func,
+    FuncType,
+    Global,
+    ImportName,
+    Instr,
+    Limits,
+    LocalDecl,
+    Memory,
+    Module,
+    RecGroup,
+    RefType,
+    Span,
+    Start,
+    StructType,
+    Table,
+    Tag,
+    TypeDef,
+    ValType,
+)
+from wat_lsp.analysis.opcodes import lookup
+from wat_lsp.analysis.types_reader import TypeNames, resolve_index
+
+# module field node -> index space it defines
+FIELD_SPACE = {
+    "func": "func", "table": "table", "memory": "memory", "global": "global", "tag": "tag",
+    "elem": "elem", "data": "data",
+}  # fmt: skip
+IMPORT_KINDS = ("func", "table", "memory", "global", "tag")
+
+
+@dataclass(slots=True)
+class ReadResult:
+    module: Module
+    diagnostics: list[Diagnostic]
+    # function index -> True when its body could not be read completely
+    broken: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Declared:
+    """A field with its index assigned, waiting for step 2/3."""
+
+    node: Node
+    space: str
+    index: int
+    name: str | None
+    import_node: Node | None = None  # `(import "m" "n" (func ...))` desc, or inline import
+
+
+class ModuleReader:
+    def __init__(self, data: bytes, node: Node) -> None:
+        self.data = data
+        self.node = node
+        self.diags: list[Diagnostic] = []
+        self.module = Module(span=cst.span(node))
+        self.module.names = {s: {} for s in ("type", "func", "table", "memory", "global", "tag",
+                                              "elem", "data")}  # fmt: skip
+        self.name_spans: dict[tuple[str, str], Span] = {}
+        self.declared: list[_Declared] = []
+        self.type_nodes: list[tuple[Node, int]] = []  # (type_field node, rec group)
+        self.broken: set[int] = set()
+
+    def report(self, code: str, message: str, span: Span, **kw: object) -> None:
+        self.diags.append(make(code, message, span, **kw))
+
+    # --- entry --------------------------------------------------------------------------
+
+    def read(self, fields: list[Node] | None = None) -> ReadResult:
+        if fields is None:
+            fields = module_fields(self.node)
+            name_node = self.node.child_by_field_name("name")
+            if name_node is not None:
+                self.module.name = parse_id(cst.text(self.data, name_node))[0]
+        self._declare(fields)
+        self._read_types()
+        self._read_signatures()
+        self._read_contents(fields)
+        self._read_bodies()
+        return ReadResult(self.module, self.diags, self.broken)
+
+    # --- step 1: declare ----------------------------------------------------------------
+
+    def _define(self, space: str, name_node: Node | None, index: int) -> str | None:
+        if name_node is None:
+            return None
+        raw = cst.text(self.data, name_node)
+        name, err = parse_id(raw)
+        if err is not None:
+            self.report("malformed-literal", err, cst.span(name_node))
+            return None
+        table = self.module.names[space]
+        if name in table:
+            first = self.name_spans.get((space, name))
+            related = (Related(first, "first defined here"),) if first else ()
+            self.report("duplicate-name", f"duplicate {space} `{raw}`", cst.span(name_node),
+                        related=related)  # fmt: skip
+            return name
+        table[name] = index
+        self.name_spans[(space, name)] = cst.span(name_node)
+        return name
+
+    def _declare(self, fields: list[Node]) -> None:
+        counts = dict.fromkeys(FIELD_SPACE.values(), 0)
+        defined: str | None = None  # the kind of the first definition that is not an import
+        rec = 0
+        for node in fields:
+            self._check_glue(node)
+            kind = node.type
+            if kind in ("type_field", "rec_type"):
+                members = [node] if kind == "type_field" else [
+                    c for c in cst.named(node) if c.type == "type_field"]  # fmt: skip
+                start = len(self.type_nodes)
+                for member in members:
+                    index = len(self.type_nodes)
+                    self._define("type", member.child_by_field_name("name") or _first_id(member), index)
+                    self.type_nodes.append((member, rec))
+                self.module.rec_groups.append(RecGroup(start, len(members), cst.span(node)))
+                rec += 1
+            elif kind == "import":
+                desc = next((c for c in cst.named(node) if c.type == "import_desc"), None)
+                if desc is None:
+                    continue
+                space = _desc_kind(desc)
+                if space is None:
+                    continue
+                if defined is not None:
+                    self.report("malformed", f"import after a {defined} definition", cst.span(node))
+                index = counts[space]
+                counts[space] += 1
+                name = self._define(space, desc.child_by_field_name("name") or _first_id(desc), index)
+                self.declared.append(_Declared(desc, space, index, name, node))
+            elif kind in FIELD_SPACE:
+                space = FIELD_SPACE[kind]
+                inline_import = next((c for c in cst.named(node) if c.type == "inline_import"), None)
+                if inline_import is not None and defined is not None:
+                    self.report("malformed", f"import after a {defined} definition", cst.span(node))
+                if inline_import is None and space in IMPORT_KINDS and defined is None:
+                    defined = space
+                index = counts[space]
+                counts[space] += 1
+                name = self._define(space, node.child_by_field_name("name") or _first_id(node), index)
+                self.declared.append(_Declared(node, space, index, name, inline_import))
+                # an inline `(elem ...)` in a table or `(data ...)` in a memory is a segment too
+                if kind == "table" and any(c.type == "inline_elem" for c in cst.named(node)):
+                    counts["elem"] += 1
+                if kind == "memory" and any(c.type == "inline_data" for c in cst.named(node)):
+                    counts["data"] += 1
+
+    def _check_glue(self, field_node: Node) -> None:
+        """Token separation in a field, outside instructions (the body reader checks those)."""
+        stack = [field_node]
+        while stack:
+            n = stack.pop()
+            d = glue_diagnostic(n, self.data)
+            if d is not None:
+                self.diags.append(d)
+                return
+            stack.extend(c for c in n.named_children if c.child_count and c.type not in INSTR_NODES)
+
+    # --- step 2: types ------------------------------------------------------------------
+
+    def _types(self) -> TypeNames:
+        return TypeNames(self.data, self.module.names["type"], self.report)
+
+    def _read_types(self) -> None:
+        tn = self._types()
+        for index, (node, rec) in enumerate(self.type_nodes):
+            name_node = node.child_by_field_name("name") or _first_id(node)
+            name = parse_id(cst.text(self.data, name_node))[0] if name_node is not None else None
+            body = next((c for c in cst.named(node) if c.type != "identifier"), None)
+            supertypes: list[int] = []
+            final = True
+            if body is not None and body.type == "sub_type":
+                final = cst.has_token(body, "final")
+                kids = cst.named(body)
+                supertypes = [tn.index(k) for k in kids if k.type in ("identifier", "integer")]
+                body = next((k for k in kids if k.type.endswith("_type")), None)
+            td = TypeDef(index, name, cst.span(node), FuncType((), ()), tuple(supertypes), final, rec)
+            if body is not None:
+                td.comp = self._comp_type(body, tn, td)
+            self.module.types.append(td)
+
+    def _comp_type(self, node: Node, tn: TypeNames, td: TypeDef) -> CompType:
+        if node.type == "func_type":
+            params, results = self._params_results(cst.named(node), tn, allow_names=True)
+            return FuncType(tuple(p.type for p in params), results)
+        if node.type == "struct_type":
+            fields: list[FieldType] = []
+            for decl in cst.named(node):
+                if decl.type != "field_decl":
+                    continue
+                kids = cst.named(decl)
+                name_node = kids[0] if kids and kids[0].type == "identifier" else None
+                if name_node is not None:
+                    fname, _ = parse_id(cst.text(self.data, name_node))
+                    if fname in td.field_names:
+                        self.report("duplicate-name", f"duplicate field `{cst.text(self.data, name_node)}`",
+                                    cst.span(name_node))  # fmt: skip
+                    else:
+                        td.field_names[fname] = len(fields)
+                    kids = kids[1:]
+                for k in kids:
+                    fields.append(tn.field_type(k))
+                    td.field_spans.append(cst.span(decl))
+            return StructType(tuple(fields))
+        if node.type == "array_type":
+            kids = cst.named(node)
+            return ArrayType(tn.field_type(kids[0]) if kids else FieldType("i32", False))
+        if node.type == "cont_type":
+            kids = cst.named(node)
+            return ContType(tn.index(kids[0]) if kids else UNRESOLVED)
+        return FuncType((), ())
+
+    def _params_results(
+        self, kids: list[Node], tn: TypeNames, allow_names: bool, is_param: bool = True
+    ) -> tuple[list[LocalDecl], tuple[ValType, ...]]:
+        params: list[LocalDecl] = []
+        results: list[ValType] = []
+        seen_result = False
+        for k in kids:
+            if k.type == "param":
+                if seen_result:
+                    self.report("malformed", "`param` after `result`", cst.span(k))
+                params.extend(self._decls(k, tn, len(params), True))
+            elif k.type == "result":
+                seen_result = True
+                results.extend(tn.val_type(t) for t in cst.named(k))
+        return params, tuple(results)
+
+    def _decls(self, node: Node, tn: TypeNames, first: int, is_param: bool) -> list[LocalDecl]:
+        kids = cst.named(node)
+        if kids and kids[0].type == "identifier":
+            name, err = parse_id(cst.text(self.data, kids[0]))
+            if err is not None:
+                self.report("malformed-literal", err, cst.span(kids[0]))
+            types = kids[1:]
+            if len(types) != 1:
+                self.report("malformed", "a named declaration has exactly one type", cst.span(node))
+            if not types:
+                return []
+            return [LocalDecl(first, name, tn.val_type(types[0]), cst.span(node), is_param)]
+        return [LocalDecl(first + i, None, tn.val_type(t), cst.span(t), is_param)
+                for i, t in enumerate(kids)]  # fmt: skip
+
+    def _type_use(self, node: Node, tn: TypeNames) -> tuple[int, list[LocalDecl], tuple[ValType, ...]]:
+        """A function-like type use: `(type $t)? (param ...)* (result ...)*`."""
+        kids = cst.named(node)
+        use = next((k for k in kids if k.type == "type_use"), None)
+        params, results = self._params_results(kids, tn, allow_names=True)
+        if use is None:
+            return self._implicit_type(FuncType(tuple(p.type for p in params), results)), params, results
+        idx_nodes = cst.named(use)
+        type_idx = tn.index(idx_nodes[0]) if idx_nodes else UNRESOLVED
+        ft = self.module.func_type(type_idx)
+        if type_idx != UNRESOLVED and 0 <= type_idx < len(self.module.types) and ft is None:
+            self.report("malformed", "type use does not refer to a function type", cst.span(use))
+        if type_idx != UNRESOLVED and type_idx >= len(self.module.types) and (params or results):
+            self.report("malformed", f"unknown type `{cst.text(self.data, idx_nodes[0])}`", cst.span(use))
+        if ft is not None:
+            if params or results:
+                if (tuple(p.type for p in params), results) != (ft.params, ft.results):
+                    self.report("malformed", "inline function type does not match the `(type ...)`",
+                                cst.span(use))  # fmt: skip
+            else:
+                params = [LocalDecl(i, None, t, cst.span(use), True) for i, t in enumerate(ft.params)]
+                results = ft.results
+        return type_idx, params, results
+
+    def _implicit_type(self, ft: FuncType) -> int:
+        """The first plain type equal to `ft`, or a new one appended (the spec's abbreviation)."""
+        for td in self.module.types:
+            group = self.module.rec_groups[td.rec_group] if td.rec_group < len(self.module.rec_groups) else None
+            if td.comp == ft and td.final and not td.supertypes and (group is None or group.count == 1):
+                return td.index
+        index = len(self.module.types)
+        self.module.types.append(TypeDef(index, None, Span(0, 0), ft, (), True,
+                                         len(self.module.rec_groups), implicit=True))  # fmt: skip
+        self.module.rec_groups.append(RecGroup(index, 1, Span(0, 0)))
+        return index
+
+    def _read_signatures(self) -> None:
+        tn = self._types()
+        for d in self.declared:
+            if d.space == "func":
+                type_idx, params, results = self._type_use(d.node, tn)
+                f = Func(d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params,
+                         results, [], [])  # fmt: skip
+                self.module.funcs.append(f)
+            elif d.space == "tag":
+                type_idx, _, _ = self._type_use(d.node, tn)
+                self.module.tags.append(Tag(d.index, d.name, _field_span(d), type_idx))
+
+    # --- step 3: contents ---------------------------------------------------------------
+
+    def _body_reader(self, local_names: dict[str, int] | None = None) -> BodyReader:
+        return BodyReader(self.data, self.module, self.report, local_names)
+
+    def _const_expr(self, nodes: list[Node]) -> list[Instr]:
+        return self._body_reader().read([n for n in nodes if n.type in INSTR_NODES], False)
+
+    def _import_name(self, node: Node | None) -> ImportName | None:
+        if node is None:
+            return None
+        strings = [c for c in cst.named(node) if c.type == "string"]
+        names = [self._name(s) for s in strings[:2]]
+        while len(names) < 2:
+            names.append("")
+        return ImportName(names[0], names[1], cst.span(node))
+
+    def _name(self, node: Node) -> str:
+        value, err = parse_name(cst.text(self.data, node))
+        if err is not None:
+            self.report("malformed-literal", err, cst.span(node))
+        return value
+
+    def _exports(self, node: Node, kind: str, index: int) -> list[str]:
+        out: list[str] = []
+        for c in cst.named(node):
+            if c.type == "inline_export":
+                s = next((k for k in cst.named(c) if k.type == "string"), None)
+                if s is not None:
+                    name = self._name(s)
+                    out.append(name)
+                    self.module.exports.append(Export(name, kind, index, cst.span(c)))
+        return out
+
+    def _limits(self, node: Node | None) -> Limits:
+        if node is None:
+            return Limits(0, None)
+        nums: list[int] = []
+        for k in cst.named(node):
+            value, err = parse_u64(cst.text(self.data, k))
+            if err is not None:
+                self.report("malformed-literal", err, cst.span(k))
+            nums.append(value)
+        return Limits(nums[0] if nums else 0, nums[1] if len(nums) > 1 else None)
+
+    def _read_contents(self, fields: list[Node]) -> None:
+        tn = self._types()
+        funcs = {f.index: f for f in self.module.funcs}
+        tags = {t.index: t for t in self.module.tags}
+        elem_index = 0
+        data_index = 0
+        for d in self.declared:
+            node = d.node
+            span = _field_span(d)
+            imp = self._import_name(d.import_node)
+            kids = cst.named(node)
+            if d.space == "func":
+                f = funcs[d.index]
+                f.import_ = imp
+                f.exports = self._exports(node, "func", d.index)
+            elif d.space == "tag":
+                tag = tags[d.index]
+                tag.import_ = imp
+                tag.exports = self._exports(node, "tag", d.index)
+            elif d.space == "global":
+                gt = next((k for k in kids if k.type in ("global_type", "mut_type", "num_type", "ref_type")), None)
+                mutable = False
+                vt: ValType = "i32"
+                if gt is not None:
+                    while gt.type in ("global_type", "mut_type"):
+                        mutable = mutable or cst.has_token(gt, "mut")
+                        inner = cst.named(gt)
+                        if not inner:
+                            break
+                        gt = inner[0]
+                    vt = tn.val_type(gt)
+                g = Global(d.index, d.name, span, vt, mutable, import_=imp)
+                g.exports = self._exports(node, "global", d.index)
+                g.init = self._const_expr(kids)
+                self.module.globals.append(g)
+            elif d.space == "table":
+                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                rt_node = next((k for k in kids if k.type == "ref_type"), None)
+                rt = tn.ref_type(rt_node) if rt_node is not None else RefType(True, "func")
+                limits = self._limits(next((k for k in kids if k.type == "limits"), None))
+                inline = next((k for k in kids if k.type == "inline_elem"), None)
+                t = Table(d.index, d.name, span, addr, limits, rt, import_=imp)
+                t.exports = self._exports(node, "table", d.index)
+                init = [k for k in kids if k.type in INSTR_NODES]
+                if init:
+                    t.init = self._const_expr(init)
+                if inline is not None:
+                    items = self._elem_items(inline, rt)
+                    t.limits = Limits(len(items), len(items))
+                    self.module.elems.append(Elem(elem_index, None, cst.span(inline), "active", rt,
+                                                  items, d.index, [_i32_const(self.data, inline)]))  # fmt: skip
+                    elem_index += 1
+                self.module.tables.append(t)
+            elif d.space == "memory":
+                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                limits = self._limits(next((k for k in kids if k.type == "limits"), None))
+                m = Memory(d.index, d.name, span, addr, limits, cst.has_token(node, "shared"), import_=imp)
+                ps = next((k for k in kids if k.type == "page_size"), None)
+                if ps is not None:
+                    nums = cst.named(ps)
+                    size = parse_u64(cst.text(self.data, nums[0]))[0] if nums else 65536
+                    if size <= 0 or size & (size - 1):
+                        self.report("malformed", "page size must be a power of two", cst.span(ps))
+                    else:
+                        m.page_size_log2 = size.bit_length() - 1
+                inline = next((k for k in kids if k.type == "inline_data"), None)
+                m.exports = self._exports(node, "memory", d.index)
+                if inline is not None:
+                    blob = self._strings(inline)
+                    pages = -(-len(blob) // (1 << m.page_size_log2))
+                    m.limits = Limits(pages, pages)
+                    self.module.datas.append(Data(data_index, None, cst.span(inline), "active", blob,
+                                                  d.index, [_i32_const(self.data, inline, addr)]))  # fmt: skip
+                    data_index += 1
+                self.module.memories.append(m)
+            elif d.space == "elem":
+                self.module.elems.append(self._elem(d, tn, elem_index))
+                elem_index += 1
+            elif d.space == "data":
+                self.module.datas.append(self._data(d, data_index))
+                data_index += 1
+        for node in fields:
+            if node.type == "export":
+                self._export(node)
+            elif node.type == "start":
+                kids = cst.named(node)
+                if self.module.start is not None:
+                    self.report("malformed", "multiple start sections", cst.span(node))
+                if kids:
+                    idx = resolve_index(self.data, kids[0], self.module.names["func"], "func", self.report)
+                    self.module.start = Start(idx, cst.span(node))
+        self.module.tables.sort(key=lambda t: t.index)
+        self.module.memories.sort(key=lambda m: m.index)
+        self.module.globals.sort(key=lambda g: g.index)
+        self.module.elems.sort(key=lambda e: e.span.start)
+        self.module.datas.sort(key=lambda e: e.span.start)
+        for i, e in enumerate(self.module.elems):
+            e.index = i
+        for i, seg in enumerate(self.module.datas):
+            seg.index = i
+
+    def _strings(self, node: Node) -> bytes:
+        out = bytearray()
+        for s in cst.named(node):
+            if s.type == "string":
+                value, err = parse_string(cst.text(self.data, s))
+                if err is not None:
+                    self.report("malformed-literal", err, cst.span(s))
+                out += value
+        return bytes(out)
+
+    def _export(self, node: Node) -> None:
+        kids = cst.named(node)
+        s = next((k for k in kids if k.type == "string"), None)
+        desc = next((k for k in kids if k.type == "export_desc"), None)
+        if s is None or desc is None:
+            return
+        kind = _desc_kind(desc) or "func"
+        idx_nodes = [k for k in cst.named(desc) if k.type in ("identifier", "integer")]
+        index = UNRESOLVED
+        if idx_nodes:
+            index = resolve_index(self.data, idx_nodes[0], self.module.names[kind], kind, self.report)
+        self.module.exports.append(Export(self._name(s), kind, index, cst.span(node)))
+
+    def _elem_items(self, node: Node, rt: RefType) -> list[list[Instr]]:
+        items: list[list[Instr]] = []
+        ref_func = lookup("ref.func")
+        for k in cst.named(node):
+            if k.type in ("identifier", "integer") and ref_func is not None:
+                idx = resolve_index(self.data, k, self.module.names["func"], "func", self.report)
+                items.append([Instr(ref_func, (idx,), k.start_byte, k.end_byte, k.start_byte, k.end_byte)])
+            elif k.type == "elem_item":
+                items.append(self._const_expr(cst.named(k)))
+            elif k.type in INSTR_NODES:
+                items.append(self._const_expr([k]))
+            elif k.type == "elem_list":
+                items.extend(self._elem_items(k, rt))
+        return items
+
+    def _elem(self, d: _Declared, tn: TypeNames, index: int) -> Elem:
+        node = d.node
+        kids = cst.named(node)
+        mode = "passive"
+        table = 0
+        offset: list[Instr] = []
+        rt = RefType(True, "func")
+        if cst.has_token(node, "declare"):
+            mode = "declarative"
+        items_node: Node = node
+        for k in kids:
+            if k.type == "table_use":
+                idx = cst.named(k)
+                if idx:
+                    table = resolve_index(self.data, idx[0], self.module.names["table"], "table", self.report)
+            elif k.type == "offset_expr":
+                mode = "active"
+                offset = self._const_expr(cst.named(k) if cst.has_token(k, "offset") else [k])
+                if not offset:
+                    offset = self._const_expr(cst.named(k))
+            elif k.type == "elem_list":
+                items_node = k
+            elif k.type in INSTR_NODES and mode == "passive":
+                mode = "active"  # `(elem (i32.const 0) ...)` offset abbreviation
+                offset = self._const_expr([k])
+        rt_node = next((c for c in cst.named(items_node) if c.type == "ref_type"), None)
+        if rt_node is not None:
+            rt = tn.ref_type(rt_node)
+        else:
+            rt = RefType(False, "func")  # `func $f ...` lists non-null function references
+        items = self._elem_items(items_node, rt) if items_node is not node else self._elem_items_bare(kids)
+        return Elem(index, d.name, cst.span(node), mode, rt, items, table, offset)
+
+    def _elem_items_bare(self, kids: list[Node]) -> list[list[Instr]]:
+        # legacy `(elem (offset...) $f $g)` with the indices directly in the field
+        ref_func = lookup("ref.func")
+        out: list[list[Instr]] = []
+        past_offset = False
+        for k in kids:
+            if k.type in ("offset_expr", "table_use") or k.type in INSTR_NODES:
+                past_offset = True
+                continue
+            if past_offset and k.type in ("identifier", "integer") and ref_func is not None:
+                idx = resolve_index(self.data, k, self.module.names["func"], "func", self.report)
+                out.append([Instr(ref_func, (idx,), k.start_byte, k.end_byte, k.start_byte, k.end_byte)])
+        return out
+
+    def _data(self, d: _Declared, index: int) -> Data:
+        node = d.node
+        mode = "passive"
+        memory = 0
+        offset: list[Instr] = []
+        for k in cst.named(node):
+            if k.type == "memory_use":
+                idx = cst.named(k)
+                if idx:
+                    memory = resolve_index(self.data, idx[0], self.module.names["memory"], "memory", self.report)
+            elif k.type == "offset_expr":
+                mode = "active"
+                offset = self._const_expr(cst.named(k))
+            elif k.type in INSTR_NODES:
+                mode = "active"
+                offset = self._const_expr([k])
+        return Data(index, d.name, cst.span(node), mode, self._strings(node), memory, offset)
+
+    # --- function bodies ------------------------------------------------------------------
+
+    def _read_bodies(self) -> None:
+        tn = self._types()
+        funcs = {f.index: f for f in self.module.funcs}
+        for d in self.declared:
+            if d.space != "func" or d.import_node is not None:
+                continue
+            read_function_body(self, funcs[d.index], d.node, tn)
+        self.module.funcs.sort(key=lambda f: f.index)
+
+
+def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames) -> None:
+    """Locals and instructions of one defined function (the unit of re-analysis)."""
+    kids = cst.named(node)
+    local_names: dict[str, int] = {}
+    for p in f.params:
+        if p.name is not None:
+            if p.name in local_names:
+                reader.report("duplicate-name", f"duplicate local `${p.name}`", p.span)
+            local_names[p.name] = p.index
+    locals_: list[LocalDecl] = []
+    first = len(f.params)
+    body_nodes: list[Node] = []
+    for k in kids:
+        if k.type == "local":
+            if body_nodes:
+                reader.report("malformed", "`local` after the first instruction", cst.span(k))
+            for decl in reader._decls(k, tn, first + len(locals_), False):
+                if decl.name is not None:
+                    if decl.name in local_names:
+                        reader.report("duplicate-name", f"duplicate local `${decl.name}`", decl.span)
+                    else:
+                        local_names[decl.name] = decl.index
+                locals_.append(decl)
+        elif k.type in INSTR_NODES:
+            body_nodes.append(k)
+    f.locals = locals_
+    body = reader._body_reader(local_names)
+    f.body = body.read(body_nodes)
+    if body_nodes:
+        f.body_span = Span(body_nodes[0].start_byte, body_nodes[-1].end_byte)
+    if body.broken:
+        reader.broken.add(f.index)
+
+
+def module_fields(node: Node) -> list[Node]:
+    return [c for c in cst.named(node) if c.type not in ("identifier",)]
+
+
+def _first_id(node: Node) -> Node | None:
+    for c in node.named_children:
+        if c.type == "identifier":
+            return c
+        if c.type not in cst.TRIVIA:
+            return None
+    return None
+
+
+def _name_span(node: Node) -> Span | None:
+    n = node.child_by_field_name("name") or _first_id(node)
+    return cst.span(n) if n is not None else None
+
+
+def _field_span(d: _Declared) -> Span:
+    if d.import_node is not None and d.import_node.type == "import":
+        return cst.span(d.import_node)
+    return cst.span(d.node)
+
+
+def _desc_kind(desc: Node) -> str | None:
+    kind = desc.child_by_field_name("kind")
+    word = kind.type if kind is not None else cst.keyword(desc)
+    return word if word in IMPORT_KINDS else None
+
+
+def _i32_const(data: bytes, node: Node, addr: str = "i32") -> Instr:
+    op = lookup(f"{addr}.const")
+    assert op is not None
+    return Instr(op, (0,), node.start_byte, node.start_byte, node.start_byte, node.start_byte)

@@ -1,0 +1,114 @@
+"""Reading value, reference, heap, field and function types from the CST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tree_sitter import Node
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.literals import parse_id, parse_index
+from wat_lsp.analysis.model import (
+    ABS_HEAP_TOP,
+    REF_SHORTHANDS,
+    UNRESOLVED,
+    FieldType,
+    RefType,
+    Span,
+    StorageType,
+    ValType,
+)
+
+# Reports a diagnostic: (code, message, span).
+Report = Callable[[str, str, Span], None]
+
+
+class TypeNames:
+    """Resolves type references (`$t` or a number) in the type index space."""
+
+    def __init__(self, data: bytes, names: dict[str, int], report: Report) -> None:
+        self.data = data
+        self.names = names
+        self.report = report
+
+    def index(self, node: Node, space: str = "type") -> int:
+        return resolve_index(self.data, node, self.names, space, self.report)
+
+    def heap_type(self, node: Node) -> str | int:
+        if node.type == "abs_heap_type":
+            return cst.text(self.data, node)
+        return self.index(node)
+
+    def ref_type(self, node: Node) -> RefType:
+        kids = cst.named(node)
+        if not kids or (len(kids) == 1 and not cst.has_token(node, "ref")):
+            word = cst.text(self.data, node if not kids else kids[0])
+            return RefType(True, REF_SHORTHANDS.get(word, "any"))
+        nullable = cst.has_token(node, "null")
+        exact = cst.has_token(node, "exact")
+        heap: str | int = UNRESOLVED
+        for kid in kids:
+            if kid.type in ("abs_heap_type", "identifier", "integer"):
+                heap = self.heap_type(kid)
+            elif kid.type in ("exact_heap_type", "exact"):
+                exact = True
+                inner = cst.named(kid)
+                if inner:
+                    heap = self.heap_type(inner[-1])
+        return RefType(nullable, heap, exact)
+
+    def val_type(self, node: Node) -> ValType:
+        if node.type == "num_type":
+            return cst.text(self.data, node)
+        if node.type == "ref_type":
+            return self.ref_type(node)
+        if node.type in ("value_type", "val_type"):
+            kids = cst.named(node)
+            if kids:
+                return self.val_type(kids[0])
+        return cst.text(self.data, node)
+
+    def storage_type(self, node: Node) -> StorageType:
+        if node.type == "packed_type":
+            return cst.text(self.data, node)
+        return self.val_type(node)
+
+    def field_type(self, node: Node) -> FieldType:
+        """`(mut t)` or a bare storage type, possibly wrapped in a `field_type` node."""
+        mutable = False
+        while node.type in ("field_type", "mut_type", "mut_field_type"):
+            mutable = mutable or cst.has_token(node, "mut")
+            kids = cst.named(node)
+            if not kids:
+                return FieldType("i32", mutable)
+            node = kids[0]
+        return FieldType(self.storage_type(node), mutable)
+
+
+def resolve_index(
+    data: bytes, node: Node, names: dict[str, int], space: str, report: Report
+) -> int:
+    """An index (`$name` or number) in one index space; UNRESOLVED (reported) if unknown."""
+    raw = cst.text(data, node)
+    if node.type == "identifier":
+        name, err = parse_id(raw)
+        if err is not None:
+            report("malformed-literal", err, cst.span(node))
+            return UNRESOLVED
+        index = names.get(name)
+        if index is None:
+            report("unknown-name", f"unknown {space} `{raw}`", cst.span(node))
+            return UNRESOLVED
+        return index
+    value, err = parse_index(raw)
+    if err is not None:
+        report("malformed-literal", err, cst.span(node))
+        return UNRESOLVED
+    return value
+
+
+def is_type_node(node: Node) -> bool:
+    return node.type in ("num_type", "ref_type", "value_type", "val_type")
+
+
+def heap_top(heap: str | int) -> str | None:
+    return ABS_HEAP_TOP.get(heap) if isinstance(heap, str) else None

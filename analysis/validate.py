@@ -1,0 +1,390 @@
+"""Validation: the WebAssembly 3.0 rules, as diagnostics.
+
+`validate_module` checks module-level rules (types and subtyping, limits, globals and constant
+expressions, segments, exports, start) and every function body; `validate_function` checks one
+body against a `ModuleContext` (the unit of re-analysis: an edit inside a function re-runs
+only that function). Both are pure and never raise on bad input.
+
+The instruction rules live in `validate_body`, type equivalence and subtyping in `subtyping`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
+from wat_lsp.analysis.model import (
+    UNRESOLVED,
+    ArrayType,
+    ContType,
+    Func,
+    FuncType,
+    Instr,
+    Limits,
+    Module,
+    RefType,
+    Span,
+    StorageType,
+    StructType,
+    TypeDef,
+    ValType,
+)
+from wat_lsp.analysis.subtyping import MAX_SUBTYPING_DEPTH, TypeTable
+from wat_lsp.analysis.validate_body import BodyValidator
+from wat_lsp.analysis.validate_context import ModuleContext
+
+__all__ = ["ModuleContext", "module_context", "validate_function", "validate_module"]
+
+_last: tuple[Module, ModuleContext] | None = None
+
+
+def module_context(module: Module) -> ModuleContext:
+    """The validation context of `module` (the last one is cached by identity)."""
+    global _last
+    if _last is not None and _last[0] is module:
+        return _last[1]
+    ctx = ModuleContext(module)
+    _last = (module, ctx)
+    return ctx
+
+
+def validate_function(
+    module: Module, func: Func, ctx: ModuleContext | None = None, *, partial: bool = False
+) -> list[Diagnostic]:
+    """Diagnostics for one defined function's locals and body.
+
+    `partial`: the reader could not read every instruction of the body (it reported why), so
+    stack typing would only produce follow-on errors; index, local-initialisation and
+    immediate checks still run.
+    """
+    if func.import_ is not None:
+        return []
+    if ctx is None:
+        ctx = module_context(module)
+    diags: list[Diagnostic] = []
+    for decl in func.locals:
+        _check_val(ctx.types, decl.type, decl.span, diags)
+    BodyValidator(ctx, diags, partial).run_function(func)
+    return diags
+
+
+def validate_module(module: Module, partial_funcs: Collection[int] = ()) -> list[Diagnostic]:
+    """Every validation diagnostic of `module`, in source order.
+
+    `partial_funcs`: indices of functions whose bodies the reader could not read completely
+    (`ReadResult.broken`); see `validate_function`.
+    """
+    ctx = module_context(module)
+    diags: list[Diagnostic] = []
+    _ModuleChecks(ctx, diags).run()
+    for f in module.funcs:
+        if f.import_ is None:
+            diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs))
+    diags.sort(key=lambda d: (d.span.start, d.span.end))
+    return diags
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _check_val(tt: TypeTable, t: StorageType | None, span: Span, diags: list[Diagnostic],
+               limit: int | None = None) -> bool:  # fmt: skip
+    """A value type must only name existing types (and, inside a type definition, types of
+    its own or an earlier recursion group: `limit` is the end of the group)."""
+    if isinstance(t, RefType) and isinstance(t.heap, int) and t.heap != UNRESOLVED:
+        if not 0 <= t.heap < tt.n:
+            diags.append(make("unknown-index", f"unknown type {t.heap}: the module has {tt.n} "
+                              f"type{'s' if tt.n != 1 else ''}", span))  # fmt: skip
+            return False
+        if limit is not None and t.heap >= limit:
+            diags.append(make("invalid-type", f"type {tt.type_name(t.heap)} is defined later, outside "
+                              "this recursion group: a type can refer forward only within its own "
+                              "`rec` group", span))  # fmt: skip
+            return False
+    return True
+
+
+def _expr_span(instrs: list[Instr], fallback: Span) -> Span:
+    if not instrs:
+        return fallback
+    return Span(min(i.ostart for i in instrs), max(i.oend for i in instrs))
+
+
+class _ModuleChecks:
+    def __init__(self, ctx: ModuleContext, diags: list[Diagnostic]) -> None:
+        self.ctx = ctx
+        self.m = ctx.module
+        self.tt = ctx.types
+        self.diags = diags
+
+    def report(self, code: str, message: str, span: Span, **kw: object) -> None:
+        self.diags.append(make(code, message, span, **kw))
+
+    def run(self) -> None:
+        self.types()
+        self.funcs()
+        self.tables()
+        self.memories()
+        self.globals()
+        self.tags()
+        self.elems()
+        self.datas()
+        self.exports()
+        self.start()
+
+    def const(self, instrs: list[Instr], expected: ValType | None, what: str, span: Span,
+              globals_visible: int) -> None:  # fmt: skip
+        v = BodyValidator(self.ctx, self.diags)
+        v.run_const(instrs, expected, what, _expr_span(instrs, span), globals_visible)
+
+    # --- types --------------------------------------------------------------------------
+
+    def types(self) -> None:
+        tt = self.tt
+        depth = [0] * tt.n
+        for td in self.m.types:
+            i = td.index
+            if td.implicit:
+                # appended for an inline signature: its value types are checked at the use
+                for t in self._comp_vals(td):
+                    _check_val(tt, t, self._use_span(i), self.diags)
+                continue
+            end = tt.group_end[i] if i < tt.n else tt.n
+            for t in self._comp_vals(td):
+                _check_val(tt, t, td.span, self.diags, end)
+            if isinstance(td.comp, ContType):
+                ft = td.comp.func_type
+                if ft != UNRESOLVED:
+                    if not 0 <= ft < tt.n:
+                        self.report("unknown-index", f"unknown type {ft}", td.span)
+                    elif tt.kind[ft] != "func":
+                        self.report("invalid-type", f"a continuation type needs a function type, but "
+                                    f"{tt.type_name(ft)} is a {tt.kind[ft]} type", td.span)  # fmt: skip
+            if len(td.supertypes) > 1:
+                self.report("invalid-type", f"type {tt.type_name(i)} declares {len(td.supertypes)} "
+                            "supertypes: at most one is allowed", td.span)  # fmt: skip
+            if not td.supertypes:
+                continue
+            s = td.supertypes[0]
+            if s == UNRESOLVED:
+                continue
+            if not 0 <= s < tt.n:
+                self.report("unknown-index", f"unknown type {s}", td.span)
+                continue
+            if s >= i:
+                self.report("invalid-type", f"the supertype {tt.type_name(s)} of {tt.type_name(i)} must be "
+                            "defined before it", td.span)  # fmt: skip
+                continue
+            depth[i] = depth[s] + 1
+            if depth[i] > MAX_SUBTYPING_DEPTH:
+                self.report("invalid-type", f"subtyping chain of {tt.type_name(i)} is deeper than "
+                            f"{MAX_SUBTYPING_DEPTH}", td.span)  # fmt: skip
+            sup = self.m.types[s]
+            if sup.final:
+                self.report("invalid-type", f"{tt.type_name(i)} cannot be a subtype of "
+                            f"{tt.type_name(s)}: {tt.type_name(s)} is final (declare it "
+                            f"`(sub ...)` without `final` to allow subtypes)", td.span)  # fmt: skip
+                continue
+            why = self._comp_sub(td, sup)
+            if why is not None:
+                self.report("invalid-type", f"{tt.type_name(i)} does not match its supertype "
+                            f"{tt.type_name(s)}: {why}", td.span)  # fmt: skip
+
+    def _use_span(self, type_index: int) -> Span:
+        for f in self.m.funcs:
+            if f.type_idx == type_index:
+                return f.name_span or f.span
+        return Span(0, 0)
+
+    @staticmethod
+    def _comp_vals(td: TypeDef) -> list[StorageType]:
+        c = td.comp
+        if isinstance(c, FuncType):
+            return [*c.params, *c.results]
+        if isinstance(c, StructType):
+            return [f.storage for f in c.fields]
+        if isinstance(c, ArrayType):
+            return [c.elem.storage]
+        return []
+
+    def _comp_sub(self, td: TypeDef, sup: TypeDef) -> str | None:
+        """Why `td`'s composite type is not a subtype of `sup`'s (None if it is)."""
+        tt = self.tt
+        a, b = td.comp, sup.comp
+        ka, kb = tt.kind[td.index], tt.kind[sup.index]
+        if ka != kb:
+            return f"a {ka} type cannot extend a {kb} type"
+        if isinstance(a, FuncType) and isinstance(b, FuncType):
+            if len(a.params) != len(b.params) or len(a.results) != len(b.results):
+                return (f"the function types differ in arity ({tt.show_list(a.params)} -> "
+                        f"{tt.show_list(a.results)} vs {tt.show_list(b.params)} -> {tt.show_list(b.results)})")
+            for k, (x, y) in enumerate(zip(a.params, b.params, strict=True)):
+                if not tt.is_sub(y, x):
+                    return f"parameter {k} is {tt.show(x)}, which is not a supertype of {tt.show(y)}"
+            for k, (x, y) in enumerate(zip(a.results, b.results, strict=True)):
+                if not tt.is_sub(x, y):
+                    return f"result {k} is {tt.show(x)}, which is not a subtype of {tt.show(y)}"
+            return None
+        if isinstance(a, StructType) and isinstance(b, StructType):
+            if len(a.fields) < len(b.fields):
+                return f"it has {len(a.fields)} fields, the supertype {len(b.fields)}"
+            for k, (x, y) in enumerate(zip(a.fields, b.fields, strict=False)):
+                if not tt.field_sub(x, y):
+                    return f"field {k}: {self._field_why(x, y)}"
+            return None
+        if isinstance(a, ArrayType) and isinstance(b, ArrayType):
+            if not tt.field_sub(a.elem, b.elem):
+                return f"element: {self._field_why(a.elem, b.elem)}"
+            return None
+        if isinstance(a, ContType) and isinstance(b, ContType):
+            if not tt.heap_sub(a.func_type, b.func_type):
+                return "its function type is not a subtype of the supertype's"
+        return None
+
+    def _field_why(self, x: object, y: object) -> str:
+        tt = self.tt
+        assert hasattr(x, "mutable") and hasattr(y, "mutable")
+        if x.mutable != y.mutable:  # type: ignore[attr-defined]
+            return "mutability differs"
+        sx = tt.show_storage(x.storage)  # type: ignore[attr-defined]
+        sy = tt.show_storage(y.storage)  # type: ignore[attr-defined]
+        if x.mutable:  # type: ignore[attr-defined]
+            return f"a mutable field must keep its type exactly ({sx} vs {sy})"
+        return f"{sx} is not a subtype of {sy}"
+
+    # --- functions, tables, memories, globals, tags -------------------------------------
+
+    def funcs(self) -> None:
+        for f in self.m.funcs:
+            if 0 <= f.type_idx < self.tt.n and self.m.types[f.type_idx].implicit:
+                continue  # checked with the implicit type
+            if 0 <= f.type_idx < self.tt.n:
+                continue
+            if f.type_idx != UNRESOLVED:
+                self.report("unknown-index", f"unknown type {f.type_idx}", f.name_span or f.span)
+
+    def limits(self, lim: Limits, cap: int, unit: str, span: Span, what: str) -> None:
+        if lim.max is not None and lim.min > lim.max:
+            self.report("invalid-limits", f"{what} minimum {lim.min} is larger than its maximum "
+                        f"{lim.max}", span)  # fmt: skip
+        for value, which in ((lim.min, "minimum"), (lim.max, "maximum")):
+            if value is not None and value > cap:
+                self.report("invalid-limits", f"{what} {which} {value} exceeds {cap} {unit}", span)
+
+    def tables(self) -> None:
+        imported = sum(1 for g in self.m.globals if g.import_ is not None)
+        for t in self.m.tables:
+            _check_val(self.tt, t.elem_type, t.span, self.diags)
+            cap = (1 << 32) - 1 if t.addr == "i32" else (1 << 64) - 1
+            self.limits(t.limits, cap, "elements", t.span, "table")
+            if t.init:
+                self.const(t.init, t.elem_type, "the table's initializer", t.span, imported)
+            elif t.import_ is None and not t.elem_type.nullable and t.elem_type.heap != UNRESOLVED:
+                self.report("type-mismatch", f"a table of the non-nullable type "
+                            f"{self.tt.show(t.elem_type)} needs an initializer expression: "
+                            f"`(table {t.limits.min} {self.tt.show(t.elem_type)} (ref.func ...))`",
+                            t.span)  # fmt: skip
+
+    def memories(self) -> None:
+        for m in self.m.memories:
+            bits = 32 if m.addr == "i32" else 64
+            # 2^16 pages of 64 KiB (i32), 2^48 (i64); with 1-byte pages, 2^32 - 1 / 2^64 - 1
+            cap = min(1 << (bits - m.page_size_log2), (1 << bits) - 1)
+            if m.page_size_log2 not in (0, 16):
+                self.report("invalid-limits", f"invalid custom page size {1 << m.page_size_log2}: "
+                            "a page is 1 or 65536 bytes", m.span)  # fmt: skip
+            unit = "pages" if m.page_size_log2 == 16 else f"pages of {1 << m.page_size_log2} bytes"
+            self.limits(m.limits, cap, unit, m.span, "memory")
+            if m.shared and m.limits.max is None:
+                self.report("invalid-limits", "a shared memory must declare a maximum size", m.span)
+
+    def globals(self) -> None:
+        for g in self.m.globals:
+            _check_val(self.tt, g.type, g.span, self.diags)
+            if g.import_ is not None:
+                continue
+            name = self.ctx.space_name("global", g.index)
+            self.const(g.init, g.type, f"the initializer of global {name}", g.span, g.index)
+
+    def tags(self) -> None:
+        for t in self.m.tags:
+            ft = self.tt.func(t.type_idx)
+            if ft is None:
+                if 0 <= t.type_idx < self.tt.n:
+                    self.report("invalid-type", f"a tag needs a function type, but "
+                                f"{self.tt.type_name(t.type_idx)} is a {self.tt.kind[t.type_idx]} type",
+                                t.span)  # fmt: skip
+                elif t.type_idx != UNRESOLVED:
+                    self.report("unknown-index", f"unknown type {t.type_idx}", t.span)
+                continue
+            if ft.results:
+                self.report("invalid-type", f"non-empty tag result type: an exception tag has no "
+                            f"results, found {self.tt.show_list(ft.results)}", t.span)  # fmt: skip
+
+    # --- segments -----------------------------------------------------------------------
+
+    def elems(self) -> None:
+        nglobals = len(self.m.globals)
+        for e in self.m.elems:
+            ok = _check_val(self.tt, e.elem_type, e.span, self.diags)
+            et = e.elem_type if ok else None
+            for item in e.items:
+                self.const(item, et, "an element segment item", e.span, nglobals)
+            if e.mode != "active":
+                continue
+            if not 0 <= e.table < len(self.m.tables):
+                if e.table != UNRESOLVED:
+                    self.report("unknown-index", f"unknown table {e.table}: the module has "
+                                f"{len(self.m.tables)} tables", e.span)  # fmt: skip
+                continue
+            table = self.m.tables[e.table]
+            self.const(e.offset, table.addr, "the element segment's offset", e.span, nglobals)
+            if et is not None and not self.tt.is_sub(et, table.elem_type):
+                self.report("type-mismatch", f"the element segment holds {self.tt.show(et)}, which does "
+                            f"not fit table {self.ctx.space_name('table', e.table)} of "
+                            f"{self.tt.show(table.elem_type)}", e.span)  # fmt: skip
+
+    def datas(self) -> None:
+        nglobals = len(self.m.globals)
+        for d in self.m.datas:
+            if d.mode != "active":
+                continue
+            if not 0 <= d.memory < len(self.m.memories):
+                if d.memory != UNRESOLVED:
+                    self.report("unknown-index", f"unknown memory {d.memory}: the module has "
+                                f"{len(self.m.memories)} memories", d.span)  # fmt: skip
+                continue
+            addr = self.m.memories[d.memory].addr
+            self.const(d.offset, addr, "the data segment's offset", d.span, nglobals)
+
+    # --- exports, start -----------------------------------------------------------------
+
+    def exports(self) -> None:
+        seen: dict[str, Span] = {}
+        counts = {"func": len(self.m.funcs), "table": len(self.m.tables),
+                  "memory": len(self.m.memories), "global": len(self.m.globals),
+                  "tag": len(self.m.tags)}  # fmt: skip
+        for x in self.m.exports:
+            if x.name in seen:
+                self.report("duplicate-export", f"duplicate export name \"{x.name}\"", x.span,
+                            related=(Related(seen[x.name], "first exported here"),))  # fmt: skip
+            else:
+                seen[x.name] = x.span
+            n = counts.get(x.kind)
+            if n is not None and x.index != UNRESOLVED and not 0 <= x.index < n:
+                self.report("unknown-index", f"unknown {'function' if x.kind == 'func' else x.kind} "
+                            f"{x.index}: the module has {n}", x.span)  # fmt: skip
+
+    def start(self) -> None:
+        st = self.m.start
+        if st is None or st.func == UNRESOLVED:
+            return
+        if not 0 <= st.func < len(self.m.funcs):
+            self.report("unknown-index", f"unknown function {st.func}: the module has "
+                        f"{len(self.m.funcs)} functions", st.span)  # fmt: skip
+            return
+        sig = self.ctx.func_sigs[st.func]
+        if sig is not None and (sig.params or sig.results):
+            self.report("invalid-start", f"the start function {self.ctx.func_name(st.func)} must have "
+                        f"type [] -> [], found {self.tt.show_list(sig.params)} -> "
+                        f"{self.tt.show_list(sig.results)}", st.span)  # fmt: skip

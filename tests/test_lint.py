@@ -1,0 +1,35 @@
+"""ruff and mypy are part of the suite, so the one test command checks everything CI checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Import package -> source folder, as pyproject's package-dir maps them.
+PACKAGES = {"analysis": "analysis", "passes": "passes", "server": "server"}
+
+
+def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_ruff() -> None:
+    result = _run("ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy(tmp_path: Path) -> None:
+    # mypy cannot follow setuptools' package-dir mapping, so lay the package out as it is
+    # installed, with links to the sources.
+    pkg = tmp_path / "wat_lsp"
+    pkg.mkdir()
+    for item in (ROOT / "wat_lsp").iterdir():
+        if item.suffix in (".py", ".pyi"):
+            (pkg / item.name).symlink_to(item)
+    for name, folder in PACKAGES.items():
+        (pkg / name).symlink_to(ROOT / folder, target_is_directory=True)
+    result = _run("mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "wat_lsp",
+                  cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

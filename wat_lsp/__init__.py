@@ -1,0 +1,1 @@
+"""wat-lsp: language server and batch checker for the WebAssembly text format."""

@@ -1,0 +1,64 @@
+"""How the CLI shows diagnostics: the text format for people, LSP-shaped JSON for machines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity
+from wat_lsp.analysis.positions import Encoding, LineIndex
+
+SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning",
+                  Severity.INFORMATION: "info", Severity.HINT: "hint"}  # fmt: skip
+
+
+def lsp_range(index: LineIndex, start: int, end: int, encoding: Encoding = "utf-16") -> dict[str, Any]:
+    sl, sc = index.position(start, encoding)
+    el, ec = index.position(end, encoding)
+    return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
+
+
+def lsp_diagnostic(
+    d: Diagnostic, index: LineIndex, uri: str, encoding: Encoding = "utf-16"
+) -> dict[str, Any]:
+    """A Diagnostic as an LSP `Diagnostic` JSON object."""
+    out: dict[str, Any] = {
+        "range": lsp_range(index, d.span.start, d.span.end, encoding),
+        "severity": int(d.severity),
+        "code": d.code,
+        "source": "wat-lsp",
+        "message": d.message,
+    }
+    if d.related:
+        out["relatedInformation"] = [
+            {"location": {"uri": uri, "range": lsp_range(index, r.span.start, r.span.end, encoding)},
+             "message": r.message}
+            for r in d.related
+        ]  # fmt: skip
+    if d.tags:
+        out["tags"] = [int(t) for t in d.tags]
+    if d.data:
+        out["data"] = d.data
+    return out
+
+
+def text_diagnostic(d: Diagnostic, index: LineIndex, path: str) -> str:
+    """`path:line:col: severity[code]: message`, then the source line and a caret."""
+    line, col = index.position(d.span.start, "utf-32")
+    head = f"{path}:{line + 1}:{col + 1}: {SEVERITY_WORDS[d.severity]}[{d.code}]: {d.message}"
+    start, end = index.line_start(line), index.line_end(line)
+    source = index.data[start:end].decode("utf-8", "replace").expandtabs(1)
+    if len(source) > 200:  # minified or generated text: show a window around the column
+        lo = max(col - 80, 0)
+        source, col = source[lo : lo + 160], col - lo
+    end_line, end_col = index.position(d.span.end, "utf-32")
+    width = max(1, (end_col if end_line == line else len(source)) - col)
+    lines = [head, f"  {source}", "  " + " " * col + "^" + "~" * (width - 1)]
+    for r in d.related:
+        rl, rc = index.position(r.span.start, "utf-32")
+        lines.append(f"{path}:{rl + 1}:{rc + 1}: note: {r.message}")
+    return "\n".join(lines)
+
+
+def file_uri(path: str) -> str:
+    return Path(path).resolve().as_uri()
