@@ -96,6 +96,7 @@ class BodyReader:
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
+        self.clauses: list[list[int]] = []  # per open block: its else/catch instructions
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
 
     # --- the walk -------------------------------------------------------------------
@@ -257,17 +258,21 @@ class BodyReader:
         if item.push_label:
             self.labels.append(item.label)
             self.open.append(index)
+            self.clauses.append([])
 
     def _clause(self, item: _Clause) -> None:
         imms: tuple[Immediate, ...] = ()
         if item.tag_node is not None:
             imms = (self._index(item.tag_node, "tag"),)
+        if self.clauses:
+            self.clauses[-1].append(len(self.out))
         self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end))
 
     def _close(self, item: _Close) -> None:
         if not self.open:
             return
         start = self.open.pop()
+        clauses = self.clauses.pop()
         self.labels.pop()
         imms = item.imms
         if item.delegate_node is not None:
@@ -275,10 +280,8 @@ class BodyReader:
         index = len(self.out)
         self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end, start))
         self.out[start].match = index
-        for i in range(start + 1, index):  # clauses of this block link to its end
-            ins = self.out[i]
-            if ins.match == -1 and ins.op.name in ("else", "catch", "catch_all"):
-                ins.match = index
+        for i in clauses:  # clauses of this block link to its end
+            self.out[i].match = index
 
     # --- one instruction -----------------------------------------------------------------
 

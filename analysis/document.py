@@ -68,7 +68,10 @@ def analyse(data: bytes, tree: Tree | None = None) -> Document:
     """Parse (or reuse `tree`) and read every module in the document."""
     if tree is None:
         tree = parse(data)
-    diags = _utf8_diagnostics(data) + syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
+    diags = _utf8_diagnostics(data)
+    bad_bytes = {d.span.start for d in diags}
+    diags += [d for d in syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
+              if d.span.start not in bad_bytes]  # one message for one undecodable byte
     modules: list[ScriptModule] = []
     root = tree.root_node
     bare: list[Node] = []

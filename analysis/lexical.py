@@ -65,7 +65,9 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
         if leaf.type == "ERROR" or leaf.has_error:
             pass  # still worth saying what the character is
         ch = data[at:at + 4].decode("utf-8", "replace")[:1]
-        shown = f"U+{ord(ch):04X}" if ch != "\ufffd" else f"byte 0x{data[at]:02x}"
+        if ch == "\ufffd":
+            continue  # not UTF-8 at all: the `invalid-utf8` diagnostic says so
+        shown = f"U+{ord(ch):04X}"
         out.append(make("syntax", f"illegal character {shown} outside a string or comment",
                         Span(base + at, base + at + max(1, len(ch.encode("utf-8", "replace"))))))
         if len(out) >= 20:

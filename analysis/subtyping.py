@@ -142,7 +142,8 @@ class TypeTable:
         while covered < self.n:  # types outside any group: singleton groups
             groups.append((covered, 1))
             covered += 1
-        ids: dict[object, int] = {}
+        ids: dict[tuple[int, int], int] = {}
+        groups_seen: dict[object, int] = {}
         for start, count in groups:
             end = min(start + count, self.n)
             for i in range(start, end):
@@ -175,9 +176,9 @@ class TypeTable:
                 else:
                     ck = ("cont", heap(c.func_type))
                 keys.append((td.final, tuple(heap(s) for s in td.supertypes), ck))
-            gkey = tuple(keys)
+            gid = groups_seen.setdefault(tuple(keys), len(groups_seen))
             for k, i in enumerate(range(start, end)):
-                self.canon[i] = ids.setdefault((gkey, k), len(ids))
+                self.canon[i] = ids.setdefault((gid, k), len(ids))
 
     # --- queries ----------------------------------------------------------------------
 
@@ -209,7 +210,7 @@ class TypeTable:
         return result
 
     def heap_sub(self, a: str | int, b: str | int) -> bool:
-        if a == b or b == TOP_HEAP or a == BOT_HEAP:
+        if a == b or b == TOP_HEAP or a == BOT_HEAP:  # noqa: SIM109
             return True
         if isinstance(a, int):
             if not 0 <= a < self.n:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from tree_sitter import Language, Node, Parser, Tree
 from wat_lsp.analysis.diagnostics import Diagnostic, make
@@ -95,6 +96,8 @@ def _error_message(node: Node, data: bytes) -> tuple[str, Span]:
     if span.start == span.end:
         span = Span(node.start_byte, min(node.end_byte, node.start_byte + 1))
     found = _snippet(data, span) if span.end > span.start else "end of file"
+    if found == ")":
+        return "unmatched `)`: no `(` opens it", span
     expected = _expected(node)
     if expected:
         shown = ", ".join(expected[:6]) + (", ..." if len(expected) > 6 else "")
@@ -111,17 +114,74 @@ def _context(node: Node) -> str:
     return f" in `{parent.type.replace('_', ' ')}`"
 
 
+_UNTERMINATED = {
+    "unterminated_string": "unterminated string literal: a `\"` is missing before the end of the line",
+    "unterminated_block_comment": "unterminated block comment: `(;` has no matching `;)`",
+    "unterminated_annotation": "unterminated annotation: `(@` has no matching `)`",
+}
+_LEX = re.compile(rb'\(;|;\)|;;[^\n]*|"(?:[^"\\\n]|\\.)*"?|[()]')
+
+
+def paren_balance(data: bytes) -> tuple[list[int], list[int]]:
+    """Offsets of `(` never closed and of `)` never opened, outside strings and comments."""
+    opened: list[int] = []
+    stray: list[int] = []
+    depth = 0  # block comment nesting
+    for m in _LEX.finditer(data):
+        tok = m.group()
+        if tok == b"(;":
+            depth += 1
+        elif tok == b";)":
+            depth = max(depth - 1, 0)
+        elif depth:
+            continue
+        elif tok == b"(":
+            opened.append(m.start())
+        elif tok == b")":
+            if opened:
+                opened.pop()
+            else:
+                stray.append(m.start())
+    return opened, stray
+
+
+def _unterminated_tokens(node: Node) -> list[Node]:
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in _UNTERMINATED:
+            out.append(n)
+        elif n.child_count:
+            stack.extend(n.children)
+    return out
+
+
 def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnostic]:
     """One diagnostic per ERROR or MISSING node, innermost first found; bounded in count.
 
     `base` shifts spans, for text parsed out of a larger document (`module quote`).
     """
     out: list[Diagnostic] = []
+    if not tree.root_node.has_error:
+        return out
+    opened, _ = paren_balance(data)
+    if opened:
+        # An unclosed parenthesis makes tree-sitter wrap the rest of the file in one error;
+        # the useful message is which `(` is never closed.
+        at = opened[-1]
+        head = _snippet(data, Span(at, min(at + 40, len(data)))).split()
+        word = head[0] if head else "("
+        line = data.count(b"\n", 0, at) + 1
+        out.append(make("syntax", f"`{word}` on line {line} is never closed: a `)` is missing",
+                        Span(base + at, base + at + len(word.encode()))))  # fmt: skip
     stack = [tree.root_node]
     while stack and len(out) < MAX_SYNTAX_DIAGNOSTICS:
         node = stack.pop()
         if node.is_missing:
             what = node.type
+            if what == ")" and opened:
+                continue
             opener = node.parent
             msg = f"missing `{what}`"
             if what == ")" and opener is not None:
@@ -132,6 +192,12 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
             out.append(make("syntax", msg + _context(node), Span(base + at, base + at)))
             continue
         if node.is_error:
+            bad = _unterminated_tokens(node)
+            for tok in bad:
+                out.append(make("syntax", _UNTERMINATED[tok.type],
+                                Span(base + tok.start_byte, base + min(tok.end_byte, tok.start_byte + 2))))
+            if bad or (opened and node.end_byte >= len(data.rstrip())):
+                continue
             msg, span = _error_message(node, data)
             out.append(make("syntax", msg, Span(base + span.start, base + span.end)))
             continue

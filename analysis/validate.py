@@ -17,6 +17,7 @@ from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,
     ContType,
+    FieldType,
     Func,
     FuncType,
     Instr,
@@ -145,9 +146,11 @@ class _ModuleChecks:
         for td in self.m.types:
             i = td.index
             if td.implicit:
-                # appended for an inline signature: its value types are checked at the use
+                # appended for an inline signature: report a bad value type at a function using it
                 for t in self._comp_vals(td):
-                    _check_val(tt, t, self._use_span(i), self.diags)
+                    if isinstance(t, RefType) and isinstance(t.heap, int) and t.heap != UNRESOLVED \
+                            and not 0 <= t.heap < tt.n:  # fmt: skip
+                        _check_val(tt, t, self._use_span(i), self.diags)
                 continue
             end = tt.group_end[i] if i < tt.n else tt.n
             for t in self._comp_vals(td):
@@ -228,27 +231,26 @@ class _ModuleChecks:
         if isinstance(a, StructType) and isinstance(b, StructType):
             if len(a.fields) < len(b.fields):
                 return f"it has {len(a.fields)} fields, the supertype {len(b.fields)}"
-            for k, (x, y) in enumerate(zip(a.fields, b.fields, strict=False)):
-                if not tt.field_sub(x, y):
-                    return f"field {k}: {self._field_why(x, y)}"
+            for k, (fa, fb) in enumerate(zip(a.fields, b.fields, strict=False)):
+                if not tt.field_sub(fa, fb):
+                    return f"field {k}: {self._field_why(fa, fb)}"
             return None
         if isinstance(a, ArrayType) and isinstance(b, ArrayType):
             if not tt.field_sub(a.elem, b.elem):
                 return f"element: {self._field_why(a.elem, b.elem)}"
             return None
-        if isinstance(a, ContType) and isinstance(b, ContType):
-            if not tt.heap_sub(a.func_type, b.func_type):
-                return "its function type is not a subtype of the supertype's"
+        if (isinstance(a, ContType) and isinstance(b, ContType)
+                and not tt.heap_sub(a.func_type, b.func_type)):  # fmt: skip
+            return "its function type is not a subtype of the supertype's"
         return None
 
-    def _field_why(self, x: object, y: object) -> str:
+    def _field_why(self, x: FieldType, y: FieldType) -> str:
         tt = self.tt
-        assert hasattr(x, "mutable") and hasattr(y, "mutable")
-        if x.mutable != y.mutable:  # type: ignore[attr-defined]
+        if x.mutable != y.mutable:
             return "mutability differs"
-        sx = tt.show_storage(x.storage)  # type: ignore[attr-defined]
-        sy = tt.show_storage(y.storage)  # type: ignore[attr-defined]
-        if x.mutable:  # type: ignore[attr-defined]
+        sx = tt.show_storage(x.storage)
+        sy = tt.show_storage(y.storage)
+        if x.mutable:
             return f"a mutable field must keep its type exactly ({sx} vs {sy})"
         return f"{sx} is not a subtype of {sy}"
 

@@ -26,7 +26,7 @@ table's `params`/`results` alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.model import (
@@ -56,7 +56,7 @@ from wat_lsp.analysis.subtyping import (
 )
 from wat_lsp.analysis.validate_context import ModuleContext
 
-Val = ValType | None  # None: unknown (bottom) when found, "anything" when expected
+Val: TypeAlias = ValType | None  # None: unknown (bottom) when found, "anything" when expected
 EXN_REF = RefType(False, "exn")  # what catch_ref / catch_all_ref deliver
 EXNREF = RefType(True, "exn")
 
@@ -95,7 +95,7 @@ class _Sig:
     """What the validator needs of an opcode, precomputed: its fixed operand/result types
     (with `addr`/`elem` placeholders) and its flags as plain booleans."""
 
-    __slots__ = ("check_imms", "const", "fixed", "params", "results", "unconditional")
+    __slots__ = ("atomic", "check_imms", "const", "fixed", "params", "results", "unconditional")
 
     def __init__(self, op: OpInfo) -> None:
         self.params: list[ValType] = [_parse_type(t) for t in (op.params or ())]
@@ -104,6 +104,7 @@ class _Sig:
         self.check_imms = any(k in _CHECKED_IMMS for k in op.imms)
         self.unconditional = bool(op.flags & Flag.UNCONDITIONAL)
         self.const = bool(op.flags & Flag.CONST)
+        self.atomic = bool(op.flags & Flag.ATOMIC)
 
 
 _SIGS: dict[str, _Sig] = {}
@@ -127,9 +128,9 @@ class Frame:
                  results: Sequence[ValType], height: int, init_height: int) -> None:  # fmt: skip
         self.kind = kind  # func block loop if else try catch catch_all try_table const
         self.start = start  # index of the block start instruction (-1: function, const)
-        self.params = params
-        self.results = results
-        self.labels = params if kind == "loop" else results
+        self.params = list(params)
+        self.results = list(results)
+        self.labels = self.params if kind == "loop" else self.results
         self.height = height
         self.init_height = init_height
         self.unreachable = False
@@ -160,18 +161,14 @@ class BodyValidator:
         self.first_nd = 1 << 62  # first non-defaultable local
         self.undo: list[int] = []
         self.undo_at: list[int] = []
-        # local -> (set instr, block start instr, arm kind, end instr) of its last undone set
-        self.lost: dict[int, tuple[int, int, str, int]] = {}
+        # local -> (set instr, block start instr, arm kind, end instr, set in the other `if`
+        # arm or -1) of its last undone set
+        self.lost: dict[int, tuple[int, int, str, int, int]] = {}
         self.const_mode = False
         self.const_globals = 0  # globals visible to a constant expression
         self.results: Sequence[ValType] = ()
         self.end_span = Span(0, 0)
         self.what = "the function"
-        h: dict[str, Callable[[Instr], None]] = {}
-        for name in dir(self):
-            if name.startswith("t_"):
-                h[name[2:].replace("__", ".")] = getattr(self, name)
-        self.handlers = h
 
     # --- entry points -------------------------------------------------------------------
 
@@ -209,7 +206,7 @@ class BodyValidator:
         self.body = body
         self.frames = [top]
         stack = self.stack
-        handlers = self.handlers
+        handlers = _handlers()
         sigs = _SIGS
         const_mode = self.const_mode
         for i, ins in enumerate(body):
@@ -238,7 +235,7 @@ class BodyValidator:
                 if handler is None:
                     self.polymorphic()
                     continue
-                handler(ins)
+                handler(self, ins)
             if s.unconditional:
                 self.unreachable()
         self._finish()
@@ -355,7 +352,9 @@ class BodyValidator:
         n = len(expected)
         s = "" if n == 1 else "s"
         kinds = {self.show(e) if e is not None else None for e in expected}
-        if len(kinds) == 1 and None not in kinds:
+        if kinds == {"a reference"}:
+            need = f"{n} reference operand{s}"
+        elif len(kinds) == 1 and None not in kinds:
             need = f"{n} operand{s} of type {kinds.pop()}"
         elif kinds == {None}:
             need = f"{n} operand{s}"
@@ -395,6 +394,9 @@ class BodyValidator:
         n = len(results)
         h = frame.height
         avail = len(stack) - h
+        if avail == n and (n == 0 or stack[h:] == results):
+            del stack[h:]
+            return
         if desc is None:
             desc = self.describe(frame)
         if avail == n or (frame.unreachable and avail < n):
@@ -431,10 +433,16 @@ class BodyValidator:
         inits = self.inits
         at = self.undo_at
         lost = self.lost
+        kind = frame.kind
         while len(undo) > frame.init_height:
             idx = undo.pop()
             inits[idx] = False
-            lost[idx] = (at.pop(), frame.start, frame.kind, end_index)
+            other = -1
+            if kind == "else":  # set in the `then` arm too?
+                prev = lost.get(idx)
+                if prev is not None and prev[1] == frame.start and prev[2] == "if":
+                    other = prev[0]
+            lost[idx] = (at.pop(), frame.start, kind, end_index, other)
 
     def label(self, depth: object) -> Frame | None:
         """The frame a branch targets, or None (reported when out of range)."""
@@ -460,12 +468,17 @@ class BodyValidator:
                     f"{what if count == 1 else plural}")  # fmt: skip
 
     def index_ok(self, space: str, index: object, count: int) -> bool:
+        return self.idx(space, index, count) is not None
+
+    def idx(self, space: str, index: object, count: int) -> int | None:
+        """`index` when it is in range; None when unresolved (already reported by the reader)
+        or out of range (reported here)."""
         if not isinstance(index, int) or index == UNRESOLVED:
-            return False
+            return None
         if 0 <= index < count:
-            return True
+            return index
         self._unknown(space, index, count)
-        return False
+        return None
 
     def type_index(self, index: object) -> bool:
         return self.index_ok("type", index, self.types.n)
@@ -477,27 +490,23 @@ class BodyValidator:
         return True
 
     def memory(self, index: object) -> str | None:
-        if self.index_ok("memory", index, len(self.ctx.memories)):
-            return self.ctx.memories[index]  # type: ignore[index]
-        return None
+        x = self.idx("memory", index, len(self.ctx.memories))
+        return self.ctx.memories[x] if x is not None else None
 
     def table(self, index: object) -> tuple[str, RefType] | None:
-        if self.index_ok("table", index, len(self.ctx.tables)):
-            return self.ctx.tables[index]  # type: ignore[index]
-        return None
+        x = self.idx("table", index, len(self.ctx.tables))
+        return self.ctx.tables[x] if x is not None else None
 
     def tag(self, index: object) -> FuncType | None:
-        if self.index_ok("tag", index, len(self.ctx.tag_sigs)):
-            return self.ctx.tag_sigs[index]  # type: ignore[index]
-        return None
+        x = self.idx("tag", index, len(self.ctx.tag_sigs))
+        return self.ctx.tag_sigs[x] if x is not None else None
 
     def data(self, index: object) -> bool:
         return self.index_ok("data", index, self.ctx.data_count)
 
     def elem(self, index: object) -> RefType | None:
-        if self.index_ok("elem", index, len(self.ctx.elem_types)):
-            return self.ctx.elem_types[index]  # type: ignore[index]
-        return None
+        x = self.idx("elem", index, len(self.ctx.elem_types))
+        return self.ctx.elem_types[x] if x is not None else None
 
     def _expect_kind(self, index: object, kind: str) -> Any:
         """The composite type at `index` when it is a `kind` type; reports otherwise."""
@@ -546,11 +555,11 @@ class BodyValidator:
     def block_type(self, bt: object) -> tuple[Sequence[ValType], Sequence[ValType]]:
         if not isinstance(bt, BlockType):
             return (), ()
-        if bt.type_idx is not None and bt.type_idx != UNRESOLVED:
-            if self.type_index(bt.type_idx) and self.types.func(bt.type_idx) is None:
-                self.report("type-mismatch", f"a block type must be a function type, but "
-                            f"{self.types.type_name(bt.type_idx)} is a "
-                            f"{self.types.kind[bt.type_idx]} type")  # fmt: skip
+        if (bt.type_idx is not None and bt.type_idx != UNRESOLVED
+                and self.type_index(bt.type_idx) and self.types.func(bt.type_idx) is None):  # fmt: skip
+            self.report("type-mismatch", f"a block type must be a function type, but "
+                        f"{self.types.type_name(bt.type_idx)} is a "
+                        f"{self.types.kind[bt.type_idx]} type")  # fmt: skip
         for t in (*bt.params, *bt.results):
             self.check_val(t)
         return bt.params, bt.results
@@ -577,7 +586,7 @@ class BodyValidator:
         if params:
             self.pop_vals(params)
         catches = ins.imms[1] if len(ins.imms) > 1 else ()
-        for c in catches:  # type: ignore[union-attr]
+        for c in catches if isinstance(catches, tuple) else ():
             if isinstance(c, Catch):
                 self.catch_clause(c)
         self.push_frame("try_table", params, results)
@@ -681,7 +690,9 @@ class BodyValidator:
         self.pop1("i32")
         if not labels:
             return
-        frames = [self.label(depth) for depth in labels]  # type: ignore[union-attr]
+        if not isinstance(labels, tuple):
+            return
+        frames = [self.label(depth) for depth in labels]
         default = frames[-1]
         if default is None or any(f is None for f in frames):
             return
@@ -777,10 +788,8 @@ class BodyValidator:
     # --- calls --------------------------------------------------------------------------
 
     def call_sig(self, ins: Instr) -> FuncType | None:
-        f = ins.imms[0] if ins.imms else None
-        if not self.index_ok("func", f, len(self.ctx.func_sigs)):
-            return None
-        return self.ctx.func_sigs[f]  # type: ignore[index]
+        f = self.idx("func", ins.imms[0] if ins.imms else None, len(self.ctx.func_sigs))
+        return self.ctx.func_sigs[f] if f is not None else None
 
     def t_call(self, ins: Instr) -> None:
         sig = self.call_sig(ins)
@@ -909,13 +918,16 @@ class BodyValidator:
         return None
 
     def t_local__get(self, ins: Instr) -> None:
-        x = self.local_index(ins)
-        if x is None:
-            self.push(None)
-            return
+        x = ins.imms[0]
+        types = self.local_types
+        if type(x) is not int or not 0 <= x < len(types):
+            x = self.local_index(ins)
+            if x is None:
+                self.stack.append(None)
+                return
         if x >= self.first_nd and not self.inits[x]:
             self.uninitialized(ins, x)
-        self.push(self.local_types[x])
+        self.stack.append(types[x])
 
     def t_local__set(self, ins: Instr) -> None:
         x = self.local_index(ins)
@@ -950,19 +962,33 @@ class BodyValidator:
                            f"`{ty}`")]  # fmt: skip
         lost = self.lost.get(x)
         if lost is not None:
-            set_i, start_i, kind, end_i = lost
+            set_i, start_i, kind, end_i, other_set = lost
             s = self.body[set_i]
-            where = self._where(start_i, kind)
-            msg = (f"local {name} of type `{ty}` is read before it is set on every path the spec "
-                   f"accepts: the `{s.op.name}` of it is inside {where}, which ends before this "
-                   "read (a set counts only until the end of the enclosing block, named or not)")
-            related.append(Related(s.span, f"`{s.op.name}` of {name}, inside {where}"))
+            start = self.body[start_i] if start_i >= 0 else None
+            label = f" ${start.label}" if start is not None and start.label else ""
+            if other_set >= 0:
+                o = self.body[other_set]
+                msg = (f"local {name} of type `{ty}` is read before it is set: it is set in both arms "
+                       f"of `if{label}`, but a set counts only until the end of its arm, which comes "
+                       "before this read (the spec does not merge the arms of an `if`)")
+                related.append(Related(o.span, f"`{o.op.name}` of {name} in the `then` arm"))
+                related.append(Related(s.span, f"`{s.op.name}` of {name} in the `else` arm"))
+                where = f"`if{label}`"
+            else:
+                where = self._where(start_i, kind)
+                msg = (f"local {name} of type `{ty}` is read before it is set: the `{s.op.name}` of it "
+                       f"inside {where} counts only until the end of that block, which comes before "
+                       "this read")
+                if kind == "block" and not label:
+                    msg += (" (unnamed blocks count too: Binaryen drops them and accepts this, "
+                            "the spec and engines do not)")
+                related.append(Related(s.span, f"`{s.op.name}` of {name}, inside {where}"))
             if 0 <= end_i < len(self.body):
                 related.append(Related(self.body[end_i].span, f"{where} ends here"))
         else:
             msg = f"local {name} of type `{ty}` is read before it is set"
             if self.frames[-1].unreachable:
-                msg += " (code after `unreachable`, `br`, `return` or `throw` is checked too)"
+                msg += " (unreachable code is validated too)"
         self.diags.append(make("uninitialized-local", msg, ins.span, related=tuple(related),
                                data={"func": self.func.index if self.func else -1, "local": x}))  # fmt: skip
 
@@ -1031,7 +1057,7 @@ class BodyValidator:
         addr = self.memory(mem)
         if isinstance(ma, MemArg):
             natural = op.natural_align
-            if op.flags & Flag.ATOMIC:
+            if _sig(op).atomic:
                 if ma.align != natural:
                     self.report("invalid-alignment", f"`{op.name}` must be naturally aligned: "
                                 f"align={ma.align} is not {natural}")  # fmt: skip
@@ -1099,10 +1125,9 @@ class BodyValidator:
 
     def t_ref__null(self, ins: Instr) -> None:
         heap = ins.imms[0] if ins.imms else None
-        if isinstance(heap, int):
-            if heap == UNRESOLVED or not self.type_index(heap):
-                self.push(UNKNOWN_REF)
-                return
+        if isinstance(heap, int) and (heap == UNRESOLVED or not self.type_index(heap)):
+            self.push(UNKNOWN_REF)
+            return
         if heap is None:
             self.push(UNKNOWN_REF)
             return
@@ -1325,10 +1350,10 @@ class BodyValidator:
         dst, td = self._array(ins, 0)
         src, ts = self._array(ins, 1)
         self._mutable_array(ins, dst, td)
-        if dst is not None and src is not None:
-            if not self.types.storage_sub(src.elem.storage, dst.elem.storage):
-                self.report("type-mismatch", f"`array.copy` copies {self.types.show_storage(src.elem.storage)} "
-                            f"elements into an array of {self.types.show_storage(dst.elem.storage)}")  # fmt: skip
+        if (dst is not None and src is not None
+                and not self.types.storage_sub(src.elem.storage, dst.elem.storage)):  # fmt: skip
+            self.report("type-mismatch", f"`array.copy` copies {self.types.show_storage(src.elem.storage)} "
+                        f"elements into an array of {self.types.show_storage(dst.elem.storage)}")  # fmt: skip
         self.pop_vals((self._array_ref(td), "i32", self._array_ref(ts), "i32", "i32"))
 
     def t_array__init_data(self, ins: Instr) -> None:
@@ -1481,6 +1506,18 @@ class BodyValidator:
             self.report("type-mismatch", "type mismatch in continuation types of `switch`")
         self.pop_vals((*ft.params[:-1], RefType(True, t)))  # type: ignore[arg-type]
         self.stack.extend(other.params)
+
+
+_HANDLERS: dict[str, Callable[[BodyValidator, Instr], None]] = {}
+
+
+def _handlers() -> dict[str, Callable[[BodyValidator, Instr], None]]:
+    """`OpInfo.typing` family -> rule: method `t_x__y` handles family `x.y`."""
+    if not _HANDLERS:
+        for name in dir(BodyValidator):
+            if name.startswith("t_"):
+                _HANDLERS[name[2:].replace("__", ".")] = getattr(BodyValidator, name)
+    return _HANDLERS
 
 
 def _non_null(t: Val) -> Val:

@@ -47,11 +47,11 @@ class ModuleContext:
         return str(index)
 
     def space_name(self, space: str, index: int) -> str:
-        items: list = {
+        items: list[object] = {
             "func": self.module.funcs, "global": self.module.globals,
             "table": self.module.tables, "memory": self.module.memories,
             "tag": self.module.tags, "elem": self.module.elems, "data": self.module.datas,
-        }.get(space, [])  # fmt: skip
+        }.get(space, [])  # type: ignore[assignment]  # fmt: skip
         if 0 <= index < len(items):
             name = getattr(items[index], "name", None)
             if name is not None:
@@ -61,9 +61,9 @@ class ModuleContext:
 
 def _ref_funcs(exprs: list[Instr], out: set[int]) -> None:
     for ins in exprs:
-        if ins.op.name == "ref.func" and ins.imms and isinstance(ins.imms[0], int):
-            if ins.imms[0] != UNRESOLVED:
-                out.add(ins.imms[0])
+        x = ins.imms[0] if ins.op.name == "ref.func" and ins.imms else None
+        if isinstance(x, int) and x != UNRESOLVED:
+            out.add(x)
 
 
 def declared_function_refs(module: Module) -> set[int]:

@@ -124,6 +124,39 @@ class _Gen:
 
     # ----------------------------------------------------------------- templates
 
+    def prologue(self) -> str:
+        """Stack-neutral statements of the kind compilers emit at function entry
+        (counters, statistics in memory, guards)."""
+        parts = []
+        for _ in range(self.r(8)):
+            which = self.r(4)
+            if which == 0:
+                parts.append(
+                    f"    global.get $counter\n    i32.const {self.r(1 << 20)}\n    i32.ge_u\n"
+                    f"    if\n      i32.const 0\n      global.set $counter\n    else\n"
+                    f"      global.get $counter\n      i32.const 1\n      i32.add\n"
+                    f"      global.set $counter\n    end\n"
+                )
+            elif which == 1:
+                a, o = self.r(1 << 12) * 4, self.r(64) * 4
+                parts.append(
+                    f"    i32.const {a}\n    i32.const {a}\n    i32.load offset={o}\n"
+                    f"    i32.const 1\n    i32.add\n    i32.store offset={o}\n"
+                )
+            elif which == 2:
+                parts.append(
+                    f"    global.get $total\n    i64.const {self.r(1 << 30)}\n"
+                    f"    {self.pick(_I64_OPS)}\n    global.set $total\n"
+                )
+            else:
+                parts.append(
+                    f"    block $guard\n      global.get $counter\n      i32.eqz\n"
+                    f"      br_if $guard\n      i32.const {self.r(1 << 12) * 2}\n"
+                    f"      global.get $counter\n      i32.store16 offset={self.r(64) * 2}\n"
+                    f"    end\n"
+                )
+        return "".join(parts)
+
     def binop(self, i: int) -> str:
         name = f"$binop_{i}"
         c1 = self.r(1000) - 500
@@ -143,7 +176,7 @@ class _Gen:
                 f"    {self.pick(_I32_SHIFTS)}\n    i32.xor\n"
             )
         extra = []
-        for _ in range(self.r(4)):
+        for _ in range(self.r(7)):
             extra.append(
                 f"    i32.const {self.r(1 << 16)}\n    {self.pick(_I32_OPS)}\n"
                 f"    local.get $b\n    i32.const {1 + self.r(31)}\n"
@@ -313,7 +346,8 @@ class _Gen:
             if how == 0:
                 lines.append(f"{ind}call {self.callee('binop')}")
             elif how == 1:
-                lines.append(f"{ind}ref.func {self.callee('binop')}")
+                # Only table members are declared for ref.func.
+                lines.append(f"{ind}ref.func $binop_{self.r(_TABLE_SIZE)}")
                 lines.append(f"{ind}call_ref $binop")
             elif how == 2:
                 lines.append(f"{ind}i32.const {self.r(_TABLE_SIZE)}")
@@ -447,10 +481,18 @@ class _Gen:
         return "".join(parts)
 
 
-_PRELUDE = (
-    ["binop"] * _TABLE_SIZE
-    + ["mk", "mk", "visit", "classify", "arr", "fmath", "mem", "build", "dispatch", "main"]
-)
+_PRELUDE = ["binop"] * _TABLE_SIZE + [
+    "mk",
+    "mk",
+    "visit",
+    "classify",
+    "arr",
+    "fmath",
+    "mem",
+    "build",
+    "dispatch",
+    "main",
+]
 # Relative frequencies after the prelude.
 _WEIGHTS = (
     ("binop", 3),
@@ -487,22 +529,22 @@ def _functions(g: _Gen) -> Iterator[str]:
         yield makers[kind](i)
         i += 1
     while True:
-        yield makers[g.pick(table)](i)
+        text = makers[g.pick(table)](i)
+        pro = g.prologue()
+        if pro:
+            # After the header and the locals line (every template declares locals).
+            head, local_line, rest = text.split("\n", 2)
+            text = f"{head}\n{local_line}\n{pro}{rest}"
+        yield text
         i += 1
 
 
 def _tail(g: _Gen) -> str:
-    binops = " ".join(g.by_kind["binop"][:_TABLE_SIZE])
     data = "".join(f"\\{b:02x}" for b in random.Random(g.count).randbytes(48))
-    return (
-        f"  (elem (;0;) (i32.const 0) func {binops})\n"
-        f'  (data $init (;0;) (i32.const 1024) "{data}")\n'
-        ")\n"
-    )
+    return f'  (data $init (;0;) (i32.const 1024) "{data}")\n)\n'
 
 
-def generate(out: TextIO, *, size: int | None = None, functions: int | None = None,
-             seed: int = 0) -> int:
+def generate(out: TextIO, *, size: int | None = None, functions: int | None = None, seed: int = 0) -> int:
     """Writes a module of about ``size`` bytes, or with ``functions`` functions (at least
     the prelude of 26). Returns the number of functions."""
     if size is None and functions is None:
@@ -528,6 +570,8 @@ def generate(out: TextIO, *, size: int | None = None, functions: int | None = No
     exports += [f'  (export "driver{k}" (func {d}))\n' for k, d in enumerate(drivers[-8:-1])]
     exports.append(f'  (export "dispatch" (func {g.by_kind["dispatch"][-1]}))\n')
     exports.append('  (export "heap" (memory $heap))\n  (export "total" (global $total))\n')
+    binops = " ".join(g.by_kind["binop"][:_TABLE_SIZE])
+    exports.append(f"  (elem (;0;) (i32.const 0) func {binops})\n")
     out.write(head)
     out.write("".join(exports))
     buf: list[str] = []
@@ -573,8 +617,9 @@ def generate_single_function(out: TextIO, *, locals_: int, seed: int = 0) -> Non
         if loop:
             counter = names.pop()  # an i32 loop counter, whatever the group's kind
             decls.append(f"(local {counter} i32)")
-        ty = {"i32": "i32", "i64": "i64", "f64": "f64", "ref": "(ref null $node)",
-              "nnref": "(ref $node)"}[kind]
+        ty = {"i32": "i32", "i64": "i64", "f64": "f64", "ref": "(ref null $node)", "nnref": "(ref $node)"}[
+            kind
+        ]
         decls.extend(f"(local {n} {ty})" for n in names)
         ind = "    "
         lines: list[str] = []
@@ -584,20 +629,29 @@ def generate_single_function(out: TextIO, *, locals_: int, seed: int = 0) -> Non
         elif block:
             lines += [f"{ind}block $B{g}"]
             ind += "  "
-            lines += [f"{ind}local.get $acc_i", f"{ind}i32.const {r(1 << 16)}",
-                      f"{ind}i32.gt_u", f"{ind}br_if $B{g}"]
+            lines += [
+                f"{ind}local.get $acc_i",
+                f"{ind}i32.const {r(1 << 16)}",
+                f"{ind}i32.gt_u",
+                f"{ind}br_if $B{g}",
+            ]
         _group(lines, ind, kind, names, r)
         if loop:
-            lines += [f"{ind}local.get {counter}", f"{ind}i32.const 1", f"{ind}i32.add",
-                      f"{ind}local.tee {counter}", f"{ind}i32.const {2 + r(3)}",
-                      f"{ind}i32.lt_u", f"{ind}br_if $L{g}"]
+            lines += [
+                f"{ind}local.get {counter}",
+                f"{ind}i32.const 1",
+                f"{ind}i32.add",
+                f"{ind}local.tee {counter}",
+                f"{ind}i32.const {2 + r(3)}",
+                f"{ind}i32.lt_u",
+                f"{ind}br_if $L{g}",
+            ]
         if loop or block:
             lines.append("    end")
         body.extend(lines)
         g += 1
     head = (
-        "(module\n" + _TYPES + _GLOBALS +
-        '  (export "big" (func $big))\n'
+        "(module\n" + _TYPES + _GLOBALS + '  (export "big" (func $big))\n'
         "  (func $big (;0;) (type $big) (param $seed i32) (result i64)\n    "
     )
     out.write(head)
@@ -612,24 +666,35 @@ def generate_single_function(out: TextIO, *, locals_: int, seed: int = 0) -> Non
     )
 
 
-def _group(lines: list[str], ind: str, kind: str, names: list[str],
-           r: Callable[[int], int]) -> None:
+def _group(lines: list[str], ind: str, kind: str, names: list[str], r: Callable[[int], int]) -> None:
     """Straight-line code over one group of temporaries: the first is computed from an
     accumulator, each next one is a copy or an operation on the previous ones, and the
     last (and sometimes the first) flows back into an accumulator."""
     if not names:
         return
     if kind in ("ref", "nnref"):
-        lines += [f"{ind}local.get $acc_i", f"{ind}ref.null $node", f"{ind}local.get $acc_l",
-                  f"{ind}f64.const {fconst((r(64) + 1) / 4)}", f"{ind}struct.new $node",
-                  f"{ind}local.set {names[0]}"]
+        lines += [
+            f"{ind}local.get $acc_i",
+            f"{ind}ref.null $node",
+            f"{ind}local.get $acc_l",
+            f"{ind}f64.const {fconst((r(64) + 1) / 4)}",
+            f"{ind}struct.new $node",
+            f"{ind}local.set {names[0]}",
+        ]
         for k in range(1, len(names)):
             lines += [f"{ind}local.get {names[r(k)]}", f"{ind}local.set {names[k]}"]
         last = names[-1]
-        lines += [f"{ind}local.get {last}", f"{ind}struct.get $node $weight",
-                  f"{ind}local.get {names[0]}", f"{ind}struct.get $node $tag",
-                  f"{ind}i64.extend_i32_s", f"{ind}i64.add",
-                  f"{ind}local.get $acc_l", f"{ind}i64.add", f"{ind}local.set $acc_l"]
+        lines += [
+            f"{ind}local.get {last}",
+            f"{ind}struct.get $node $weight",
+            f"{ind}local.get {names[0]}",
+            f"{ind}struct.get $node $tag",
+            f"{ind}i64.extend_i32_s",
+            f"{ind}i64.add",
+            f"{ind}local.get $acc_l",
+            f"{ind}i64.add",
+            f"{ind}local.set $acc_l",
+        ]
         return
     acc = {"i32": "$acc_i", "i64": "$acc_l", "f64": "$acc_f"}[kind]
     ops = {"i32": _I32_OPS, "i64": _I64_OPS, "f64": _F64_OPS}[kind]
@@ -639,31 +704,42 @@ def _group(lines: list[str], ind: str, kind: str, names: list[str],
             return f"{ind}f64.const {fconst((r(256) + 1) / 8)}"
         return f"{ind}{kind}.const {r(1 << 16) - (1 << 15)}"
 
-    lines += [f"{ind}local.get {acc}", const(), f"{ind}{ops[r(len(ops))]}",
-              f"{ind}local.set {names[0]}"]
+    lines += [f"{ind}local.get {acc}", const(), f"{ind}{ops[r(len(ops))]}", f"{ind}local.set {names[0]}"]
     for k in range(1, len(names)):
         how = r(3)
         src = names[k - 1] if r(3) else names[r(k)]
         if how == 0:  # copy
             lines += [f"{ind}local.get {src}", f"{ind}local.set {names[k]}"]
         elif how == 1:  # operation
-            lines += [f"{ind}local.get {src}", const(), f"{ind}{ops[r(len(ops))]}",
-                      f"{ind}local.set {names[k]}"]
+            lines += [
+                f"{ind}local.get {src}",
+                const(),
+                f"{ind}{ops[r(len(ops))]}",
+                f"{ind}local.set {names[k]}",
+            ]
         else:  # tee then use
-            lines += [f"{ind}local.get {src}", f"{ind}local.get {names[r(k)]}",
-                      f"{ind}{ops[r(len(ops))]}", f"{ind}local.tee {names[k]}",
-                      f"{ind}local.get {src}", f"{ind}{ops[r(len(ops))]}",
-                      f"{ind}local.set {names[k]}"]
-    lines += [f"{ind}local.get {acc}", f"{ind}local.get {names[-1]}",
-              f"{ind}{ops[r(len(ops))]}", f"{ind}local.set {acc}"]
+            lines += [
+                f"{ind}local.get {src}",
+                f"{ind}local.get {names[r(k)]}",
+                f"{ind}{ops[r(len(ops))]}",
+                f"{ind}local.tee {names[k]}",
+                f"{ind}local.get {src}",
+                f"{ind}{ops[r(len(ops))]}",
+                f"{ind}local.set {names[k]}",
+            ]
+    lines += [
+        f"{ind}local.get {acc}",
+        f"{ind}local.get {names[-1]}",
+        f"{ind}{ops[r(len(ops))]}",
+        f"{ind}local.set {acc}",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--size", help="about this many bytes: 1MB, 13MB, 65MB, 300KB ...")
     ap.add_argument("--functions", type=int, help="this many functions (at least 26)")
-    ap.add_argument("--single-function", action="store_true",
-                    help="one function with --locals locals")
+    ap.add_argument("--single-function", action="store_true", help="one function with --locals locals")
     ap.add_argument("--locals", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-o", "--output", required=True, help="output file, - for stdout")
@@ -678,8 +754,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.single_function:
             generate_single_function(f, locals_=args.locals, seed=args.seed)
         else:
-            generate(f, size=parse_size(args.size) if args.size else None,
-                     functions=args.functions, seed=args.seed)
+            generate(
+                f, size=parse_size(args.size) if args.size else None, functions=args.functions, seed=args.seed
+            )
 
     if args.output == "-":
         run(sys.stdout)

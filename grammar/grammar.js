@@ -158,13 +158,16 @@ export default grammar({
 
     ref_type: $ => choice(
       paren('ref', optional('null'), field('heap', choice(
-        absHeapType($), $.identifier, $.integer, $.exact_heap_type,
+        absHeapType($), $.identifier, $.integer, $.exact_heap_type, $.shared_heap_type,
       ))),
       ...REF_ABBREVS,
     ),
 
     // custom-descriptors proposal: (ref null? (exact $t))
     exact_heap_type: $ => paren('exact', $._index),
+
+    // shared-everything-threads proposal: (ref null? (shared any))
+    shared_heap_type: $ => paren('shared', absHeapType($)),
 
     _storage_type: $ => choice(numType($), packedType($), $.ref_type),
 
@@ -176,6 +179,9 @@ export default grammar({
     ),
 
     mut_type: $ => paren('mut', $._valtype),
+
+    // shared-everything-threads proposal: (shared mut? valtype)
+    shared_global_type: $ => paren('shared', optional('mut'), $._valtype),
 
     param: $ => paren('param', choice(
       seq(field('name', $.identifier), $._valtype),
@@ -204,7 +210,15 @@ export default grammar({
 
     cont_type: $ => paren('cont', $._index),
 
-    _comp_type: $ => choice($.func_type, $.struct_type, $.array_type, $.cont_type),
+    _comp_type: $ => choice(
+      $.func_type, $.struct_type, $.array_type, $.cont_type, $.shared_comp_type,
+    ),
+
+    // shared-everything-threads proposal: (shared comptype)
+    shared_comp_type: $ => paren(
+      'shared',
+      choice($.func_type, $.struct_type, $.array_type, $.cont_type),
+    ),
 
     describes_clause: $ => paren('describes', $._index),
     descriptor_clause: $ => paren('descriptor', $._index),
@@ -284,7 +298,14 @@ export default grammar({
       $.data,
     ),
 
-    import: $ => paren('import', $.string, $.string, $.import_desc),
+    import: $ => paren('import', $.string, choice(
+      seq($.string, $.import_desc),
+      // compact import section: (import "m" (item "n" desc)*) or
+      // (import "m" (item "n")* desc), as printed by wasm-tools
+      seq(repeat1($.import_item), optional($.import_desc)),
+    )),
+
+    import_item: $ => paren('item', $.string, optional($.import_desc)),
 
     import_desc: $ => paren(choice(
       seq(
@@ -295,6 +316,7 @@ export default grammar({
       seq(
         field('kind', 'table'),
         optional(field('name', $.identifier)),
+        optional('shared'),
         optional(numType($)),
         $.limits,
         $.ref_type,
@@ -310,7 +332,7 @@ export default grammar({
       seq(
         field('kind', 'global'),
         optional(field('name', $.identifier)),
-        choice($._valtype, $.mut_type),
+        choice($._valtype, $.mut_type, $.shared_global_type),
       ),
       seq(
         field('kind', 'tag'),
@@ -346,6 +368,7 @@ export default grammar({
       choice(
         seq(
           optional($.inline_import),
+          optional('shared'),
           optional(numType($)),
           $.limits,
           $.ref_type,
@@ -380,7 +403,7 @@ export default grammar({
       optional(field('name', $.identifier)),
       repeat($.inline_export),
       optional($.inline_import),
-      choice($._valtype, $.mut_type),
+      choice($._valtype, $.mut_type, $.shared_global_type),
       repeat($._instr),
     ),
 
@@ -462,8 +485,10 @@ export default grammar({
       $.mem_align,
       simdShape($),
       absHeapType($),
+      numType($), // Binaryen's (pop i32)
       $.ref_type,
       $.exact_heap_type,
+      $.shared_heap_type,
       $.type_use,
       $.param,
       $.result,

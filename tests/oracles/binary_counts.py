@@ -409,7 +409,6 @@ _MEMARG_LANE = 16
 _BYTE = 17
 _RESUME = 18
 _RESUME_THROW = 19
-_U32_X3 = 20  # not used by known opcodes; kept for completeness
 
 _OPS: dict[int, int] = {}
 
@@ -576,9 +575,7 @@ def _read_opcode(r: _Reader) -> int:
     return b
 
 
-def _decode_expr(
-    r: _Reader, offsets: list[int] | None, stop_at_body_end: bool
-) -> int:
+def _decode_expr(r: _Reader, offsets: list[int] | None, stop_at_body_end: bool) -> int:
     """Decodes operators; returns how many. With ``stop_at_body_end`` the reader's ``end``
     bounds the body and its last operator must be the ``end`` ending it; otherwise (constant
     expressions) decoding stops after the ``end`` at nesting depth 0."""
@@ -636,9 +633,7 @@ def _composite(r: _Reader, rec_group: int, final: bool, supers: tuple[int, ...])
         return SubType("struct", final, supers, None, tuple(fields), rec_group, shared)
     if form == 0x5E:
         st = r.storage_type()
-        return SubType(
-            "array", final, supers, None, (FieldType(st, r.byte() == 1),), rec_group, shared
-        )
+        return SubType("array", final, supers, None, (FieldType(st, r.byte() == 1),), rec_group, shared)
     if form == 0x5D:
         r.uleb()
         return SubType("cont", final, supers, None, (), rec_group, shared)
@@ -675,16 +670,14 @@ def _extern_type(r: _Reader, module: str, name: str) -> Import:
     if kind == 0x01:
         vt = r.val_type()
         mn, mx, is64, shared = r.limits("table")
-        return Import(module, name, "table", valtype=vt, is64=is64, shared=shared,
-                      minimum=mn, maximum=mx)
+        return Import(module, name, "table", valtype=vt, is64=is64, shared=shared, minimum=mn, maximum=mx)
     if kind == 0x02:
         mn, mx, is64, shared = r.limits("memory")
         return Import(module, name, "memory", is64=is64, shared=shared, minimum=mn, maximum=mx)
     if kind == 0x03:
         vt = r.val_type()
         mut = r.byte()
-        return Import(module, name, "global", valtype=vt, mutable=bool(mut & 1),
-                      shared=bool(mut & 2))
+        return Import(module, name, "global", valtype=vt, mutable=bool(mut & 1), shared=bool(mut & 2))
     if kind == 0x04:
         r.byte()  # attribute
         return Import(module, name, "tag", type_index=r.uleb())
@@ -728,15 +721,17 @@ def decode_module(wasm: bytes, *, collect_offsets: bool = False) -> ModuleInfo:
                     s.skip(2)
                 vt = s.val_type()
                 mn, mx, is64, shared = s.limits("table")
-                info.tables.append(Import("", "", "table", valtype=vt, is64=is64,
-                                          shared=shared, minimum=mn, maximum=mx))
+                info.tables.append(
+                    Import("", "", "table", valtype=vt, is64=is64, shared=shared, minimum=mn, maximum=mx)
+                )
                 if has_init:
                     _decode_expr(s, None, False)
         elif sid == 5:
             for _ in range(s.uleb()):
                 mn, mx, is64, shared = s.limits("memory")
-                info.memories.append(Import("", "", "memory", is64=is64, shared=shared,
-                                            minimum=mn, maximum=mx))
+                info.memories.append(
+                    Import("", "", "memory", is64=is64, shared=shared, minimum=mn, maximum=mx)
+                )
         elif sid == 6:
             for _ in range(s.uleb()):
                 vt = s.val_type()

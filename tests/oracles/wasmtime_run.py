@@ -56,7 +56,8 @@ MAX_HOST_LOG = 64
 
 
 class UnsupportedModule(Exception):
-    """The module needs an import that cannot be provided with a default."""
+    """The module needs an import that cannot be provided with a default, or uses a
+    feature this wasmtime does not compile (e.g. custom descriptors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def _make_arg(
     raw = (ctypes.c_uint8 * 16).from_buffer(v.of)
     if isinstance(vt, RefType):
         kind = _hierarchy(info, vt)
-        v.kind = kind
+        v.kind = ffi.wasmtime_valkind_t(kind)
         if vt.nullable:
             return v, "null"
         if kind == _K_ANYREF and vt.heap in ("any", "eq", "i31"):
@@ -159,16 +160,15 @@ def _make_arg(
             "f64": _F64_ARGS[pos % len(_F64_ARGS)],
         }
     if vt == "v128":
-        v.kind = _K_V128
-        data = bytes(16) if argset == 0 else bytes(((pos + 1) * 17 + i * 13) & 0xFF
-                                                     for i in range(16))
+        v.kind = ffi.wasmtime_valkind_t(_K_V128)
+        data = bytes(16) if argset == 0 else bytes(((pos + 1) * 17 + i * 13) & 0xFF for i in range(16))
         ctypes.memmove(raw, data, 16)
         return v, "v128:" + data.hex()
     kinds = {"i32": (_K_I32, 4), "i64": (_K_I64, 8), "f32": (_K_F32, 4), "f64": (_K_F64, 8)}
     if vt not in kinds:
         return None
     k, width = kinds[vt]
-    v.kind = k
+    v.kind = ffi.wasmtime_valkind_t(k)
     bits = ints[vt]
     ctypes.memmove(raw, bits.to_bytes(width, "little"), width)
     return v, _fmt_bits(vt, bits)
@@ -276,8 +276,7 @@ class _HostLog:
 
 
 def _host_func(store: wasmtime.Store, imp: Import, ft: FuncType, log: _HostLog) -> wasmtime.Func:
-    pty = wasmtime.FuncType([_py_valtype(t) for t in ft.params],
-                            [_py_valtype(t) for t in ft.results])
+    pty = wasmtime.FuncType([_py_valtype(t) for t in ft.params], [_py_valtype(t) for t in ft.results])
     label = f"{imp.module}.{imp.name}"
     results = [_zero(t) for t in ft.results]
 
@@ -327,14 +326,12 @@ def _default_imports(store: wasmtime.Store, info: ModuleInfo, log: _HostLog) -> 
             assert imp.valtype is not None
             if imp.is64:
                 raise UnsupportedModule("64-bit table import")
-            tt = wasmtime.TableType(_py_valtype(imp.valtype),
-                                    wasmtime.Limits(imp.minimum, imp.maximum))
+            tt = wasmtime.TableType(_py_valtype(imp.valtype), wasmtime.Limits(imp.minimum, imp.maximum))
             externs.append(wasmtime.Table(store, tt, None))
         elif imp.kind == "tag":
             assert imp.type_index is not None
             ft = _host_definable(info, imp.type_index)
-            pty = wasmtime.FuncType([_py_valtype(t) for t in ft.params],
-                                    [_py_valtype(t) for t in ft.results])
+            pty = wasmtime.FuncType([_py_valtype(t) for t in ft.params], [_py_valtype(t) for t in ft.results])
             externs.append(wasmtime.Tag(store, wasmtime.TagType(pty)))
         else:
             raise UnsupportedModule(f"import kind {imp.kind}")
@@ -377,8 +374,15 @@ def _take_exception(ctx: Any) -> tuple[str, ...] | None:
     return tuple(values)
 
 
-def _call(store: wasmtime.Store, func: wasmtime.Func, info: ModuleInfo, ft: FuncType,
-          argset: int, fuel: int, log: _HostLog) -> CallResult:
+def _call(
+    store: wasmtime.Store,
+    func: wasmtime.Func,
+    info: ModuleInfo,
+    ft: FuncType,
+    argset: int,
+    fuel: int,
+    log: _HostLog,
+) -> CallResult:
     ctx = store._context()
     made: list[tuple[ffi.wasmtime_val_t, str]] = []
     for pos, vt in enumerate(ft.params):
@@ -386,27 +390,27 @@ def _call(store: wasmtime.Store, func: wasmtime.Func, info: ModuleInfo, ft: Func
         if a is None:
             for v, _ in made:
                 _unroot(v)
-            return CallResult(tuple(s for _, s in made), "skipped",
-                              trap=f"cannot make a {vt} argument")
+            return CallResult(tuple(s for _, s in made), "skipped", trap=f"cannot make a {vt} argument")
         made.append(a)
     args = (ffi.wasmtime_val_t * max(1, len(made)))(*[v for v, _ in made])
     results = (ffi.wasmtime_val_t * max(1, len(ft.results)))()
     arg_strs = tuple(s for _, s in made)
     store.set_fuel(fuel)
     trap = POINTER(ffi.wasm_trap_t)()
-    err = ffi.wasmtime_func_call(ctx, byref(func._func), args, len(made), results,
-                                 len(ft.results), byref(trap))
+    err = ffi.wasmtime_func_call(
+        ctx, byref(func._func), args, len(made), results, len(ft.results), byref(trap)
+    )
     for i in range(len(made)):
         _unroot(args[i])
     if err:
-        return CallResult(arg_strs, "error", trap=_error_kind(
-            wasmtime.WasmtimeError._from_ptr(err)), host_calls=log.take())
+        return CallResult(
+            arg_strs, "error", trap=_error_kind(wasmtime.WasmtimeError._from_ptr(err)), host_calls=log.take()
+        )
     if trap:
         t = wasmtime.Trap._from_ptr(trap)
         payload = _take_exception(ctx)
         if payload is not None:
-            return CallResult(arg_strs, "exception", payload, "uncaught exception",
-                              host_calls=log.take())
+            return CallResult(arg_strs, "exception", payload, "uncaught exception", host_calls=log.take())
         return CallResult(arg_strs, "trap", trap=_trap_kind(t), host_calls=log.take())
     values = []
     for i in range(len(ft.results)):
@@ -454,11 +458,13 @@ def run_exports(
     set 0 is all zeros / nulls; set 1 mixes fixed edge values). Returns one
     :class:`Outcome` per export name, or only ``"<instantiate>"`` when instantiation fails.
     Raises :class:`UnsupportedModule` for imports that cannot be defaulted."""
-    if isinstance(wasm, str):
-        wasm = wasmtime.wat2wasm(wasm)
-    info = decode_module(wasm)
+    binary = bytes(wasmtime.wat2wasm(wasm)) if isinstance(wasm, str) else wasm
+    info = decode_module(binary)
     eng = engine(True)
-    module = wasmtime.Module(eng, wasm)
+    try:
+        module = wasmtime.Module(eng, binary)
+    except wasmtime.WasmtimeError as e:
+        raise UnsupportedModule(f"wasmtime cannot compile it: {_error_kind(e)}") from e
     store = wasmtime.Store(eng)
     store.set_limits(memory_size=memory_limit, table_elements=1 << 20)
     log = _HostLog()
@@ -469,11 +475,17 @@ def run_exports(
     except wasmtime.Trap as t:
         payload = _take_exception(store._context())
         status = "exception" if payload is not None else "trap"
-        return {"<instantiate>": Outcome("instantiate", (CallResult(
-            (), status, payload or (), _trap_kind(t), log.take()),))}
+        return {
+            "<instantiate>": Outcome(
+                "instantiate", (CallResult((), status, payload or (), _trap_kind(t), log.take()),)
+            )
+        }
     except wasmtime.WasmtimeError as e:
-        return {"<instantiate>": Outcome("instantiate", (CallResult(
-            (), "error", (), _error_kind(e), log.take()),))}
+        return {
+            "<instantiate>": Outcome(
+                "instantiate", (CallResult((), "error", (), _error_kind(e), log.take()),)
+            )
+        }
     start_calls = log.take()
     exports = instance.exports(store)
     out: dict[str, Outcome] = {}

