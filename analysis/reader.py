@@ -144,18 +144,17 @@ class ModuleReader:
                 self.module.rec_groups.append(RecGroup(start, len(members), cst.span(node)))
                 rec += 1
             elif kind == "import":
-                desc = next((c for c in cst.named(node) if c.type == "import_desc"), None)
-                if desc is None:
-                    continue
-                space = _desc_kind(desc)
-                if space is None:
-                    continue
                 if defined is not None:
                     self.report("malformed", f"import after a {defined} definition", cst.span(node))
-                index = counts[space]
-                counts[space] += 1
-                name = self._define(space, desc.child_by_field_name("name") or _first_id(desc), index)
-                self.declared.append(_Declared(desc, space, index, name, node))
+                for desc, holder, named in self._import_entries(node):
+                    space = _desc_kind(desc)
+                    if space is None:
+                        continue
+                    index = counts[space]
+                    counts[space] += 1
+                    name_node = desc.child_by_field_name("name") or _first_id(desc)
+                    name = self._define(space, name_node, index) if named else None
+                    self.declared.append(_Declared(desc, space, index, name, holder))
             elif kind in FIELD_SPACE:
                 space = FIELD_SPACE[kind]
                 inline_import = next((c for c in cst.named(node) if c.type == "inline_import"), None)
@@ -172,6 +171,34 @@ class ModuleReader:
                     counts["elem"] += 1
                 if kind == "memory" and any(c.type == "inline_data" for c in cst.named(node)):
                     counts["data"] += 1
+
+    def _import_entries(self, node: Node) -> list[tuple[Node, Node, bool]]:
+        """`(desc, holder, may_be_named)` per import of an `import` field: one for
+        `(import "m" "n" desc)`; one per `(item "n" desc?)` of a compact import, whose items
+        without a desc share the trailing one (which cannot be named: it is several imports)."""
+        kids = cst.named(node)
+        desc = next((c for c in kids if c.type == "import_desc"), None)
+        items = [c for c in kids if c.type == "import_item"]
+        if not items:
+            return [(desc, node, True)] if desc is not None else []
+        if desc is not None:
+            name_node = desc.child_by_field_name("name") or _first_id(desc)
+            if name_node is not None:
+                self.report("malformed", "a shared import description cannot be named",
+                            cst.span(name_node))  # fmt: skip
+        out: list[tuple[Node, Node, bool]] = []
+        for item in items:
+            own = next((c for c in cst.named(item) if c.type == "import_desc"), None)
+            if own is not None and desc is not None:
+                self.report("malformed", "an import item has its own description and a shared one",
+                            cst.span(own))  # fmt: skip
+            if own is not None:
+                out.append((own, item, True))
+            elif desc is not None:
+                out.append((desc, item, False))
+            else:
+                self.report("malformed", "import item without a description", cst.span(item))
+        return out
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
@@ -329,6 +356,8 @@ class ModuleReader:
         if node is None:
             return None
         strings = [c for c in cst.named(node) if c.type == "string"]
+        if node.type == "import_item" and node.parent is not None:  # compact: module name
+            strings = [c for c in cst.named(node.parent) if c.type == "string"][:1] + strings
         names = [self._name(s) for s in strings[:2]]
         while len(names) < 2:
             names.append("")
@@ -527,10 +556,8 @@ class ModuleReader:
                 mode = "active"  # `(elem (i32.const 0) ...)` offset abbreviation
                 offset = self._const_expr([k])
         rt_node = next((c for c in cst.named(items_node) if c.type == "ref_type"), None)
-        if rt_node is not None:
-            rt = tn.ref_type(rt_node)
-        else:
-            rt = RefType(False, "func")  # `func $f ...` lists non-null function references
+        # without a ref type, `func $f ...` lists non-null function references
+        rt = tn.ref_type(rt_node) if rt_node is not None else RefType(False, "func")
         items = self._elem_items(items_node, rt) if items_node is not node else self._elem_items_bare(kids)
         return Elem(index, d.name, cst.span(node), mode, rt, items, table, offset)
 
@@ -631,7 +658,7 @@ def _name_span(node: Node) -> Span | None:
 
 
 def _field_span(d: _Declared) -> Span:
-    if d.import_node is not None and d.import_node.type == "import":
+    if d.import_node is not None and d.import_node.type in ("import", "import_item"):
         return cst.span(d.import_node)
     return cst.span(d.node)
 

@@ -319,7 +319,7 @@ class _ModuleChecks:
                 elif t.type_idx != UNRESOLVED:
                     self.report("unknown-index", f"unknown type {t.type_idx}", t.span)
                 continue
-            if ft.results:
+            if ft.results and not self.ctx.stack_switching:
                 self.report("invalid-type", f"non-empty tag result type: an exception tag has no "
                             f"results, found {self.tt.show_list(ft.results)}", t.span)  # fmt: skip
 

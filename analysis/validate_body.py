@@ -501,6 +501,15 @@ class BodyValidator:
         x = self.idx("tag", index, len(self.ctx.tag_sigs))
         return self.ctx.tag_sigs[x] if x is not None else None
 
+    def exception_tag(self, index: object) -> FuncType | None:
+        """A tag used as an exception: it must have no results (tags with results exist only
+        for stack switching's `suspend`; without it they are rejected where defined)."""
+        sig = self.tag(index)
+        if sig is not None and sig.results and isinstance(index, int):
+            self.report("type-mismatch", f"tag {self.ctx.space_name('tag', index)} has results "
+                        f"{self.show_list(sig.results)}: only a tag without results is an exception")  # fmt: skip
+        return sig
+
     def data(self, index: object) -> bool:
         return self.index_ok("data", index, self.ctx.data_count)
 
@@ -596,7 +605,7 @@ class BodyValidator:
         if c.kind in ("catch", "catch_ref"):
             if c.tag is None or c.tag == UNRESOLVED:
                 return
-            sig = self.tag(c.tag)
+            sig = self.exception_tag(c.tag)
             if sig is None:
                 return
             sent = list(sig.params)
@@ -638,7 +647,7 @@ class BodyValidator:
         frame.init_height = len(self.undo)
         if name == "catch":
             tag = ins.imms[0] if ins.imms else UNRESOLVED
-            sig = self.tag(tag) if tag != UNRESOLVED else None
+            sig = self.exception_tag(tag) if tag != UNRESOLVED else None
             if sig is not None:
                 self.stack.extend(sig.params)
             else:
@@ -781,7 +790,7 @@ class BodyValidator:
         tag = ins.imms[0] if ins.imms else None
         if not isinstance(tag, int) or tag == UNRESOLVED:
             return
-        sig = self.tag(tag)
+        sig = self.exception_tag(tag)
         if sig is not None:
             self.pop_vals(sig.params)
 
@@ -1466,12 +1475,10 @@ class BodyValidator:
     def t_resume_throw(self, ins: Instr) -> None:
         t = ins.imms[0] if ins.imms else None
         ft = self._cont(t)
-        sig = self.tag(ins.imms[1]) if len(ins.imms) > 1 else None
+        sig = self.exception_tag(ins.imms[1]) if len(ins.imms) > 1 else None
         if ft is None or sig is None:
             self.polymorphic()
             return
-        if sig.results:
-            self.report("type-mismatch", "`resume_throw` needs an exception tag (without results)")
         self._handlers(ins, ft, ins.imms[2] if len(ins.imms) > 2 else ())
         self.pop_vals((*sig.params, RefType(True, t)))  # type: ignore[arg-type]
         self.stack.extend(ft.results)

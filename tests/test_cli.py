@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from wat_lsp.analysis.document import analyse
+
 from wat_lsp.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
