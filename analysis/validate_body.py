@@ -505,7 +505,7 @@ class BodyValidator:
         """A tag used as an exception: it must have no results (tags with results exist only
         for stack switching's `suspend`; without it they are rejected where defined)."""
         sig = self.tag(index)
-        if sig is not None and sig.results and isinstance(index, int):
+        if sig is not None and sig.results and self.ctx.stack_switching and isinstance(index, int):
             self.report("type-mismatch", f"tag {self.ctx.space_name('tag', index)} has results "
                         f"{self.show_list(sig.results)}: only a tag without results is an exception")  # fmt: skip
         return sig

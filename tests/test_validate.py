@@ -405,6 +405,11 @@ CASES: list[tuple[str, list[Expected]]] = [
          "type $b is defined later, outside this recursion group: a type can refer forward only "
          "within its own `rec` group"),
     ]),
+    ("(module (type $ft (func (param i32) (result i32))) (type $ct (cont $ft))"
+     " (tag $y (param i32) (result i32)) (func (throw $y (i32.const 1))))", [
+        ("type-mismatch", "throw $y", 0,
+         "tag $y has results [i32]: only a tag without results is an exception"),
+    ]),
     ("(module (tag (result i32)))", [
         ("invalid-type", "(tag (result i32))", 0,
          "non-empty tag result type: an exception tag has no results, found [i32]"),
@@ -456,6 +461,15 @@ VALID = [
     " catch $e catch_all rethrow 0 end) (func try delegate 0))",
     # a global may read an earlier immutable global
     "(module (global $a i32 (i32.const 1)) (global i32 (i32.add (global.get $a) (i32.const 2))))",
+    # stack switching: tags with results exist for `suspend`
+    "(module (type $ft (func (param i32) (result i32))) (type $ct (cont $ft))"
+    " (type $ft0 (func (result i32))) (type $ct0 (cont $ft0))"
+    " (tag $yield (param i32) (result i32))"
+    " (func $f (type $ft) (suspend $yield (local.get 0))) (elem declare func $f)"
+    " (func (result i32) (block $h (result i32 (ref $ct))"
+    "   (return (resume $ct (on $yield $h) (i32.const 1) (cont.new $ct (ref.func $f)))))"
+    "   (drop) (drop) (i32.const 0))"
+    " (func (result i32) (resume $ct0 (cont.bind $ct $ct0 (i32.const 5) (cont.new $ct (ref.func $f))))))",
     # memory64 and table64 address types
     "(module (memory i64 1) (table i64 1 funcref) (func (drop (i32.load (i64.const 0)))"
     " (drop (table.get (i64.const 0))) (memory.copy (i64.const 0) (i64.const 0) (i64.const 0))))",
