@@ -140,7 +140,7 @@ class BodyReader:
         # `( op imm* folded* )`, possibly written as `( plain_instr folded* )`.
         kids = cst.named(node)
         head = kids[0] if kids and kids[0].type == PLAIN else node
-        item = self._instr_item(head, node)
+        item = self._instr_item(head, node, folded=True)
         operands = [k for k in kids if k.type in INSTR_NODES and k != head]
         if item is not None:
             stack.append(item)
@@ -285,7 +285,7 @@ class BodyReader:
 
     # --- one instruction -----------------------------------------------------------------
 
-    def _instr_item(self, head: Node, whole: Node) -> _Emit | None:
+    def _instr_item(self, head: Node, whole: Node, folded: bool = False) -> _Emit | None:
         op_node = head.child_by_field_name("op")
         if op_node is None:
             kids = cst.named(head)
@@ -310,7 +310,7 @@ class BodyReader:
         if imms is None:
             self.broken = True
             return None
-        if whole is head:
+        if not folded:
             return _Emit(op, imms, op_node.start_byte, end, op_node.start_byte, end)
         return _Emit(op, imms, op_node.start_byte, end, whole.start_byte, whole.end_byte)
 

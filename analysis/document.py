@@ -18,6 +18,7 @@ from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.model import Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult
 from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+from wat_lsp.analysis.validate import validate_module
 
 BINARY_MAGIC = b"\0asm"
 MODULE_NODES = ("module", "module_binary", "module_quote", "module_instance")
@@ -91,7 +92,7 @@ def analyse(data: bytes, tree: Tree | None = None) -> Document:
     if bare:
         reader = ModuleReader(data, root)
         result = reader.read(bare)
-        modules.insert(0, ScriptModule("text", cst.span(root), None, result, result.diagnostics))
+        modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
     for m in modules:
         diags.extend(_module_report(m))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
@@ -120,10 +121,15 @@ def _modules_in(node: Node) -> list[Node]:
     return out
 
 
+def _checked(result: ReadResult) -> list[Diagnostic]:
+    """The reader's diagnostics, then validation's (which skips what the reader reported)."""
+    return result.diagnostics + validate_module(result.module, result.broken)
+
+
 def _script_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
     if node.type == "module":
         result = ModuleReader(data, node).read()
-        return ScriptModule("text", cst.span(node), expect, result, result.diagnostics)
+        return ScriptModule("text", cst.span(node), expect, result, _checked(result))
     if node.type == "module_quote":
         return _quote_module(data, node, expect)
     kind = "binary" if node.type == "module_binary" else "instance"
@@ -157,7 +163,7 @@ def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
             inner_diags.append(make("syntax", "a quoted module holds module fields only", cst.span(f)))
         fields = [f for f in fields if f not in nested]
         result = ModuleReader(text, tree.root_node).read(fields)
-    inner_diags.extend(result.diagnostics)
+    inner_diags.extend(_checked(result))
 
     def to_outer(span: Span) -> Span:
         for start, lit in reversed(pieces):
@@ -172,6 +178,8 @@ def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
 
 def _module_report(m: ScriptModule) -> list[Diagnostic]:
     """What a module contributes to the document's diagnostics."""
+    if m.expect is not None and m.expect.endswith("_custom"):
+        return []  # only a custom section or annotation is judged: not ours to report
     if m.expect == "assert_malformed":
         if any(d.code in MALFORMED_CODES and d.severity == Severity.ERROR for d in m.diagnostics):
             return []
@@ -180,7 +188,8 @@ def _module_report(m: ScriptModule) -> list[Diagnostic]:
         return [make("expectation", "the script expects this module to be malformed, "
                      "but wat-lsp reads it without error", m.span)]  # fmt: skip
     if m.expect == "assert_invalid":
-        # Until validation decides, only text-level errors are this stage's business; an
-        # invalid module may well read cleanly.
-        return []
+        if any(d.severity == Severity.ERROR for d in m.diagnostics) or m.kind in ("binary", "instance"):
+            return []
+        return [make("expectation", "the script expects this module to be invalid, "
+                     "but wat-lsp validates it without error", m.span)]  # fmt: skip
     return list(m.diagnostics)

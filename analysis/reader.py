@@ -441,7 +441,7 @@ class ModuleReader:
                     items = self._elem_items(inline, rt)
                     t.limits = Limits(len(items), len(items))
                     self.module.elems.append(Elem(elem_index, None, cst.span(inline), "active", rt,
-                                                  items, d.index, [_i32_const(self.data, inline)]))  # fmt: skip
+                                                  items, d.index, [_i32_const(self.data, inline, addr)]))  # fmt: skip
                     elem_index += 1
                 self.module.tables.append(t)
             elif d.space == "memory":

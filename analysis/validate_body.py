@@ -701,7 +701,11 @@ class BodyValidator:
             return
         if not isinstance(labels, tuple):
             return
-        frames = [self.label(depth) for depth in labels]
+        seen: dict[object, Frame | None] = {}
+        for depth in labels:
+            if depth not in seen:
+                seen[depth] = self.label(depth)
+        frames = [seen[depth] for depth in labels]
         default = frames[-1]
         if default is None or any(f is None for f in frames):
             return

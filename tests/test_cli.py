@@ -135,3 +135,13 @@ def test_wast_expectations() -> None:
     assert messages(data) == [(
         "expectation", 86, 109,
         "the script expects this module to be malformed, but wat-lsp reads it without error")]
+
+
+def test_check_agrees_with_the_whole_spec_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--check` on the suite itself reports nothing: every expected-valid module is clean and
+    every assert_malformed / assert_invalid module is rejected (else `expectation` errors)."""
+    from tests.corpus import ROOT as SUITE
+
+    paths = [str(p) for p in sorted(SUITE.glob("*.wast"))] + [str(SUITE / "legacy"), str(SUITE / "custom")]
+    assert main(["--check", *paths]) == 0
+    assert capsys.readouterr().out == ""

@@ -18,10 +18,7 @@ from wat_lsp.analysis.validate import validate_module
 from tests.corpus import case_id, core_files, proposal_files
 
 # Files that fail because of another stage, with the reason; strict, so a fix is noticed.
-KNOWN: dict[str, str] = {
-    "call_indirect64.wast": "reader: the offset of an inline `(elem ...)` in an i64 table is an "
-                            "`i32.const`, not an `i64.const`",
-}  # fmt: skip
+KNOWN: dict[str, str] = {}
 
 REPORT: dict[str, tuple[int, int, int, int]] = {}
 

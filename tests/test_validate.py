@@ -417,8 +417,6 @@ CASES: list[tuple[str, list[Expected]]] = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="reader: Instr.ostart/oend of a folded instruction cover "
-                   "only its mnemonic, not its parentheses and operands")
 def test_constant_expression_range_covers_the_expression() -> None:
     check("(module (global i32 (i32.add (i32.const 0) (i32.const 1)) (i32.const 1)))", [
         ("stack-height", "(i32.add (i32.const 0) (i32.const 1)) (i32.const 1)", 0,
