@@ -8,6 +8,7 @@ in execution order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -123,28 +124,22 @@ class BodyReader:
 
     def _expand(self, node: Node, stack: list[_Work]) -> None:
         kind = node.type
-        glue = glue_diagnostic(node, self.data)
-        if glue is not None:
-            self.report(glue.code, glue.message, glue.span)
         if kind == PLAIN:
-            item = self._instr_item(node, node)
+            item, _ = self._instr_item(node, False)
             if item is not None:
                 self._emit(item)
         elif kind == FOLDED:
-            self._expand_folded(node, stack)
+            # `( op imm* folded* )`: the operands run first, then the instruction
+            item, operands = self._instr_item(node, True)
+            if item is not None:
+                stack.append(item)
+            stack.extend(reversed(operands))
         elif kind in BLOCKS or kind in FOLDED_BLOCKS:
+            glue = glue_diagnostic(node, self.data)
+            if glue is not None:
+                self.report(glue.code, glue.message, glue.span)
             self._expand_block(node, stack)
         # anything else (errors, trivia) was reported by the syntax pass
-
-    def _expand_folded(self, node: Node, stack: list[_Work]) -> None:
-        # `( op imm* folded* )`, possibly written as `( plain_instr folded* )`.
-        kids = cst.named(node)
-        head = kids[0] if kids and kids[0].type == PLAIN else node
-        item = self._instr_item(head, node, folded=True)
-        operands = [k for k in kids if k.type in INSTR_NODES and k != head]
-        if item is not None:
-            stack.append(item)
-        stack.extend(reversed(operands))
 
     def _expand_block(self, node: Node, stack: list[_Work]) -> None:
         """Block-like forms, plain or folded: emit the start now, queue the rest."""
@@ -285,34 +280,51 @@ class BodyReader:
 
     # --- one instruction -----------------------------------------------------------------
 
-    def _instr_item(self, head: Node, whole: Node, folded: bool = False) -> _Emit | None:
-        op_node = head.child_by_field_name("op")
+    def _instr_item(self, node: Node, folded: bool) -> tuple[_Emit | None, list[Node]]:
+        """The instruction of a plain or folded form, and a folded form's operands.
+
+        One pass over the children (the hot loop of reading): it also checks that tokens
+        are separated, which the grammar cannot express.
+        """
+        data = self.data
+        op_node: Node | None = None
+        imm_nodes: list[Node] = []
+        operands: list[Node] = []
+        prev_end = -1
+        for c in node.children:
+            start = c.start_byte
+            if start == prev_end and data[start] not in _PARENS and data[start - 1] not in _PARENS \
+                    and not c.is_extra and not c.is_missing:
+                self.report("syntax", "missing white space between tokens", Span(start, start + 1))
+            prev_end = c.end_byte
+            t = c.type
+            if t == "instr_name" and op_node is None:
+                op_node = c
+            elif t in INSTR_NODES:
+                operands.append(c)
+            elif c.is_named and t not in cst.TRIVIA and not c.is_error and not c.is_missing:
+                imm_nodes.append(c)
+            elif c.is_extra:
+                prev_end = -1  # a comment separates tokens
         if op_node is None:
-            kids = cst.named(head)
-            op_node = next((k for k in kids if k.type == "instr_name"), None)
-        if op_node is None:
-            return None
-        name = cst.text(self.data, op_node)
+            return None, operands
+        name = data[op_node.start_byte : op_node.end_byte].decode("utf-8", "replace")
         op = lookup(name)
         if op is None:
             self.report("unknown-instruction", f"unknown instruction `{name}`", cst.span(op_node))
             self.broken = True
-            return None
-        imm_nodes: list[Node] = []
-        for c in head.named_children:
-            if c == op_node or c.type in cst.TRIVIA or c.type in INSTR_NODES:
-                continue
-            if c.is_error or c.is_missing:
-                continue
-            imm_nodes.append(c)
+            return None, operands
         end = imm_nodes[-1].end_byte if imm_nodes else op_node.end_byte
-        imms = _Immediates(self, op, imm_nodes, Span(op_node.start_byte, end)).read()
-        if imms is None:
-            self.broken = True
-            return None
+        if imm_nodes or op.imms:
+            imms = _Immediates(self, op, imm_nodes, Span(op_node.start_byte, end)).read()
+            if imms is None:
+                self.broken = True
+                return None, operands
+        else:
+            imms = ()
         if not folded:
-            return _Emit(op, imms, op_node.start_byte, end, op_node.start_byte, end)
-        return _Emit(op, imms, op_node.start_byte, end, whole.start_byte, whole.end_byte)
+            return _Emit(op, imms, op_node.start_byte, end, op_node.start_byte, end), operands
+        return _Emit(op, imms, op_node.start_byte, end, node.start_byte, node.end_byte), operands
 
     # --- shared pieces -------------------------------------------------------------------
 
@@ -419,8 +431,11 @@ class _Immediates:
         out: list[Immediate] = []
         kinds = self.op.imms
         for i, kind in enumerate(kinds):
-            handler = getattr(self, "imm_" + kind.name.lower())
-            value = handler(kinds[i + 1 :])
+            handler = _HANDLERS.get(kind)
+            if handler is None:  # structural immediates (labels, block types) are not plain
+                self.fail(f"`{self.op.name}` cannot be written as a plain instruction here")
+                return None
+            value = handler(self, kinds[i + 1 :])
             out.append(value)
             if not self.ok:
                 return None
@@ -644,6 +659,14 @@ class _Immediates:
             label = self.b._label(kids[1]) if len(kids) > 1 else None  # None: `switch`
             out.append((tag, label))
         return tuple(out)
+
+
+_PARENS = frozenset(b"()")
+# Imm kind -> the `_Immediates` method that reads it
+_HANDLERS: dict[Imm, Callable[[_Immediates, tuple[Imm, ...]], Immediate]] = {
+    kind: getattr(_Immediates, "imm_" + kind.name.lower())
+    for kind in Imm if hasattr(_Immediates, "imm_" + kind.name.lower())
+}
 
 
 def _number_imms() -> frozenset[Imm]:
