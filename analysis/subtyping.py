@@ -327,7 +327,3 @@ class TypeTable:
 
     def show_list(self, ts: Sequence[ValType | None]) -> str:
         return "[" + " ".join(self.show(t) for t in ts) + "]"
-
-    def show_comp(self, index: int) -> str:
-        kind = self.kind[index] if 0 <= index < self.n else "?"
-        return f"a {kind} type"

@@ -271,9 +271,6 @@ class BodyValidator:
     def show_list(self, ts: Sequence[Val]) -> str:
         return self.types.show_list(ts)
 
-    def name(self, ins: Instr) -> str:
-        return ins.op.name
-
     # --- the operand stack --------------------------------------------------------------
 
     def push(self, t: Val) -> None:
@@ -362,9 +359,6 @@ class BodyValidator:
             need = f"{n} operands {self.show_list(expected)}"
         self.type_error(f"{self._who(what)} expects {need}, found {avail}")
 
-    def push_all(self, ts: Sequence[Val]) -> None:
-        self.stack.extend(ts)
-
     # --- frames -------------------------------------------------------------------------
 
     def push_frame(self, kind: str, params: Sequence[ValType], results: Sequence[ValType]) -> Frame:
@@ -406,20 +400,17 @@ class BodyValidator:
                 if not sub(stack[h + k], results[off + k]):
                     found = [None] * off + stack[h:]
                     self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, "
-                                    f"found {self._show_found(found, frame)}", span)  # fmt: skip
+                                    f"found {self.show_list(found)}", span)  # fmt: skip
                     break
         elif avail > n:
             self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, found "
-                            f"{self._show_found(stack[h:], frame)}: {avail - n} value"
+                            f"{self.show_list(stack[h:])}: {avail - n} value"
                             f"{'s' if avail - n > 1 else ''} too many", span, "stack-height")  # fmt: skip
         else:
             self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, found "
-                            f"{self._show_found(stack[h:], frame)}: {n - avail} value"
+                            f"{self.show_list(stack[h:])}: {n - avail} value"
                             f"{'s' if n - avail > 1 else ''} missing", span, "stack-height")  # fmt: skip
         del stack[h:]
-
-    def _show_found(self, found: Sequence[Val], frame: Frame) -> str:
-        return self.show_list(found)
 
     def pop_frame(self, end_index: int) -> Frame:
         frame = self.frames.pop()
@@ -680,10 +671,13 @@ class BodyValidator:
             self.label(ins.imms[0])
         self.stack.extend(frame.results)
 
+    def branch_to(self, ins: Instr, frame: Frame) -> str:
+        return f"`{ins.op.name}` to the label of {self.describe(frame)}"
+
     def t_br(self, ins: Instr) -> None:
         frame = self.label(ins.imms[0] if ins.imms else None)
         if frame is not None:
-            self.pop_vals(frame.labels)
+            self.pop_vals(frame.labels, self.branch_to(ins, frame) if frame.labels else None)
 
     def t_br_if(self, ins: Instr) -> None:
         frame = self.label(ins.imms[0] if ins.imms else None)
@@ -691,7 +685,7 @@ class BodyValidator:
             self.pop1("i32")
             self.polymorphic()
             return
-        self.pop_vals((*frame.labels, "i32"))
+        self.pop_vals((*frame.labels, "i32"), self.branch_to(ins, frame) if frame.labels else None)
         self.stack.extend(frame.labels)
 
     def t_br_table(self, ins: Instr) -> None:

@@ -17,8 +17,6 @@ from wat_lsp.analysis.model import (
 )
 from wat_lsp.analysis.subtyping import TypeTable
 
-EMPTY_FUNC = FuncType((), ())
-
 
 class ModuleContext:
     """Module-level facts the instruction rules consult; built in one linear pass."""
@@ -31,7 +29,6 @@ class ModuleContext:
         for f in module.funcs:
             self.func_sigs.append(self.types.func(f.type_idx))
         self.globals: list[tuple[ValType, bool]] = [(g.type, g.mutable) for g in module.globals]
-        self.global_imported: list[bool] = [g.import_ is not None for g in module.globals]
         self.tables: list[tuple[str, RefType]] = [(t.addr, t.elem_type) for t in module.tables]
         self.memories: list[str] = [m.addr for m in module.memories]
         self.tag_sigs: list[FuncType | None] = [self.types.func(t.type_idx) for t in module.tags]

@@ -12,8 +12,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from tests.corpus import ROOT, core_files, proposal_files
 from wat_lsp.analysis.document import MALFORMED_CODES, analyse
+
+from tests.corpus import ROOT, core_files, proposal_files
 
 
 def counts(path: Path) -> tuple[int, int, int, int]:

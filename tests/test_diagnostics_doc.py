@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from wat_lsp.analysis.diagnostics import CODES, Severity
 from wat_lsp.analysis.document import analyse
 

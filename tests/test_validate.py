@@ -505,3 +505,13 @@ def test_deep_nesting_is_not_recursive() -> None:
                     rec_groups=[RecGroup(0, 1, Span(0, 0))], funcs=[func])  # fmt: skip
     diags = validate_module(module)
     assert [(d.code, d.span) for d in diags] == [("uninitialized-local", Span(3 * depth, 3 * depth + 1))]
+
+
+def test_unreadable_instruction_causes_no_follow_on_typing_errors() -> None:
+    """The reader drops `foo.bar` (and says so); the missing operand it leaves is not
+    reported again, while independent errors in the same body still are."""
+    src = (b"(module (type $t (struct)) (func (result i32) (local $x (ref $t))"
+           b" (i32.add (foo.bar) (i32.const 1)) (drop (local.get $x)) (call 7)))")  # fmt: skip
+    doc = analyse(src)
+    assert [d.code for d in doc.diagnostics] == ["unknown-instruction", "uninitialized-local",
+                                                 "unknown-index"]  # fmt: skip
