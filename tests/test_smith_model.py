@@ -125,6 +125,18 @@ def _uleb(n: int) -> bytes:
             return bytes(out)
 
 
+def _raw_name(s: binary_counts._Reader) -> bytes:
+    start = s.pos
+    s.name()
+    return bytes(s.data[start : s.pos])
+
+
+def _raw_extern(s: binary_counts._Reader) -> bytes:
+    start = s.pos
+    binary_counts._extern_type(s, "", "")
+    return bytes(s.data[start : s.pos])
+
+
 def _plain_imports(wasm: bytes) -> bytes:
     """The same module with compact import groups written as ordinary imports.
 
@@ -143,34 +155,23 @@ def _plain_imports(wasm: bytes) -> bytes:
             r.pos = end
             continue
         s = binary_counts._Reader(wasm, r.pos, end)
-
-        def raw_name() -> bytes:
-            start = s.pos
-            s.name()
-            return wasm[start : s.pos]
-
-        def raw_extern() -> bytes:
-            start = s.pos
-            binary_counts._extern_type(s, "", "")
-            return wasm[start : s.pos]
-
         entries: list[bytes] = []
         for _ in range(s.uleb()):
-            module = raw_name()
-            name = raw_name()
+            module = _raw_name(s)
+            name = _raw_name(s)
             flag = wasm[s.pos] if s.pos < end else -1
             if name == b"\0" and flag == 0x7F:
                 s.pos += 1
                 for _ in range(s.uleb()):
-                    item = raw_name()
-                    entries.append(module + item + raw_extern())
+                    item = _raw_name(s)
+                    entries.append(module + item + _raw_extern(s))
             elif name == b"\0" and flag == 0x7E:
                 s.pos += 1
-                ext = raw_extern()
+                ext = _raw_extern(s)
                 for _ in range(s.uleb()):
-                    entries.append(module + raw_name() + ext)
+                    entries.append(module + _raw_name(s) + ext)
             else:
-                entries.append(module + name + raw_extern())
+                entries.append(module + name + _raw_extern(s))
         body = _uleb(len(entries)) + b"".join(entries)
         out += bytes([2]) + _uleb(len(body)) + body
         r.pos = end
@@ -214,7 +215,7 @@ def _compare_body(f: Func, codes: list[tuple[int, ...]], text: bytes) -> str | N
                 f"binary `{_op_name(code)}`; from {lo}: ours [{ours}] binary [{theirs}]")  # fmt: skip
     if len(body) != len(codes):
         i = min(len(body), len(codes))
-        extra = body[i:i + 4] if len(body) > i else []
+        extra = body[i : i + 4] if len(body) > i else []
         where = f" (line {_line(text, extra[0].start)})" if extra else ""
         return (f"{len(body)} instructions, binary has {len(codes)}; from {i}{where}: ours "
                 f"[{' '.join(x.op.name for x in extra)}] binary "
@@ -255,7 +256,9 @@ def _check_module(wasm: bytes, text: str, tally: Tally) -> list[str]:
     tally.modules += 1
     tally.functions += len(m.funcs)
     for f, fc in zip(defined, counts.functions, strict=True):
-        where = f"func {fc.index}" + (f" ${f.name}" if f.name else "") + f" (line {_line(data, f.span.start)})"
+        where = (
+            f"func {fc.index}" + (f" ${f.name}" if f.name else "") + f" (line {_line(data, f.span.start)})"
+        )
         if f.index != fc.index:
             problems.append(f"{where}: our index is {f.index}")
             continue
@@ -324,3 +327,26 @@ def test_plain_imports_rewrite() -> None:
     assert compact != plain
     assert _plain_imports(compact) == plain
     assert _plain_imports(plain) == plain
+
+
+def test_compact_imports_read() -> None:
+    """Both compact import forms (`wasm-tools print` writes them) give one import per item."""
+    text = (
+        '(module (type $t (func)) (import "m" (item "a" (func $f (type $t))) (item "b" (global $g i32)))'
+        ' (import "n" (item "c") (item "d") (func (type $t))) (func (type $t) call $f global.get $g drop))'
+    )
+    doc = analyse(text.encode())
+    assert doc.diagnostics == []
+    read = doc.modules[0].read
+    assert read is not None
+    m = read.module
+    imports = [(f.import_.module, f.import_.name) for f in m.funcs if f.import_ is not None]
+    assert imports == [("m", "a"), ("n", "c"), ("n", "d")]
+    assert [(g.import_.module, g.import_.name) for g in m.globals if g.import_ is not None] == [("m", "b")]
+    assert m.names["func"] == {"f": 0} and m.names["global"] == {"g": 0}
+    assert m.funcs[3].body[0].imms == (0,)
+    counts = binary_counts.count_module(_plain_imports(wasmtools.parse(text)))
+    assert (counts.num_imported_funcs, counts.num_defined_funcs) == (3, 1)
+    # A shared description stands for several imports: it cannot be named (as wasm-tools says).
+    bad = analyse(b'(module (type (func)) (import "n" (item "c") (item "d") (func $h (type 0))))')
+    assert [d.code for d in bad.diagnostics] == ["malformed"]
