@@ -1,0 +1,16 @@
+"""The LSP face (pygls): a thin adapter over the analysis core.
+
+| module           | job |
+|------------------|-----|
+| `app.py`         | the `LanguageServer` and its feature registrations; `main()` serves on stdio |
+| `documents.py`   | open documents as immutable `Snapshot`s: UTF-8 bytes, version, a tree-sitter tree updated incrementally (`Tree.edit` on a copy, re-parse with the old tree), a `LineIndex` spliced rather than rebuilt |
+| `diagnostics.py` | push diagnostics debounced (100 ms) and version-checked; the analysis `Worker` thread |
+| `features.py`    | request handlers' work (symbols, hover, definition, quick fixes from `passes.quickfix`), run in the worker |
+| `navigation.py`  | which model item a `$name` under the cursor denotes; document symbols from the Module model |
+| `convert.py`     | core values to lsprotocol types (diagnostics via `wat_lsp.output`, shared with the CLI) |
+
+Positions are byte offsets until `convert`, which speaks the negotiated encoding (UTF-16 by
+default, UTF-8 when the client offers it). Analysis runs in one daemon thread so that edits
+keep arriving during a long analysis; a result is published only if its version is still
+the document's version. Clients that pull diagnostics (`textDocument/diagnostic`) get no pushes.
+"""

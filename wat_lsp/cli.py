@@ -17,6 +17,7 @@ from wat_lsp.analysis.diagnostics import Diagnostic, Severity
 from wat_lsp.analysis.document import analyse, is_binary
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.output import file_uri, lsp_diagnostic, text_diagnostic
+from wat_lsp.passes.registry import FIX_PASSES, PASSES, UnknownPass, get_pass, run_passes
 
 EXTENSIONS = (".wat", ".wast")
 EXIT_OK, EXIT_ERRORS, EXIT_FAILURE = 0, 1, 2
@@ -69,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="check files and print diagnostics")
+    mode.add_argument("--fix", action="store_true",
+                      help="apply every fix for error diagnostics and print the result")  # fmt: skip
+    mode.add_argument("--pass", dest="passes", metavar="NAME[,NAME...]",
+                      help="run passes (see --list-passes) and print the result")  # fmt: skip
+    mode.add_argument("--list-passes", action="store_true", help="list the passes with descriptions")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", metavar="OUT", help="with --fix/--pass: write the result to OUT")
+    out.add_argument("--in-place", action="store_true", help="with --fix/--pass: rewrite each input file")
+    mode.add_argument("--stdio", action="store_true",
+                      help="run the language server on stdin/stdout (the default with no arguments)")  # fmt: skip
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format for --check (default: text)")  # fmt: skip
     p.add_argument("paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories")
@@ -101,13 +112,92 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None) -> int:
     return status
 
 
+def run_list_passes(out: TextIO | None = None) -> int:
+    stream = out if out is not None else sys.stdout
+    width = max((len(n) for n in PASSES), default=0)
+    for name, info in PASSES.items():
+        print(f"{name:<{width}}  {info.description}", file=stream)
+    return EXIT_OK
+
+
+def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str | None, in_place: bool,
+                  out: TextIO | None = None) -> int:  # fmt: skip
+    """--fix and --pass: run `pass_names` over each file, then print/write the result.
+
+    The exit status is --check's for the results: 1 when errors remain (they are listed on
+    stderr), 2 on usage or I/O failure.
+    """
+    stream = out if out is not None else sys.stdout
+    try:
+        for name in pass_names:
+            get_pass(name)
+    except UnknownPass as e:
+        print(f"wat-lsp: unknown pass {e.args[0]!r} (see --list-passes)", file=sys.stderr)
+        return EXIT_FAILURE
+    files = list(iter_paths(paths))
+    if output is not None and len(files) != 1:
+        print("wat-lsp: -o needs exactly one input file", file=sys.stderr)
+        return EXIT_FAILURE
+    status = EXIT_OK
+    for path in files:
+        try:
+            data = read_input(path)
+        except InputError as e:
+            print(f"wat-lsp: {e}", file=sys.stderr)
+            status = EXIT_FAILURE
+            continue
+        try:
+            result = run_passes(data, pass_names)
+        except ValueError as e:  # overlapping edits: a bug in a pass, not in the input
+            print(f"wat-lsp: {path}: {e}", file=sys.stderr)
+            status = EXIT_FAILURE
+            continue
+        target = path if in_place else output
+        if target is None:
+            stream.write(result.decode("utf-8", errors="replace"))
+        elif not in_place or result != data:
+            try:
+                with open(target, "wb") as f:
+                    f.write(result)
+            except OSError as e:
+                print(f"wat-lsp: {target}: cannot write: {e.strerror or e}", file=sys.stderr)
+                status = EXIT_FAILURE
+                continue
+        diags = [d for d in analyse(result).diagnostics if d.severity == Severity.ERROR]
+        if diags:
+            index = LineIndex(result)
+            for d in diags:
+                print(text_diagnostic(d, index, target or path), file=sys.stderr)
+            if status == EXIT_OK:
+                status = EXIT_ERRORS
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.list_passes:
+        return run_list_passes()
+    if args.fix or args.passes is not None:
+        if not args.paths:
+            print("wat-lsp: --fix/--pass need at least one PATH", file=sys.stderr)
+            return EXIT_FAILURE
+        names = list(FIX_PASSES) if args.fix else [n.strip() for n in args.passes.split(",") if n.strip()]
+        if not names:
+            print("wat-lsp: --pass needs at least one pass name", file=sys.stderr)
+            return EXIT_FAILURE
+        return run_transform(args.paths, names, args.output, args.in_place)
+    if args.output is not None or args.in_place:
+        print("wat-lsp: -o/--in-place go with --fix or --pass", file=sys.stderr)
+        return EXIT_FAILURE
     if args.check:
         if not args.paths:
             print("wat-lsp: --check needs at least one PATH", file=sys.stderr)
             return EXIT_FAILURE
         return run_check(args.paths, args.format)
+    if args.stdio or not list(sys.argv[1:] if argv is None else argv):
+        from wat_lsp.server.app import main as serve  # pygls loads only for the server
+
+        return serve()
     print("wat-lsp: nothing to do; try `wat-lsp --check FILE.wat` (see --help)", file=sys.stderr)
     return EXIT_FAILURE
 

@@ -1,0 +1,56 @@
+"""The pass registry: name -> description and the function that runs the pass.
+
+A pass takes an analysed document and returns text edits against its bytes; `run_passes`
+chains passes, re-analysing the text between them. Names follow `wasm-opt` where it has
+the pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.passes import fixup_non_nullable_locals, remove_dead_stores, remove_unused_locals
+from wat_lsp.passes.edits import TextEdit, apply_edits
+
+PassFn = Callable[[Document], list[TextEdit]]
+
+
+@dataclass(frozen=True, slots=True)
+class PassInfo:
+    name: str
+    description: str
+    run: PassFn
+
+
+_ALL = (
+    PassInfo(fixup_non_nullable_locals.NAME, fixup_non_nullable_locals.DESCRIPTION, fixup_non_nullable_locals.run),
+    PassInfo(remove_unused_locals.NAME, remove_unused_locals.DESCRIPTION, remove_unused_locals.run),
+    PassInfo(remove_dead_stores.NAME, remove_dead_stores.DESCRIPTION, remove_dead_stores.run),
+)
+PASSES: dict[str, PassInfo] = {p.name: p for p in _ALL}
+
+# Passes whose edits fix error diagnostics: what `wat-lsp --fix` applies.
+FIX_PASSES: tuple[str, ...] = (fixup_non_nullable_locals.NAME,)
+
+
+class UnknownPass(KeyError):
+    pass
+
+
+def get_pass(name: str) -> PassInfo:
+    try:
+        return PASSES[name]
+    except KeyError:
+        raise UnknownPass(name) from None
+
+
+def run_passes(data: bytes, names: Sequence[str]) -> bytes:
+    """`data` after each named pass in turn (each sees the previous one's output)."""
+    infos = [get_pass(n) for n in names]
+    for info in infos:
+        edits = info.run(analyse(data))
+        if edits:
+            data = apply_edits(data, edits)
+    return data

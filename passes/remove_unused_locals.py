@@ -1,0 +1,137 @@
+"""`remove-unused-locals`: delete declared locals that are never read or written.
+
+The removal half of Binaryen's `reorder-locals` (which also sorts locals by use; this pass
+keeps the order). Params never change. Removing a local shifts the indices of the locals
+after it, so every numeric `local.get`/`local.set`/`local.tee` index above a removed one is
+rewritten; `$name` references stay as they are. A declaration listing several types
+(`(local i32 i64 f32)`) loses only the unused types; a declaration left empty goes whole,
+with its line when it stood alone on it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.document import Document, ScriptModule, analyse
+from wat_lsp.analysis.model import Func, LocalDecl, Span
+from wat_lsp.passes.edits import TextEdit, removal
+
+NAME = "remove-unused-locals"
+DESCRIPTION = "remove locals that are never read or written, renumbering numeric local indices"
+CODE = "unused-local"
+_LOCAL_OPS = ("local.get", "local.set", "local.tee")
+_INDEX = re.compile(rb"(?<![\w$.])(0x[0-9a-fA-F](?:_?[0-9a-fA-F])*|[0-9](?:_?[0-9])*)\s*$")
+
+
+def unused_locals(func: Func) -> list[int]:
+    """Indices of declared (non-param) locals no instruction reads or writes."""
+    used: set[int] = set()
+    for ins in func.body:
+        if ins.op.name in _LOCAL_OPS and ins.imms and isinstance(ins.imms[0], int):
+            if ins.imms[0] < 0:
+                return []  # an unresolved reference might mean any local
+            used.add(ins.imms[0])
+    return [d.index for d in func.locals if d.index not in used]
+
+
+def _node(doc: Document, span: Span) -> Node | None:
+    return doc.tree.root_node.descendant_for_byte_range(span.start, span.end)
+
+
+def _decl_ranges(doc: Document, func: Func, removed: set[int]) -> list[tuple[int, int]] | None:
+    """Byte ranges of the declarations (or single types) to delete; None if not locatable."""
+    ranges: list[tuple[int, int]] = []
+    by_parent: dict[tuple[int, int], list[LocalDecl]] = {}
+    parents: dict[tuple[int, int], Node] = {}
+    for d in func.locals:
+        if d.name is not None:
+            if d.index in removed:
+                ranges.append((d.span.start, d.span.end))
+            continue
+        node = _node(doc, d.span)
+        parent = node.parent if node is not None else None
+        if node is None or parent is None or parent.type != "local":
+            return None
+        key = (parent.start_byte, parent.end_byte)
+        by_parent.setdefault(key, []).append(d)
+        parents[key] = parent
+    for key, decls in by_parent.items():
+        gone = [d for d in decls if d.index in removed]
+        if not gone:
+            continue
+        if len(gone) == len(decls):
+            ranges.append(key)
+        else:
+            ranges.extend((d.span.start, d.span.end) for d in gone)
+    return sorted(ranges)
+
+
+def _merge(data: bytes, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join ranges separated by spaces only, so that removals never overlap."""
+    out: list[tuple[int, int]] = []
+    for s, e in ranges:
+        if out and not data[out[-1][1] : s].strip(b" \t"):
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def func_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[TextEdit]:
+    """Edits removing the unused locals of `func` (those in `only`, when given)."""
+    if func.import_ is not None:
+        return []
+    unused = set(unused_locals(func))
+    removed = unused if only is None else unused & only
+    if not removed:
+        return []
+    ranges = _decl_ranges(doc, func, removed)
+    if ranges is None:
+        return []
+    data = doc.data
+    edits = [removal(data, s, e) for s, e in _merge(data, ranges)]
+    order = sorted(removed)
+    for ins in func.body:
+        if ins.op.name not in _LOCAL_OPS or not ins.imms or not isinstance(ins.imms[0], int):
+            continue
+        x = ins.imms[0]
+        shift = sum(1 for r in order if r < x)
+        if not shift:
+            continue
+        m = _INDEX.search(data, ins.start, ins.end)
+        if m is None:
+            continue  # written as $name: nothing to renumber
+        edits.append(TextEdit(m.start(1), m.end(1), str(x - shift)))
+    return edits
+
+
+def _modules(doc: Document) -> list[ScriptModule]:
+    return [m for m in doc.modules if m.kind == "text" and m.read is not None and not m.expects_failure]
+
+
+def quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextEdit]:
+    """Remove the one local an `unused-local` diagnostic is about."""
+    doc = data if isinstance(data, Document) else analyse(data)
+    f, x = diag.data.get("func"), diag.data.get("local")
+    if diag.code != CODE or not isinstance(f, int) or not isinstance(x, int):
+        return []
+    for m in _modules(doc):
+        if m.read is not None and m.span.start <= diag.span.start and diag.span.end <= m.span.end:
+            funcs = [fn for fn in m.read.module.funcs if fn.index == f]
+            if funcs:
+                return func_edits(doc, funcs[0], {x})
+    return []
+
+
+def run(doc: Document) -> list[TextEdit]:
+    """The pass over every function of every module (registry entry)."""
+    edits: list[TextEdit] = []
+    for m in _modules(doc):
+        if m.read is None:
+            continue
+        for f in m.read.module.funcs:
+            if f.index not in m.read.broken:
+                edits.extend(func_edits(doc, f))
+    return edits

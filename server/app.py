@@ -1,0 +1,157 @@
+"""The pygls language server: feature registration only; the work is in the sibling modules."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from collections.abc import Generator
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcMethodNotFound
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from wat_lsp.analysis.positions import Encoding
+from wat_lsp.server import convert, features
+from wat_lsp.server.diagnostics import Publisher, Worker
+from wat_lsp.server.documents import Documents
+
+VERSION = "0.1.0"
+
+
+class WatProtocol(LanguageServerProtocol):
+    """pygls' protocol, minus its copy of every document as `str` (see `documents.py`)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """As pygls, but a request whose parameters do not parse is answered with the error
+        (pygls only logs it, and the client would wait forever)."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], None, error.to_response_error())
+            raise
+
+
+class WatServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("wat-lsp", VERSION, protocol_cls=WatProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
+        self.documents = Documents()
+        self.worker = Worker()
+        self.publisher = Publisher(self.documents.get, self.text_document_publish_diagnostics,
+                                   self.log, lambda: self.encoding, self.worker)  # fmt: skip
+
+    @property
+    def encoding(self) -> Encoding:
+        caps = self.protocol.server_capabilities
+        return convert.encoding_of(caps.position_encoding if caps is not None else None)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        """Whether the client asks for diagnostics itself (then we do not push them)."""
+        caps = self.protocol.client_capabilities
+        return caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Every error in a feature goes to the client's log; requests are answered with it too."""
+        if isinstance(error, JsonRpcMethodNotFound):
+            self.log(f"wat-lsp: {error}", types.MessageType.Warning)
+            return
+        detail = "".join(traceback.format_exception(error))
+        self.log(f"wat-lsp: internal error ({getattr(source, '__name__', source)}): {detail}")
+
+
+def make_server() -> WatServer:
+    server = WatServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: WatServer, params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        doc = ls.documents.open(item.uri, item.version, item.text)
+        if not ls.pull_diagnostics:
+            ls.publisher.schedule(doc, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
+        doc = ls.documents.change(params, ls.encoding)
+        if doc is not None and not ls.pull_diagnostics:
+            ls.publisher.schedule(doc)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.documents.close(params.text_document.uri)
+        if not ls.pull_diagnostics:
+            ls.publisher.clear(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                    types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))  # fmt: skip
+    async def diagnostic(ls: WatServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        return await ls.publisher.pull(snap, params.previous_result_id)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.document_symbols, snap, ls.encoding) if snap is not None else []
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.hover, snap, params.position, ls.encoding) if snap is not None else None
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return None
+        return await ls.worker.run(features.definition, snap, params.position, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))  # fmt: skip
+    async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return []
+        return await ls.worker.run(features.code_actions, snap, params.range, ls.encoding)
+
+    @server.feature(types.EXIT)
+    def exit_(ls: WatServer, params: None) -> None:
+        """Leave at once: every answer is written and flushed, and tearing down a big
+        document's trees and analysis would take seconds."""
+        os._exit(0 if ls.protocol._shutdown else 1)
+
+    return server
+
+
+def main() -> int:
+    """Serve on stdin/stdout until `exit` or until stdin closes."""
+    make_server().start_io()
+    return 0

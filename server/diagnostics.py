@@ -1,0 +1,133 @@
+"""Diagnostics for open documents: pushed after a quiet moment, or pulled by the client.
+
+A push waits `DEBOUNCE` seconds after the last edit; a newer edit supersedes it. The analysis
+runs in one worker thread so that edits keep arriving meanwhile, and the version is checked
+again before publishing, so a stale result never reaches the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from wat_lsp.analysis.positions import Encoding
+from wat_lsp.server import convert
+from wat_lsp.server.documents import Snapshot
+
+DEBOUNCE = 0.1  # seconds
+T = TypeVar("T")
+
+
+class Worker:
+    """One daemon thread running jobs in order. (A ThreadPoolExecutor's threads are joined at
+    exit, which would keep a server told to `exit` alive until a long analysis ends.)"""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="wat-lsp-analysis", daemon=True).start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((future, fn, args))
+        return future
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in the worker thread, awaited from the event loop."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def _run(self) -> None:
+        while True:
+            future, fn, args = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:
+                future.set_exception(e)
+
+
+def document_diagnostics(snap: Snapshot, encoding: Encoding) -> list[types.Diagnostic]:
+    return convert.diagnostics(snap.analysis().diagnostics, snap.index, snap.uri, encoding)
+
+
+class Publisher:
+    """Debounced `textDocument/publishDiagnostics`, one pending task per document."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Snapshot | None],
+        publish: Callable[[types.PublishDiagnosticsParams], None],
+        log: Callable[[str], None],
+        encoding: Callable[[], Encoding],
+        worker: Worker,
+    ) -> None:
+        self._lookup = lookup
+        self._publish = publish
+        self._log = log
+        self._encoding = encoding
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._worker = worker
+
+    def _current(self, uri: str, version: int) -> bool:
+        snap = self._lookup(uri)
+        return snap is not None and snap.version == version
+
+    async def pull(self, snap: Snapshot, previous: str | None) -> types.DocumentDiagnosticReport:
+        """A pull's report: of the document's newest snapshot when the worker gets to the job
+        (the client's text is that new too), so queued pulls never analyse old versions;
+        "unchanged" when the client already has that snapshot's result."""
+        encoding = self._encoding()
+
+        def report() -> types.DocumentDiagnosticReport:
+            latest = self._lookup(snap.uri) or snap
+            result_id = str(latest.serial)
+            if previous == result_id:
+                return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+            return types.RelatedFullDocumentDiagnosticReport(items=document_diagnostics(latest, encoding),
+                                                             result_id=result_id)  # fmt: skip
+
+        return await self._worker.run(report)
+
+    def _if_current(self, snap: Snapshot, encoding: Encoding) -> list[types.Diagnostic] | None:
+        """In the worker: skip a snapshot that newer edits superseded while the job waited."""
+        return document_diagnostics(snap, encoding) if self._current(snap.uri, snap.version) else None
+
+    def schedule(self, snap: Snapshot, delay: float = DEBOUNCE) -> None:
+        self.cancel(snap.uri)
+        self._pending[snap.uri] = asyncio.get_running_loop().create_task(self._later(snap, delay))
+
+    def cancel(self, uri: str) -> None:
+        task = self._pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+    def clear(self, uri: str) -> None:
+        """The document was closed: forget pending work and clear what the client shows."""
+        self.cancel(uri)
+        self._publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def _later(self, snap: Snapshot, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            if not self._current(snap.uri, snap.version):
+                return  # closed or superseded by a newer edit
+            items = await self._worker.run(self._if_current, snap, self._encoding())
+            if items is None:
+                return
+        except asyncio.CancelledError:
+            return
+        except Exception:
+            self._log(f"wat-lsp: analysing {snap.uri} failed:\n{traceback.format_exc()}")
+            return
+        finally:
+            if self._pending.get(snap.uri) is asyncio.current_task():
+                del self._pending[snap.uri]
+        # No await since this check: the document cannot change before the publish.
+        if self._current(snap.uri, snap.version):
+            self._publish(types.PublishDiagnosticsParams(uri=snap.uri, diagnostics=items, version=snap.version))

@@ -1,0 +1,124 @@
+"""Open documents: text bytes, version, an incrementally updated tree-sitter tree, a LineIndex.
+
+The server keeps its own documents instead of pygls' workspace: the core works on UTF-8 bytes
+and a tree that survives edits, and a 13 MB file must not be re-split into lines as `str`
+on every keystroke.
+
+Each version of a document is an immutable `Snapshot`, so analysis can run in a worker thread
+while the event loop applies newer edits (the tree is copied before `Tree.edit`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import threading
+from array import array
+from dataclasses import dataclass, field
+
+from lsprotocol import types
+from tree_sitter import Point, Tree
+from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.positions import Encoding, LineIndex
+from wat_lsp.analysis.syntax import parse
+
+_SERIALS = itertools.count(1)
+
+
+@dataclass(slots=True, eq=False)
+class Snapshot:
+    """One version of a document's text, its tree and line index; analysed at most once."""
+
+    uri: str
+    version: int
+    data: bytes
+    tree: Tree
+    index: LineIndex
+    _analysis: Document | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
+
+    def analysis(self) -> Document:
+        """The core's analysis of this text (computed once, whichever thread asks first)."""
+        with self._lock:
+            if self._analysis is None:
+                self._analysis = analyse(self.data, self.tree)
+            return self._analysis
+
+    def point(self, offset: int) -> Point:
+        line = self.index.line_of(offset)
+        return Point(line, offset - self.index.line_start(line))
+
+
+def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, encoding: Encoding,
+                 version: int) -> Snapshot:  # fmt: skip
+    """One content change: splice the bytes, edit a copy of the tree, re-parse with it."""
+    new = change.text.encode("utf-8", "surrogatepass")
+    if isinstance(change, types.TextDocumentContentChangePartial):
+        r = change.range
+        start = snap.index.offset(r.start.line, r.start.character, encoding)
+        end = max(start, snap.index.offset(r.end.line, r.end.character, encoding))
+    else:  # the whole text
+        start, end = 0, len(snap.data)
+    start_point, old_end_point = snap.point(start), snap.point(end)
+    lines = new.count(b"\n")
+    if lines:
+        new_end_point = Point(start_point.row + lines, len(new) - new.rfind(b"\n") - 1)
+    else:
+        new_end_point = Point(start_point.row, start_point.column + len(new))
+    data = snap.data[:start] + new + snap.data[end:]
+    tree = snap.tree.copy()
+    tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
+    return Snapshot(snap.uri, version, data, parse(data, tree), _spliced_index(snap.index, start, end, new, data))
+
+
+def _spliced_index(old: LineIndex, start: int, end: int, new: bytes, data: bytes) -> LineIndex:
+    """`LineIndex(data)` from the old index: line starts before the edit kept, the edit's own,
+    the rest shifted (a 13 MB file has 640k lines; scanning them all again costs 150 ms)."""
+    starts = getattr(old, "_starts", None)
+    if not isinstance(starts, array) or starts.typecode != "q":
+        return LineIndex(data)  # LineIndex changed its insides: take the slow, sure way
+    keep, drop = bisect.bisect_right(starts, start), bisect.bisect_right(starts, end)
+    delta = len(new) - (end - start)
+    spliced = starts[:keep]
+    pos = new.find(b"\n")
+    while pos >= 0:
+        spliced.append(start + pos + 1)
+        pos = new.find(b"\n", pos + 1)
+    tail = starts[drop:]
+    spliced.extend(array("q", [s + delta for s in tail]) if delta else tail)
+    index = LineIndex.__new__(LineIndex)
+    index.data = data
+    index._starts = spliced
+    return index
+
+
+def open_snapshot(uri: str, version: int, text: str) -> Snapshot:
+    data = text.encode("utf-8", "surrogatepass")
+    return Snapshot(uri, version, data, parse(data), LineIndex(data))
+
+
+class Documents:
+    """The current snapshot of each open document, by URI."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Snapshot] = {}
+
+    def open(self, uri: str, version: int, text: str) -> Snapshot:
+        snap = self._docs[uri] = open_snapshot(uri, version, text)
+        return snap
+
+    def change(self, params: types.DidChangeTextDocumentParams, encoding: Encoding) -> Snapshot | None:
+        snap = self._docs.get(params.text_document.uri)
+        if snap is None:
+            return None
+        for change in params.content_changes:
+            snap = apply_change(snap, change, encoding, params.text_document.version)
+        self._docs[snap.uri] = snap
+        return snap
+
+    def close(self, uri: str) -> None:
+        self._docs.pop(uri, None)
+
+    def get(self, uri: str) -> Snapshot | None:
+        return self._docs.get(uri)
