@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.diagnostics import Severity, Tag
@@ -19,6 +17,8 @@ from wat_lsp.analysis.model import Func, Module
 from wat_lsp.passes import remove_dead_stores, remove_unused_locals
 from wat_lsp.passes.edits import apply_edits
 from wat_lsp.passes.registry import run_passes
+
+from tests.corpus import ROOT as SPEC_ROOT
 
 from .oracles import wasmtime_run, wasmtools
 
@@ -316,7 +316,7 @@ def test_dead_store_passes_on_smith_modules() -> None:
     assert bad == []
 
 
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "testsuite"
+SUITE = SPEC_ROOT
 
 
 @pytest.mark.skipif(not SUITE.exists(), reason="spec test suite not available")

@@ -37,6 +37,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.corpus import ROOT as SPEC_ROOT
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -629,7 +631,7 @@ NOT_IN_TABLE = re.compile(
 
 def test_spec_testsuite_instructions_are_known() -> None:
     """Dotted mnemonics used in the spec test suite are all in the table."""
-    suite = ROOT.parent / "shared" / "corpus" / "testsuite"
+    suite = SPEC_ROOT
     if not suite.is_dir():
         pytest.skip("spec test suite not present")
     token = re.compile(r"(?<![\w$.:=])([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)(?![\w.:=])")

@@ -13,12 +13,13 @@ from wat_lsp.passes import fixup_non_nullable_locals as fixup
 from wat_lsp.passes.edits import OverlappingEdits, TextEdit, apply_edits
 from wat_lsp.passes.registry import PASSES, run_passes
 
+from tests.corpus import ROOT as SPEC_ROOT
 from wat_lsp.cli import main
 
 from .oracles import wasmtime_run, wasmtools
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "testsuite"
+CORPUS = SPEC_ROOT
 SHAPES = ROOT / "examples" / "shapes.wat"
 
 # ------------------------------------------------------------------------ edit model
