@@ -13,6 +13,7 @@ only when the CFG is exact.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
@@ -99,9 +100,9 @@ def _bits(v: int) -> list[int]:
     return out
 
 
-def dead_stores(func: Func, lv: Liveness) -> list[int]:
-    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read."""
-    dead: list[int] = []
+def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]:
+    """`(instruction index, local, locals live after it)` for every store, walking each block
+    backwards from its live-out set (gets add to the live set, stores remove their local)."""
     body = func.body
     for b in lv.cfg.blocks:
         live = lv.live_out[b.index]
@@ -113,15 +114,16 @@ def dead_stores(func: Func, lv: Liveness) -> list[int]:
             x = _local(ins.imms)
             if x < 0:
                 continue
-            bit = 1 << x
             if name == GET:
-                live |= bit
+                live |= 1 << x
             else:
-                if not live & bit:
-                    dead.append(i)
-                live &= ~bit
-    dead.sort()
-    return dead
+                yield i, x, live
+                live &= ~(1 << x)
+
+
+def dead_stores(func: Func, lv: Liveness) -> list[int]:
+    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read."""
+    return sorted(i for i, x, live in _stores_backward(func, lv) if not live >> x & 1)
 
 
 @dataclass(slots=True)
@@ -155,25 +157,10 @@ class Interference:
 def interference(func: Func, lv: Liveness) -> Interference:
     """Interference of the function's locals (see `Interference`)."""
     at_store: dict[int, int] = {}
-    body = func.body
-    for b in lv.cfg.blocks:
-        live = lv.live_out[b.index]
-        for i in range(b.end - 1, b.start - 1, -1):
-            ins = body[i]
-            name = ins.op.name
-            if name not in (GET, SET, TEE):
-                continue
-            x = _local(ins.imms)
-            if x < 0:
-                continue
-            bit = 1 << x
-            if name == GET:
-                live |= bit
-                continue
-            others = live & ~bit
-            if others:
-                at_store[x] = at_store.get(x, 0) | others
-            live &= ~bit
+    for _, x, live in _stores_backward(func, lv):
+        others = live & ~(1 << x)
+        if others:
+            at_store[x] = at_store.get(x, 0) | others
     return Interference(at_store)
 
 

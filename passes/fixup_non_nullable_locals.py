@@ -15,36 +15,15 @@ from __future__ import annotations
 
 from tree_sitter import Node
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity
-from wat_lsp.analysis.document import Document, ScriptModule, analyse
-from wat_lsp.analysis.model import Func, LocalDecl, Module, RefType, Span
+from wat_lsp.analysis.document import Document, ScriptModule
+from wat_lsp.analysis.model import LocalDecl, Module, RefType
 from wat_lsp.passes.edits import TextEdit
+from wat_lsp.passes.targets import as_document, func_of, module_at
 
 NAME = "fixup-non-nullable-locals"
 DESCRIPTION = ("make locals that are read before the spec's 1a rule considers them set nullable, "
                "wrapping their gets and tees in ref.as_non_null")  # fmt: skip
 CODE = "uninitialized-local"
-
-
-def _doc(data: bytes | Document) -> Document:
-    return data if isinstance(data, Document) else analyse(data)
-
-
-def _module_at(doc: Document, span: Span) -> ScriptModule | None:
-    """The innermost text module (with its own model) whose range holds `span`."""
-    best: ScriptModule | None = None
-    for m in doc.modules:
-        inside = m.span.start <= span.start and span.end <= m.span.end
-        if m.kind == "text" and m.read is not None and inside and (best is None or m.span.start >= best.span.start):
-            best = m
-    return best
-
-
-def _func(module: Module, index: object) -> Func | None:
-    if not isinstance(index, int):
-        return None
-    if 0 <= index < len(module.funcs) and module.funcs[index].index == index:
-        return module.funcs[index]
-    return next((f for f in module.funcs if f.index == index), None)
 
 
 def _type_node(doc: Document, decl: LocalDecl) -> Node | None:
@@ -73,7 +52,7 @@ def _nullable_edit(doc: Document, decl: LocalDecl) -> TextEdit | None:
 
 def local_edits(doc: Document, module: Module, func_index: int, local: int) -> list[TextEdit]:
     """The edits that make one local of one function nullable, gets and tees wrapped."""
-    func = _func(module, func_index)
+    func = func_of(module, func_index)
     if func is None or func.import_ is not None:
         return []
     decls = func.all_locals
@@ -106,9 +85,9 @@ def _target(diag: Diagnostic) -> tuple[int, int] | None:
 
 def quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextEdit]:
     """Fix the local one `uninitialized-local` diagnostic is about (every get of it)."""
-    doc = _doc(data)
+    doc = as_document(data)
     target = _target(diag)
-    m = _module_at(doc, diag.span)
+    m = module_at(doc, diag.span)
     if target is None or m is None or m.read is None:
         return []
     return local_edits(doc, m.read.module, *target)
@@ -130,7 +109,7 @@ def _module_edits(doc: Document, m: ScriptModule, start: int, end: int) -> list[
 
 def fixes_in_range(data: bytes | Document, start: int, end: int) -> list[TextEdit]:
     """Fixes for every local with an `uninitialized-local` error touching bytes [start, end]."""
-    doc = _doc(data)
+    doc = as_document(data)
     edits: list[TextEdit] = []
     for m in doc.modules:
         if m.kind == "text" and not m.expects_failure and m.span.start <= end and start <= m.span.end:
@@ -143,7 +122,7 @@ def fix_all(data: bytes | Document) -> list[TextEdit]:
 
     Modules a script expects to be invalid or malformed are left alone.
     """
-    doc = _doc(data)
+    doc = as_document(data)
     return fixes_in_range(doc, 0, len(doc.data))
 
 

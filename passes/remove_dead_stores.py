@@ -10,11 +10,12 @@ whose control flow is modelled exactly. The quick fix applies the same edits to 
 
 from __future__ import annotations
 
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity
-from wat_lsp.analysis.document import Document, ScriptModule, analyse
+from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.liveness import func_diagnostics
 from wat_lsp.analysis.model import Func, Instr
 from wat_lsp.passes.edits import TextEdit, removal
+from wat_lsp.passes.targets import as_document, func_at, readable_funcs
 
 NAME = "remove-dead-stores"
 DESCRIPTION = "turn local.set of values nobody reads into drop, remove such local.tee"
@@ -47,11 +48,6 @@ def store_edits(data: bytes, ins: Instr) -> list[TextEdit]:
             TextEdit(_space_before(data, ins.oend - 1), ins.oend, "")]  # fmt: skip
 
 
-def _modules(doc: Document) -> list[ScriptModule]:
-    return [m for m in doc.modules if m.kind == "text" and m.read is not None and not m.expects_failure
-            and not any(d.severity == Severity.ERROR for d in m.diagnostics)]  # fmt: skip
-
-
 def func_edits(data: bytes, func: Func, only: int | None = None) -> list[TextEdit]:
     edits: list[TextEdit] = []
     for d in func_diagnostics(func):
@@ -63,24 +59,16 @@ def func_edits(data: bytes, func: Func, only: int | None = None) -> list[TextEdi
 
 def quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextEdit]:
     """Remove the one store a `dead-store` diagnostic is about."""
-    doc = data if isinstance(data, Document) else analyse(data)
+    doc = as_document(data)
     f, i = diag.data.get("func"), diag.data.get("instr")
     if diag.code != CODE or not isinstance(f, int) or not isinstance(i, int):
         return []
-    for m in _modules(doc):
-        if m.read is not None and m.span.start <= diag.span.start and diag.span.end <= m.span.end:
-            for fn in m.read.module.funcs:
-                if fn.index == f:
-                    return func_edits(doc.data, fn, i)
-    return []
+    fn = func_at(doc, diag.span, f, valid_only=True)
+    return func_edits(doc.data, fn, i) if fn is not None else []
 
 
 def run(doc: Document) -> list[TextEdit]:
     edits: list[TextEdit] = []
-    for m in _modules(doc):
-        if m.read is None:
-            continue
-        for f in m.read.module.funcs:
-            if f.index not in m.read.broken:
-                edits.extend(func_edits(doc.data, f))
+    for f in readable_funcs(doc, valid_only=True):
+        edits.extend(func_edits(doc.data, f))
     return edits

@@ -14,9 +14,10 @@ import re
 
 from tree_sitter import Node
 from wat_lsp.analysis.diagnostics import Diagnostic
-from wat_lsp.analysis.document import Document, ScriptModule, analyse
+from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func, LocalDecl, Span
 from wat_lsp.passes.edits import TextEdit, removal
+from wat_lsp.passes.targets import as_document, func_at, readable_funcs
 
 NAME = "remove-unused-locals"
 DESCRIPTION = "remove locals that are never read or written, renumbering numeric local indices"
@@ -107,31 +108,19 @@ def func_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[
     return edits
 
 
-def _modules(doc: Document) -> list[ScriptModule]:
-    return [m for m in doc.modules if m.kind == "text" and m.read is not None and not m.expects_failure]
-
-
 def quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextEdit]:
     """Remove the one local an `unused-local` diagnostic is about."""
-    doc = data if isinstance(data, Document) else analyse(data)
+    doc = as_document(data)
     f, x = diag.data.get("func"), diag.data.get("local")
     if diag.code != CODE or not isinstance(f, int) or not isinstance(x, int):
         return []
-    for m in _modules(doc):
-        if m.read is not None and m.span.start <= diag.span.start and diag.span.end <= m.span.end:
-            funcs = [fn for fn in m.read.module.funcs if fn.index == f]
-            if funcs:
-                return func_edits(doc, funcs[0], {x})
-    return []
+    fn = func_at(doc, diag.span, f)
+    return func_edits(doc, fn, {x}) if fn is not None else []
 
 
 def run(doc: Document) -> list[TextEdit]:
     """The pass over every function of every module (registry entry)."""
     edits: list[TextEdit] = []
-    for m in _modules(doc):
-        if m.read is None:
-            continue
-        for f in m.read.module.funcs:
-            if f.index not in m.read.broken:
-                edits.extend(func_edits(doc, f))
+    for f in readable_funcs(doc):
+        edits.extend(func_edits(doc, f))
     return edits
