@@ -69,6 +69,13 @@ def _utf8_diagnostics(data: bytes) -> list[Diagnostic]:
 
 
 @contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """See `_no_cyclic_gc`."""
+    with _no_cyclic_gc():
+        yield
+
+
+@contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Reading allocates millions of small acyclic objects; the cyclic collector would
     rescan them again and again (40% of the time on a 13 MB module) and finds nothing."""
@@ -81,6 +88,15 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def text_diagnostics(data: bytes, tree: Tree) -> list[Diagnostic]:
+    """Encoding, syntax and lexical diagnostics of the whole text (cheap unless it has errors)."""
+    diags = _utf8_diagnostics(data)
+    bad_bytes = {d.span.start for d in diags}
+    diags += [d for d in syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
+              if d.span.start not in bad_bytes]  # one message for one undecodable byte
+    return diags
+
+
 def analyse(data: bytes, tree: Tree | None = None) -> Document:
     """Parse (or reuse `tree`) and read every module in the document."""
     with _no_cyclic_gc():
@@ -90,10 +106,7 @@ def analyse(data: bytes, tree: Tree | None = None) -> Document:
 def _analyse(data: bytes, tree: Tree | None) -> Document:
     if tree is None:
         tree = parse(data)
-    diags = _utf8_diagnostics(data)
-    bad_bytes = {d.span.start for d in diags}
-    diags += [d for d in syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
-              if d.span.start not in bad_bytes]  # one message for one undecodable byte
+    diags = text_diagnostics(data, tree)
     modules: list[ScriptModule] = []
     root = tree.root_node
     bare: list[Node] = []
@@ -123,6 +136,11 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
 _WAST_COMMANDS = frozenset({"register", "invoke", "get", "wast_register", "wast_invoke", "wast_get",
                             "action", "wait", "wast_wait", "either", "script", "input", "output",
                             "meta", "wast_const", "wast_result"})  # fmt: skip
+
+
+def is_wast_command(node: Node) -> bool:
+    """A script command (`invoke`, `assert_*`, ...) rather than a module field."""
+    return _is_wast_command(node)
 
 
 def _is_wast_command(node: Node) -> bool:

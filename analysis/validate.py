@@ -34,7 +34,7 @@ from wat_lsp.analysis.subtyping import MAX_SUBTYPING_DEPTH, TypeTable
 from wat_lsp.analysis.validate_body import BodyValidator
 from wat_lsp.analysis.validate_context import ModuleContext
 
-__all__ = ["ModuleContext", "module_context", "validate_function", "validate_module"]
+__all__ = ["ModuleContext", "module_context", "validate_function", "validate_module", "validate_module_fields"]
 
 _last: tuple[Module, ModuleContext] | None = None
 
@@ -82,6 +82,13 @@ def validate_module(module: Module, partial_funcs: Collection[int] = ()) -> list
         if f.import_ is None:
             diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
+    return diags
+
+
+def validate_module_fields(ctx: ModuleContext) -> list[Diagnostic]:
+    """The module-level diagnostics of `validate_module` (no function body), unsorted."""
+    diags: list[Diagnostic] = []
+    _ModuleChecks(ctx, diags).run()
     return diags
 
 

@@ -53,7 +53,7 @@ class Worker:
 
 
 def document_diagnostics(snap: Snapshot, encoding: Encoding) -> list[types.Diagnostic]:
-    return convert.diagnostics(snap.analysis().diagnostics, snap.index, snap.uri, encoding)
+    return convert.diagnostics(snap.diagnostics(), snap.index, snap.uri, encoding)
 
 
 class Publisher:

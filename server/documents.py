@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 from tree_sitter import Point, Tree
+from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.analysis.syntax import parse
 
@@ -34,7 +36,10 @@ class Snapshot:
     data: bytes
     tree: Tree
     index: LineIndex
+    # Shared by the snapshots of one document: re-analyses only the functions an edit changed.
+    incremental: DocumentAnalysis = field(default_factory=DocumentAnalysis, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
+    _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
 
@@ -44,6 +49,20 @@ class Snapshot:
             if self._analysis is None:
                 self._analysis = analyse(self.data, self.tree)
             return self._analysis
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """What `analysis().diagnostics` holds, computed function by function from the
+        document's previous versions when only function bodies changed."""
+        with self._lock:
+            if self._analysis is not None:
+                return self._analysis.diagnostics
+            if self._diagnostics is None:
+                result = self.incremental.update(self.data, self.tree)
+                if isinstance(result, Document):
+                    self._analysis = result
+                    return result.diagnostics
+                self._diagnostics = result
+            return self._diagnostics
 
     def point(self, offset: int) -> Point:
         line = self.index.line_of(offset)
@@ -69,7 +88,8 @@ def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, e
     data = snap.data[:start] + new + snap.data[end:]
     tree = snap.tree.copy()
     tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
-    return Snapshot(snap.uri, version, data, parse(data, tree), _spliced_index(snap.index, start, end, new, data))
+    return Snapshot(snap.uri, version, data, parse(data, tree), _spliced_index(snap.index, start, end, new, data),
+                    snap.incremental)
 
 
 def _spliced_index(old: LineIndex, start: int, end: int, new: bytes, data: bytes) -> LineIndex:

@@ -1,0 +1,321 @@
+"""Incremental diagnostics of one document: the function is the unit of re-analysis.
+
+`DocumentAnalysis` keeps, for a document holding one text module (`(module ...)` or bare
+fields), the module read once (names, types, signatures: the context every body depends on)
+and per function its text, its diagnostics (relative to the function's start) and its
+header (the text up to its first instruction: name, type use, params, results, locals).
+
+On a new version of the text it compares the text outside function bodies with the last
+version's: when that is unchanged and so is the header of every function, only the functions
+whose text changed are read and validated again; the others keep their diagnostics, shifted to
+their new offsets. Anything else (a script, a syntax error outside a function, an edit to a
+type, a header, a global...) falls back to reading the whole module. The diagnostics are those
+`document.analyse` gives for the same text (ties of equal spans aside, which may be ordered
+differently).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import threading
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.body import INSTR_NODES
+from wat_lsp.analysis.diagnostics import Diagnostic, Related
+from wat_lsp.analysis.document import (
+    MODULE_NODES,
+    Document,
+    analyse,
+    is_wast_command,
+    no_cyclic_gc,
+    text_diagnostics,
+)
+from wat_lsp.analysis.lexical import _ILLEGAL
+from wat_lsp.analysis.model import Func, Module, Span
+from wat_lsp.analysis.reader import ModuleReader, module_fields, read_function_body
+from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
+
+
+class _Reader(ModuleReader):
+    """A module reader that keeps each function's own diagnostics apart from the module's."""
+
+    def __init__(self, data: bytes, node: Node) -> None:
+        super().__init__(data, node)
+        self.glue: dict[int, list[Diagnostic]] = {}  # func node start -> token-separation diags
+        self.bodies: dict[int, list[Diagnostic]] = {}  # func node start -> body reader diags
+
+    def _check_glue(self, field_node: Node) -> None:
+        if field_node.type != "func":
+            super()._check_glue(field_node)
+            return
+        saved, self.diags = self.diags, []
+        super()._check_glue(field_node)
+        self.glue[field_node.start_byte], self.diags = self.diags, saved
+
+    def _read_bodies(self) -> None:
+        tn = self._types()
+        funcs = {f.index: f for f in self.module.funcs}
+        for d in self.declared:
+            if d.space != "func" or d.import_node is not None:
+                continue
+            saved, self.diags = self.diags, []
+            read_function_body(self, funcs[d.index], d.node, tn)
+            self.bodies[d.node.start_byte], self.diags = self.diags, saved
+        self.module.funcs.sort(key=lambda f: f.index)
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One function field: its text and diagnostics (spans relative to `start`)."""
+
+    key: bytes
+    header: bytes
+    start: int
+    end: int
+    base: Func | None  # the header as read in the last full read (None: not a function we read)
+    base_start: int
+    glue: list[Diagnostic]
+    body: list[Diagnostic]
+    valid: list[Diagnostic]
+
+
+@dataclass(slots=True)
+class _State:
+    module: Module
+    ctx: ModuleContext
+    gaps: list[bytes]  # the text between function fields (before the first, ..., after the last)
+    entries: list[_Entry]
+    module_diags: list[Diagnostic]  # reader's, in document coordinates
+    module_valid: list[Diagnostic]  # validation's module-level checks, in document coordinates
+    clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
+    clean_changes: bool = False  # the functions changed since the last state have none either
+
+
+def _shift_span(span: Span, delta: int) -> Span:
+    return Span(span.start + delta, span.end + delta)
+
+
+def _shift(d: Diagnostic, delta: int) -> Diagnostic:
+    if not delta:
+        return d
+    related = tuple(Related(_shift_span(r.span, delta), r.message) for r in d.related)
+    return dataclasses.replace(d, span=_shift_span(d.span, delta), related=related)
+
+
+def _header_end(node: Node) -> int:
+    for i in range(node.named_child_count):
+        c = node.named_child(i)
+        if c is not None and c.type in INSTR_NODES:
+            return c.start_byte
+    return node.end_byte
+
+
+def _shape(tree: Tree) -> tuple[Node, list[Node] | None] | None:
+    """(module node, None) for one `(module ...)`, (root, fields) for bare fields, or None
+    for anything else (scripts, several modules, nothing)."""
+    root = tree.root_node
+    nodes = cst.named(root)
+    if not nodes:
+        return None
+    if any(n.type in MODULE_NODES for n in nodes):
+        if len(nodes) == 1 and nodes[0].type == "module":
+            return nodes[0], None
+        return None
+    if any(n.type in ("assertion", "wast_assertion", "thread", "wast_thread") or is_wast_command(n) for n in nodes):
+        return None
+    return root, nodes
+
+
+def _errors_outside_funcs(tree: Tree, module_node: Node) -> bool:
+    """Any ERROR or MISSING node that is not inside a function field of the module."""
+    stack = [tree.root_node]
+    while stack:
+        n = stack.pop()
+        if n.is_error or n.is_missing:
+            return True
+        if n.type == "func" and n.parent is not None and n.parent.id == module_node.id:
+            continue
+        if n.has_error:
+            stack.extend(n.children)
+    return False
+
+
+class DocumentAnalysis:
+    """The diagnostics of successive versions of one document, re-analysing by function."""
+
+    def __init__(self) -> None:
+        self._state: _State | None = None
+        self._lock = threading.Lock()
+        self.last_mode = ""  # 'incremental' | 'full' | 'analyse': how the last update went
+
+    def update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+        """The diagnostics of `data` (parsed as `tree`), or, when the whole `analyse` was
+        needed, its `Document`."""
+        with self._lock, no_cyclic_gc():
+            try:
+                return self._update(data, tree)
+            except Exception:  # a bug here must not cost the user their diagnostics
+                self._state = None
+                self.last_mode = "analyse"
+                return analyse(data, tree)
+
+    def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+        shape = _shape(tree)
+        if shape is None or _errors_outside_funcs(tree, shape[0]):
+            self._state = None
+            self.last_mode = "analyse"
+            return analyse(data, tree)
+        node, bare = shape
+        fields = bare if bare is not None else module_fields(node)
+        funcs = [f for f in fields if f.type == "func"]
+        if self._state is not None:
+            was_clean = self._state.clean_text
+            state = self._incremental(self._state, data, node, funcs)
+            if state is not None:
+                # The text outside the changed functions is as before: when it was clean
+                # and they are, the whole text is (the scans cost 0.1 s on 13 MB).
+                clean = was_clean and state.clean_changes and not tree.root_node.has_error
+                pre = [] if clean else text_diagnostics(data, tree)
+                state.clean_text = not pre
+                self._state = state
+                self.last_mode = "incremental"
+                return _assemble(pre, state)
+        pre = text_diagnostics(data, tree)
+        self._state = _full(data, node, bare, funcs)
+        self._state.clean_text = not pre
+        self.last_mode = "full"
+        return _assemble(pre, self._state)
+
+    def _incremental(self, old: _State, data: bytes, node: Node, funcs: list[Node]) -> _State | None:
+        if len(funcs) != len(old.entries) or _gaps(data, funcs) != old.gaps:
+            return None
+        # The old state is given up from here on: its entries are updated in place.
+        remap = _Remap(old.entries)
+        entries = old.entries
+        changed: list[tuple[int, Node]] = []
+        clean = True
+        for i, (f, e) in enumerate(zip(funcs, entries, strict=True)):
+            s, end = f.start_byte, f.end_byte
+            key = data[s:end]
+            e.start, e.end = s, end
+            if key == e.key:
+                continue
+            if data[s:_header_end(f)] != e.header or e.base is None or e.base.import_ is not None:
+                return None  # a signature, a local or an import changed: the module's context
+            e.key = key
+            changed.append((i, f))
+            clean = clean and _clean(key)
+        reader = _Reader(data, node)
+        reader.module = old.module
+        tn = reader._types()
+        for i, f in changed:
+            e = entries[i]
+            assert e.base is not None
+            b, delta = e.base, e.start - e.base_start
+            func = Func(b.index, b.name, Span(f.start_byte, f.end_byte),
+                        _shift_span(b.name_span, delta) if b.name_span is not None else None,
+                        b.type_idx, [dataclasses.replace(p, span=_shift_span(p.span, delta)) for p in b.params],
+                        b.results, [], [], b.import_, b.exports)  # fmt: skip
+            reader.diags, reader.broken = [], set()
+            reader._check_glue(f)
+            read_function_body(reader, func, f, tn)
+            valid = validate_function(old.module, func, old.ctx, partial=bool(reader.broken))
+            e.glue = [_shift(d, -e.start) for d in reader.glue.pop(f.start_byte, [])]
+            e.body = [_shift(d, -e.start) for d in reader.diags]
+            e.valid = [_shift(d, -e.start) for d in valid]
+        remap.new(entries)
+        return _State(old.module, old.ctx, old.gaps, entries,
+                      [remap.diagnostic(d) for d in old.module_diags],
+                      [remap.diagnostic(d) for d in old.module_valid], clean_changes=clean)  # fmt: skip
+
+
+def _clean(text: bytes) -> bool:
+    """No character `lexical_diagnostics` or `invalid-utf8` would report, no annotation."""
+    if _ILLEGAL.search(text) is not None or b"(@" in text:
+        return False
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _gaps(data: bytes, funcs: list[Node]) -> list[bytes]:
+    out: list[bytes] = []
+    prev = 0
+    for f in funcs:
+        out.append(data[prev : f.start_byte])
+        prev = f.end_byte
+    out.append(data[prev:])
+    return out
+
+
+class _Remap:
+    """Old offsets to new ones when only function fields changed (the gaps are equal)."""
+
+    def __init__(self, old: list[_Entry]) -> None:
+        self.old_starts = [e.start for e in old]
+        self.old_ends = [e.end for e in old]
+
+    def new(self, new: list[_Entry]) -> None:
+        self.new_starts = [e.start for e in new]
+        self.new_ends = [e.end for e in new]
+
+    def offset(self, o: int) -> int:
+        j = bisect.bisect_right(self.old_starts, o) - 1
+        if j < 0:
+            return o
+        if o < self.old_ends[j]:
+            return min(o - self.old_starts[j] + self.new_starts[j], self.new_ends[j])
+        return o - self.old_ends[j] + self.new_ends[j]
+
+    def span(self, s: Span) -> Span:
+        return Span(self.offset(s.start), self.offset(s.end))
+
+    def diagnostic(self, d: Diagnostic) -> Diagnostic:
+        related = tuple(Related(self.span(r.span), r.message) for r in d.related)
+        return dataclasses.replace(d, span=self.span(d.span), related=related)
+
+
+def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -> _State:
+    """Read and validate the whole module, keeping each function's results apart."""
+    reader = _Reader(data, node)
+    result = reader.read(bare)
+    module = result.module
+    ctx = ModuleContext(module)
+    module_valid = validate_module_fields(ctx)
+    by_start = {d.node.start_byte: d for d in reader.declared if d.space == "func"}
+    funcs_by_index = {g.index: g for g in module.funcs}
+    entries: list[_Entry] = []
+    for f in funcs:
+        s = f.start_byte
+        decl = by_start.get(s)
+        base = funcs_by_index.get(decl.index) if decl is not None else None
+        valid: list[Diagnostic] = []
+        if base is not None and base.import_ is None:
+            valid = validate_function(module, base, ctx, partial=base.index in result.broken)
+        entries.append(_Entry(data[s : f.end_byte], data[s : _header_end(f)], s, f.end_byte, base, s,
+                              [_shift(d, -s) for d in reader.glue.get(s, [])],
+                              [_shift(d, -s) for d in reader.bodies.get(s, [])],
+                              [_shift(d, -s) for d in valid]))  # fmt: skip
+    return _State(module, ctx, _gaps(data, funcs), entries, list(result.diagnostics), module_valid)
+
+
+def _assemble(pre: list[Diagnostic], st: _State) -> list[Diagnostic]:
+    """In `analyse`'s order: text, reader (module, then functions), validation."""
+    out = pre + st.module_diags
+    glue = [e for e in st.entries if e.glue]
+    body = [e for e in st.entries if e.body]
+    valid = [e for e in st.entries if e.valid]
+    for e in glue:
+        out.extend(_shift(d, e.start) for d in e.glue)
+    for e in body:
+        out.extend(_shift(d, e.start) for d in e.body)
+    out.extend(st.module_valid)
+    for e in valid:
+        out.extend(_shift(d, e.start) for d in e.valid)
+    out.sort(key=lambda d: (d.span.start, d.span.end))
+    return out
