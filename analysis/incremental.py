@@ -36,6 +36,7 @@ from wat_lsp.analysis.document import (
 from wat_lsp.analysis.lexical import _ILLEGAL
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.reader import ModuleReader, module_fields, read_function_body
+from wat_lsp.analysis.types_reader import TypeNames
 from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
 
 
@@ -55,16 +56,10 @@ class _Reader(ModuleReader):
         super()._check_glue(field_node)
         self.glue[field_node.start_byte], self.diags = self.diags, saved
 
-    def _read_bodies(self) -> None:
-        tn = self._types()
-        funcs = {f.index: f for f in self.module.funcs}
-        for d in self.declared:
-            if d.space != "func" or d.import_node is not None:
-                continue
-            saved, self.diags = self.diags, []
-            read_function_body(self, funcs[d.index], d.node, tn)
-            self.bodies[d.node.start_byte], self.diags = self.diags, saved
-        self.module.funcs.sort(key=lambda f: f.index)
+    def _read_body(self, f: Func, node: Node, tn: TypeNames) -> None:
+        saved, self.diags = self.diags, []
+        super()._read_body(f, node, tn)
+        self.bodies[node.start_byte], self.diags = self.diags, saved
 
 
 @dataclass(slots=True)

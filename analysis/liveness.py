@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, Tag
-from wat_lsp.analysis.model import Func, Module, RefType, Span
+from wat_lsp.analysis.model import Func, Instr, Module, RefType, Span
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 
@@ -47,6 +47,17 @@ def _local(imms: tuple[object, ...]) -> int:
     return x if isinstance(x, int) else -1
 
 
+def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tuple[int, bool, int]]:
+    """`(index, is_get, local)` for the local accesses of body[start:end], last first."""
+    for i in range(end - 1, start - 1, -1):
+        ins = body[i]
+        name = ins.op.name
+        if name in (GET, SET, TEE):
+            x = _local(ins.imms)
+            if x >= 0:
+                yield i, name == GET, x
+
+
 def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
     cfg = cfg if cfg is not None else build_cfg(func)
     body = func.body
@@ -55,16 +66,9 @@ def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
     kill = [0] * nb
     for b in cfg.blocks:
         g = k = 0
-        for i in range(b.end - 1, b.start - 1, -1):
-            ins = body[i]
-            name = ins.op.name
-            if name not in (GET, SET, TEE):
-                continue
-            x = _local(ins.imms)
-            if x < 0:
-                continue
+        for _, is_get, x in _accesses_backward(body, b.start, b.end):
             bit = 1 << x
-            if name == GET:
+            if is_get:
                 g |= bit
             else:
                 g &= ~bit
@@ -103,18 +107,10 @@ def _bits(v: int) -> list[int]:
 def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]:
     """`(instruction index, local, locals live after it)` for every store, walking each block
     backwards from its live-out set (gets add to the live set, stores remove their local)."""
-    body = func.body
     for b in lv.cfg.blocks:
         live = lv.live_out[b.index]
-        for i in range(b.end - 1, b.start - 1, -1):
-            ins = body[i]
-            name = ins.op.name
-            if name not in (GET, SET, TEE):
-                continue
-            x = _local(ins.imms)
-            if x < 0:
-                continue
-            if name == GET:
+        for i, is_get, x in _accesses_backward(func.body, b.start, b.end):
+            if is_get:
                 live |= 1 << x
             else:
                 yield i, x, live

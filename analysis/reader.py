@@ -601,8 +601,12 @@ class ModuleReader:
         for d in self.declared:
             if d.space != "func" or d.import_node is not None:
                 continue
-            read_function_body(self, funcs[d.index], d.node, tn)
+            self._read_body(funcs[d.index], d.node, tn)
         self.module.funcs.sort(key=lambda f: f.index)
+
+    def _read_body(self, f: Func, node: Node, tn: TypeNames) -> None:
+        """One body; a hook for readers that keep per-function results (`incremental`)."""
+        read_function_body(self, f, node, tn)
 
 
 def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames) -> None:
