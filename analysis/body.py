@@ -19,7 +19,6 @@ from wat_lsp.analysis.model import (
     UNRESOLVED,
     BlockType,
     Catch,
-    FuncType,
     Immediate,
     Instr,
     MemArg,
@@ -676,10 +675,6 @@ def _number_imms() -> frozenset[Imm]:
 
 
 _NUMBER_IMMS = _number_imms()
-
-
-def func_type_of(bt: BlockType) -> FuncType:
-    return FuncType(bt.params, bt.results)
 
 
 def _field_of(parent: Node, child: Node) -> str | None:

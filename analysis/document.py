@@ -30,10 +30,6 @@ MALFORMED_CODES = frozenset({"syntax", "unknown-name", "duplicate-name", "malfor
                              "malformed", "unknown-instruction", "invalid-utf8"})  # fmt: skip
 
 
-class BinaryInput(Exception):
-    """Raised by `analyse_bytes` callers' helpers: the input is a binary module, not text."""
-
-
 @dataclass(slots=True)
 class ScriptModule:
     kind: str  # 'text' | 'binary' | 'quote' | 'instance'

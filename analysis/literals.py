@@ -6,9 +6,7 @@ Each decoder returns `(value, error)`: `error` is None on success, or a message 
 
 from __future__ import annotations
 
-import math
 import re
-import struct
 from fractions import Fraction
 
 _DEC = r"[0-9](?:_?[0-9])*"
@@ -145,16 +143,6 @@ def _round_to_float(value: Fraction, exp_bits: int, man_bits: int) -> int | None
     if biased >= (1 << exp_bits) - 1:
         return None
     return (biased << man_bits) | (q - (1 << man_bits))
-
-
-def float_from_bits(bits: int, width: int) -> float:
-    if width == 32:
-        return float(struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0])
-    return float(struct.unpack("<d", struct.pack("<Q", bits & 0xFFFFFFFFFFFFFFFF))[0])
-
-
-def float_is_nan(bits: int, width: int) -> bool:
-    return math.isnan(float_from_bits(bits, width))
 
 
 _SIMPLE_ESCAPES = {"t": 9, "n": 10, "r": 13, '"': 34, "'": 39, "\\": 92}

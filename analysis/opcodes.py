@@ -96,6 +96,7 @@ __all__ = [
     "OpInfo",
     "code_bytes",
     "lookup",
+    "uleb128",
 ]
 
 
@@ -290,20 +291,21 @@ class OpInfo:
     nullable target type are ``0xFB 21``/``0xFB 23``."""
 
 
+def uleb128(value: int) -> bytes:
+    """Unsigned LEB128, as the binary format writes sub-opcodes, counts and indices."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if not value:
+            out.append(byte)
+            return bytes(out)
+        out.append(byte | 0x80)
+
+
 def code_bytes(code: tuple[int, ...]) -> bytes:
     """Binary encoding of an opcode (the sub-opcode as LEB128 u32)."""
-    out = bytearray([code[0]])
-    for sub in code[1:]:
-        value = sub
-        while True:
-            byte = value & 0x7F
-            value >>= 7
-            if value:
-                out.append(byte | 0x80)
-            else:
-                out.append(byte)
-                break
-    return bytes(out)
+    return bytes([code[0]]) + b"".join(uleb128(sub) for sub in code[1:])
 
 
 # --------------------------------------------------------------------------------------

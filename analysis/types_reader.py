@@ -8,7 +8,6 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.literals import parse_id, parse_index
 from wat_lsp.analysis.model import (
-    ABS_HEAP_TOP,
     REF_SHORTHANDS,
     UNRESOLVED,
     FieldType,
@@ -104,11 +103,3 @@ def resolve_index(
         report("malformed-literal", err, cst.span(node))
         return UNRESOLVED
     return value
-
-
-def is_type_node(node: Node) -> bool:
-    return node.type in ("num_type", "ref_type", "value_type", "val_type")
-
-
-def heap_top(heap: str | int) -> str | None:
-    return ABS_HEAP_TOP.get(heap) if isinstance(heap, str) else None

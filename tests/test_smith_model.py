@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.model import Func
-from wat_lsp.analysis.opcodes import BY_CODE
+from wat_lsp.analysis.opcodes import BY_CODE, uleb128
 
 wasmtools = pytest.importorskip("tests.oracles.wasmtools")
 binary_counts = pytest.importorskip("tests.oracles.binary_counts")
@@ -113,18 +113,6 @@ def _folded(d: Path, wasm: bytes) -> str:
 # ------------------------------------------------------- compact imports, rewritten
 
 
-def _uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _raw_name(s: binary_counts._Reader) -> bytes:
     start = s.pos
     s.name()
@@ -172,8 +160,8 @@ def _plain_imports(wasm: bytes) -> bytes:
                     entries.append(module + _raw_name(s) + ext)
             else:
                 entries.append(module + name + _raw_extern(s))
-        body = _uleb(len(entries)) + b"".join(entries)
-        out += bytes([2]) + _uleb(len(body)) + body
+        body = uleb128(len(entries)) + b"".join(entries)
+        out += bytes([2]) + uleb128(len(body)) + body
         r.pos = end
     return bytes(out)
 
