@@ -6,7 +6,9 @@ convert them to line/column in the encoding they need (see `positions`).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from wat_lsp.analysis.model import Span
@@ -78,3 +80,37 @@ def make(code: str, message: str, span: Span, **kw: object) -> Diagnostic:
     """A diagnostic with the code's default severity."""
     severity = CODES[code][0] if code in CODES else Severity.ERROR
     return Diagnostic(code, message, span, severity, **kw)  # type: ignore[arg-type]
+
+
+# Names users write for severities (CLI `--severity CODE=LEVEL`, the server's settings); "off"
+# drops the code's diagnostics.
+SEVERITY_NAMES: dict[str, Severity | None] = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "information": Severity.INFORMATION,
+    "info": Severity.INFORMATION,
+    "hint": Severity.HINT,
+    "off": None,
+    "none": None,
+}
+
+
+def parse_severity(name: str) -> Severity | None:
+    """A severity by name (see SEVERITY_NAMES); None means "off". ValueError if unknown."""
+    try:
+        return SEVERITY_NAMES[name.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown severity {name!r}; expected one of {', '.join(SEVERITY_NAMES)}") from None
+
+
+def with_severities(diags: Iterable[Diagnostic], overrides: Mapping[str, Severity | None]) -> list[Diagnostic]:
+    """`diags` with each overridden code at its configured severity; codes set to None dropped."""
+    out: list[Diagnostic] = []
+    for d in diags:
+        if d.code not in overrides:
+            out.append(d)
+            continue
+        sev = overrides[d.code]
+        if sev is not None:
+            out.append(d if sev == d.severity else dataclasses.replace(d, severity=sev))
+    return out
