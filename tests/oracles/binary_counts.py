@@ -278,7 +278,8 @@ class _Reader:
             raise DecodeError("unexpected end", self.pos)
         self.pos += n
 
-    def uleb(self, max_bits: int = 32) -> int:
+    def _leb(self, max_bits: int) -> tuple[int, int, int]:
+        """(value bits, bit count, last byte) of one LEB128 number; signedness is the caller's."""
         result = 0
         shift = 0
         data = self.data
@@ -296,29 +297,14 @@ class _Reader:
             if shift >= max_bits + 7:
                 raise DecodeError("LEB128 too long", pos)
         self.pos = pos
-        return result
+        return result, shift, b
+
+    def uleb(self, max_bits: int = 32) -> int:
+        return self._leb(max_bits)[0]
 
     def sleb(self, max_bits: int = 32) -> int:
-        result = 0
-        shift = 0
-        data = self.data
-        pos = self.pos
-        end = self.end
-        while True:
-            if pos >= end:
-                raise DecodeError("unexpected end in LEB128", pos)
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-            if shift >= max_bits + 7:
-                raise DecodeError("LEB128 too long", pos)
-        self.pos = pos
-        if b & 0x40:
-            result -= 1 << shift
-        return result
+        result, shift, last = self._leb(max_bits)
+        return result - (1 << shift) if last & 0x40 else result
 
     def name(self) -> str:
         n = self.uleb()
