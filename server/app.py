@@ -9,12 +9,13 @@ from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcMethodNotFound
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import convert, features
-from wat_lsp.server.diagnostics import Publisher, Worker
+from wat_lsp.server import code_actions, convert, features
+from wat_lsp.server.config import SECTION, Configuration
+from wat_lsp.server.diagnostics import Overrides, Publisher, Worker
 from wat_lsp.server.documents import Documents
 
 VERSION = "0.1.0"
@@ -60,8 +61,55 @@ class WatServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
         self.documents = Documents()
         self.worker = Worker()
+        self.config = Configuration()
         self.publisher = Publisher(self.documents.get, self.text_document_publish_diagnostics,
-                                   self.log, lambda: self.encoding, self.worker)  # fmt: skip
+                                   self.log, lambda: self.encoding, self.worker,
+                                   lambda: self.overrides)  # fmt: skip
+
+    @property
+    def overrides(self) -> Overrides:
+        return self.config.current.severity
+
+    @property
+    def lazy_code_actions(self) -> bool:
+        """Whether the client fills in code actions' edits with `codeAction/resolve`."""
+        caps = self.protocol.client_capabilities
+        action = caps.text_document.code_action if caps is not None and caps.text_document else None
+        support = action.resolve_support if action is not None else None
+        return support is not None and "edit" in support.properties
+
+    @property
+    def pulls_configuration(self) -> bool:
+        caps = self.protocol.client_capabilities
+        return bool(caps is not None and caps.workspace is not None and caps.workspace.configuration)
+
+    def settings_changed(self, changed: bool, problems: tuple[str, ...]) -> None:
+        """Log what was ignored; show every open document at the new severities."""
+        for problem in problems:
+            self.log(f"wat-lsp: {problem}", types.MessageType.Warning)
+        if not changed:
+            return
+        self.publisher.settings_serial += 1
+        if not self.pull_diagnostics:
+            for snap in self.documents.all():
+                self.publisher.schedule(snap, delay=0)
+            return
+        caps = self.protocol.client_capabilities
+        workspace = caps.workspace if caps is not None else None
+        if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    async def fetch_configuration(self) -> None:
+        """Ask the client for the `wat-lsp` section (when it can answer)."""
+        if not self.pulls_configuration:
+            return
+        try:
+            (section,) = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))  # fmt: skip
+        except Exception as e:  # a client that fails the request: keep the settings we have
+            self.log(f"wat-lsp: workspace/configuration failed: {e}", types.MessageType.Warning)
+            return
+        self.settings_changed(*self.config.set_workspace(section))
 
     @property
     def encoding(self) -> Encoding:
@@ -90,6 +138,21 @@ class WatServer(LanguageServer):
 def make_server() -> WatServer:
     server = WatServer()
 
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: WatServer, params: types.InitializeParams) -> None:
+        ls.settings_changed(*ls.config.set_initialization_options(params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: WatServer, params: types.InitializedParams) -> None:
+        await ls.fetch_configuration()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: WatServer, params: types.DidChangeConfigurationParams) -> None:
+        if ls.pulls_configuration:
+            await ls.fetch_configuration()
+        elif isinstance(params.settings, dict):  # pushed settings: {"wat-lsp": {...}}
+            ls.settings_changed(*ls.config.set_workspace(params.settings.get(SECTION)))
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: WatServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
@@ -99,7 +162,7 @@ def make_server() -> WatServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
-        doc = ls.documents.change(params, ls.encoding)
+        doc = ls.documents.change(params, ls.encoding, lambda m: ls.log(m, types.MessageType.Warning))
         if doc is not None and not ls.pull_diagnostics:
             ls.publisher.schedule(doc)
 
@@ -135,12 +198,24 @@ def make_server() -> WatServer:
         return await ls.worker.run(features.definition, snap, params.position, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))  # fmt: skip
+                    types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True))  # fmt: skip
     async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return []
-        return await ls.worker.run(features.code_actions, snap, params.range, ls.encoding)
+        encoding = ls.encoding
+        start = snap.index.offset(params.range.start.line, params.range.start.character, encoding)
+        end = max(start, snap.index.offset(params.range.end.line, params.range.end.character, encoding))
+        request = code_actions.Request(snap, start, end, params.context.only, encoding, ls.lazy_code_actions,
+                                       ls.overrides)  # fmt: skip
+        return await ls.worker.run(code_actions.list_actions, request)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
+        try:
+            return await ls.worker.run(code_actions.resolve, params, ls.documents.get, ls.encoding)
+        except code_actions.BadActionData as e:
+            raise JsonRpcInvalidParams(str(e)) from e
 
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:

@@ -11,17 +11,19 @@ import asyncio
 import queue
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from wat_lsp.analysis.diagnostics import Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
 DEBOUNCE = 0.1  # seconds
 T = TypeVar("T")
+Overrides = Mapping[str, Severity | None]
 
 
 class Worker:
@@ -52,8 +54,9 @@ class Worker:
                 future.set_exception(e)
 
 
-def document_diagnostics(snap: Snapshot, encoding: Encoding) -> list[types.Diagnostic]:
-    return convert.diagnostics(snap.diagnostics(), snap.index, snap.uri, encoding)
+def document_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[types.Diagnostic]:
+    """What the client is shown: the analysis' diagnostics at the configured severities."""
+    return convert.diagnostics(with_severities(snap.diagnostics(), overrides), snap.index, snap.uri, encoding)
 
 
 class Publisher:
@@ -66,6 +69,7 @@ class Publisher:
         log: Callable[[str], None],
         encoding: Callable[[], Encoding],
         worker: Worker,
+        overrides: Callable[[], Overrides] = dict,
     ) -> None:
         self._lookup = lookup
         self._publish = publish
@@ -73,30 +77,33 @@ class Publisher:
         self._encoding = encoding
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._worker = worker
+        self._overrides = overrides
+        self.settings_serial = 0  # bumped when the severities change: part of a pull's result id
 
-    def _current(self, uri: str, version: int) -> bool:
-        snap = self._lookup(uri)
-        return snap is not None and snap.version == version
+    def _current(self, snap: Snapshot) -> bool:
+        """Whether `snap` is still the document's latest snapshot (by identity: a client may
+        send a version twice)."""
+        return self._lookup(snap.uri) is snap
 
     async def pull(self, snap: Snapshot, previous: str | None) -> types.DocumentDiagnosticReport:
         """A pull's report: of the document's newest snapshot when the worker gets to the job
         (the client's text is that new too), so queued pulls never analyse old versions;
         "unchanged" when the client already has that snapshot's result."""
-        encoding = self._encoding()
+        encoding, overrides, settings = self._encoding(), self._overrides(), self.settings_serial
 
         def report() -> types.DocumentDiagnosticReport:
             latest = self._lookup(snap.uri) or snap
-            result_id = str(latest.serial)
+            result_id = f"{latest.serial}.{settings}"
             if previous == result_id:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-            return types.RelatedFullDocumentDiagnosticReport(items=document_diagnostics(latest, encoding),
-                                                             result_id=result_id)  # fmt: skip
+            items = document_diagnostics(latest, encoding, overrides)
+            return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
 
         return await self._worker.run(report)
 
-    def _if_current(self, snap: Snapshot, encoding: Encoding) -> list[types.Diagnostic] | None:
+    def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[types.Diagnostic] | None:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
-        return document_diagnostics(snap, encoding) if self._current(snap.uri, snap.version) else None
+        return document_diagnostics(snap, encoding, overrides) if self._current(snap) else None
 
     def schedule(self, snap: Snapshot, delay: float = DEBOUNCE) -> None:
         self.cancel(snap.uri)
@@ -115,9 +122,9 @@ class Publisher:
     async def _later(self, snap: Snapshot, delay: float) -> None:
         try:
             await asyncio.sleep(delay)
-            if not self._current(snap.uri, snap.version):
+            if not self._current(snap):
                 return  # closed or superseded by a newer edit
-            items = await self._worker.run(self._if_current, snap, self._encoding())
+            items = await self._worker.run(self._if_current, snap, self._encoding(), self._overrides())
             if items is None:
                 return
         except asyncio.CancelledError:
@@ -129,5 +136,5 @@ class Publisher:
             if self._pending.get(snap.uri) is asyncio.current_task():
                 del self._pending[snap.uri]
         # No await since this check: the document cannot change before the publish.
-        if self._current(snap.uri, snap.version):
+        if self._current(snap):
             self._publish(types.PublishDiagnosticsParams(uri=snap.uri, diagnostics=items, version=snap.version))

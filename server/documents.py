@@ -14,6 +14,7 @@ import bisect
 import itertools
 import threading
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lsprotocol import types
@@ -49,6 +50,11 @@ class Snapshot:
             if self._analysis is None:
                 self._analysis = analyse(self.data, self.tree)
             return self._analysis
+
+    @property
+    def analysed(self) -> bool:
+        """Whether `analysis()` is already computed (so asking for it costs nothing)."""
+        return self._analysis is not None
 
     def diagnostics(self) -> list[Diagnostic]:
         """What `analysis().diagnostics` holds, computed function by function from the
@@ -128,12 +134,30 @@ class Documents:
         snap = self._docs[uri] = open_snapshot(uri, version, text)
         return snap
 
-    def change(self, params: types.DidChangeTextDocumentParams, encoding: Encoding) -> Snapshot | None:
-        snap = self._docs.get(params.text_document.uri)
+    def change(self, params: types.DidChangeTextDocumentParams, encoding: Encoding,
+               log: Callable[[str], None]) -> Snapshot | None:  # fmt: skip
+        """Apply a didChange. Protocol misuse is logged and handled as well as the text allows:
+        a change to a document that is not open is dropped unless it replaces the whole text
+        (then the document is opened with it); a version that does not increase is taken as
+        it comes (the edit is not lost); ranges past the end are clamped (`apply_change`)."""
+        uri, version = params.text_document.uri, params.text_document.version
+        snap = self._docs.get(uri)
+        changes = list(params.content_changes)
         if snap is None:
-            return None
-        for change in params.content_changes:
-            snap = apply_change(snap, change, encoding, params.text_document.version)
+            whole = [i for i, c in enumerate(changes) if isinstance(c, types.TextDocumentContentChangeWholeDocument)]
+            if not whole:
+                log(f"wat-lsp: didChange for {uri}, which is not open: ignored")
+                return None
+            log(f"wat-lsp: didChange for {uri}, which is not open: opened with the new text")
+            snap = open_snapshot(uri, version, changes[whole[-1]].text)
+            changes = changes[whole[-1] + 1 :]
+        elif version <= snap.version:
+            log(f"wat-lsp: {uri}: version {version} after version {snap.version}: applied anyway")
+        for change in changes:
+            if isinstance(change, types.TextDocumentContentChangePartial) and not _inside(snap, change.range):
+                log(f"wat-lsp: {uri} version {version}: change range {_show(change.range)} is outside "
+                    f"the text ({snap.index.line_count} lines): clamped")  # fmt: skip
+            snap = apply_change(snap, change, encoding, version)
         self._docs[snap.uri] = snap
         return snap
 
@@ -142,3 +166,17 @@ class Documents:
 
     def get(self, uri: str) -> Snapshot | None:
         return self._docs.get(uri)
+
+    def all(self) -> list[Snapshot]:
+        return list(self._docs.values())
+
+
+def _inside(snap: Snapshot, r: types.Range) -> bool:
+    """Whether both ends are real positions, in order (columns past a line end are clamped
+    silently: LSP says so)."""
+    lines = snap.index.line_count
+    ordered = (r.start.line, r.start.character) <= (r.end.line, r.end.character)
+    return ordered and 0 <= r.start.line < lines and 0 <= r.end.line < lines and r.start.character >= 0
+
+def _show(r: types.Range) -> str:
+    return f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.passes.quickfix import fixes_for
 from wat_lsp.server import convert, navigation
 from wat_lsp.server.documents import Snapshot
 
@@ -34,23 +33,3 @@ def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> 
     if span is None:
         return None
     return types.Location(uri=snap.uri, range=convert.range_(snap.index, span.start, span.end, encoding))
-
-
-def code_actions(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.CodeAction]:
-    """Quick fixes (from `passes.quickfix`) for the diagnostics that touch `rng`."""
-    start = _offset(snap, rng.start, encoding)
-    end = max(start, _offset(snap, rng.end, encoding))
-    doc = snap.analysis()
-    out: list[types.CodeAction] = []
-    for d in doc.diagnostics:
-        if d.span.end < start or d.span.start > end:
-            continue
-        lsp = convert.diagnostic(d, snap.index, snap.uri, encoding)
-        for fix in fixes_for(doc, d):
-            edits = [types.TextEdit(range=convert.range_(snap.index, e.start, e.end, encoding), new_text=e.new_text)
-                     for e in fix.edits]  # fmt: skip
-            out.append(types.CodeAction(
-                title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[lsp],
-                is_preferred=fix.preferred or None, edit=types.WorkspaceEdit(changes={snap.uri: edits}),
-            ))  # fmt: skip
-    return out

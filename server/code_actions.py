@@ -1,0 +1,318 @@
+"""Code actions: quick fixes, fix-all, and the registry's passes as refactorings.
+
+Listing must stay cheap on a 13 MB document, where the full analysis (the Module model the
+fixes and passes work on) takes seconds. So, for a client that resolves `edit` lazily, a
+listing reads only the incremental diagnostics and the syntax tree, and each action carries
+`data` naming what to compute; `resolve` computes it against the snapshot it was listed for.
+A document that changed since is never edited: the action comes back without an edit and
+with a `disabled` reason. Clients that cannot resolve get every edit computed at once, and
+only the actions that change something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from tree_sitter import Node
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
+from wat_lsp.analysis.document import Document, ScriptModule
+from wat_lsp.analysis.model import Func, Span
+from wat_lsp.analysis.positions import Encoding
+from wat_lsp.passes import targets
+from wat_lsp.passes.edits import TextEdit, apply_edits
+from wat_lsp.passes.quickfix import Fix, fixable_codes, fixes_for
+from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
+from wat_lsp.server import convert
+from wat_lsp.server.documents import Snapshot
+
+# Below this size (or once analysed) quick fixes are computed while listing: their titles
+# and whether they apply come from the fix itself.
+EAGER_BYTES = 1 << 20
+
+QUICK_FIX = types.CodeActionKind.QuickFix
+FIX_ALL = types.CodeActionKind.SourceFixAll
+REWRITE = types.CodeActionKind.RefactorRewrite
+KINDS = [QUICK_FIX, FIX_ALL, REWRITE]
+
+STALE = "The document changed since this action was offered; ask for code actions again."
+
+Overrides = Mapping[str, Severity | None]
+
+
+class BadActionData(ValueError):
+    """`codeAction/resolve` of an action this server did not make (or made by another version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    snap: Snapshot
+    start: int  # the requested range, in bytes
+    end: int
+    only: Sequence[str] | None  # the client's `context.only`
+    encoding: Encoding
+    lazy: bool  # the client resolves `edit` with `codeAction/resolve`
+    overrides: Overrides
+
+
+def wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """LSP kinds are hierarchical: asking for `source` includes `source.fixAll`."""
+    return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+def list_actions(req: Request) -> list[types.CodeAction]:
+    out: list[types.CodeAction] = []
+    snap = req.snap
+    shown = with_severities(snap.diagnostics(), req.overrides)
+    if wanted(QUICK_FIX, req.only):
+        out.extend(_quick_fixes(req, shown))
+    if wanted(FIX_ALL, req.only):
+        out.extend(_fix_all(req, shown))
+    if wanted(REWRITE, req.only):
+        out.extend(_pass_actions(req))
+    return out
+
+
+# ---- the pieces of a listing -------------------------------------------------------------
+
+
+def _data(snap: Snapshot, action: str, **fields: Any) -> dict[str, Any]:
+    return {"uri": snap.uri, "version": snap.version, "serial": snap.serial, "action": action, **fields}
+
+
+def _eager(req: Request) -> bool:
+    return not req.lazy or req.snap.analysed or len(req.snap.data) <= EAGER_BYTES
+
+
+def _quick_fixes(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
+    snap = req.snap
+    touching = [d for d in shown if d.code in fixable_codes() and d.span.end >= req.start and d.span.start <= req.end]
+    if not touching:
+        return []
+    out: list[types.CodeAction] = []
+    if not _eager(req):
+        for d in touching:
+            lsp = convert.diagnostic(d, snap.index, snap.uri, req.encoding)
+            out.append(types.CodeAction(title=f"Fix this `{d.code}`", kind=QUICK_FIX, diagnostics=[lsp],
+                                        is_preferred=True, data=_data(snap, "fix", **_diag_key(d))))  # fmt: skip
+        return out
+    doc = snap.analysis()
+    counts: dict[str, int] = {}
+    for d in with_severities(doc.diagnostics, req.overrides):
+        counts[d.code] = counts.get(d.code, 0) + 1
+    for d in touching:
+        full = _find(doc, d)
+        if full is None:
+            continue
+        lsp = convert.diagnostic(d, snap.index, snap.uri, req.encoding)
+        fixes = fixes_for(doc, full, fix_all=not req.lazy)
+        for fix in fixes:
+            out.append(types.CodeAction(title=fix.title, kind=QUICK_FIX, diagnostics=[lsp],
+                                        is_preferred=fix.preferred or None,
+                                        edit=_workspace_edit(snap, fix.edits, req.encoding)))  # fmt: skip
+        if req.lazy and fixes and counts.get(d.code, 0) > 1:
+            # The whole-document pass is what costs; leave it to `resolve`.
+            out.append(types.CodeAction(title=_kind_title(d.code), kind=QUICK_FIX, diagnostics=[lsp],
+                                        data=_data(snap, "fix-kind", code=d.code)))  # fmt: skip
+    return out
+
+
+def _kind_title(code: str) -> str:
+    return f"Fix every `{code}` in the document"
+
+
+def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
+    """`source.fixAll`: what `wat-lsp --fix` does, offered when an error it fixes is shown."""
+    if not any(d.severity == Severity.ERROR and d.code in fixable_codes() for d in shown):
+        return []
+    title = f"Fix all errors ({', '.join(FIX_PASSES)})"
+    action = types.CodeAction(title=title, kind=FIX_ALL, data=_data(req.snap, "fix-all"))
+    if req.lazy:
+        return [action]
+    edits = fix_all_edits(req.snap)
+    if not edits:
+        return []
+    action.edit = _workspace_edit(req.snap, edits, req.encoding)
+    return [action]
+
+
+def _pass_actions(req: Request) -> list[types.CodeAction]:
+    snap = req.snap
+    func = func_node_at(snap, req.start)
+    out: list[types.CodeAction] = []
+    for name in PASSES:
+        if func is not None:
+            label = _func_label(snap.data, func)
+            out.append(types.CodeAction(title=f"Run {name} on function {label}", kind=REWRITE,
+                                        data=_data(snap, "pass-func", name=name, at=func.start_byte)))  # fmt: skip
+        out.append(types.CodeAction(title=f"Run {name} on module", kind=REWRITE,
+                                    data=_data(snap, "pass-module", name=name, at=req.start)))  # fmt: skip
+    if req.lazy:
+        return out
+    kept: list[types.CodeAction] = []
+    for action in out:
+        edits = _compute(snap, action.data)
+        if edits:
+            action.edit = _workspace_edit(snap, edits, req.encoding)
+            kept.append(action)
+    return kept
+
+
+def func_node_at(snap: Snapshot, offset: int) -> Node | None:
+    """The `(func ...)` field around `offset`, found in the tree (no analysis needed)."""
+    node: Node | None = snap.tree.root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "func":
+        node = node.parent  # a loop, not recursion: nesting depth is the user's
+    return node
+
+
+def _func_label(data: bytes, node: Node) -> str:
+    name = node.child_by_field_name("name")
+    if name is None:
+        return f"at line {node.start_point.row + 1}"
+    return f"`{data[name.start_byte : name.end_byte].decode('utf-8', 'replace')}`"
+
+
+def _diag_key(d: Diagnostic) -> dict[str, Any]:
+    return {"code": d.code, "start": d.span.start, "end": d.span.end, "message": d.message}
+
+
+def _find(doc: Document, d: Diagnostic) -> Diagnostic | None:
+    """The full analysis' diagnostic (with the `data` fixes need) equal to `d`."""
+    return next((x for x in doc.diagnostics
+                 if x.code == d.code and x.span == d.span and x.message == d.message), None)  # fmt: skip
+
+
+def _workspace_edit(snap: Snapshot, edits: Sequence[TextEdit], encoding: Encoding) -> types.WorkspaceEdit:
+    lsp = [types.TextEdit(range=convert.range_(snap.index, e.start, e.end, encoding), new_text=e.new_text)
+           for e in edits]  # fmt: skip
+    return types.WorkspaceEdit(changes={snap.uri: lsp})
+
+
+# ---- computing edits ----------------------------------------------------------------------
+
+
+def fix_all_edits(snap: Snapshot) -> list[TextEdit]:
+    """The edits that turn the text into what `wat-lsp --fix` prints for it."""
+    doc = snap.analysis()
+    first = PASSES[FIX_PASSES[0]].run(doc) if FIX_PASSES else []
+    if len(FIX_PASSES) <= 1:
+        return first
+    # Chained passes each see the previous output: one edit covering what changed.
+    new = run_passes(apply_edits(snap.data, first), FIX_PASSES[1:])
+    return [_difference(snap.data, new)] if new != snap.data else []
+
+
+def _difference(old: bytes, new: bytes) -> TextEdit:
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    # Both ends on character boundaries (the shared bytes are the same in `old` and `new`).
+    while 0 < prefix < len(new) and (new[prefix] & 0xC0) == 0x80:
+        prefix -= 1
+    while suffix > 0 and (new[len(new) - suffix] & 0xC0) == 0x80:
+        suffix -= 1
+    return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix].decode("utf-8", "replace"))
+
+
+def _module_at(doc: Document, offset: int) -> ScriptModule | None:
+    return targets.module_at(doc, Span(offset, offset))
+
+
+def _func_at(doc: Document, offset: int) -> Func | None:
+    m = _module_at(doc, offset)
+    if m is None or m.read is None or m.expects_failure:
+        return None
+    return next((f for f in m.read.module.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
+
+
+def _within(edits: list[TextEdit], span: Span) -> list[TextEdit]:
+    return [e for e in edits if span.start <= e.start and e.end <= span.end]
+
+
+def _compute(snap: Snapshot, data: Any) -> list[TextEdit]:
+    """The edits an action's `data` asks for, against `snap` (which it was listed for)."""
+    action = data.get("action") if isinstance(data, dict) else None
+    handler = _COMPUTE.get(action) if isinstance(action, str) else None
+    if handler is None:
+        raise BadActionData(f"not a wat-lsp code action: {data!r}")
+    return handler(snap, data)
+
+
+def _compute_fix(snap: Snapshot, data: dict[str, Any]) -> list[TextEdit]:
+    doc = snap.analysis()
+    try:
+        key = Diagnostic(str(data["code"]), str(data["message"]), Span(int(data["start"]), int(data["end"])))
+    except (KeyError, TypeError, ValueError) as e:
+        raise BadActionData(f"bad quick fix data: {data!r}") from e
+    full = _find(doc, key)
+    fixes: list[Fix] = fixes_for(doc, full, fix_all=False) if full is not None else []
+    return list(fixes[0].edits) if fixes else []
+
+
+def _compute_fix_kind(snap: Snapshot, data: dict[str, Any]) -> list[TextEdit]:
+    doc = snap.analysis()
+    code = data.get("code")
+    for d in doc.diagnostics:
+        if d.code == code:
+            fixes = fixes_for(doc, d, fix_all=True)
+            if fixes:
+                return list(fixes[-1].edits)  # fix-all of its kind, or the one fix when it is all
+    return []
+
+
+def _pass_info(data: dict[str, Any]) -> tuple[str, int]:
+    name, at = data.get("name"), data.get("at")
+    if not isinstance(name, str) or name not in PASSES or not isinstance(at, int):
+        raise BadActionData(f"bad pass action data: {data!r}")
+    return name, at
+
+
+def _compute_pass_func(snap: Snapshot, data: dict[str, Any]) -> list[TextEdit]:
+    name, at = _pass_info(data)
+    doc = snap.analysis()
+    f = _func_at(doc, at)
+    return [] if f is None else _within(PASSES[name].run(doc), f.span)
+
+
+def _compute_pass_module(snap: Snapshot, data: dict[str, Any]) -> list[TextEdit]:
+    name, at = _pass_info(data)
+    doc = snap.analysis()
+    m = _module_at(doc, at)
+    edits = PASSES[name].run(doc)
+    return edits if m is None or len(doc.modules) == 1 else _within(edits, m.span)
+
+
+_COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any]], list[TextEdit]]] = {
+    "fix": _compute_fix,
+    "fix-kind": _compute_fix_kind,
+    "fix-all": lambda snap, data: fix_all_edits(snap),
+    "pass-func": _compute_pass_func,
+    "pass-module": _compute_pass_module,
+}
+
+
+def resolve(action: types.CodeAction, lookup: Callable[[str], Snapshot | None],
+            encoding: Encoding) -> types.CodeAction:  # fmt: skip
+    """Fill in `action.edit`, or say (in `disabled`) why there is nothing to apply."""
+    data = action.data
+    if data is None and action.edit is not None:
+        return action  # listed with its edit already
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        raise BadActionData(f"not a wat-lsp code action: {data!r}")
+    snap = lookup(data["uri"])
+    if snap is None or snap.serial != data.get("serial"):
+        action.edit = None
+        action.disabled = types.CodeActionDisabled(reason=STALE)
+        return action
+    edits = _compute(snap, data)
+    action.edit = _workspace_edit(snap, edits, encoding)
+    if not edits:
+        action.disabled = types.CodeActionDisabled(reason="Nothing to change here.")
+    return action
