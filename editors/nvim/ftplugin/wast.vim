@@ -1,0 +1,2 @@
+" A spec script is WebAssembly text too.
+runtime! ftplugin/wat.vim
