@@ -41,6 +41,7 @@ __all__ = [
     "Outcome",
     "UnsupportedModule",
     "diff_outcomes",
+    "diff_until_out_of_fuel",
     "engine",
     "run_exports",
 ]
@@ -153,11 +154,13 @@ def _make_arg(
     if argset == 0:
         ints = {"i32": 0, "i64": 0, "f32": 0, "f64": 0}
     else:
+        # Set 1 takes the edge values in parameter order; later sets rotate through them.
+        k = pos + argset - 1
         ints = {
-            "i32": _I32_ARGS[pos % len(_I32_ARGS)] & 0xFFFFFFFF,
-            "i64": _I64_ARGS[pos % len(_I64_ARGS)] & 0xFFFFFFFFFFFFFFFF,
-            "f32": _F32_ARGS[pos % len(_F32_ARGS)],
-            "f64": _F64_ARGS[pos % len(_F64_ARGS)],
+            "i32": _I32_ARGS[k % len(_I32_ARGS)] & 0xFFFFFFFF,
+            "i64": _I64_ARGS[k % len(_I64_ARGS)] & 0xFFFFFFFFFFFFFFFF,
+            "f32": _F32_ARGS[k % len(_F32_ARGS)],
+            "f64": _F64_ARGS[k % len(_F64_ARGS)],
         }
     if vt == "v128":
         v.kind = ffi.wasmtime_valkind_t(_K_V128)
@@ -455,7 +458,8 @@ def run_exports(
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> dict[str, Outcome]:
     """Instantiates ``wasm`` and calls every exported function ``arg_sets`` times (argument
-    set 0 is all zeros / nulls; set 1 mixes fixed edge values). Returns one
+    set 0 is all zeros / nulls; set 1 mixes fixed edge values, later sets rotate them).
+    Returns one
     :class:`Outcome` per export name, or only ``"<instantiate>"`` when instantiation fails.
     Raises :class:`UnsupportedModule` for imports that cannot be defaulted."""
     binary = bytes(wasmtime.wat2wasm(wasm)) if isinstance(wasm, str) else wasm
@@ -535,6 +539,34 @@ def diff_outcomes(before: dict[str, Outcome], after: dict[str, Outcome]) -> list
             if getattr(a, attr) != getattr(b, attr):
                 diffs.append(f"{name} {attr}: {getattr(a, attr)} != {getattr(b, attr)}")
     return diffs
+
+
+def _out_of_fuel(c: CallResult | None) -> bool:
+    return c is not None and c.status == "trap" and c.trap == "out_of_fuel"
+
+
+def diff_until_out_of_fuel(before: dict[str, Outcome], after: dict[str, Outcome]) -> tuple[list[str], bool]:
+    """:func:`diff_outcomes`, for runs of two programs that may spend different fuel on the
+    same work (a pass adds or removes instructions). Calls are compared in the order they
+    were made; from the first call that ran out of fuel in either run on, nothing more can
+    be compared (the state it left is partial), so the differences found before it are
+    returned with ``True``."""
+    funcs_a = [(n, o) for n, o in before.items() if o.kind == "func"]
+    funcs_b = [(n, o) for n, o in after.items() if o.kind == "func"]
+    if [n for n, _ in funcs_a] != [n for n, _ in funcs_b]:
+        return diff_outcomes(before, after), False
+    diffs: list[str] = []
+    for (name, a), (_, b) in zip(funcs_a, funcs_b, strict=True):
+        for i in range(max(len(a.calls), len(b.calls))):
+            ca = a.calls[i] if i < len(a.calls) else None
+            cb = b.calls[i] if i < len(b.calls) else None
+            if _out_of_fuel(ca) or _out_of_fuel(cb):
+                return diffs, True
+            if ca != cb:
+                diffs.append(f"{name} call {i}: {ca} != {cb}")
+    rest_a = {n: o for n, o in before.items() if o.kind != "func"}
+    rest_b = {n: o for n, o in after.items() if o.kind != "func"}
+    return diffs + diff_outcomes(rest_a, rest_b), False
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_SMITH_CONFIG",
+    "RUNNABLE_SMITH_CONFIG",
     "SmithError",
     "ValidateResult",
     "WasmToolsError",
@@ -32,6 +33,7 @@ __all__ = [
     "smith",
     "smith_corpus",
     "validate",
+    "validate_many",
     "version",
     "wasm_tools_exe",
 ]
@@ -159,6 +161,12 @@ def validate(wat_or_wasm: bytes | str, features: str = "all") -> ValidateResult:
     return parse_validate_message(proc.stderr.decode("utf-8", "replace"))
 
 
+def validate_many(items: Iterable[bytes | str], features: str = "all", jobs: int = 4) -> list[ValidateResult]:
+    """:func:`validate` over many modules, a few processes at a time (results in order)."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda w: validate(w, features), items))
+
+
 # ---------------------------------------------------------------------- parse/print
 
 
@@ -221,6 +229,20 @@ DEFAULT_SMITH_CONFIG: dict[str, bool | int | str] = {
     "shared_everything_threads_enabled": False,
     "wide_arithmetic_enabled": False,
     "custom_page_sizes_enabled": False,
+}
+
+# On top of the default: modules `wasmtime_run.run_exports` can run to the end and compare.
+# Loops and recursion are bounded by smith's own fuel (`unreachable` when spent), nothing is
+# imported (every export is callable with defaults), memories stay small (1 MiB) so that
+# instantiation is fast, and at least 4 functions with at most 12 types keep most of the
+# input bytes for code.
+RUNNABLE_SMITH_CONFIG: dict[str, bool | int | str] = {
+    "ensure_termination": True,
+    "max_imports": 0,
+    "max_memory32_bytes": 1 << 20,
+    "max_memory64_bytes": 1 << 20,
+    "min_funcs": 4,
+    "max_types": 12,
 }
 
 # Flags that take no value.
