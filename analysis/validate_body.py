@@ -166,6 +166,9 @@ class BodyValidator:
         self.lost: dict[int, tuple[int, int, str, int, int]] = {}
         self.const_mode = False
         self.const_globals = 0  # globals visible to a constant expression
+        # Optional hook for passes (local-subtyping): when a dict, each `local.set`/`local.tee`
+        # records there, by instruction index, the type of the value it stores (None: unknown).
+        self.stored: dict[int, Val] | None = None
         self.results: Sequence[ValType] = ()
         self.end_span = Span(0, 0)
         self.what = "the function"
@@ -936,7 +939,14 @@ class BodyValidator:
             self.uninitialized(ins, x)
         self.stack.append(types[x])
 
+    def _record_store(self) -> None:
+        assert self.stored is not None
+        stack = self.stack
+        self.stored[self.i] = stack[-1] if len(stack) > self.frames[-1].height else None
+
     def t_local__set(self, ins: Instr) -> None:
+        if self.stored is not None:
+            self._record_store()
         x = self.local_index(ins)
         if x is None:
             self.pop1(None)
@@ -948,6 +958,8 @@ class BodyValidator:
             self.undo_at.append(self.i)
 
     def t_local__tee(self, ins: Instr) -> None:
+        if self.stored is not None:
+            self._record_store()
         x = self.local_index(ins)
         if x is None:
             self.pop1(None)
