@@ -196,6 +196,22 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     assert [m for m in result["server_log"] if m["type"] == 1] == []  # no server errors
 
 
+def test_severity_setting_reaches_the_server(nvim: str, tmp_path: Path) -> None:
+    """`setup({severity = ...})` is what the server gets as `workspace/configuration` `wat-lsp`."""
+    source = tmp_path / "shapes.wat"
+    shutil.copyfile(EXAMPLE, source)
+    [expected] = [d for d in _check_json(source) if d["code"] == "uninitialized-local"]
+    assert expected["severity"] == 1
+    result = _run_nvim(nvim, {
+        "runtimepath": str(NVIM_DIR), "cmd": _server_command(), "timeout_ms": WAIT_MS,
+        "file": str(source), "out": str(tmp_path / "result.json"),
+        "severity": {"uninitialized-local": "warning"}, "expect_severity": 2,
+    }, tmp_path)  # fmt: skip
+    assert [(d["code"], d["severity"], d["range"]) for d in result["final_published"]] == [
+        ("uninitialized-local", 2, expected["range"])]
+    assert result["server_log"] == []
+
+
 def test_queries_are_the_grammars() -> None:
     """editors/nvim/queries/wat holds copies of grammar/queries (a plugin dir must be self-contained)."""
     grammar = ROOT / "grammar" / "queries"

@@ -5,8 +5,9 @@
 -- with WAT_LSP_TEST (a JSON file: runtime path, server command, files, output path, timeout).
 -- It opens a file with an `uninitialized-local` error, waits for the diagnostic, asks for code
 -- actions, applies the quick fix through Neovim's LSP client and waits until the server
--- publishes no diagnostics for the edited version. Everything seen is written as JSON to the
--- output path; any Lua error is written there too, with its traceback.
+-- publishes no diagnostics for the edited version. With `severity` and `expect_severity` it
+-- only checks that the plugin's `severity` setting reaches the server. Everything seen is
+-- written as JSON to the output path; any Lua error is written there too, with its traceback.
 
 local spec = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv('WAT_LSP_TEST')), '\n'))
 vim.opt.runtimepath:prepend(spec.runtimepath)
@@ -97,12 +98,29 @@ local function open(path)
 end
 
 local function run()
-  require('wat_lsp').setup({ cmd = spec.cmd })
+  require('wat_lsp').setup({ cmd = spec.cmd, severity = spec.severity })
   step('setup')
 
   local buf = open(spec.file)
   result.filetype = vim.bo[buf].filetype
   step('attached')
+
+  if spec.expect_severity then
+    -- Only the settings: the server reads `severity` from `workspace/configuration`, which
+    -- may come after a first publish with the defaults.
+    wait('a diagnostic with severity ' .. spec.expect_severity, function()
+      local p = last_published(buf)
+      for _, d in ipairs(p and p.diagnostics or {}) do
+        if d.code == 'uninitialized-local' and d.severity == spec.expect_severity then
+          return true
+        end
+      end
+      return false
+    end)
+    result.final_published = last_published(buf).diagnostics
+    result.ok = true
+    return
+  end
 
   wait('diagnostics', function()
     return #vim.diagnostic.get(buf) > 0

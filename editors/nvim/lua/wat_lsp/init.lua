@@ -76,13 +76,18 @@ end
 
 local function client_config(root)
   local c = M.config
+  local settings = M.settings()
+  -- Neovim answers `workspace/configuration` from `settings` but before 0.8 does not say it
+  -- can; the server reads the same object from initialization options, whatever the client.
+  local capabilities = vim.tbl_deep_extend('force', c.capabilities or vim.lsp.protocol.make_client_capabilities(),
+    { workspace = { configuration = true } })
   return {
     name = c.name,
     cmd = c.cmd,
     root_dir = root,
-    settings = M.settings(),
-    init_options = c.init_options,
-    capabilities = c.capabilities,
+    settings = settings,
+    init_options = c.init_options or settings['wat-lsp'],
+    capabilities = capabilities,
     on_attach = c.on_attach,
     handlers = c.handlers,
   }
