@@ -9,7 +9,12 @@ from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcMethodNotFound
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
@@ -53,6 +58,17 @@ class WatProtocol(LanguageServerProtocol):
             if "id" in data and "method" in data:
                 self._send_response(data["id"], None, error.to_response_error())
             raise
+
+    def handle_message(self, message: Any) -> None:
+        """As pygls, but a request it would drop (after `shutdown`, or not JSON-RPC 2.0) is
+        answered with an error, so that the client does not wait forever."""
+        method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
+        is_request = method is not None and msg_id is not None
+        if is_request and method != types.EXIT and (self._shutdown or message.jsonrpc != self.VERSION):
+            why = "the server is shutting down" if self._shutdown else f"not JSON-RPC {self.VERSION}"
+            self._send_response(msg_id, None, JsonRpcInvalidRequest(f"{method}: {why}").to_response_error())
+            return
+        super().handle_message(message)
 
 
 class WatServer(LanguageServer):
