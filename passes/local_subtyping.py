@@ -41,8 +41,7 @@ from wat_lsp.passes.edits import TextEdit, removal
 from wat_lsp.passes.targets import as_document, editable_modules
 
 NAME = "local-subtyping"
-DESCRIPTION = ("refine each local's reference type to the least upper bound of what is stored in it, "
-               "non-nullable where the 1a rule allows, dropping ref.as_non_null that become redundant")  # fmt: skip
+DESCRIPTION = "refine local reference types to the least upper bound of their stores, non-nullable where the 1a rule allows"
 MAX_ROUNDS = 16
 _STORES = ("local.set", "local.tee")
 _READS = ("local.get", "local.tee")

@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wat_lsp.analysis.document import Document, analyse
-from wat_lsp.passes import fixup_non_nullable_locals, remove_dead_stores, remove_unused_locals
+from wat_lsp.passes import (
+    coalesce_locals,
+    fixup_non_nullable_locals,
+    local_subtyping,
+    remove_dead_stores,
+    remove_unused_locals,
+    reorder_locals,
+)
 from wat_lsp.passes.edits import TextEdit, apply_edits
 
 PassFn = Callable[[Document], list[TextEdit]]
@@ -28,6 +35,9 @@ _ALL = (
     PassInfo(fixup_non_nullable_locals.NAME, fixup_non_nullable_locals.DESCRIPTION, fixup_non_nullable_locals.run),
     PassInfo(remove_unused_locals.NAME, remove_unused_locals.DESCRIPTION, remove_unused_locals.run),
     PassInfo(remove_dead_stores.NAME, remove_dead_stores.DESCRIPTION, remove_dead_stores.run),
+    PassInfo(coalesce_locals.NAME, coalesce_locals.DESCRIPTION, coalesce_locals.run),
+    PassInfo(reorder_locals.NAME, reorder_locals.DESCRIPTION, reorder_locals.run),
+    PassInfo(local_subtyping.NAME, local_subtyping.DESCRIPTION, local_subtyping.run),
 )
 PASSES: dict[str, PassInfo] = {p.name: p for p in _ALL}
 

@@ -1,0 +1,244 @@
+"""`reorder-locals`: sort declared locals by use count, drop the unused ones.
+
+Binaryen's `ReorderLocals`: every `local.get`/`local.set`/`local.tee` counts as a use; the
+declared locals (params never move) are ordered by use count, most used first, ties broken by
+first use in execution order; locals with no use are removed. Numeric local indices are
+renumbered; `$name` references stay as they are.
+
+The edit rewrites the declarations, from the first `(local ...)` to the last (when only removals
+are needed, the minimal edits of `remove-unused-locals` are used instead). Each declaration's text
+is kept verbatim: a named `(local $x t)` as written, an unnamed `(local a b c)` as written when
+its types stay together and in order, else split into its types, each with the comments that
+precede it inside the group. Consecutive unnamed locals that carry no comment are written as one
+`(local ...)`. Comments between declarations move with a declaration: a comment on the same line
+as the end of a declaration belongs to it (`(local $x i32) ;; the counter`), comments on lines
+of their own belong to the declaration that follows them. Comments of a removed declaration go
+to the next kept one (or after the last). Declarations are separated as before: one per line
+(with the indentation of the first) when they were on several lines, else by one space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.model import Func
+from wat_lsp.passes import remove_unused_locals
+from wat_lsp.passes.edits import TextEdit
+from wat_lsp.passes.targets import readable_funcs
+
+NAME = "reorder-locals"
+DESCRIPTION = ("sort locals by use count (ties by first use) and remove unused ones, renumbering "
+               "numeric local indices")  # fmt: skip
+_LOCAL_OPS = ("local.get", "local.set", "local.tee")
+_EXTRAS = ("comment", "block_comment", "annotation")
+# The index at the end of `local.get 3` (not a `$name`).
+_INDEX = re.compile(rb"(?<![\w$.])(0x[0-9a-fA-F](?:_?[0-9a-fA-F])*|[0-9](?:_?[0-9])*)\s*$")
+
+
+def new_order(func: Func) -> list[int] | None:
+    """The declared locals to keep, in their new order; None when a reference is unresolved
+    or out of range (then nothing may be renumbered)."""
+    n = len(func.params) + len(func.locals)
+    counts: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for ins in func.body:
+        if ins.op.name in _LOCAL_OPS and ins.imms:
+            x = ins.imms[0]
+            if not isinstance(x, int) or not 0 <= x < n:
+                return None
+            counts[x] = counts.get(x, 0) + 1
+            first.setdefault(x, len(first))
+    keep = [d.index for d in func.locals if d.index in counts]
+    keep.sort(key=lambda x: (-counts[x], first[x]))
+    return keep
+
+
+# --- the declarations, as units of text --------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One declaration to write: its locals, its text, the comments that go with it."""
+
+    locals: list[int]
+    text: str  # a whole declaration, or (`piece`) one type split from an unnamed group
+    piece: bool = False
+    piece_lc: bool = False  # the piece ends in a `;;` comment
+    # comment runs before it, each with whether a line break follows it
+    before: list[tuple[str, bool]] = field(default_factory=list)
+    after: str = ""  # same-line text after it: blanks and comments
+    after_lc: bool = False  # `after` ends in a `;;` comment
+
+    @property
+    def plain(self) -> bool:
+        """A lone type with no comment: may join its neighbours in one `(local ...)`."""
+        return self.piece and not (self.piece_lc or self.before or self.after)
+
+
+def _text(data: bytes, a: int, b: int) -> str:
+    return data[a:b].decode("utf-8", "surrogateescape")
+
+
+def _ends_in_line_comment(extras: list[Node], end: int) -> bool:
+    return bool(extras) and extras[-1].type == "comment" and extras[-1].end_byte == end
+
+
+def _split_group(data: bytes, node: Node, indices: list[int]) -> list[_Unit] | None:
+    """An unnamed `(local a b c)` as one unit per type, each with the comments before it
+    inside the group (the last also with those after it)."""
+    kids = node.children
+    types = [k for k in kids if k.is_named and k.type not in _EXTRAS]
+    kw = next((k for k in kids if k.type == "local"), None)
+    if kw is None or kids[-1].type != ")" or len(types) != len(indices):
+        return None
+    units: list[_Unit] = []
+    start = kw.end_byte
+    for j, t in enumerate(types):
+        end = kids[-1].start_byte if j == len(types) - 1 else t.end_byte
+        extras = [k for k in kids if k.type in _EXTRAS and start <= k.start_byte and k.end_byte <= end]
+        a, b = start, end
+        while a < b and data[a : a + 1].isspace():
+            a += 1
+        while b > a and data[b - 1 : b].isspace():
+            b -= 1
+        units.append(_Unit([indices[j]], _text(data, a, b), piece=True, piece_lc=_ends_in_line_comment(extras, b)))
+        start = t.end_byte
+    return units
+
+
+def _indent(data: bytes, pos: int) -> str:
+    """The indentation for declarations on lines of their own, from the line at `pos`."""
+    line = data.rfind(b"\n", 0, pos) + 1
+    lead = data[line:pos]
+    if lead.strip(b" \t"):  # the declaration follows the function's header on its line
+        lead = lead[: len(lead) - len(lead.lstrip(b" \t"))] + b"  "
+    return lead.decode("utf-8", "surrogateescape")
+
+
+def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]) -> TextEdit | None:
+    """One edit rewriting the declarations of `func` in `order` (None: not locatable)."""
+    kids = func_node.children
+    at = [i for i, k in enumerate(kids) if k.type == "local"]
+    if not at or any(k.type not in (*_EXTRAS, "local") for k in kids[at[0] : at[-1]]):
+        return None
+    nodes = [kids[i] for i in at]
+    holds: list[list[int]] = [[] for _ in nodes]  # the locals each declaration declares
+    for d in func.locals:
+        k = next((i for i, n in enumerate(nodes) if n.start_byte <= d.span.start and d.span.end <= n.end_byte), None)
+        if k is None:
+            return None
+        holds[k].append(d.index)
+    if not all(holds):
+        return None
+    # Extras on the line of a declaration's end are its own; the rest belong to the next one.
+    stop = at[-1] + 1
+    while stop < len(kids) and kids[stop].type in _EXTRAS and b"\n" not in data[kids[stop - 1].end_byte : kids[stop].start_byte]:
+        stop += 1
+    region_end = kids[stop - 1].end_byte
+    bounds = [*at, stop]
+    position = {x: k for k, x in enumerate(order)}
+    units: list[_Unit] = []
+    pending: list[tuple[str, bool]] = []  # comments of removed declarations, for the next kept one
+    leading: list[Node] = []
+    for k, node in enumerate(nodes):
+        gap = kids[bounds[k] + 1 : bounds[k + 1]]
+        trailing = [c for c in gap if b"\n" not in data[node.end_byte : c.start_byte]]
+        before = [(_text(data, leading[0].start_byte, leading[-1].end_byte),
+                   b"\n" in data[leading[-1].end_byte : node.start_byte])] if leading else []  # fmt: skip
+        after = _text(data, node.end_byte, trailing[-1].end_byte) if trailing else ""
+        after_lc = _ends_in_line_comment(trailing, trailing[-1].end_byte) if trailing else False
+        leading = gap[len(trailing) :]
+        idx = holds[k]
+        live = [x for x in idx if x in position]
+        if not live:
+            pending += [(c, True) for c, _ in before] + ([(after.strip(), True)] if after else [])
+            continue
+        slots = [position.get(x, -1) for x in idx]
+        intact = len(live) == len(idx) and slots == list(range(slots[0], slots[0] + len(idx)))
+        if func.all_locals[idx[0]].name is not None or intact:
+            group: list[_Unit] = [_Unit(idx, _text(data, node.start_byte, node.end_byte))]
+        else:
+            pieces = _split_group(data, node, idx)
+            if pieces is None:
+                return None
+            group = [u for u in pieces if u.locals[0] in position]
+        group[0].before = pending + before
+        pending = []
+        group[-1].after, group[-1].after_lc = after, after_lc
+        units.extend(group)
+    indent = _indent(data, nodes[0].start_byte)
+    nl = "\n" + indent
+    sep = nl if b"\n" in data[nodes[0].start_byte : nodes[-1].start_byte] else " "
+    units.sort(key=lambda u: position[u.locals[0]])
+    merged: list[_Unit] = []
+    for u in units:
+        if merged and u.plain and merged[-1].plain:
+            last = merged[-1]
+            merged[-1] = _Unit(last.locals + u.locals, f"{last.text} {u.text}", piece=True)
+        else:
+            merged.append(u)
+    out: list[str] = []
+    line_open = False  # the text so far ends in a `;;` comment
+    for u in merged:
+        if out:
+            out.append(nl if line_open else sep)
+        for c, line_break in u.before:
+            out += [c, nl if line_break else " "]
+        out.append(f"(local {u.text}{nl if u.piece_lc else ''})" if u.piece else u.text)
+        out.append(u.after)
+        line_open = u.after_lc
+    for c, _ in pending:  # comments of removed declarations after the last kept one
+        out += [nl, c]
+        line_open = True
+    if line_open and data[region_end : region_end + 1] not in (b"\n", b"\r", b""):
+        out.append(nl)
+    return TextEdit(nodes[0].start_byte, region_end, "".join(out))
+
+
+def _renumber(data: bytes, func: Func, order: list[int]) -> list[TextEdit]:
+    nparams = len(func.params)
+    new_index = {x: nparams + k for k, x in enumerate(order)}
+    edits: list[TextEdit] = []
+    for ins in func.body:
+        if ins.op.name not in _LOCAL_OPS or not ins.imms or not isinstance(ins.imms[0], int):
+            continue
+        x = ins.imms[0]
+        y = new_index.get(x, x)
+        if y == x:
+            continue
+        m = _INDEX.search(data, ins.start, ins.end)
+        if m is not None:  # else written as $name: nothing to renumber
+            edits.append(TextEdit(m.start(1), m.end(1), str(y)))
+    return edits
+
+
+def func_edits(doc: Document, func: Func) -> list[TextEdit]:
+    """The edits reordering the locals of one function (none when already in order)."""
+    if func.import_ is not None or not func.locals:
+        return []
+    order = new_order(func)
+    if order is None:
+        return []
+    kept = set(order)
+    if order == [d.index for d in func.locals if d.index in kept]:
+        return remove_unused_locals.func_edits(doc, func)  # removals only, or nothing
+    node = doc.tree.root_node.descendant_for_byte_range(func.span.start, func.span.end)
+    while node is not None and node.type != "func":
+        node = node.parent
+    if node is None:
+        return []
+    decl = declarations_edit(doc.data, node, func, order)
+    if decl is None:
+        return []
+    return [decl, *_renumber(doc.data, func, order)]
+
+
+def run(doc: Document) -> list[TextEdit]:
+    """The pass over every function of every module (registry entry)."""
+    edits: list[TextEdit] = []
+    for f in readable_funcs(doc):
+        edits.extend(func_edits(doc, f))
+    return edits
