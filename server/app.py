@@ -213,6 +213,59 @@ def make_server() -> WatServer:
             return None
         return await ls.worker.run(features.definition, snap, params.position, ls.encoding)
 
+    # Navigation (`features`, `navigation`, `references`): all run in the worker like the rest.
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return []
+        include = params.context.include_declaration
+        return await ls.worker.run(features.references_, snap, params.position, include, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+    async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
+                                 ) -> list[types.DocumentHighlight]:  # fmt: skip
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.document_highlight, snap, params.position, ls.encoding) if snap else []
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
+                             ) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.prepare_rename, snap, params.position, ls.encoding) if snap else None
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+    async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return None
+        return await ls.worker.run(features.rename, snap, params.position, params.new_name, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.folding_ranges, snap) if snap is not None else []
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+                    types.SemanticTokensRegistrationOptions(legend=features.SEMANTIC_LEGEND, full=True, range=True))  # fmt: skip
+    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return types.SemanticTokens(data=[])
+        return await ls.worker.run(features.semantic_tokens_full, snap, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
+    async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return types.SemanticTokens(data=[])
+        return await ls.worker.run(features.semantic_tokens_range, snap, params.range, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+        snap = ls.documents.get(params.text_document.uri)
+        return await ls.worker.run(features.inlay_hints_, snap, params.range, ls.encoding) if snap else []
+
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True))  # fmt: skip
     async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:

@@ -48,7 +48,8 @@ _SYMBOL_KINDS = {"func": types.SymbolKind.Function, "type": types.SymbolKind.Cla
                  "global": types.SymbolKind.Variable, "table": types.SymbolKind.Array,
                  "memory": types.SymbolKind.Array, "tag": types.SymbolKind.Event,
                  "local": types.SymbolKind.Variable, "param": types.SymbolKind.Variable,
-                 "module": types.SymbolKind.Module}  # fmt: skip
+                 "module": types.SymbolKind.Module, "field": types.SymbolKind.Field,
+                 "elem": types.SymbolKind.Array, "data": types.SymbolKind.Array}  # fmt: skip
 
 
 def document_symbol(s: Symbol, index: LineIndex, encoding: Encoding) -> types.DocumentSymbol:

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import convert, navigation
+from wat_lsp.server import convert, folding, inlay_hints, navigation, references, semantic_tokens
+from wat_lsp.server import hover as hovers
 from wat_lsp.server.documents import Snapshot
+from wat_lsp.server.references import Occurrence
+
+
+class RenameRejected(JsonRpcException):
+    """A rename that would produce an invalid or different module (LSP's RequestFailed)."""
+
+    CODE = -32803
+    MESSAGE = "Rename rejected"
 
 
 def _offset(snap: Snapshot, position: types.Position, encoding: Encoding) -> int:
     return snap.index.offset(position.line, position.character, encoding)
+
+
+def _range(snap: Snapshot, start: int, end: int, encoding: Encoding) -> types.Range:
+    return convert.range_(snap.index, start, end, encoding)
+
+
+def _at(snap: Snapshot, position: types.Position, encoding: Encoding) -> Occurrence | None:
+    return navigation.occurrence_at(snap.analysis(), _offset(snap, position, encoding))
 
 
 def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentSymbol]:
@@ -17,19 +35,118 @@ def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentS
 
 
 def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Hover | None:
-    target = navigation.target_at(snap.analysis(), _offset(snap, position, encoding))
-    text = navigation.hover_text(target) if target is not None else None
-    if target is None or text is None:
+    """On a name or index: what it denotes; on an instruction: its type and the stack before it."""
+    doc = snap.analysis()
+    offset = _offset(snap, position, encoding)
+    occ = navigation.occurrence_at(doc, offset)
+    if occ is not None:
+        text = hovers.name_text(doc, occ, offset)
+        start, end = occ.start, occ.end
+    else:
+        node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
+        if node is None or node.type != "instr_name":
+            return None
+        rs = references.resolver(doc)
+        mi = rs.module_at(offset)
+        func = mi.func_at(offset) if mi is not None else None
+        index = hovers.instr_at(func, node.start_byte) if func is not None else None
+        if mi is None or func is None or index is None or func.body[index].start != node.start_byte:
+            return None
+        text = hovers.instr_text(doc, mi.module, func, index)
+        start, end = node.start_byte, node.end_byte
+    if text is None:
         return None
-    return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-        range=convert.range_(snap.index, target.use.start, target.use.end, encoding),
-    )
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+                       range=_range(snap, start, end, encoding))  # fmt: skip
 
 
 def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
-    target = navigation.target_at(snap.analysis(), _offset(snap, position, encoding))
-    span = navigation.definition(target) if target is not None else None
+    occ = _at(snap, position, encoding)
+    span = navigation.definition(snap.analysis(), occ.key) if occ is not None else None
     if span is None:
         return None
-    return types.Location(uri=snap.uri, range=convert.range_(snap.index, span.start, span.end, encoding))
+    return types.Location(uri=snap.uri, range=_range(snap, span.start, span.end, encoding))
+
+
+def references_(snap: Snapshot, position: types.Position, include_declaration: bool,
+                encoding: Encoding) -> list[types.Location]:  # fmt: skip
+    """Every occurrence of the item under the cursor, `$name` and numeric alike."""
+    occ = _at(snap, position, encoding)
+    if occ is None:
+        return []
+    found = navigation.occurrences(snap.analysis(), occ.key)
+    return [types.Location(uri=snap.uri, range=_range(snap, o.start, o.end, encoding))
+            for o in found if include_declaration or o.role != "decl"]  # fmt: skip
+
+
+_HIGHLIGHT = {"read": types.DocumentHighlightKind.Read, "write": types.DocumentHighlightKind.Write}
+
+
+def document_highlight(snap: Snapshot, position: types.Position,
+                       encoding: Encoding) -> list[types.DocumentHighlight]:  # fmt: skip
+    """Occurrences of the item under the cursor: Write for `local.set`/`local.tee`/`global.set`,
+    Read for other local and global uses, Text for everything else (declarations too)."""
+    occ = _at(snap, position, encoding)
+    if occ is None:
+        return []
+    return [types.DocumentHighlight(range=_range(snap, o.start, o.end, encoding),
+                                    kind=_HIGHLIGHT.get(o.role, types.DocumentHighlightKind.Text))
+            for o in navigation.occurrences(snap.analysis(), occ.key)]  # fmt: skip
+
+
+def prepare_rename(snap: Snapshot, position: types.Position,
+                   encoding: Encoding) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
+    """Only a `$name` can be renamed (a numeric reference stays a number)."""
+    occ = _at(snap, position, encoding)
+    if occ is None or not occ.named:
+        return None
+    placeholder = snap.data[occ.start : occ.end].decode("utf-8", "replace")
+    return types.PrepareRenamePlaceholder(range=_range(snap, occ.start, occ.end, encoding), placeholder=placeholder)
+
+
+def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: Encoding) -> types.WorkspaceEdit | None:
+    doc = snap.analysis()
+    occ = _at(snap, position, encoding)
+    if occ is None or not occ.named:
+        raise RenameRejected("only a `$name` can be renamed")
+    name, err = navigation.parse_new_name(new_name)
+    if err is not None:
+        raise RenameRejected(err)
+    conflict = navigation.rename_conflict(doc, occ.key, name)
+    if conflict is not None:
+        raise RenameRejected(conflict)
+    text = new_name if new_name.startswith("$") else "$" + new_name
+    edits = [types.TextEdit(range=_range(snap, s.start, s.end, encoding), new_text=text)
+             for s in navigation.rename_edits(doc, occ.key, name)]  # fmt: skip
+    return types.WorkspaceEdit(changes={snap.uri: edits})
+
+
+def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
+    return [types.FoldingRange(start_line=f.start_line, end_line=f.end_line,
+                               kind=types.FoldingRangeKind.Comment if f.kind == "comment" else types.FoldingRangeKind.Region)
+            for f in folding.folds(snap.analysis(), snap.index)]  # fmt: skip
+
+
+SEMANTIC_LEGEND = types.SemanticTokensLegend(token_types=list(semantic_tokens.TOKEN_TYPES),
+                                             token_modifiers=list(semantic_tokens.TOKEN_MODIFIERS))  # fmt: skip
+
+
+def semantic_tokens_full(snap: Snapshot, encoding: Encoding) -> types.SemanticTokens:
+    return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding))
+
+
+def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) -> types.SemanticTokens:
+    start = _offset(snap, rng.start, encoding)
+    end = max(start, _offset(snap, rng.end, encoding))
+    return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end))
+
+
+def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.InlayHint]:
+    start = _offset(snap, rng.start, encoding)
+    end = max(start, _offset(snap, rng.end, encoding))
+    out: list[types.InlayHint] = []
+    for h in inlay_hints.hints(snap.analysis(), start, end):
+        line, col = snap.index.position(h.offset, encoding)
+        out.append(types.InlayHint(position=types.Position(line, col), label=h.label,
+                                   kind=types.InlayHintKind.Type if h.is_type else None))  # fmt: skip
+    return out

@@ -1,221 +1,208 @@
-"""What a position in the text refers to, read off the core's Module model.
+"""What a position in the text refers to, and where else that item occurs, read off the model.
 
-The model resolves every name while reading; this module only finds which model item a
-`$name` under the cursor means (its index space from the syntax around it), and lists the
-model's items as document symbols. Positions stay byte offsets here; `convert` makes them LSP.
+`references` finds and resolves every occurrence of an indexed item; this module answers the
+questions of go-to-definition, references, rename and document highlight in terms of its
+`Key`s, and lists the model's items as document symbols. Positions stay byte offsets here;
+`features` makes them LSP.
+
+Occurrences of function-scoped items (locals, labels) are read from their function alone, and
+the occurrence under the cursor from the module field around it, so that those requests never
+need the whole document's index; module-level items (and struct fields, used anywhere) do.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from tree_sitter import Node
-from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.literals import parse_id
-from wat_lsp.analysis.model import Func, LocalDecl, Module, Span
+from wat_lsp.analysis.model import Func, Module, Span
+from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.analysis.subtyping import TypeTable
+from wat_lsp.server import references
+from wat_lsp.server.references import Key, Occurrence
 
-# Declarations whose `name:` field defines a name in an index space.
-_DECLARING = {"func": "func", "global": "global", "type_field": "type", "table": "table",
-              "memory": "memory", "tag": "tag", "local": "local", "param": "local",
-              "elem": "elem", "data": "data", "sub_type": "type"}  # fmt: skip
-_INSTRS = ("plain_instr", "folded_instr")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A name and what it denotes: `space` and `index` in `module` (and `func` for locals)."""
-
-    space: str
-    name: str
-    index: int
-    module: Module
-    func: Func | None
-    use: Span  # the `$name` under the cursor
-    field: int = -1  # for a field: its index in type `index`
+SPACE_WORDS = {"func": "function", "type": "type", "field": "field", "local": "local", "label": "label",
+               "global": "global", "table": "table", "memory": "memory", "tag": "tag",
+               "elem": "element segment", "data": "data segment"}  # fmt: skip
 
 
-def module_at(doc: Document, offset: int) -> Module | None:
-    for m in doc.modules:
-        if m.read is not None and m.span.start <= offset <= m.span.end:
-            return m.read.module
-    return None
+def module_of(doc: Document, key: Key) -> Module | None:
+    sm = doc.modules[key.module] if 0 <= key.module < len(doc.modules) else None
+    return sm.read.module if sm is not None and sm.read is not None else None
 
 
-def func_at(module: Module, offset: int) -> Func | None:
-    for f in module.funcs:
-        if f.span.start <= offset <= f.span.end:
-            return f
-    return None
-
-
-def identifier_at(doc: Document, offset: int) -> Node | None:
-    """The `$name` token at or just before `offset` (the cursor may sit right after it)."""
-    for at in (offset, offset - 1):
-        if at < 0:
-            continue
-        node = doc.tree.root_node.named_descendant_for_byte_range(at, at)
-        if node is not None and node.type == "identifier":
-            return node
-    return None
-
-
-def _space(node: Node, data: bytes) -> str | None:
-    parent = node.parent
-    if parent is None:
+def func_of(doc: Document, key: Key) -> Func | None:
+    """The function a local or label belongs to."""
+    m = module_of(doc, key)
+    if m is None or key.space not in ("local", "label") or not 0 <= key.owner < len(m.funcs):
         return None
-    name_node = parent.child_by_field_name("name")
-    if name_node is not None and name_node.id == node.id:
-        return _DECLARING.get(parent.type)
-    label_node = parent.child_by_field_name("label")
-    if label_node is not None and label_node.id == node.id:
-        return "label"
-    if parent.type in ("type_use", "ref_type", "heap_type"):
-        return "type"
-    if parent.type not in _INSTRS:
-        return None
-    op_node = parent.child_by_field_name("op")
-    if op_node is None:
-        return None
-    op = cst.text(data, op_node)
-    ids = [k for k in cst.named(parent) if k.type == "identifier"]
-    first = bool(ids) and ids[0].id == node.id
-    if op.startswith("local."):
-        return "local"
-    if op.startswith("global."):
-        return "global"
-    if op in ("call", "return_call", "ref.func"):
-        return "func"
-    if op.startswith(("table.", "call_indirect", "return_call_indirect")) and op not in ("table.init",):
-        return "table" if not op.endswith("call_indirect") else None
-    if op in ("throw", "throw_ref"):
-        return "tag"
-    if op.startswith("br"):
-        return "label"
-    if op.startswith(("struct.", "array.")) or op in ("call_ref", "return_call_ref"):
-        return "type" if first else "field" if op.startswith("struct.") and len(ids) > 1 else None
-    return None
+    return m.funcs[key.owner]
 
 
-def target_at(doc: Document, offset: int) -> Target | None:
-    node = identifier_at(doc, offset)
-    if node is None:
-        return None
-    module = module_at(doc, node.start_byte)
-    space = _space(node, doc.data)
-    if module is None or space is None:
-        return None
-    name, err = parse_id(cst.text(doc.data, node))
-    if err is not None:
-        return None
-    func = func_at(module, node.start_byte)
-    if space == "local":
-        if func is None:
-            return None
-        for decl in func.params + func.locals:
-            if decl.name == name:
-                return Target(space, name, decl.index, module, func, cst.span(node))
-        return None
-    if space == "label":
-        return _label_target(name, module, func, node)
-    if space == "field":
-        return _field_target(name, module, func, node, doc.data)
-    index = module.names.get(space, {}).get(name)
-    return None if index is None else Target(space, name, index, module, func, cst.span(node))
+def field_span(doc: Document, offset: int) -> Span:
+    """The module field (or top-level form) around `offset`: the smallest unit that holds
+    everything needed to resolve the names in it."""
+    node = doc.tree.root_node
+    for _ in range(2):  # the root, then `(module ...)`: fields sit at most two levels down
+        child = node.first_named_child_for_byte(offset)
+        if child is None or child.start_byte > offset:
+            break
+        node = child
+        if node.type not in ("module", "assertion"):
+            break
+    return Span(node.start_byte, node.end_byte)
 
 
-def _label_target(name: str, module: Module, func: Func | None, node: Node) -> Target | None:
-    """The innermost block labelled `name` around the use: `index` is its instruction."""
-    if func is None:
+def occurrence_at(doc: Document, offset: int) -> Occurrence | None:
+    """The occurrence under `offset`, or ending right at it (the cursor just after a name)."""
+    span = field_span(doc, offset)
+    best: Occurrence | None = None
+    for o in references.resolver(doc).occurrences(span.start, span.end):
+        if o.start <= offset < o.end:
+            return o
+        if o.end == offset:
+            best = o
+    return best
+
+
+def occurrences(doc: Document, key: Key) -> list[Occurrence]:
+    """Every occurrence of `key` in the document, in text order."""
+    func = func_of(doc, key)
+    if func is not None:
+        return [o for o in references.resolver(doc).occurrences(func.span.start, func.span.end) if o.key == key]
+    return list(references.index(doc).of(key))
+
+
+def definition(doc: Document, key: Key) -> Span | None:
+    """Where the item is declared (its whole declaration; a function: its name)."""
+    m = module_of(doc, key)
+    if m is None:
         return None
-    at = node.start_byte
-    best: int | None = None
-    for i, ins in enumerate(func.body):
-        if ins.label != name or not (0 <= ins.match < len(func.body)):
-            continue
-        end = func.body[ins.match]  # a block start links to its `end`
-        if ins.start <= at <= max(end.end, ins.end) and (best is None or ins.start >= func.body[best].start):
-            best = i
-    return None if best is None else Target("label", name, best, module, func, cst.span(node))
-
-
-def _field_target(name: str, module: Module, func: Func | None, node: Node, data: bytes) -> Target | None:
-    """`struct.get $t $f`: the field `$f` of the type named just before it; `index` packs both."""
-    type_node = node.prev_named_sibling
-    if type_node is None or type_node.type != "identifier":
-        return None
-    type_name, err = parse_id(cst.text(data, type_node))
-    type_index = module.names.get("type", {}).get(type_name) if err is None else None
-    if type_index is None or not 0 <= type_index < len(module.types):
-        return None
-    field = module.types[type_index].field_names.get(name)
-    if field is None:
-        return None
-    return Target("field", name, type_index, module, func, cst.span(node), field)
-
-
-def local_decl(target: Target) -> LocalDecl | None:
-    if target.space != "local" or target.func is None:
-        return None
-    decls = target.func.params + target.func.locals
-    return decls[target.index] if 0 <= target.index < len(decls) else None
-
-
-def definition(target: Target) -> Span | None:
-    """Where the name is declared."""
-    m = target.module
-    if target.space == "local":
-        decl = local_decl(target)
-        return decl.span if decl is not None else None
-    if target.space == "func" and target.index < len(m.funcs):
-        f = m.funcs[target.index]
+    func = func_of(doc, key)
+    if key.space == "local" and func is not None:
+        decls = func.all_locals
+        return decls[key.index].span if 0 <= key.index < len(decls) else None
+    if key.space == "label" and func is not None:
+        return func.body[key.index].span if 0 <= key.index < len(func.body) else None
+    if key.space == "func" and key.index < len(m.funcs):
+        f = m.funcs[key.index]
         return f.name_span or f.span
-    if target.space == "label" and target.func is not None:
-        return target.func.body[target.index].span
-    if target.space == "field":
-        fields = m.types[target.index].field_spans
-        return fields[target.field] if 0 <= target.field < len(fields) else None
-    items: dict[str, list[object]] = {"type": list(m.types), "global": list(m.globals), "table": list(m.tables),
-                                      "memory": list(m.memories), "tag": list(m.tags)}  # fmt: skip
-    spans = [getattr(item, "span", None) for item in items.get(target.space, [])]
-    span = spans[target.index] if 0 <= target.index < len(spans) else None
-    return span if isinstance(span, Span) else None
+    if key.space == "field":
+        fields = m.types[key.owner].field_spans if 0 <= key.owner < len(m.types) else []
+        return fields[key.index] if 0 <= key.index < len(fields) else None
+    items = _items(m, key.space)
+    if 0 <= key.index < len(items):
+        span = getattr(items[key.index], "span", None)
+        return span if isinstance(span, Span) else None
+    return None
 
 
-def hover_text(target: Target) -> str | None:
-    """Markdown: what the name denotes, with its declared type and index."""
-    m = target.module
-    types = TypeTable(m)
-    if target.space == "local":
-        decl = local_decl(target)
-        if decl is None:
-            return None
-        kind = "param" if decl.is_param else "local"
-        return f"```wat\n({kind} ${target.name} {types.show(decl.type)})\n```\n{kind} index {decl.index}"
-    if target.space == "global" and target.index < len(m.globals):
-        g = m.globals[target.index]
-        t = f"(mut {types.show(g.type)})" if g.mutable else types.show(g.type)
-        return f"```wat\n(global ${target.name} {t})\n```\nglobal index {target.index}"
-    if target.space == "func" and target.index < len(m.funcs):
-        f = m.funcs[target.index]
-        params = " ".join(f"(param {'$' + p.name + ' ' if p.name else ''}{types.show(p.type)})" for p in f.params)
-        results = " ".join(f"(result {types.show(r)})" for r in f.results)
-        sig = " ".join(s for s in (params, results) if s)
-        return f"```wat\n(func ${target.name}{' ' + sig if sig else ''})\n```\nfunction index {target.index}"
-    if target.space == "type":
-        return f"type `${target.name}`: type index {target.index}"
-    if target.space == "label":
-        return f"label `${target.name}`"
-    if target.space == "field":
-        return f"field `${target.name}` of type `{types.type_name(target.index)}`: field index {target.field}"
-    return f"{target.space} `${target.name}`: index {target.index}"
+def _items(m: Module, space: str) -> list[object]:
+    seq: dict[str, list[object]] = {"func": list(m.funcs), "type": list(m.types), "global": list(m.globals),
+                                    "table": list(m.tables), "memory": list(m.memories), "tag": list(m.tags),
+                                    "elem": list(m.elems), "data": list(m.datas)}  # fmt: skip
+    return seq.get(space, [])
+
+
+def name_of(doc: Document, key: Key) -> str | None:
+    """The item's `$name` (without `$`), if it has one."""
+    m = module_of(doc, key)
+    if m is None:
+        return None
+    func = func_of(doc, key)
+    if key.space == "local" and func is not None:
+        return func.all_locals[key.index].name if 0 <= key.index < len(func.all_locals) else None
+    if key.space == "label" and func is not None:
+        return func.body[key.index].label
+    if key.space == "field":
+        names = m.types[key.owner].field_names if 0 <= key.owner < len(m.types) else {}
+        return next((n for n, i in names.items() if i == key.index), None)
+    items = _items(m, key.space)
+    name = getattr(items[key.index], "name", None) if 0 <= key.index < len(items) else None
+    return name if isinstance(name, str) else None
+
+
+# --- rename ------------------------------------------------------------------------------
+
+_IDCHARS = re.compile(r"\$[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+")
+
+
+def parse_new_name(text: str) -> tuple[str, str | None]:
+    """`(name, error)` for a rename's new name: `$x`, `x` or `$"any text"`."""
+    if not text.startswith("$"):
+        text = "$" + text
+    if text.startswith('$"'):
+        name, err = parse_id(text)
+        return name, None if err is None else f"`{text}` is not a valid identifier: {err}"
+    if _IDCHARS.fullmatch(text) is None:
+        return "", f"`{text}` is not a valid identifier (letters, digits and !#$%&'*+-./:<=>?@\\^_`|~ only)"
+    return text[1:], None
+
+
+def rename_conflict(doc: Document, key: Key, new: str) -> str | None:
+    """Why `key` cannot be named `new` (a name taken in its scope), or None."""
+    m = module_of(doc, key)
+    if m is None:
+        return "nothing to rename"
+    func = func_of(doc, key)
+    word = SPACE_WORDS[key.space]
+    if key.space == "local" and func is not None:
+        other = next((d for d in func.all_locals if d.name == new and d.index != key.index), None)
+        if other is not None:
+            fname = f"`${func.name}`" if func.name else f"function {func.index}"
+            return f"`${new}` is already {'a parameter' if other.is_param else 'a local'} of {fname}"
+        return None
+    if key.space == "label" and func is not None:
+        return _label_conflict(func, key.index, new)
+    if key.space == "field":
+        td = m.types[key.owner]
+        taken = td.field_names.get(new)
+        if taken is not None and taken != key.index:
+            return f"`${new}` is already field {taken} of type {_show_item('type', td.name, td.index)}"
+        return None
+    taken = m.names.get(key.space, {}).get(new)
+    if taken is not None and taken != key.index:
+        return f"`${new}` is already the name of {word} {taken}"
+    return None
+
+
+def _show_item(space: str, name: str | None, index: int) -> str:
+    return f"`${name}`" if name else f"{SPACE_WORDS[space]} {index}"
+
+
+def _label_conflict(func: Func, block: int, new: str) -> str | None:
+    """A label may reuse the name of a block it neither encloses nor is enclosed by; otherwise
+    the rename would capture (or be captured by) the other block's branches."""
+    body = func.body
+
+    def extent(i: int) -> tuple[int, int]:
+        end = body[i].match
+        return body[i].start, body[end].end if 0 <= end < len(body) else body[i].end
+
+    lo, hi = extent(block)
+    for i, ins in enumerate(body):
+        if i == block or ins.label != new or not ins.op.flags & Flag.BLOCK_START:
+            continue
+        a, b = extent(i)
+        if a <= lo < b or lo <= a < hi:
+            return f"`${new}` is already the label of a block that {'encloses' if a <= lo else 'is inside'} this one"
+    return None
+
+
+def rename_edits(doc: Document, key: Key, new: str) -> list[Span]:
+    """The spans to replace: the declaration's `$name` and every `$name` use (numeric uses stay)."""
+    return [Span(o.start, o.end) for o in occurrences(doc, key) if o.named]
+
+
+# --- document symbols ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Symbol:
     name: str
-    kind: str  # 'func' | 'type' | 'global' | 'table' | 'memory' | 'tag' | 'local' | 'param' | 'module'
+    kind: str  # an index space ('func', 'type', ...), 'param', 'field' or 'module'
     detail: str
     span: Span
     selection: Span
@@ -227,7 +214,8 @@ def _label(name: str | None, index: int) -> str:
 
 
 def symbols(doc: Document) -> list[Symbol]:
-    """The document's modules and their items, in source order."""
+    """The document's modules and the items of every index space, in source order; functions
+    list their parameters and locals, struct types their fields."""
     out: list[Symbol] = []
     for sm in doc.modules:
         if sm.read is None:
@@ -236,8 +224,12 @@ def symbols(doc: Document) -> list[Symbol]:
         types = TypeTable(m)
         items: list[Symbol] = []
         for t in m.types:
-            if not t.implicit:
-                items.append(Symbol(_label(t.name, t.index), "type", type(t.comp).__name__, t.span, t.span))
+            if t.implicit:
+                continue
+            names = {i: n for n, i in t.field_names.items()}
+            fields = tuple(Symbol(_label(names.get(i), i), "field", "field", span, span)
+                           for i, span in enumerate(t.field_spans))  # fmt: skip
+            items.append(Symbol(_label(t.name, t.index), "type", type(t.comp).__name__, t.span, t.span, fields))
         for f in m.funcs:
             locals_ = tuple(Symbol(_label(d.name, d.index), "param" if d.is_param else "local",
                                    types.show(d.type), d.span, d.span) for d in f.params + f.locals)  # fmt: skip
@@ -248,6 +240,10 @@ def symbols(doc: Document) -> list[Symbol]:
         for kind, seq in (("table", m.tables), ("memory", m.memories), ("tag", m.tags)):
             for item in seq:
                 items.append(Symbol(_label(item.name, item.index), kind, kind, item.span, item.span))
+        for e in m.elems:
+            items.append(Symbol(_label(e.name, e.index), "elem", f"elem ({e.mode})", e.span, e.span))
+        for d in m.datas:
+            items.append(Symbol(_label(d.name, d.index), "data", f"data ({d.mode})", d.span, d.span))
         items.sort(key=lambda s: s.span.start)
         if len(doc.modules) == 1:
             out.extend(items)  # one module: its items at the top level

@@ -1,0 +1,577 @@
+"""Every occurrence of an indexed item in a document: declarations, `$name` uses and numeric uses.
+
+One tree-sitter query finds the tokens that can be indices (C-level traversal, no recursion over
+nesting); the syntax around a token gives its index space, and the Module model resolves it:
+module-level names through `Module.names`, locals through the enclosing function's
+declarations, fields through the type named just before them, and labels through the depths
+the body reader resolved (`Instr.imms`) mapped onto the blocks open at that instruction. So a
+shadowed label resolves exactly as the reader resolved it.
+
+An item is a `Key`: (module number in the document, space, owner, index), where the owner is
+the function for locals and labels, the type for fields, and -1 otherwise; a label's index is
+its block's instruction index in the function body. Export names are strings, not references.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from tree_sitter import Node, Query, QueryCursor
+from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.literals import parse_id, parse_u64
+from wat_lsp.analysis.model import Catch, Func, Instr, Module, Span
+from wat_lsp.analysis.opcodes import Flag, Imm, OpInfo, lookup
+from wat_lsp.analysis.syntax import language
+
+
+class Key(NamedTuple):
+    module: int  # position in `Document.modules`
+    space: str  # 'func' 'type' 'field' 'local' 'label' 'global' 'table' 'memory' 'tag' 'elem' 'data'
+    owner: int  # function index (local, label), type index (field), else -1
+    index: int  # index in the space; a label: its block's instruction index in the body
+
+
+class Occurrence(NamedTuple):
+    start: int
+    end: int
+    key: Key
+    named: bool  # a `$name` (else a number)
+    role: str  # 'decl' | 'read' | 'write' | 'use'
+    number: int  # the index the binary format has here (a label: its relative depth); -1: none
+
+
+def _key(module: int, space: str, owner: int, index: int) -> Key:
+    return tuple.__new__(Key, (module, space, owner, index))  # type: ignore[type-var]
+
+
+_IDX = "[(identifier) (integer)]"
+_BLOCKS = ("block_instr", "if_instr", "try_table_instr", "try_instr",
+           "folded_block", "folded_if", "folded_try_table", "folded_try")  # fmt: skip
+_DECL_FIELDS = {"func": "func", "global": "global", "table": "table", "memory": "memory", "tag": "tag",
+                "elem": "elem", "data": "data", "type_field": "type", "param": "local", "local": "local",
+                "field_decl": "field"}  # fmt: skip
+_USES = {"type_use": "type", "exact_heap_type": "type", "sub_type": "type", "cont_type": "type",
+         "describes_clause": "type", "descriptor_clause": "type", "start": "func", "elem_list": "func",
+         "inline_elem": "func", "table_use": "table", "memory_use": "memory", "legacy_catch": "tag",
+         "delegate_clause": "label"}  # fmt: skip
+
+
+def _query_text() -> str:
+    # an instruction's name only when it has number or `$name` immediates (a third of them don't)
+    lines = [f"({n} op: (instr_name) @op {_IDX})" for n in ("plain_instr", "folded_instr")]
+    lines += [f"({n} {_IDX} @imm)" for n in ("plain_instr", "folded_instr")]
+    lines += [f"({n} name: (identifier) @decl.{s})" for n, s in _DECL_FIELDS.items()]
+    lines += [f'(import_desc kind: "{k}" name: (identifier) @decl.{k})'
+              for k in ("func", "table", "memory", "global", "tag")]  # fmt: skip
+    lines += [f'(export_desc kind: "{k}" {_IDX} @use.{k})' for k in ("func", "table", "memory", "global", "tag")]
+    lines += [f"({n} {_IDX} @use.{s})" for n, s in _USES.items()]
+    lines += ["(ref_type heap: [(identifier) (integer)] @use.type)", "(elem (integer) @use.table)",
+              "(data (integer) @use.memory)", "(try_instr target: (_) @use.label)",
+              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)"]  # fmt: skip
+    lines += [f"({b} label: (identifier) @decl.label)" for b in _BLOCKS]
+    lines += [f"({b} end_label: (identifier) @endlabel)" for b in _BLOCKS if not b.startswith("folded")]
+    lines += ["(if_instr else_label: (identifier) @endlabel)"]
+    return "\n".join(lines)
+
+
+@functools.cache
+def _query() -> Query:
+    return Query(language(), _query_text())
+
+
+# Immediate kinds that name an item, by space; and the kinds that take one number token.
+_IMM_SPACE = {Imm.LABEL: "label", Imm.LABELS_DEFAULT: "label", Imm.FUNC: "func", Imm.TYPE: "type",
+              Imm.HEAP_TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
+              Imm.TABLE_OPT: "table", Imm.MEMORY_OPT: "memory", Imm.TAG: "tag", Imm.DATA: "data",
+              Imm.ELEM: "elem", Imm.FIELD: "field"}  # fmt: skip
+_REQUIRED = frozenset({Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.TAG, Imm.DATA,
+                       Imm.ELEM, Imm.FIELD, Imm.LANE, Imm.I32, Imm.I64, Imm.U32})  # fmt: skip
+_ONE = _REQUIRED | {Imm.F32, Imm.F64, Imm.HEAP_TYPE}
+_WRITES = frozenset({"local.set", "local.tee", "global.set"})
+
+
+def imm_spaces(op: OpInfo, n: int) -> tuple[str | None, ...]:
+    return _imm_spaces(op.name, n)
+
+
+@functools.cache
+def _imm_spaces(name: str, n: int) -> tuple[str | None, ...]:
+    """The index space of each of an instruction's `n` `$name`/integer immediate tokens (None:
+    a plain number), by the rule the body reader applies: an optional table or memory index
+    is present when there are more number tokens than the kinds after it require."""
+    out: list[str | None] = []
+    op = lookup(name)
+    kinds = op.imms if op is not None else ()
+    for i, kind in enumerate(kinds):
+        left = n - len(out)
+        if left <= 0:
+            break
+        if kind in (Imm.TABLE_OPT, Imm.MEMORY_OPT):
+            if left > sum(1 for k in kinds[i + 1 :] if k in _REQUIRED):
+                out.append(_IMM_SPACE[kind])
+        elif kind in (Imm.LABELS_DEFAULT, Imm.V128, Imm.SHUFFLE):
+            out.extend([_IMM_SPACE.get(kind)] * left)
+        elif kind in _ONE:
+            out.append(_IMM_SPACE.get(kind))
+    out.extend([None] * (n - len(out)))
+    return tuple(out)
+
+
+def label_depths(ins: Instr) -> list[int]:
+    """The relative depths of an instruction's label immediates, in text order."""
+    out: list[int] = []
+    for kind, value in zip(ins.op.imms, ins.imms, strict=False):
+        if kind is Imm.LABEL and isinstance(value, int):
+            out.append(value)
+        elif kind is Imm.LABELS_DEFAULT and isinstance(value, tuple):
+            out.extend(v for v in value if isinstance(v, int))
+        elif kind is Imm.CATCHES and isinstance(value, tuple):
+            out.extend(c.label for c in value if isinstance(c, Catch))
+        elif kind is Imm.ON_CLAUSES and isinstance(value, tuple):
+            out.extend(pair[1] for pair in value if isinstance(pair, tuple) and isinstance(pair[1], int))
+    return out
+
+
+@dataclass(slots=True)
+class _Labels:
+    """A function's instructions in text order, and the blocks its label immediates target."""
+
+    starts: list[int]
+    order: list[int]
+    targets: dict[int, list[tuple[int, int]]]  # instr index -> (block instr index or -1, depth)
+
+
+@functools.cache
+def _structure(name: str) -> int:
+    """1: opens a block, 2: closes one, 4: has label immediates (bits; by name, because
+    testing enum flags per instruction is slow)."""
+    op = lookup(name)
+    if op is None:
+        return 0
+    bits = 1 if op.flags & Flag.BLOCK_START else 0
+    bits |= 2 if op.flags & Flag.BLOCK_END else 0
+    bits |= 4 if any(k in (Imm.LABEL, Imm.LABELS_DEFAULT, Imm.CATCHES, Imm.ON_CLAUSES) for k in op.imms) else 0
+    return bits
+
+
+def _labels(func: Func) -> _Labels:
+    body = func.body
+    starts = [ins.start for ins in body]
+    order = sorted(range(len(body)), key=starts.__getitem__)
+    targets: dict[int, list[tuple[int, int]]] = {}
+    open_: list[int] = []
+    structure = _structure
+    for i, ins in enumerate(body):
+        bits = structure(ins.op.name)
+        if not bits:
+            continue
+        if bits & 2 and open_:
+            open_.pop()  # `delegate` resolves its label outside its own `try`
+        if bits & 4:
+            depths = label_depths(ins)
+            if depths:
+                n = len(open_)
+                targets[i] = [(open_[n - 1 - d] if 0 <= d < n else -1, d) for d in depths]
+        if bits & 1:
+            open_.append(i)
+    return _Labels([starts[i] for i in order], order, targets)
+
+
+@dataclass(slots=True)
+class _ModuleInfo:
+    number: int
+    module: Module
+    func_starts: list[int]
+    funcs: list[Func]
+    type_starts: list[int]
+    types: list[int]
+    local_names: dict[int, dict[str, int]] = field(default_factory=dict)
+    labels: dict[int, _Labels] = field(default_factory=dict)
+
+    def func_at(self, offset: int) -> Func | None:
+        i = bisect.bisect_right(self.func_starts, offset) - 1
+        if i >= 0 and offset < self.funcs[i].span.end:
+            return self.funcs[i]
+        return None
+
+    def type_at(self, offset: int) -> int | None:
+        i = bisect.bisect_right(self.type_starts, offset) - 1
+        if i >= 0 and offset < self.module.types[self.types[i]].span.end:
+            return self.types[i]
+        return None
+
+    def locals_of(self, func: Func) -> dict[str, int]:
+        names = self.local_names.get(func.index)
+        if names is None:
+            names = {}
+            for d in func.all_locals:
+                if d.name is not None:
+                    names.setdefault(d.name, d.index)
+            self.local_names[func.index] = names
+        return names
+
+    def labels_of(self, func: Func) -> _Labels:
+        info = self.labels.get(func.index)
+        if info is None:
+            info = self.labels[func.index] = _labels(func)
+        return info
+
+    def count(self, space: str) -> int:
+        m = self.module
+        seq: dict[str, list[object]] = {"func": m.funcs, "type": m.types, "global": m.globals,  # type: ignore[dict-item]
+                                        "table": m.tables, "memory": m.memories, "tag": m.tags,
+                                        "elem": m.elems, "data": m.datas}  # fmt: skip
+        return len(seq.get(space, ()))
+
+
+def _module_info(number: int, module: Module) -> _ModuleInfo:
+    funcs = sorted(module.funcs, key=lambda f: f.span.start)
+    types = sorted((t.index for t in module.types if not t.implicit), key=lambda i: module.types[i].span.start)
+    return _ModuleInfo(number, module, [f.span.start for f in funcs], funcs,
+                       [module.types[i].span.start for i in types], types)  # fmt: skip
+
+
+class Resolver:
+    """Turns the query's tokens into occurrences, for the whole document or a byte range."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.data = doc.data
+        self.modules = [_module_info(n, sm.read.module) for n, sm in enumerate(doc.modules) if sm.read is not None]
+        self.module_starts = [mi.module.span.start for mi in self.modules]
+
+    def module_at(self, offset: int) -> _ModuleInfo | None:
+        if len(self.modules) == 1:
+            only = self.modules[0]
+            return only if only.module.span.start <= offset <= only.module.span.end else None
+        i = bisect.bisect_right(self.module_starts, offset) - 1
+        if i >= 0 and offset <= self.modules[i].module.span.end:
+            return self.modules[i]
+        return None
+
+    def occurrences(self, start: int = 0, end: int | None = None) -> list[Occurrence]:
+        cursor = QueryCursor(_query())
+        if start or end is not None:
+            cursor.set_byte_range(start, len(self.data) if end is None else end)
+        keys: list[int] = []
+        caps: list[str] = []
+        nodes: list[Node] = []
+        for name, found in cursor.captures(self.doc.tree.root_node).items():
+            late = name == "try"  # a legacy `catch` tag: only what no other pattern claimed
+            keys.extend(n.start_byte * 2 + late for n in found)
+            caps.extend([name] * len(found))
+            nodes.extend(found)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        with no_cyclic_gc():  # a million small acyclic objects: see `no_cyclic_gc`
+            return list(self._resolve(keys, caps, nodes, order))
+
+    def _resolve(self, keys: list[int], caps: list[str], nodes: list[Node], order: list[int]
+                 ) -> Iterator[Occurrence]:  # fmt: skip
+        data = self.data
+        group: list[Node] = []
+        op: OpInfo | None = None
+        op_start = -1
+        prev = -1
+        for k in order:
+            start, cap, node = keys[k] >> 1, caps[k], nodes[k]
+            if start == prev:
+                continue  # claimed by an earlier (more specific) pattern
+            prev = start
+            if cap == "imm":
+                group.append(node)
+                continue
+            if group:
+                yield from self._instr(op, op_start, group)
+                group = []
+            if cap == "op":
+                op = lookup(data[start : node.end_byte].decode("utf-8", "replace"))
+                op_start = start
+                continue
+            occ = self._token(cap, node)
+            if occ is not None:
+                yield occ
+        if group:
+            yield from self._instr(op, op_start, group)
+
+    # --- one token --------------------------------------------------------------------
+
+    def _text(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def _index(self, mi: _ModuleInfo, space: str, node: Node) -> int | None:
+        """A module-level index written as `node` (None: it does not resolve)."""
+        text = self._text(node)
+        if node.type == "identifier":
+            name, err = parse_id(text)
+            return None if err is not None else mi.module.names.get(space, {}).get(name)
+        value, err = parse_u64(text)
+        return value if err is None and value < mi.count(space) else None
+
+    def _occ(self, key: Key, node: Node, role: str, number: int) -> Occurrence:
+        return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,  # type: ignore[type-var]
+                                          node.type == "identifier", role, number))
+
+    def _token(self, cap: str, node: Node) -> Occurrence | None:
+        mi = self.module_at(node.start_byte)
+        if mi is None:
+            return None
+        kind, _, space = cap.partition(".")
+        if kind == "decl":
+            return self._decl(mi, space, node)
+        if kind == "use" and space != "label":
+            index = self._index(mi, space, node)
+            return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "use", index)
+        if cap in ("use.label", "endlabel", "catch", "on"):
+            return self._nested_label_or_tag(mi, cap, node)
+        if cap == "try":  # the tag after a legacy `catch`
+            index = self._index(mi, "tag", node)
+            return None if index is None else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
+        return None
+
+    def _decl(self, mi: _ModuleInfo, space: str, node: Node) -> Occurrence | None:
+        at = node.start_byte
+        if space == "local":
+            func = mi.func_at(at)
+            index = self._local(mi, func, node) if func is not None else None
+            if func is None or index is None or not func.all_locals[index].span.start <= at:
+                return None  # a parameter of a type definition or a block type
+            return self._occ(_key(mi.number, "local", func.index, index), node, "decl", index)
+        if space == "field":
+            type_index = mi.type_at(at)
+            name, err = parse_id(self._text(node))
+            if type_index is None or err is not None:
+                return None
+            fi = mi.module.types[type_index].field_names.get(name)
+            return None if fi is None else self._occ(_key(mi.number, "field", type_index, fi), node, "decl", fi)
+        if space == "label":
+            func = mi.func_at(at)
+            if func is None:
+                return None
+            labels = mi.labels_of(func)
+            i = bisect.bisect_right(labels.starts, at) - 1
+            block = labels.order[i] if i >= 0 else -1
+            if block < 0 or not func.body[block].op.flags & Flag.BLOCK_START:
+                return None
+            return self._occ(_key(mi.number, "label", func.index, block), node, "decl", -1)
+        index = self._index(mi, space, node)
+        return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "decl", index)
+
+    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node) -> Occurrence | None:
+        """Labels outside plain immediates (`end $l`, `delegate $l`, catch and on clauses) and
+        the tags of catch and on clauses."""
+        if cap in ("catch", "on"):
+            parent = node.parent
+            kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
+            first = bool(kids) and kids[0].start_byte == node.start_byte
+            kind = self._kind(parent) if parent is not None else None
+            has_tag = cap == "on" or "all" not in (kind or "")
+            if first and has_tag:
+                index = self._index(mi, "tag", node)
+                return None if index is None else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
+        func = mi.func_at(node.start_byte)
+        if func is None:
+            return None
+        labels = mi.labels_of(func)
+        i = bisect.bisect_right(labels.starts, node.start_byte) - 1
+        if i < 0:
+            return None
+        owner = labels.order[i]
+        ins = func.body[owner]
+        if cap == "endlabel":  # `end $l` / `else $l`: repeats the label of its block
+            block = ins.match if ins.op.name == "end" else func.body[ins.match].match if ins.match >= 0 else -1
+            if not 0 <= block < len(func.body):
+                return None
+            return self._occ(_key(mi.number, "label", func.index, block), node, "use", -1)
+        targets = labels.targets.get(owner, [])
+        # Which of the instruction's label tokens this is: count those before it.
+        nth = self._label_position(ins, node)
+        if not 0 <= nth < len(targets) or targets[nth][0] < 0:
+            return None
+        block, depth = targets[nth]
+        return self._occ(_key(mi.number, "label", func.index, block), node, "use", depth)
+
+    def _kind(self, node: Node) -> str | None:
+        kind = node.child_by_field_name("kind")
+        return self._text(kind) if kind is not None else None
+
+    def _label_position(self, ins: Instr, node: Node) -> int:
+        """The rank of label token `node` among the label tokens of `ins` (clauses of a
+        `try_table` or `resume`: one label each, in order)."""
+        parent = node.parent
+        if parent is None or parent.type not in ("catch_clause", "on_clause"):
+            return 0
+        rank = 0
+        sibling = parent.prev_named_sibling
+        while sibling is not None and sibling.type == parent.type:
+            if parent.type == "catch_clause" or sum(
+                    1 for c in sibling.named_children if c.type in ("identifier", "integer")) == 2:
+                rank += 1
+            sibling = sibling.prev_named_sibling
+        return rank
+
+    # --- an instruction's immediates ------------------------------------------------------
+
+    def _instr(self, op: OpInfo | None, op_start: int, nodes: list[Node]) -> Iterator[Occurrence]:
+        if op is None:
+            return
+        mi = self.module_at(op_start)
+        if mi is None:
+            return
+        spaces = imm_spaces(op, len(nodes))
+        func: Func | None = None
+        last_type: int | None = None
+        label_rank = 0
+        for node, space in zip(nodes, spaces, strict=True):
+            if space is None:
+                continue
+            if space == "local" or space == "label":
+                func = func or mi.func_at(op_start)
+                if func is None:
+                    continue
+            if space == "local":
+                assert func is not None
+                index = self._local(mi, func, node)
+                if index is not None:
+                    yield self._occ(_key(mi.number, "local", func.index, index), node,
+                                    "write" if op.name in _WRITES else "read", index)  # fmt: skip
+                continue
+            if space == "label":
+                assert func is not None
+                occ = self._imm_label(mi, func, op_start, node, label_rank)
+                label_rank += 1
+                if occ is not None:
+                    yield occ
+                continue
+            if space == "field":
+                occ = self._field(mi, last_type, node)
+                if occ is not None:
+                    yield occ
+                continue
+            index = self._index(mi, space, node)
+            if space == "type":
+                last_type = index
+            if index is not None:
+                role = "write" if op.name in _WRITES else "read" if space == "global" else "use"
+                yield self._occ(_key(mi.number, space, -1, index), node, role, index)
+
+    def _local(self, mi: _ModuleInfo, func: Func, node: Node) -> int | None:
+        text = self._text(node)
+        if node.type == "identifier":
+            name, err = parse_id(text)
+            return None if err is not None else mi.locals_of(func).get(name)
+        value, err = parse_u64(text)
+        return value if err is None and value < len(func.params) + len(func.locals) else None
+
+    def _field(self, mi: _ModuleInfo, type_index: int | None, node: Node) -> Occurrence | None:
+        if type_index is None:
+            return None
+        td = mi.module.types[type_index]
+        text = self._text(node)
+        if node.type == "identifier":
+            name, err = parse_id(text)
+            index = td.field_names.get(name) if err is None else None
+        else:
+            value, err = parse_u64(text)
+            index = value if err is None and value < len(td.field_spans) else None
+        return None if index is None else self._occ(_key(mi.number, "field", type_index, index), node, "use", index)
+
+    def _imm_label(self, mi: _ModuleInfo, func: Func, op_start: int, node: Node, rank: int) -> Occurrence | None:
+        labels = mi.labels_of(func)
+        i = bisect.bisect_left(labels.starts, op_start)
+        if i >= len(labels.starts) or labels.starts[i] != op_start:
+            return None
+        targets = labels.targets.get(labels.order[i], [])
+        if rank >= len(targets) or targets[rank][0] < 0:
+            return None
+        block, depth = targets[rank]
+        return self._occ(_key(mi.number, "label", func.index, block), node, "use", depth)
+
+
+@dataclass(slots=True)
+class Index:
+    """All occurrences of a document, by position and by item."""
+
+    resolver: Resolver
+    occurrences: list[Occurrence]
+    starts: list[int]
+    by_key: dict[Key, list[Occurrence]]
+
+    def at(self, offset: int) -> Occurrence | None:
+        """The occurrence under `offset` (or ending right at it: the cursor after a name)."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset <= self.occurrences[i].end:
+            return self.occurrences[i]
+        return None
+
+    def of(self, key: Key) -> list[Occurrence]:
+        return self.by_key.get(key, [])
+
+
+def build_index(doc: Document) -> Index:
+    resolver = Resolver(doc)
+    occs = resolver.occurrences()
+    by_key: dict[Key, list[Occurrence]] = {}
+    for o in occs:
+        by_key.setdefault(o.key, []).append(o)
+    return Index(resolver, occs, [o.start for o in occs], by_key)
+
+
+_lock = threading.Lock()
+_cache: list[tuple[Document, Index | Resolver]] = []
+
+
+def _cached(doc: Document, kind: type[Index] | type[Resolver]) -> Index | Resolver | None:
+    for d, value in _cache:
+        if d is doc and isinstance(value, kind):
+            return value
+    return None
+
+
+def _remember(doc: Document, value: Index | Resolver) -> None:
+    _cache.insert(0, (doc, value))
+    del _cache[4:]  # the last versions of the open documents: each holds a whole analysis
+
+
+def index(doc: Document) -> Index:
+    """The document's occurrences, computed once per analysed version."""
+    with _lock:
+        found = _cached(doc, Index)
+        if isinstance(found, Index):
+            return found
+        built = build_index(doc)
+        _remember(doc, built)
+        return built
+
+
+def resolver(doc: Document) -> Resolver:
+    """A resolver for ranges of the document (the whole index may not be needed)."""
+    with _lock:
+        found = _cached(doc, Index)
+        if isinstance(found, Index):
+            return found.resolver
+        found = _cached(doc, Resolver)
+        if isinstance(found, Resolver):
+            return found
+        built = Resolver(doc)
+        _remember(doc, built)
+        return built
+
+
+def in_range(doc: Document, start: int, end: int) -> list[Occurrence]:
+    """The occurrences between two offsets (from the whole index when it exists)."""
+    with _lock:
+        found = _cached(doc, Index)
+    if isinstance(found, Index):
+        lo = bisect.bisect_left(found.starts, start)
+        hi = bisect.bisect_left(found.starts, end)
+        return found.occurrences[lo:hi]
+    return resolver(doc).occurrences(start, end)
+
+
+def spans(occurrences: Iterable[Occurrence]) -> list[Span]:
+    return [Span(o.start, o.end) for o in occurrences]
