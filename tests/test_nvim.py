@@ -7,16 +7,14 @@ test is skipped, except under CI, where it fails.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +43,6 @@ OK_WAST = """(module (func (export "f") (result i32) (i32.const 1)))
 """
 
 
-@contextlib.contextmanager
-def _machine_lock(name: str) -> Iterator[None]:
-    """One holder at a time across processes (pytest-xdist workers), by flock."""
-    with open(Path(tempfile.gettempdir()) / f"wat-lsp-{name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _apt_install(package: str) -> str | None:
     """Install a Debian package; None on success, else why not."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
@@ -75,9 +62,9 @@ def _apt_install(package: str) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def nvim() -> str:
+def nvim(machine_lock: Callable[[str], AbstractContextManager[None]]) -> str:
     """The `nvim` executable, installed from Debian if missing (serialized across workers)."""
-    with _machine_lock("apt"):
+    with machine_lock("apt"):
         path = shutil.which("nvim")
         why = None if path is not None else _apt_install("neovim")
         path = shutil.which("nvim")

@@ -1,0 +1,95 @@
+'use strict';
+// The VS Code face of wat-lsp: starts the `wat-lsp` server on stdio for `wat` and `wast`
+// documents. Plain JavaScript (CommonJS), so packaging needs no compile step.
+
+const vscode = require('vscode');
+const { LanguageClient } = require('vscode-languageclient/node');
+
+const SECTION = 'wat-lsp';
+// Settings that change how the server is started: a change restarts it. The others
+// (`severity`) are read by the running server through `workspace/configuration`.
+const RESTART_SETTINGS = ['serverPath', 'serverArgs'];
+
+/** @type {LanguageClient | undefined} */
+let client;
+/** @type {vscode.OutputChannel | undefined} */
+let output;
+
+function serverOptions() {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  // No `transport`: the server speaks LSP on stdio by default (`--stdio` is optional).
+  return {
+    command: config.get('serverPath') || 'wat-lsp',
+    args: config.get('serverArgs') || [],
+  };
+}
+
+function clientOptions() {
+  const languages = ['wat', 'wast'];
+  return {
+    documentSelector: languages.flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    // The same object the server later asks for with `workspace/configuration`.
+    initializationOptions: () => ({ severity: vscode.workspace.getConfiguration(SECTION).get('severity') || {} }),
+    // Sends `workspace/didChangeConfiguration` when a `wat-lsp.*` setting changes.
+    synchronize: { configurationSection: SECTION },
+    outputChannel: output,
+    traceOutputChannel: output,
+  };
+}
+
+async function start() {
+  const options = serverOptions();
+  client = new LanguageClient(SECTION, 'wat-lsp', options, clientOptions());
+  try {
+    await client.start();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    client = undefined;
+    const choice = await vscode.window.showErrorMessage(
+      `wat-lsp: could not start the server \`${options.command}\`: ${message}. ` +
+        'Install it (`pip install .` in the wat-lsp repository) or set `wat-lsp.serverPath`.',
+      'Open Settings',
+    );
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'wat-lsp.serverPath');
+    }
+  }
+}
+
+async function stop() {
+  const running = client;
+  client = undefined;
+  if (running !== undefined) {
+    await running.stop();
+  }
+}
+
+async function restart() {
+  await stop();
+  await start();
+}
+
+/** @param {vscode.ExtensionContext} context */
+async function activate(context) {
+  output = vscode.window.createOutputChannel('wat-lsp');
+  context.subscriptions.push(
+    output,
+    vscode.commands.registerCommand('wat-lsp.restartServer', restart),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(`${SECTION}.${name}`))) {
+        return restart();
+      }
+      return undefined;
+    }),
+  );
+  await start();
+}
+
+function deactivate() {
+  return stop();
+}
+
+module.exports = { activate, deactivate };
