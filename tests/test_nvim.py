@@ -136,6 +136,10 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     shutil.copyfile(EXAMPLE, source)
     (tmp_path / "ok.wat").write_text(OK_WAT)
     (tmp_path / "script.wast").write_text(OK_WAST)
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "src").mkdir()
+    (project / "src" / "nested.wat").write_text(OK_WAT)
     text = source.read_text()
 
     # What the server must publish: the batch checker's diagnostic, at `(local.get $s)`.
@@ -151,7 +155,7 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
 
     result = _run_nvim(nvim, {
         "runtimepath": str(NVIM_DIR), "cmd": _server_command(), "timeout_ms": WAIT_MS,
-        "file": str(source), "others": [str(tmp_path / "ok.wat"), str(tmp_path / "script.wast")],
+        "file": str(source), "others": [str(tmp_path / "ok.wat"), str(tmp_path / "script.wast"), str(project / "src" / "nested.wat")],
         "out": str(tmp_path / "result.json"), "fix_title": fix_title,
     }, tmp_path)  # fmt: skip
 
@@ -175,11 +179,15 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     assert result["final_published"] == []
     assert result["final_diagnostics"] == 0
 
-    # The other buffers under the same root reuse the one client; .wast gets its filetype.
+    # The other buffers under the same root reuse its client, .wast gets its filetype; the
+    # root is the directory holding `.git`, else the file's own directory.
+    [first] = result["clients"]
+    roots = {r["id"]: r["root_dir"] for r in result["roots"]}
+    assert len(roots) == 2
+    [second] = set(roots) - {first}
+    assert (roots[first], roots[second]) == (str(tmp_path), str(project))
     assert [(Path(o["path"]).name, o["filetype"], o["clients"], o["diagnostics"]) for o in result["other"]] == [
-        ("ok.wat", "wat", result["clients"], []), ("script.wast", "wast", result["clients"], [])]
-    assert len(result["clients"]) == 1
-    assert result["active_clients"] == 1
+        ("ok.wat", "wat", [first], []), ("script.wast", "wast", [first], []), ("nested.wat", "wat", [second], [])]
     assert [m for m in result["server_log"] if m["type"] == 1] == []  # no server errors
 
 

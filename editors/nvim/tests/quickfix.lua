@@ -187,7 +187,8 @@ local function run()
   result.text = buffer_text(buf)
   step('fixed')
 
-  -- More buffers under the same root share the client; a `.wast` is served too.
+  -- More buffers under the same root share its client; a `.wast` is served too; a file
+  -- under another root (a directory holding `.git`) gets its own client.
   result.other = {}
   for _, path in ipairs(spec.others) do
     local other = open(path)
@@ -202,7 +203,10 @@ local function run()
     })
   end
   result.clients = buf_clients(buf)
-  result.active_clients = #all_clients()
+  result.roots = {}
+  for _, client in ipairs(all_clients()) do
+    table.insert(result.roots, { id = client.id, root_dir = client.config.root_dir })
+  end
   step('others')
   result.ok = true
 end
