@@ -2,11 +2,12 @@
 
 The `vscode_build` fixture runs `npm ci` and `vsce package` in editors/vscode (what its README
 documents; `--ignore-scripts` because packaging needs no install script, and it keeps the build
-to the registry's tarballs), once per test run, serialized across xdist workers.
+to the registry's tarballs), serialized across xdist workers, again only when inputs changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
 MANIFEST = json.loads((VSCODE / "package.json").read_text())
 VSIX = VSCODE / f"{MANIFEST['name']}-{MANIFEST['version']}.vsix"
-RUN_MARK = VSCODE / "node_modules" / ".wat-lsp-test-run"
+# What node_modules and the .vsix were last built from (node_modules goes with `npm ci`).
+DEPS_MARK = VSCODE / "node_modules" / ".wat-lsp-deps"
+VSIX_MARK = VSCODE / "node_modules" / ".wat-lsp-vsix"
 
 Token = tuple[str, str]  # text, innermost scope
 
@@ -38,21 +41,39 @@ def _run(command: list[str], timeout: float) -> None:
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
 
 
+def _digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(str(path.relative_to(VSCODE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _sources() -> list[Path]:
+    """What goes into the package: everything here but build products."""
+    return sorted(p for p in VSCODE.rglob("*")
+                  if p.is_file() and "node_modules" not in p.relative_to(VSCODE).parts and p.suffix != ".vsix")  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def vscode_build(machine_lock: Callable[[str], AbstractContextManager[None]]) -> Path:
-    """The packaged .vsix, built in editors/vscode once per test run (xdist workers share it)."""
+    """The packaged .vsix, built in editors/vscode (xdist workers and parallel runs share it):
+    `npm ci` when the manifest or lock file changed since node_modules was installed (so
+    always on a fresh checkout), `vsce package` when any source file changed."""
     if shutil.which("npm") is None or shutil.which("node") is None:
         reason = "Node.js and npm are needed to build the VS Code extension"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+    deps = _digest([VSCODE / "package.json", VSCODE / "package-lock.json"])
+    package = _digest(_sources())
     with machine_lock("vscode-build"):
-        if not (RUN_MARK.is_file() and RUN_MARK.read_text() == run and VSIX.is_file()):
-            VSIX.unlink(missing_ok=True)
+        if not (DEPS_MARK.is_file() and DEPS_MARK.read_text() == deps):
             _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], timeout=600)
+            DEPS_MARK.write_text(deps)
+        if not (VSIX_MARK.is_file() and VSIX_MARK.read_text() == package and VSIX.is_file()):
+            VSIX.unlink(missing_ok=True)
             _run(["npx", "--no", "vsce", "package", "--allow-missing-repository"], timeout=300)
-            RUN_MARK.write_text(run)
+            VSIX_MARK.write_text(package)
     assert VSIX.is_file()
     return VSIX
 
