@@ -122,41 +122,41 @@ def name_text(doc: Document, occ: Occurrence, offset: int) -> str | None:
     if key.space == "local" and func is not None:
         return _local_text(doc, m, func, key, occ, types)
     if key.space == "label" and func is not None:
-        ins = func.body[key.index]
+        ins = func.body[key.item]
         name = f"${ins.label}" if ins.label else "(unnamed)"
         depth = f"; relative depth {occ.number} here" if occ.number >= 0 else ""
         return f"{_code(f'{ins.op.name} {name}')}\nlabel of a `{ins.op.name}`{depth}"
-    if key.space == "func" and key.index < len(m.funcs):
-        f = m.funcs[key.index]
+    if key.space == "func" and key.item < len(m.funcs):
+        f = m.funcs[key.item]
         params = " ".join(f"(param {'$' + p.name + ' ' if p.name else ''}{types.show(p.type)})" for p in f.params)
         results = " ".join(f"(result {types.show(r)})" for r in f.results)
         sig = " ".join(s for s in (f"${f.name}" if f.name else "", params, results) if s)
         kind = "imported function" if f.import_ is not None else "function"
-        return f"{_code(f'(func {sig})'.replace('(func )', '(func)'))}\n{kind} index {key.index}"
-    if key.space == "global" and key.index < len(m.globals):
-        g = m.globals[key.index]
+        return f"{_code(f'(func {sig})'.replace('(func )', '(func)'))}\n{kind} index {key.item}"
+    if key.space == "global" and key.item < len(m.globals):
+        g = m.globals[key.item]
         t = f"(mut {types.show(g.type)})" if g.mutable else types.show(g.type)
         name = f"${g.name} " if g.name else ""
-        return f"{_code(f'(global {name}{t})')}\nglobal index {key.index}"
+        return f"{_code(f'(global {name}{t})')}\nglobal index {key.item}"
     if key.space == "field" and 0 <= key.owner < len(m.types):
         td = m.types[key.owner]
-        span = td.field_spans[key.index]
-        return f"{_quote(doc, span.start, span.end)}\nfield index {key.index} of type `{types.type_name(td.index)}`"
+        fspan = td.field_spans[key.item]
+        return f"{_quote(doc, fspan.start, fspan.end)}\nfield index {key.item} of type `{types.type_name(td.index)}`"
     span = navigation.definition(doc, key)
     if span is None:
         return None
-    return f"{_quote(doc, span.start, span.end)}\n{word} index {key.index}"
+    return f"{_quote(doc, span.start, span.end)}\n{word} index {key.item}"
 
 
 def _local_text(doc: Document, m: Module, func: Func, key: Key, occ: Occurrence, types: TypeTable) -> str:
-    decl = func.all_locals[key.index]
+    decl = func.all_locals[key.item]
     kind = "param" if decl.is_param else "local"
     name = f"${decl.name} " if decl.name else ""
     lines = [_code(f"({kind} {name}{types.show(decl.type)})"), f"{kind} index {decl.index}"]
     if occ.role in ("read", "write") and func.import_ is None:
         index = instr_at(func, occ.start)
         if index is not None:
-            lines.extend(_local_at(m, func, index, key.index, decl.type))
+            lines.extend(_local_at(m, func, index, key.item, decl.type))
     return "\n\n".join(lines)
 
 
@@ -187,10 +187,10 @@ def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
     op = ins.op
     types = TypeTable(m)
     if op.params is not None and op.results is not None:
-        sig = f"[{' '.join(op.params)}] -> [{' '.join(op.results)}]"
+        sig: str | None = f"[{' '.join(op.params)}] -> [{' '.join(op.results)}]"
     else:
-        sig = _derived_sig(m, func, ins, types) or f"typed by the `{op.typing}` rule"
-    lines = [_code(op.name), f"`{sig}`"]
+        sig = _derived_sig(m, func, ins, types)
+    lines = [_code(op.name), f"`{sig}`" if sig is not None else f"typed by the `{op.typing}` rule"]
     state = state_before(m, func, index)
     if state is not None:
         stack = types.show_list(state.stack)

@@ -29,7 +29,7 @@ def hints(doc: Document, start: int, end: int) -> list[Hint]:
             m = navigation.module_of(doc, o.key)
             if func is not None and m is not None:
                 types = tables.get(o.key.module) or tables.setdefault(o.key.module, TypeTable(m))
-                out.append(Hint(o.end, f"{label}: {types.show(func.all_locals[o.key.index].type)}", True))
+                out.append(Hint(o.end, f"{label}: {types.show(func.all_locals[o.key.item].type)}", True))
                 continue
         if label:
             out.append(Hint(o.end, label, False))

@@ -83,18 +83,18 @@ def definition(doc: Document, key: Key) -> Span | None:
     func = func_of(doc, key)
     if key.space == "local" and func is not None:
         decls = func.all_locals
-        return decls[key.index].span if 0 <= key.index < len(decls) else None
+        return decls[key.item].span if 0 <= key.item < len(decls) else None
     if key.space == "label" and func is not None:
-        return func.body[key.index].span if 0 <= key.index < len(func.body) else None
-    if key.space == "func" and key.index < len(m.funcs):
-        f = m.funcs[key.index]
+        return func.body[key.item].span if 0 <= key.item < len(func.body) else None
+    if key.space == "func" and key.item < len(m.funcs):
+        f = m.funcs[key.item]
         return f.name_span or f.span
     if key.space == "field":
         fields = m.types[key.owner].field_spans if 0 <= key.owner < len(m.types) else []
-        return fields[key.index] if 0 <= key.index < len(fields) else None
+        return fields[key.item] if 0 <= key.item < len(fields) else None
     items = _items(m, key.space)
-    if 0 <= key.index < len(items):
-        span = getattr(items[key.index], "span", None)
+    if 0 <= key.item < len(items):
+        span = getattr(items[key.item], "span", None)
         return span if isinstance(span, Span) else None
     return None
 
@@ -113,14 +113,14 @@ def name_of(doc: Document, key: Key) -> str | None:
         return None
     func = func_of(doc, key)
     if key.space == "local" and func is not None:
-        return func.all_locals[key.index].name if 0 <= key.index < len(func.all_locals) else None
+        return func.all_locals[key.item].name if 0 <= key.item < len(func.all_locals) else None
     if key.space == "label" and func is not None:
-        return func.body[key.index].label
+        return func.body[key.item].label
     if key.space == "field":
         names = m.types[key.owner].field_names if 0 <= key.owner < len(m.types) else {}
-        return next((n for n, i in names.items() if i == key.index), None)
+        return next((n for n, i in names.items() if i == key.item), None)
     items = _items(m, key.space)
-    name = getattr(items[key.index], "name", None) if 0 <= key.index < len(items) else None
+    name = getattr(items[key.item], "name", None) if 0 <= key.item < len(items) else None
     return name if isinstance(name, str) else None
 
 
@@ -149,21 +149,21 @@ def rename_conflict(doc: Document, key: Key, new: str) -> str | None:
     func = func_of(doc, key)
     word = SPACE_WORDS[key.space]
     if key.space == "local" and func is not None:
-        other = next((d for d in func.all_locals if d.name == new and d.index != key.index), None)
+        other = next((d for d in func.all_locals if d.name == new and d.index != key.item), None)
         if other is not None:
             fname = f"`${func.name}`" if func.name else f"function {func.index}"
             return f"`${new}` is already {'a parameter' if other.is_param else 'a local'} of {fname}"
         return None
     if key.space == "label" and func is not None:
-        return _label_conflict(func, key.index, new)
+        return _label_conflict(func, key.item, new)
     if key.space == "field":
         td = m.types[key.owner]
         taken = td.field_names.get(new)
-        if taken is not None and taken != key.index:
+        if taken is not None and taken != key.item:
             return f"`${new}` is already field {taken} of type {_show_item('type', td.name, td.index)}"
         return None
     taken = m.names.get(key.space, {}).get(new)
-    if taken is not None and taken != key.index:
+    if taken is not None and taken != key.item:
         return f"`${new}` is already the name of {word} {taken}"
     return None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -33,7 +33,7 @@ class Key(NamedTuple):
     module: int  # position in `Document.modules`
     space: str  # 'func' 'type' 'field' 'local' 'label' 'global' 'table' 'memory' 'tag' 'elem' 'data'
     owner: int  # function index (local, label), type index (field), else -1
-    index: int  # index in the space; a label: its block's instruction index in the body
+    item: int  # index in the space; a label: its block's instruction index in the body
 
 
 class Occurrence(NamedTuple):
@@ -46,7 +46,7 @@ class Occurrence(NamedTuple):
 
 
 def _key(module: int, space: str, owner: int, index: int) -> Key:
-    return tuple.__new__(Key, (module, space, owner, index))  # type: ignore[type-var]
+    return tuple.__new__(Key, (module, space, owner, index))
 
 
 _IDX = "[(identifier) (integer)]"
@@ -125,7 +125,8 @@ def _imm_spaces(name: str, n: int) -> tuple[str | None, ...]:
 def label_depths(ins: Instr) -> list[int]:
     """The relative depths of an instruction's label immediates, in text order."""
     out: list[int] = []
-    for kind, value in zip(ins.op.imms, ins.imms, strict=False):
+    kinds = [k for k in ins.op.imms if k not in (Imm.LABEL_DEF, Imm.LABEL_ID)]  # not kept in `imms`
+    for kind, value in zip(kinds, ins.imms, strict=False):
         if kind is Imm.LABEL and isinstance(value, int):
             out.append(value)
         elif kind is Imm.LABELS_DEFAULT and isinstance(value, tuple):
@@ -223,7 +224,7 @@ class _ModuleInfo:
 
     def count(self, space: str) -> int:
         m = self.module
-        seq: dict[str, list[object]] = {"func": m.funcs, "type": m.types, "global": m.globals,  # type: ignore[dict-item]
+        seq: dict[str, Sequence[object]] = {"func": m.funcs, "type": m.types, "global": m.globals,
                                         "table": m.tables, "memory": m.memories, "tag": m.tags,
                                         "elem": m.elems, "data": m.datas}  # fmt: skip
         return len(seq.get(space, ()))
@@ -313,7 +314,7 @@ class Resolver:
         return value if err is None and value < mi.count(space) else None
 
     def _occ(self, key: Key, node: Node, role: str, number: int) -> Occurrence:
-        return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,  # type: ignore[type-var]
+        return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,
                                           node.type == "identifier", role, number))
 
     def _token(self, cap: str, node: Node) -> Occurrence | None:

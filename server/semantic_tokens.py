@@ -65,13 +65,13 @@ def _classify(doc: Document, o: Occurrence, cache: dict[object, tuple[int, int]]
         m = navigation.module_of(doc, key)
         if key.space == "local":
             func = navigation.func_of(doc, key)
-            if func is not None and func.all_locals[key.index].is_param:
+            if func is not None and func.all_locals[key.item].is_param:
                 kind = _T["parameter"]
         elif key.space == "global" and m is not None:
-            mods = _STATIC | (0 if m.globals[key.index].mutable else _READONLY)
+            mods = _STATIC | (0 if m.globals[key.item].mutable else _READONLY)
         elif key.space == "field" and m is not None:
             comp = m.types[key.owner].comp
-            if isinstance(comp, StructType) and not comp.fields[key.index].mutable:
+            if isinstance(comp, StructType) and not comp.fields[key.item].mutable:
                 mods = _READONLY
         found = cache[key] = (kind, mods)
     kind, mods = found
