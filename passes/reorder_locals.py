@@ -193,8 +193,11 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
     for c, _ in pending:  # comments of removed declarations after the last kept one
         out += [nl, c]
         line_open = True
-    if line_open and data[region_end : region_end + 1] not in (b"\n", b"\r", b""):
-        out.append(nl)
+    if line_open:  # the code after the declarations must not end up in a comment
+        while data[region_end : region_end + 1] in (b" ", b"\t"):
+            region_end += 1
+        if data[region_end : region_end + 1] not in (b"\n", b"\r", b""):
+            out.append(nl)
     return TextEdit(nodes[0].start_byte, region_end, "".join(out))
 
 
