@@ -2,8 +2,8 @@
 
 `live_out[b]` holds the locals whose current value some later `local.get` may read after
 block b. A `local.set`/`local.tee` whose local is not live right after it is a dead store.
-Interference is recorded only where a store happens while other locals are live, as one
-bitset per stored local (never an N x N matrix of counters). No recursion anywhere.
+Interference is recorded only where a store happens while other locals are live, as
+adjacency sets and copy counts keyed by pair (never an N x N matrix). No recursion anywhere.
 
 `liveness_diagnostics` reports `unused-local` (declared, never read or written) and
 `dead-store` (a store no read can see), the latter only in reachable code, only for
@@ -14,7 +14,7 @@ only when the CFG is exact.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, Tag
@@ -40,6 +40,17 @@ class Liveness:
     cfg: CFG
     live_in: list[int]
     live_out: list[int]
+    # Blocks inside a `try_table` with catches -> the blocks its catches (and enclosing
+    # ones) go to. Any instruction of such a block may throw, so what those handlers read
+    # is live at every point of it, not only at its end (see `throw_live`).
+    throw_targets: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def throw_live(self, block: int) -> int:
+        """Locals a catch handler reachable from inside `block` may read (0 outside try_table)."""
+        out = 0
+        for t in self.throw_targets.get(block, ()):
+            out |= self.live_in[t]
+        return out
 
 
 def _local(imms: tuple[object, ...]) -> int:
@@ -58,7 +69,37 @@ def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tupl
                 yield i, name == GET, x
 
 
+def _throw_targets(func: Func, cfg: CFG) -> dict[int, tuple[int, ...]]:
+    """For each block inside a `try_table` with catches, the blocks a throw from it may go
+    to: the successors of the block ending in the innermost such `try_table`, except its
+    fall-through (`build_cfg` gives that block the catch edges of every enclosing
+    `try_table`). One pass with a stack of open `try_table`s: no recursion."""
+    body = func.body
+    n = len(body)
+    out: dict[int, tuple[int, ...]] = {}
+    open_: list[tuple[int, tuple[int, ...]]] = []  # (index of its `end`, targets)
+    for b in cfg.blocks:
+        for i in range(b.start, b.end):
+            while open_ and open_[-1][0] == i:
+                open_.pop()
+            if i == b.start and open_ and open_[-1][1]:
+                out[b.index] = open_[-1][1]
+            ins = body[i]
+            if ins.op.name == "try_table" and i < ins.match < n:
+                here = cfg.block_of[i]
+                after = cfg.block_of[i + 1] if i + 1 < n else -1
+                targets = tuple(s for s in cfg.blocks[here].succs if s != after)
+                if targets:
+                    out[here] = targets  # the block holding the try_table: conservatively
+                open_.append((ins.match, targets if targets else open_[-1][1] if open_ else ()))
+    return out
+
+
 def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
+    """Live-in and live-out locals of every block, by a worklist over the CFG.
+
+    Inside a `try_table` any instruction may throw, so the locals its handlers read stay
+    live through the whole block: a store there does not end their live range."""
     cfg = cfg if cfg is not None else build_cfg(func)
     body = func.body
     nb = len(cfg.blocks)
@@ -74,8 +115,8 @@ def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
                 g &= ~bit
                 k |= bit
         gen[b.index], kill[b.index] = g, k
-    live_in = [0] * nb
-    live_out = [0] * nb
+    lv = Liveness(cfg, [0] * nb, [0] * nb, _throw_targets(func, cfg) if func.body else {})
+    live_in, live_out, throws = lv.live_in, lv.live_out, lv.throw_targets
     work = list(range(nb))  # popped from the end: last blocks first
     queued = [True] * nb
     while work:
@@ -86,35 +127,44 @@ def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
             out |= live_in[s]
         live_out[k] = out
         new_in = gen[k] | (out & ~kill[k])
+        if k in throws:
+            new_in |= lv.throw_live(k)
         if new_in != live_in[k]:
             live_in[k] = new_in
             for p in cfg.blocks[k].preds:
                 if not queued[p]:
                     queued[p] = True
                     work.append(p)
-    return Liveness(cfg, live_in, live_out)
+    return lv
 
 
 def _bits(v: int) -> list[int]:
+    """The set bits of `v`, lowest first: one C-speed scan of its binary digits, so a wide
+    set with few members costs its width once, not once per member."""
+    if v & (v - 1) == 0:
+        return [v.bit_length() - 1] if v else []
+    digits = bin(v)[:1:-1]  # least significant first
     out = []
-    while v:
-        low = v & -v
-        out.append(low.bit_length() - 1)
-        v ^= low
+    i = digits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = digits.find("1", i + 1)
     return out
 
 
 def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]:
     """`(instruction index, local, locals live after it)` for every store, walking each block
-    backwards from its live-out set (gets add to the live set, stores remove their local)."""
+    backwards from its live-out set (gets add to the live set, stores remove their local;
+    inside a `try_table`, what its handlers read stays live)."""
     for b in lv.cfg.blocks:
         live = lv.live_out[b.index]
+        throw = lv.throw_live(b.index) if b.index in lv.throw_targets else 0
         for i, is_get, x in _accesses_backward(func.body, b.start, b.end):
             if is_get:
                 live |= 1 << x
             else:
                 yield i, x, live
-                live &= ~(1 << x)
+                live = live & ~(1 << x) | throw
 
 
 def dead_stores(func: Func, lv: Liveness) -> list[int]:
@@ -124,40 +174,43 @@ def dead_stores(func: Func, lv: Liveness) -> list[int]:
 
 @dataclass(slots=True)
 class Interference:
-    """Which locals interfere: x and y do when one is stored while the other is live.
-
-    Kept per stored local as the bitset of locals live after its stores (`at_store`), built
-    with one OR per store: a dict over the locals that are stored at all, each entry only as
-    wide as the highest local live there, never an N x N matrix of counters. Queries:
-    `interferes(x, y)` is two bit tests; `neighbors(x)` lists x's adjacency.
+    """Which locals interfere (may not share a slot), and how often they are copied into
+    each other: an adjacency set per local and copy counts keyed by pair, so memory grows
+    with the edges and copies there are, never with the number of locals squared.
     """
 
-    at_store: dict[int, int]
+    adj: dict[int, set[int]] = field(default_factory=dict)
+    copies: dict[tuple[int, int], int] = field(default_factory=dict)  # (low, high) -> weight
+
+    def add(self, x: int, y: int) -> None:
+        if x != y:
+            self.adj.setdefault(x, set()).add(y)
+            self.adj.setdefault(y, set()).add(x)
+
+    def add_copy(self, x: int, y: int, weight: int = 1) -> None:
+        if x != y:
+            key = (x, y) if x < y else (y, x)
+            self.copies[key] = self.copies.get(key, 0) + weight
 
     def interferes(self, x: int, y: int) -> bool:
-        return x != y and bool(self.at_store.get(x, 0) >> y & 1 or self.at_store.get(y, 0) >> x & 1)
+        return y in self.adj.get(x, ())
 
     def neighbors(self, x: int) -> set[int]:
-        out = set(_bits(self.at_store.get(x, 0)))
-        for y, live in self.at_store.items():
-            if live >> x & 1:
-                out.add(y)
-        out.discard(x)
-        return out
+        return set(self.adj.get(x, ()))
 
     def edges(self) -> set[tuple[int, int]]:
-        """Every interfering pair (x < y): as many as there are, so for tests and small cases."""
-        return {(min(x, y), max(x, y)) for x, live in self.at_store.items() for y in _bits(live) if x != y}
+        """Every interfering pair (x < y)."""
+        return {(x, y) for x, ys in self.adj.items() for y in ys if x < y}
 
 
 def interference(func: Func, lv: Liveness) -> Interference:
-    """Interference of the function's locals (see `Interference`)."""
-    at_store: dict[int, int] = {}
+    """x and y interfere when one is stored while the other is live (whatever the values;
+    `passes/coalesce_locals.py` refines this with value numbering, as Binaryen does)."""
+    graph = Interference()
     for _, x, live in _stores_backward(func, lv):
-        others = live & ~(1 << x)
-        if others:
-            at_store[x] = at_store.get(x, 0) | others
-    return Interference(at_store)
+        for y in _bits(live & ~(1 << x)):
+            graph.add(x, y)
+    return graph
 
 
 def _defaultable(t: object) -> bool:
