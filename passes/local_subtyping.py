@@ -159,8 +159,9 @@ def _non_null(t: RefType) -> RefType:
 def _stores(func: Func, candidates: set[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for i, ins in enumerate(func.body):
-        if ins.op.name in _STORES and ins.imms and ins.imms[0] in candidates:
-            out.setdefault(ins.imms[0], []).append(i)  # type: ignore[arg-type]
+        x = ins.imms[0] if ins.op.name in _STORES and ins.imms else None
+        if isinstance(x, int) and x in candidates:
+            out.setdefault(x, []).append(i)
     return out
 
 
@@ -172,7 +173,7 @@ def _uncovered(ctx: ModuleContext, func: Func, types: list[ValType], locals_: It
         assert isinstance(t, RefType)
         trial[i] = _non_null(t)
     _, diags = typing(ctx, func, trial)
-    return {d.data["local"] for d in diags if d.code == "uninitialized-local" and isinstance(d.data.get("local"), int)}
+    return {x for d in diags if d.code == "uninitialized-local" and isinstance(x := d.data.get("local"), int)}
 
 
 def refine(ctx: ModuleContext, func: Func) -> dict[int, RefType]:
