@@ -131,8 +131,6 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         if k is None:
             return None
         holds[k].append(d.index)
-    if not all(holds):
-        return None
     # Extras on the line of a declaration's end are its own; the rest belong to the next one.
     stop = at[-1] + 1
     while stop < len(kids) and kids[stop].type in _EXTRAS and b"\n" not in data[kids[stop - 1].end_byte : kids[stop].start_byte]:
