@@ -1,0 +1,407 @@
+"""coalesce-locals: exact edits, validity, same behaviour, and at least wasm-opt's result."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.liveness import Interference, compute_liveness, dead_stores
+from wat_lsp.passes import coalesce_locals
+from wat_lsp.passes.registry import run_passes
+
+from .oracles import wasmtime_run, wasmtools
+from .oracles.binary_counts import decode_module
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def coalesce(src: str) -> str:
+    return run_passes(src.encode(), ["coalesce-locals"]).decode()
+
+
+def check(src: str, expected: str) -> None:
+    """Exact output, which validates and runs as the input does."""
+    out = coalesce(src)
+    assert out == expected
+    assert wasmtools.validate(out.encode()).ok, wasmtools.validate(out.encode()).message
+    before = wasmtime_run.run_exports(wasmtools.parse(src))
+    assert not wasmtime_run.diff_outcomes(before, wasmtime_run.run_exports(wasmtools.parse(out)))
+
+
+# ------------------------------------------------------------------ exact edits
+
+NAMED = """(module
+  (func $f (export "f") (param $p i32) (result i32)
+    (local $a i32) (local $b i32) (local $c i32) ;; three
+    (local.set $a (i32.add (local.get $p) (i32.const 1)))
+    (local.set $b (local.get $a))  ;; copy
+    (local.set $c (i32.mul (local.get $b) (i32.const 3)))
+    (local.get $c)))
+"""
+
+
+def test_folded_named_copies_merge_into_the_param() -> None:
+    check(NAMED, """(module
+  (func $f (export "f") (param $p i32) (result i32)
+    ;; three
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    ;; copy
+    (local.set $p (i32.mul (local.get $p) (i32.const 3)))
+    (local.get $p)))
+""")
+
+
+PLAIN = """(module
+  (func $sum (export "sum") (param i32) (result i32)
+    (local i32 i32 i64 i32)
+    i32.const 0
+    local.set 1
+    block
+      loop
+        local.get 0
+        i32.eqz
+        br_if 1
+        local.get 1
+        local.get 0
+        i32.add
+        local.set 2 ;; copy below
+        local.get 2
+        local.set 1
+        local.get 0
+        i32.const 1
+        i32.sub
+        local.set 4
+        local.get 4
+        local.set 0
+        br 0
+      end
+    end
+    local.get 1)
+)
+"""
+
+
+def test_plain_numeric_loop() -> None:
+    """Copies on the loop's back edge go; the unused i64 goes; 4 joins the param, 2 joins 1."""
+    check(PLAIN, """(module
+  (func $sum (export "sum") (param i32) (result i32)
+    (local i32)
+    i32.const 0
+    local.set 1
+    block
+      loop
+        local.get 0
+        i32.eqz
+        br_if 1
+        local.get 1
+        local.get 0
+        i32.add
+        local.set 1 ;; copy below
+        local.get 0
+        i32.const 1
+        i32.sub
+        local.set 0
+        br 0
+      end
+    end
+    local.get 1)
+)
+""")
+
+
+APART = """(module
+  (func $apart (export "apart") (param $p i32) (result i32) (local $a i32) (local $b i32) (local $c i32)
+    (local.set $a (i32.mul (local.get $p) (i32.const 3)))
+    (local.set $b (i32.add (local.get $p) (i32.const 5)))
+    (local.set $c (i32.sub (local.get $a) (local.get $b)))
+    (i32.mul (local.get $c) (local.get $b)))
+  (func $tees (export "tees") (param i32) (result i32)
+    (local i64 i32 i32 f32) (local $n i32)
+    local.get 0
+    local.tee 2
+    local.set 3
+    (local.set $n (local.tee 2 (i32.add (local.get 3) (i32.const 1))))
+    (local.set 2 (i32.const 4))
+    (local.set 3 (call $side))
+    local.get $n
+    local.get 2
+    i32.add)
+  (func $side (result i32) (i32.const 11))
+)
+"""
+
+
+def test_interfering_locals_stay_apart_and_tees() -> None:
+    """$a and $b are live together, so they keep two slots ($b takes the param's, which is
+    dead by then). In $tees a copy chain through a tee goes whole, a dead tee leaves its
+    operand, a dead set of a call becomes `drop`, and numeric indices are renumbered."""
+    check(APART, """(module
+  (func $apart (export "apart") (param $p i32) (result i32) (local $a i32)
+    (local.set $a (i32.mul (local.get $p) (i32.const 3)))
+    (local.set $p (i32.add (local.get $p) (i32.const 5)))
+    (local.set $a (i32.sub (local.get $a) (local.get $p)))
+    (i32.mul (local.get $a) (local.get $p)))
+  (func $tees (export "tees") (param i32) (result i32)
+    (local $n i32)
+    (local.set $n (i32.add (local.get 0) (i32.const 1)))
+    (local.set 0 (i32.const 4))
+    (drop (call $side))
+    local.get $n
+    local.get 0
+    i32.add)
+  (func $side (result i32) (i32.const 11))
+)
+""")
+
+
+BRANCHES = """(module
+  (type $node (struct (field i32)))
+  (tag $e)
+  (func $g (param i32) (if (local.get 0) (then (throw $e))))
+  (func $try (export "try") (param $p i32) (result i32) (local $a i32) (local $b i32) (local $c i32)
+    (local.set $a (i32.const 7))
+    (block $h
+      (try_table (catch_all $h)
+        (local.set $b (i32.add (local.get $a) (i32.const 1)))
+        (call $g (local.get $p))
+        (local.set $a (local.get $b))
+        (local.set $c (i32.const 3))
+        (return (local.get $c))))
+    (local.get $a))
+  (func $branches (export "br") (param $p i32) (param $q i32) (result i32) (local $t i32) (local $u i32) (local $v i64)
+    (if (local.get $p)
+      (then (local.set $t (i32.mul (local.get $q) (i32.const 2))))
+      (else (local.set $t (i32.const 9))))
+    (local.set $u (i32.add (local.get $t) (local.get $q)))
+    (i32.add (local.get $u) (local.get $t)))
+)
+"""
+
+
+def test_branches_and_try_table() -> None:
+    """In $try, the handler reads $a when $g throws, so $a = 7 stays and $a, $b stay apart
+    ($c joins the param); in $branches both arms store into the slot of $p."""
+    check(BRANCHES, """(module
+  (type $node (struct (field i32)))
+  (tag $e)
+  (func $g (param i32) (if (local.get 0) (then (throw $e))))
+  (func $try (export "try") (param $p i32) (result i32) (local $a i32) (local $b i32)
+    (local.set $a (i32.const 7))
+    (block $h
+      (try_table (catch_all $h)
+        (local.set $b (i32.add (local.get $a) (i32.const 1)))
+        (call $g (local.get $p))
+        (local.set $a (local.get $b))
+        (local.set $p (i32.const 3))
+        (return (local.get $p))))
+    (local.get $a))
+  (func $branches (export "br") (param $p i32) (param $q i32) (result i32)
+    (if (local.get $p)
+      (then (local.set $p (i32.mul (local.get $q) (i32.const 2))))
+      (else (local.set $p (i32.const 9))))
+    (local.set $q (i32.add (local.get $p) (local.get $q)))
+    (i32.add (local.get $q) (local.get $p)))
+)
+""")
+
+
+def test_store_before_a_throw_in_a_try_table_is_live() -> None:
+    src = b"""(module (func $g) (func (result i32) (local $a i32) (local $b i32)
+      (block $h (try_table (catch_all $h) (local.set $a (i32.const 2)) (call $g)
+        (local.set $a (i32.const 3)) (local.set $b (i32.const 1))) (return (local.get $b)))
+      (local.get $a)))"""
+    read = analyse(src).modules[0].read
+    assert read is not None
+    f = read.module.funcs[1]
+    assert dead_stores(f, compute_liveness(f)) == []  # `$a = 2` is read when $g throws
+
+
+NON_NULLABLE = """(module
+  (type $node (struct (field i32)))
+  (func $nn (export "nn") (param $p i32) (result i32) (local $x (ref $node)) (local $y (ref $node)) (local $z (ref null $node))
+    (local.set $x (struct.new $node (local.get $p)))
+    (local.set $y (local.get $x))   ;; copy of a non-nullable local
+    (local.set $z (local.get $y))
+    (local.set $x (struct.new $node (i32.const 5)))  ;; dead: x is not read again
+    (struct.get $node 0 (local.get $y)))
+  (func $needed (export "needed") (param $p i32) (result i32) (local $x (ref $node)) (local $y (ref $node))
+    (local.set $x (struct.new $node (i32.const 0)))  ;; dead, but the 1a rule needs it
+    (if (local.get $p)
+      (then (local.set $x (struct.new $node (i32.const 1))))
+      (else (local.set $x (struct.new $node (i32.const 2)))))
+    (local.set $y (struct.new $node (i32.add (struct.get $node 0 (local.get $x)) (i32.const 1))))
+    (struct.get $node 0 (local.get $y)))
+)
+"""
+
+
+def test_non_nullable_locals() -> None:
+    """Non-nullable locals merge; a dead store to one goes (as `drop`) when every get still
+    follows a set, and stays when the 1a rule needs it."""
+    check(NON_NULLABLE, """(module
+  (type $node (struct (field i32)))
+  (func $nn (export "nn") (param $p i32) (result i32) (local $x (ref $node))
+    (local.set $x (struct.new $node (local.get $p)))
+    ;; copy of a non-nullable local
+    (drop (struct.new $node (i32.const 5)))  ;; dead: x is not read again
+    (struct.get $node 0 (local.get $x)))
+  (func $needed (export "needed") (param $p i32) (result i32) (local $x (ref $node))
+    (local.set $x (struct.new $node (i32.const 0)))  ;; dead, but the 1a rule needs it
+    (if (local.get $p)
+      (then (local.set $x (struct.new $node (i32.const 1))))
+      (else (local.set $x (struct.new $node (i32.const 2)))))
+    (local.set $x (struct.new $node (i32.add (struct.get $node 0 (local.get $x)) (i32.const 1))))
+    (struct.get $node 0 (local.get $x)))
+)
+""")
+
+
+def test_names_fall_back_to_indices_and_zero_values() -> None:
+    """A merged `$name` reference to an unnamed kept local becomes its new index. $b copies
+    1 and joins it; $a holds its zero while 1 is stored with another value, so it stays."""
+    src = """(module
+  (func (export "z") (param $p i32) (result i32) (local i32) (local $a i32) (local $b i32)
+    (local.set $b (local.get 1))
+    (local.set 1 (i32.add (local.get $p) (local.get $b)))
+    (i32.add (local.get 1) (local.get $a))))
+"""
+    check(src, """(module
+  (func (export "z") (param $p i32) (result i32) (local i32) (local $a i32)
+    (local.set 1 (i32.add (local.get $p) (local.get 1)))
+    (i32.add (local.get 1) (local.get $a))))
+""")
+
+
+def test_unreachable_code_and_untouched_functions() -> None:
+    unreachable = """(module (func (export "u") (result i32) (local $a i32) (local $b i32)
+  (local.set $a (i32.const 1)) (return (local.get $a)) (local.set $b (i32.const 2)) (local.get $b)))
+"""
+    check(unreachable, """(module (func (export "u") (result i32) (local $a i32)
+  (local.set $a (i32.const 1)) (return (local.get $a)) (local.set $a (i32.const 2)) (local.get $a)))
+""")
+    invalid = b"(module (func (local $a i32) (local $b i32) (local.set $a (i32.const 1)) (i64.const 1)))"
+    assert run_passes(invalid, ["coalesce-locals"]) == invalid
+    legacy = b"(module (tag $e) (func (local $a i32) (local $b i32) (try (do) (catch $e))))"
+    assert run_passes(legacy, ["coalesce-locals"]) == legacy
+
+
+def test_result_counts() -> None:
+    doc = analyse(APART.encode())
+    read = doc.modules[0].read
+    assert read is not None
+    got = [coalesce_locals.func_result(doc, f) for f in read.module.funcs]
+    assert [(r.locals_before, r.locals_after, r.copies_removed, r.dead_stores_removed) for r in got if r] == [
+        (3, 1, 0, 0),
+        (5, 1, 2, 2),
+        (0, 0, 0, 0),
+    ]
+
+
+# ---------------------------------------------------------------- interference
+
+
+def test_interference_is_sparse_adjacency_and_pair_copies() -> None:
+    g = Interference()
+    g.add(3, 40_000)
+    g.add(40_000, 3)
+    g.add(5, 5)
+    g.add_copy(9, 2, 2)
+    g.add_copy(2, 9)
+    assert g.edges() == {(3, 40_000)} and g.interferes(40_000, 3) and not g.interferes(3, 4)
+    assert g.neighbors(3) == {40_000} and g.neighbors(5) == set()
+    assert g.copies == {(2, 9): 3}
+
+
+# ------------------------------------------------------------------- comments
+
+
+def test_comments_survive_byte_for_byte() -> None:
+    src = """;; head
+(module (; m ;)
+  ;; before
+  (func $f (export "f") (param $p i32) (; params ;) (result i32)
+    (local $a i32) ;; a
+    (local $b i32) (; b ;) (local $c i32)
+    (; first ;) (local.set $a (; value: ;) (i32.add (local.get $p) (i32.const 2))) ;; set a
+    (local.set $b ;; inside
+      (local.get $a)) (; copy ;)
+    local.get $b ;; plain
+    local.set $c
+    (local.get $c) (; last ;))
+  ;; after
+)
+"""
+    out = coalesce(src)
+    for comment in re.findall(r";;[^\n]*|\(;.*?;\)", src):
+        if comment != ";; inside":  # inside the copy, which goes
+            assert out.count(comment) == src.count(comment), comment
+    assert wasmtools.validate(out.encode()).ok
+    assert out.count("local.set") == 1 and "(local $" not in out
+
+
+# ------------------------------------------------------------------ oracles
+
+
+def test_smith_modules_validate_and_behave_the_same() -> None:
+    changed = compared = 0
+    for seed in range(30):
+        wasm = wasmtools.smith(seed, gc_enabled=True, exceptions_enabled=True, ensure_termination=True)
+        for fold in (False, True):
+            text = wasmtools.print_wasm(wasm, fold=fold).encode()
+            out = run_passes(text, ["coalesce-locals"])
+            if out == text:
+                continue
+            changed += 1
+            assert wasmtools.validate(out).ok, (seed, fold, wasmtools.validate(out).message)
+            try:
+                before = wasmtime_run.run_exports(wasmtools.parse(text))
+            except wasmtime_run.UnsupportedModule:
+                continue
+            compared += 1
+            assert not wasmtime_run.diff_outcomes(before, wasmtime_run.run_exports(wasmtools.parse(out))), seed
+    assert changed >= 10 and compared >= 5
+
+
+def _wasm_opt() -> str | None:
+    found = os.environ.get("WASM_OPT") or shutil.which("wasm-opt")
+    for cand in (found, ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt",
+                 Path("/tmp/binaryen-check/node_modules/.bin/wasm-opt")):  # fmt: skip
+        if cand and os.access(cand, os.X_OK):
+            return str(cand)
+    return None
+
+
+def _single_function(locals_: int) -> str:
+    import io
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import genwat
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    out = io.StringIO()
+    genwat.generate_single_function(out, locals_=locals_, seed=3)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(_wasm_opt() is None, reason="wasm-opt (npm binaryen) not found")
+def test_no_more_locals_than_wasm_opt(tmp_path: Path) -> None:
+    wasm_opt = _wasm_opt()
+    assert wasm_opt is not None
+    fewer = 0
+    for k, src in enumerate((NAMED, PLAIN, APART, BRANCHES, NON_NULLABLE, _single_function(300))):
+        ours = decode_module(wasmtools.parse(coalesce(src))).functions
+        (tmp_path / f"{k}.wasm").write_bytes(wasmtools.parse(src))
+        subprocess.run([wasm_opt, "--all-features", "--coalesce-locals", str(tmp_path / f"{k}.wasm"),
+                        "-o", str(tmp_path / f"{k}.out.wasm")], capture_output=True, check=True, timeout=60)  # fmt: skip
+        theirs = decode_module((tmp_path / f"{k}.out.wasm").read_bytes()).functions
+        pairs = [(a.num_locals, b.num_locals) for a, b in zip(ours, theirs, strict=True)]
+        assert all(a <= b for a, b in pairs), (k, pairs)
+        fewer += sum(a < b for a, b in pairs)
+    assert fewer >= 2  # wasm-opt keeps a slot for unused locals of a type nothing else has
