@@ -23,6 +23,7 @@ from wat_lsp.analysis.model import Func, Span
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes import targets
 from wat_lsp.passes.edits import TextEdit, apply_edits
+from wat_lsp.passes.local_subtyping import make_non_nullable
 from wat_lsp.passes.quickfix import Fix, fixable_codes, fixes_for
 from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
 from wat_lsp.server import convert
@@ -71,6 +72,7 @@ def list_actions(req: Request) -> list[types.CodeAction]:
     if wanted(FIX_ALL, req.only):
         out.extend(_fix_all(req, shown))
     if wanted(REWRITE, req.only):
+        out.extend(_non_nullable(req))
         out.extend(_pass_actions(req))
     return out
 
@@ -136,6 +138,19 @@ def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
         return []
     action.edit = _workspace_edit(req.snap, edits, req.encoding)
     return [action]
+
+
+def _non_nullable(req: Request) -> list[types.CodeAction]:
+    """"Make `$x` non-nullable" for the local under the cursor, where local-subtyping allows.
+    It needs the Module model and a validation of the function, so a big document that is not
+    analysed yet does not get it while listing."""
+    if not _eager(req) or func_node_at(req.snap, req.start) is None:
+        return []
+    found = make_non_nullable(req.snap.analysis(), req.start)
+    if found is None:
+        return []
+    title, edits = found
+    return [types.CodeAction(title=title, kind=REWRITE, edit=_workspace_edit(req.snap, edits, req.encoding))]
 
 
 def _pass_actions(req: Request) -> list[types.CodeAction]:

@@ -1,6 +1,7 @@
 """Diagnostics for open documents: pushed after a quiet moment, or pulled by the client.
 
-A push waits `DEBOUNCE` seconds after the last edit; a newer edit supersedes it. The analysis
+A push after a lone edit starts at once (after `QUICK`); during a burst of edits it waits
+for `DEBOUNCE` seconds without one; a newer edit supersedes a pending push. The analysis
 runs in one worker thread so that edits keep arriving meanwhile, and the version is checked
 again before publishing, so a stale result never reaches the client.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -22,6 +24,8 @@ from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
 DEBOUNCE = 0.1  # seconds
+# Even a lone edit waits this long, so that edits already read in the same batch supersede it.
+QUICK = 0.005
 T = TypeVar("T")
 Overrides = Mapping[str, Severity | None]
 
@@ -76,6 +80,7 @@ class Publisher:
         self._log = log
         self._encoding = encoding
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._edited: dict[str, float] = {}  # uri -> when its last edit arrived
         self._worker = worker
         self._overrides = overrides
         self.settings_serial = 0  # bumped when the severities change: part of a pull's result id
@@ -105,7 +110,14 @@ class Publisher:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
         return document_diagnostics(snap, encoding, overrides) if self._current(snap) else None
 
-    def schedule(self, snap: Snapshot, delay: float = DEBOUNCE) -> None:
+    def schedule(self, snap: Snapshot, delay: float | None = None) -> None:
+        """Publish `snap`'s diagnostics after `delay`; by default after `QUICK` when the last
+        edit was a while ago (one keystroke: answer at once), else after `DEBOUNCE` (typing:
+        wait for a pause)."""
+        now = time.monotonic()
+        if delay is None:
+            delay = DEBOUNCE if now - self._edited.get(snap.uri, -DEBOUNCE) < DEBOUNCE else QUICK
+            self._edited[snap.uri] = now
         self.cancel(snap.uri)
         self._pending[snap.uri] = asyncio.get_running_loop().create_task(self._later(snap, delay))
 
@@ -117,6 +129,7 @@ class Publisher:
     def clear(self, uri: str) -> None:
         """The document was closed: forget pending work and clear what the client shows."""
         self.cancel(uri)
+        self._edited.pop(uri, None)
         self._publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     async def _later(self, snap: Snapshot, delay: float) -> None:

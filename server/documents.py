@@ -48,7 +48,7 @@ class Snapshot:
         """The core's analysis of this text (computed once, whichever thread asks first)."""
         with self._lock:
             if self._analysis is None:
-                self._analysis = analyse(self.data, self.tree)
+                self._analysis = analyse(self.data, self._checked_tree())
             return self._analysis
 
     @property
@@ -63,12 +63,25 @@ class Snapshot:
             if self._analysis is not None:
                 return self._analysis.diagnostics
             if self._diagnostics is None:
-                result = self.incremental.update(self.data, self.tree)
+                result = self.incremental.update(self.data, self._checked_tree())
                 if isinstance(result, Document):
                     self._analysis = result
                     return result.diagnostics
                 self._diagnostics = result
             return self._diagnostics
+
+    def _checked_tree(self) -> Tree:
+        """The tree to analyse: the incremental one, unless it has syntax errors.
+
+        Tree-sitter re-parses an edited tree into the same nodes as a fresh parse, but not
+        always with the same parse states inside error recovery, and syntax messages list
+        what the parse state expects. So a text with errors is parsed afresh, and its
+        messages are those `wat-lsp --check` prints. (This costs a full parse, in the
+        analysis thread, only while the text has syntax errors.)
+        """
+        if not self.tree.root_node.has_error:
+            return self.tree
+        return parse(self.data)
 
     def point(self, offset: int) -> Point:
         line = self.index.line_of(offset)

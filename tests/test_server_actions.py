@@ -7,6 +7,7 @@ the diagnostics that follow come from the incremental path.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -15,15 +16,20 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
+from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.passes.edits import TextEdit, apply_edits
-from wat_lsp.passes.registry import FIX_PASSES, run_passes
+from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
+
+from wat_lsp.output import lsp_diagnostic
 
 from .oracles import wasmtools
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = (ROOT / "examples" / "shapes.wat").read_text(encoding="utf-8")
+CONVERTER = default_converter()
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 
 # `$a` has an unused local and a dead store; `$b` an unused local. Non-ASCII before them so
@@ -82,11 +88,31 @@ async def configured(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient
     await lsp_client.shutdown_session()
 
 
+def _published(client: LanguageClient) -> dict[str, types.PublishDiagnosticsParams]:
+    """The last diagnostics published for each document, recorded as they arrive (waiting
+    for the next notification would miss one that came before the wait began)."""
+    record: dict[str, types.PublishDiagnosticsParams] | None = getattr(client, "wat_published", None)
+    if record is None:
+        record = {}
+        features = client.protocol.fm._features
+        original = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+        def publish(params: types.PublishDiagnosticsParams) -> None:
+            assert record is not None
+            record[params.uri] = params
+            original(params)
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+        client.wat_published = record  # type: ignore[attr-defined]
+    return record
+
+
 class Doc:
     """A document as the client holds it: text, version, and the edits it sends."""
 
     def __init__(self, client: LanguageClient, uri: str, text: str) -> None:
         self.client, self.uri, self.text, self.version = client, uri, text, 1
+        _published(client)
         client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
 
     def apply(self, edit: types.WorkspaceEdit | None) -> None:
@@ -111,15 +137,25 @@ class Doc:
                           timeout: float = 20) -> list[types.Diagnostic]:  # fmt: skip
         """The published diagnostics of the current version, once `ok` holds for them."""
 
+        record = _published(self.client)
+
         async def wait() -> list[types.Diagnostic]:
             while True:
-                params: types.PublishDiagnosticsParams = await self.client.wait_for_notification(
-                    types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-                )
-                if params.uri == self.uri and params.version == self.version and ok(list(params.diagnostics)):
+                params = record.get(self.uri)
+                if params is not None and params.version == self.version and ok(list(params.diagnostics)):
                     return list(params.diagnostics)
+                await asyncio.sleep(0.01)
 
         return await asyncio.wait_for(wait(), timeout)
+
+    async def settled(self) -> None:
+        """The diagnostics of the current version are those `wat-lsp --check` gives for the text."""
+        published = CONVERTER.unstructure(await self.diagnostics())
+        data = self.text.encode()
+        index = LineIndex(data)
+        assert sorted(published, key=json.dumps) == sorted(
+            CONVERTER.unstructure([CONVERTER.structure(lsp_diagnostic(d, index, self.uri), types.Diagnostic)
+                                   for d in analyse(data).diagnostics]), key=json.dumps)  # fmt: skip
 
     async def actions(self, rng: types.Range, only: list[str] | None = None) -> list[types.CodeAction]:
         result = await self.client.text_document_code_action_async(types.CodeActionParams(
@@ -134,6 +170,10 @@ class Doc:
         line = self.text.count("\n", 0, offset)
         col = offset - (self.text.rfind("\n", 0, offset) + 1)
         return types.Position(line, len(self.text.splitlines()[line][:col].encode("utf-16-le")) // 2)
+
+
+def _pass_titles(func: str) -> list[str]:
+    return [t for name in PASSES for t in (f"Run {name} on function `{func}`", f"Run {name} on module")]
 
 
 def _valid(text: str) -> None:
@@ -177,25 +217,22 @@ async def test_fix_all_is_what_fix_prints(lazy: LanguageClient) -> None:
 @pytest.mark.asyncio
 async def test_pass_on_function_and_module(lazy: LanguageClient) -> None:
     doc = Doc(lazy, "untitled:locals.wat", LOCALS)
-    assert await doc.diagnostics() == []
+    await doc.settled()
     in_a = doc.range_of("(local.get $p)")
     actions = await doc.actions(in_a, only=[types.CodeActionKind.Refactor])
-    titles = [a.title for a in actions]
-    assert titles == [
-        "Run fixup-non-nullable-locals on function `$a`", "Run fixup-non-nullable-locals on module",
-        "Run remove-unused-locals on function `$a`", "Run remove-unused-locals on module",
-        "Run remove-dead-stores on function `$a`", "Run remove-dead-stores on module",
-    ]  # fmt: skip
+    assert [a.title for a in actions] == _pass_titles("$a")
+    assert actions[0].title == "Run fixup-non-nullable-locals on function `$a`"
     assert all(a.edit is None and a.kind == types.CodeActionKind.RefactorRewrite for a in actions)
     # A pass with nothing to do: an empty edit and the reason.
     nothing = await lazy.code_action_resolve_async(actions[0])
     assert nothing.disabled is not None and nothing.edit is not None and list(nothing.edit.changes[doc.uri]) == []
 
-    unused = await lazy.code_action_resolve_async(actions[2])
+    (unused,) = [a for a in actions if a.title == "Run remove-unused-locals on function `$a`"]
+    unused = await lazy.code_action_resolve_async(unused)
     assert unused.disabled is None
     doc.apply(unused.edit)
     assert doc.text == LOCALS.replace("    (local $unused i64)\n", "")  # `$b`'s `$u` stays
-    assert await doc.diagnostics() == []
+    await doc.settled()
     _valid(doc.text)
 
     in_b = doc.range_of("(i32.const 2)")
@@ -205,14 +242,14 @@ async def test_pass_on_function_and_module(lazy: LanguageClient) -> None:
     (dead,) = [a for a in await doc.actions(in_a) if a.title == "Run remove-dead-stores on function `$a`"]
     doc.apply((await lazy.code_action_resolve_async(dead)).edit)
     assert "(drop (i32.const 1))" in doc.text
-    assert await doc.diagnostics() == []
+    await doc.settled()
     _valid(doc.text)
 
 
 @pytest.mark.asyncio
 async def test_stale_and_bad_resolves(lazy: LanguageClient) -> None:
     doc = Doc(lazy, "untitled:stale.wat", LOCALS)
-    await doc.diagnostics()
+    await doc.settled()
     (action,) = [a for a in await doc.actions(doc.range_of("(local.get $p)"))
                  if a.title == "Run remove-unused-locals on function `$a`"]  # fmt: skip
     # The document changes between listing and resolving: no edit, and the reason.
@@ -228,20 +265,21 @@ async def test_stale_and_bad_resolves(lazy: LanguageClient) -> None:
                  {**fresh.data, "at": "here"}, {"serial": fresh.data["serial"]}, [1, 2]):  # fmt: skip
         with pytest.raises(JsonRpcInvalidParams):
             await lazy.code_action_resolve_async(types.CodeAction(title="x", data=data))
-    assert await doc.diagnostics() == []
+    await doc.settled()
 
 
 @pytest.mark.asyncio
 async def test_eager_client_gets_edits_and_only_useful_actions(eager: LanguageClient) -> None:
     doc = Doc(eager, "untitled:eager.wat", LOCALS)
     await doc.diagnostics()
-    actions = await doc.actions(doc.range_of("(local.get $p)"))
-    assert [a.title for a in actions] == [
-        "Run remove-unused-locals on function `$a`", "Run remove-unused-locals on module",
-        "Run remove-dead-stores on function `$a`", "Run remove-dead-stores on module",
-    ]  # fmt: skip
-    assert all(a.edit is not None and a.data is not None for a in actions)
-    doc.apply(actions[1].edit)
+    actions = await doc.actions(doc.range_of("(local.get $p)"), only=[types.CodeActionKind.Refactor])
+    titles = [a.title for a in actions]
+    # Only the passes with something to do, each with its edit.
+    assert titles == [t for t in _pass_titles("$a") if "fixup" not in t and t in titles]
+    assert {"Run remove-unused-locals on function `$a`", "Run remove-dead-stores on module"} <= set(titles)
+    assert all(a.edit is not None and a.edit.changes and list(a.edit.changes[doc.uri]) for a in actions)
+    (module_unused,) = [a for a in actions if a.title == "Run remove-unused-locals on module"]
+    doc.apply(module_unused.edit)
     assert doc.text == LOCALS.replace("    (local $unused i64)\n", "").replace("    (local $u f32)\n", "")
     _valid(doc.text)
     shapes = Doc(eager, "untitled:shapes.wat", SHAPES)
@@ -278,3 +316,29 @@ async def test_severity_configuration(configured: LanguageClient) -> None:
     assert any("`severity` must map" in m.message for m in configured.log_messages)
 
 
+
+
+NULLABLE = """(module
+  (type $t (struct (field i32)))
+  (func $f (result i32)
+    (local $x (ref null $t))
+    (local.set $x (struct.new $t (i32.const 1)))
+    (struct.get $t 0 (ref.as_non_null (local.get $x)))))
+"""
+
+
+@pytest.mark.asyncio
+async def test_make_non_nullable(lazy: LanguageClient) -> None:
+    doc = Doc(lazy, "untitled:nullable.wat", NULLABLE)
+    await doc.settled()
+    (action,) = [a for a in await doc.actions(doc.range_of("$x (ref null"), only=[types.CodeActionKind.Refactor])
+                 if a.title.startswith("Make")]  # fmt: skip
+    assert action.title == "Make `$x` non-nullable" and action.kind == types.CodeActionKind.RefactorRewrite
+    doc.apply(action.edit)
+    assert doc.text == NULLABLE.replace("(ref null $t)", "(ref $t)").replace(
+        "(ref.as_non_null (local.get $x))", "(local.get $x)")  # fmt: skip
+    await doc.settled()
+    _valid(doc.text)
+    # Not offered where it does not hold: a parameter, or the now non-nullable local.
+    assert not [a for a in await doc.actions(doc.range_of("$x (ref"), only=[types.CodeActionKind.Refactor])
+                if a.title.startswith("Make")]  # fmt: skip
