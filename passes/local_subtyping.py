@@ -26,6 +26,7 @@ abstract kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -33,7 +34,7 @@ from tree_sitter import Node
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity
 from wat_lsp.analysis.document import Document, ScriptModule
 from wat_lsp.analysis.model import UNRESOLVED, Func, Instr, LocalDecl, Module, RefType, ValType
-from wat_lsp.analysis.subtyping import ABS_SUPERS, BOT_HEAP, TOP_HEAP, TypeTable
+from wat_lsp.analysis.subtyping import ABS_SUPERS, BOT_HEAP, SHORTHAND_OF, TOP_HEAP, TypeTable
 from wat_lsp.analysis.validate import module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Val
 from wat_lsp.analysis.validate_context import ModuleContext
@@ -216,9 +217,33 @@ def refine(ctx: ModuleContext, func: Func) -> dict[int, RefType]:
 # --- edits -------------------------------------------------------------------------------
 
 
+_IDCHARS = re.compile(r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+")
+
+
+def _identifier(name: str) -> str:
+    """`$name`, or `$"..."` when the name has characters an identifier cannot."""
+    if _IDCHARS.fullmatch(name):
+        return "$" + name
+    escaped = "".join(c if c.isprintable() and c not in '"\\' else "".join(f"\\{b:02x}" for b in c.encode())
+                      for c in name)  # fmt: skip
+    return f'$"{escaped}"'
+
+
 def _spell_heap(tt: TypeTable, t: RefType) -> str:
-    heap = tt.heap_str(t.heap)
-    return f"(exact {heap})" if t.exact else heap
+    heap = t.heap
+    if isinstance(heap, int):
+        name = tt.module.types[heap].name if tt.valid_index(heap) else None
+        text = _identifier(name) if name is not None else str(heap)
+    else:
+        text = heap
+    return f"(exact {text})" if t.exact else text
+
+
+def spell(tt: TypeTable, t: RefType) -> str:
+    """A reference type as WAT writes it (shorthands for nullable abstract types)."""
+    if t.nullable and not t.exact and isinstance(t.heap, str) and t.heap in SHORTHAND_OF:
+        return SHORTHAND_OF[t.heap]
+    return f"(ref {'null ' if t.nullable else ''}{_spell_heap(tt, t)})"
 
 
 def _type_node(doc: Document, decl: LocalDecl) -> Node | None:
@@ -240,7 +265,7 @@ def type_edits(doc: Document, tt: TypeTable, decl: LocalDecl, new: RefType) -> l
     heap_node = node.child_by_field_name("heap")
     ref = next((c for c in node.children if c.type == "ref"), None)
     if heap_node is None or ref is None:  # `anyref` and friends
-        return [TextEdit(node.start_byte, node.end_byte, tt.show(new))]
+        return [TextEdit(node.start_byte, node.end_byte, spell(tt, new))]
     edits: list[TextEdit] = []
     null = next((c for c in node.children if c.type == "null"), None)
     if old.nullable and not new.nullable and null is not None:

@@ -79,7 +79,7 @@ class _Unit:
 
 
 def _text(data: bytes, a: int, b: int) -> str:
-    return data[a:b].decode("utf-8", "surrogateescape")
+    return data[a:b].decode("utf-8")  # checked valid by `declarations_edit`
 
 
 def _ends_in_line_comment(extras: list[Node], end: int) -> bool:
@@ -115,7 +115,7 @@ def _indent(data: bytes, pos: int) -> str:
     lead = data[line:pos]
     if lead.strip(b" \t"):  # the declaration follows the function's header on its line
         lead = lead[: len(lead) - len(lead.lstrip(b" \t"))] + b"  "
-    return lead.decode("utf-8", "surrogateescape")
+    return lead.decode("utf-8", "replace")
 
 
 def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]) -> TextEdit | None:
@@ -136,6 +136,10 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
     while stop < len(kids) and kids[stop].type in _EXTRAS and b"\n" not in data[kids[stop - 1].end_byte : kids[stop].start_byte]:
         stop += 1
     region_end = kids[stop - 1].end_byte
+    try:
+        data[nodes[0].start_byte : region_end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # text we could not write back unchanged
     bounds = [*at, stop]
     position = {x: k for k, x in enumerate(order)}
     units: list[_Unit] = []

@@ -168,6 +168,16 @@ def test_reorder_line_comment_never_swallows_code() -> None:
                                             b" (local.set $y (local.get $y)) (local.set $y (local.get $x))))")  # fmt: skip
 
 
+def test_reorder_odd_declarations() -> None:
+    # an empty `(local)` goes, its comment with the next declaration
+    src = b"(module (func (local $a i32) (local) ;; empty\n (local $b i32) (drop (local.get $b)) (local.set $b (local.get $a))))"
+    assert _pass(src, "reorder-locals") == (b"(module (func ;; empty\n  (local $b i32)\n  (local $a i32)"
+                                            b" (drop (local.get $b)) (local.set $b (local.get $a))))")  # fmt: skip
+    # text that is not UTF-8 inside the declarations: nothing is rewritten, nothing crashes
+    bad = b"(module (func (local $a i32) ;; \xff\n (local $b i32) (drop (local.get $b)) (local.set $a (local.get $b))))"
+    assert reorder_locals.run(analyse(bad)) == []
+
+
 def _wasm_opt() -> str | None:
     env = os.environ.get("WAT_LSP_WASM_OPT")
     if env:
@@ -361,6 +371,13 @@ def test_local_subtyping_never_names_an_implicit_type() -> None:
     (ref.is_null (local.get $f))))"""
     out = _pass(src, "local-subtyping")
     assert out == src.replace(b"(local $f funcref)", b"(local $f (ref func))")
+    _same_behaviour(src, out)
+
+
+def test_local_subtyping_spells_quoted_type_names() -> None:
+    src = b'(module (type $"a b" (sub (struct))) (type $"c\\"d" (sub $"a b" (struct))) (func (export "f") (result i32) (local $x anyref) (local.set $x (struct.new $"c\\"d")) (ref.is_null (local.get $x))))'
+    out = _pass(src, "local-subtyping")
+    assert out == src.replace(b"(local $x anyref)", b'(local $x (ref $"c\\22d"))')
     _same_behaviour(src, out)
 
 
