@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, TreeCursor
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.lexical import glue_diagnostic
-from wat_lsp.analysis.literals import parse_float, parse_id, parse_int, parse_u64
+from wat_lsp.analysis.literals import parse_float, parse_id, parse_index, parse_int, parse_u64
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     BlockType,
@@ -26,7 +26,8 @@ from wat_lsp.analysis.model import (
     Span,
     ValType,
 )
-from wat_lsp.analysis.opcodes import Imm, OpInfo, lookup
+from wat_lsp.analysis.opcodes import OPCODES, Imm, OpInfo, lookup
+from wat_lsp.analysis.syntax import language
 from wat_lsp.analysis.types_reader import Report, TypeNames, resolve_index
 
 # CST node types that are instructions.
@@ -75,7 +76,15 @@ class _Clause:
     tag_node: Node | None = None
 
 
-_Work = Node | _Emit | _Close | _Clause
+_Work = Node | Instr | _Emit | _Close | _Clause
+
+
+class ImmCache:
+    """Immediates already decoded, by their source bytes, shared by the bodies of a module:
+    the same `$name` or literal is resolved once, and equal immediates share one tuple."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[object, dict[object, tuple[Immediate, ...]]] = {}
 
 
 class BodyReader:
@@ -87,6 +96,7 @@ class BodyReader:
         module: Module,
         report: Report,
         local_names: dict[str, int] | None = None,
+        cache: ImmCache | None = None,
     ) -> None:
         self.data = data
         self.module = module
@@ -98,22 +108,39 @@ class BodyReader:
         self.open: list[int] = []  # indices in `out` of open block starts
         self.clauses: list[list[int]] = []  # per open block: its else/catch instructions
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
+        self._cache = (cache or ImmCache()).by_code
+        self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
 
     # --- the walk -------------------------------------------------------------------
 
     def read(self, nodes: list[Node], function_label: bool = True) -> list[Instr]:
         self.labels = [None] if function_label else []
         stack: list[_Work] = list(reversed(nodes))
+        if not stack:
+            return self.out
+        first = stack[-1]
+        assert isinstance(first, Node)
+        cur = first.walk()  # one cursor for the children of every instruction
+        out = self.out
+        pop = stack.pop
         while stack:
-            item = stack.pop()
-            if isinstance(item, _Emit):
+            item = pop()
+            if isinstance(item, Node):
+                kind = _KIND_CLASS.get(item.kind_id)
+                if kind is None or item.has_error:  # blocks, trivia, errors
+                    self._expand(item, stack)
+                else:
+                    instr = self._instr_fast(item, kind, cur, stack)
+                    if instr is not None:
+                        out.append(instr)
+            elif isinstance(item, Instr):
+                out.append(item)
+            elif isinstance(item, _Emit):
                 self._emit(item)
             elif isinstance(item, _Close):
                 self._close(item)
-            elif isinstance(item, _Clause):
-                self._clause(item)
             else:
-                self._expand(item, stack)
+                self._clause(item)
         while self.open:  # only after syntax errors: keep structure well-formed
             at = len(self.data) if not self.out else self.out[-1].end
             end_op = lookup("end")
@@ -134,20 +161,222 @@ class BodyReader:
                 stack.append(item)
             stack.extend(reversed(operands))
         elif kind in BLOCKS or kind in FOLDED_BLOCKS:
-            glue = glue_diagnostic(node, self.data)
+            glue = glue_diagnostic(cst.fresh(node), self.data)
             if glue is not None:
                 self.report(glue.code, glue.message, glue.span)
             self._expand_block(node, stack)
         # anything else (errors, trivia) was reported by the syntax pass
 
+    def _instr_fast(self, node: Node, folded: int, cur: TreeCursor, stack: list[_Work]) -> Instr | None:
+        """`_instr_item` for a node without errors, appending a folded form's instruction
+        and operands to `stack`; the plain instruction is returned. One cursor pass over the
+        children: the hot loop of reading, kept to as few calls into tree-sitter as can be."""
+        data = self.data
+        classes = _CHILD_CLASS
+        op_node: Node | None = None
+        op_end = 0
+        imm_nodes: list[Node] = []
+        operands: list[Node] = []
+        glued: list[int] | None = None
+        prev_end = -1
+        cur.reset(node)
+        more = cur.goto_first_child()
+        while more:
+            c = cur.node
+            assert c is not None
+            k = classes[c.kind_id]
+            start = c.start_byte
+            if start == prev_end and k != _TRIVIA and data[start] not in _PARENS \
+                    and data[start - 1] not in _PARENS:
+                if glued is None:
+                    glued = []
+                glued.append(start)
+            prev_end = c.end_byte
+            if k == _OPNAME and op_node is None:
+                op_node = c
+                op_end = prev_end
+            elif k == _INSTR:
+                operands.append(c)
+            elif k >= _OPNAME:  # an immediate, or a second mnemonic
+                imm_nodes.append(c)
+            elif k == _TRIVIA:
+                prev_end = -1  # a comment separates tokens
+            more = cur.goto_next_sibling()
+        if glued is not None:
+            for start in glued:
+                self.report("syntax", "missing white space between tokens", Span(start, start + 1))
+        instr = None
+        if op_node is not None:
+            op_start = op_node.start_byte
+            entry = _OPS.get(data[op_start:op_end])
+            if entry is None:
+                name = data[op_start:op_end].decode("utf-8", "replace")
+                self.report("unknown-instruction", f"unknown instruction `{name}`", Span(op_start, op_end))
+                self.broken = True
+            else:
+                op, plan = entry
+                end = op_end
+                imms: tuple[Immediate, ...] | None = ()
+                if imm_nodes or plan is not None:
+                    if imm_nodes:
+                        end = imm_nodes[-1].end_byte
+                    imms = self._fast_imms(plan, imm_nodes) if plan is not None else None
+                    if imms is None:
+                        imms = _Immediates(self, op, imm_nodes, Span(op_start, end)).read()
+                elif op.imms:
+                    imms = _Immediates(self, op, imm_nodes, Span(op_start, end)).read()
+                if imms is None:
+                    self.broken = True
+                elif folded == _FOLDED:
+                    instr = Instr(op, imms, op_start, end, node.start_byte, node.end_byte)
+                else:
+                    instr = Instr(op, imms, op_start, end, op_start, end)
+        if folded != _FOLDED:
+            return instr
+        if instr is not None:
+            stack.append(instr)
+        if operands:
+            operands.reverse()
+            stack.extend(operands)
+        return None
+
+    def _fast_imms(self, plan: tuple[object, ...], nodes: list[Node]) -> tuple[Immediate, ...] | None:
+        """The immediates of the common kinds (indices, labels, numbers, plain memargs) when
+        they are well-formed and resolve; None sends the instruction to `_Immediates`,
+        which decodes everything and reports what is wrong. Nothing is reported here."""
+        if plan[0] is _MEMARG:
+            return self._fast_memarg(plan, nodes)
+        if len(nodes) != len(plan):
+            return None
+        if len(plan) == 1:
+            return self._fast_one(plan[0], nodes[0], -1)
+        values: list[Immediate] = []
+        last_type = UNRESOLVED
+        for code, node in zip(plan, nodes, strict=True):
+            one = self._fast_one(code, node, last_type)
+            if one is None:
+                return None
+            if code == "type":
+                last_type = one[0]  # type: ignore[assignment]
+            values.append(one[0])
+        return tuple(values)
+
+    def _fast_one(self, code: object, node: Node, last_type: int) -> tuple[Immediate, ...] | None:
+        """`(value,)` of one immediate (shared between equal ones), or None."""
+        k = node.kind_id
+        if code == "label":
+            if k in _ID_KINDS:
+                raw = self.data[node.start_byte : node.end_byte]
+                if raw[1:2] == b'"':
+                    return None
+                name = raw[1:].decode("utf-8", "replace")
+                labels = self.labels
+                for depth in range(len(labels)):
+                    if labels[-1 - depth] == name:
+                        return _small(depth)
+                return None
+            if k not in _INT_KINDS:
+                return None
+            return self._cached("label", self.data[node.start_byte : node.end_byte], _index_value, None)
+        if code in _NUMBER_CODES:
+            if k not in _INT_KINDS and (code in _INT_CODES or k not in _FLOAT_KINDS):
+                return None
+            return self._cached(code, self.data[node.start_byte : node.end_byte], _NUMBER_CODES[code], None)
+        if k in _ID_KINDS:
+            names: dict[str, int] | None
+            if code == "local":
+                cache = self._locals
+                raw = self.data[node.start_byte : node.end_byte]
+                hit = cache.get(raw)
+                if hit is None:
+                    hit = _resolve_id(raw, self.local_names)
+                    if hit is None:
+                        return None
+                    cache[raw] = hit
+                return hit
+            if code == "field":
+                if not 0 <= last_type < len(self.module.types):
+                    return None
+                raw = self.data[node.start_byte : node.end_byte]
+                return self._cached((last_type, code), raw, _resolve_id,
+                                    self.module.types[last_type].field_names)  # fmt: skip
+            names = self.module.names.get(code)  # type: ignore[call-overload]
+            return self._cached(code, self.data[node.start_byte : node.end_byte], _resolve_id, names or {})
+        if k in _INT_KINDS:
+            if code == "field" and last_type == UNRESOLVED:
+                return None
+            return self._cached("label", self.data[node.start_byte : node.end_byte], _index_value, None)
+        return None
+
+    def _cached(
+        self,
+        code: object,
+        raw: bytes,
+        decode: Callable[[bytes, dict[str, int] | None], tuple[Immediate, ...] | None],
+        names: dict[str, int] | None,
+    ) -> tuple[Immediate, ...] | None:
+        cache = self._cache.get(code)
+        if cache is None:
+            cache = self._cache[code] = {}
+        hit = cache.get(raw)
+        if hit is None:
+            hit = decode(raw, names)
+            if hit is not None:
+                cache[raw] = hit
+        return hit
+
+    def _fast_memarg(self, plan: tuple[object, ...], nodes: list[Node]) -> tuple[Immediate, ...] | None:
+        """`MEMORY_OPT MEMARG` written as `offset=? align=?` (no memory index)."""
+        if len(nodes) > 2:
+            return None
+        data = self.data
+        offset = align = b""
+        pos = 0
+        if nodes and nodes[0].kind_id in _OFFSET_KINDS:
+            offset = data[nodes[0].start_byte : nodes[0].end_byte]
+            pos = 1
+        if pos < len(nodes) and nodes[pos].kind_id in _ALIGN_KINDS:
+            align = data[nodes[pos].start_byte : nodes[pos].end_byte]
+            pos += 1
+        if pos != len(nodes):
+            return None
+        natural = plan[1]
+        key = (natural, offset, align)
+        cache = self._cache.get(_MEMARG)
+        if cache is None:
+            cache = self._cache[_MEMARG] = {}
+        hit = cache.get(key)
+        if hit is None:
+            hit = _memarg(natural, offset, align)  # type: ignore[arg-type]
+            if hit is not None:
+                cache[key] = hit
+        return hit
+
     def _expand_block(self, node: Node, stack: list[_Work]) -> None:
         """Block-like forms, plain or folded: emit the start now, queue the rest."""
         folded = node.type in FOLDED_BLOCKS
-        children = [c for c in node.children if c.type not in cst.TRIVIA]
-        opword = node.child_by_field_name("kind")
+        # (child, its field name) for the children that may have one: one cursor pass,
+        # as `child_by_field_name` and `field_name_for_child` each walk the children
+        children: list[tuple[Node, str | None]] = []
+        opword: Node | None = None
+        label_node: Node | None = None
+        cur = node.walk()
+        more = cur.goto_first_child()
+        while more:
+            c = cur.node
+            assert c is not None
+            k = c.kind_id
+            if k not in _TRIVIA_KINDS:
+                fname = cur.field_name if k in _FIELD_KINDS or not c.is_named else None
+                children.append((c, fname))
+                if fname == "kind" and opword is None:
+                    opword = c
+                elif fname == "label" and label_node is None:
+                    label_node = c
+            more = cur.goto_next_sibling()
         keyword = cst.text(self.data, opword) if opword is not None else None
         if keyword is None:
-            for c in children:
+            for c, _ in children:
                 if not c.is_named and c.type in ("block", "loop", "if", "try_table", "try"):
                     keyword = c.type
                     opword = c
@@ -156,7 +385,6 @@ class BodyReader:
         if op is None or opword is None:
             return
         label: str | None = None
-        label_node = node.child_by_field_name("label")
         bt_nodes: list[Node] = []
         catches: list[Catch] = []
         body: list[_Work] = []
@@ -166,7 +394,7 @@ class BodyReader:
         close = _Close(end_kw, node.end_byte - 1 if folded else node.end_byte, node.end_byte)
         head_end = opword.end_byte
         started = False  # past the block type and catches: in the body
-        for c in children:
+        for c, field_name in children:
             if c == opword or c.type == "(" or (c.type == ")" and folded):
                 continue
             t = c.type
@@ -216,7 +444,6 @@ class BodyReader:
             elif t == "end" and not c.is_named:
                 close = _Close(end_kw, c.start_byte, c.end_byte)
             elif t in ("identifier", "integer"):
-                field_name = _field_of(node, c)
                 if field_name in ("end_label", "else_label"):
                     # `end $l` / `else $l`: must repeat the block's label
                     name = parse_id(cst.text(self.data, c))[0]
@@ -661,6 +888,122 @@ class _Immediates:
 
 
 _PARENS = frozenset(b"()")
+
+# --- tables of the fast path -------------------------------------------------------------
+
+# What a child of a plain or folded instruction is, by kind id
+_TOKEN, _INSTR, _TRIVIA, _OPNAME, _IMM = range(5)
+_PLAIN, _FOLDED = 1, 2
+
+
+def _child_classes() -> list[int]:
+    lang = language()
+    out: list[int] = []
+    for i in range(lang.node_kind_count):
+        name = lang.node_kind_for_id(i)
+        if not lang.node_kind_is_named(i):
+            out.append(_TOKEN)
+        elif name == "instr_name":
+            out.append(_OPNAME)
+        elif name in INSTR_NODES:
+            out.append(_INSTR)
+        elif name in cst.TRIVIA:
+            out.append(_TRIVIA)
+        else:
+            out.append(_IMM)
+    return out
+
+
+_CHILD_CLASS = _child_classes()
+_TRIVIA_KINDS = cst.kind_ids(cst.TRIVIA)
+# children of a block that can be fields: `label`, `end_label`, `else_label`, `target`
+_FIELD_KINDS = cst.kind_ids(("identifier", "integer"))
+_KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
+_ID_KINDS = cst.kind_ids(("identifier",))
+_INT_KINDS = cst.kind_ids(("integer",))
+_FLOAT_KINDS = cst.kind_ids(("float",))
+_OFFSET_KINDS = cst.kind_ids(("mem_offset",))
+_ALIGN_KINDS = cst.kind_ids(("mem_align",))
+_SMALL = tuple((i,) for i in range(256))
+
+
+def _small(value: int) -> tuple[Immediate, ...]:
+    return _SMALL[value] if value < 256 else (value,)
+
+
+def _resolve_id(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
+    """`resolve_index` of a plain `$name` that is defined (else None: the general path)."""
+    if raw[1:2] == b'"' or names is None:
+        return None
+    index = names.get(raw[1:].decode("utf-8", "replace"))
+    return None if index is None else _small(index)
+
+
+def _index_value(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
+    if raw.isdigit():
+        value = int(raw)
+        return _small(value) if value < 1 << 32 else None
+    value, err = parse_index(raw.decode("utf-8", "replace"))
+    return None if err is not None else _small(value)
+
+
+def _int_decoder(bits: int) -> Callable[[bytes, dict[str, int] | None], tuple[Immediate, ...] | None]:
+    def decode(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
+        if raw.isdigit():
+            value = int(raw)
+            return _small(value) if value < 1 << bits else None
+        value, err = parse_int(raw.decode("utf-8", "replace"), bits)
+        return None if err is not None else _small(value)
+
+    return decode
+
+
+def _float_decoder(bits: int) -> Callable[[bytes, dict[str, int] | None], tuple[Immediate, ...] | None]:
+    def decode(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
+        value, err = parse_float(raw.decode("utf-8", "replace"), bits)
+        return None if err is not None else _small(value)
+
+    return decode
+
+
+_NUMBER_CODES = {"i32": _int_decoder(32), "i64": _int_decoder(64), "f32": _float_decoder(32),
+                 "f64": _float_decoder(64)}  # fmt: skip
+_INT_CODES = frozenset({"i32", "i64"})
+
+
+def _memarg(natural: int, offset: bytes, align: bytes) -> tuple[Immediate, ...] | None:
+    """`(0, MemArg)` of `offset=.. align=..` (either may be empty), or None if malformed."""
+    off = 0
+    if offset:
+        off, err = parse_u64(offset.decode("utf-8", "replace").split("=", 1)[1])
+        if err is not None:
+            return None
+    value = natural
+    if align:
+        value, err = parse_u64(align.decode("utf-8", "replace").split("=", 1)[1])
+        if err is not None or value == 0 or value & (value - 1):
+            return None
+    return (0, MemArg(0, off, value))
+
+
+_MEMARG = object()  # the plan of `MEMORY_OPT MEMARG`
+# Imm kinds the fast path decodes: one node each
+_FAST_CODES = {Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.FUNC: "func", Imm.TAG: "tag",
+               Imm.DATA: "data", Imm.ELEM: "elem", Imm.TYPE: "type", Imm.FIELD: "field",
+               Imm.LABEL: "label", Imm.I32: "i32", Imm.I64: "i64", Imm.F32: "f32",
+               Imm.F64: "f64"}  # fmt: skip
+
+
+def _plan(op: OpInfo) -> tuple[object, ...] | None:
+    if op.imms == (Imm.MEMORY_OPT, Imm.MEMARG):
+        return (_MEMARG, op.natural_align)
+    if op.imms and all(k in _FAST_CODES for k in op.imms):
+        return tuple(_FAST_CODES[k] for k in op.imms)
+    return None
+
+
+# mnemonic bytes -> (instruction, its fast-path plan or None)
+_OPS = {name.encode(): (op, _plan(op)) for name, op in OPCODES.items()}
 # Imm kind -> the `_Immediates` method that reads it
 _HANDLERS: dict[Imm, Callable[[_Immediates, tuple[Imm, ...]], Immediate]] = {
     kind: getattr(_Immediates, "imm_" + kind.name.lower())
@@ -675,14 +1018,6 @@ def _number_imms() -> frozenset[Imm]:
 
 
 _NUMBER_IMMS = _number_imms()
-
-
-def _field_of(parent: Node, child: Node) -> str | None:
-    for i in range(parent.child_count):
-        c = parent.child(i)
-        if c is not None and c == child:
-            return parent.field_name_for_child(i)
-    return None
 
 
 _USE_ORDER = {"type_use": 0, "param": 1, "result": 2}

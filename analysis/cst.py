@@ -1,12 +1,38 @@
-"""Small, allocation-conscious helpers over tree-sitter nodes used by the readers."""
+"""Small, allocation-conscious helpers over tree-sitter nodes used by the readers.
+
+`Node.children` (and `named_children`, built from it) caches its list on the node object,
+so every node reached that way lives as long as its parent's object: reading a module through
+long-lived field nodes kept the whole CST in memory as Python objects (~140 bytes a node,
+most of the peak on large files). The helpers here walk with a `TreeCursor`, whose nodes are
+fresh objects that die with the lists holding them; the cost per child is the same.
+"""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 from wat_lsp.analysis.model import Span
+from wat_lsp.analysis.syntax import language
 
 # Nodes that are comments or annotations: never meaningful to the reader.
 TRIVIA = frozenset({"comment", "block_comment", "annotation"})
+
+
+def kind_ids(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[int]:
+    """The `Node.kind_id`s of the named node types `names` (an int test is cheaper than
+    building the `Node.type` string)."""
+    lang = language()
+    return frozenset(i for i in range(lang.node_kind_count)
+                     if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) in names)  # fmt: skip
+
+
+def _named_kinds() -> frozenset[int]:
+    lang = language()
+    return frozenset(i for i in range(lang.node_kind_count)
+                     if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) not in TRIVIA)  # fmt: skip
+
+
+# Named, not trivia (ERROR has its own kind id, outside this set).
+_KEEP = _named_kinds()
 
 
 def span(node: Node) -> Span:
@@ -17,20 +43,66 @@ def text(data: bytes, node: Node) -> str:
     return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
+def children(node: Node) -> list[Node]:
+    """`node.children` without caching them on `node` (see the module docstring)."""
+    out: list[Node] = []
+    cur = node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        out.append(c)
+        more = cur.goto_next_sibling()
+    return out
+
+
 def named(node: Node) -> list[Node]:
     """Named children except trivia and errors (errors are reported by `syntax`)."""
-    return [
-        c for c in node.named_children if c.type not in TRIVIA and not c.is_error and not c.is_missing
-    ]
+    keep = _KEEP
+    if not node.has_error:  # then no child is ERROR or MISSING
+        return [c for c in children(node) if c.kind_id in keep]
+    return [c for c in children(node) if c.kind_id in keep and not c.is_error and not c.is_missing]
+
+
+def named_until(node: Node, stop: frozenset[int]) -> list[Node]:
+    """`named(node)` up to the first child whose kind id is in `stop` (for a function:
+    its header, without walking its instructions)."""
+    keep = _KEEP
+    err = node.has_error
+    out: list[Node] = []
+    cur = node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        k = c.kind_id
+        if k in stop:
+            break
+        if k in keep and not (err and (c.is_error or c.is_missing)):
+            out.append(c)
+        more = cur.goto_next_sibling()
+    return out
+
+
+def fresh(node: Node) -> Node:
+    """Another object for the same node: what it caches dies with it."""
+    c = node.walk().node
+    assert c is not None
+    return c
 
 
 def keyword(node: Node) -> str | None:
     """The first anonymous token after `(`, e.g. `func` in `(func ...)`."""
-    for c in node.children:
+    cur = node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
         if not c.is_named and c.type != "(":
             return c.type
+        more = cur.goto_next_sibling()
     return None
 
 
 def has_token(node: Node, token: str) -> bool:
-    return any(not c.is_named and c.type == token for c in node.children)
+    return any(not c.is_named and c.type == token for c in children(node))

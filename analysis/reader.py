@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.body import INSTR_NODES, BodyReader
+from wat_lsp.analysis.body import INSTR_NODES, BodyReader, ImmCache
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.lexical import glue_diagnostic
 from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
@@ -86,6 +86,8 @@ class ModuleReader:
         self.declared: list[_Declared] = []
         self.type_nodes: list[tuple[Node, int]] = []  # (type_field node, rec group)
         self.broken: set[int] = set()
+        self._imm_cache = ImmCache()
+        self._imm_module = self.module
 
     def report(self, code: str, message: str, span: Span, **kw: object) -> None:
         self.diags.append(make(code, message, span, **kw))
@@ -157,7 +159,7 @@ class ModuleReader:
                     self.declared.append(_Declared(desc, space, index, name, holder))
             elif kind in FIELD_SPACE:
                 space = FIELD_SPACE[kind]
-                inline_import = next((c for c in cst.named(node) if c.type == "inline_import"), None)
+                inline_import = next((c for c in _header(node) if c.type == "inline_import"), None)
                 if inline_import is not None and defined is not None:
                     self.report("malformed", f"import after a {defined} definition", cst.span(node))
                 if inline_import is None and space in IMPORT_KINDS and defined is None:
@@ -202,14 +204,14 @@ class ModuleReader:
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
-        stack = [field_node]
+        stack = [cst.fresh(field_node)]  # field nodes live long: see `cst`
         while stack:
             n = stack.pop()
             d = glue_diagnostic(n, self.data)
             if d is not None:
                 self.diags.append(d)
                 return
-            stack.extend(c for c in n.named_children if c.child_count and c.type not in INSTR_NODES)
+            stack.extend(c for c in n.named_children if c.kind_id not in _INSTR_KINDS and c.child_count)
 
     # --- step 2: types ------------------------------------------------------------------
 
@@ -298,7 +300,7 @@ class ModuleReader:
 
     def _type_use(self, node: Node, tn: TypeNames) -> tuple[int, list[LocalDecl], tuple[ValType, ...]]:
         """A function-like type use: `(type $t)? (param ...)* (result ...)*`."""
-        kids = cst.named(node)
+        kids = _header(node)
         use = next((k for k in kids if k.type == "type_use"), None)
         params, results = self._params_results(kids, tn, allow_names=True)
         if use is None:
@@ -347,7 +349,9 @@ class ModuleReader:
     # --- step 3: contents ---------------------------------------------------------------
 
     def _body_reader(self, local_names: dict[str, int] | None = None) -> BodyReader:
-        return BodyReader(self.data, self.module, self.report, local_names)
+        if self._imm_module is not self.module:  # the cache resolves names of one module
+            self._imm_cache, self._imm_module = ImmCache(), self.module
+        return BodyReader(self.data, self.module, self.report, local_names, self._imm_cache)
 
     def _const_expr(self, nodes: list[Node]) -> list[Instr]:
         return self._body_reader().read([n for n in nodes if n.type in INSTR_NODES], False)
@@ -371,7 +375,7 @@ class ModuleReader:
 
     def _exports(self, node: Node, kind: str, index: int) -> list[str]:
         out: list[str] = []
-        for c in cst.named(node):
+        for c in _header(node):
             if c.type == "inline_export":
                 s = next((k for k in cst.named(c) if k.type == "string"), None)
                 if s is not None:
@@ -401,7 +405,7 @@ class ModuleReader:
             node = d.node
             span = _field_span(d)
             imp = self._import_name(d.import_node)
-            kids = cst.named(node)
+            kids = _header(node) if d.space == "func" else cst.named(node)
             if d.space == "func":
                 f = funcs[d.index]
                 f.import_ = imp
@@ -648,12 +652,27 @@ def module_fields(node: Node) -> list[Node]:
 
 
 def _first_id(node: Node) -> Node | None:
-    for c in node.named_children:
-        if c.type == "identifier":
-            return c
-        if c.type not in cst.TRIVIA:
-            return None
+    cur = node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        if c.is_named:
+            if c.type == "identifier":
+                return c
+            if c.type not in cst.TRIVIA:
+                return None
+        more = cur.goto_next_sibling()
     return None
+
+
+_INSTR_KINDS = cst.kind_ids(INSTR_NODES)
+
+
+def _header(node: Node) -> list[Node]:
+    """`cst.named(node)` before its first instruction: what the grammar allows there
+    (names, exports, imports, types, locals) without walking a function's body."""
+    return cst.named_until(node, _INSTR_KINDS)
 
 
 def _name_span(node: Node) -> Span | None:
