@@ -380,7 +380,8 @@ def make_non_nullable(doc: Document | bytes, offset: int) -> tuple[str, list[Tex
     declaration, or a get/set/tee of it): its `(ref null $t)` becomes `(ref $t)` and the
     `ref.as_non_null` applied to its gets and tees go. Offered only where local-subtyping
     would make it non-nullable: every value stored in it is non-null, at least one is stored,
-    and every get is covered by the 1a rule."""
+    and every get is covered by the 1a rule; and only in a module without errors (the
+    typing it relies on must be sound)."""
     doc = as_document(doc)
     found = _func_at(doc, offset)
     if found is None:
