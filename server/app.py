@@ -77,6 +77,9 @@ class WatServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
         self.documents = Documents()
         self.worker = Worker()
+        # Whole-document navigation (full semantic tokens, the first references to a module-level
+        # item: seconds on a 13 MB file) runs here, so hovers and diagnostics do not queue behind it.
+        self.slow_worker = Worker()
         self.config = Configuration()
         self.publisher = Publisher(self.documents.get, self.text_document_publish_diagnostics,
                                    self.log, lambda: self.encoding, self.worker,
@@ -220,13 +223,13 @@ def make_server() -> WatServer:
         if snap is None:
             return []
         include = params.context.include_declaration
-        return await ls.worker.run(features.references_, snap, params.position, include, ls.encoding)
+        return await ls.slow_worker.run(features.references_, snap, params.position, include, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
                                  ) -> list[types.DocumentHighlight]:  # fmt: skip
         snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.document_highlight, snap, params.position, ls.encoding) if snap else []
+        return await ls.slow_worker.run(features.document_highlight, snap, params.position, ls.encoding) if snap else []
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
@@ -239,7 +242,7 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return None
-        return await ls.worker.run(features.rename, snap, params.position, params.new_name, ls.encoding)
+        return await ls.slow_worker.run(features.rename, snap, params.position, params.new_name, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
@@ -252,7 +255,7 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.SemanticTokens(data=[])
-        return await ls.worker.run(features.semantic_tokens_full, snap, ls.encoding)
+        return await ls.slow_worker.run(features.semantic_tokens_full, snap, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
     async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:

@@ -11,10 +11,13 @@ instruction names `operator`, value types `type` with the `defaultLibrary` modif
 
 from __future__ import annotations
 
+import bisect
 import functools
+import threading
+from collections.abc import Sequence
 
 from tree_sitter import Query, QueryCursor
-from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.analysis.syntax import language
@@ -82,6 +85,28 @@ def tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, 
            ) -> list[int]:  # fmt: skip
     """The LSP-encoded data (5 integers per token, positions relative to the previous token)
     for the tokens in [start, end)."""
+    whole = start == 0 and (end is None or end >= len(doc.data))
+    with _lock:
+        if whole and _last is not None and _last[0] is doc and _last[1] == encoding:
+            return _last[2]
+    with no_cyclic_gc():  # millions of small tuples, none in a cycle
+        result = _tokens(doc, index, encoding, start, end)
+    if whole:
+        with _lock:
+            _remember((doc, encoding, result))
+    return result
+
+
+_lock = threading.Lock()
+_last: tuple[Document, str, list[int]] | None = None  # the last full result (clients ask again)
+
+
+def _remember(entry: tuple[Document, str, list[int]]) -> None:
+    global _last
+    _last = entry
+
+
+def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end: int | None) -> list[int]:
     data = doc.data
     end = len(data) if end is None else end
     ranged = start > 0 or end < len(data)
@@ -91,41 +116,74 @@ def tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, 
     cursor = QueryCursor(_query())
     if ranged:
         cursor.set_byte_range(start, end)
-    # (start, end, type, modifiers); names first so that they win over the lexical class
-    items: dict[int, tuple[int, int, int]] = {}
+    # Tokens as (start, end, type, modifiers), names first; sorted by `start * 2 + lexical`
+    # packed with the token's position in `items` into one int (a plain int sort is fast).
+    items: list[tuple[int, int, int, int]] = []
     cache: dict[object, tuple[int, int]] = {}
     for o in occs:
         if start <= o.start < end:
             kind, mods = _classify(doc, o, cache)
-            items[o.start] = (o.end, kind, mods)
+            items.append((o.start, o.end, kind, mods))
+    names = len(items)
     for name, nodes in cursor.captures(doc.tree.root_node).items():
         kind, mods = _LEXICAL[name]
-        for n in nodes:
-            s = n.start_byte
-            if start <= s < end and s not in items:
-                items[s] = (n.end_byte, kind, mods)
-    return _encode(sorted(items.items()), data, index, encoding)
+        items.extend((n.start_byte, n.end_byte, kind, mods) for n in nodes)
+    shift = max(len(items), 1).bit_length()
+    mask = (1 << shift) - 1
+    keys = [((t[0] * 2 + (i >= names)) << shift) | i for i, t in enumerate(items)]
+    keys.sort()
+    ordered: list[tuple[int, int, int, int]] = []
+    prev = -1
+    for k in keys:
+        t = items[k & mask]
+        if t[0] != prev and start <= t[0] < end:  # a name wins over the lexical class
+            ordered.append(t)
+            prev = t[0]
+    return _encode(ordered, data, index, encoding)
 
 
-def _encode(items: list[tuple[int, tuple[int, int, int]]], data: bytes, index: LineIndex, encoding: Encoding
+def _line_starts(index: LineIndex) -> Sequence[int]:
+    starts = getattr(index, "_starts", None)  # the index's own array, when it has one
+    if starts is not None:
+        return starts  # type: ignore[no-any-return]
+    return [index.line_start(i) for i in range(index.line_count)]
+
+
+def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineIndex, encoding: Encoding
             ) -> list[int]:  # fmt: skip
     out: list[int] = []
+    append = out.extend
+    starts = _line_starts(index)
+    nlines = len(starts)
+    line = -1
+    line_start = 0
+    next_start = 0  # start of the line after `line`
+    ascii_line = True
     prev_line = prev_col = 0
-    line_of, line_start, line_end = index.line_of, index.line_start, index.line_end
-    for s, (e, kind, mods) in items:
-        line = line_of(s)
+    for s, e, kind, mods in items:
+        if s >= next_start:
+            line = bisect.bisect_right(starts, s, line + 1 if line >= 0 else 0) - 1
+            line_start = starts[line]
+            next_start = starts[line + 1] if line + 1 < nlines else len(data) + 1
+            ascii_line = encoding == "utf-8" or data[line_start:next_start].isascii()
+        if e < next_start and ascii_line:  # the common case: one ASCII line
+            col = s - line_start
+            append((line - prev_line, col - prev_col if line == prev_line else col, e - s, kind, mods))
+            prev_line, prev_col = line, col
+            continue
+        at, cur = s, line
         while True:  # a token spanning lines (a block comment) becomes one token per line
-            ls = line_start(line)
-            le = min(e, line_end(line))
-            if le > s:
-                col = _units(data, ls, s, encoding)
-                length = _units(data, s, le, encoding)
-                out += (line - prev_line, col - prev_col if line == prev_line else col, length, kind, mods)
-                prev_line, prev_col = line, col
-            if e <= le or line + 1 >= index.line_count:
+            ls = starts[cur]
+            le = min(e, index.line_end(cur))
+            if le > at:
+                col = _units(data, ls, at, encoding)
+                append((cur - prev_line, col - prev_col if cur == prev_line else col, _units(data, at, le, encoding),
+                        kind, mods))  # fmt: skip
+                prev_line, prev_col = cur, col
+            if e <= le or cur + 1 >= nlines or starts[cur + 1] >= e:
                 break
-            line += 1
-            s = line_start(line)
+            cur += 1
+            at = starts[cur]
     return out
 
 
