@@ -27,7 +27,7 @@ import hashlib
 import struct
 from collections.abc import Sequence
 from ctypes import POINTER, byref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -72,6 +72,9 @@ class CallResult:
     values: tuple[str, ...] = ()
     trap: str = ""
     host_calls: tuple[str, ...] = ()
+    # With ``run_exports(isolate=True)``: the exported globals, memories and tables after
+    # this call, as ``name=value`` strings.
+    state: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,11 +440,12 @@ def _memory_state(store: wasmtime.Store, m: wasmtime.Memory) -> tuple[int, str]:
     return size, hashlib.sha256(data).hexdigest()
 
 
-def _table_state(store: wasmtime.Store, t: wasmtime.Table) -> tuple[int, str]:
+def _table_state(store: wasmtime.Store, t: wasmtime.Table, limit: int = 1 << 16) -> tuple[int, str]:
+    """Size and a digest of the first `limit` elements."""
     ctx = store._context()
     size = ffi.wasmtime_table_size(ctx, byref(t._table))
     h = hashlib.sha256()
-    for i in range(min(size, 1 << 16)):
+    for i in range(min(size, limit)):
         v = ffi.wasmtime_val_t()
         if ffi.wasmtime_table_get(ctx, byref(t._table), i, byref(v)):
             h.update(_read_val(ctx, v).encode())
@@ -450,18 +454,57 @@ def _table_state(store: wasmtime.Store, t: wasmtime.Table) -> tuple[int, str]:
     return int(size), h.hexdigest()
 
 
+def _exported_state(store: wasmtime.Store, info: ModuleInfo, exports: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for exp in info.exports:
+        item = exports[exp.name]
+        if exp.kind == "global":
+            out.append(f"{exp.name}={_global_value(store, item)}")
+        elif exp.kind in ("memory", "table"):
+            # After every call: tables only by their size and first elements, to stay cheap.
+            size, digest = _memory_state(store, item) if exp.kind == "memory" else _table_state(store, item, 256)
+            out.append(f"{exp.name}={exp.kind}:{size}:{digest}")
+    return tuple(out)
+
+
+def _isolated_call(
+    module: wasmtime.Module, info: ModuleInfo, name: str, ft: FuncType, argset: int, fuel: int, memory_limit: int
+) -> CallResult:
+    """One call in a fresh store and instance, with the exported state it leaves."""
+    store = wasmtime.Store(engine(True))
+    store.set_limits(memory_size=memory_limit, table_elements=1 << 20)
+    log = _HostLog()
+    store.set_fuel(fuel)
+    try:
+        instance = wasmtime.Instance(store, module, _default_imports(store, info, log))
+    except wasmtime.WasmtimeError as e:  # it instantiated once: only resource limits get here
+        return CallResult((), "error", trap=f"instantiation: {_error_kind(e)}")
+    log.take()
+    exports = instance.exports(store)
+    func = exports[name]
+    assert isinstance(func, wasmtime.Func)
+    call = _call(store, func, info, ft, argset, fuel, log)
+    return replace(call, state=_exported_state(store, info, exports))
+
+
 def run_exports(
     wasm: bytes | str,
     *,
     arg_sets: int = 2,
     fuel: int = DEFAULT_FUEL,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    isolate: bool = False,
 ) -> dict[str, Outcome]:
     """Instantiates ``wasm`` and calls every exported function ``arg_sets`` times (argument
     set 0 is all zeros / nulls; set 1 mixes fixed edge values, later sets rotate them).
     Returns one
     :class:`Outcome` per export name, or only ``"<instantiate>"`` when instantiation fails.
-    Raises :class:`UnsupportedModule` for imports that cannot be defaulted."""
+    Raises :class:`UnsupportedModule` for imports that cannot be defaulted.
+
+    With ``isolate``, each call gets a fresh instance (so one call's trap or spent state,
+    e.g. the fuel global of smith's ``--ensure-termination``, does not decide the next
+    one) and records the exported state it leaves in ``CallResult.state``; the global,
+    memory and table outcomes are then those right after instantiation."""
     binary = bytes(wasmtime.wat2wasm(wasm)) if isinstance(wasm, str) else wasm
     info = decode_module(binary)
     eng = engine(True)
@@ -499,7 +542,10 @@ def run_exports(
         func = exports[exp.name]
         assert isinstance(func, wasmtime.Func)
         ft = info.func_type(exp.index)
-        calls = tuple(_call(store, func, info, ft, a, fuel, log) for a in range(arg_sets))
+        if isolate:
+            calls = tuple(_isolated_call(module, info, exp.name, ft, a, fuel, memory_limit) for a in range(arg_sets))
+        else:
+            calls = tuple(_call(store, func, info, ft, a, fuel, log) for a in range(arg_sets))
         out[exp.name] = Outcome("func", calls)
     for exp in info.exports:
         item = exports[exp.name]
@@ -545,28 +591,35 @@ def _out_of_fuel(c: CallResult | None) -> bool:
     return c is not None and c.status == "trap" and c.trap == "out_of_fuel"
 
 
-def diff_until_out_of_fuel(before: dict[str, Outcome], after: dict[str, Outcome]) -> tuple[list[str], bool]:
+def diff_until_out_of_fuel(
+    before: dict[str, Outcome], after: dict[str, Outcome], isolated: bool = False
+) -> tuple[list[str], bool]:
     """:func:`diff_outcomes`, for runs of two programs that may spend different fuel on the
     same work (a pass adds or removes instructions). Calls are compared in the order they
     were made; from the first call that ran out of fuel in either run on, nothing more can
     be compared (the state it left is partial), so the differences found before it are
-    returned with ``True``."""
+    returned with ``True``. For runs with ``isolate=True`` (``isolated``), only that call
+    is left out."""
     funcs_a = [(n, o) for n, o in before.items() if o.kind == "func"]
     funcs_b = [(n, o) for n, o in after.items() if o.kind == "func"]
     if [n for n, _ in funcs_a] != [n for n, _ in funcs_b]:
         return diff_outcomes(before, after), False
     diffs: list[str] = []
+    partial = False
     for (name, a), (_, b) in zip(funcs_a, funcs_b, strict=True):
         for i in range(max(len(a.calls), len(b.calls))):
             ca = a.calls[i] if i < len(a.calls) else None
             cb = b.calls[i] if i < len(b.calls) else None
             if _out_of_fuel(ca) or _out_of_fuel(cb):
-                return diffs, True
+                if not isolated:
+                    return diffs, True
+                partial = True
+                continue
             if ca != cb:
                 diffs.append(f"{name} call {i}: {ca} != {cb}")
     rest_a = {n: o for n, o in before.items() if o.kind != "func"}
     rest_b = {n: o for n, o in after.items() if o.kind != "func"}
-    return diffs + diff_outcomes(rest_a, rest_b), False
+    return diffs + diff_outcomes(rest_a, rest_b), partial
 
 
 @dataclass
