@@ -86,15 +86,37 @@ def _ends_in_line_comment(extras: list[Node], end: int) -> bool:
     return bool(extras) and extras[-1].type == "comment" and extras[-1].end_byte == end
 
 
-def _split_group(data: bytes, node: Node, indices: list[int]) -> list[_Unit] | None:
+def _extras(node: Node, a: int, b: int) -> list[Node]:
+    """The comments and annotations inside `node` within bytes [a, b), at any depth."""
+    found: list[Node] = []
+    stack = [node]
+    while stack:  # types nest only a few levels, but walk without recursion all the same
+        n = stack.pop()
+        for k in n.children:
+            if k.end_byte <= a or k.start_byte >= b:
+                continue
+            if k.type in _EXTRAS:
+                found.append(k)
+            elif k.child_count:
+                stack.append(k)
+    return sorted(found, key=lambda k: k.start_byte)
+
+
+def _comments(data: bytes, extras: list[Node]) -> list[tuple[str, bool]]:
+    """Comments of a removed declaration, as runs written before the next kept one."""
+    return [(_text(data, k.start_byte, k.end_byte), True) for k in extras]
+
+
+def _split_group(data: bytes, node: Node, indices: list[int]) -> list[tuple[_Unit, list[tuple[str, bool]]]] | None:
     """An unnamed `(local a b c)` as one unit per type, each with the comments before it
-    inside the group (the last also with those after it)."""
+    inside the group (the last also with those after it), and those comments alone (for
+    when the type is removed)."""
     kids = node.children
     types = [k for k in kids if k.is_named and k.type not in _EXTRAS]
     kw = next((k for k in kids if k.type == "local"), None)
     if kw is None or kids[-1].type != ")" or len(types) != len(indices):
         return None
-    units: list[_Unit] = []
+    units: list[tuple[_Unit, list[tuple[str, bool]]]] = []
     start = kw.end_byte
     for j, t in enumerate(types):
         end = kids[-1].start_byte if j == len(types) - 1 else t.end_byte
@@ -104,7 +126,8 @@ def _split_group(data: bytes, node: Node, indices: list[int]) -> list[_Unit] | N
             a += 1
         while b > a and data[b - 1 : b].isspace():
             b -= 1
-        units.append(_Unit([indices[j]], _text(data, a, b), piece=True, piece_lc=_ends_in_line_comment(extras, b)))
+        unit = _Unit([indices[j]], _text(data, a, b), piece=True, piece_lc=_ends_in_line_comment(extras, b))
+        units.append((unit, _comments(data, _extras(node, start, end))))
         start = t.end_byte
     return units
 
@@ -156,19 +179,27 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         idx = holds[k]
         live = [x for x in idx if x in position]
         if not live:
-            pending += [(c, True) for c, _ in before] + ([(after.strip(), True)] if after else [])
+            pending += [(c, True) for c, _ in before] + _comments(data, _extras(node, node.start_byte, node.end_byte))
+            pending += [(after.strip(), True)] if after else []
             continue
         slots = [position.get(x, -1) for x in idx]
         intact = len(live) == len(idx) and slots == list(range(slots[0], slots[0] + len(idx)))
+        carry: list[tuple[str, bool]] = []  # comments of removed types, for the next kept one
         if func.all_locals[idx[0]].name is not None or intact:
             group: list[_Unit] = [_Unit(idx, _text(data, node.start_byte, node.end_byte))]
         else:
             pieces = _split_group(data, node, idx)
             if pieces is None:
                 return None
-            group = [u for u in pieces if u.locals[0] in position]
-        group[0].before = pending + before
-        pending = []
+            group = []
+            for u, comments in pieces:
+                if u.locals[0] in position:
+                    u.before, carry = carry, []
+                    group.append(u)
+                else:
+                    carry += comments
+        group[0].before = pending + before + group[0].before
+        pending = carry
         group[-1].after, group[-1].after_lc = after, after_lc
         units.extend(group)
     indent = _indent(data, nodes[0].start_byte)
@@ -193,7 +224,7 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         out.append(u.after)
         line_open = u.after_lc
     for c, _ in pending:  # comments of removed declarations after the last kept one
-        out += [nl, c]
+        out += [nl, c] if out else [c]
         line_open = True
     if line_open:  # the code after the declarations must not end up in a comment
         while data[region_end : region_end + 1] in (b" ", b"\t"):
@@ -220,6 +251,12 @@ def _renumber(data: bytes, func: Func, order: list[int]) -> list[TextEdit]:
     return edits
 
 
+def _commented(func_node: Node) -> bool:
+    """Whether a comment or annotation sits inside a local declaration (removing the
+    declaration whole would lose it)."""
+    return any(_extras(k, k.start_byte, k.end_byte) for k in func_node.children if k.type == "local")
+
+
 def func_edits(doc: Document, func: Func) -> list[TextEdit]:
     """The edits reordering the locals of one function (none when already in order)."""
     if func.import_ is not None or not func.locals:
@@ -227,14 +264,14 @@ def func_edits(doc: Document, func: Func) -> list[TextEdit]:
     order = new_order(func)
     if order is None:
         return []
-    kept = set(order)
-    if order == [d.index for d in func.locals if d.index in kept]:
-        return remove_unused_locals.func_edits(doc, func)  # removals only, or nothing
     node = doc.tree.root_node.descendant_for_byte_range(func.span.start, func.span.end)
     while node is not None and node.type != "func":
         node = node.parent
     if node is None:
         return []
+    kept = set(order)
+    if order == [d.index for d in func.locals if d.index in kept] and not _commented(node):
+        return remove_unused_locals.func_edits(doc, func)  # removals only, or nothing
     decl = declarations_edit(doc.data, node, func, order)
     if decl is None:
         return []
