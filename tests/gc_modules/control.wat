@@ -124,4 +124,31 @@
     (if (result i32 i64) (local.get $z)
       (then (local.get $z) (local.get $y))
       (else (i32.const 4) (i64.const 5))))
+
+  ;; A store that only the handler can read: on the normal path $x is overwritten, so a
+  ;; liveness that missed the catch edge would call `(local.set $x (i32.const 1))` dead.
+  (func (export "handler_sees_old") (param $k i32) (result i32)
+    (local $x i32) (local $y i32) (local $seen i32)
+    (local.set $x (i32.add (local.get $k) (i32.const 1)))
+    (block $h (result i32)
+      (try_table (catch $e $h)
+        (local.set $y (i32.const 5))
+        (call $thrower (local.get $k))
+        (local.set $x (i32.const 2))
+        (local.set $seen (local.get $y)))
+      (i32.const 0))
+    (local.set $y)
+    (i32.add (i32.mul (local.get $x) (i32.const 100)) (i32.add (local.get $y) (local.get $seen))))
+
+  ;; A local set only inside a loop that may run zero times, read after it.
+  (func (export "maybe_never_set") (param $k i32) (result i32)
+    (local $i i32) (local $r i32) (local $t i32)
+    (local.set $t (i32.const 3))
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_s (local.get $i) (local.get $k)))
+        (local.set $r (i32.add (local.get $r) (local.get $t)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 10)))))
+    (local.get $r))
 )

@@ -67,4 +67,12 @@
     (if (local.get $k) (then (local.set $b (struct.new $base (local.get $k)))))
     (local.set $c (local.get $b))
     (struct.get $base $n (local.get $c)))
+
+  ;; The ref.as_non_null here is the only thing that traps on null: it must stay.
+  (func (export "checked_null") (param $k i32) (result i32)
+    (local $b (ref null $base)) (local $n i32)
+    (if (local.get $k) (then (local.set $b (struct.new $base (local.get $k)))))
+    (drop (ref.as_non_null (local.get $b)))
+    (global.set $seen (local.get $b))
+    (i32.const 1))
 )
