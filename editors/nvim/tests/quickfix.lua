@@ -33,14 +33,37 @@ end
 -- Seen before Neovim's own handlers, so the test can compare the raw LSP values.
 local function record(method, into)
   local original = vim.lsp.handlers[method]
+  if original == nil then
+    return -- this Neovim does not know the method
+  end
   vim.lsp.handlers[method] = function(err, params, ctx, config)
-    into(params, ctx)
+    if err == nil then
+      into(params, ctx)
+    end
     return original(err, params, ctx, config)
   end
 end
 
 record('textDocument/publishDiagnostics', function(params)
   table.insert(result.published, { uri = params.uri, version = params.version, diagnostics = params.diagnostics })
+end)
+-- Neovim 0.11+ pulls diagnostics (`textDocument/diagnostic`) from servers that offer them;
+-- a pull answer counts as a publish for the buffer version the request was made at.
+record('textDocument/diagnostic', function(report, ctx)
+  if report == nil then
+    return
+  end
+  local uri = ctx.params.textDocument.uri
+  local items = report.items
+  if report.kind == 'unchanged' then
+    for i = #result.published, 1, -1 do
+      if result.published[i].uri == uri then
+        items = result.published[i].diagnostics
+        break
+      end
+    end
+  end
+  table.insert(result.published, { uri = uri, version = ctx.version, diagnostics = items or {}, pulled = true })
 end)
 record('window/logMessage', function(params)
   table.insert(result.server_log, { type = params.type, message = params.message })
