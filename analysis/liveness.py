@@ -175,17 +175,32 @@ def dead_stores(func: Func, lv: Liveness) -> list[int]:
 @dataclass(slots=True)
 class Interference:
     """Which locals interfere (may not share a slot), and how often they are copied into
-    each other: an adjacency set per local and copy counts keyed by pair, so memory grows
-    with the edges and copies there are, never with the number of locals squared.
+    each other: sparse, so memory grows with the edges and copies there are, never with the
+    number of locals squared.
+
+    `adj[x]` holds the locals live (with another value) at a store of x: x interferes with
+    each of them, and the relation is the symmetric closure. Keeping one direction makes a
+    store one set union (what a dense function needs) and halves the entries; consumers that
+    need both directions get them from `neighbors` or, in bulk, by walking `adj` once.
+    `copies` is keyed by pair (low, high).
     """
 
     adj: dict[int, set[int]] = field(default_factory=dict)
-    copies: dict[tuple[int, int], int] = field(default_factory=dict)  # (low, high) -> weight
+    copies: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def add(self, x: int, y: int) -> None:
         if x != y:
             self.adj.setdefault(x, set()).add(y)
-            self.adj.setdefault(y, set()).add(x)
+
+    def add_all(self, x: int, ys: set[int]) -> None:
+        """x interferes with each of `ys` (which this may change)."""
+        ys.discard(x)
+        if ys:
+            mine = self.adj.get(x)
+            if mine is None:
+                self.adj[x] = ys
+            else:
+                mine |= ys
 
     def add_copy(self, x: int, y: int, weight: int = 1) -> None:
         if x != y:
@@ -193,14 +208,18 @@ class Interference:
             self.copies[key] = self.copies.get(key, 0) + weight
 
     def interferes(self, x: int, y: int) -> bool:
-        return y in self.adj.get(x, ())
+        return y in self.adj.get(x, ()) or x in self.adj.get(y, ())
 
     def neighbors(self, x: int) -> set[int]:
-        return set(self.adj.get(x, ()))
+        """Every local x interferes with (a scan over `adj`: for tests and small cases)."""
+        out = set(self.adj.get(x, ()))
+        out.update(y for y, ys in self.adj.items() if x in ys)
+        out.discard(x)
+        return out
 
     def edges(self) -> set[tuple[int, int]]:
         """Every interfering pair (x < y)."""
-        return {(x, y) for x, ys in self.adj.items() for y in ys if x < y}
+        return {(min(x, y), max(x, y)) for x, ys in self.adj.items() for y in ys if x != y}
 
 
 def interference(func: Func, lv: Liveness) -> Interference:
@@ -208,8 +227,7 @@ def interference(func: Func, lv: Liveness) -> Interference:
     `passes/coalesce_locals.py` refines this with value numbering, as Binaryen does)."""
     graph = Interference()
     for _, x, live in _stores_backward(func, lv):
-        for y in _bits(live & ~(1 << x)):
-            graph.add(x, y)
+        graph.add_all(x, set(_bits(live & ~(1 << x))))
     return graph
 
 

@@ -217,9 +217,7 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
             eff = i in effective
             if eff or keep_dead[x]:  # a kept store writes its slot even when nobody reads it
                 t = types[x]
-                for z in live:
-                    if z != x and types[z] == t and values[z] != v:
-                        graph.add(x, z)
+                graph.add_all(x, {z for z in live if types[z] == t and values[z] != v})
             if eff:
                 live.add(x)
     if entry is not None:
@@ -248,20 +246,38 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
 
 def _color(order: list[int], nparams: int, types: list[int], graph: Interference,
            partners: dict[int, list[tuple[int, int]]]) -> tuple[list[int], int, int]:  # fmt: skip
-    """Greedy colouring in `order`: (slot per local or -1, copies removed, slots used)."""
+    """Greedy colouring in `order`: (slot per local or -1, copies removed, slots used).
+
+    A local may not take the slot of a local it interferes with: those stored while it is
+    live (`adj[x]`, looked up when x is coloured) and those live when it is stored
+    (`blocked[x]`, the slots filled in as each of them is coloured)."""
     color = [-1] * len(types)
     slot_type: list[int] = []
     by_type: dict[int, list[int]] = {}
+    adj = graph.adj
+    blocked: dict[int, set[int]] = {}
+
+    def place(x: int, s: int) -> None:
+        color[x] = s
+        for y in adj.get(x, ()):
+            if color[y] < 0:
+                b = blocked.get(y)
+                if b is None:
+                    blocked[y] = {s}
+                else:
+                    b.add(s)
+
     for p in range(nparams):
-        color[p] = p
         slot_type.append(types[p])
         by_type.setdefault(types[p], []).append(p)
+        place(p, p)
     removed = 0
-    adj = graph.adj
     for x in order:
         t = types[x]
-        nbs = adj.get(x)
-        forbidden = {color[y] for y in nbs} if nbs else set()
+        forbidden = blocked.pop(x, set())
+        outs = adj.get(x)
+        if outs:
+            forbidden.update(color[y] for y in outs)
         best, best_c = -1, 0
         ps = partners.get(x)
         if ps:
@@ -282,7 +298,7 @@ def _color(order: list[int], nparams: int, types: list[int], graph: Interference
             best = len(slot_type)
             slot_type.append(t)
             by_type.setdefault(t, []).append(best)
-        color[x] = best
+        place(x, best)
         removed += best_c
     return color, removed, len(slot_type)
 
@@ -472,15 +488,12 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
         if x >= 0 and i not in action:
             ins = body[i]
             k = kept_of[slot[x]]
-            m = _IMM.search(data, ins.start, ins.end)
-            if m is None:
-                raise _Skip
-            tok = m.group(1)
+            tok_start, tok = _immediate(data, ins.start, ins.end)
             if tok.startswith(b"$"):
                 if x != k:
-                    edits.append(TextEdit(m.start(1), m.end(1), spelling(k)))
+                    edits.append(TextEdit(tok_start, ins.end, spelling(k)))
             elif _number(tok) != new_index[k]:
-                edits.append(TextEdit(m.start(1), m.end(1), str(new_index[k])))
+                edits.append(TextEdit(tok_start, ins.end, str(new_index[k])))
     if removed:
         ranges = _decl_ranges(doc, func, removed)
         if ranges is None:
@@ -491,9 +504,23 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
     return FuncResult(edits, len(func.locals), len(kept), copies, dead, merged)
 
 
+def _immediate(data: bytes, start: int, end: int) -> tuple[int, bytes]:
+    """The local index token ending an access's text (`local.get $x`): its start and bytes."""
+    if data[end - 1 : end] != b'"':
+        tok = data[start:end].rsplit(None, 1)[-1]
+        return end - len(tok), tok
+    m = _IMM.search(data, start, end)  # a quoted name may hold spaces
+    if m is None:
+        raise _Skip
+    return m.start(1), m.group(1)
+
+
 def _number(tok: bytes) -> int:
     digits = tok.replace(b"_", b"")
-    return int(digits[2:], 16) if digits.startswith(b"0x") else int(digits)
+    try:
+        return int(digits[2:], 16) if digits.startswith(b"0x") else int(digits)
+    except ValueError:
+        raise _Skip from None
 
 
 def _join(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
