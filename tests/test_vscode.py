@@ -142,6 +142,31 @@ console.log(JSON.stringify([typeof extension.activate, typeof extension.deactiva
     assert json.loads(done.stdout) == ["function", "function", "function"]
 
 
+def test_language_configuration_patterns(tmp_path: Path) -> None:
+    """The language configuration's patterns, compiled as VS Code does (JavaScript RegExp)."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    script = """
+const c = require(process.argv[1]);
+const whole = (re, s) => { const m = new RegExp(re).exec(s); return m !== null && m[0] === s; };
+const test = (re, s) => new RegExp(re).test(s);
+console.log(JSON.stringify({
+  words: ['$x', '$"a b"', 'i32.add', 'struct.get_s', '0x1p-3'].map((s) => whole(c.wordPattern, s)),
+  nonwords: ['(', ')', ' ', '"'].map((s) => test(c.wordPattern, s)),
+  indent: ['  (func $f', '(module', '  (block ;; comment'].map((s) => test(c.indentationRules.increaseIndentPattern, s)),
+  noindent: ['  (nop)', '(i32.const 1))', '  local.get 0'].map((s) => test(c.indentationRules.increaseIndentPattern, s)),
+  dedent: ['  )', ')))'].map((s) => test(c.indentationRules.decreaseIndentPattern, s)),
+  folding: [test(c.folding.markers.start, '  ;; region types'), test(c.folding.markers.end, ';; endregion')],
+}));
+"""
+    done = subprocess.run(["node", "-e", script, str(VSCODE / "language-configuration.json")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "words": [True] * 5, "nonwords": [False] * 4, "indent": [True] * 3, "noindent": [False] * 3,
+        "dedent": [True] * 2, "folding": [True, True]}  # fmt: skip
+
+
 def _tokenize(texts: list[str], tmp_path: Path) -> list[list[list[Token]]]:
     """Per text, per line, the tokens (text, innermost scope), blanks dropped."""
     source = tmp_path / "texts.json"

@@ -126,6 +126,7 @@ local function run()
 
   local buf = open(spec.file)
   result.filetype = vim.bo[buf].filetype
+  result.commentstring = vim.bo[buf].commentstring
   step('attached')
 
   if spec.expect_severity then
