@@ -81,9 +81,14 @@ class WatServer(LanguageServer):
         # item: seconds on a 13 MB file) runs here, so hovers and diagnostics do not queue behind it.
         self.slow_worker = Worker()
         self.config = Configuration()
-        self.publisher = Publisher(self.documents.get, self.text_document_publish_diagnostics,
+        self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
                                    self.log, lambda: self.encoding, self.worker,
                                    lambda: self.overrides)  # fmt: skip
+
+    def publish_diagnostics_json(self, params: dict[str, Any]) -> None:
+        """`textDocument/publishDiagnostics` with params already in JSON form (see `Publisher`)."""
+        self.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                  "params": params})  # fmt: skip
 
     @property
     def overrides(self) -> Overrides:

@@ -23,6 +23,8 @@ from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
+from wat_lsp.output import lsp_diagnostic
+
 DEBOUNCE = 0.1  # seconds
 # Even a lone edit waits this long, so that edits already read in the same batch supersede it.
 QUICK = 0.005
@@ -63,13 +65,20 @@ def document_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Override
     return convert.diagnostics(with_severities(snap.diagnostics(), overrides), snap.index, snap.uri, encoding)
 
 
+def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[dict[str, Any]]:
+    """The same as JSON values, in `wat-lsp --check --format json`'s shape: a push sends them
+    as they are, since a big document has thousands of diagnostics and building lsprotocol
+    objects for them (and unstructuring those again) took longer than analysing an edit."""
+    return [lsp_diagnostic(d, snap.index, snap.uri, encoding) for d in with_severities(snap.diagnostics(), overrides)]
+
+
 class Publisher:
     """Debounced `textDocument/publishDiagnostics`, one pending task per document."""
 
     def __init__(
         self,
         lookup: Callable[[str], Snapshot | None],
-        publish: Callable[[types.PublishDiagnosticsParams], None],
+        publish: Callable[[dict[str, Any]], None],  # sends publishDiagnostics with these params
         log: Callable[[str], None],
         encoding: Callable[[], Encoding],
         worker: Worker,
@@ -106,9 +115,9 @@ class Publisher:
 
         return await self._worker.run(report)
 
-    def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[types.Diagnostic] | None:
+    def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[dict[str, Any]] | None:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
-        return document_diagnostics(snap, encoding, overrides) if self._current(snap) else None
+        return pushed_diagnostics(snap, encoding, overrides) if self._current(snap) else None
 
     def schedule(self, snap: Snapshot, delay: float | None = None) -> None:
         """Publish `snap`'s diagnostics after `delay`; by default after `QUICK` when the last
@@ -130,7 +139,7 @@ class Publisher:
         """The document was closed: forget pending work and clear what the client shows."""
         self.cancel(uri)
         self._edited.pop(uri, None)
-        self._publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self._publish({"uri": uri, "diagnostics": []})
 
     async def _later(self, snap: Snapshot, delay: float) -> None:
         try:
@@ -150,4 +159,4 @@ class Publisher:
                 del self._pending[snap.uri]
         # No await since this check: the document cannot change before the publish.
         if self._current(snap):
-            self._publish(types.PublishDiagnosticsParams(uri=snap.uri, diagnostics=items, version=snap.version))
+            self._publish({"uri": snap.uri, "version": snap.version, "diagnostics": items})
