@@ -73,6 +73,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "invalid-label": (Severity.ERROR, "a label used where its kind is not allowed (`rethrow` outside a `catch`)"),
     "undeclared-ref": (Severity.ERROR, "`ref.func` of a function not declared in an element segment, export or global"),
     "invalid-start": (Severity.ERROR, "the start function does not have type [] -> []"),
+    # liveness (analysis/liveness.py): reported with the unnecessary-code tag
+    "unused-local": (Severity.WARNING, "a declared local that is never read or written"),
+    "never-read": (Severity.WARNING, "a declared local that is written but never read"),
+    "dead-store": (Severity.HINT, "a `local.set`/`local.tee` whose value no `local.get` can read"),
 }  # fmt: skip
 
 

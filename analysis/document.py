@@ -4,10 +4,14 @@ A .wat file is one module, written as `(module ...)` or as bare fields. A .wast 
 many modules, some inside assertions: `assert_malformed` and `assert_invalid` modules are
 expected to fail, so their own diagnostics are not the document's errors; instead the
 document reports a disagreement when we find such a module acceptable.
+
+Liveness diagnostics (`unused-local`, `never-read`, `dead-store`) come last: for each
+function of a module meant to be valid whose own text holds no error (see `liveness_report`).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 from collections.abc import Iterator
@@ -18,7 +22,8 @@ from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.literals import parse_string
-from wat_lsp.analysis.model import Span
+from wat_lsp.analysis.liveness import func_diagnostics
+from wat_lsp.analysis.model import Func, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult
 from wat_lsp.analysis.syntax import parse, syntax_diagnostics
 from wat_lsp.analysis.validate import validate_module
@@ -125,8 +130,42 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
     for m in modules:
         diags.extend(_module_report(m))
+    errors = error_starts(diags)
+    for m in modules:
+        if m.read is not None and liveness_applies(m):
+            broken = m.read.broken
+            for f in m.read.module.funcs:
+                if f.index not in broken:
+                    diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
     return Document(data, tree, modules, diags)
+
+
+def liveness_applies(m: ScriptModule) -> bool:
+    """Whether `m`'s functions get liveness diagnostics: a text module read into a model that
+    is meant to be valid (not expected to fail, not only judged on a custom section)."""
+    return m.kind == "text" and m.read is not None and (m.expect is None or not (
+        m.expects_failure or m.expect.endswith("_custom")))  # fmt: skip
+
+
+def error_starts(diags: list[Diagnostic]) -> list[int]:
+    """Where the errors among `diags` start, sorted (for `liveness_report`)."""
+    return sorted(d.span.start for d in diags if d.severity == Severity.ERROR)
+
+
+def has_error_in(errors: list[int], start: int, end: int) -> bool:
+    """Whether an error of `error_starts` starts in [start, end)."""
+    k = bisect.bisect_left(errors, start)
+    return k < len(errors) and errors[k] < end
+
+
+def liveness_report(f: Func, start: int, end: int, errors: list[int]) -> list[Diagnostic]:
+    """The liveness diagnostics of function `f` (its field spanning [start, end)), or none when
+    an error starts inside the field: the analysis would be unreliable there, and the error is
+    what to fix first. `document.analyse` and `incremental` both decide by this."""
+    if f.import_ is not None or has_error_in(errors, start, end):
+        return []
+    return func_diagnostics(f)
 
 
 _WAST_COMMANDS = frozenset({"register", "invoke", "get", "wast_register", "wast_invoke", "wast_get",

@@ -12,6 +12,10 @@ their new offsets. Anything else (a script, a syntax error outside a function, a
 type, a header, a global...) falls back to reading the whole module. The diagnostics are those
 `document.analyse` gives for the same text (ties of equal spans aside, which may be ordered
 differently).
+
+Liveness diagnostics follow `document.liveness_report`'s rule: shown for a function whose text
+holds no error. They are computed when first needed after the function was (re)read and kept
+with its entry, so an edit costs the liveness of the edited function only.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from wat_lsp.analysis.document import (
     MODULE_NODES,
     Document,
     analyse,
+    error_starts,
+    has_error_in,
     is_wast_command,
+    liveness_report,
     no_cyclic_gc,
     text_diagnostics,
 )
@@ -75,6 +82,9 @@ class _Entry:
     glue: list[Diagnostic]
     body: list[Diagnostic]
     valid: list[Diagnostic]
+    func: Func | None = None  # the function as last read, body and all (None: not read whole)
+    func_start: int = 0  # where the field started when `func` was read (its spans' origin)
+    live: list[Diagnostic] | None = None  # liveness diagnostics of `func`, relative; None: not yet
 
 
 @dataclass(slots=True)
@@ -221,6 +231,7 @@ class DocumentAnalysis:
             e.glue = [_shift(d, -e.start) for d in reader.glue.pop(f.start_byte, [])]
             e.body = [_shift(d, -e.start) for d in reader.diags]
             e.valid = [_shift(d, -e.start) for d in valid]
+            e.func, e.func_start, e.live = (None if reader.broken else func), e.start, None
         remap.new(entries)
         return _State(old.module, old.ctx, old.gaps, entries,
                       [remap.diagnostic(d) for d in old.module_diags],
@@ -292,10 +303,11 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
         valid: list[Diagnostic] = []
         if base is not None and base.import_ is None:
             valid = validate_function(module, base, ctx, partial=base.index in result.broken)
+        whole = base if base is not None and base.index not in result.broken else None
         entries.append(_Entry(data[s : f.end_byte], data[s : _header_end(f)], s, f.end_byte, base, s,
                               [_shift(d, -s) for d in reader.glue.get(s, [])],
                               [_shift(d, -s) for d in reader.bodies.get(s, [])],
-                              [_shift(d, -s) for d in valid]))  # fmt: skip
+                              [_shift(d, -s) for d in valid], whole, s))  # fmt: skip
     return _State(module, ctx, _gaps(data, funcs), entries, list(result.diagnostics), module_valid)
 
 
@@ -312,5 +324,12 @@ def _assemble(pre: list[Diagnostic], st: _State) -> list[Diagnostic]:
     out.extend(st.module_valid)
     for e in valid:
         out.extend(_shift(d, e.start) for d in e.valid)
+    errors = error_starts(out)
+    for e in st.entries:
+        if e.func is None or has_error_in(errors, e.start, e.end):
+            continue
+        if e.live is None:
+            e.live = [_shift(d, -e.func_start) for d in liveness_report(e.func, e.start, e.end, [])]
+        out.extend(_shift(d, e.start) for d in e.live)
     out.sort(key=lambda d: (d.span.start, d.span.end))
     return out

@@ -5,10 +5,12 @@ block b. A `local.set`/`local.tee` whose local is not live right after it is a d
 Interference is recorded only where a store happens while other locals are live, as
 adjacency sets and copy counts keyed by pair (never an N x N matrix). No recursion anywhere.
 
-`liveness_diagnostics` reports `unused-local` (declared, never read or written) and
-`dead-store` (a store no read can see), the latter only in reachable code, only for
-defaultable locals (removing a store to a non-nullable local can break the 1a rule) and
-only when the CFG is exact.
+`liveness_diagnostics` reports `unused-local` (declared, never read or written),
+`never-read` (declared, written, never read: one diagnostic instead of a dead store per
+store) and `dead-store` (a store no read can see), the latter only in reachable code, only
+for defaultable locals (removing a store to a non-nullable local can break the 1a rule) and
+only when the CFG is exact. Params are never reported as unused or never read (they are the
+function's signature), but a dead store to a param is.
 """
 
 from __future__ import annotations
@@ -17,22 +19,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity, Tag
+from wat_lsp.analysis.diagnostics import CODES, Diagnostic, Related, Tag
 from wat_lsp.analysis.model import Func, Instr, Module, RefType, Span
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 
-# The codes these checks report, as `diagnostics.CODES` lists codes. They are not in CODES
-# (nor run by `document.analyse`) yet: `--check` on the spec suite must print nothing, and
-# hints would change that; the faces opt in by calling `liveness_diagnostics`.
-LIVENESS_CODES: dict[str, tuple[Severity, str]] = {
-    "unused-local": (Severity.HINT, "a declared local that is never read or written"),
-    "dead-store": (Severity.HINT, "a `local.set`/`local.tee` whose value no `local.get` can read"),
-}
+# The codes these checks report (their severities are in `diagnostics.CODES`).
+LIVENESS_CODES = ("unused-local", "never-read", "dead-store")
 
 
-def _hint(code: str, message: str, span: Span, data: dict[str, object]) -> Diagnostic:
-    return Diagnostic(code, message, span, LIVENESS_CODES[code][0], tags=(Tag.UNNECESSARY,), data=data)
+def _hint(code: str, message: str, span: Span, data: dict[str, object],
+          related: tuple[Related, ...] = ()) -> Diagnostic:  # fmt: skip
+    return Diagnostic(code, message, span, CODES[code][0], related, tags=(Tag.UNNECESSARY,), data=data)
 
 
 @dataclass(slots=True)
@@ -241,22 +239,46 @@ def _local_name(func: Func, x: int) -> str:
     return f"`${name}`" if name else str(x)
 
 
-def func_diagnostics(func: Func) -> list[Diagnostic]:
+def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
+    """`unused-local` and `never-read` (in declaration order), then `dead-store` (in body
+    order) for one function.
+
+    With `never_read` (what users see) a local written but never read is one `never-read`
+    on its declaration, not also a `dead-store` per store; without it (what the
+    `remove-dead-stores` pass wants) its stores are ordinary dead stores.
+    """
     if func.import_ is not None:
         return []
     diags: list[Diagnostic] = []
-    used = 0
+    used = read = 0
     for ins in func.body:
-        if ins.op.name in (GET, SET, TEE):
+        name = ins.op.name
+        if name in (GET, SET, TEE):
             x = _local(ins.imms)
             if x >= 0:
                 used |= 1 << x
+                if name == GET:
+                    read |= 1 << x
+    unread = 0  # declared locals written but never read (when reported as such)
+    if never_read:
+        for decl in func.locals:
+            if used >> decl.index & 1 and not read >> decl.index & 1:
+                unread |= 1 << decl.index
+    stores: dict[int, list[Related]] = {}
+    if unread:
+        for ins in func.body:
+            if ins.op.name in (SET, TEE) and (x := _local(ins.imms)) >= 0 and unread >> x & 1:
+                stores.setdefault(x, []).append(Related(ins.span, "written here"))
     for decl in func.locals:
-        if not used >> decl.index & 1:
-            name = f"`${decl.name}`" if decl.name else str(decl.index)
+        x = decl.index
+        name = f"`${decl.name}`" if decl.name else str(x)
+        if not used >> x & 1:
             diags.append(_hint("unused-local", f"local {name} is never read or written", decl.span,
-                               {"func": func.index, "local": decl.index}))
-    if not used:
+                               {"func": func.index, "local": x}))  # fmt: skip
+        elif unread >> x & 1:
+            diags.append(_hint("never-read", f"local {name} is written but never read", decl.span,
+                               {"func": func.index, "local": x}, tuple(stores[x])))  # fmt: skip
+    if not used & ~unread:
         return diags
     lv = compute_liveness(func)
     if not lv.cfg.precise:
@@ -265,7 +287,8 @@ def func_diagnostics(func: Func) -> list[Diagnostic]:
     for i in dead_stores(func, lv):
         ins = func.body[i]
         x = _local(ins.imms)
-        if not lv.cfg.reachable[lv.cfg.block_of[i]] or not 0 <= x < len(decls) or not _defaultable(decls[x].type):
+        if unread >> x & 1 or not lv.cfg.reachable[lv.cfg.block_of[i]] or not 0 <= x < len(decls) \
+                or not _defaultable(decls[x].type):  # fmt: skip
             continue
         what = "the value is used, but the store is not" if ins.op.name == TEE else "the store can go"
         diags.append(_hint("dead-store", f"the value stored to local {_local_name(func, x)} is never read: "
@@ -274,7 +297,8 @@ def func_diagnostics(func: Func) -> list[Diagnostic]:
 
 
 def liveness_diagnostics(module: Module) -> list[Diagnostic]:
-    """`unused-local` and `dead-store` for every function of a module."""
+    """`func_diagnostics` of every function of a module (whatever its errors: the document
+    decides where they are shown, see `document.liveness_report`)."""
     diags: list[Diagnostic] = []
     for f in module.funcs:
         diags.extend(func_diagnostics(f))

@@ -50,7 +50,7 @@ def store_edits(data: bytes, ins: Instr) -> list[TextEdit]:
 
 def func_edits(data: bytes, func: Func, only: int | None = None) -> list[TextEdit]:
     edits: list[TextEdit] = []
-    for d in func_diagnostics(func):
+    for d in func_diagnostics(func, never_read=False):  # a never-read local's stores too
         i = d.data.get("instr")
         if d.code == CODE and isinstance(i, int) and (only is None or i == only):
             edits.extend(store_edits(data, func.body[i]))

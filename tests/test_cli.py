@@ -138,10 +138,99 @@ def test_wast_expectations() -> None:
 
 
 def test_check_agrees_with_the_whole_spec_suite(capsys: pytest.CaptureFixture[str]) -> None:
-    """`--check` on the suite itself reports nothing: every expected-valid module is clean and
-    every assert_malformed / assert_invalid module is rejected (else `expectation` errors)."""
+    """`--check` on the suite itself reports no error: every expected-valid module is clean and
+    every assert_malformed / assert_invalid module is rejected (else `expectation` errors).
+    (The suite's modules do have unused and never-read locals: warnings, not shown here.)"""
     from tests.corpus import ROOT as SUITE
 
     paths = [str(p) for p in sorted(SUITE.glob("*.wast"))] + [str(SUITE / "legacy"), str(SUITE / "custom")]
-    assert main(["--check", *paths]) == 0
+    assert main(["--check", "--min-severity", "error", *paths]) == 0
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------- liveness, severities
+
+LIVE = b"""(module
+  (func (param $p i32) (local $x i32) (local $y i32)
+    (local.set $y (i32.const 1))
+    (local.set $p (i32.const 2))))
+"""
+
+
+def run_main(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, *args: str) -> tuple[int, str, str]:
+    path = tmp_path / "a.wat"
+    path.write_bytes(data)
+    code = main(["--check", *args, str(path)])
+    out, err = capsys.readouterr()
+    return code, out.replace(str(path), "a.wat"), err
+
+
+UNUSED = ["a.wat:2:24: warning[unused-local]: local `$x` is never read or written",
+          "    (func (param $p i32) (local $x i32) (local $y i32)",
+          "                         ^~~~~~~~~~~~~~"]  # fmt: skip
+NEVER_READ = ["a.wat:2:39: warning[never-read]: local `$y` is written but never read",
+              "    (func (param $p i32) (local $x i32) (local $y i32)",
+              "                                        ^~~~~~~~~~~~~~",
+              "a.wat:3:6: note: written here"]  # fmt: skip
+DEAD = ["a.wat:4:6: hint[dead-store]: the value stored to local `$p` is never read: the store can go",
+        "      (local.set $p (i32.const 2))))",
+        "       ^~~~~~~~~~~~"]  # fmt: skip
+
+
+def test_warnings_by_default_hints_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(tmp_path, capsys, LIVE)
+    assert (code, err) == (0, "")  # warnings do not fail the check
+    assert out.splitlines() == UNUSED + NEVER_READ
+    code, out, _ = run_main(tmp_path, capsys, LIVE, "--min-severity", "hint")
+    assert (code, out.splitlines()) == (0, UNUSED + NEVER_READ + DEAD)
+    assert run_main(tmp_path, capsys, LIVE, "--min-severity", "error") == (0, "", "")
+    assert run_main(tmp_path, capsys, LIVE, "--min-severity", "information")[1].splitlines() == UNUSED + NEVER_READ
+
+
+def test_severity_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(tmp_path, capsys, LIVE, "--severity", "never-read=error",
+                            "--severity", "unused-local=off", "--severity", "dead-store=warning")  # fmt: skip
+    assert code == 1  # an error remains
+    assert out.splitlines() == [NEVER_READ[0].replace("warning[", "error["), *NEVER_READ[1:],
+                                DEAD[0].replace("hint[", "warning["), *DEAD[1:]]  # fmt: skip
+    bad = b"(module (func (result i32) (i64.const 1)))"
+    code, out, _ = run_main(tmp_path, capsys, bad, "--severity", "type-mismatch=warning")
+    assert code == 0 and out.startswith("a.wat:1:41: warning[type-mismatch]: ")
+    assert run_main(tmp_path, capsys, bad, "--severity", "TYPE-MISMATCH=off")[0] == 2  # codes are exact
+    assert run_main(tmp_path, capsys, bad, "--severity", "type-mismatch=Off") == (0, "", "")  # levels are not
+
+
+@pytest.mark.parametrize(("arg", "message"), [
+    ("nope=error", "wat-lsp: --severity: unknown diagnostic code 'nope' (the codes are in docs/diagnostics.md)\n"),
+    ("dead-store=loud", "wat-lsp: --severity dead-store: unknown level 'loud'; expected error, warning, "
+                        "information, hint or off\n"),
+    ("dead-store", "wat-lsp: --severity expects CODE=LEVEL, got 'dead-store'\n"),
+])  # fmt: skip
+def test_severity_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], arg: str, message: str) -> None:
+    assert run_main(tmp_path, capsys, LIVE, "--severity", arg) == (2, "", message)
+
+
+def test_min_severity_usage_error() -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["--check", "--min-severity", "loud", "x.wat"])
+    assert e.value.code == 2
+
+
+def test_json_has_hints_only_when_selected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_main(tmp_path, capsys, LIVE, "--format", "json")
+    [entry] = json.loads(out)
+    assert [(d["code"], d["severity"], d["tags"]) for d in entry["diagnostics"]] == [
+        ("unused-local", 2, [1]), ("never-read", 2, [1])]
+    assert entry["diagnostics"][1]["data"] == {"func": 0, "local": 2}
+    assert entry["diagnostics"][1]["relatedInformation"][0]["message"] == "written here"
+    _, out, _ = run_main(tmp_path, capsys, LIVE, "--format", "json", "--min-severity", "hint")
+    [entry] = json.loads(out)
+    assert [d["code"] for d in entry["diagnostics"]] == ["unused-local", "never-read", "dead-store"]
+
+
+def test_no_liveness_in_functions_with_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = b"(module (func (local $x i32) (i64.const 1)) (func (local $y i32)))"
+    code, out, _ = run_main(tmp_path, capsys, data, "--min-severity", "hint")
+    assert code == 1
+    assert [line.split(": ")[1] for line in out.splitlines() if line.startswith("a.wat")] == [
+        "error[stack-height]", "warning[unused-local]"]  # $y only

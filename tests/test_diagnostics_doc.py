@@ -22,6 +22,11 @@ def test_every_code_is_documented() -> None:
     assert sorted(set(CODES) - set(SECTIONS)) == []
 
 
+def test_every_code_has_a_bad_example_or_says_why_not() -> None:
+    without = sorted(set(CODES) - {code for code, _ in examples("bad")})
+    assert without == ["invalid-utf8"]  # the page is UTF-8: it cannot show invalid UTF-8
+
+
 @pytest.mark.parametrize(("code", "text"), examples("bad"), ids=lambda v: v if "\n" not in v else "")
 def test_bad_example_gives_its_code(code: str, text: str) -> None:
     assert code in {d.code for d in analyse(text.encode()).diagnostics}
@@ -29,5 +34,6 @@ def test_bad_example_gives_its_code(code: str, text: str) -> None:
 
 @pytest.mark.parametrize(("code", "text"), examples("good"), ids=lambda v: v if "\n" not in v else "")
 def test_good_example_is_clean(code: str, text: str) -> None:
-    errors = [d for d in analyse(text.encode()).diagnostics if d.severity == Severity.ERROR]
-    assert errors == []
+    diags = analyse(text.encode()).diagnostics
+    assert [d for d in diags if d.severity == Severity.ERROR] == []
+    assert code not in {d.code for d in diags}

@@ -153,8 +153,9 @@ def test_unused_local_and_dead_store_diagnostics() -> None:
         ("dead-store", "local.tee $a"),  # execution order: the tee runs first
         ("dead-store", "local.set $p"),
     ]  # the store after `unreachable` is not reported
-    assert all(d.severity == Severity.HINT and d.tags == (Tag.UNNECESSARY,) for d in diags)
-    assert set(LIVENESS_CODES) == {"unused-local", "dead-store"}
+    assert [d.severity for d in diags] == [Severity.WARNING] * 2 + [Severity.HINT] * 3
+    assert all(d.tags == (Tag.UNNECESSARY,) for d in diags)
+    assert set(LIVENESS_CODES) == {"unused-local", "never-read", "dead-store"}
     assert diags[0].data == {"func": 0, "local": 1}
 
 
@@ -292,8 +293,11 @@ def test_remove_one_dead_store_quick_fix() -> None:
     doc = analyse(STORES.encode())
     read = doc.modules[0].read
     assert read is not None
-    diags = [d for d in liveness_diagnostics(read.module) if d.code == "dead-store"]
-    assert len(diags) == 5
+    all_diags = liveness_diagnostics(read.module)
+    # $b is never read: one never-read for its three tees, not three dead stores
+    assert [(d.code, d.data["local"]) for d in all_diags] == [("never-read", 2), ("dead-store", 1), ("dead-store", 1)]
+    assert [STORES.encode()[r.span.start : r.span.end] for r in all_diags[0].related] == [b"local.tee $b"] * 3
+    diags = [d for d in all_diags if d.code == "dead-store"]
     first = diags[0]  # the tee inside the set of $p
     out = apply_edits(STORES.encode(), remove_dead_stores.quick_fix(doc, first)).decode()
     assert "(local.set $p (local.get $a))" in out and out.count("local.tee") == 3 and out.count("local.set") == 3

@@ -1,6 +1,8 @@
 """The `wat-lsp` command: batch checking (and, with no arguments, the language server).
 
-Exit status for --check: 0 when no errors, 1 when any error, 2 on usage or I/O failure.
+--check prints errors and warnings (`--min-severity` chooses; `--severity CODE=LEVEL` changes
+a code's severity). Exit status: 0 when no errors remain (warnings and hints do not count),
+1 when any does, 2 on usage or I/O failure.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity
+from wat_lsp.analysis.diagnostics import CODES, Diagnostic, Severity, parse_severity, with_severities
 from wat_lsp.analysis.document import analyse, is_binary
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.output import file_uri, lsp_diagnostic, text_diagnostic
@@ -21,6 +23,8 @@ from wat_lsp.passes.registry import FIX_PASSES, PASSES, UnknownPass, get_pass, r
 
 EXTENSIONS = (".wat", ".wast")
 EXIT_OK, EXIT_ERRORS, EXIT_FAILURE = 0, 1, 2
+MIN_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING,
+                  "information": Severity.INFORMATION, "hint": Severity.HINT}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -82,11 +86,42 @@ def _parser() -> argparse.ArgumentParser:
                       help="run the language server on stdin/stdout (the default with no arguments)")  # fmt: skip
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format for --check (default: text)")  # fmt: skip
+    p.add_argument("--min-severity", choices=tuple(MIN_SEVERITIES), default="warning",
+                   help="with --check: print diagnostics at least this severe (default: warning)")  # fmt: skip
+    p.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                   help="set a code's severity (error, warning, information, hint, or off to hide it); "
+                        "repeatable, e.g. --severity dead-store=warning")  # fmt: skip
     p.add_argument("paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories")
     return p
 
 
-def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None) -> int:
+class UsageError(Exception):
+    """A command line that cannot be run: exit status 2."""
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Severity | None]:
+    """`--severity CODE=LEVEL` arguments as `with_severities` overrides (None: off)."""
+    out: dict[str, Severity | None] = {}
+    for item in items:
+        code, eq, level = item.partition("=")
+        code = code.strip()
+        if not eq or not code:
+            raise UsageError(f"--severity expects CODE=LEVEL, got {item!r}")
+        if code not in CODES:
+            raise UsageError(f"--severity: unknown diagnostic code {code!r} (the codes are in docs/diagnostics.md)")
+        try:
+            out[code] = parse_severity(level)
+        except ValueError:
+            raise UsageError(f"--severity {code}: unknown level {level!r}; expected error, warning, "
+                             "information, hint or off") from None  # fmt: skip
+    return out
+
+
+def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None,
+              min_severity: Severity = Severity.WARNING,
+              overrides: Mapping[str, Severity | None] | None = None) -> int:  # fmt: skip
+    """Print the diagnostics of each file at least as severe as `min_severity` (after the
+    per-code `overrides`); the exit status counts errors only."""
     stream = out if out is not None else sys.stdout
     status = EXIT_OK
     results: list[dict[str, object]] = []
@@ -98,14 +133,15 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None) -> int:
             status = EXIT_FAILURE
             continue
         index = LineIndex(result.data)
-        if any(d.severity == Severity.ERROR for d in result.diagnostics) and status == EXIT_OK:
+        diags = with_severities(result.diagnostics, overrides) if overrides else result.diagnostics
+        if any(d.severity == Severity.ERROR for d in diags) and status == EXIT_OK:
             status = EXIT_ERRORS
+        shown = [d for d in diags if d.severity <= min_severity]
         if fmt == "json":
             uri = file_uri(path)
-            results.append({"uri": uri,
-                            "diagnostics": [lsp_diagnostic(d, index, uri) for d in result.diagnostics]})  # fmt: skip
+            results.append({"uri": uri, "diagnostics": [lsp_diagnostic(d, index, uri) for d in shown]})
         else:
-            for d in result.diagnostics:
+            for d in shown:
                 print(text_diagnostic(d, index, path), file=stream)
     if fmt == "json":
         print(json.dumps(results, indent=1), file=stream)
@@ -121,11 +157,11 @@ def run_list_passes(out: TextIO | None = None) -> int:
 
 
 def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str | None, in_place: bool,
-                  out: TextIO | None = None) -> int:  # fmt: skip
+                  out: TextIO | None = None, overrides: Mapping[str, Severity | None] | None = None) -> int:  # fmt: skip
     """--fix and --pass: run `pass_names` over each file, then print/write the result.
 
     The exit status is --check's for the results: 1 when errors remain (they are listed on
-    stderr), 2 on usage or I/O failure.
+    stderr; `overrides` as in --check), 2 on usage or I/O failure.
     """
     stream = out if out is not None else sys.stdout
     try:
@@ -163,7 +199,8 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
                 print(f"wat-lsp: {target}: cannot write: {e.strerror or e}", file=sys.stderr)
                 status = EXIT_FAILURE
                 continue
-        diags = [d for d in analyse(result).diagnostics if d.severity == Severity.ERROR]
+        diags = [d for d in with_severities(analyse(result).diagnostics, overrides or {})
+                 if d.severity == Severity.ERROR]  # fmt: skip
         if diags:
             index = LineIndex(result)
             for d in diags:
@@ -175,6 +212,11 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        overrides = parse_overrides(args.severity)
+    except UsageError as e:
+        print(f"wat-lsp: {e}", file=sys.stderr)
+        return EXIT_FAILURE
     if args.list_passes:
         return run_list_passes()
     if args.fix or args.passes is not None:
@@ -185,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not names:
             print("wat-lsp: --pass needs at least one pass name", file=sys.stderr)
             return EXIT_FAILURE
-        return run_transform(args.paths, names, args.output, args.in_place)
+        return run_transform(args.paths, names, args.output, args.in_place, overrides=overrides)
     if args.output is not None or args.in_place:
         print("wat-lsp: -o/--in-place go with --fix or --pass", file=sys.stderr)
         return EXIT_FAILURE
@@ -193,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.paths:
             print("wat-lsp: --check needs at least one PATH", file=sys.stderr)
             return EXIT_FAILURE
-        return run_check(args.paths, args.format)
+        return run_check(args.paths, args.format, min_severity=MIN_SEVERITIES[args.min_severity],
+                         overrides=overrides)  # fmt: skip
     if args.stdio or not list(sys.argv[1:] if argv is None else argv):
         from wat_lsp.server.app import main as serve  # pygls loads only for the server
 
