@@ -24,6 +24,7 @@ process (no protocol), which is the bulk of the edit figure here.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import queue
@@ -140,15 +141,16 @@ def _position(data: bytes, offset: int) -> dict[str, int]:
 
 def edit_sites(data: bytes, count: int) -> list[int]:
     """A digit of an `i32.const` operand in each of `count` functions spread over the text
-    (the next function along when one has no such operand)."""
-    funcs = [m.start() for m in re.finditer(rb"\(func ", data)]
+    (the next function along when one has no such operand). Module fields are the lines
+    that start with `  (` in genwat's output; only `(func` fields are edited."""
+    fields = [m.start() + 1 for m in re.finditer(rb"\n  \(", data)] + [len(data)]
+    funcs = [(a, b) for a, b in itertools.pairwise(fields) if data.startswith(b"  (func ", a)]
     operand = re.compile(rb"i32\.const (\d+)")
     step = max(1, len(funcs) // count)
     sites: list[int] = []
     for k in range(count):
-        for j in range(k * step, len(funcs)):
-            end = funcs[j + 1] if j + 1 < len(funcs) else len(data)
-            found = operand.search(data, funcs[j], end)
+        for start, end in funcs[k * step :]:
+            found = operand.search(data, start, end)
             if found is not None:
                 sites.append(found.end(1) - 1 - (k % len(found.group(1))))
                 break

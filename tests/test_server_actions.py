@@ -342,3 +342,31 @@ async def test_make_non_nullable(lazy: LanguageClient) -> None:
     # Not offered where it does not hold: a parameter, or the now non-nullable local.
     assert not [a for a in await doc.actions(doc.range_of("$x (ref"), only=[types.CodeActionKind.Refactor])
                 if a.title.startswith("Make")]  # fmt: skip
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def pulling(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """Pulls diagnostics, has no `workspace/configuration`: settings arrive pushed."""
+    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
+        diagnostic=types.DiagnosticClientCapabilities()))  # fmt: skip
+    options = {"severity": {"uninitialized-local": "information"}}
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps, initialization_options=options))
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_pulled_diagnostics_follow_settings(pulling: LanguageClient) -> None:
+    uri = "untitled:pulled.wat"
+    pulling.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, SHAPES)))
+    ask = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
+    report = await pulling.text_document_diagnostic_async(ask)
+    assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+    assert [(d.code, d.severity) for d in report.items] == [
+        ("uninitialized-local", types.DiagnosticSeverity.Information)]  # fmt: skip
+    pulling.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"wat-lsp": {"severity": {"uninitialized-local": "off"}}}))  # fmt: skip
+    # The text did not change, the settings did: a full report, not "unchanged".
+    again = await pulling.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id))
+    assert isinstance(again, types.RelatedFullDocumentDiagnosticReport) and list(again.items) == []
