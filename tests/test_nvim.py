@@ -48,6 +48,8 @@ def _apt_install(package: str) -> str | None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return "not root with apt-get"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    failures: list[str] = []
+    # A failed `update` (one unreachable list) need not stop the install from the lists we have.
     for command in (["apt-get", "update", "-q"],
                     ["apt-get", "install", "-y", "-q", "--no-install-recommends",
                      "-o", "DPkg::Lock::Timeout=300", package]):  # fmt: skip
@@ -55,10 +57,13 @@ def _apt_install(package: str) -> str | None:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900,
                                   stdin=subprocess.DEVNULL)  # fmt: skip
         except (OSError, subprocess.TimeoutExpired) as error:
-            return f"{' '.join(command)}: {error}"
+            failures.append(f"{' '.join(command)}: {error}")
+            continue
         if done.returncode != 0:
-            return f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}"
-    return None
+            failures.append(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
+        elif command[1] == "install":
+            return None
+    return "; ".join(failures)
 
 
 @pytest.fixture(scope="session")
