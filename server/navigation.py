@@ -44,14 +44,15 @@ def func_of(doc: Document, key: Key) -> Func | None:
 def field_span(doc: Document, offset: int) -> Span:
     """The module field (or top-level form) around `offset`: the smallest unit that holds
     everything needed to resolve the names in it."""
-    node = doc.tree.root_node
+    cursor = doc.tree.walk()  # (`Node.first_named_child_for_byte` crashed py-tree-sitter 0.26)
     for _ in range(2):  # the root, then `(module ...)`: fields sit at most two levels down
-        child = node.first_named_child_for_byte(offset)
-        if child is None or child.start_byte > offset:
+        if cursor.goto_first_child_for_byte(offset) is None:
             break
-        node = child
-        if node.type not in ("module", "assertion"):
+        if cursor.node is None or cursor.node.type not in ("module", "assertion"):
             break
+    node = cursor.node
+    if node is None or node.start_byte > offset:
+        return Span(offset, offset)
     return Span(node.start_byte, node.end_byte)
 
 

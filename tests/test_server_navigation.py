@@ -341,3 +341,40 @@ async def test_document_symbols_every_space(client: LanguageClient) -> None:
         ("$err", "Event", []), ("$es", "Array", []), ("$ds", "Array", []),
         ("$inc", "Function", ["$n", "$p", "$q"]),
     ]  # fmt: skip
+
+
+SCRIPT = """(module $a
+  (func $f (result i32) (i32.const 1))
+  (func (export "g") (result i32) (call $f)))
+(; ünï 🙂
+   a block comment ;) (module $b
+  (func $f (result i32) (call $f)))
+(assert_return (invoke "g") (i32.const 1))
+"""
+
+
+@pytest.mark.asyncio
+async def test_script_modules_and_utf16(client: LanguageClient) -> None:
+    """Each module of a script is its own scope; columns count UTF-16 units after non-ASCII."""
+    uri = "untitled:script.wast"
+    doc = types.TextDocumentIdentifier(uri)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, SCRIPT)))
+    found = await client.text_document_references_async(types.ReferenceParams(
+        text_document=doc, position=at("(call $f)))", 7, SCRIPT), context=types.ReferenceContext(True)))  # fmt: skip
+    assert [(r.range.start.line, r.range.start.character) for r in found or []] == [(1, 8), (2, 40)]
+    found = await client.text_document_references_async(types.ReferenceParams(
+        text_document=doc, position=types.Position(5, 30), context=types.ReferenceContext(True)))  # fmt: skip
+    assert [(r.range.start.line, r.range.start.character) for r in found or []] == [(5, 8), (5, 30)]
+    legend = SERVER_CAPABILITIES[id(client)].semantic_tokens_provider
+    assert isinstance(legend, types.SemanticTokensOptions)
+    tokens = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc))
+    assert tokens is not None
+    out = []
+    line = col = 0
+    for i in range(0, len(tokens.data), 5):
+        dl, dc, length, kind, _ = tokens.data[i : i + 5]
+        line, col = (line + dl, dc) if dl else (line, col + dc)
+        if line in (3, 4):
+            out.append((line, col, length, legend.legend.token_types[kind]))
+    # the comment is split per line; `🙂` is two UTF-16 units
+    assert out == [(3, 0, 9, "comment"), (4, 0, 21, "comment"), (4, 23, 6, "keyword")]
