@@ -160,10 +160,10 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
     decls = func.all_locals
     blocks, effective, ends = _reads(func, lv, loc)
     # Dead stores to a non-defaultable local may go only when every get stays initialized.
-    keep_dead = list(nondefault)
-    if any(nondefault):
+    keep_dead = [x >= nparams and nd for x, nd in enumerate(nondefault)]  # params are always set
+    if any(keep_dead):
         dead = {i for acc in blocks.values() for i, is_get, x in acc
-                if not is_get and nondefault[x] and i not in effective}  # fmt: skip
+                if not is_get and keep_dead[x] and i not in effective}  # fmt: skip
         if dead:
             for x in _initialized_without(func, loc, {loc[i] for i in dead}, dead):
                 keep_dead[x] = False
