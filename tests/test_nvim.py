@@ -2,7 +2,8 @@
 
 Neovim comes from Debian (`neovim`, 0.7.2 on bookworm). When `nvim` is missing and we are root
 with apt-get, the `nvim` fixture installs it (CI does this on a fresh machine); otherwise the
-test is skipped, except under CI, where it fails.
+test is skipped, except under CI, where it fails. `WAT_LSP_EXTRA_NVIM` adds other Neovims
+(a newer one takes the `vim.lsp.start` path and pulls diagnostics).
 """
 
 from __future__ import annotations
@@ -66,9 +67,16 @@ def _apt_install(package: str) -> str | None:
     return "; ".join(failures)
 
 
-@pytest.fixture(scope="session")
-def nvim(machine_lock: Callable[[str], AbstractContextManager[None]]) -> str:
+# More Neovim executables to run the same tests with (e.g. a 0.11 for the `vim.lsp.start`
+# path), separated by os.pathsep; Debian's `nvim` always runs.
+EXTRA_NVIMS = [p for p in os.environ.get("WAT_LSP_EXTRA_NVIM", "").split(os.pathsep) if p]
+
+
+@pytest.fixture(scope="session", params=["nvim", *EXTRA_NVIMS])
+def nvim(request: pytest.FixtureRequest, machine_lock: Callable[[str], AbstractContextManager[None]]) -> str:
     """The `nvim` executable, installed from Debian if missing (serialized across workers)."""
+    if request.param != "nvim":
+        return str(request.param)
     with machine_lock("apt"):
         path = shutil.which("nvim")
         why = None if path is not None else _apt_install("neovim")
