@@ -5,8 +5,13 @@
 | `app.py`         | the `LanguageServer` and its feature registrations; `main()` serves on stdio |
 | `documents.py`   | open documents as immutable `Snapshot`s: UTF-8 bytes, version, a tree-sitter tree updated incrementally (`Tree.edit` on a copy, re-parse with the old tree), a `LineIndex` spliced rather than rebuilt |
 | `diagnostics.py` | push diagnostics debounced (100 ms) and version-checked; the analysis `Worker` thread |
-| `features.py`    | request handlers' work (symbols, hover, definition, quick fixes from `passes.quickfix`), run in the worker |
-| `navigation.py`  | which model item a `$name` under the cursor denotes; document symbols from the Module model |
+| `features.py`    | request handlers' work for symbols and navigation (hover, definition, references, rename, highlight, folding, semantic tokens, inlay hints): core answers to lsprotocol, run in a worker |
+| `references.py`  | every occurrence (declaration, `$name` or numeric use) of every indexed item, resolved with the Module model |
+| `navigation.py`  | definition, occurrences, rename checks and document symbols, by item `Key` |
+| `hover.py`       | hover text: names; instructions with their type and the operand stack before them; locals' 1a state and liveness |
+| `folding.py`     | folding ranges from the syntax tree |
+| `semantic_tokens.py` | semantic tokens (legend, classification, LSP encoding) |
+| `inlay_hints.py` | local types and binary indices after references, in a range |
 | `convert.py`     | core values to lsprotocol types (diagnostics via `wat_lsp.output`, shared with the CLI) |
 
 Positions are byte offsets until `convert`, which speaks the negotiated encoding (UTF-16 by
