@@ -84,7 +84,11 @@ class _Entry:
     valid: list[Diagnostic]
     func: Func | None = None  # the function as last read, body and all (None: not read whole)
     func_start: int = 0  # where the field started when `func` was read (its spans' origin)
-    live: list[Diagnostic] | None = None  # liveness diagnostics of `func`, relative; None: not yet
+    # Liveness diagnostics of `func` (None: not computed yet), in document coordinates for a
+    # field starting at `live_at`: kept as they are while the function does not move, so an
+    # edit allocates nothing for the functions it does not touch.
+    live: list[Diagnostic] | None = None
+    live_at: int = 0
 
 
 @dataclass(slots=True)
@@ -326,10 +330,12 @@ def _assemble(pre: list[Diagnostic], st: _State) -> list[Diagnostic]:
         out.extend(_shift(d, e.start) for d in e.valid)
     errors = error_starts(out)
     for e in st.entries:
-        if e.func is None or has_error_in(errors, e.start, e.end):
+        if e.func is None or e.live == [] or has_error_in(errors, e.start, e.end):
             continue
         if e.live is None:
-            e.live = [_shift(d, -e.func_start) for d in liveness_report(e.func, e.start, e.end, [])]
-        out.extend(_shift(d, e.start) for d in e.live)
+            e.live, e.live_at = liveness_report(e.func, e.start, e.end, []), e.func_start
+        if e.live_at != e.start:
+            e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
+        out.extend(e.live)
     out.sort(key=lambda d: (d.span.start, d.span.end))
     return out

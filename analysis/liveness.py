@@ -250,15 +250,17 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     if func.import_ is not None:
         return []
     diags: list[Diagnostic] = []
-    used = read = 0
+    read = written = 0
     for ins in func.body:
         name = ins.op.name
         if name in (GET, SET, TEE):
             x = _local(ins.imms)
             if x >= 0:
-                used |= 1 << x
                 if name == GET:
                     read |= 1 << x
+                else:
+                    written |= 1 << x
+    used = read | written
     unread = 0  # declared locals written but never read (when reported as such)
     if never_read:
         for decl in func.locals:
@@ -278,8 +280,8 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
         elif unread >> x & 1:
             diags.append(_hint("never-read", f"local {name} is written but never read", decl.span,
                                {"func": func.index, "local": x}, tuple(stores[x])))  # fmt: skip
-    if not used & ~unread:
-        return diags
+    if not written & ~unread:
+        return diags  # no store can be a dead-store: no need for the CFG
     lv = compute_liveness(func)
     if not lv.cfg.precise:
         return diags
