@@ -539,14 +539,19 @@ def _remember(doc: Document, value: Index | Resolver) -> None:
 
 
 def index(doc: Document) -> Index:
-    """The document's occurrences, computed once per analysed version."""
+    """The document's occurrences, computed once per analysed version (built outside the lock:
+    the other worker's range requests must not wait seconds for it)."""
+    with _lock:
+        found = _cached(doc, Index)
+    if isinstance(found, Index):
+        return found
+    built = build_index(doc)
     with _lock:
         found = _cached(doc, Index)
         if isinstance(found, Index):
             return found
-        built = build_index(doc)
         _remember(doc, built)
-        return built
+    return built
 
 
 def resolver(doc: Document) -> Resolver:
