@@ -130,7 +130,9 @@ class BodyReader:
                 if kind is None or item.has_error:  # blocks, trivia, errors
                     self._expand(item, stack)
                 else:
-                    instr = self._instr_fast(item, kind, cur, stack)
+                    instr = self._plain_words(item) if kind == _PLAIN else None
+                    if instr is None:
+                        instr = self._instr_fast(item, kind, cur, stack)
                     if instr is not None:
                         out.append(instr)
             elif isinstance(item, Instr):
@@ -161,9 +163,6 @@ class BodyReader:
                 stack.append(item)
             stack.extend(reversed(operands))
         elif kind in BLOCKS or kind in FOLDED_BLOCKS:
-            glue = glue_diagnostic(cst.fresh(node), self.data)
-            if glue is not None:
-                self.report(glue.code, glue.message, glue.span)
             self._expand_block(node, stack)
         # anything else (errors, trivia) was reported by the syntax pass
 
@@ -204,7 +203,7 @@ class BodyReader:
             more = cur.goto_next_sibling()
         if glued is not None:
             for start in glued:
-                self.report("syntax", "missing white space between tokens", Span(start, start + 1))
+                self.report("syntax", cst.GLUE_MESSAGE, Span(start, start + 1))
         instr = None
         if op_node is not None:
             op_start = op_node.start_byte
@@ -239,6 +238,56 @@ class BodyReader:
             operands.reverse()
             stack.extend(operands)
         return None
+
+    def _plain_words(self, node: Node) -> Instr | None:
+        """A plain instruction read from its text alone, when that is safe: without
+        touching its children. When the node has one child per white-space separated word,
+        each word is one token, and no two tokens touch. A word found in the caches is the
+        text of a token of the kind the cache was filled from (a `$name`, an integer, ...),
+        which decodes to the cached value; anything else (first sightings included) is left
+        to `_instr_fast`."""
+        start = node.start_byte
+        end = node.end_byte
+        words = self.data[start:end].split()
+        entry = _OPS.get(words[0])
+        if entry is None or node.child_count != len(words):
+            return None
+        op, plan = entry
+        imms: tuple[Immediate, ...] | None = None
+        n = len(words)
+        if n == 1 and not op.imms:
+            imms = ()
+        elif plan is None:
+            return None
+        elif plan[0] is _MEMARG:
+            if n > 3:
+                return None
+            offset = align = b""
+            i = 1
+            if i < n and words[i].startswith(b"offset="):
+                offset = words[i]
+                i += 1
+            if i < n and words[i].startswith(b"align="):
+                align = words[i]
+                i += 1
+            if i != n:
+                return None
+            imms = self._cache.get(_MEMARG, _EMPTY).get((plan[1], offset, align))
+        elif n == 2 and len(plan) == 1:
+            code = plan[0]
+            word = words[1]
+            if word[:1] == b"$":
+                if code == "local":
+                    imms = self._locals.get(word)
+                elif code != "label" and code not in _NUMBER_CODES:
+                    imms = self._cache.get(code, _EMPTY).get(word)
+            elif code in _NUMBER_CODES:
+                imms = self._cache.get(code, _EMPTY).get(word)
+            else:
+                imms = self._cache.get("label", _EMPTY).get(word)  # integer indices
+        if imms is None:
+            return None
+        return Instr(op, imms, start, end, start, end)
 
     def _fast_imms(self, plan: tuple[object, ...], nodes: list[Node]) -> tuple[Immediate, ...] | None:
         """The immediates of the common kinds (indices, labels, numbers, plain memargs) when
@@ -355,9 +404,14 @@ class BodyReader:
     def _expand_block(self, node: Node, stack: list[_Work]) -> None:
         """Block-like forms, plain or folded: emit the start now, queue the rest."""
         folded = node.type in FOLDED_BLOCKS
-        # (child, its field name) for the children that may have one: one cursor pass,
-        # as `child_by_field_name` and `field_name_for_child` each walk the children
-        children: list[tuple[Node, str | None]] = []
+        # One cursor pass: the token-separation check, and each child with its kind id and
+        # (when it may have one) field name, as `child_by_field_name` and
+        # `field_name_for_child` each walk the children again.
+        data = self.data
+        plain = not node.has_error  # then no child is MISSING and the extras are trivia
+        glued_at: int | None = None
+        prev_end = -1
+        children: list[tuple[Node, int, str | None]] = []
         opword: Node | None = None
         label_node: Node | None = None
         cur = node.walk()
@@ -366,17 +420,30 @@ class BodyReader:
             c = cur.node
             assert c is not None
             k = c.kind_id
-            if k not in _TRIVIA_KINDS:
-                fname = cur.field_name if k in _FIELD_KINDS or not c.is_named else None
-                children.append((c, fname))
+            if k in _TRIVIA_KINDS:
+                prev_end = -1
+            else:
+                if plain:
+                    at = c.start_byte
+                    if glued_at is None and at == prev_end and 0 < at < len(data) \
+                            and data[at] not in _PARENS and data[at - 1] not in _PARENS:
+                        glued_at = at
+                    prev_end = c.end_byte
+                fname = cur.field_name if k in _FIELD_KINDS else None
+                children.append((c, k, fname))
                 if fname == "kind" and opword is None:
                     opword = c
                 elif fname == "label" and label_node is None:
                     label_node = c
             more = cur.goto_next_sibling()
+        if not plain:
+            glue = glue_diagnostic(cst.fresh(node), data)
+            glued_at = glue.span.start if glue is not None else None
+        if glued_at is not None:
+            self.report("syntax", cst.GLUE_MESSAGE, Span(glued_at, glued_at + 1))
         keyword = cst.text(self.data, opword) if opword is not None else None
         if keyword is None:
-            for c, _ in children:
+            for c, _, _ in children:
                 if not c.is_named and c.type in ("block", "loop", "if", "try_table", "try"):
                     keyword = c.type
                     opword = c
@@ -394,7 +461,13 @@ class BodyReader:
         close = _Close(end_kw, node.end_byte - 1 if folded else node.end_byte, node.end_byte)
         head_end = opword.end_byte
         started = False  # past the block type and catches: in the body
-        for c, field_name in children:
+        instrs = _INSTR_KIND_IDS
+        into = conditions if folded and keyword == "if" else body
+        for c, k, field_name in children:
+            if k in instrs:  # what the checks below do for an instruction
+                started = True
+                into.append(c)
+                continue
             if c == opword or c.type == "(" or (c.type == ")" and folded):
                 continue
             t = c.type
@@ -916,8 +989,11 @@ def _child_classes() -> list[int]:
 
 _CHILD_CLASS = _child_classes()
 _TRIVIA_KINDS = cst.kind_ids(cst.TRIVIA)
-# children of a block that can be fields: `label`, `end_label`, `else_label`, `target`
-_FIELD_KINDS = cst.kind_ids(("identifier", "integer"))
+# children of a block that can be fields: `kind` (anonymous keywords), `label`,
+# `end_label`, `else_label`, `target` (indices)
+_FIELD_KINDS = cst.kind_ids(("identifier", "integer")) | frozenset(
+    i for i in range(language().node_kind_count) if not language().node_kind_is_named(i))
+_INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
 _ID_KINDS = cst.kind_ids(("identifier",))
 _INT_KINDS = cst.kind_ids(("integer",))
@@ -925,6 +1001,7 @@ _FLOAT_KINDS = cst.kind_ids(("float",))
 _OFFSET_KINDS = cst.kind_ids(("mem_offset",))
 _ALIGN_KINDS = cst.kind_ids(("mem_align",))
 _SMALL = tuple((i,) for i in range(256))
+_EMPTY: dict[object, tuple[Immediate, ...]] = {}
 
 
 def _small(value: int) -> tuple[Immediate, ...]:

@@ -10,6 +10,7 @@ fresh objects that die with the lists holding them; the cost per child is the sa
 from __future__ import annotations
 
 from tree_sitter import Node
+from wat_lsp.analysis.lexical import glued
 from wat_lsp.analysis.model import Span
 from wat_lsp.analysis.syntax import language
 
@@ -33,6 +34,11 @@ def _named_kinds() -> frozenset[int]:
 
 # Named, not trivia (ERROR has its own kind id, outside this set).
 _KEEP = _named_kinds()
+_TRIVIA_KINDS = kind_ids(TRIVIA)
+_NAMED = _KEEP | _TRIVIA_KINDS
+_PARENS = frozenset(b"()")
+# The message of `lexical.glue_diagnostic`, for the scans here that find the same places.
+GLUE_MESSAGE = "missing white space between tokens"
 
 
 def span(node: Node) -> Span:
@@ -106,3 +112,37 @@ def keyword(node: Node) -> str | None:
 
 def has_token(node: Node, token: str) -> bool:
     return any(not c.is_named and c.type == token for c in children(node))
+
+
+def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None, list[Node]]:
+    """Where `lexical.glued` finds a child of `node` touching the previous token (its start),
+    and the named children with children of their own whose kind is not in `skip`: one
+    cursor pass. Without errors in `node` no child is MISSING and the extras are the trivia,
+    which is all `glued` asks of the nodes."""
+    if node.has_error:
+        f = fresh(node)
+        c = glued(f, data)
+        return (None if c is None else c.start_byte), [
+            k for k in f.named_children if k.kind_id not in skip and k.child_count]
+    at: int | None = None
+    kids: list[Node] = []
+    size = len(data)
+    prev_end = -1  # -1: no previous token, or a comment
+    cur = node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        k = c.kind_id
+        if k in _TRIVIA_KINDS:
+            prev_end = -1
+        else:
+            start = c.start_byte
+            if at is None and start == prev_end and 0 < start < size and data[start] not in _PARENS \
+                    and data[start - 1] not in _PARENS:
+                at = start
+            prev_end = c.end_byte
+        if k in _NAMED and k not in skip and c.child_count:
+            kids.append(c)
+        more = cur.goto_next_sibling()
+    return at, kids

@@ -14,7 +14,6 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader, ImmCache
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
-from wat_lsp.analysis.lexical import glue_diagnostic
 from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
 from wat_lsp.analysis.model import (
     UNRESOLVED,
@@ -204,14 +203,13 @@ class ModuleReader:
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
-        stack = [cst.fresh(field_node)]  # field nodes live long: see `cst`
+        stack = [field_node]
         while stack:
-            n = stack.pop()
-            d = glue_diagnostic(n, self.data)
-            if d is not None:
-                self.diags.append(d)
+            at, kids = cst.glue_scan(stack.pop(), self.data, _INSTR_KINDS)
+            if at is not None:
+                self.diags.append(make("syntax", cst.GLUE_MESSAGE, Span(at, at + 1)))
                 return
-            stack.extend(c for c in n.named_children if c.kind_id not in _INSTR_KINDS and c.child_count)
+            stack.extend(kids)
 
     # --- step 2: types ------------------------------------------------------------------
 
