@@ -93,6 +93,17 @@ def _throw_targets(func: Func, cfg: CFG) -> dict[int, tuple[int, ...]]:
     return out
 
 
+def _mask(xs: set[int]) -> int:
+    """The bitset of `xs`, built in one pass over its bytes (shifting wide ints per member
+    would cost the width each time)."""
+    if not xs:
+        return 0
+    buf = bytearray((max(xs) >> 3) + 1)
+    for x in xs:
+        buf[x >> 3] |= 1 << (x & 7)
+    return int.from_bytes(buf, "little")
+
+
 def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
     """Live-in and live-out locals of every block, by a worklist over the CFG.
 
@@ -104,15 +115,15 @@ def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
     gen = [0] * nb
     kill = [0] * nb
     for b in cfg.blocks:
-        g = k = 0
+        gs: set[int] = set()
+        ks: set[int] = set()
         for _, is_get, x in _accesses_backward(body, b.start, b.end):
-            bit = 1 << x
             if is_get:
-                g |= bit
+                gs.add(x)
             else:
-                g &= ~bit
-                k |= bit
-        gen[b.index], kill[b.index] = g, k
+                gs.discard(x)
+                ks.add(x)
+        gen[b.index], kill[b.index] = _mask(gs), _mask(ks)
     lv = Liveness(cfg, [0] * nb, [0] * nb, _throw_targets(func, cfg) if func.body else {})
     live_in, live_out, throws = lv.live_in, lv.live_out, lv.throw_targets
     work = list(range(nb))  # popped from the end: last blocks first
