@@ -63,8 +63,8 @@ class WatProtocol(LanguageServerProtocol):
         """As pygls, but a request it would drop (after `shutdown`, or not JSON-RPC 2.0) is
         answered with an error, so that the client does not wait forever."""
         method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
-        is_request = method is not None and msg_id is not None
-        if is_request and method != types.EXIT and (self._shutdown or message.jsonrpc != self.VERSION):
+        misplaced = self._shutdown or getattr(message, "jsonrpc", self.VERSION) != self.VERSION
+        if isinstance(msg_id, str | int) and method not in (None, types.EXIT) and misplaced:
             why = "the server is shutting down" if self._shutdown else f"not JSON-RPC {self.VERSION}"
             self._send_response(msg_id, None, JsonRpcInvalidRequest(f"{method}: {why}").to_response_error())
             return

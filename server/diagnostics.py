@@ -15,10 +15,11 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
-from wat_lsp.analysis.diagnostics import Severity, with_severities
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
@@ -65,11 +66,51 @@ def document_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Override
     return convert.diagnostics(with_severities(snap.diagnostics(), overrides), snap.index, snap.uri, encoding)
 
 
-def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[dict[str, Any]]:
+_Key = tuple[str, str, object, int, tuple[object, ...], tuple[object, ...]]
+
+
+@dataclass(slots=True)
+class _Converted:
+    """A document's last pushed diagnostics as JSON values, by what determines them."""
+
+    serial: int
+    encoding: Encoding
+    overrides: dict[str, Severity | None]
+    items: dict[_Key, dict[str, Any]]
+
+
+def _key(d: Diagnostic) -> _Key:
+    return d.code, d.message, d.span, d.severity, d.related, d.tags
+
+
+def _last_offset(d: Diagnostic) -> int:
+    return max(d.span.end, *(r.span.end for r in d.related)) if d.related else d.span.end
+
+
+def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
+                       last: _Converted | None = None) -> tuple[list[dict[str, Any]], _Converted]:  # fmt: skip
     """The same as JSON values, in `wat-lsp --check --format json`'s shape: a push sends them
     as they are, since a big document has thousands of diagnostics and building lsprotocol
-    objects for them (and unstructuring those again) took longer than analysing an edit."""
-    return [lsp_diagnostic(d, snap.index, snap.uri, encoding) for d in with_severities(snap.diagnostics(), overrides)]
+    objects for them (and unstructuring those again) took longer than analysing an edit.
+
+    A diagnostic of the `last` push that is still there, in text no edit since touched, is
+    reused as it was: its line and column depend only on the text before it (its `data`, a
+    function or local index, also only on earlier text)."""
+    reuse: dict[_Key, dict[str, Any]] = {}
+    prefix = -1
+    if last is not None and last.encoding == encoding and last.overrides == overrides:
+        prefix = snap.edits.unchanged_prefix(last.serial, snap.serial)
+        reuse = last.items
+    out: list[dict[str, Any]] = []
+    items: dict[_Key, dict[str, Any]] = {}
+    for d in with_severities(snap.diagnostics(), overrides):
+        key = _key(d)
+        item = reuse.get(key) if _last_offset(d) <= prefix else None
+        if item is None:
+            item = lsp_diagnostic(d, snap.index, snap.uri, encoding)
+        items[key] = item
+        out.append(item)
+    return out, _Converted(snap.serial, encoding, dict(overrides), items)
 
 
 class Publisher:
@@ -90,6 +131,7 @@ class Publisher:
         self._encoding = encoding
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._edited: dict[str, float] = {}  # uri -> when its last edit arrived
+        self._converted: dict[str, _Converted] = {}  # uri -> its last push (the worker's only)
         self._worker = worker
         self._overrides = overrides
         self.settings_serial = 0  # bumped when the severities change: part of a pull's result id
@@ -117,7 +159,10 @@ class Publisher:
 
     def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[dict[str, Any]] | None:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
-        return pushed_diagnostics(snap, encoding, overrides) if self._current(snap) else None
+        if not self._current(snap):
+            return None
+        items, self._converted[snap.uri] = pushed_diagnostics(snap, encoding, overrides, self._converted.get(snap.uri))
+        return items
 
     def schedule(self, snap: Snapshot, delay: float | None = None) -> None:
         """Publish `snap`'s diagnostics after `delay`; by default after `QUICK` when the last
@@ -139,6 +184,7 @@ class Publisher:
         """The document was closed: forget pending work and clear what the client shows."""
         self.cancel(uri)
         self._edited.pop(uri, None)
+        self._worker.submit(self._converted.pop, uri, None)  # in the thread that owns it
         self._publish({"uri": uri, "diagnostics": []})
 
     async def _later(self, snap: Snapshot, delay: float) -> None:

@@ -28,6 +28,37 @@ from wat_lsp.analysis.syntax import parse
 _SERIALS = itertools.count(1)
 
 
+class EditLog:
+    """Where each snapshot of a document first differs from the one it was edited from, so
+    that work on the text before that point can be kept (shared by a document's snapshots)."""
+
+    LIMIT = 4096  # snapshots remembered; older ones count as unknown
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # recorded on the event loop, read by the analysis thread
+        self._parents: dict[int, tuple[int, int]] = {}  # serial -> (parent serial, first changed byte)
+
+    def record(self, serial: int, parent: int, start: int) -> None:
+        with self._lock:
+            self._parents[serial] = (parent, start)
+            if len(self._parents) > self.LIMIT:
+                del self._parents[next(iter(self._parents))]
+
+    def unchanged_prefix(self, since: int, until: int) -> int:
+        """How many leading bytes no edit from snapshot `since` to snapshot `until` touched
+        (-1 when the log does not reach back to `since`)."""
+        low = 1 << 62
+        with self._lock:
+            serial = until
+            while serial != since:
+                link = self._parents.get(serial)
+                if link is None:
+                    return -1
+                serial, start = link
+                low = min(low, start)
+        return low
+
+
 @dataclass(slots=True, eq=False)
 class Snapshot:
     """One version of a document's text, its tree and line index; analysed at most once."""
@@ -39,6 +70,7 @@ class Snapshot:
     index: LineIndex
     # Shared by the snapshots of one document: re-analyses only the functions an edit changed.
     incremental: DocumentAnalysis = field(default_factory=DocumentAnalysis, repr=False)
+    edits: EditLog = field(default_factory=EditLog, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -107,8 +139,10 @@ def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, e
     data = snap.data[:start] + new + snap.data[end:]
     tree = snap.tree.copy()
     tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
-    return Snapshot(snap.uri, version, data, parse(data, tree), _spliced_index(snap.index, start, end, new, data),
-                    snap.incremental)
+    new_snap = Snapshot(snap.uri, version, data, parse(data, tree),
+                        _spliced_index(snap.index, start, end, new, data), snap.incremental, snap.edits)  # fmt: skip
+    snap.edits.record(new_snap.serial, snap.serial, start)
+    return new_snap
 
 
 def _spliced_index(old: LineIndex, start: int, end: int, new: bytes, data: bytes) -> LineIndex:

@@ -32,6 +32,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.syntax import parse
+from wat_lsp.server.diagnostics import pushed_diagnostics
+from wat_lsp.server.documents import apply_change, open_snapshot
 
 from wat_lsp.output import file_uri, lsp_diagnostic
 
@@ -194,3 +196,32 @@ async def test_random_edits_match_check(client: LanguageClient, tmp_path: Path) 
     assert errors == []
     assert steps >= 2000 and cli_runs >= 5
     print(f"{steps} edits, {ROUNDS} settles, {cli_runs} CLI runs in {time.monotonic() - started:.1f} s")
+
+
+def test_reused_pushes_equal_fresh_ones() -> None:
+    """In process, every step: a push that reuses the previous push's JSON for the text no edit
+    touched equals one computed afresh (and reuse happens)."""
+    rng = random.Random(SEED + 1)
+    reused = 0
+    for name, original in _sources()[:3]:
+        text = Text(rng, original)
+        snap = open_snapshot(file_uri(name), 1, original)
+        last = None
+        for version in range(2, 120):
+            mode = rng.choices(["snippet", "soup", "garbage", "delete", "reset"], [10, 3, 2, 4, 1])[0]
+            snap = apply_change(snap, text.edit(mode), "utf-16", version)
+            if rng.random() < 0.3:
+                continue  # edits between pushes accumulate
+            items, converted = pushed_diagnostics(snap, "utf-16", {}, last)
+            fresh, _ = pushed_diagnostics(snap, "utf-16", {})
+            assert items == fresh, (name, version)
+            assert _canonical_json(items) == _expected(text.text, snap.uri)
+            if last is not None:
+                before = {id(item) for item in last.items.values()}
+                reused += any(id(item) in before for item in items)
+            last = converted
+    assert reused > 50
+
+
+def _canonical_json(items: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(d, sort_keys=True) for d in items)
