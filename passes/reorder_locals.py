@@ -6,20 +6,23 @@ first use in execution order; locals with no use are removed. Numeric local indi
 renumbered; `$name` references stay as they are.
 
 The edit rewrites the declarations, from the first `(local ...)` to the last (when only removals
-are needed, the minimal edits of `remove-unused-locals` are used instead). Each declaration's text
+are needed and no comment sits inside a declaration, the smaller edits of `remove-unused-locals`
+are used instead). Each declaration's text
 is kept verbatim: a named `(local $x t)` as written, an unnamed `(local a b c)` as written when
 its types stay together and in order, else split into its types, each with the comments that
 precede it inside the group. Consecutive unnamed locals that carry no comment are written as one
 `(local ...)`. Comments between declarations move with a declaration: a comment on the same line
 as the end of a declaration belongs to it (`(local $x i32) ;; the counter`), comments on lines
-of their own belong to the declaration that follows them. Comments of a removed declaration go
-to the next kept one (or after the last). Declarations are separated as before: one per line
-(with the indentation of the first) when they were on several lines, else by one space.
+of their own belong to the declaration that follows them. The comments of a removed declaration
+(around it or inside it) go before the next kept one, or after the last. Declarations are
+separated as before: one per line (with the indentation of the first) when they were on several
+lines, else by one space. No comment is ever dropped.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -149,9 +152,10 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         return None
     nodes = [kids[i] for i in at]
     holds: list[list[int]] = [[] for _ in nodes]  # the locals each declaration declares
+    starts = [n.start_byte for n in nodes]
     for d in func.locals:
-        k = next((i for i, n in enumerate(nodes) if n.start_byte <= d.span.start and d.span.end <= n.end_byte), None)
-        if k is None:
+        k = bisect_right(starts, d.span.start) - 1
+        if k < 0 or d.span.end > nodes[k].end_byte:
             return None
         holds[k].append(d.index)
     # Extras on the line of a declaration's end are its own; the rest belong to the next one.
@@ -165,6 +169,7 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         return None  # text we could not write back unchanged
     bounds = [*at, stop]
     position = {x: k for k, x in enumerate(order)}
+    named = {d.index: d.name is not None for d in func.locals}
     units: list[_Unit] = []
     pending: list[tuple[str, bool]] = []  # comments of removed declarations, for the next kept one
     leading: list[Node] = []
@@ -185,7 +190,7 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         slots = [position.get(x, -1) for x in idx]
         intact = len(live) == len(idx) and slots == list(range(slots[0], slots[0] + len(idx)))
         carry: list[tuple[str, bool]] = []  # comments of removed types, for the next kept one
-        if func.all_locals[idx[0]].name is not None or intact:
+        if named[idx[0]] or intact:
             group: list[_Unit] = [_Unit(idx, _text(data, node.start_byte, node.end_byte))]
         else:
             pieces = _split_group(data, node, idx)
