@@ -177,8 +177,20 @@ def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]
 
 
 def dead_stores(func: Func, lv: Liveness) -> list[int]:
-    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read."""
-    return sorted(i for i, x, live in _stores_backward(func, lv) if not live >> x & 1)
+    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read
+    (`_stores_backward`'s walk, with a set of the few live locals instead of wide ints)."""
+    out: list[int] = []
+    for b in lv.cfg.blocks:
+        live = set(_bits(lv.live_out[b.index]))
+        throw = set(_bits(lv.throw_live(b.index))) if b.index in lv.throw_targets else set()
+        for i, is_get, x in _accesses_backward(func.body, b.start, b.end):
+            if is_get:
+                live.add(x)
+            elif x not in live:
+                out.append(i)
+            elif x not in throw:
+                live.discard(x)
+    return sorted(out)
 
 
 @dataclass(slots=True)
