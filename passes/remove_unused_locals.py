@@ -1,7 +1,8 @@
 """`remove-unused-locals`: delete declared locals that are never read or written.
 
 The removal half of Binaryen's `reorder-locals` (which also sorts locals by use; this pass
-keeps the order). Params never change. Removing a local shifts the indices of the locals
+keeps the order). `never_read_edits` removes a local that is written but never read the
+same way, its `local.set`s becoming `drop`s and its `local.tee`s going (the `never-read` fix). Params never change. Removing a local shifts the indices of the locals
 after it, so every numeric `local.get`/`local.set`/`local.tee` index above a removed one is
 rewritten; `$name` references stay as they are. A declaration listing several types
 (`(local i32 i64 f32)`) loses only the unused types; a declaration left empty goes whole,
@@ -16,7 +17,8 @@ from tree_sitter import Node
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func, LocalDecl, Span
-from wat_lsp.passes.edits import TextEdit, removal
+from wat_lsp.passes.edits import OverlappingEdits, TextEdit, removal, sort_edits
+from wat_lsp.passes.remove_dead_stores import store_edits
 from wat_lsp.passes.targets import as_document, func_at, readable_funcs
 
 NAME = "remove-unused-locals"
@@ -38,7 +40,12 @@ def unused_locals(func: Func) -> list[int]:
 
 
 def _node(doc: Document, span: Span) -> Node | None:
-    return doc.tree.root_node.descendant_for_byte_range(span.start, span.end)
+    """The outermost node spanning exactly `span` (`anyref` is a keyword inside a ref_type)."""
+    node = doc.tree.root_node.descendant_for_byte_range(span.start, span.end)
+    while node is not None and (up := node.parent) is not None and (up.start_byte, up.end_byte) == (
+            node.start_byte, node.end_byte):  # fmt: skip
+        node = up
+    return node
 
 
 def _decl_ranges(doc: Document, func: Func, removed: set[int]) -> list[tuple[int, int]] | None:
@@ -85,7 +92,12 @@ def func_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[
     if func.import_ is not None:
         return []
     unused = set(unused_locals(func))
-    removed = unused if only is None else unused & only
+    return removal_edits(doc, func, unused if only is None else unused & only)
+
+
+def removal_edits(doc: Document, func: Func, removed: set[int]) -> list[TextEdit]:
+    """Edits deleting the declarations of the locals `removed` and renumbering the numeric
+    indices above them (the accesses of the removed locals themselves are the caller's)."""
     if not removed:
         return []
     ranges = _decl_ranges(doc, func, removed)
@@ -99,7 +111,7 @@ def func_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[
             continue
         x = ins.imms[0]
         shift = sum(1 for r in order if r < x)
-        if not shift:
+        if not shift or x in removed:
             continue
         m = _INDEX.search(data, ins.start, ins.end)
         if m is None:
@@ -124,3 +136,50 @@ def run(doc: Document) -> list[TextEdit]:
     for f in readable_funcs(doc):
         edits.extend(func_edits(doc, f))
     return edits
+
+
+def never_read_locals(func: Func) -> list[int]:
+    """Indices of declared (non-param) locals that are written but never read."""
+    read: set[int] = set()
+    written: set[int] = set()
+    for ins in func.body:
+        if ins.op.name in _LOCAL_OPS and ins.imms and isinstance(ins.imms[0], int):
+            if ins.imms[0] < 0:
+                return []  # an unresolved reference might mean any local
+            (read if ins.op.name == "local.get" else written).add(ins.imms[0])
+    return [d.index for d in func.locals if d.index in written and d.index not in read]
+
+
+def never_read_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[TextEdit]:
+    """Edits removing the written-but-never-read locals of `func` (those in `only`, when
+    given): the declarations go, each `local.set` of them becomes `drop` (its value is still
+    computed), each `local.tee` goes (its value stays on the stack). All or nothing."""
+    if func.import_ is not None:
+        return []
+    targets = set(never_read_locals(func))
+    removed = targets if only is None else targets & only
+    edits = removal_edits(doc, func, removed)
+    if not edits:
+        return []
+    for ins in func.body:
+        if ins.op.name in ("local.set", "local.tee") and ins.imms and ins.imms[0] in removed:
+            store = store_edits(doc.data, ins)
+            if not store:
+                return []
+            edits.extend(store)
+    try:
+        sort_edits(edits)
+    except OverlappingEdits:  # e.g. two unfolded tees on one line: leave it to the user
+        return []
+    return edits
+
+
+def never_read_quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextEdit]:
+    """Remove the one local a `never-read` diagnostic is about, and its stores."""
+    doc = as_document(data)
+    f, x = diag.data.get("func"), diag.data.get("local")
+    if diag.code != "never-read" or not isinstance(f, int) or not isinstance(x, int):
+        return []
+    fn = func_at(doc, diag.span, f)
+    return never_read_edits(doc, fn, {x}) if fn is not None else []
+

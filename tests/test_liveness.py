@@ -15,7 +15,8 @@ from wat_lsp.analysis.liveness import (
 )
 from wat_lsp.analysis.model import Func, Module
 from wat_lsp.passes import remove_dead_stores, remove_unused_locals
-from wat_lsp.passes.edits import apply_edits
+from wat_lsp.passes.edits import TextEdit, apply_edits
+from wat_lsp.passes.quickfix import fixes_for
 from wat_lsp.passes.registry import run_passes
 
 from tests.corpus import ROOT as SPEC_ROOT
@@ -344,3 +345,176 @@ def test_local_passes_on_the_spec_suite() -> None:
                 bad.append(f"{path.name}@{m.span.start}")
     assert bad == []
     assert changed >= 10
+
+
+# ------------------------------------------------------------------- never-read
+
+
+def shown(src: bytes) -> list[tuple[str, str, str]]:
+    """(code, text of the span, message) of every diagnostic `analyse` gives."""
+    return [(d.code, src[d.span.start : d.span.end].decode(), d.message) for d in analyse(src).diagnostics]
+
+
+def test_never_read_one_diagnostic_with_its_stores() -> None:
+    src = b"""(module (type $t (struct)) (func (local $x (ref $t))
+      (local.set $x (struct.new $t)) (unreachable) (local.set $x (struct.new $t))))"""
+    [d] = analyse(src).diagnostics
+    assert (d.code, d.severity, d.tags, d.data) == ("never-read", Severity.WARNING, (Tag.UNNECESSARY,), {"func": 0, "local": 0})
+    assert (src[d.span.start : d.span.end], d.message) == (b"(local $x (ref $t))", "local `$x` is written but never read")
+    # every store, also unreachable ones and those of a non-nullable local (no get: no 1a issue)
+    assert [(src[r.span.start : r.span.end], r.message) for r in d.related] == [(b"local.set $x", "written here")] * 2
+
+
+@pytest.mark.parametrize(("src", "want"), [
+    # a param written and never read: only the dead store (params are the signature)
+    (b"(module (func (param $p i32) (local.set $p (i32.const 1))))",
+     [("dead-store", "local.set $p", "the value stored to local `$p` is never read: the store can go")]),
+    # read, if only its default value: not never-read, the store is dead
+    (b"(module (func (result i32) (local $x i32) (local.get $x) (local.set $x (i32.const 1))))",
+     [("dead-store", "local.set $x", "the value stored to local `$x` is never read: the store can go")]),
+    (b"(module (func (local i32 i64) (local.set 1 (i64.const 1))))",
+     [("unused-local", "i32", "local 0 is never read or written"),
+      ("never-read", "i64", "local 1 is written but never read")]),
+])  # fmt: skip
+def test_liveness_codes_exact(src: bytes, want: list[tuple[str, str, str]]) -> None:
+    assert shown(src) == want
+
+
+def test_where_liveness_is_reported() -> None:
+    src = b"""(assert_invalid (module (func (local $a i32) (i64.const 1))) "type mismatch")
+(assert_trap (module (func $s (local $b i32) (unreachable)) (start $s)) "unreachable")
+(module quote "(func (local $c i32))")
+(module
+  (func (local $d i32) (i64.const 1))
+  (func (local $e i32) (local $f i32) (drop (local.get $f))))"""
+    assert [(c, t) for c, t, _ in shown(src)] == [
+        ("unused-local", "(local $b i32)"),  # a module the script runs
+        ("stack-height", ")"),  # and no liveness in the function with the error
+        ("unused-local", "(local $e i32)"),  # but in its error-free neighbour
+    ]
+
+
+NEVER_READ_SRC = b"""(module
+  (global $n (export "n") (mut i32) (i32.const 0))
+  (func $f (export "f") (param $p i32) (result i32) (local $a i32) (local $b i32) (local i64) (local $c i64)
+    (local.set $b (call $g (i32.const 1)))  ;; effects stay
+    (local.set 3 (i64.const 7))
+    (drop (local.tee $b (local.get $p)))
+    local.get $p
+    local.tee 2
+    (local.set $a)
+    (local.set 4 (i64.const 2))
+    (i32.add (local.get $a) (i32.wrap_i64 (local.get 4))))
+  (func $g (param i32) (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (local.get 0)))
+"""
+
+NEVER_READ_B = b"""(module
+  (global $n (export "n") (mut i32) (i32.const 0))
+  (func $f (export "f") (param $p i32) (result i32) (local $a i32) (local i64) (local $c i64)
+    (drop (call $g (i32.const 1)))  ;; effects stay
+    (local.set 2 (i64.const 7))
+    (drop (local.get $p))
+    local.get $p
+    (local.set $a)
+    (local.set 3 (i64.const 2))
+    (i32.add (local.get $a) (i32.wrap_i64 (local.get 3))))
+  (func $g (param i32) (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (local.get 0)))
+"""
+
+
+def test_never_read_quick_fix_exact_and_same_behaviour() -> None:
+    doc = analyse(NEVER_READ_SRC)
+    diags = [d for d in doc.diagnostics if d.code == "never-read"]
+    assert [d.data["local"] for d in diags] == [2, 3]
+    fix, fix_all = fixes_for(doc, diags[0])
+    assert (fix.title, fix.preferred, fix_all.preferred) == (
+        "Remove the local and its stores (their values are still computed)", True, False)
+    at = NEVER_READ_SRC.index
+    assert fix.edits == (
+        TextEdit(at(b" (local $b i32)"), at(b" (local i64)"), ""),  # the declaration and a space
+        TextEdit(at(b"3 (i64.const 7)"), at(b"3 (i64.const 7)") + 1, "2"),  # renumbered
+        TextEdit(at(b"4 (i64.const 2)"), at(b"4 (i64.const 2)") + 1, "3"),
+        TextEdit(at(b"4))))"), at(b"4))))") + 1, "3"),
+        TextEdit(at(b"local.set $b"), at(b"local.set $b") + 12, "drop"),  # keeps the call
+        TextEdit(at(b"(local.tee $b"), at(b"(local.get $p)))"), ""),  # `(local.tee $b ` ...
+        TextEdit(at(b")\n    local.get $p") - 1, at(b")\n    local.get $p"), ""),  # ... and its `)`
+        TextEdit(at(b"local.tee 2") - 4, at(b"(local.set $a)") - 4, ""),  # the whole line
+    )
+    out = apply_edits(NEVER_READ_SRC, fix.edits)
+    assert out == NEVER_READ_B
+    both = apply_edits(NEVER_READ_SRC, fix_all.edits)
+    assert both == NEVER_READ_B.replace(b" (local i64)", b"").replace(b"(local.set 2 (i64.const 7))", b"(drop (i64.const 7))") \
+        .replace(b"local.set 3 (", b"local.set 2 (").replace(b"(local.get 3)", b"(local.get 2)")  # fmt: skip
+    assert fix_all.edits == fixes_for(doc, diags[1])[1].edits  # the same fix-all from either
+    before = wasmtime_run.run_exports(NEVER_READ_SRC.decode())
+    for text in (out, both):
+        assert wasmtools.validate(text).ok
+        assert [d.code for d in analyse(text).diagnostics if d.code == "never-read"] == ([] if text == both else ["never-read"])
+        assert not wasmtime_run.diff_outcomes(before, wasmtime_run.run_exports(text.decode()))
+
+
+def test_dead_store_fix_keeps_side_effects() -> None:
+    src = b"""(module (func $g (result i32) (i32.const 1))
+  (func (result i32) (local $x i32)
+    (local.set $x (call $g))
+    (local.set $x (i32.const 2))
+    (local.get $x))
+  (func (i64.const 1)))"""  # an error in another function does not matter
+    doc = analyse(src)
+    [d] = [d for d in doc.diagnostics if d.code == "dead-store"]
+    [fix] = fixes_for(doc, d, fix_all=False)
+    assert fix.edits == (TextEdit(86, 98, "drop"),)
+    assert src[86:98] == b"local.set $x"
+    assert b"(drop (call $g))\n    (local.set $x (i32.const 2))" in apply_edits(src, fix.edits)
+
+
+def test_never_read_on_smith_modules() -> None:
+    """The never-read fix-all on random valid modules: the output validates, runs the same
+    and reports no never-read local."""
+    changed = compared = 0
+    for seed in range(40):
+        wasm = wasmtools.smith(seed, seed_bytes=16384, gc_enabled=True, exceptions_enabled=True,
+                               ensure_termination=True)  # fmt: skip
+        text = wasmtools.print_wasm(wasm, fold=seed % 2 == 1).encode()
+        doc = analyse(text)
+        diag = next((d for d in doc.diagnostics if d.code == "never-read"), None)
+        if diag is None:
+            continue
+        fixes = fixes_for(doc, diag)
+        out = apply_edits(text, fixes[-1].edits)
+        changed += 1
+        assert wasmtools.validate(out).ok, seed
+        assert not any(d.code == "never-read" for d in analyse(out).diagnostics), seed
+        try:
+            before = wasmtime_run.run_exports(wasmtools.parse(text))
+        except wasmtime_run.UnsupportedModule:
+            continue
+        compared += 1
+        assert not wasmtime_run.diff_outcomes(before, wasmtime_run.run_exports(wasmtools.parse(out))), seed
+    assert changed >= 4 and compared >= 1
+
+
+@pytest.mark.skipif(not SUITE.exists(), reason="spec test suite not available")
+def test_never_read_fix_on_the_spec_suite() -> None:
+    """Every module of the spec suite with a never-read local: the fix-all output validates
+    and has no never-read local left (14 modules, 42 locals)."""
+    fixed = 0
+    bad: list[str] = []
+    for path in sorted(SUITE.glob("*.wast")):
+        data = path.read_bytes()
+        whole = analyse(data)
+        starts = [d.span.start for d in whole.diagnostics if d.code == "never-read"]
+        for m in whole.modules:
+            if m.kind != "text" or not any(m.span.start <= s < m.span.end for s in starts):
+                continue
+            text = data[m.span.start : m.span.end]
+            doc = analyse(text)
+            diag = next((d for d in doc.diagnostics if d.code == "never-read"), None)
+            if diag is None:
+                continue
+            out = apply_edits(text, fixes_for(doc, diag)[-1].edits)
+            fixed += 1
+            if not wasmtools.validate(out).ok or any(d.code == "never-read" for d in analyse(out).diagnostics):
+                bad.append(f"{path.name}@{m.span.start}")
+    assert bad == []
+    assert fixed >= 10
