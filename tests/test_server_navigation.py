@@ -380,3 +380,37 @@ async def test_script_modules_and_utf16(client: LanguageClient) -> None:
             out.append((line, col, length, legend.legend.token_types[kind]))
     # the comment is split per line; `🙂` is two UTF-16 units
     assert out == [(3, 0, 9, "comment"), (4, 0, 21, "comment"), (4, 23, 6, "keyword")]
+
+
+BROKEN = """(module (func $f (param $p i32) (block $l (br $l
+  (local.get $p) (call $f) end $l))) (br 99) (local.get $nope)
+(; unterminated (module (func (struct.get $t $f
+)))) (elem func $f $f) ;; ünï 🙂 "\\u{zz}
+(module (type $t (struct (field $f i32))) (func (param (ref $t)) (struct.get $t $f (local.get 0))
+"""
+
+
+@pytest.mark.asyncio
+async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None:
+    uri = "untitled:broken.wast"
+    doc = types.TextDocumentIdentifier(uri)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, BROKEN)))
+    lines = BROKEN.splitlines()
+    for line, text in enumerate(lines):
+        for col in range(0, len(text) + 1, 5):
+            where = types.Position(line, col)
+            await client.text_document_hover_async(types.HoverParams(doc, where))
+            await client.text_document_definition_async(types.DefinitionParams(doc, where))
+            await client.text_document_references_async(types.ReferenceParams(
+                text_document=doc, position=where, context=types.ReferenceContext(True)))  # fmt: skip
+            await client.text_document_document_highlight_async(types.DocumentHighlightParams(doc, where))
+            await client.text_document_prepare_rename_async(types.PrepareRenameParams(doc, where))
+    everything = types.Range(types.Position(0, 0), types.Position(len(lines), 0))
+    assert await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc)) is not None
+    await client.text_document_inlay_hint_async(types.InlayHintParams(doc, everything))
+    await client.text_document_folding_range_async(types.FoldingRangeParams(doc))
+    assert not [m.message for m in client.log_messages if "internal error" in m.message]
+    # the named things that resolve still do
+    where = at("(local.get $p)", 12, BROKEN)
+    found = await client.text_document_definition_async(types.DefinitionParams(doc, where))
+    assert isinstance(found, types.Location) and found.range.start == at("(param $p", 0, BROKEN)
