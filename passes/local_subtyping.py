@@ -27,7 +27,7 @@ abstract kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -286,11 +286,13 @@ def _delete_word(data: bytes, before: Node, word: Node) -> TextEdit:
     return TextEdit(s, word.end_byte, "")
 
 
-def unwrap_edits(data: bytes, body: list[Instr], local: int) -> list[TextEdit]:
-    """Edits removing each `ref.as_non_null` applied directly to a get or tee of `local`."""
+def unwrap_edits(data: bytes, body: list[Instr], locals_: Collection[int]) -> list[TextEdit]:
+    """Edits removing each `ref.as_non_null` applied directly to a get or tee of one of
+    `locals_`."""
     edits: list[TextEdit] = []
-    for k, ins in enumerate(body[:-1]):
-        if ins.op.name not in _READS or not ins.imms or ins.imms[0] != local:
+    for k in range(len(body) - 1):
+        ins = body[k]
+        if ins.op.name not in _READS or not ins.imms or ins.imms[0] not in locals_:
             continue
         ras = body[k + 1]  # the next instruction in execution order takes the get's value
         if ras.op.name != "ref.as_non_null":
@@ -312,17 +314,22 @@ def unwrap_edits(data: bytes, body: list[Instr], local: int) -> list[TextEdit]:
     return edits
 
 
-def local_edits(doc: Document, tt: TypeTable, func: Func, local: int, new: RefType) -> list[TextEdit] | None:
-    """Edits giving `local` of `func` the type `new` (None when the declaration cannot be
-    edited)."""
-    decl = func.all_locals[local]
-    old = decl.type
-    edits = type_edits(doc, tt, decl, new)
-    if edits is None or not isinstance(old, RefType):
-        return None
-    if old.nullable and not new.nullable:
-        edits += unwrap_edits(doc.data, func.body, local)
-    return edits
+def retype_edits(doc: Document, tt: TypeTable, func: Func, changes: dict[int, RefType]) -> list[TextEdit]:
+    """Edits giving each local in `changes` its new type, and dropping the `ref.as_non_null`
+    that become redundant. All or nothing: the types were checked together, so if one
+    declaration cannot be edited, none is."""
+    decls = func.all_locals
+    edits: list[TextEdit] = []
+    non_null: set[int] = set()
+    for local, new in sorted(changes.items()):
+        old = decls[local].type
+        decl_edits = type_edits(doc, tt, decls[local], new)
+        if decl_edits is None or not isinstance(old, RefType):
+            return []
+        edits += decl_edits
+        if old.nullable and not new.nullable:
+            non_null.add(local)
+    return edits + unwrap_edits(doc.data, func.body, non_null) if non_null else edits
 
 
 def _valid_funcs(doc: Document) -> Iterable[tuple[Module, Func]]:
@@ -335,10 +342,7 @@ def _valid_funcs(doc: Document) -> Iterable[tuple[Module, Func]]:
 
 def func_edits(doc: Document, module: Module, func: Func) -> list[TextEdit]:
     ctx = module_context(module)
-    edits: list[TextEdit] = []
-    for local, new in sorted(refine(ctx, func).items()):
-        edits += local_edits(doc, ctx.types, func, local, new) or []
-    return edits
+    return retype_edits(doc, ctx.types, func, refine(ctx, func))
 
 
 def run(doc: Document) -> list[TextEdit]:
@@ -408,7 +412,7 @@ def make_non_nullable(doc: Document | bytes, offset: int) -> tuple[str, list[Tex
     _, diags = typing(ctx, func, types)
     if _errors(diags):  # an uncovered get, or anything else
         return None
-    edits = local_edits(doc, ctx.types, func, local, _non_null(old))
+    edits = retype_edits(doc, ctx.types, func, {local: _non_null(old)})
     if not edits:
         return None
     name = f"`${decl.name}`" if decl.name else f"local {local}"
