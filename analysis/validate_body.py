@@ -21,6 +21,10 @@ error is reported, and no error causes another.
 
 One typing rule per `OpInfo.typing` family; `fixed` instructions are typed from the opcode
 table's `params`/`results` alone.
+
+Passes may observe the typing instead of copying it: with `BodyValidator.stored` set to a
+dict, every `local.set`/`local.tee` records the type of the value it stores (the
+local-subtyping pass uses this).
 """
 
 from __future__ import annotations
