@@ -97,3 +97,66 @@ def test_scripts_fall_back_to_analyse() -> None:
     src = b"(module (func)) (assert_invalid (module (func (i32.const 0))) \"type mismatch\")"
     da = DocumentAnalysis()
     assert isinstance(da.update(src, parse(src)), Document)
+
+
+LIVE_SRC = b"""(module
+  (func $a (param $p i32) (result i32) (local $x i32) (local $y i32) (local $u i64)
+    (local.set $x (i32.const 1))
+    (local.set $x (local.get $p))
+    (local.set $y (local.tee $p (i32.const 2)))
+    (local.get $x))
+  (func $b (local $z f32) (local $w i32)
+    (local.set $z (f32.const 1))
+    (block $l (br_if $l (local.get $w)) (local.set $w (i32.const 3))))
+  (func $c (result i32) (local $k i32)
+    (local.get $k))
+)
+"""
+
+
+def test_liveness_agrees_with_analyse_under_random_edits() -> None:
+    rng = random.Random(11)
+    bodies = _bodies(LIVE_SRC)
+    codes: set[str] = set()
+    for _ in range(200):
+        da = DocumentAnalysis()
+        da.update(LIVE_SRC, parse(LIVE_SRC))
+        data = LIVE_SRC
+        for _step in range(3):
+            start, end = rng.choice(bodies)
+            pos = rng.randrange(start, min(end, len(data)))
+            ch = bytes([rng.choice(b"0123456789$xyzkwp ()lgt.")])
+            data = rng.choice((data[:pos] + ch + data[pos + 1 :], data[:pos] + ch + data[pos:], data[:pos] + data[pos + 1 :]))
+            tree = parse(data)
+            got = _diags(da.update(data, tree))
+            want = analyse(data, tree).diagnostics
+            assert sorted(map(_key, got), key=repr) == sorted(map(_key, want), key=repr), data.decode()
+            codes |= {d.code for d in got}
+    assert {"unused-local", "never-read", "dead-store"} <= codes
+
+
+def test_liveness_of_untouched_functions_is_kept() -> None:
+    da = DocumentAnalysis()
+    first = _diags(da.update(LIVE_SRC, parse(LIVE_SRC)))
+    assert [(d.code, LIVE_SRC[d.span.start : d.span.end]) for d in first] == [
+        ("never-read", b"(local $y i32)"),
+        ("unused-local", b"(local $u i64)"),
+        ("dead-store", b"local.set $x"),
+        ("dead-store", b"local.tee $p"),
+        ("never-read", b"(local $z f32)"),
+        ("dead-store", b"local.set $w"),
+    ]
+    state = da._state
+    assert state is not None
+    kept = [e.live for e in state.entries]
+    # the same length: nothing moves; only $b's liveness is computed again
+    data = LIVE_SRC.replace(b"(f32.const 1)", b"(f32.const 2)")
+    again = _diags(da.update(data, parse(data)))
+    assert da.last_mode == "incremental"
+    assert [e.live is k for e, k in zip(state.entries, kept, strict=True)] == [True, False, True]
+    assert [(d.code, d.span) for d in again] == [(d.code, d.span) for d in first]
+    # an error in $a hides its liveness diagnostics, and only its own
+    data = LIVE_SRC.replace(b"(local.get $x))\n  (func $b", b"(local.get $x) (nop) (i64.const 0))\n  (func $b")
+    broken = _diags(da.update(data, parse(data)))
+    assert da.last_mode == "incremental"
+    assert [d.code for d in broken] == ["stack-height", "never-read", "dead-store"]
