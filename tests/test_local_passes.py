@@ -207,20 +207,23 @@ def test_reorder_keeps_every_comment_in_smith_declarations() -> None:
 
 
 def _wasm_opt() -> str | None:
-    env = os.environ.get("WAT_LSP_WASM_OPT")
+    """npm binaryen's wasm-opt: `$WASM_OPT`, on PATH, or where bench/README.md installs it."""
+    env = os.environ.get("WASM_OPT")
     if env:
         return env
     found = shutil.which("wasm-opt")
     if found:
         return found
-    cand = ROOT / "node_modules" / ".bin" / "wasm-opt"
-    return str(cand) if cand.exists() else None
+    for cand in (ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt", ROOT / "node_modules" / ".bin" / "wasm-opt"):
+        if cand.exists():
+            return str(cand)
+    return None
 
 
 def _wasm_opt_locals(src: bytes, pass_name: str, tmp_path: Path) -> list[tuple[str, str]]:
     exe = _wasm_opt()
     if exe is None:
-        pytest.skip("wasm-opt not found (set WAT_LSP_WASM_OPT or put npm binaryen on PATH)")
+        pytest.skip("wasm-opt not found (npm install --prefix bench binaryen, or set WASM_OPT)")
     wasm = tmp_path / "in.wasm"
     wasm.write_bytes(wasmtools.parse(src))
     out = subprocess.run([exe, str(wasm), f"--{pass_name}", "-all", "-S", "-o", "-"], capture_output=True,
