@@ -133,13 +133,18 @@ def _initialized_without(func: Func, loc: list[int], locals_: set[int], dead: se
         while len(log) > mark:
             init.discard(log.pop())
 
+    kinds: dict[int, int] = {}  # id(op) -> 1 block start, 2 else/catch, 3 end, 0 other
     for i, ins in enumerate(func.body):
-        flags = ins.op.flags
-        if Flag.BLOCK_START in flags:
+        kind = kinds.get(id(ins.op))
+        if kind is None:
+            flags = ins.op.flags
+            kind = kinds[id(ins.op)] = (1 if Flag.BLOCK_START in flags else 2 if Flag.BLOCK_ELSE in flags
+                                        else 3 if Flag.BLOCK_END in flags else 0)  # fmt: skip
+        if kind == 1:
             marks.append(len(log))
-        elif Flag.BLOCK_ELSE in flags:
+        elif kind == 2:
             undo(marks[-1] if marks else 0)
-        elif Flag.BLOCK_END in flags:
+        elif kind == 3:
             undo(marks.pop() if marks else 0)
         x = loc[i]
         if x in locals_:
