@@ -85,6 +85,7 @@ class ImmCache:
 
     def __init__(self) -> None:
         self.by_code: dict[object, dict[object, tuple[Immediate, ...]]] = {}
+        self.types: dict[bytes, ValType] = {}  # see `TypeNames.cache`
 
 
 class BodyReader:
@@ -102,13 +103,14 @@ class BodyReader:
         self.module = module
         self.report = report
         self.local_names = local_names or {}
-        self.types = TypeNames(data, module.names.get("type", {}), report)
+        cache = cache or ImmCache()
+        self.types = TypeNames(data, module.names.get("type", {}), report, cache.types)
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
         self.clauses: list[list[int]] = []  # per open block: its else/catch instructions
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
-        self._cache = (cache or ImmCache()).by_code
+        self._cache = cache.by_code
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
 
     # --- the walk -------------------------------------------------------------------

@@ -111,7 +111,12 @@ def keyword(node: Node) -> str | None:
 
 
 def has_token(node: Node, token: str) -> bool:
-    return any(not c.is_named and c.type == token for c in children(node))
+    return token in tokens(node)
+
+
+def tokens(node: Node) -> set[str]:
+    """The anonymous tokens (keywords, parentheses) among the children of `node`."""
+    return {c.type for c in children(node) if not c.is_named}
 
 
 def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None, list[Node]]:

@@ -87,6 +87,8 @@ class ModuleReader:
         self.broken: set[int] = set()
         self._imm_cache = ImmCache()
         self._imm_module = self.module
+        self._type_cache: dict[bytes, ValType] = {}
+        self._type_names: dict[str, int] | None = None
 
     def report(self, code: str, message: str, span: Span, **kw: object) -> None:
         self.diags.append(make(code, message, span, **kw))
@@ -214,7 +216,10 @@ class ModuleReader:
     # --- step 2: types ------------------------------------------------------------------
 
     def _types(self) -> TypeNames:
-        return TypeNames(self.data, self.module.names["type"], self.report)
+        names = self.module.names["type"]
+        if self._type_names is not names:  # the cache is valid for one module's type names
+            self._type_cache, self._type_names = {}, names
+        return TypeNames(self.data, names, self.report, self._type_cache)
 
     def _read_types(self) -> None:
         tn = self._types()
@@ -614,6 +619,7 @@ class ModuleReader:
 def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames) -> None:
     """Locals and instructions of one defined function (the unit of re-analysis)."""
     kids = cst.named(node)
+    local_kinds, instr_kinds = _LOCAL_KINDS, _INSTR_KINDS
     local_names: dict[str, int] = {}
     for p in f.params:
         if p.name is not None:
@@ -624,7 +630,10 @@ def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames)
     first = len(f.params)
     body_nodes: list[Node] = []
     for k in kids:
-        if k.type == "local":
+        kind = k.kind_id
+        if kind in instr_kinds:
+            body_nodes.append(k)
+        elif kind in local_kinds:
             if body_nodes:
                 reader.report("malformed", "`local` after the first instruction", cst.span(k))
             for decl in reader._decls(k, tn, first + len(locals_), False):
@@ -634,8 +643,6 @@ def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames)
                     else:
                         local_names[decl.name] = decl.index
                 locals_.append(decl)
-        elif k.type in INSTR_NODES:
-            body_nodes.append(k)
     f.locals = locals_
     body = reader._body_reader(local_names)
     f.body = body.read(body_nodes)
@@ -665,6 +672,7 @@ def _first_id(node: Node) -> Node | None:
 
 
 _INSTR_KINDS = cst.kind_ids(INSTR_NODES)
+_LOCAL_KINDS = cst.kind_ids(("local",))
 
 
 def _header(node: Node) -> list[Node]:

@@ -24,10 +24,20 @@ Report = Callable[[str, str, Span], None]
 class TypeNames:
     """Resolves type references (`$t` or a number) in the type index space."""
 
-    def __init__(self, data: bytes, names: dict[str, int], report: Report) -> None:
+    def __init__(
+        self, data: bytes, names: dict[str, int], report: Report, cache: dict[bytes, ValType] | None = None
+    ) -> None:
         self.data = data
         self.names = names
-        self.report = report
+        self.outer_report = report
+        self.reported = 0
+        # value types already read, by their text (for the same `names`): locals and
+        # params repeat a few types thousands of times, and equal types share one object
+        self.cache: dict[bytes, ValType] = cache if cache is not None else {}
+
+    def report(self, code: str, message: str, span: Span) -> None:
+        self.reported += 1
+        self.outer_report(code, message, span)
 
     def index(self, node: Node, space: str = "type") -> int:
         return resolve_index(self.data, node, self.names, space, self.report)
@@ -39,11 +49,12 @@ class TypeNames:
 
     def ref_type(self, node: Node) -> RefType:
         kids = cst.named(node)
-        if not kids or (len(kids) == 1 and not cst.has_token(node, "ref")):
+        tokens = cst.tokens(node)
+        if not kids or (len(kids) == 1 and "ref" not in tokens):
             word = cst.text(self.data, node if not kids else kids[0])
             return RefType(True, REF_SHORTHANDS.get(word, "any"))
-        nullable = cst.has_token(node, "null")
-        exact = cst.has_token(node, "exact")
+        nullable = "null" in tokens
+        exact = "exact" in tokens
         heap: str | int = UNRESOLVED
         for kid in kids:
             if kid.type in ("abs_heap_type", "identifier", "integer"):
@@ -56,9 +67,19 @@ class TypeNames:
         return RefType(nullable, heap, exact)
 
     def val_type(self, node: Node) -> ValType:
-        if node.type == "num_type":
+        kind = node.type
+        if kind in ("num_type", "ref_type") and not node.has_error:
+            raw = self.data[node.start_byte : node.end_byte]
+            hit = self.cache.get(raw)
+            if hit is None:
+                before = self.reported
+                hit = cst.text(self.data, node) if kind == "num_type" else self.ref_type(node)
+                if self.reported == before:  # a type with a diagnostic is read again each time
+                    self.cache[raw] = hit
+            return hit
+        if kind == "num_type":
             return cst.text(self.data, node)
-        if node.type == "ref_type":
+        if kind == "ref_type":
             return self.ref_type(node)
         if node.type in ("value_type", "val_type"):
             kids = cst.named(node)
