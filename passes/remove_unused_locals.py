@@ -95,6 +95,46 @@ def func_edits(doc: Document, func: Func, only: set[int] | None = None) -> list[
     return removal_edits(doc, func, unused if only is None else unused & only)
 
 
+def _comments_in(doc: Document, s: int, e: int) -> list[Node]:
+    """The comments inside the declarations in bytes [s, e) (only blanks lie between them)."""
+    found: list[Node] = []
+    pos = s
+    while pos < e:
+        node = doc.tree.root_node.descendant_for_byte_range(pos, pos)
+        while node is not None and node.parent is not None and node.parent.start_byte == pos:
+            node = node.parent  # the whole declaration that starts here
+        if node is None or node.end_byte <= pos:
+            pos += 1
+            continue
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type in ("comment", "block_comment") and s <= n.start_byte and n.end_byte <= e:
+                found.append(n)
+            stack.extend(n.children)
+        pos = node.end_byte
+        while pos < e and doc.data[pos : pos + 1].isspace():
+            pos += 1
+    return sorted(found, key=lambda n: n.start_byte)
+
+
+def _removal_keeping_comments(doc: Document, s: int, e: int) -> TextEdit:
+    """Delete the declarations in [s, e), but leave the comments written inside them."""
+    comments = _comments_in(doc, s, e)
+    if not comments:
+        return removal(doc.data, s, e)
+    line_start = doc.data.rfind(b"\n", 0, s) + 1
+    indent = doc.data[line_start:s]
+    indent = indent[: len(indent) - len(indent.lstrip(b" \t"))]
+    kept = ""
+    for n in comments:
+        text = doc.data[n.start_byte : n.end_byte].decode("utf-8", "replace")
+        kept += (" " if kept and not kept.endswith("\n" + indent.decode()) else "") + text
+        if n.type == "comment":  # a `;;` comment runs to the end of its line
+            kept += "\n" + indent.decode()
+    return TextEdit(s, e, kept)
+
+
 def removal_edits(doc: Document, func: Func, removed: set[int]) -> list[TextEdit]:
     """Edits deleting the declarations of the locals `removed` and renumbering the numeric
     indices above them (the accesses of the removed locals themselves are the caller's)."""
@@ -104,7 +144,7 @@ def removal_edits(doc: Document, func: Func, removed: set[int]) -> list[TextEdit
     if ranges is None:
         return []
     data = doc.data
-    edits = [removal(data, s, e) for s, e in _merge(data, ranges)]
+    edits = [_removal_keeping_comments(doc, s, e) for s, e in _merge(data, ranges)]
     order = sorted(removed)
     for ins in func.body:
         if ins.op.name not in _LOCAL_OPS or not ins.imms or not isinstance(ins.imms[0], int):
