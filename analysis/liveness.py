@@ -24,9 +24,6 @@ from wat_lsp.analysis.model import Func, Instr, Module, RefType, Span
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 
-# The codes these checks report (their severities are in `diagnostics.CODES`).
-LIVENESS_CODES = ("unused-local", "never-read", "dead-store")
-
 
 def _hint(code: str, message: str, span: Span, data: dict[str, object],
           related: tuple[Related, ...] = ()) -> Diagnostic:  # fmt: skip
