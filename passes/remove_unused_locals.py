@@ -132,6 +132,9 @@ def _removal_keeping_comments(doc: Document, s: int, e: int) -> TextEdit:
         kept += (" " if kept and not kept.endswith("\n" + indent.decode()) else "") + text
         if n.type == "comment":  # a `;;` comment runs to the end of its line
             kept += "\n" + indent.decode()
+    if comments[-1].type == "comment":  # the next text starts the new line: no blanks before it
+        while e < len(doc.data) and doc.data[e : e + 1] in (b" ", b"\t"):
+            e += 1
     return TextEdit(s, e, kept)
 
 
