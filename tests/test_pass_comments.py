@@ -68,6 +68,8 @@ VALID = b""";; a module whose every corner has a comment
     local.set 2 (; a dead store in plain code ;)
   )
   (func $h (result i32) (local $x i32) (local $y i32) (local $z i32)
+    (local f32 ;; a line comment inside an unused declaration
+      f64) (local.set $x (i32.const 0))
     (local.set $z (i32.const 4)) (local.set $y (local.get $z)) (local.set $x (local.get $y)) ;; chain
     (i32.add (local.get $x) (local.get $x)))
 ) ;; after the module
@@ -188,6 +190,8 @@ KNOWN_LOST: dict[tuple[str, bytes], str] = {
         "removing the dead store `(local.set 4 (; c ;) (i32.const 1))` removes the comment inside it",
     ("coalesce-locals", b"(; inside an unused declaration ;)"):
         "removing the declaration `(local $unused i64 (; c ;))` removes the comment inside it",
+    ("coalesce-locals", b";; a line comment inside an unused declaration"):
+        "removing the declaration `(local f32 ;; c\n f64)` removes the comment inside it",
 }  # fmt: skip
 
 CASES = [(p, d) for p in [*PASSES, CHAIN] for d in DOCS]
@@ -234,7 +238,7 @@ def test_documents_as_intended() -> None:
     assert wasmtools.validate(VALID).ok
     assert analyse(VALID).diagnostics and all(d.severity > 1 for d in analyse(VALID).diagnostics)
     assert {d.code for d in analyse(UNINITIALIZED).diagnostics} == {"uninitialized-local"}
-    assert len(comments(analyse(VALID))) == 36
+    assert len(comments(analyse(VALID))) == 37
     assert len(comments(analyse(UNINITIALIZED))) == 10
 
 
