@@ -228,3 +228,33 @@ def test_every_pass_changes_some_gc_module() -> None:
 
 def test_gc_modules_are_there() -> None:
     assert len(GC_MODULES) >= 5
+
+
+# --------------------------------------------------------------- the oracle additions
+
+_COUNTER = """(module
+  (global $g (export "g") (mut i32) (i32.const 0))
+  (func (export "bump") (param i32) (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.add (local.get 0) (i32.const 1))))
+    (global.get $g))
+  (func (export "spin") (param i32) (loop (br_if 0 (local.get 0)))))"""
+
+
+def test_isolated_calls_start_fresh_and_record_state() -> None:
+    shared = wasmtime_run.run_exports(_COUNTER, arg_sets=3)
+    isolated = wasmtime_run.run_exports(_COUNTER, arg_sets=3, isolate=True)
+    assert [c.values for c in shared["bump"].calls] == [("i32:1",), ("i32:3",), ("i32:3",)]
+    assert [c.values for c in isolated["bump"].calls] == [("i32:1",), ("i32:2",), ("i32:0",)]
+    assert [c.state for c in isolated["bump"].calls] == [("g=i32:1",), ("g=i32:2",), ("g=i32:0",)]
+    assert isolated["g"].value == "i32:0"  # the state right after instantiation
+    assert [c.trap for c in isolated["spin"].calls] == ["", "out_of_fuel", "out_of_fuel"]
+
+
+def test_diff_until_out_of_fuel() -> None:
+    a = wasmtime_run.run_exports(_COUNTER, arg_sets=3, isolate=True)
+    b = wasmtime_run.run_exports(_COUNTER.replace("(i32.const 1)", "(i32.const 2)"), arg_sets=3, isolate=True)
+    diffs, partial = wasmtime_run.diff_until_out_of_fuel(a, b, isolated=True)
+    assert partial and len(diffs) == 3 and all(d.startswith("bump call") for d in diffs)
+    assert wasmtime_run.diff_until_out_of_fuel(a, a, isolated=True) == ([], True)
+    shared = wasmtime_run.run_exports(_COUNTER, arg_sets=3)
+    assert wasmtime_run.diff_until_out_of_fuel(shared, shared) == ([], True)
