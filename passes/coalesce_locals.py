@@ -8,8 +8,8 @@ Binaryen's `CoalesceLocals` with sparse structures:
   (`local.set $x (local.get $y)`, or of a tee) gives $x the value of $y, equal constants are
   one value, the entry block starts from the parameters and the zero of each type, other
   blocks from unknown values. Locals live at the function entry (reading their zero)
-  interfere with the params of their type. The graph is an adjacency set per local and
-  copy counts keyed by pair (`liveness.Interference`): memory grows with the edges.
+  interfere with the params of their type. The graph is an adjacency set per stored local
+  and copy counts keyed by pair (`liveness.Interference`): memory grows with the edges.
 - Slots (`_pick`): greedy colouring in the order of most copies first, params fixed in their
   own slots (a local may join a param's slot); a local takes the slot of its type that
   saves the most copies, else the lowest free one. Like Binaryen it also tries the reverse
@@ -29,9 +29,9 @@ scope, so the 1a rule still holds, and a removed copy `local.set $x (local.get $
 itself after such a set. Their dead stores go only when every get of the local still
 follows one of its remaining sets in an enclosing block (`_initialized_without`); otherwise
 they all stay (one may be the set the 1a rule needs), and since they stay they count as
-interfering. So the output validates without `fixup-non-nullable-locals`, which wasm-opt
-needs after its pass. Functions whose control flow is not modelled exactly (legacy `try`,
-stack switching) and modules with errors are left alone.
+interfering. So the output validates as it is (wasm-opt removes every dead store and
+relies on its pass runner's non-nullable fixup). Functions whose control flow is not
+modelled exactly (legacy `try`, stack switching) and modules with errors are left alone.
 """
 
 from __future__ import annotations
