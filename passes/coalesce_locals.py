@@ -59,13 +59,6 @@ _IMM = re.compile(rb'(\$"(?:[^"\\]|\\.)*"|\$' + _IDCHARS + rb"+|0x[0-9a-fA-F_]+|
 _DECL_ID = re.compile(rb'\((?:local|param)\s+(\$"(?:[^"\\]|\\.)*"|\$' + _IDCHARS + rb"+)")
 
 
-def _local(ins: Instr) -> int:
-    """The local an access refers to, -1 for anything else."""
-    if ins.op.name in (GET, SET, TEE) and ins.imms and isinstance(ins.imms[0], int):
-        return ins.imms[0]
-    return -1
-
-
 def _defaultable(t: ValType) -> bool:
     return not (isinstance(t, RefType) and not t.nullable)
 
