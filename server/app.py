@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import os
 import traceback
 from collections.abc import Generator
@@ -81,14 +83,24 @@ class WatServer(LanguageServer):
         # item: seconds on a 13 MB file) runs here, so hovers and diagnostics do not queue behind it.
         self.slow_worker = Worker()
         self.config = Configuration()
+        self._pending_writes: set[asyncio.Future[Any]] = set()
         self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
                                    self.log, lambda: self.encoding, self.worker,
                                    lambda: self.overrides)  # fmt: skip
 
-    def publish_diagnostics_json(self, params: dict[str, Any]) -> None:
-        """`textDocument/publishDiagnostics` with params already in JSON form (see `Publisher`)."""
-        self.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                  "params": params})  # fmt: skip
+    def publish_diagnostics_json(self, params: str) -> None:
+        """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`),
+        framed and written as pygls writes its own messages."""
+        method = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+        body = f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}}}'.encode()
+        writer = self.protocol.writer
+        if writer is None:
+            return
+        with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
+            written = writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            if inspect.isawaitable(written):
+                self._pending_writes.add(task := asyncio.ensure_future(written))
+                task.add_done_callback(self._pending_writes.discard)
 
     @property
     def overrides(self) -> Overrides:

@@ -9,6 +9,7 @@ again before publishing, so a stale result never reaches the client.
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import threading
 import time
@@ -66,51 +67,74 @@ def document_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Override
     return convert.diagnostics(with_severities(snap.diagnostics(), overrides), snap.index, snap.uri, encoding)
 
 
-_Key = tuple[str, str, object, int, tuple[object, ...], tuple[object, ...]]
-
-
 @dataclass(slots=True)
 class _Converted:
-    """A document's last pushed diagnostics as JSON values, by what determines them."""
+    """A document's last push: each diagnostic's JSON text, by what determines it."""
 
     serial: int
     encoding: Encoding
     overrides: dict[str, Severity | None]
-    items: dict[_Key, dict[str, Any]]
+    items: dict[tuple[int, tuple[object, ...]], str]  # (start, identity) -> JSON text
 
 
-def _key(d: Diagnostic) -> _Key:
-    return d.code, d.message, d.span, d.severity, d.related, d.tags
+def _identity(d: Diagnostic) -> tuple[object, ...]:
+    """What a diagnostic's JSON follows from, apart from where it starts: plain ints and
+    strings only (hashing the enums and span dataclasses themselves runs Python code, and
+    took longer than converting), spans relative to the start."""
+    at = d.span.start
+    related = tuple((r.span.start - at, r.span.end - at, r.message) for r in d.related) if d.related else ()
+    tags = tuple(map(int, d.tags)) if d.tags else ()
+    return d.span.end - at, int(d.severity), d.code, d.message, tags, related, repr(d.data) if d.data else ""
 
 
-def _last_offset(d: Diagnostic) -> int:
-    return max(d.span.end, *(r.span.end for r in d.related)) if d.related else d.span.end
+def _bounds(d: Diagnostic) -> tuple[int, int]:
+    if not d.related:
+        return d.span.start, d.span.end
+    return min(d.span.start, *(r.span.start for r in d.related)), max(d.span.end, *(r.span.end for r in d.related))
 
 
 def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
-                       last: _Converted | None = None) -> tuple[list[dict[str, Any]], _Converted]:  # fmt: skip
-    """The same as JSON values, in `wat-lsp --check --format json`'s shape: a push sends them
-    as they are, since a big document has thousands of diagnostics and building lsprotocol
-    objects for them (and unstructuring those again) took longer than analysing an edit.
+                       last: _Converted | None = None) -> tuple[list[str], _Converted]:  # fmt: skip
+    """The same as JSON texts, in `wat-lsp --check --format json`'s shape: a big document has
+    thousands of diagnostics, and building lsprotocol objects for them and serialising those
+    took longer than analysing an edit.
 
-    A diagnostic of the `last` push that is still there, in text no edit since touched, is
-    reused as it was: its line and column depend only on the text before it (its `data`, a
-    function or local index, also only on earlier text)."""
-    reuse: dict[_Key, dict[str, Any]] = {}
-    prefix = -1
+    What the `last` push sent for a diagnostic is sent again when nothing it depends on can
+    have changed: it lies before every edit made since (its line and column depend only on
+    the text before it), or, after a single edit that added or removed no line break, on a
+    line that starts after the edit (same line, same column, offsets shifted)."""
+    reuse: dict[tuple[int, tuple[object, ...]], str] = {}
+    prefix, after, shift = -1, -1, 0
     if last is not None and last.encoding == encoding and last.overrides == overrides:
-        prefix = snap.edits.unchanged_prefix(last.serial, snap.serial)
-        reuse = last.items
-    out: list[dict[str, Any]] = []
-    items: dict[_Key, dict[str, Any]] = {}
+        edits = snap.edits.between(last.serial, snap.serial)
+        if edits is not None:
+            reuse = last.items
+            prefix = min((e.start for e in edits), default=1 << 62)
+            if len(edits) == 1 and edits[0].lines == 0:
+                after, shift = edits[0].new_end, edits[0].new_end - edits[0].old_end
+    index = snap.index
+    out: list[str] = []
+    items: dict[tuple[int, tuple[object, ...]], str] = {}
     for d in with_severities(snap.diagnostics(), overrides):
-        key = _key(d)
-        item = reuse.get(key) if _last_offset(d) <= prefix else None
-        if item is None:
-            item = lsp_diagnostic(d, snap.index, snap.uri, encoding)
-        items[key] = item
-        out.append(item)
+        identity = _identity(d)
+        key = (d.span.start, identity)
+        lo, hi = _bounds(d)
+        text = None
+        if hi <= prefix:
+            text = reuse.get(key)
+        elif 0 <= after <= lo and index.line_start(index.line_of(lo)) >= after:
+            text = reuse.get((d.span.start - shift, identity))
+        if text is None:
+            text = json.dumps(lsp_diagnostic(d, index, snap.uri, encoding))
+        items[key] = text
+        out.append(text)
     return out, _Converted(snap.serial, encoding, dict(overrides), items)
+
+
+def publish_params(uri: str, version: int | None, items: list[str]) -> str:
+    """`PublishDiagnosticsParams` as JSON text, from the diagnostics' JSON texts."""
+    head = json.dumps({"uri": uri, "version": version} if version is not None else {"uri": uri})
+    return f'{head[:-1]}, "diagnostics": [{", ".join(items)}]}}'
 
 
 class Publisher:
@@ -119,7 +143,7 @@ class Publisher:
     def __init__(
         self,
         lookup: Callable[[str], Snapshot | None],
-        publish: Callable[[dict[str, Any]], None],  # sends publishDiagnostics with these params
+        publish: Callable[[str], None],  # sends publishDiagnostics with these params (JSON text)
         log: Callable[[str], None],
         encoding: Callable[[], Encoding],
         worker: Worker,
@@ -157,7 +181,7 @@ class Publisher:
 
         return await self._worker.run(report)
 
-    def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[dict[str, Any]] | None:
+    def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[str] | None:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
         if not self._current(snap):
             return None
@@ -185,7 +209,7 @@ class Publisher:
         self.cancel(uri)
         self._edited.pop(uri, None)
         self._worker.submit(self._converted.pop, uri, None)  # in the thread that owns it
-        self._publish({"uri": uri, "diagnostics": []})
+        self._publish(publish_params(uri, None, []))
 
     async def _later(self, snap: Snapshot, delay: float) -> None:
         try:
@@ -205,4 +229,4 @@ class Publisher:
                 del self._pending[snap.uri]
         # No await since this check: the document cannot change before the publish.
         if self._current(snap):
-            self._publish({"uri": snap.uri, "version": snap.version, "diagnostics": items})
+            self._publish(publish_params(snap.uri, snap.version, items))

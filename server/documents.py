@@ -29,35 +29,47 @@ from wat_lsp.analysis.syntax import parse
 _SERIALS = itertools.count(1)
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change from a snapshot to the next: bytes [start, old_end) became [start, new_end),
+    and the text gained `lines` line breaks (negative: lost)."""
+
+    parent: int  # serial of the snapshot edited
+    start: int
+    old_end: int
+    new_end: int
+    lines: int
+
+
 class EditLog:
-    """Where each snapshot of a document first differs from the one it was edited from, so
-    that work on the text before that point can be kept (shared by a document's snapshots)."""
+    """How each snapshot of a document was made from the one before, so that work on text an
+    edit did not touch can be kept (shared by a document's snapshots)."""
 
     LIMIT = 4096  # snapshots remembered; older ones count as unknown
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # recorded on the event loop, read by the analysis thread
-        self._parents: dict[int, tuple[int, int]] = {}  # serial -> (parent serial, first changed byte)
+        self._edits: dict[int, Edit] = {}  # serial -> how it was made
 
-    def record(self, serial: int, parent: int, start: int) -> None:
+    def record(self, serial: int, edit: Edit) -> None:
         with self._lock:
-            self._parents[serial] = (parent, start)
-            if len(self._parents) > self.LIMIT:
-                del self._parents[next(iter(self._parents))]
+            self._edits[serial] = edit
+            if len(self._edits) > self.LIMIT:
+                del self._edits[next(iter(self._edits))]
 
-    def unchanged_prefix(self, since: int, until: int) -> int:
-        """How many leading bytes no edit from snapshot `since` to snapshot `until` touched
-        (-1 when the log does not reach back to `since`)."""
-        low = 1 << 62
+    def between(self, since: int, until: int) -> list[Edit] | None:
+        """The edits that made snapshot `until` from snapshot `since`, oldest last (None when
+        the log does not reach back to `since`)."""
+        out: list[Edit] = []
         with self._lock:
             serial = until
             while serial != since:
-                link = self._parents.get(serial)
-                if link is None:
-                    return -1
-                serial, start = link
-                low = min(low, start)
-        return low
+                edit = self._edits.get(serial)
+                if edit is None:
+                    return None
+                out.append(edit)
+                serial = edit.parent
+        return out
 
 
 @dataclass(slots=True, eq=False)
@@ -142,7 +154,8 @@ def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, e
     tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
     new_snap = Snapshot(snap.uri, version, data, parse(data, tree),
                         _spliced_index(snap.index, start, end, new, data), snap.incremental, snap.edits)  # fmt: skip
-    snap.edits.record(new_snap.serial, snap.serial, start)
+    snap.edits.record(new_snap.serial, Edit(snap.serial, start, end, start + len(new),
+                                            lines - snap.data.count(b"\n", start, end)))  # fmt: skip
     return new_snap
 
 
