@@ -302,7 +302,7 @@ def make_server() -> WatServer:
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
         try:
-            return await ls.worker.run(code_actions.resolve, params, ls.documents.get, ls.encoding)
+            return await ls.slow_worker.run(code_actions.resolve, params, ls.documents.get, ls.encoding)
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
