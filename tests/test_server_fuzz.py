@@ -32,6 +32,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.syntax import parse
+from wat_lsp.server import code_actions
 from wat_lsp.server.diagnostics import pushed_diagnostics
 from wat_lsp.server.documents import apply_change, open_snapshot
 
@@ -223,3 +224,29 @@ def test_reused_pushes_equal_fresh_ones() -> None:
             last = converted
     assert reused > 50
 
+
+
+def test_code_actions_on_random_text() -> None:
+    """In process: listing and resolving every code action, lazily and eagerly, at random
+    places of randomly edited documents never fails, and every edit lies inside the text."""
+    rng = random.Random(SEED + 2)
+    checked = 0
+    for name, original in _sources():
+        text = Text(rng, original)
+        snap = open_snapshot(file_uri(name), 1, original)
+        for version in range(2, 30):
+            snap = apply_change(snap, text.edit(rng.choice(["snippet", "soup", "garbage", "delete"])), "utf-16",
+                                version)  # fmt: skip
+            if version % 7:
+                continue
+            at = rng.randrange(len(snap.data) + 1)
+            for lazy in (True, False):
+                request = code_actions.Request(snap, at, at, None, "utf-16", lazy, {})
+                for action in code_actions.list_actions(request):
+                    if action.edit is None:
+                        action = code_actions.resolve(action, {snap.uri: snap}.get, "utf-16")
+                    assert action.edit is not None and action.edit.changes is not None
+                    for edit in action.edit.changes[snap.uri]:
+                        assert edit.range.end.line < snap.index.line_count
+                    checked += 1
+    assert checked > 100
