@@ -234,3 +234,13 @@ def test_no_liveness_in_functions_with_errors(tmp_path: Path, capsys: pytest.Cap
     assert code == 1
     assert [line.split(": ")[1] for line in out.splitlines() if line.startswith("a.wat")] == [
         "error[stack-height]", "warning[unused-local]"]  # $y only
+
+
+def test_readme_example_gives_exactly_the_1a_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`wat-lsp --check examples/shapes.wat` (the README's first command): one error, nothing else,
+    also with hints shown (the function with the error gets no liveness diagnostics)."""
+    path = str(ROOT / "examples" / "shapes.wat")
+    for extra in ([], ["--min-severity", "hint"]):
+        assert main(["--check", *extra, path]) == 1
+        heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith(path)]
+        assert [h.split(": ")[1] for h in heads] == ["error[uninitialized-local]", "note", "note", "note"]
