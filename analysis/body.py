@@ -242,12 +242,10 @@ class BodyReader:
         return None
 
     def _plain_words(self, node: Node) -> Instr | None:
-        """A plain instruction read from its text alone, when that is safe: without
-        touching its children. When the node has one child per white-space separated word,
-        each word is one token, and no two tokens touch. A word found in the caches is the
-        text of a token of the kind the cache was filled from (a `$name`, an integer, ...),
-        which decodes to the cached value; anything else (first sightings included) is left
-        to `_instr_fast`."""
+        """A plain instruction read from its text alone, when that is safe, without
+        touching its children: when the node (free of errors) has one child per white-space
+        separated word, each word is one token and no two tokens touch. Immediates are
+        decoded by `_word_imm`; anything it cannot be sure of goes to `_instr_fast`."""
         start = node.start_byte
         end = node.end_byte
         words = self.data[start:end].split()
@@ -274,22 +272,70 @@ class BodyReader:
                 i += 1
             if i != n:
                 return None
-            imms = self._cache.get(_MEMARG, _EMPTY).get((plan[1], offset, align))
+            key = (plan[1], offset, align)
+            cache = self._cache.get(_MEMARG)
+            if cache is None:
+                cache = self._cache[_MEMARG] = {}
+            imms = cache.get(key)
+            if imms is None:
+                # `offset=` and `align=` words are those tokens: no other starts so
+                imms = _memarg(plan[1], offset, align)  # type: ignore[arg-type]
+                if imms is not None:
+                    cache[key] = imms
         elif n == 2 and len(plan) == 1:
-            code = plan[0]
-            word = words[1]
-            if word[:1] == b"$":
-                if code == "local":
-                    imms = self._locals.get(word)
-                elif code != "label" and code not in _NUMBER_CODES:
-                    imms = self._cache.get(code, _EMPTY).get(word)
-            elif code in _NUMBER_CODES:
-                imms = self._cache.get(code, _EMPTY).get(word)
-            else:
-                imms = self._cache.get("label", _EMPTY).get(word)  # integer indices
+            imms = self._word_imm(plan[0], words[1], UNRESOLVED)
+        elif n == len(plan) + 1:
+            values: list[Immediate] = []
+            last_type = UNRESOLVED
+            for code, word in zip(plan, words[1:], strict=True):
+                one = self._word_imm(code, word, last_type)
+                if one is None:
+                    return None
+                if code == "type":
+                    last_type = one[0]  # type: ignore[assignment]
+                values.append(one[0])
+            imms = tuple(values)
         if imms is None:
             return None
         return Instr(op, imms, start, end, start, end)
+
+    def _word_imm(self, code: object, word: bytes, last_type: int) -> tuple[Immediate, ...] | None:
+        """`(value,)` of one immediate written as `word` (one token, see `_plain_words`):
+        a `$name` is an identifier token and a word of digits an integer one, decoded as
+        `_fast_one` decodes them; other words are taken from the caches only."""
+        if word[:1] == b"$":
+            if word[1:2] == b'"':
+                return None
+            if code == "local":
+                hit = self._locals.get(word)
+                if hit is None:
+                    hit = _resolve_id(word, self.local_names)
+                    if hit is not None:
+                        self._locals[word] = hit
+                return hit
+            if code == "label":
+                name = word[1:].decode("utf-8", "replace")
+                labels = self.labels
+                for depth in range(len(labels)):
+                    if labels[-1 - depth] == name:
+                        return _small(depth)
+                return None
+            if code in _NUMBER_CODES:
+                return None
+            if code == "field":
+                if not 0 <= last_type < len(self.module.types):
+                    return None
+                return self._cached((last_type, code), word, _resolve_id,
+                                    self.module.types[last_type].field_names)  # fmt: skip
+            names = self.module.names.get(code)  # type: ignore[call-overload]
+            return self._cached(code, word, _resolve_id, names or {})
+        if code in _NUMBER_CODES:
+            if word.isdigit() or (word[:1] in _SIGNS and word[1:].isdigit()):
+                return self._cached(code, word, _NUMBER_CODES[code], None)
+            return self._cache.get(code, _EMPTY).get(word)
+        if word.isdigit():
+            return self._cached("label", word, _index_value, None)  # integer indices
+        return self._cache.get("label", _EMPTY).get(word)
 
     def _fast_imms(self, plan: tuple[object, ...], nodes: list[Node]) -> tuple[Immediate, ...] | None:
         """The immediates of the common kinds (indices, labels, numbers, plain memargs) when
@@ -1004,6 +1050,7 @@ _OFFSET_KINDS = cst.kind_ids(("mem_offset",))
 _ALIGN_KINDS = cst.kind_ids(("mem_align",))
 _SMALL = tuple((i,) for i in range(256))
 _EMPTY: dict[object, tuple[Immediate, ...]] = {}
+_SIGNS = (b"-", b"+")
 
 
 def _small(value: int) -> tuple[Immediate, ...]:

@@ -6,7 +6,9 @@ Each decoder returns `(value, error)`: `error` is None on success, or a message 
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from fractions import Fraction
 
 _DEC = r"[0-9](?:_?[0-9])*"
@@ -91,6 +93,10 @@ def parse_float(text: str, bits: int) -> Result:
         if not 1 <= payload < 1 << man_bits:
             return 0, f"NaN payload out of range for f{bits}: `{text}`"
         return sign | inf_bits | payload, None
+    if bits == 64 and "_" not in body:
+        fast = _double_bits(body)
+        if fast is not None:
+            return sign | fast, None
     value = _exact_value(body)
     if value is None:
         return 0, f"malformed float literal `{text}`"
@@ -98,6 +104,24 @@ def parse_float(text: str, bits: int) -> Result:
     if encoded is None:
         return 0, f"float constant out of range for f{bits}: `{text}`"
     return sign | encoded, None
+
+
+def _double_bits(body: str) -> int | None:
+    """An unsigned f64 literal (no `_`) as bits through the C library, whose conversions
+    are correctly rounded (to nearest, ties to even) like `_round_to_float`; None when
+    malformed or out of range (the exact path decides what to say)."""
+    try:
+        if _FLOAT_HEX_RE.fullmatch(body) is not None:
+            value = float.fromhex(body)
+        elif _FLOAT_DEC_RE.fullmatch(body) is not None:
+            value = float(body)
+        else:
+            return None
+    except (OverflowError, ValueError):
+        return None
+    if math.isinf(value):
+        return None
+    return int.from_bytes(struct.pack("<d", value), "little")
 
 
 def _exact_value(body: str) -> Fraction | None:
