@@ -8,7 +8,10 @@ subprocess with its peak RSS. Our side, :func:`measure_ours`, runs
 ``wat_lsp.analysis.document.analyse`` on the file bytes in a fresh interpreter per file and
 reports tree-sitter parse time, read time (CST to Module model, with the syntax and reader
 diagnostics; no validation, as ``wasm-tools parse`` does not validate either) and the
-child's peak RSS. Our runs on inputs of 20 MB or more take about a minute each, so they run
+child's peak RSS. Our times are CPU seconds of that process (``time.process_time``): the
+machine is shared, and CPU time moves less with the load than wall time. Of the read
+time, ``model`` is ``ModuleReader.read`` alone (the rest is the syntax and lexical scans
+and liveness), also given per instruction. Our runs on inputs of 20 MB or more take about a minute each, so they run
 once unless ``--ours-repeat-large`` says otherwise.
 """
 
@@ -136,18 +139,29 @@ def measure_wasm_tools(path: Path, repeat: int, command: str = "parse") -> PeerR
 # includes its own start-up, a few ms) and the resident set after the imports (baseline).
 _OURS_SCRIPT = r"""
 import json, sys, time
-from wat_lsp.analysis import document, syntax
+from wat_lsp.analysis import document, reader, syntax
+clock = time.process_time
 # `analyse` validates every module it reads; time that part on its own.
 spent = [0.0]
 original = getattr(document, "validate_module", None)
 if original is not None:
     def validate_module(*args, **kwargs):
-        t = time.perf_counter()
+        t = clock()
         try:
             return original(*args, **kwargs)
         finally:
-            spent[0] += time.perf_counter() - t
+            spent[0] += clock() - t
     document.validate_module = validate_module
+# and the Module model (ModuleReader.read) within the read time
+modelled = [0.0]
+read_model = reader.ModuleReader.read
+def timed_read(self, *args, **kwargs):
+    t = clock()
+    try:
+        return read_model(self, *args, **kwargs)
+    finally:
+        modelled[0] += clock() - t
+reader.ModuleReader.read = timed_read
 def hwm():
     try:
         with open("/proc/self/status") as f:
@@ -155,17 +169,18 @@ def hwm():
     except (OSError, StopIteration):
         return 0
 base = hwm()
-t0 = time.perf_counter()
+t0 = clock()
 with open(sys.argv[1], "rb") as f:
     data = f.read()
-t1 = time.perf_counter()
+t1 = clock()
 tree = syntax.parse(data)
-t2 = time.perf_counter()
+t2 = clock()
 doc = document.analyse(data, tree)
-t3 = time.perf_counter()
+t3 = clock()
 funcs = [f for m in doc.modules if m.read is not None for f in m.read.module.funcs]
 print(json.dumps({"load": t1 - t0, "parse": t2 - t1, "read": t3 - t2 - spent[0],
                   "validate": spent[0] if original is not None else None, "base_kib": base,
+                  "model": modelled[0],
                   "diagnostics": len(doc.diagnostics), "funcs": len(funcs),
                   "instrs": sum(len(f.body) for f in funcs)}))
 """
@@ -184,6 +199,7 @@ class OursResult:
     diagnostics: int
     funcs: int
     instrs: int
+    model_seconds: float = 0.0  # ModuleReader.read, within read_seconds
 
     @property
     def read_total(self) -> float:
@@ -212,7 +228,7 @@ def measure_ours(path: Path, repeat: int = 1) -> OursResult | None:
         out = json.loads(r.stdout.decode().strip().splitlines()[-1])
         runs.append(OursResult(out["parse"], out["read"], out["validate"], out["load"], r.peak_rss_bytes,
                                out["base_kib"] * 1024, out["diagnostics"], out["funcs"],
-                               out["instrs"]))  # fmt: skip
+                               out["instrs"], out["model"]))  # fmt: skip
     med = statistics.median(r.seconds for r in runs)
     chosen = min(runs, key=lambda r: abs(r.seconds - med))
     return dataclasses.replace(chosen, peak_rss_bytes=max(r.peak_rss_bytes for r in runs))
@@ -239,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     if exe:
         version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"peer: {version}; ours: python {sys.version.split()[0]}")
-    print("ours: parse = tree-sitter CST; read = CST to Module model with syntax/reader "
-          "diagnostics; valid = validation inside analyse(); total = file + parse + read + valid")  # fmt: skip
+    print("ours (CPU seconds): parse = tree-sitter CST; read = CST to Module model with syntax/reader "
+          "diagnostics and liveness; valid = validation inside analyse(); total = file + parse + read + valid")  # fmt: skip
     print("peer: parse = `wasm-tools parse` (text to binary); valid = `wasm-tools validate "
           "--features all` (text, parse + validate)")  # fmt: skip
     print("ratios: parse+read vs wasm-tools parse; total vs wasm-tools validate; peak RSS vs validate")
@@ -275,9 +291,11 @@ def main(argv: list[str] | None = None) -> int:
             ratio = f"{_ratio(ours.read_total, parse.seconds) if parse and parse.ok else '':>6}"
             if valid and valid.ok:
                 ratio += f" {_ratio(ours.seconds, valid.seconds)} {_ratio(ours.peak_rss_bytes, valid.peak_rss_bytes)}"
+            per = ours.model_seconds / ours.instrs * 1e6 if ours.instrs else 0.0
             notes.append(f"{size}: {ours.funcs:,} functions, {ours.instrs:,} instructions, "
-                         f"{ours.diagnostics} diagnostics; our RSS after imports "
-                         f"{ours.base_rss_bytes / (1 << 20):.0f} MiB")  # fmt: skip
+                         f"{ours.diagnostics} diagnostics; model (ModuleReader.read) "
+                         f"{ours.model_seconds:.2f} s of the read, {per:.1f} us per instruction; "
+                         f"our RSS after imports {ours.base_rss_bytes / (1 << 20):.0f} MiB")  # fmt: skip
         print(f"{size:>5} {nbytes:>11,} | {o} |{peer} | {ratio}")
     for n in notes:
         print(n)
