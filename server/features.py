@@ -44,7 +44,7 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         start, end = occ.start, occ.end
     else:
         node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
-        if node is None or (node.type != "instr_name" and node.type not in _BLOCK_WORDS):
+        if node is None or node.type != "instr_name":  # block keywords: see tests/test_server.py
             return None
         rs = references.resolver(doc)
         mi = rs.module_at(offset)
@@ -58,9 +58,6 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         return None
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
                        range=_range(snap, start, end, encoding))  # fmt: skip
-
-
-_BLOCK_WORDS = frozenset({"block", "loop", "if", "else", "end", "try_table", "try", "catch", "catch_all", "delegate"})
 
 
 def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from wat_lsp.analysis.cfg import CFG
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.liveness import Liveness, compute_liveness
-from wat_lsp.analysis.model import BlockType, Func, Instr, Module, ValType
+from wat_lsp.analysis.model import Func, Instr, Module, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
 from wat_lsp.analysis.validate import module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Val
@@ -202,8 +202,6 @@ def _derived_sig(m: Module, func: Func, ins: Instr, types: TypeTable) -> str | N
     """The type of instructions typed by their immediates, where one type says it all."""
     name = ins.op.name
     imm = ins.imms[0] if ins.imms else None
-    if isinstance(imm, BlockType):
-        return f"{types.show_list(list(imm.params))} -> {types.show_list(list(imm.results))}"
     if not isinstance(imm, int) or imm < 0:
         return None
     decls = func.all_locals
