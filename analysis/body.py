@@ -123,13 +123,14 @@ class BodyReader:
         first = stack[-1]
         assert isinstance(first, Node)
         cur = first.walk()  # one cursor for the children of every instruction
+        clean = not any(n.has_error for n in nodes)  # then no node below has one either
         out = self.out
         pop = stack.pop
         while stack:
             item = pop()
             if isinstance(item, Node):
                 kind = _KIND_CLASS.get(item.kind_id)
-                if kind is None or item.has_error:  # blocks, trivia, errors
+                if kind is None or (not clean and item.has_error):  # blocks, trivia, errors
                     self._expand(item, stack)
                 else:
                     instr = self._plain_words(item) if kind == _PLAIN else None
@@ -588,9 +589,30 @@ class BodyReader:
         if not folded:
             start.ostart, start.oend = start.start, start.end
         stack.append(close)
-        stack.extend(reversed(body))
-        stack.append(start)
-        stack.extend(reversed(conditions))
+        if conditions or not plain:
+            stack.extend(reversed(body))
+            stack.append(start)
+            stack.extend(reversed(conditions))
+            return
+        # What `read` would do next, without the round trip through the stack: the start,
+        # then the leading plain instructions and clauses (none has errors).
+        self._emit(start)
+        out = self.out
+        i = 0
+        for item in body:
+            if isinstance(item, Node):
+                if item.kind_id not in _PLAIN_KIND_IDS:
+                    break
+                instr = self._plain_words(item) or self._instr_fast(item, _PLAIN, cur, stack)
+                if instr is not None:
+                    out.append(instr)
+            elif isinstance(item, _Clause):
+                self._clause(item)
+            else:
+                break
+            i += 1
+        if i < len(body):
+            stack.extend(reversed(body[i:]))
 
     def _emit(self, item: _Emit) -> None:
         index = len(self.out)
@@ -1042,6 +1064,7 @@ _TRIVIA_KINDS = cst.kind_ids(cst.TRIVIA)
 _FIELD_KINDS = cst.kind_ids(("identifier", "integer")) | frozenset(
     i for i in range(language().node_kind_count) if not language().node_kind_is_named(i))
 _INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
+_PLAIN_KIND_IDS = cst.kind_ids((PLAIN,))
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
 _ID_KINDS = cst.kind_ids(("identifier",))
 _INT_KINDS = cst.kind_ids(("integer",))
