@@ -86,7 +86,18 @@ def _data(snap: Snapshot, action: str, **fields: Any) -> dict[str, Any]:
 
 
 def _eager(req: Request) -> bool:
-    return not req.lazy or req.snap.analysed or len(req.snap.data) <= EAGER_BYTES
+    return not req.lazy or _cheap(req)
+
+
+def _cheap(req: Request) -> bool:
+    """Whether the Module model is there or quick to make."""
+    return req.snap.analysed or len(req.snap.data) <= EAGER_BYTES
+
+
+def _asked_for(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether the client asked for `kind` by name (a refactoring menu, fix-all on save),
+    rather than for whatever applies at the cursor."""
+    return only is not None and wanted(kind, only)
 
 
 def _quick_fixes(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
@@ -134,6 +145,8 @@ def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
     action = types.CodeAction(title=title, kind=FIX_ALL, data=_data(req.snap, "fix-all"))
     if req.lazy:
         return [action]
+    if not _cheap(req) and not _asked_for(FIX_ALL, req.only):
+        return []  # a client that cannot resolve would make every cursor move cost seconds
     edits = fix_all_edits(req.snap)
     if not edits:
         return []
@@ -144,8 +157,8 @@ def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
 def _non_nullable(req: Request) -> list[types.CodeAction]:
     """"Make `$x` non-nullable" for the local under the cursor, where local-subtyping allows.
     It needs the Module model and a validation of the function, so a big document that is not
-    analysed yet does not get it while listing."""
-    if not _eager(req) or func_node_at(req.snap, req.start) is None:
+    analysed yet gets it only when the client asks for refactorings by name."""
+    if not (_cheap(req) or _asked_for(REWRITE, req.only)) or func_node_at(req.snap, req.start) is None:
         return []
     found = make_non_nullable(req.snap.analysis(), req.start)
     if found is None:
@@ -156,6 +169,8 @@ def _non_nullable(req: Request) -> list[types.CodeAction]:
 
 def _pass_actions(req: Request) -> list[types.CodeAction]:
     snap = req.snap
+    if not req.lazy and not _cheap(req) and not _asked_for(REWRITE, req.only):
+        return []  # as for fix-all: computing every pass to list them costs seconds here
     func = func_node_at(snap, req.start)
     out: list[types.CodeAction] = []
     for name in PASSES:

@@ -22,6 +22,8 @@ from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.passes.edits import TextEdit, apply_edits
 from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
+from wat_lsp.server import code_actions
+from wat_lsp.server.documents import apply_change, open_snapshot
 
 from wat_lsp.output import lsp_diagnostic
 
@@ -370,3 +372,30 @@ async def test_pulled_diagnostics_follow_settings(pulling: LanguageClient) -> No
     again = await pulling.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id))
     assert isinstance(again, types.RelatedFullDocumentDiagnosticReport) and list(again.items) == []
+
+
+def test_listing_a_big_document_does_not_analyse_it() -> None:
+    """In process: over 256 KB and not analysed yet, a listing reads only the incremental
+    diagnostics and the tree, lazy or not, unless the client names the kind it wants."""
+    body = "".join(f"  (func $f{n} (result i32) (local $x i32) (local.set $x (i32.const {n})) (local.get $x))\n"
+                   for n in range(4000))  # fmt: skip
+    text = f"(module\n{body})\n"
+    assert len(text) > code_actions.EAGER_BYTES
+    snap = open_snapshot("untitled:big.wat", 1, text)
+    snap.diagnostics()  # version 1: analysed in full, as the server does on open
+    at = text.index("(local.get $x)", len(text) // 2)
+    # A one-character edit: the new version's diagnostics come function by function.
+    digit = text.rindex("(i32.const ", 0, at) + len("(i32.const ")
+    line = text.count("\n", 0, digit)
+    column = digit - (text.rfind("\n", 0, digit) + 1)
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(types.Position(line, column), types.Position(line, column + 1)), text="9")
+    snap = apply_change(snap, change, "utf-16", 2)
+    func = text[text.rindex("(func ", 0, at) + 6 :].split(" ", 1)[0]
+    for lazy in (True, False):
+        actions = code_actions.list_actions(code_actions.Request(snap, at, at, None, "utf-16", lazy, {}))
+        assert [a.title for a in actions] == (_pass_titles(func) if lazy else [])
+        assert not snap.analysed
+    asked = code_actions.Request(snap, at, at, [types.CodeActionKind.Refactor], "utf-16", False, {})
+    assert [a.title for a in code_actions.list_actions(asked)] == []  # nothing to do in clean code...
+    assert snap.analysed  # ...which took the analysis to know
