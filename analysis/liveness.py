@@ -16,11 +16,12 @@ function's signature), but a dead store to a param is.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
 from wat_lsp.analysis.diagnostics import CODES, Diagnostic, Related, Tag
-from wat_lsp.analysis.model import Func, Instr, Module, RefType, Span
+from wat_lsp.analysis.model import Catch, Func, Instr, Module, RefType, Span
+from wat_lsp.analysis.opcodes import Flag
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 
@@ -32,12 +33,16 @@ def _hint(code: str, message: str, span: Span, data: dict[str, object],
 
 @dataclass(slots=True)
 class Liveness:
+    """`live_out[b]`: locals read after block b on its normal way out (branches and
+    fall-through); `live_in[b]`: at its start, counting the catch handlers a call or throw
+    inside it may reach."""
+
     cfg: CFG
     live_in: list[int]
     live_out: list[int]
-    # Blocks inside a `try_table` with catches -> the blocks its catches (and enclosing
-    # ones) go to. Any instruction of such a block may throw, so what those handlers read
-    # is live at every point of it, not only at its end (see `throw_live`).
+    # Blocks inside a `try_table` with catches -> the blocks those catches (and enclosing
+    # ones) go to. At each instruction that may throw (calls, throws) what the handlers
+    # read is live (see `throw_live`); `build_cfg` links the whole block to them.
     throw_targets: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def throw_live(self, block: int) -> int:
@@ -64,6 +69,27 @@ def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tupl
                 yield i, name == GET, x
 
 
+THROWS = -2  # the "local" of an instruction that may throw, in `events_backward`
+_MAY_THROW = Flag.CALL | Flag.THROW
+
+
+def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> Iterator[tuple[int, bool, int]]:
+    """`_accesses_backward`, plus `(index, False, THROWS)` for each instruction that may
+    throw when `throws` (a block inside a `try_table`)."""
+    if not throws:
+        yield from _accesses_backward(body, start, end)
+        return
+    for i in range(end - 1, start - 1, -1):
+        ins = body[i]
+        name = ins.op.name
+        if name in (GET, SET, TEE):
+            x = _local(ins.imms)
+            if x >= 0:
+                yield i, name == GET, x
+        elif ins.op.flags & _MAY_THROW:
+            yield i, False, THROWS
+
+
 def _throw_targets(func: Func, cfg: CFG) -> dict[int, tuple[int, ...]]:
     """For each block inside a `try_table` with catches, the blocks a throw from it may go
     to: the successors of the block ending in the innermost such `try_table`, except its
@@ -84,10 +110,16 @@ def _throw_targets(func: Func, cfg: CFG) -> dict[int, tuple[int, ...]]:
                 here = cfg.block_of[i]
                 after = cfg.block_of[i + 1] if i + 1 < n else -1
                 targets = tuple(s for s in cfg.blocks[here].succs if s != after)
-                if targets:
-                    out[here] = targets  # the block holding the try_table: conservatively
                 open_.append((ins.match, targets if targets else open_[-1][1] if open_ else ()))
     return out
+
+
+def _without_catches(func: Func) -> Func:
+    """`func` with its `try_table`s' catch clauses dropped: the same blocks, normal edges only."""
+    body = [replace(ins, imms=tuple(() if isinstance(imm, tuple) and any(isinstance(c, Catch) for c in imm)
+                                    else imm for imm in ins.imms))
+            if ins.op.name == "try_table" else ins for ins in func.body]  # fmt: skip
+    return replace(func, body=body)
 
 
 def _mask(xs: set[int]) -> int:
@@ -104,37 +136,48 @@ def _mask(xs: set[int]) -> int:
 def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
     """Live-in and live-out locals of every block, by a worklist over the CFG.
 
-    Inside a `try_table` any instruction may throw, so the locals its handlers read stay
-    live through the whole block: a store there does not end their live range."""
+    Inside a `try_table` a call or throw may go to a handler, so what the handler reads is
+    live just before it: a block's live-in gains what its handlers read minus what it
+    stores before its first such instruction; its live-out follows its normal edges only."""
     cfg = cfg if cfg is not None else build_cfg(func)
     body = func.body
     nb = len(cfg.blocks)
+    throws = _throw_targets(func, cfg) if body else {}
+    succs = [b.succs for b in (build_cfg(_without_catches(func)) if throws else cfg).blocks]
     gen = [0] * nb
     kill = [0] * nb
+    before_throw: dict[int, int] = {}  # block -> what it stores before its first throw
     for b in cfg.blocks:
         gs: set[int] = set()
         ks: set[int] = set()
-        for _, is_get, x in _accesses_backward(body, b.start, b.end):
-            if is_get:
+        first = -1
+        ks_at_first: set[int] = set()
+        for _, is_get, x in events_backward(body, b.start, b.end, b.index in throws):
+            if x == THROWS:
+                first = len(ks)
+                ks_at_first = set(ks)
+            elif is_get:
                 gs.add(x)
             else:
                 gs.discard(x)
                 ks.add(x)
+        if first >= 0:
+            before_throw[b.index] = _mask(ks - ks_at_first)
         gen[b.index], kill[b.index] = _mask(gs), _mask(ks)
-    lv = Liveness(cfg, [0] * nb, [0] * nb, _throw_targets(func, cfg) if func.body else {})
-    live_in, live_out, throws = lv.live_in, lv.live_out, lv.throw_targets
+    lv = Liveness(cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw})
+    live_in, live_out = lv.live_in, lv.live_out
     work = list(range(nb))  # popped from the end: last blocks first
     queued = [True] * nb
     while work:
         k = work.pop()
         queued[k] = False
         out = 0
-        for s in cfg.blocks[k].succs:
+        for s in succs[k]:
             out |= live_in[s]
         live_out[k] = out
         new_in = gen[k] | (out & ~kill[k])
-        if k in throws:
-            new_in |= lv.throw_live(k)
+        if k in before_throw:
+            new_in |= lv.throw_live(k) & ~before_throw[k]
         if new_in != live_in[k]:
             live_in[k] = new_in
             for p in cfg.blocks[k].preds:
@@ -160,17 +203,20 @@ def _bits(v: int) -> list[int]:
 
 def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]:
     """`(instruction index, local, locals live after it)` for every store, walking each block
-    backwards from its live-out set (gets add to the live set, stores remove their local;
-    inside a `try_table`, what its handlers read stays live)."""
+    backwards from its live-out set (gets add to the live set, stores remove their local,
+    calls and throws inside a `try_table` add what its handlers read)."""
     for b in lv.cfg.blocks:
         live = lv.live_out[b.index]
-        throw = lv.throw_live(b.index) if b.index in lv.throw_targets else 0
-        for i, is_get, x in _accesses_backward(func.body, b.start, b.end):
-            if is_get:
+        inside = b.index in lv.throw_targets
+        throw = lv.throw_live(b.index) if inside else 0
+        for i, is_get, x in events_backward(func.body, b.start, b.end, inside):
+            if x == THROWS:
+                live |= throw
+            elif is_get:
                 live |= 1 << x
             else:
                 yield i, x, live
-                live = live & ~(1 << x) | throw
+                live &= ~(1 << x)
 
 
 def dead_stores(func: Func, lv: Liveness) -> list[int]:
@@ -179,13 +225,16 @@ def dead_stores(func: Func, lv: Liveness) -> list[int]:
     out: list[int] = []
     for b in lv.cfg.blocks:
         live = set(_bits(lv.live_out[b.index]))
-        throw = set(_bits(lv.throw_live(b.index))) if b.index in lv.throw_targets else set()
-        for i, is_get, x in _accesses_backward(func.body, b.start, b.end):
-            if is_get:
+        inside = b.index in lv.throw_targets
+        throw = set(_bits(lv.throw_live(b.index))) if inside else set()
+        for i, is_get, x in events_backward(func.body, b.start, b.end, inside):
+            if x == THROWS:
+                live |= throw
+            elif is_get:
                 live.add(x)
             elif x not in live:
                 out.append(i)
-            elif x not in throw:
+            else:
                 live.discard(x)
     return sorted(out)
 

@@ -42,7 +42,7 @@ from itertools import count
 
 from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.liveness import Interference, Liveness, _bits, compute_liveness
+from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, compute_liveness, events_backward
 from wat_lsp.analysis.model import Func, Instr, RefType, ValType
 from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.passes.edits import OverlappingEdits, TextEdit, removal, sort_edits
@@ -85,33 +85,42 @@ class Graph:
     keep_dead: list[bool]  # per local: its dead stores stay (and so count as interfering)
 
 
-def _reads(func: Func, lv: Liveness, loc: list[int]) -> tuple[dict[int, list[tuple[int, bool, int]]], set[int], set[int]]:
-    """Backwards over each reachable block: its accesses `(index, is_get, local)`, the stores
-    some get can read, and the gets after which their local is dead."""
+def _reads(func: Func, lv: Liveness, loc: list[int]) -> tuple[dict[int, list[tuple[int, bool, int]]], set[int],
+                                                             set[int], dict[int, set[int]]]:  # fmt: skip
+    """Backwards over each reachable block: its events `(index, is_get, local)` (local
+    `THROWS` for a call or throw inside a `try_table`), the stores some get can read, the
+    gets after which their local is dead, and the locals live only until a call or throw
+    (what a handler reads)."""
     body = func.body
     cfg = lv.cfg
     blocks: dict[int, list[tuple[int, bool, int]]] = {}
     effective: set[int] = set()
     ends: set[int] = set()
+    dying: dict[int, set[int]] = {}
     for b in cfg.blocks:
         if not cfg.reachable[b.index]:
             continue
-        acc = [(i, body[i].op.name == GET, x) for i in range(b.start, b.end) if (x := loc[i]) >= 0]
+        inside = b.index in lv.throw_targets
+        acc = list(events_backward(body, b.start, b.end, inside))
         if not acc:
             continue
+        acc.reverse()
         blocks[b.index] = acc
         live = set(_bits(lv.live_out[b.index]))
-        throw = set(_bits(lv.throw_live(b.index))) if b.index in lv.throw_targets else set()
+        throw = set(_bits(lv.throw_live(b.index))) if inside else set()
         for i, is_get, x in reversed(acc):
-            if is_get:
+            if x == THROWS:
+                if throw - live:
+                    dying[i] = throw - live
+                live |= throw
+            elif is_get:
                 if x not in live:
                     ends.add(i)
                     live.add(x)
             elif x in live:
                 effective.add(i)
-                if x not in throw:  # a handler may still read it
-                    live.discard(x)
-    return blocks, effective, ends
+                live.discard(x)
+    return blocks, effective, ends, dying
 
 
 def _initialized_without(func: Func, loc: list[int], locals_: set[int], dead: set[int]) -> set[int]:
@@ -156,12 +165,12 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
     cfg = lv.cfg
     nparams = len(func.params)
     decls = func.all_locals
-    blocks, effective, ends = _reads(func, lv, loc)
+    blocks, effective, ends, dying = _reads(func, lv, loc)
     # Dead stores to a non-defaultable local may go only when every get stays initialized.
     keep_dead = [x >= nparams and nd for x, nd in enumerate(nondefault)]  # params are always set
     if any(keep_dead):
         dead = {i for acc in blocks.values() for i, is_get, x in acc
-                if not is_get and keep_dead[x] and i not in effective}  # fmt: skip
+                if x >= 0 and not is_get and keep_dead[x] and i not in effective}  # fmt: skip
         if dead:
             for x in _initialized_without(func, loc, {loc[i] for i in dead}, dead):
                 keep_dead[x] = False
@@ -195,6 +204,10 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
             for x in live:
                 values[x] = next(fresh)
         for i, is_get, x in acc:
+            if x == THROWS:
+                if i in dying:
+                    live -= dying[i]
+                continue
             if is_get:
                 if i in ends:
                     live.discard(x)
