@@ -86,6 +86,7 @@ class Snapshot:
     edits: EditLog = field(default_factory=EditLog, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
+    _fresh_tree: Tree | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
 
@@ -126,7 +127,9 @@ class Snapshot:
         """
         if not self.tree.root_node.has_error:
             return self.tree
-        return parse(self.data)
+        if self._fresh_tree is None:
+            self._fresh_tree = parse(self.data)
+        return self._fresh_tree
 
     def point(self, offset: int) -> Point:
         line = self.index.line_of(offset)
