@@ -17,14 +17,14 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.literals import parse_id, parse_u64
-from wat_lsp.analysis.model import Catch, Func, Instr, Module, Span
+from wat_lsp.analysis.model import Catch, Func, Instr, Module
 from wat_lsp.analysis.opcodes import Flag, Imm, OpInfo, lookup
 from wat_lsp.analysis.syntax import language
 
@@ -384,7 +384,10 @@ class Resolver:
         owner = labels.order[i]
         ins = func.body[owner]
         if cap == "endlabel":  # `end $l` / `else $l`: repeats the label of its block
-            block = ins.match if ins.op.name == "end" else func.body[ins.match].match if ins.match >= 0 else -1
+            name = ins.op.name
+            block = ins.match if name == "end" else -1
+            if name == "else" and 0 <= ins.match < len(func.body):
+                block = func.body[ins.match].match  # `else` links to `end`, `end` to the start
             if not 0 <= block < len(func.body):
                 return None
             return self._occ(_key(mi.number, "label", func.index, block), node, "use", -1)
@@ -578,6 +581,3 @@ def in_range(doc: Document, start: int, end: int) -> list[Occurrence]:
         return found.occurrences[lo:hi]
     return resolver(doc).occurrences(start, end)
 
-
-def spans(occurrences: Iterable[Occurrence]) -> list[Span]:
-    return [Span(o.start, o.end) for o in occurrences]
