@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import os
 import traceback
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -22,7 +23,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import code_actions, convert, features
 from wat_lsp.server.config import SECTION, Configuration
-from wat_lsp.server.diagnostics import Overrides, Publisher, Worker
+from wat_lsp.server.diagnostics import Overrides, Publisher, RawResult, Worker
 from wat_lsp.server.documents import Documents
 
 VERSION = "0.1.0"
@@ -30,6 +31,10 @@ VERSION = "0.1.0"
 
 class WatProtocol(LanguageServerProtocol):
     """pygls' protocol, minus its copy of every document as `str` (see `documents.py`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_writes: set[asyncio.Future[Any]] = set()  # writes of an async transport under way
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
@@ -61,6 +66,25 @@ class WatProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], None, error.to_response_error())
             raise
 
+    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
+        """As pygls, but a result that is JSON text already (`RawResult`) is sent as it is."""
+        if error is not None or not isinstance(result, RawResult):
+            super()._send_response(msg_id, result, error)
+            return
+        self._result_types.pop(msg_id, None)
+        self.write_json(f'{{"jsonrpc": "2.0", "id": {json.dumps(msg_id)}, "result": {result.text}}}')
+
+    def write_json(self, body: str) -> None:
+        """One message from its JSON text, framed and written as pygls writes its own."""
+        data = body.encode()
+        if self.writer is None:
+            return
+        with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
+            written = self.writer.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
+            if inspect.isawaitable(written):
+                self._pending_writes.add(task := asyncio.ensure_future(written))
+                task.add_done_callback(self._pending_writes.discard)
+
     def handle_message(self, message: Any) -> None:
         """As pygls, but a request it would drop (after `shutdown`, or not JSON-RPC 2.0) is
         answered with an error, so that the client does not wait forever."""
@@ -83,24 +107,14 @@ class WatServer(LanguageServer):
         # item: seconds on a 13 MB file) runs here, so hovers and diagnostics do not queue behind it.
         self.slow_worker = Worker()
         self.config = Configuration()
-        self._pending_writes: set[asyncio.Future[Any]] = set()
         self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
                                    self.log, lambda: self.encoding, self.worker,
                                    lambda: self.overrides)  # fmt: skip
 
     def publish_diagnostics_json(self, params: str) -> None:
-        """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`),
-        framed and written as pygls writes its own messages."""
+        """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""
         method = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-        body = f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}}}'.encode()
-        writer = self.protocol.writer
-        if writer is None:
-            return
-        with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
-            written = writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            if inspect.isawaitable(written):
-                self._pending_writes.add(task := asyncio.ensure_future(written))
-                task.add_done_callback(self._pending_writes.discard)
+        cast(WatProtocol, self.protocol).write_json(f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}}}')
 
     @property
     def overrides(self) -> Overrides:
@@ -210,7 +224,8 @@ def make_server() -> WatServer:
 
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))  # fmt: skip
-    async def diagnostic(ls: WatServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    async def diagnostic(ls: WatServer, params: types.DocumentDiagnosticParams,
+                         ) -> types.DocumentDiagnosticReport | RawResult:  # fmt: skip
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])

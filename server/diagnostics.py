@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
 from wat_lsp.output import lsp_diagnostic
@@ -62,11 +61,6 @@ class Worker:
                 future.set_exception(e)
 
 
-def document_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[types.Diagnostic]:
-    """What the client is shown: the analysis' diagnostics at the configured severities."""
-    return convert.diagnostics(with_severities(snap.diagnostics(), overrides), snap.index, snap.uri, encoding)
-
-
 @dataclass(slots=True)
 class _Converted:
     """A document's last push: each diagnostic's JSON text, by what determines it."""
@@ -95,7 +89,8 @@ def _bounds(d: Diagnostic) -> tuple[int, int]:
 
 def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
                        last: _Converted | None = None) -> tuple[list[str], _Converted]:  # fmt: skip
-    """The same as JSON texts, in `wat-lsp --check --format json`'s shape: a big document has
+    """What the client is shown, the analysis' diagnostics at the configured severities, as
+    JSON texts in `wat-lsp --check --format json`'s shape: a big document has
     thousands of diagnostics, and building lsprotocol objects for them and serialising those
     took longer than analysing an edit.
 
@@ -137,6 +132,13 @@ def publish_params(uri: str, version: int | None, items: list[str]) -> str:
     return f'{head[:-1]}, "diagnostics": [{", ".join(items)}]}}'
 
 
+@dataclass(frozen=True, slots=True)
+class RawResult:
+    """A request's result already serialised as JSON text (`app.WatProtocol` sends it as is)."""
+
+    text: str
+
+
 class Publisher:
     """Debounced `textDocument/publishDiagnostics`, one pending task per document."""
 
@@ -165,19 +167,21 @@ class Publisher:
         send a version twice)."""
         return self._lookup(snap.uri) is snap
 
-    async def pull(self, snap: Snapshot, previous: str | None) -> types.DocumentDiagnosticReport:
+    async def pull(self, snap: Snapshot, previous: str | None) -> types.DocumentDiagnosticReport | RawResult:
         """A pull's report: of the document's newest snapshot when the worker gets to the job
         (the client's text is that new too), so queued pulls never analyse old versions;
-        "unchanged" when the client already has that snapshot's result."""
+        "unchanged" when the client already has that snapshot's result. A full report is
+        JSON text, made as a push's is (and sharing its reuse of the last result)."""
         encoding, overrides, settings = self._encoding(), self._overrides(), self.settings_serial
 
-        def report() -> types.DocumentDiagnosticReport:
+        def report() -> types.DocumentDiagnosticReport | RawResult:
             latest = self._lookup(snap.uri) or snap
             result_id = f"{latest.serial}.{settings}"
             if previous == result_id:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-            items = document_diagnostics(latest, encoding, overrides)
-            return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+            items, self._converted[latest.uri] = pushed_diagnostics(latest, encoding, overrides,
+                                                                    self._converted.get(latest.uri))  # fmt: skip
+            return RawResult(f'{{"kind": "full", "resultId": {json.dumps(result_id)}, "items": [{", ".join(items)}]}}')
 
         return await self._worker.run(report)
 
