@@ -147,6 +147,14 @@ class _Labels:
     targets: dict[int, list[tuple[int, int]]]  # instr index -> (block instr index or -1, depth)
 
 
+@functools.lru_cache(maxsize=4096)  # names come from the user's text: bounded
+def _indexing_op(name: bytes) -> OpInfo | None:
+    """The instruction named `name` when some immediate of it can be an index (not for the
+    `i32.const 1`s, which are most instructions with number tokens)."""
+    op = lookup(name.decode("utf-8", "replace"))
+    return op if op is not None and any(k in _IMM_SPACE for k in op.imms) else None
+
+
 @functools.cache
 def _structure(name: str) -> int:
     """1: opens a block, 2: closes one, 4: has label immediates (bits; by name, because
@@ -284,13 +292,14 @@ class Resolver:
                 continue  # claimed by an earlier (more specific) pattern
             prev = start
             if cap == "imm":
-                group.append(node)
+                if op is not None:
+                    group.append(node)
                 continue
             if group:
                 yield from self._instr(op, op_start, group)
                 group = []
             if cap == "op":
-                op = lookup(data[start : node.end_byte].decode("utf-8", "replace"))
+                op = _indexing_op(data[start : node.end_byte])
                 op_start = start
                 continue
             occ = self._token(cap, node)
