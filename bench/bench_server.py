@@ -1,6 +1,6 @@
 """The language server end to end, over stdio, on the 13 MB / 10,000-function document.
 
-    python bench/bench_server.py [PATH] [--edits 50] [--no-verify]
+    python bench/bench_server.py [PATH] [--edits 50] [--pull] [--no-verify]
 
 PATH defaults to the generated 10,000-function module (``genwat.py --functions 10000``, about
 13 MB, cached in ``bench/.cache``). The real server (``python -m wat_lsp --stdio``) is started
@@ -12,6 +12,8 @@ answer, so it includes JSON, the pipe and the server's scheduling:
   ``i32.const`` operand replaced; the functions are spread over the document), each to the
   ``publishDiagnostics`` of its version: median, p95, min, max. Edits are 0.2 s apart, as
   keystrokes after a pause (a burst of edits is debounced: only its last version is analysed);
+- with ``--pull``, the client pulls diagnostics instead (as VS Code and Neovim do): each edit
+  is followed at once by a ``textDocument/diagnostic`` request, timed to its answer;
 - ``textDocument/codeAction`` listings at some of the edited places (lazy resolution, as
   VS Code and Neovim ask): median;
 - with verification (the default), the last published diagnostics against ``--check``'s core
@@ -134,6 +136,14 @@ class Server:
             self.proc.kill()
 
 
+def pulled(server: Server, id: int) -> tuple[float, list[dict[str, Any]]]:
+    """Ask for the document's diagnostics now; when the answer arrived, and its items."""
+    server.send("textDocument/diagnostic", {"textDocument": {"uri": URI}}, 10_000 + id)
+    at, message = server.wait(lambda m: m.get("id") == 10_000 + id and "method" not in m)
+    items: list[dict[str, Any]] = message["result"]["items"]
+    return at, items
+
+
 def _position(data: bytes, offset: int) -> dict[str, int]:
     line = data.count(b"\n", 0, offset)
     return {"line": line, "character": offset - (data.rfind(b"\n", 0, offset) + 1)}  # ASCII: bytes = units
@@ -165,22 +175,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("path", nargs="?", help="a .wat document (default: the generated 10,000-function module)")
     ap.add_argument("--edits", type=int, default=50)
+    ap.add_argument("--pull", action="store_true", help="pull diagnostics (textDocument/diagnostic)")
     ap.add_argument("--no-verify", action="store_true", help="skip comparing with --check at the end")
     args = ap.parse_args(argv)
     path = Path(args.path) if args.path else ensure_functions_input(10_000)
     data = path.read_bytes()
     lines = data.count(b"\n")
-    print(f"{path.name}: {len(data):,} bytes, {data.count(b'(func '):,} functions, {lines:,} lines")
+    print(f"{path.name}: {len(data):,} bytes, {data.count(b'(func '):,} functions, {lines:,} lines; "
+          f"diagnostics {'pulled' if args.pull else 'pushed'}")  # fmt: skip
 
     server = Server()
     try:
         server.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {
             "textDocument": {"publishDiagnostics": {"versionSupport": True},
+                             **({"diagnostic": {}} if args.pull else {}),
                              "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": True}}}})  # fmt: skip
         server.send("initialized", {})
         start = server.send("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "wat", "version": 1,
                                                                       "text": data.decode("utf-8")}})  # fmt: skip
-        at, diagnostics = server.published(1)
+        at, diagnostics = pulled(server, 1) if args.pull else server.published(1)
         print(f"didOpen to first diagnostics: {_ms(at - start)} ({len(diagnostics)} diagnostics)")
 
         times: list[float] = []
@@ -195,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             start = server.send("textDocument/didChange", {
                 "textDocument": {"uri": URI, "version": k + 2},
                 "contentChanges": [{"range": rng, "text": new}]})  # fmt: skip
-            at, diagnostics = server.published(k + 2)
+            at, diagnostics = pulled(server, k + 2) if args.pull else server.published(k + 2)
             times.append(at - start)
             cpu.append(server.cpu_seconds() - cpu_before)
             data = data[:site] + new.encode() + data[site + 1 :]
