@@ -150,7 +150,7 @@ def _copies(wasm_tools: str, wasm: bytes) -> int:
 
 def _seconds(r: Run, timeout: float) -> str:
     if r.timed_out:
-        return f">{timeout:.0f} s"
+        return f">{timeout:.0f} s (cpu {r.cpu_seconds:.0f} s)"
     return f"{r.seconds:.2f} s (cpu {r.cpu_seconds:.2f} s)" if r.ok else f"failed ({r.returncode})"
 
 
