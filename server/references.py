@@ -264,6 +264,10 @@ class Resolver:
         return None
 
     def occurrences(self, start: int = 0, end: int | None = None) -> list[Occurrence]:
+        with no_cyclic_gc():  # a million small acyclic objects: see `no_cyclic_gc`
+            return self._occurrences(start, end)
+
+    def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
         cursor = QueryCursor(_query())
         if start or end is not None:
             cursor.set_byte_range(start, len(self.data) if end is None else end)
@@ -276,8 +280,7 @@ class Resolver:
             caps.extend([name] * len(found))
             nodes.extend(found)
         order = sorted(range(len(keys)), key=keys.__getitem__)
-        with no_cyclic_gc():  # a million small acyclic objects: see `no_cyclic_gc`
-            return list(self._resolve(keys, caps, nodes, order))
+        return list(self._resolve(keys, caps, nodes, order))
 
     def _resolve(self, keys: list[int], caps: list[str], nodes: list[Node], order: list[int]
                  ) -> Iterator[Occurrence]:  # fmt: skip
@@ -526,12 +529,13 @@ class Index:
 
 
 def build_index(doc: Document) -> Index:
-    resolver = Resolver(doc)
-    occs = resolver.occurrences()
-    by_key: dict[Key, list[Occurrence]] = {}
-    for o in occs:
-        by_key.setdefault(o.key, []).append(o)
-    return Index(resolver, occs, [o.start for o in occs], by_key)
+    with no_cyclic_gc():  # the analysis is millions of objects: a full collection costs seconds
+        resolver = Resolver(doc)
+        occs = resolver.occurrences()
+        by_key: dict[Key, list[Occurrence]] = {}
+        for o in occs:
+            by_key.setdefault(o.key, []).append(o)
+        return Index(resolver, occs, [o.start for o in occs], by_key)
 
 
 _lock = threading.Lock()
