@@ -79,8 +79,8 @@ def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
             after = live
         ins = func.body[i]
         name = ins.op.name
-        if name in ("local.get", "local.set", "local.tee") and ins.imms and isinstance(ins.imms[0], int):
-            x = ins.imms[0]
+        x = ins.imms[0] if ins.imms else -1
+        if name in ("local.get", "local.set", "local.tee") and isinstance(x, int) and x >= 0:
             if name == "local.get":
                 live |= 1 << x
             else:

@@ -407,6 +407,12 @@ async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None
     assert await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc)) is not None
     await client.text_document_inlay_hint_async(types.InlayHintParams(doc, everything))
     await client.text_document_folding_range_async(types.FoldingRangeParams(doc))
+    # liveness around an unresolved `local.get $nope`
+    unresolved = "(module (func (local $a i32) (local.set $a (i32.const 1)) (local.get $nope) (drop) (drop (local.get $a))))"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem("untitled:unresolved.wat", "wat", 1, unresolved)))  # fmt: skip
+    assert (await hover_text(client, at("local.set $a", 11, unresolved), "untitled:unresolved.wat") or "").endswith(
+        "the value stored here is read later (live)")
     assert not [m.message for m in client.log_messages if "internal error" in m.message]
     # the named things that resolve still do
     where = at("(local.get $p)", 12, BROKEN)
