@@ -101,10 +101,11 @@ class BodyReader:
     ) -> None:
         self.data = data
         self.module = module
-        self.report = report
+        self.outer_report = report
+        self.reported = 0
         self.local_names = local_names or {}
         cache = cache or ImmCache()
-        self.types = TypeNames(data, module.names.get("type", {}), report, cache.types)
+        self.types = TypeNames(data, module.names.get("type", {}), self.report, cache.types)
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
@@ -112,6 +113,10 @@ class BodyReader:
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
         self._cache = cache.by_code
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
+
+    def report(self, code: str, message: str, span: Span) -> None:
+        self.reported += 1
+        self.outer_report(code, message, span)
 
     # --- the walk -------------------------------------------------------------------
 
@@ -328,15 +333,21 @@ class BodyReader:
                     return None
                 return self._cached((last_type, code), word, _resolve_id,
                                     self.module.types[last_type].field_names)  # fmt: skip
+            hit = self._cache.get(code, _EMPTY).get(word)
+            if hit is not None:
+                return hit
             names = self.module.names.get(code)  # type: ignore[call-overload]
             return self._cached(code, word, _resolve_id, names or {})
-        if code in _NUMBER_CODES:
-            if word.isdigit() or (word[:1] in _SIGNS and word[1:].isdigit()):
-                return self._cached(code, word, _NUMBER_CODES[code], None)
-            return self._cache.get(code, _EMPTY).get(word)
-        if word.isdigit():
-            return self._cached("label", word, _index_value, None)  # integer indices
-        return self._cache.get("label", _EMPTY).get(word)
+        if code not in _NUMBER_CODES:
+            code = "label"  # integer indices
+        hit = self._cache.get(code, _EMPTY).get(word)
+        if hit is not None:
+            return hit
+        if code == "label":
+            return self._cached(code, word, _index_value, None) if word.isdigit() else None
+        if word.isdigit() or (word[:1] in _SIGNS and word[1:].isdigit()):
+            return self._cached(code, word, _NUMBER_CODES[code], None)
+        return None
 
     def _fast_imms(self, plan: tuple[object, ...], nodes: list[Node]) -> tuple[Immediate, ...] | None:
         """The immediates of the common kinds (indices, labels, numbers, plain memargs) when
@@ -580,8 +591,7 @@ class BodyReader:
                     # the tag index after a plain legacy `catch`
                     body[-1].tag_node = c
                     body[-1].end = c.end_byte
-        check_type_use_order(bt_nodes, self.report)
-        imms: list[Immediate] = [self._block_type(bt_nodes)]
+        imms: list[Immediate] = [self._block_type_of(bt_nodes, plain)]
         if keyword == "try_table":
             imms.append(tuple(catches))
         start = _Emit(op, tuple(imms), opword.start_byte, head_end, node.start_byte,
@@ -724,6 +734,26 @@ class BodyReader:
             label = self._label(idx[1]) if len(idx) > 1 else UNRESOLVED
             return Catch(kind, tag, label)
         return Catch(kind, None, self._label(idx[0]) if idx else UNRESOLVED)
+
+    def _block_type_of(self, nodes: list[Node], plain: bool) -> BlockType:
+        """`check_type_use_order` and `_block_type` of a block's type use; one without
+        errors or diagnostics is kept by its text (blocks repeat a few types)."""
+        if not nodes:
+            return _NO_BLOCK_TYPE
+        key = self.data[nodes[0].start_byte : nodes[-1].end_byte] if plain else None
+        cache = self._cache.get(_BLOCK_TYPE)
+        if cache is None:
+            cache = self._cache[_BLOCK_TYPE] = {}
+        if key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[0]  # type: ignore[return-value]
+        before = self.reported
+        check_type_use_order(nodes, self.report)
+        bt = self._block_type(nodes)
+        if key is not None and self.reported == before:
+            cache[key] = (bt,)
+        return bt
 
     def _block_type(self, nodes: list[Node]) -> BlockType:
         type_idx: int | None = None
@@ -1136,6 +1166,8 @@ def _memarg(natural: int, offset: bytes, align: bytes) -> tuple[Immediate, ...] 
 
 
 _MEMARG = object()  # the plan of `MEMORY_OPT MEMARG`
+_BLOCK_TYPE = object()  # cache of block types by text
+_NO_BLOCK_TYPE = BlockType(None, (), ())
 # Imm kinds the fast path decodes: one node each
 _FAST_CODES = {Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.FUNC: "func", Imm.TAG: "tag",
                Imm.DATA: "data", Imm.ELEM: "elem", Imm.TYPE: "type", Imm.FIELD: "field",
