@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+# One server for the whole module (each test opens its own documents; none is edited).
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 URI = "untitled:navigation.wat"
 
@@ -56,7 +57,7 @@ LINES = TEXT.splitlines()
 SERVER_CAPABILITIES: dict[int, types.ServerCapabilities] = {}
 
 
-@pytest_lsp.fixture(config=CONFIG)
+@pytest_lsp.fixture(config=CONFIG, scope="module", loop_scope="module")
 async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     result = await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
     SERVER_CAPABILITIES[id(lsp_client)] = result.capabilities
@@ -87,7 +88,7 @@ async def references(client: LanguageClient, where: types.Position, decl: bool =
     return [span(loc.range) for loc in found or []]
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_definition_in_every_space(client: LanguageClient) -> None:
     cases = {
         ("(local.get $n)", 12): (14, 25, 39, "(param $n i32)"),
@@ -114,7 +115,7 @@ async def test_definition_in_every_space(client: LanguageClient) -> None:
     assert await client.text_document_definition_async(types.DefinitionParams(DOC, at('"inc"', 1))) is None
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_references_named_and_numeric(client: LanguageClient) -> None:
     assert await references(client, at("(local.get $n)", 12)) == [
         (14, 32, 34, "$n"), (16, 45, 47, "$n"), (21, 40, 41, "0"), (33, 15, 17, "$n")]  # fmt: skip
@@ -149,7 +150,7 @@ async def highlights(client: LanguageClient, where: types.Position) -> list[tupl
     return [(h.range.start.line, h.range.start.character, span(h.range)[3], h.kind) for h in found or []]
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_document_highlight_kinds(client: LanguageClient) -> None:
     text, read, write = types.DocumentHighlightKind.Text, types.DocumentHighlightKind.Read, types.DocumentHighlightKind.Write
     assert await highlights(client, at("(local $p", 8)) == [
@@ -168,7 +169,7 @@ async def rename(client: LanguageClient, where: types.Position, new: str) -> lis
     return [span(e.range) for e in edits]
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_rename(client: LanguageClient) -> None:
     prepared = await client.text_document_prepare_rename_async(types.PrepareRenameParams(DOC, at("(local.get $n)", 12)))
     assert isinstance(prepared, types.PrepareRenamePlaceholder)
@@ -201,7 +202,7 @@ async def test_rename(client: LanguageClient) -> None:
     assert "only a `$name` can be renamed" in await rejected(at("(br 0", 4), "$x")
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_folding_ranges(client: LanguageClient) -> None:
     folds = await client.text_document_folding_range_async(types.FoldingRangeParams(DOC))
     region, comment = types.FoldingRangeKind.Region, types.FoldingRangeKind.Comment
@@ -225,7 +226,7 @@ def decode(data: list[int], legend: types.SemanticTokensLegend) -> list[tuple[in
     return out
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_semantic_tokens(client: LanguageClient) -> None:
     caps = SERVER_CAPABILITIES[id(client)]
     assert caps is not None and isinstance(caps.semantic_tokens_provider, types.SemanticTokensOptions)
@@ -257,7 +258,7 @@ async def test_semantic_tokens(client: LanguageClient) -> None:
     assert decode(ranged.data, legend) == [t for t in tokens if 21 <= t[0] < 24]
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_inlay_hints(client: LanguageClient) -> None:
     rng = types.Range(at("    (local.set $p"), at("    (block $out"))
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(DOC, rng))
@@ -281,7 +282,7 @@ async def hover_text(client: LanguageClient, where: types.Position, uri: str = U
     return found.contents.value
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_hover(client: LanguageClient) -> None:
     assert await hover_text(client, at("(local.get $n)", 12)) == (
         "```wat\n(param $n i32)\n```\n\nparam index 0\n\nlive here (read by this `local.get`)")
@@ -311,7 +312,7 @@ UNINIT = """(module
 """
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_hover_initialization_and_liveness(client: LanguageClient) -> None:
     uri = "untitled:uninit.wat"
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, UNINIT)))
@@ -331,7 +332,7 @@ async def test_hover_initialization_and_liveness(client: LanguageClient) -> None
         "operand stack before: `[]`")
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_document_symbols_every_space(client: LanguageClient) -> None:
     found = await client.text_document_document_symbol_async(types.DocumentSymbolParams(DOC))
     symbols = [s for s in found or [] if isinstance(s, types.DocumentSymbol)]
@@ -353,7 +354,7 @@ SCRIPT = """(module $a
 """
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_script_modules_and_utf16(client: LanguageClient) -> None:
     """Each module of a script is its own scope; columns count UTF-16 units after non-ASCII."""
     uri = "untitled:script.wast"
@@ -388,10 +389,11 @@ BROKEN = """(module (func $f (param $p i32) (block $l (br $l
 """
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None:
     uri = "untitled:broken.wast"
     doc = types.TextDocumentIdentifier(uri)
+    logged = len(client.log_messages)  # (rejected renames of other tests are logged too)
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, BROKEN)))
     lines = BROKEN.splitlines()
     for line, text in enumerate(lines):
@@ -413,7 +415,7 @@ async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None
         types.TextDocumentItem("untitled:unresolved.wat", "wat", 1, unresolved)))  # fmt: skip
     assert (await hover_text(client, at("local.set $a", 11, unresolved), "untitled:unresolved.wat") or "").endswith(
         "the value stored here is read later (live)")
-    assert not [m.message for m in client.log_messages if "internal error" in m.message]
+    assert not [m.message for m in client.log_messages[logged:] if "internal error" in m.message]
     # the named things that resolve still do
     where = at("(local.get $p)", 12, BROKEN)
     found = await client.text_document_definition_async(types.DefinitionParams(doc, where))
