@@ -181,6 +181,9 @@ class WatServer(LanguageServer):
         if isinstance(error, JsonRpcMethodNotFound):
             self.log(f"wat-lsp: {error}", types.MessageType.Warning)
             return
+        if isinstance(error, features.RenameRejected):  # the user's request, not our failure
+            self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
+            return
         detail = "".join(traceback.format_exception(error))
         self.log(f"wat-lsp: internal error ({getattr(source, '__name__', source)}): {detail}")
 
