@@ -69,12 +69,14 @@ def never_read_fix_all(doc: Document) -> list[TextEdit]:
     return edits
 
 
+# code -> (title, fix for one diagnostic). In titles `{local}` is `` `$x` `` or `local 3`, and
+# `{name}` is `` `$x` `` or `3` (after the word "local").
 _FIXERS: dict[str, tuple[str, Callable[[Document, Diagnostic], list[TextEdit]]]] = {
-    fixup_non_nullable_locals.CODE: ("Make the local nullable and wrap its reads in ref.as_non_null",
+    fixup_non_nullable_locals.CODE: ("Make {local} nullable and assert non-null at its reads",
                                      fixup_non_nullable_locals.quick_fix),
-    remove_unused_locals.CODE: ("Remove the unused local", remove_unused_locals.quick_fix),
-    remove_dead_stores.CODE: ("Remove the dead store", dead_store_fix),
-    NEVER_READ: ("Remove the local and its stores (their values are still computed)", never_read_fix),
+    remove_unused_locals.CODE: ("Remove the unused local {name}", remove_unused_locals.quick_fix),
+    remove_dead_stores.CODE: ("Remove the dead store to {local}", dead_store_fix),
+    NEVER_READ: ("Remove {local} and its stores (their values are still computed)", never_read_fix),
 }  # fmt: skip
 
 # code -> (title, whole-document pass): "fix all of this kind".
@@ -85,6 +87,16 @@ _FIX_ALL: dict[str, tuple[str, Callable[[Document], list[TextEdit]]]] = {
     remove_dead_stores.CODE: ("Remove every dead store", remove_dead_stores.run),
     NEVER_READ: ("Remove every local that is never read, and its stores", never_read_fix_all),
 }  # fmt: skip
+
+
+def _title(template: str, doc: Document, diag: Diagnostic) -> str:
+    """`template` naming the local a diagnostic is about."""
+    x = diag.data.get("local")
+    fn = func_at(doc, diag.span, diag.data.get("func")) if isinstance(x, int) else None
+    if fn is None or not isinstance(x, int) or not 0 <= x < len(fn.all_locals):
+        return template.format(local="the local", name="").rstrip()
+    name = fn.all_locals[x].name
+    return template.format(local=f"`${name}`" if name else f"local {x}", name=f"`${name}`" if name else x)
 
 
 def fixable_codes() -> frozenset[str]:
@@ -98,7 +110,7 @@ def fixes_for(doc: Document, diag: Diagnostic, fix_all: bool = True) -> list[Fix
     if one is not None:
         edits = one[1](doc, diag)
         if edits:
-            out.append(Fix(one[0], tuple(edits), diag.code, preferred=True))
+            out.append(Fix(_title(one[0], doc, diag), tuple(edits), diag.code, preferred=True))
     every = _FIX_ALL.get(diag.code)
     if fix_all and every is not None and out:
         edits = every[1](doc)

@@ -428,7 +428,7 @@ def test_never_read_quick_fix_exact_and_same_behaviour() -> None:
     assert [d.data["local"] for d in diags] == [2, 3]
     fix, fix_all = fixes_for(doc, diags[0])
     assert (fix.title, fix.preferred, fix_all.preferred) == (
-        "Remove the local and its stores (their values are still computed)", True, False)
+        "Remove `$b` and its stores (their values are still computed)", True, False)
     at = NEVER_READ_SRC.index
     assert fix.edits == (
         TextEdit(at(b" (local $b i32)"), at(b" (local i64)"), ""),  # the declaration and a space
@@ -463,9 +463,16 @@ def test_dead_store_fix_keeps_side_effects() -> None:
     doc = analyse(src)
     [d] = [d for d in doc.diagnostics if d.code == "dead-store"]
     [fix] = fixes_for(doc, d, fix_all=False)
+    assert fix.title == "Remove the dead store to `$x`"
     assert fix.edits == (TextEdit(86, 98, "drop"),)
     assert src[86:98] == b"local.set $x"
     assert b"(drop (call $g))\n    (local.set $x (i32.const 2))" in apply_edits(src, fix.edits)
+
+
+def test_fix_titles_name_the_local() -> None:
+    doc = analyse(b"(module (func (local $a i32) (local i64)))")
+    assert [(d.code, fixes_for(doc, d, fix_all=False)[0].title) for d in doc.diagnostics] == [
+        ("unused-local", "Remove the unused local `$a`"), ("unused-local", "Remove the unused local 1")]
 
 
 def test_never_read_on_smith_modules() -> None:

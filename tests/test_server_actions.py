@@ -191,6 +191,7 @@ async def test_quick_fix_then_zero_diagnostics(lazy: LanguageClient) -> None:
     actions = await doc.actions(diag.range, only=[types.CodeActionKind.QuickFix])
     (fix,) = actions  # one such error: no separate "fix every ..." action
     assert fix.is_preferred and fix.kind == types.CodeActionKind.QuickFix
+    assert fix.title == "Make `$s` nullable and assert non-null at its reads"
     assert fix.diagnostics is not None and fix.diagnostics[0].range == diag.range
     assert fix.edit is not None  # a small document: computed while listing
     doc.apply(fix.edit)
