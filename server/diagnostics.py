@@ -97,7 +97,8 @@ def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
     What the `last` push sent for a diagnostic is sent again when nothing it depends on can
     have changed: it lies before every edit made since (its line and column depend only on
     the text before it), or, after a single edit that added or removed no line break, on a
-    line that starts after the edit (same line, same column, offsets shifted)."""
+    line that starts after the edit's end (same line, same column, offsets shifted). Strictly
+    after: a deletion at a line's start ends where that line starts, and moves its columns."""
     reuse: dict[tuple[int, tuple[object, ...]], str] = {}
     prefix, after, shift = -1, -1, 0
     if last is not None and last.encoding == encoding and last.overrides == overrides:
@@ -117,7 +118,7 @@ def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
         text = None
         if hi <= prefix:
             text = reuse.get(key)
-        elif 0 <= after <= lo and index.line_start(index.line_of(lo)) >= after:
+        elif 0 <= after <= lo and index.line_start(index.line_of(lo)) > after:
             text = reuse.get((d.span.start - shift, identity))
         if text is None:
             text = json.dumps(lsp_diagnostic(d, index, snap.uri, encoding))
