@@ -21,7 +21,9 @@ Binaryen's `CoalesceLocals` with sparse structures:
   renumbered. Copies that became `local.set $x (local.get $x)` go (a tee of such a copy
   leaves the get), `local.set $x (local.tee $x ...)` loses the tee, and a store no get
   reads goes in reachable code: `local.set` of a get or constant with its operand,
-  another `local.set` becomes `drop`, a `local.tee` leaves its operand.
+  another `local.set` becomes `drop`, a `local.tee` leaves its operand (the edits of
+  `remove-dead-stores`). The comments written inside what goes stay where it was
+  (`removals.removal_keeping_comments`, shared with `remove-unused-locals`).
 
 Only locals of the same declared type share a slot. Non-defaultable locals (`(ref $t)`)
 are coalesced too: renaming keeps every get after a set of the same slot in the same block
@@ -45,8 +47,9 @@ from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, compute_liveness, events_backward
 from wat_lsp.analysis.model import Func, Instr, RefType, ValType
 from wat_lsp.analysis.opcodes import Flag
-from wat_lsp.passes.edits import OverlappingEdits, TextEdit, removal, sort_edits
-from wat_lsp.passes.remove_unused_locals import _decl_ranges, _merge
+from wat_lsp.passes.edits import OverlappingEdits, TextEdit, sort_edits
+from wat_lsp.passes.removals import decl_ranges, join_ranges, removal_keeping_comments
+from wat_lsp.passes.remove_dead_stores import store_edits
 from wat_lsp.passes.targets import readable_funcs
 
 NAME = "coalesce-locals"
@@ -352,18 +355,6 @@ def _type_ids(func: Func) -> list[int]:
     return [ids.setdefault(d.type, len(ids)) for d in func.all_locals]
 
 
-def _space_after(data: bytes, pos: int) -> int:
-    while pos < len(data) and data[pos : pos + 1] in (b" ", b"\t"):
-        pos += 1
-    return pos
-
-
-def _space_before(data: bytes, pos: int) -> int:
-    while pos > 0 and data[pos - 1 : pos] in (b" ", b"\t"):
-        pos -= 1
-    return pos
-
-
 class _Skip(Exception):
     """The function cannot be edited safely (a form the edits do not expect): leave it."""
 
@@ -485,16 +476,13 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
         ins = body[i]
         if what == _DELETE:
             spans.append((ins.ostart, ins.oend))
-        elif what == _DROP:
-            edits.append(TextEdit(ins.start, ins.end, "drop"))
-        elif what == _UNWRAP:
-            if not ins.folded:
-                spans.append((ins.start, ins.end))
-            elif data[ins.oend - 1 : ins.oend] == b")" and data[ins.ostart : ins.ostart + 1] == b"(":
-                edits.append(TextEdit(ins.ostart, _space_after(data, ins.end), ""))
-                edits.append(TextEdit(_space_before(data, ins.oend - 1), ins.oend, ""))
-            else:
+        elif what == _UNWRAP and not ins.folded:
+            spans.append((ins.start, ins.end))  # joined with the deletions around it
+        else:  # a set becomes `drop`, a folded tee leaves its operand, as remove-dead-stores does
+            store = store_edits(data, ins)
+            if not store:
                 raise _Skip
+            edits.extend(store)
     for i, x in enumerate(loc):
         if x >= 0 and i not in action:
             ins = body[i]
@@ -506,11 +494,15 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
             elif _number(tok) != new_index[k]:
                 edits.append(TextEdit(tok_start, ins.end, str(new_index[k])))
     if removed:
-        ranges = _decl_ranges(doc, func, removed)
+        ranges = decl_ranges(doc, func, removed)
         if ranges is None:
             raise _Skip
         spans.extend(ranges)
-    edits.extend(removal(data, s, e) for s, e in _join(data, spans))
+    for s, e in join_ranges(data, spans):
+        edit = removal_keeping_comments(doc, s, e)
+        if edit is None:
+            raise _Skip
+        edits.append(edit)
     edits = sort_edits(edits)
     return FuncResult(edits, len(func.locals), len(kept), copies, dead, merged)
 
@@ -532,18 +524,6 @@ def _number(tok: bytes) -> int:
         return int(digits[2:], 16) if digits.startswith(b"0x") else int(digits)
     except ValueError:
         raise _Skip from None
-
-
-def _join(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans to delete, nested ones folded into their container and neighbours separated by
-    white space only joined, so that the removals never overlap."""
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and (s <= out[-1][1] or not data[out[-1][1] : s].strip()):
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-        else:
-            out.append((s, e))
-    return _merge(data, out)
 
 
 def run(doc: Document) -> list[TextEdit]:

@@ -341,10 +341,72 @@ def test_comments_survive_byte_for_byte() -> None:
 """
     out = coalesce(src)
     for comment in re.findall(r";;[^\n]*|\(;.*?;\)", src):
-        if comment != ";; inside":  # inside the copy, which goes
-            assert out.count(comment) == src.count(comment), comment
+        assert out.count(comment) == src.count(comment), comment
     assert wasmtools.validate(out.encode()).ok
     assert out.count("local.set") == 1 and "(local $" not in out
+
+
+# Each thing coalesce-locals deletes leaves the comments written inside it where it was.
+
+
+def test_a_removed_copy_keeps_its_comment() -> None:
+    check("""(module
+  (func (export "copy") (param $p i32) (result i32) (local $a i32)
+    (local.set $a (; c ;) (local.get $p)) ;; a copy
+    (i32.add (local.get $a) (i32.const 1))))
+""", """(module
+  (func (export "copy") (param $p i32) (result i32)
+    (; c ;) ;; a copy
+    (i32.add (local.get $p) (i32.const 1))))
+""")
+
+
+def test_a_removed_dead_store_keeps_its_comment() -> None:
+    check("""(module
+  (func (export "dead") (param i32) (result i32) (local i32 i32)
+    (local.set 2 (; c ;) (i32.const 1)) ;; dead
+    (local.set 2 (i32.add (local.get 0) (i32.const 2)))
+    (local.get 2)))
+""", """(module
+  (func (export "dead") (param i32) (result i32)
+    (; c ;) ;; dead
+    (local.set 0 (i32.add (local.get 0) (i32.const 2)))
+    (local.get 0)))
+""")
+
+
+def test_a_removed_declaration_keeps_its_comment() -> None:
+    check("""(module
+  (func (export "decl") (param $p i64) (result i64)
+    (local $unused i64 (; c ;)) (local $b i64)
+    (local.set $b (local.get $p))
+    (local.get $b)))
+""", """(module
+  (func (export "decl") (param $p i64) (result i64)
+    (; c ;)
+    (local.get $p)))
+""")
+
+
+def test_a_kept_line_comment_still_ends_its_line() -> None:
+    # in a removed declaration, and in a removed copy with code after it on the same line
+    check("""(module
+  (func (export "line") (result f32) (local $x f32)
+    (local f32 ;; c
+      f64) (local.set $x (f32.const 1.5))
+    (local.get $x))
+  (func (export "inline") (param $p i32) (result i32) (local $a i32)
+    (local.set $a ;; d
+      (local.get $p)) (i32.add (local.get $a) (i32.const 3))))
+""", """(module
+  (func (export "line") (result f32) (local $x f32)
+    ;; c
+    (local.set $x (f32.const 1.5))
+    (local.get $x))
+  (func (export "inline") (param $p i32) (result i32)
+    ;; d
+    (i32.add (local.get $p) (i32.const 3))))
+""")
 
 
 # ------------------------------------------------------------------ oracles

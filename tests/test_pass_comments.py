@@ -131,30 +131,30 @@ def editable_mask(doc: Document) -> bytearray:
     return mask
 
 
-def edit_problems(doc: Document, edits: list[TextEdit]) -> list[tuple[bytes | None, str]]:
-    """What is wrong with `edits`: (the comment concerned or None, a message) pairs."""
+def edit_problems(doc: Document, edits: list[TextEdit]) -> list[str]:
+    """What is wrong with `edits`, one message per problem."""
     data = doc.data
     mask = editable_mask(doc)
     cs = comments(doc)
-    problems: list[tuple[bytes | None, str]] = []
+    problems: list[str] = []
     for e in sort_edits(edits):
         old = data[e.start : e.end]
         for s, t in cs:
             if e.start < t and s < e.end and data[s:t] not in e.new_text.encode():
-                problems.append((data[s:t], f"{e} removes the comment {data[s:t]!r}"))
+                problems.append(f"{e} removes the comment {data[s:t]!r}")
             if e.start == e.end and s < e.start < t:
-                problems.append((data[s:t], f"{e} inserts inside the comment {data[s:t]!r}"))
+                problems.append(f"{e} inserts inside the comment {data[s:t]!r}")
         for k in range(e.start, e.end):
             in_comment = any(s <= k < t for s, t in cs)
             if not mask[k] and not data[k : k + 1].isspace() and not in_comment:
-                problems.append((None, f"{e} replaces {old!r}, which is not instruction or local text"))
+                problems.append(f"{e} replaces {old!r}, which is not instruction or local text")
                 break
         if e.start == e.end and 0 < e.start < len(data):
             before, after = data[e.start - 1 : e.start], data[e.start : e.start + 1]
             token = (not before.isspace() and not after.isspace() and before != b"(" and after != b")"
                      and before != b")" and after != b"(")  # fmt: skip
             if token and not (mask[e.start - 1] and mask[e.start]):
-                problems.append((None, f"{e} inserts inside the token around {data[e.start - 8 : e.start + 8]!r}"))
+                problems.append(f"{e} inserts inside the token around {data[e.start - 8 : e.start + 8]!r}")
     return problems
 
 
@@ -181,19 +181,6 @@ def _chain(data: bytes) -> list[tuple[str, Document, list[TextEdit]]]:
     return steps
 
 
-# Comments a pass is known to lose: (pass, comment) -> what happens. Checked strictly: a
-# pass that keeps such a comment again fails the test until its entry goes.
-KNOWN_LOST: dict[tuple[str, bytes], str] = {
-    ("coalesce-locals", b"(; the value: ;)"):
-        "removing the copy `(local.set $a (; c ;) (local.get $p))` removes the comment inside it",
-    ("coalesce-locals", b"(; inside a dead store ;)"):
-        "removing the dead store `(local.set 4 (; c ;) (i32.const 1))` removes the comment inside it",
-    ("coalesce-locals", b"(; inside an unused declaration ;)"):
-        "removing the declaration `(local $unused i64 (; c ;))` removes the comment inside it",
-    ("coalesce-locals", b";; a line comment inside an unused declaration"):
-        "removing the declaration `(local f32 ;; c\n f64)` removes the comment inside it",
-}  # fmt: skip
-
 CASES = [(p, d) for p in [*PASSES, CHAIN] for d in DOCS]
 
 
@@ -207,20 +194,14 @@ def test_comments_survive(pass_name: str, doc_name: str) -> None:
         edits = PASSES[pass_name].run(doc)
         steps = [(pass_name, doc, edits)] if edits else []
     out = data
-    lost: set[tuple[str, bytes]] = set()
     for step_pass, doc, edits in steps:
         problems = edit_problems(doc, edits)
-        unexpected = [msg for c, msg in problems if c is None or (step_pass, c) not in KNOWN_LOST]
-        assert not unexpected, f"{step_pass}:\n" + "\n".join(unexpected[:8])
-        lost |= {(step_pass, c) for c, _ in problems if c is not None}
+        assert not problems, f"{step_pass}:\n" + "\n".join(problems[:8])
         out = apply_edits(doc.data, edits)
         assert outside_equal(doc.data, edits, out)
     before, after = comment_texts(analyse(data)), comment_texts(analyse(out))
     assert not after - before, f"comments that were not there: {after - before}"
-    assert set(before - after) == {c for _, c in lost}, f"comments lost: {before - after}"
-    if pass_name != CHAIN:
-        known = {k for k in KNOWN_LOST if k[0] == pass_name and k[1] in before}
-        assert lost == known, f"known to lose {known}, lost {lost}: update KNOWN_LOST"
+    assert not before - after, f"comments lost: {before - after}"
     if steps:
         result = wasmtools.validate(out)
         if doc_name == "valid" or pass_name in (*FIX_PASSES, CHAIN):
