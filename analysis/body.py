@@ -23,6 +23,7 @@ from wat_lsp.analysis.model import (
     Instr,
     MemArg,
     Module,
+    RefType,
     Span,
     ValType,
 )
@@ -1028,9 +1029,16 @@ class _Immediates:
             self.fail(f"malformed lane index `{raw}`", cst.span(node))
         return value
 
-    def imm_heap_type(self, rest: tuple[Imm, ...]) -> str | int:
-        node = self.need("a heap type", "abs_heap_type", "identifier", "integer")
-        return self.b.types.heap_type(node) if node is not None else UNRESOLVED
+    def imm_heap_type(self, rest: tuple[Imm, ...]) -> str | int | RefType:
+        """A heap type; `(exact $t)` (custom descriptors) reads as the nullable exact
+        reference type `ref.null` then produces."""
+        node = self.need("a heap type", "abs_heap_type", "identifier", "integer", "exact_heap_type")
+        if node is None:
+            return UNRESOLVED
+        if node.type == "exact_heap_type":
+            inner = cst.named(node)
+            return RefType(True, self.b.types.heap_type(inner[-1]) if inner else UNRESOLVED, True)
+        return self.b.types.heap_type(node)
 
     def imm_ref_type(self, rest: tuple[Imm, ...]) -> object:
         node = self.need("a reference type", "ref_type")

@@ -208,6 +208,9 @@ class Func:
     import_: ImportName | None = None
     exports: list[str] = field(default_factory=list)
     body_span: Span | None = None  # from the first instruction to the closing paren
+    # An import declared `(exact (type $t))` (custom descriptors): `ref.func` of it is exact,
+    # as it is of every defined function; of other imports it is not.
+    exact_import: bool = False
 
     @property
     def all_locals(self) -> list[LocalDecl]:

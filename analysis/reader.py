@@ -302,8 +302,12 @@ class ModuleReader:
                 for i, t in enumerate(kids)]  # fmt: skip
 
     def _type_use(self, node: Node, tn: TypeNames) -> tuple[int, list[LocalDecl], tuple[ValType, ...]]:
-        """A function-like type use: `(type $t)? (param ...)* (result ...)*`."""
+        """A function-like type use: `(type $t)? (param ...)* (result ...)*`, or the same
+        inside `(exact ...)` (an exact function import)."""
         kids = _header(node)
+        exact = next((k for k in kids if k.type == "exact_type_use"), None)
+        if exact is not None:
+            kids = [k for k in kids if k.type != "exact_type_use"] + cst.named(exact)
         use = next((k for k in kids if k.type == "type_use"), None)
         params, results = self._params_results(kids, tn, allow_names=True)
         if use is None:
@@ -344,6 +348,7 @@ class ModuleReader:
                 type_idx, params, results = self._type_use(d.node, tn)
                 f = Func(d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params,
                          results, [], [])  # fmt: skip
+                f.exact_import = any(k.type == "exact_type_use" for k in _header(d.node))
                 self.module.funcs.append(f)
             elif d.space == "tag":
                 type_idx, _, _ = self._type_use(d.node, tn)

@@ -319,7 +319,7 @@ class TypeTable:
         null = "null " if t.nullable else ""
         heap = self.heap_str(t.heap)
         if t.exact:
-            heap = f"exact {heap}"
+            heap = f"(exact {heap})"
         return f"(ref {null}{heap})"
 
     def show_storage(self, t: StorageType) -> str:

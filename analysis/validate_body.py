@@ -1148,6 +1148,10 @@ class BodyValidator:
 
     def t_ref__null(self, ins: Instr) -> None:
         heap = ins.imms[0] if ins.imms else None
+        if isinstance(heap, RefType):  # `ref.null (exact $t)`: (ref null (exact $t))
+            ok = heap.heap != UNRESOLVED and self.type_index(heap.heap)
+            self.push(heap if ok else UNKNOWN_REF)
+            return
         if isinstance(heap, int) and (heap == UNRESOLVED or not self.type_index(heap)):
             self.push(UNKNOWN_REF)
             return
@@ -1166,7 +1170,10 @@ class BodyValidator:
             self.report("undeclared-ref", f"undeclared function reference: {self.ctx.func_name(f)} must "
                         "appear in an element segment, export or global initializer to be used with "
                         f"`ref.func` in a function body; add `(elem declare func {self.ctx.func_name(f)})`")  # fmt: skip
-        self.push(RefType(False, self.ctx.module.funcs[f].type_idx))
+        # Custom descriptors: a function's own reference is exact, unless it is an import
+        # declared inexactly (whatever is linked there may have a subtype of its type).
+        func = self.ctx.module.funcs[f]
+        self.push(RefType(False, func.type_idx, func.import_ is None or func.exact_import))
 
     def t_ref__is_null(self, ins: Instr) -> None:
         self.pop1(ANY_REF)
@@ -1231,7 +1238,7 @@ class BodyValidator:
             self.polymorphic()
             return
         self.pop_vals([unpack(f.storage) for f in st.fields])
-        self.push(RefType(False, t))
+        self.push(_allocated(t))
 
     def t_struct__new_default(self, ins: Instr) -> None:
         st, t = self._struct(ins)
@@ -1243,7 +1250,7 @@ class BodyValidator:
                 self.report("type-mismatch", f"`struct.new_default` needs defaultable fields, but field "
                             f"{k} of {self.types.type_name(t)} has type {self.types.show_storage(f.storage)}")  # fmt: skip
                 break
-        self.push(RefType(False, t))
+        self.push(_allocated(t))
 
     def t_struct__get(self, ins: Instr) -> None:
         st, t = self._struct(ins)
@@ -1289,7 +1296,7 @@ class BodyValidator:
     def t_array__new(self, ins: Instr) -> None:
         at, t = self._array(ins)
         self.pop_vals((self._elem_val(at), "i32"))
-        self.push(RefType(False, t) if at is not None else UNKNOWN_REF)
+        self.push(_allocated(t) if at is not None else UNKNOWN_REF)
 
     def t_array__new_default(self, ins: Instr) -> None:
         at, t = self._array(ins)
@@ -1297,7 +1304,7 @@ class BodyValidator:
             self.report("type-mismatch", f"`array.new_default` needs a defaultable element type, but "
                         f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}")  # fmt: skip
         self.pop1("i32")
-        self.push(RefType(False, t) if at is not None else UNKNOWN_REF)
+        self.push(_allocated(t) if at is not None else UNKNOWN_REF)
 
     def t_array__new_fixed(self, ins: Instr) -> None:
         at, t = self._array(ins)
@@ -1311,7 +1318,7 @@ class BodyValidator:
         else:  # avoid a huge temporary list
             for _ in range(n):
                 self.pop1(e)
-        self.push(RefType(False, t))
+        self.push(_allocated(t))
 
     def _numeric_elems(self, ins: Instr, at: Any, t: int) -> None:
         if at is not None and isinstance(self._elem_val(at), RefType):
@@ -1335,14 +1342,14 @@ class BodyValidator:
         if len(ins.imms) > 1:
             self.data(ins.imms[1])
         self.pop_vals(("i32", "i32"))
-        self.push(RefType(False, t) if at is not None else UNKNOWN_REF)
+        self.push(_allocated(t) if at is not None else UNKNOWN_REF)
 
     def t_array__new_elem(self, ins: Instr) -> None:
         at, t = self._array(ins)
         seg = self.elem(ins.imms[1]) if len(ins.imms) > 1 else None
         self._ref_elems(ins, at, t, seg)
         self.pop_vals(("i32", "i32"))
-        self.push(RefType(False, t) if at is not None else UNKNOWN_REF)
+        self.push(_allocated(t) if at is not None else UNKNOWN_REF)
 
     def t_array__get(self, ins: Instr) -> None:
         at, t = self._array(ins)
@@ -1539,6 +1546,12 @@ def _handlers() -> dict[str, Callable[[BodyValidator, Instr], None]]:
             if name.startswith("t_"):
                 _HANDLERS[name[2:].replace("__", ".")] = getattr(BodyValidator, name)
     return _HANDLERS
+
+
+def _allocated(t: int) -> RefType:
+    """What `struct.new*` and `array.new*` produce: with custom descriptors, an exact
+    reference (the object's type is exactly `t`), as wasmparser types them."""
+    return RefType(False, t, True)
 
 
 def _non_null(t: Val) -> Val:
