@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from .corpus import ROOT as SUITE
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 CONVERTER = default_converter()
-SEED = 20261122
+SEED = int(os.environ.get("WAT_LSP_FUZZ_SEED", "20261122"))  # another seed explores further
 ROUNDS = 150
 CLI_EVERY = 30  # rounds between runs of the real CLI
 
