@@ -549,6 +549,8 @@ def generate(out: TextIO, *, size: int | None = None, functions: int | None = No
     the prelude of 26). Returns the number of functions."""
     if size is None and functions is None:
         raise ValueError("give size or functions")
+    if functions is not None and functions < len(_PRELUDE):
+        raise ValueError(f"functions must be at least {len(_PRELUDE)}")
     g = _Gen(seed)
     head = "(module\n" + _TYPES + _GLOBALS
     # Exports refer to functions by name; drivers are exported as they are generated, but
@@ -749,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--single-function needs --locals N (N >= 4)")
     elif args.size is None and args.functions is None:
         ap.error("give --size or --functions (or --single-function --locals N)")
+    elif args.functions is not None and args.functions < len(_PRELUDE):
+        ap.error(f"--functions must be at least {len(_PRELUDE)} (the prelude every module has)")
 
     def run(f: TextIO) -> None:
         if args.single_function:
