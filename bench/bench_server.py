@@ -40,10 +40,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+for p in (str(HERE), str(HERE.parent)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
 
 from bench_parse import ensure_functions_input  # noqa: E402
+
+from tests.lsp_wire import SERVER_COMMAND, frame, read_message  # noqa: E402
 
 URI = "file:///bench/doc.wat"
 
@@ -52,7 +55,7 @@ class Server:
     """`wat-lsp --stdio` as a child process; messages read in a thread, stamped on arrival."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "wat_lsp", "--stdio"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -61,27 +64,19 @@ class Server:
         out = self.proc.stdout
         assert out is not None
         while True:
-            length = None
-            line = out.readline()
-            while line.strip():
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-                line = out.readline()
-            if not line or length is None:
-                self.inbox.put(None)
+            message = read_message(out)
+            self.inbox.put(None if message is None else (time.perf_counter(), message))
+            if message is None:
                 return
-            body = out.read(length)
-            self.inbox.put((time.perf_counter(), json.loads(body)))
 
     def send(self, method: str, params: Any, id: int | None = None) -> float:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
         if id is not None:
             message["id"] = id
-        body = json.dumps(message).encode()
+        data = frame(json.dumps(message).encode())
         assert self.proc.stdin is not None
         start = time.perf_counter()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(data)
         self.proc.stdin.flush()
         return start
 

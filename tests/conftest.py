@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from .lsp_wire import SERVER_COMMAND
 
 
 @contextlib.contextmanager
@@ -26,3 +31,14 @@ def machine_lock() -> Callable[[str], contextlib.AbstractContextManager[None]]:
     """`with machine_lock(name):` one holder at a time on this machine, across processes
     (pytest-xdist workers, parallel runs): for installs and builds shared between them."""
     return _machine_lock
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """The server over stdio, for a client with versioned push diagnostics and nothing else
+    (UTF-16). Test modules that need other capabilities define their own `client`."""
+    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
+        publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)))  # fmt: skip
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
+    yield lsp_client
+    await lsp_client.shutdown_session()

@@ -21,15 +21,13 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import default_converter
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.syntax import parse
@@ -42,7 +40,6 @@ from wat_lsp.output import file_uri, lsp_diagnostic
 from .corpus import ROOT as SUITE
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 CONVERTER = default_converter()
 SEED = int(os.environ.get("WAT_LSP_FUZZ_SEED", "20261122"))  # another seed explores further
 ROUNDS = 150
@@ -146,13 +143,6 @@ class Text:
         return change
 
 
-@pytest_lsp.fixture(config=CONFIG)
-async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)))  # fmt: skip
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
-    yield lsp_client
-    await lsp_client.shutdown_session()
 
 
 async def _settle(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:

@@ -7,24 +7,23 @@ import asyncio
 import json
 import queue
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 
 from wat_lsp.output import lsp_diagnostic
 
+from .lsp_wire import SERVER_COMMAND, frame, read_message
+
 ROOT = Path(__file__).resolve().parents[1]
-COMMAND = [sys.executable, "-m", "wat_lsp", "--stdio"]
+COMMAND = SERVER_COMMAND
 CANCELLED, INVALID_REQUEST, INVALID_PARAMS, METHOD_NOT_FOUND = -32800, -32600, -32602, -32601
 
 # A module big enough that analysing it keeps the analysis thread busy for a while (~0.5 s).
@@ -50,21 +49,14 @@ class Raw:
         out = self.proc.stdout
         assert out is not None
         while True:
-            length = None
-            line = out.readline()
-            while line.strip():
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-                line = out.readline()
-            if not line or length is None:
-                self.messages.put(None)
+            message = read_message(out)
+            self.messages.put(message)
+            if message is None:
                 return
-            self.messages.put(json.loads(out.read(length)))
 
     def send_bytes(self, body: bytes) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.write(frame(body))
         self.proc.stdin.flush()
 
     def send(self, method: str, params: Any = None, id: int | str | None = None, **extra: Any) -> None:
@@ -196,16 +188,6 @@ def test_exits_when_stdin_closes_during_analysis() -> None:
         assert time.monotonic() - start < 10
 
 
-CONFIG = ClientServerConfig(server_command=COMMAND)
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)))  # fmt: skip
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
-    yield lsp_client
-    await lsp_client.shutdown_session()
 
 
 async def _published(client: LanguageClient, uri: str, version: int) -> list[dict[str, Any]]:
