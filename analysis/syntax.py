@@ -52,20 +52,87 @@ def _describe_token(name: str) -> str | None:
     return f"`{name}`"
 
 
-def _expected(node: Node) -> list[str]:
-    """What the grammar would accept where `node` starts, in words."""
+# Where an ERROR sits directly in one of these, it lies between module fields (or top-level
+# items); anywhere else it lies inside one item.
+_CONTAINERS = frozenset({"module", "source_file"})
+# The children of a `module` before its fields.
+_MODULE_HEADER = frozenset({"(", "module", "definition", "identifier"})
+# States that say nothing: tree-sitter's error state (every token of the grammar) and "none"
+# (a node built during error recovery).
+_NO_STATE = frozenset({0, 0xFFFF})
+
+
+@functools.cache
+def _item_states(container: str) -> tuple[int, int]:
+    """The parse states before the first item of `container` and after any complete one."""
+    text = b"(module (start 0))" if container == "module" else b"(start 0)"
+    stack = [parse(text).root_node]
+    while stack:  # the `start` field, wherever the grammar puts it
+        node = stack.pop()
+        if node.type == "start" and node.is_named:
+            return node.parse_state, node.next_parse_state
+        stack.extend(node.children)
+    return 0, 0  # unreachable with this grammar; 0 means "say nothing"
+
+
+def _same_node(root: Node, start: int, end: int, kind: str) -> Node | None:
+    """The node of `root`'s tree spanning exactly [start, end) with type `kind`, if any."""
+    node: Node | None = root.descendant_for_byte_range(start, end)
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        if node.type == kind:
+            return node
+        node = node.parent
+    return None
+
+
+def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> int:
+    """The parse state in which the grammar met `node`, as a fresh parse has it.
+
+    Tree-sitter's incremental re-parse gives the nodes of a fresh parse but keeps, in each
+    node it reuses from the old tree, the parse state the node was first parsed in; error
+    recovery makes other nodes with state "none". So states are read only where they depend
+    on the text alone: in a fresh parse of the module field (or top-level item) around the
+    error, which is small, or of the module header; between items the state is fixed. The
+    message is then the same however the tree was obtained (tests/test_syntax_incremental.py).
+    """
     prev = node.prev_sibling
-    state = prev.next_parse_state if prev is not None else node.parse_state
-    lang = language()
+    while prev is not None and prev.is_extra:  # a comment does not change what may follow
+        prev = prev.prev_sibling
+    parent = node.parent
+    if prev is None:  # first in the file (a module's first child is its `(`)
+        return _item_states("source_file")[0] if parent is not None and parent.type == "source_file" else 0
+    assert parent is not None  # it has a sibling
+    if parent.type in _CONTAINERS:
+        if parent.type != "module" or prev.type not in _MODULE_HEADER:
+            return _item_states(parent.type)[1]
+        start, end = parent.start_byte, prev.end_byte  # `(module $m`: parse the header
+    else:
+        item = parent
+        while item.parent is not None and item.parent.type not in _CONTAINERS:
+            item = item.parent
+        start, end = item.start_byte, item.end_byte
+    piece = pieces.get((start, end))
+    if piece is None:
+        piece = pieces[(start, end)] = parse(data[start:end]).root_node
+    same = _same_node(piece, prev.start_byte - start, prev.end_byte - start, prev.type)
+    return same.next_parse_state if same is not None else 0
+
+
+def _expected(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> tuple[str, ...]:
+    """What the grammar would accept where `node` starts, in words."""
+    return _words(_state_before(node, data, pieces))
+
+
+@functools.cache
+def _words(state: int) -> tuple[str, ...]:
+    """The tokens valid in parse `state`, in words (none for states that say nothing)."""
     words: list[str] = []
-    it = lang.lookahead_iterator(state)
-    if it is None:
-        return words
-    for name in it.names():
+    it = language().lookahead_iterator(state) if state not in _NO_STATE else None
+    for name in it.names() if it is not None else []:
         word = _describe_token(name)
         if word is not None and word not in words:
             words.append(word)
-    return words
+    return tuple(words)
 
 
 def _first_leaf(node: Node) -> Node:
@@ -83,7 +150,7 @@ def _snippet(data: bytes, span: Span) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
-def _error_message(node: Node, data: bytes) -> tuple[str, Span]:
+def _error_message(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> tuple[str, Span]:
     leaf = _first_leaf(node)
     span = Span(leaf.start_byte, max(leaf.end_byte, leaf.start_byte))
     text = data[span.start : span.end]
@@ -98,7 +165,7 @@ def _error_message(node: Node, data: bytes) -> tuple[str, Span]:
     found = _snippet(data, span) if span.end > span.start else "end of file"
     if found == ")":
         return "unmatched `)`: no `(` opens it", span
-    expected = _expected(node)
+    expected = _expected(node, data, pieces)
     if expected:
         shown = ", ".join(expected[:6]) + (", ..." if len(expected) > 6 else "")
         return f"unexpected `{found}`; expected {shown}", span
@@ -175,6 +242,7 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
         line = data.count(b"\n", 0, at) + 1
         out.append(make("syntax", f"`{word}` on line {line} is never closed: a `)` is missing",
                         Span(base + at, base + at + len(word.encode()))))  # fmt: skip
+    pieces: dict[tuple[int, int], Node] = {}  # fresh parses of the items around errors
     stack = [tree.root_node]
     while stack and len(out) < MAX_SYNTAX_DIAGNOSTICS:
         node = stack.pop()
@@ -198,7 +266,7 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
                                 Span(base + tok.start_byte, base + min(tok.end_byte, tok.start_byte + 2))))
             if bad or (opened and node.end_byte >= len(data.rstrip())):
                 continue
-            msg, span = _error_message(node, data)
+            msg, span = _error_message(node, data, pieces)
             out.append(make("syntax", msg, Span(base + span.start, base + span.end)))
             continue
         if node.has_error:

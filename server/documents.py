@@ -86,7 +86,6 @@ class Snapshot:
     edits: EditLog = field(default_factory=EditLog, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
-    _fresh_tree: Tree | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
 
@@ -117,19 +116,10 @@ class Snapshot:
             return self._diagnostics
 
     def _checked_tree(self) -> Tree:
-        """The tree to analyse: the incremental one, unless it has syntax errors.
-
-        Tree-sitter re-parses an edited tree into the same nodes as a fresh parse, but not
-        always with the same parse states inside error recovery, and syntax messages list
-        what the parse state expects. So a text with errors is parsed afresh, and its
-        messages are those `wat-lsp --check` prints. (This costs a full parse, in the
-        analysis thread, only while the text has syntax errors.)
-        """
-        if not self.tree.root_node.has_error:
-            return self.tree
-        if self._fresh_tree is None:
-            self._fresh_tree = parse(self.data)
-        return self._fresh_tree
+        """The tree to analyse: the incremental one, errors or not. Syntax messages do not
+        read the parse states an incremental re-parse leaves stale (`analysis.syntax`), so
+        they are those `wat-lsp --check` prints for the same text."""
+        return self.tree
 
     def point(self, offset: int) -> Point:
         line = self.index.line_of(offset)
