@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from tree_sitter import Query, QueryCursor
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
-from wat_lsp.analysis.positions import Encoding, LineIndex
+from wat_lsp.analysis.positions import Encoding, LineIndex, units
 from wat_lsp.analysis.syntax import language
 from wat_lsp.server import navigation, references
 from wat_lsp.server.references import Occurrence
@@ -176,8 +176,8 @@ def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineInde
             ls = starts[cur]
             le = min(e, index.line_end(cur))
             if le > at:
-                col = _units(data, ls, at, encoding)
-                append((cur - prev_line, col - prev_col if cur == prev_line else col, _units(data, at, le, encoding),
+                col = units(data, ls, at, encoding)
+                append((cur - prev_line, col - prev_col if cur == prev_line else col, units(data, at, le, encoding),
                         kind, mods))  # fmt: skip
                 prev_line, prev_col = cur, col
             if e <= le or cur + 1 >= nlines or starts[cur + 1] >= e:
@@ -185,11 +185,3 @@ def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineInde
             cur += 1
             at = starts[cur]
     return out
-
-
-def _units(data: bytes, start: int, end: int, encoding: Encoding) -> int:
-    chunk = data[start:end]
-    if encoding == "utf-8" or chunk.isascii():
-        return end - start
-    text = chunk.decode("utf-8", "replace")
-    return len(text) if encoding == "utf-32" else len(text.encode("utf-16-le", "surrogatepass")) // 2

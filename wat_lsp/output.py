@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity
-from wat_lsp.analysis.positions import Encoding, LineIndex
+from wat_lsp.analysis.positions import Encoding, LineIndex, decode
 
 SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning",
                   Severity.INFORMATION: "info", Severity.HINT: "hint"}  # fmt: skip
@@ -47,12 +47,14 @@ def text_diagnostic(d: Diagnostic, index: LineIndex, path: str) -> str:
     line, col = index.position(d.span.start, "utf-32")
     head = f"{path}:{line + 1}:{col + 1}: {SEVERITY_WORDS[d.severity]}[{d.code}]: {d.message}"
     start, end = index.line_start(line), index.line_end(line)
-    source = index.data[start:end].decode("utf-8", "replace").expandtabs(1)
+    # decoded as columns count (one character per column), so the caret stands under them
+    source = decode(index.data[start:end]).expandtabs(1)
+    end_line, end_col = index.position(d.span.end, "utf-32")
+    stop = end_col if end_line == line else len(source)
     if len(source) > 200:  # minified or generated text: show a window around the column
         lo = max(col - 80, 0)
-        source, col = source[lo : lo + 160], col - lo
-    end_line, end_col = index.position(d.span.end, "utf-32")
-    width = max(1, (end_col if end_line == line else len(source)) - col)
+        source, col, stop = source[lo : lo + 160], col - lo, stop - lo
+    width = max(1, min(stop, len(source)) - col)
     lines = [head, f"  {source}", "  " + " " * col + "^" + "~" * (width - 1)]
     for r in d.related:
         rl, rc = index.position(r.span.start, "utf-32")
