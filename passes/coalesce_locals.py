@@ -48,8 +48,14 @@ from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, com
 from wat_lsp.analysis.model import Func, Instr, RefType, ValType
 from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.passes.edits import OverlappingEdits, TextEdit, sort_edits
-from wat_lsp.passes.removals import decl_ranges, join_ranges, removal_keeping_comments
-from wat_lsp.passes.remove_dead_stores import store_edits
+from wat_lsp.passes.removals import (
+    ID_PATTERN,
+    decl_ranges,
+    index_token,
+    join_ranges,
+    removal_keeping_comments,
+    store_edits,
+)
 from wat_lsp.passes.targets import readable_funcs
 
 NAME = "coalesce-locals"
@@ -57,9 +63,7 @@ DESCRIPTION = "merge locals whose live ranges do not interfere, removing the cop
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 _CONSTS = frozenset({"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func"})
-_IDCHARS = rb"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]"
-_IMM = re.compile(rb'(\$"(?:[^"\\]|\\.)*"|\$' + _IDCHARS + rb"+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)\s*\Z")
-_DECL_ID = re.compile(rb'\((?:local|param)\s+(\$"(?:[^"\\]|\\.)*"|\$' + _IDCHARS + rb"+)")
+_DECL_ID = re.compile(rb"\((?:local|param)\s+(" + ID_PATTERN + rb")")
 
 
 def _defaultable(t: ValType) -> bool:
@@ -487,7 +491,10 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
         if x >= 0 and i not in action:
             ins = body[i]
             k = kept_of[slot[x]]
-            tok_start, tok = _immediate(data, ins.start, ins.end)
+            found = index_token(data, ins.start, ins.end)
+            if found is None:
+                raise _Skip
+            tok_start, tok = found
             if tok.startswith(b"$"):
                 if x != k:
                     edits.append(TextEdit(tok_start, ins.end, spelling(k)))
@@ -505,17 +512,6 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
         edits.append(edit)
     edits = sort_edits(edits)
     return FuncResult(edits, len(func.locals), len(kept), copies, dead, merged)
-
-
-def _immediate(data: bytes, start: int, end: int) -> tuple[int, bytes]:
-    """The local index token ending an access's text (`local.get $x`): its start and bytes."""
-    if data[end - 1 : end] != b'"':
-        tok = data[start:end].rsplit(None, 1)[-1]
-        return end - len(tok), tok
-    m = _IMM.search(data, start, end)  # a quoted name may hold spaces
-    if m is None:
-        raise _Skip
-    return m.start(1), m.group(1)
 
 
 def _number(tok: bytes) -> int:

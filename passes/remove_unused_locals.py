@@ -18,8 +18,7 @@ from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func
 from wat_lsp.passes.edits import OverlappingEdits, TextEdit, sort_edits
-from wat_lsp.passes.removals import decl_ranges, join_ranges, removal_keeping_comments
-from wat_lsp.passes.remove_dead_stores import store_edits
+from wat_lsp.passes.removals import decl_ranges, join_ranges, removal_keeping_comments, store_edits
 from wat_lsp.passes.targets import as_document, func_at, readable_funcs
 
 NAME = "remove-unused-locals"

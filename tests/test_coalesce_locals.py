@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -388,6 +389,32 @@ def test_a_removed_declaration_keeps_its_comment() -> None:
 """)
 
 
+def test_comments_between_a_removed_store_and_its_index_stay() -> None:
+    # a dead set becoming `drop`, a dead folded tee (a `;;` comment: the line break stays)
+    # and a dead plain tee going
+    check("""(module
+  (func (export "h") (param $p i32) (result i32) (local $a i32) (local $b i32)
+    (local.set (; s ;) $a (i32.add (local.get $p) (i32.const 1)))
+    (drop (local.tee ;; t
+      $b (local.get $p)))
+    local.get $p
+    local.tee (; u ;)$b
+    drop
+    (local.set $a (i32.const 5))
+    (local.get $a)))
+""", """(module
+  (func (export "h") (param $p i32) (result i32)
+    (drop (; s ;) (i32.add (local.get $p) (i32.const 1)))
+    (drop ;; t
+      (local.get $p))
+    local.get $p
+    (; u ;)
+    drop
+    (local.set $p (i32.const 5))
+    (local.get $p)))
+""")
+
+
 def test_a_kept_line_comment_still_ends_its_line() -> None:
     # in a removed declaration, and in a removed copy with code after it on the same line
     check("""(module
@@ -407,6 +434,42 @@ def test_a_kept_line_comment_still_ends_its_line() -> None:
     ;; d
     (i32.add (local.get $p) (i32.const 3))))
 """)
+
+
+def test_comments_put_anywhere_in_smith_modules_survive() -> None:
+    """Comments put at random around and inside the declarations and local accesses of smith
+    modules (between `(`, mnemonic and index too) all survive, the output validates, and the
+    pass removes as many locals as without them."""
+    rng = random.Random(1)
+    kinds = [";; c{}\n", "(; b{} ;)", "(; multi\nline {} ;)"]
+    outs: list[bytes] = []
+    for seed in range(40):
+        wasm = wasmtools.smith(seed, gc_enabled=True, exceptions_enabled=True, ensure_termination=True)
+        for fold in (False, True):
+            data = wasmtools.print_wasm(wasm, fold=fold).encode()
+            read = analyse(data).modules[0].read
+            assert read is not None
+            spots: set[int] = set()
+            for f in read.module.funcs:
+                spots.update(p for d in f.locals for p in (d.span.start, d.span.end))
+                spots.update(p for ins in f.body if ins.op.name.startswith("local.")
+                             for p in (ins.ostart, ins.start, ins.start + len(ins.op.name), ins.end, ins.oend))  # fmt: skip
+            comments = [rng.choice(kinds).format(k) for k in range(10)]
+            parts, last = [], 0
+            for p, c in zip(sorted(rng.sample(sorted(spots), min(len(spots), 10))), comments, strict=False):
+                parts += [data[last:p], f" {c} ".encode()]
+                last = p
+            src = b"".join(parts) + data[last:]
+            out = run_passes(src, ["coalesce-locals"])
+            if out == src:
+                continue
+            assert all(out.count(c.strip().encode()) == src.count(c.strip().encode()) for c in comments), seed
+            plain = run_passes(data, ["coalesce-locals"])
+            assert [f.num_locals for f in decode_module(wasmtools.parse(out)).functions] == [
+                f.num_locals for f in decode_module(wasmtools.parse(plain)).functions], seed  # fmt: skip
+            outs.append(out)
+    assert len(outs) >= 15
+    assert all(r.ok for r in wasmtools.validate_many(outs))
 
 
 # ------------------------------------------------------------------ oracles

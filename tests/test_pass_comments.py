@@ -65,7 +65,7 @@ VALID = b""";; a module whose every corner has a comment
     i32.add
     local.get 2 i32.mul ;; two on a line
     i32.const 9
-    local.set 2 (; a dead store in plain code ;)
+    local.set (; between a store and its index ;) 2 (; a dead store in plain code ;)
   )
   (func $h (result i32) (local $x i32) (local $y i32) (local $z i32)
     (local f32 ;; a line comment inside an unused declaration
@@ -219,7 +219,7 @@ def test_documents_as_intended() -> None:
     assert wasmtools.validate(VALID).ok
     assert analyse(VALID).diagnostics and all(d.severity > 1 for d in analyse(VALID).diagnostics)
     assert {d.code for d in analyse(UNINITIALIZED).diagnostics} == {"uninitialized-local"}
-    assert len(comments(analyse(VALID))) == 37
+    assert len(comments(analyse(VALID))) == 38
     assert len(comments(analyse(UNINITIALIZED))) == 10
 
 
