@@ -54,7 +54,8 @@ class Expected:
 def expected(data: bytes) -> Expected | None:
     doc = analyse(data)
     errors = [d for d in doc.diagnostics if d.severity == Severity.ERROR]
-    targets = {(d.data["func"], d.data["local"]) for d in errors if d.code == "uninitialized-local"}
+    targets = {(f, x) for d in errors if d.code == "uninitialized-local"
+               for f, x in [(d.data["func"], d.data["local"])] if isinstance(f, int) and isinstance(x, int)}  # fmt: skip
     if not targets:
         return None
     read = doc.modules[0].read

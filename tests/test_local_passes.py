@@ -614,7 +614,7 @@ def test_smith_sample_outputs_validate() -> None:
 
 def test_runnable_smith_sample_behaves_the_same() -> None:
     pairs: list[tuple[bytes, bytes]] = []
-    for _seed, _wasm, wat in wasmtools.smith_corpus(50, **wasmtools.RUNNABLE_SMITH_CONFIG):
+    for _seed, _wasm, wat in wasmtools.smith_corpus(50, options=wasmtools.RUNNABLE_SMITH_CONFIG):
         data = wat.encode()
         out = run_passes(data, ["reorder-locals", "local-subtyping"])
         if out != data:
@@ -658,7 +658,7 @@ def _widened(data: bytes) -> bytes:
 
 def test_widened_smith_locals_are_refined_again() -> None:
     corpus = dict((seed, wat) for seed, _wasm, wat in wasmtools.smith_corpus(WIDENED_SEEDS[-1] + 1,
-                                                                              **wasmtools.RUNNABLE_SMITH_CONFIG))  # fmt: skip
+                                                                              options=wasmtools.RUNNABLE_SMITH_CONFIG))  # fmt: skip
     for seed in WIDENED_SEEDS:
         widened = _widened(corpus[seed].encode())
         doc = analyse(widened)

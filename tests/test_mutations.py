@@ -416,13 +416,13 @@ def mutate_types(b: Base, rng: random.Random) -> tuple[str, str] | None:
         ins = rng.choice(cands)
         return kind, edit(text, [(ins.ostart, ins.oend, "")])
     if kind == "swap":
-        cands = [k for k in range(len(body) - 1)
+        spots = [k for k in range(len(body) - 1)
                  if not body[k].folded and not body[k + 1].folded
                  and not (body[k].op.flags | body[k + 1].op.flags) & _STRUCTURE
                  and body[k].op.name != body[k + 1].op.name]  # fmt: skip
-        if not cands:
+        if not spots:
             return None
-        k = rng.choice(cands)
+        k = rng.choice(spots)
         a, c = body[k], body[k + 1]
         return kind, edit(
             text, [(a.start, a.end, text[c.start : c.end]), (c.start, c.end, text[a.start : a.end])]

@@ -23,45 +23,23 @@ are checked the same way with ``wasm-tools wast``: one process for all negative 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from wat_lsp.analysis import opcodes
+from wat_lsp.analysis.opcodes import BY_CODE, OPCODES, Flag, Imm, OpInfo
 
 from tests.corpus import ROOT as SPEC_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_opcodes() -> ModuleType:
-    try:
-        return importlib.import_module("wat_lsp.analysis.opcodes")
-    except ImportError:
-        pass
-    name = "wat_lsp_analysis_opcodes_under_test"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "analysis" / "opcodes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-opcodes = _load_opcodes()
-Imm = opcodes.Imm
-Flag = opcodes.Flag
-OpInfo = opcodes.OpInfo
-OPCODES: dict[str, OpInfo] = opcodes.OPCODES
-BY_CODE: dict[tuple[int, ...], OpInfo] = opcodes.BY_CODE
 
 WASM_TOOLS = shutil.which("wasm-tools")
 needs_wasm_tools = pytest.mark.skipif(WASM_TOOLS is None, reason="wasm-tools not on PATH")

@@ -178,7 +178,7 @@ def smith_config(seed: int) -> dict[str, bool | int | str]:
 
 @pytest.mark.parametrize("start", range(0, SMITH_MODULES, CHUNK), ids=lambda s: f"seeds{s}-{s + CHUNK - 1}")
 def test_passes_on_smith_modules(start: int) -> None:
-    corpus = wasmtools.smith_corpus(CHUNK, start, **smith_config(start))
+    corpus = wasmtools.smith_corpus(CHUNK, start, options=smith_config(start))
     modules = [(f"smith{seed}", wat.encode("utf-8")) for seed, _wasm, wat in corpus]
     report = _checked(modules, 2, f"smith seeds {start}..{start + CHUNK - 1}")
     assert report.counts["modules"] == CHUNK

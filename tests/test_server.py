@@ -22,6 +22,8 @@ from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.cli import run_check
 from wat_lsp.output import file_uri
 
+from .lsp_wire import SERVER_COMMAND, frame
+
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "examples" / "shapes.wat"
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
@@ -217,7 +219,7 @@ async def test_garbage_and_bad_requests_do_not_kill_it(client: LanguageClient) -
         await client.protocol.send_request_async("wat/nonexistent", {})
     # Invalid parameters: sent raw, since the client would not serialise them.
     answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    client.protocol._request_futures["bad-params"] = answer
+    client.protocol._request_futures["bad-params"] = answer  # type: ignore[assignment]
     client.protocol._send_data({"jsonrpc": "2.0", "id": "bad-params", "method": types.TEXT_DOCUMENT_DIAGNOSTIC,
                                 "params": {"bogus": 1}})  # fmt: skip
     with pytest.raises(JsonRpcInvalidParams):
@@ -375,22 +377,17 @@ async def test_quick_edits_publish_only_the_last_version(client: LanguageClient)
     assert [d.code for d in params.diagnostics] and all(d.code == "syntax" for d in params.diagnostics)
 
 
-def _frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
 @pytest.mark.parametrize(("shutdown", "status"), [(True, 0), (False, 1)])
 def test_exits_on_exit(shutdown: bool, status: int) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "wat_lsp", "--stdio"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
     assert proc.stdin is not None
-    messages = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+    messages: list[dict[str, Any]] = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
                 {"jsonrpc": "2.0", "method": "initialized", "params": {}}]  # fmt: skip
     if shutdown:
         messages.append({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
     messages.append({"jsonrpc": "2.0", "method": "exit"})
-    proc.stdin.write(b"".join(_frame(m) for m in messages))
+    proc.stdin.write(b"".join(frame(json.dumps(m).encode()) for m in messages))
     proc.stdin.flush()  # and stdin stays open: `exit` alone must end the process
     try:
         assert proc.wait(timeout=30) == status

@@ -228,7 +228,8 @@ async def test_pass_on_function_and_module(lazy: LanguageClient) -> None:
     assert all(a.edit is None and a.kind == types.CodeActionKind.RefactorRewrite for a in actions)
     # A pass with nothing to do: an empty edit and the reason.
     nothing = await lazy.code_action_resolve_async(actions[0])
-    assert nothing.disabled is not None and nothing.edit is not None and list(nothing.edit.changes[doc.uri]) == []
+    assert nothing.disabled is not None and nothing.edit is not None and nothing.edit.changes is not None
+    assert list(nothing.edit.changes[doc.uri]) == []
 
     (unused,) = [a for a in actions if a.title == "Run remove-unused-locals on function `$a`"]
     unused = await lazy.code_action_resolve_async(unused)

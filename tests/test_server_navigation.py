@@ -4,7 +4,7 @@ folding, semantic tokens, inlay hints and hover, on one module that uses every i
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 import pytest_lsp
@@ -216,7 +216,7 @@ async def test_folding_ranges(client: LanguageClient) -> None:
     ]  # fmt: skip
 
 
-def decode(data: list[int], legend: types.SemanticTokensLegend) -> list[tuple[int, int, str, str, tuple[str, ...]]]:
+def decode(data: Sequence[int], legend: types.SemanticTokensLegend) -> list[tuple[int, int, str, str, tuple[str, ...]]]:
     out: list[tuple[int, int, str, str, tuple[str, ...]]] = []
     line = col = 0
     for i in range(0, len(data), 5):

@@ -43,8 +43,8 @@ from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.model import Func
 from wat_lsp.analysis.opcodes import BY_CODE, uleb128
 
-wasmtools = pytest.importorskip("tests.oracles.wasmtools")
-binary_counts = pytest.importorskip("tests.oracles.binary_counts")
+from tests.oracles import binary_counts, wasmtools
+
 try:
     wasmtools.wasm_tools_exe()
 except FileNotFoundError:  # pragma: no cover
@@ -269,7 +269,7 @@ def _check_module(wasm: bytes, text: str, tally: Tally) -> list[str]:
 
 def _corpus(c: Corpus, start: int) -> list[tuple[int, bytes, str]]:
     n = min(c.chunk, c.first_seed + c.modules - start)
-    return wasmtools.smith_corpus(n, start, seed_bytes=SEED_BYTES, **c.config)
+    return wasmtools.smith_corpus(n, start, seed_bytes=SEED_BYTES, options=c.config)
 
 
 def _record(request: pytest.FixtureRequest, key: str, tally: Tally) -> None:

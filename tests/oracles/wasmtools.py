@@ -337,11 +337,13 @@ def smith_corpus(
     *,
     seed_bytes: int = 4096,
     jobs: int | None = None,
+    options: Mapping[str, bool | int | str] | None = None,
     **config: bool | int | str,
 ) -> list[tuple[int, bytes, str]]:
     """``n`` modules for seeds ``start_seed ..``, as ``(seed, wasm, wat)``; cached on disk
-    per wasm-tools version, seed size and config, generated in parallel when missing."""
-    full = _full_config(config)
+    per wasm-tools version, seed size and config (``options`` and ``config`` together),
+    generated in parallel when missing."""
+    full = _full_config({**(options or {}), **config})
     d = _corpus_dir(seed_bytes, full)
     results: dict[int, tuple[int, bytes, str]] = {}
     missing: list[int] = []
