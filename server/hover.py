@@ -4,7 +4,8 @@ The operand stack before an instruction and the initialisation state of the loca
 the validator's own: `BodyValidator` runs over the function and stops before the instruction
 (it iterates the body with `for ... in enumerate(body)`, so a list that yields only a prefix
 when iterated, but indexes like the whole body, stops it without any change to its loop).
-Liveness is `analysis.liveness`'s, walked back from the end of the instruction's basic block.
+Liveness is `analysis.liveness`'s, walked back from the end of the instruction's basic block
+(with the catch handlers a call or throw inside a `try_table` may reach).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.liveness import Liveness, compute_liveness
+from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness, events_backward
 from wat_lsp.analysis.model import Func, Instr, Module, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
 from wat_lsp.analysis.validate import module_context
@@ -67,25 +68,28 @@ def state_before(module: Module, func: Func, index: int) -> State | None:
 
 
 def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
-    """Bitsets of the locals live before and after `func.body[index]`."""
+    """Bitsets of the locals live before and after `func.body[index]`: `liveness`'s own walk
+    back from the end of its block, so inside a `try_table` a call or throw makes live what
+    the catch handlers it may reach read (the CFG's catch edges), as for dead stores."""
     cfg: CFG = lv.cfg
     if not 0 <= index < len(cfg.block_of):
         return 0, 0
     b = cfg.blocks[cfg.block_of[index]]
-    live = lv.live_out[b.index]
-    after = live
-    for i in range(b.end - 1, index - 1, -1):
-        if i == index:
-            after = live
-        ins = func.body[i]
-        name = ins.op.name
-        x = ins.imms[0] if ins.imms else -1
-        if name in ("local.get", "local.set", "local.tee") and isinstance(x, int) and x >= 0:
-            if name == "local.get":
+    inside = b.index in lv.throw_targets
+    throw = lv.throw_live(b.index) if inside else 0
+
+    def back(live: int, start: int, end: int) -> int:
+        for _, is_get, x in events_backward(func.body, start, end, inside):
+            if x == THROWS:
+                live |= throw
+            elif is_get:
                 live |= 1 << x
             else:
                 live &= ~(1 << x)
-    return live, after
+        return live
+
+    after = back(lv.live_out[b.index], index + 1, b.end)
+    return back(after, index, index + 1), after
 
 
 def instr_at(func: Func, offset: int) -> int | None:
