@@ -16,6 +16,12 @@ differently).
 Liveness diagnostics follow `document.liveness_report`'s rule: shown for a function whose text
 holds no error. They are computed when first needed after the function was (re)read and kept
 with its entry, so an edit costs the liveness of the edited function only.
+
+`DocumentAnalysis.document` gives the whole `Document` (what navigation, code actions and
+passes read) the same way: the module-level items of the last full read, moved to their new
+offsets (`relocate`), and per function the `Func` as last read, shared when it did not move
+and a lazily shifted `relocate.MovedFunc` when it did. It equals `analyse`'s `Document` for
+the same text: diagnostics in the same order, the same Module model, the same `ReadResult`.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ import threading
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
-from wat_lsp.analysis import cst
+from wat_lsp.analysis import cst, relocate
 from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.diagnostics import Diagnostic, Related
 from wat_lsp.analysis.document import (
     MODULE_NODES,
     Document,
+    ScriptModule,
     analyse,
     error_starts,
     has_error_in,
@@ -42,7 +49,7 @@ from wat_lsp.analysis.document import (
 )
 from wat_lsp.analysis.lexical import _ILLEGAL
 from wat_lsp.analysis.model import Func, Module, Span
-from wat_lsp.analysis.reader import ModuleReader, module_fields, read_function_body
+from wat_lsp.analysis.reader import ModuleReader, ReadResult, module_fields, read_function_body
 from wat_lsp.analysis.types_reader import TypeNames
 from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
 
@@ -53,6 +60,9 @@ class _Reader(ModuleReader):
     def __init__(self, data: bytes, node: Node) -> None:
         super().__init__(data, node)
         self.glue: dict[int, list[Diagnostic]] = {}  # func node start -> token-separation diags
+        # func node start -> how many module diagnostics the reader had made before its glue
+        # ones (where `ModuleReader.read` lists them)
+        self.glue_at: dict[int, int] = {}
         self.bodies: dict[int, list[Diagnostic]] = {}  # func node start -> body reader diags
 
     def _check_glue(self, field_node: Node) -> None:
@@ -62,6 +72,7 @@ class _Reader(ModuleReader):
         saved, self.diags = self.diags, []
         super()._check_glue(field_node)
         self.glue[field_node.start_byte], self.diags = self.diags, saved
+        self.glue_at[field_node.start_byte] = len(saved)
 
     def _read_body(self, f: Func, node: Node, tn: TypeNames) -> None:
         saved, self.diags = self.diags, []
@@ -80,9 +91,11 @@ class _Entry:
     base: Func | None  # the header as read in the last full read (None: not a function we read)
     base_start: int
     glue: list[Diagnostic]
+    glue_at: int  # where `glue` goes among the module's reader diagnostics (see `_Reader`)
     body: list[Diagnostic]
     valid: list[Diagnostic]
-    func: Func | None = None  # the function as last read, body and all (None: not read whole)
+    func: Func | None = None  # the function as last read, body and all
+    broken: bool = False  # `func`'s body could not be read whole (`ReadResult.broken`)
     func_start: int = 0  # where the field started when `func` was read (its spans' origin)
     # Liveness diagnostics of `func` (None: not computed yet), in document coordinates for a
     # field starting at `live_at`: kept as they are while the function does not move, so an
@@ -99,8 +112,14 @@ class _State:
     entries: list[_Entry]
     module_diags: list[Diagnostic]  # reader's, in document coordinates
     module_valid: list[Diagnostic]  # validation's module-level checks, in document coordinates
+    # Where the function fields were at the last full read: `module`'s items are there.
+    full_starts: list[int]
+    full_ends: list[int]
+    entry_of: dict[int, int]  # function index -> its entry (defined and imported by `func`)
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
+    data: bytes = b""  # the text this state is of
+    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)  # `data`'s, as `analyse`
 
 
 def _shift_span(span: Span, delta: int) -> Span:
@@ -171,6 +190,24 @@ class DocumentAnalysis:
                 self.last_mode = "analyse"
                 return analyse(data, tree)
 
+    def document(self, data: bytes, tree: Tree) -> Document:
+        """What `analyse(data, tree)` returns, made from the last version's analysis when
+        `update` can analyse `data` function by function (see the module's docstring)."""
+        with self._lock, no_cyclic_gc():
+            try:
+                st = self._state
+                if st is None or not (st.data is data or st.data == data):
+                    result = self._update(data, tree)
+                    if isinstance(result, Document):
+                        return result
+                    st = self._state
+                assert st is not None
+                return _document(st, tree)
+            except Exception:  # as in `update`
+                self._state = None
+                self.last_mode = "analyse"
+                return analyse(data, tree)
+
     def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
         shape = _shape(tree)
         if shape is None or _errors_outside_funcs(tree, shape[0]):
@@ -191,18 +228,18 @@ class DocumentAnalysis:
                 state.clean_text = not pre
                 self._state = state
                 self.last_mode = "incremental"
-                return _assemble(pre, state)
+                return _assemble(pre, state, data)
         pre = text_diagnostics(data, tree)
         self._state = _full(data, node, bare, funcs)
         self._state.clean_text = not pre
         self.last_mode = "full"
-        return _assemble(pre, self._state)
+        return _assemble(pre, self._state, data)
 
     def _incremental(self, old: _State, data: bytes, node: Node, funcs: list[Node]) -> _State | None:
         if len(funcs) != len(old.entries) or _gaps(data, funcs) != old.gaps:
             return None
         # The old state is given up from here on: its entries are updated in place.
-        remap = _Remap(old.entries)
+        remap = _Remap([e.start for e in old.entries], [e.end for e in old.entries])
         entries = old.entries
         changed: list[tuple[int, Node]] = []
         clean = True
@@ -223,11 +260,10 @@ class DocumentAnalysis:
         for i, f in changed:
             e = entries[i]
             assert e.base is not None
-            b, delta = e.base, e.start - e.base_start
-            func = Func(b.index, b.name, Span(f.start_byte, f.end_byte),
-                        _shift_span(b.name_span, delta) if b.name_span is not None else None,
-                        b.type_idx, [dataclasses.replace(p, span=_shift_span(p.span, delta)) for p in b.params],
-                        b.results, [], [], b.import_, b.exports)  # fmt: skip
+            # The header as the full read made it, moved; the body is read again.
+            func = dataclasses.replace(relocate.moved_func(e.base, e.start - e.base_start),
+                                       span=Span(f.start_byte, f.end_byte), locals=[], body=[],
+                                       body_span=None)  # fmt: skip
             reader.diags, reader.broken = [], set()
             reader._check_glue(f)
             read_function_body(reader, func, f, tn)
@@ -235,11 +271,12 @@ class DocumentAnalysis:
             e.glue = [_shift(d, -e.start) for d in reader.glue.pop(f.start_byte, [])]
             e.body = [_shift(d, -e.start) for d in reader.diags]
             e.valid = [_shift(d, -e.start) for d in valid]
-            e.func, e.func_start, e.live = (None if reader.broken else func), e.start, None
-        remap.new(entries)
-        return _State(old.module, old.ctx, old.gaps, entries,
-                      [remap.diagnostic(d) for d in old.module_diags],
-                      [remap.diagnostic(d) for d in old.module_valid], clean_changes=clean)  # fmt: skip
+            e.func, e.broken, e.func_start, e.live = func, bool(reader.broken), e.start, None
+        remap.new([e.start for e in entries], [e.end for e in entries])
+        return dataclasses.replace(old, entries=entries,
+                                   module_diags=[remap.diagnostic(d) for d in old.module_diags],
+                                   module_valid=[remap.diagnostic(d) for d in old.module_valid],
+                                   clean_changes=clean)  # fmt: skip
 
 
 def _clean(text: bytes) -> bool:
@@ -264,15 +301,26 @@ def _gaps(data: bytes, funcs: list[Node]) -> list[bytes]:
 
 
 class _Remap:
-    """Old offsets to new ones when only function fields changed (the gaps are equal)."""
+    """Old offsets to new ones when only function fields changed (the gaps are equal), from
+    where the function fields were (`starts`, `ends`) and where they are (`new`)."""
 
-    def __init__(self, old: list[_Entry]) -> None:
-        self.old_starts = [e.start for e in old]
-        self.old_ends = [e.end for e in old]
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.old_starts = starts
+        self.old_ends = ends
 
-    def new(self, new: list[_Entry]) -> None:
-        self.new_starts = [e.start for e in new]
-        self.new_ends = [e.end for e in new]
+    def new(self, starts: list[int], ends: list[int]) -> None:
+        self.new_starts = starts
+        self.new_ends = ends
+
+    def delta(self, o: int) -> int:
+        """How far what lies at old offset `o` moved, when it lies between function fields or
+        in a function's unchanged header."""
+        j = bisect.bisect_right(self.old_starts, o) - 1
+        if j < 0:
+            return 0
+        if o < self.old_ends[j]:
+            return self.new_starts[j] - self.old_starts[j]
+        return self.new_ends[j] - self.old_ends[j]
 
     def offset(self, o: int) -> int:
         j = bisect.bisect_right(self.old_starts, o) - 1
@@ -300,37 +348,64 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
     by_start = {d.node.start_byte: d for d in reader.declared if d.space == "func"}
     funcs_by_index = {g.index: g for g in module.funcs}
     entries: list[_Entry] = []
+    entry_of: dict[int, int] = {}
     for f in funcs:
         s = f.start_byte
         decl = by_start.get(s)
         base = funcs_by_index.get(decl.index) if decl is not None else None
         valid: list[Diagnostic] = []
-        if base is not None and base.import_ is None:
-            valid = validate_function(module, base, ctx, partial=base.index in result.broken)
-        whole = base if base is not None and base.index not in result.broken else None
+        if base is not None:
+            entry_of[base.index] = len(entries)
+            if base.import_ is None:
+                valid = validate_function(module, base, ctx, partial=base.index in result.broken)
         entries.append(_Entry(data[s : f.end_byte], data[s : _header_end(f)], s, f.end_byte, base, s,
-                              [_shift(d, -s) for d in reader.glue.get(s, [])],
+                              [_shift(d, -s) for d in reader.glue.get(s, [])], reader.glue_at.get(s, 0),
                               [_shift(d, -s) for d in reader.bodies.get(s, [])],
-                              [_shift(d, -s) for d in valid], whole, s))  # fmt: skip
-    return _State(module, ctx, _gaps(data, funcs), entries, list(result.diagnostics), module_valid)
+                              [_shift(d, -s) for d in valid], base,
+                              base is not None and base.index in result.broken, s))  # fmt: skip
+    return _State(module, ctx, _gaps(data, funcs), entries, list(result.diagnostics), module_valid,
+                  [e.start for e in entries], [e.end for e in entries], entry_of)  # fmt: skip
 
 
-def _assemble(pre: list[Diagnostic], st: _State) -> list[Diagnostic]:
-    """In `analyse`'s order: text, reader (module, then functions), validation."""
-    out = pre + st.module_diags
-    glue = [e for e in st.entries if e.glue]
-    body = [e for e in st.entries if e.body]
-    valid = [e for e in st.entries if e.valid]
-    for e in glue:
-        out.extend(_shift(d, e.start) for d in e.glue)
-    for e in body:
-        out.extend(_shift(d, e.start) for d in e.body)
-    out.extend(st.module_valid)
-    for e in valid:
-        out.extend(_shift(d, e.start) for d in e.valid)
+def _module_diagnostics(st: _State) -> list[Diagnostic]:
+    """`ScriptModule.diagnostics` as `analyse` makes them: the reader's, then validation's."""
+    return _reader_diagnostics(st) + _validation_diagnostics(st)
+
+
+def _reader_diagnostics(st: _State) -> list[Diagnostic]:
+    """`ReadResult.diagnostics` in the reader's order: module fields, with each function's
+    token-separation diagnostics where the reader declared it, then the bodies."""
+    out: list[Diagnostic] = []
+    done = 0
+    for e in st.entries:
+        if e.glue:
+            out.extend(st.module_diags[done : e.glue_at])
+            done = max(done, e.glue_at)
+            out.extend(_shift(d, e.start) for d in e.glue)
+    out.extend(st.module_diags[done:])
+    for e in st.entries:
+        if e.body:
+            out.extend(_shift(d, e.start) for d in e.body)
+    return out
+
+
+def _validation_diagnostics(st: _State) -> list[Diagnostic]:
+    """Validation's, sorted as `validate_module` sorts them (ties: module fields first)."""
+    valid = list(st.module_valid)
+    for e in st.entries:
+        if e.valid:
+            valid.extend(_shift(d, e.start) for d in e.valid)
+    valid.sort(key=lambda d: (d.span.start, d.span.end))
+    return valid
+
+
+def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic]:
+    """In `analyse`'s order: text, the module's (`_module_diagnostics`), liveness by function,
+    then sorted by span (so ties stay in that order). Kept in `st` with `data`."""
+    out = pre + _module_diagnostics(st)
     errors = error_starts(out)
     for e in st.entries:
-        if e.func is None or e.live == [] or has_error_in(errors, e.start, e.end):
+        if e.func is None or e.broken or e.live == [] or has_error_in(errors, e.start, e.end):
             continue
         if e.live is None:
             e.live, e.live_at = liveness_report(e.func, e.start, e.end, []), e.func_start
@@ -338,4 +413,39 @@ def _assemble(pre: list[Diagnostic], st: _State) -> list[Diagnostic]:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
         out.extend(e.live)
     out.sort(key=lambda d: (d.span.start, d.span.end))
+    st.data, st.diagnostics = data, out
     return out
+
+
+def _document(st: _State, tree: Tree) -> Document:
+    """The `Document` of `st.data`: the module model of the last full read with its items
+    moved where they are now (shared where they did not move), each function as last read."""
+    full = st.module
+    remap = _Remap(st.full_starts, st.full_ends)
+    remap.new([e.start for e in st.entries], [e.end for e in st.entries])
+    funcs: list[Func] = []
+    for f in full.funcs:
+        i = st.entry_of.get(f.index)
+        if i is None:  # imported by an `import` field: between function fields
+            funcs.append(relocate.moved_func(f, remap.delta(f.span.start)))
+        else:
+            e = st.entries[i]
+            assert e.func is not None
+            funcs.append(relocate.moved_func(e.func, e.start - e.func_start))
+
+    def item(x: object) -> object:  # a module-level item (type, table, export, ...), moved
+        at = getattr(x, "span", None)
+        return relocate.moved(x, remap.delta(at.start)) if isinstance(at, Span) else x
+
+    # Field by field, so that a field added to `Module` later is moved too.
+    changes: dict[str, object] = {"span": remap.span(full.span), "funcs": funcs}
+    for field in dataclasses.fields(full):
+        if field.name not in changes:
+            value = getattr(full, field.name)
+            changes[field.name] = [item(x) for x in value] if isinstance(value, list) else item(value)
+    module = dataclasses.replace(full, **changes)  # type: ignore[arg-type]
+    broken = {e.func.index for e in st.entries if e.broken and e.func is not None}
+    reader = _reader_diagnostics(st)
+    sm = ScriptModule("text", module.span, None, ReadResult(module, reader, broken),
+                      reader + _validation_diagnostics(st))  # fmt: skip
+    return Document(st.data, tree, [sm], st.diagnostics)

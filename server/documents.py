@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from lsprotocol import types
 from tree_sitter import Point, Tree
 from wat_lsp.analysis.diagnostics import Diagnostic
-from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.analysis.syntax import parse
@@ -87,10 +87,12 @@ class Snapshot:
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
 
     def analysis(self) -> Document:
-        """The core's analysis of this text (computed once, whichever thread asks first)."""
+        """The core's analysis of this text (computed once, whichever thread asks first): what
+        `analyse` gives, made function by function from the document's previous versions when
+        only function bodies changed (`DocumentAnalysis.document`)."""
         with self._lock:
             if self._analysis is None:
-                self._analysis = analyse(self.data, self._checked_tree())
+                self._analysis = self.incremental.document(self.data, self._checked_tree())
             return self._analysis
 
     @property
