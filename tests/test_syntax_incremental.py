@@ -7,6 +7,9 @@ messages list what the grammar expects; `analysis.syntax` reads states only from
 of small pieces, so the server can analyse the incremental tree while the text has errors.
 Seeded and bounded: about 4,000 edits over examples/ and a few spec-suite scripts, mostly
 garbage and paren soup inside function bodies, now and then the text reset.
+
+`syntax.paren_balance` (an unclosed `(` is reported from the text) scans by chunks cached by
+their text; it must give what one scan of the whole text gives.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from tree_sitter import Point, Tree
+from wat_lsp.analysis import syntax
 from wat_lsp.analysis.document import text_diagnostics
-from wat_lsp.analysis.syntax import parse
+from wat_lsp.analysis.syntax import _LEX, parse
 
 from .corpus import ROOT as SUITE
 
@@ -104,3 +109,44 @@ def test_incremental_syntax_diagnostics_equal_fresh_ones() -> None:
             expecting += any("; expected" in d[1] for d in fresh)
     assert steps == STEPS
     assert with_errors > STEPS // 2 and expecting > STEPS // 4  # the edits did break the text
+
+
+def _paren_balance_in_one_scan(data: bytes) -> tuple[list[int], list[int]]:
+    """`syntax.paren_balance` as it was before it scanned by cached chunks."""
+    opened: list[int] = []
+    stray: list[int] = []
+    depth = 0
+    for m in _LEX.finditer(data):
+        tok = m.group()
+        if tok == b"(;":
+            depth += 1
+        elif tok == b";)":
+            depth = max(depth - 1, 0)
+        elif depth:
+            continue
+        elif tok == b"(":
+            opened.append(m.start())
+        elif tok == b")":
+            if opened:
+                opened.pop()
+            else:
+                stray.append(m.start())
+    return opened, stray
+
+
+def test_paren_balance_by_chunks_equals_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks cut at item lines, with block comments, strings and `;;` comments across them,
+    texts edited (cache hits and misses), and tiny chunks so that every cut is exercised."""
+    rng = random.Random(SEED + 1)
+    pieces = [b"(", b")", b"\n(", b"\n  (", b"\n\t(", b"\n   (", b"(;", b";)", b";;x", b'"a', b'"', b"\\", b"\n",
+              b"x ", b"\r", b"\r\n(", b"(func"]  # fmt: skip
+    for chunk in (16, 64, syntax._CHUNK):
+        monkeypatch.setattr(syntax, "_CHUNK", chunk)
+        for _ in range(1500):
+            data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 300)))
+            for _ in range(3):
+                assert syntax.paren_balance(data) == _paren_balance_in_one_scan(data), data
+                at = rng.randrange(len(data) + 1)
+                data = data[:at] + rng.choice(pieces) + data[at + rng.randrange(3) :]
+    for _, original in _sources():
+        assert syntax.paren_balance(original) == _paren_balance_in_one_scan(original)
