@@ -1,6 +1,7 @@
 """Syntax diagnostics are a function of the text: after random edits applied incrementally
 (`Tree.edit` + re-parse with the old tree, as the server does), the text diagnostics (encoding,
-syntax, lexical) of the re-parsed tree equal those of a fresh parse of the same text.
+syntax, lexical) of the re-parsed tree equal those of a fresh parse of the same text, and
+both trees have the same nodes (their S-expressions are equal).
 
 Tree-sitter keeps stale parse states in the nodes an incremental re-parse reuses, and syntax
 messages list what the grammar expects; `analysis.syntax` reads states only from fresh parses
@@ -102,8 +103,11 @@ def test_incremental_syntax_diagnostics_equal_fresh_ones() -> None:
             else:
                 start, end, new = _edit(rng, data)
             tree, data = _reparse(tree, data, start, end, new)
-            incremental, fresh = _shown(data, tree), _shown(data, parse(data))
+            fresh_tree = parse(data)
+            incremental, fresh = _shown(data, tree), _shown(data, fresh_tree)
             assert incremental == fresh, (name, steps, data.decode("utf-8", "replace"))
+            # What everything else rests on: the same nodes (the reader reads the incremental tree).
+            assert str(tree.root_node) == str(fresh_tree.root_node), (name, steps)
             steps += 1
             with_errors += tree.root_node.has_error
             expecting += any("; expected" in d[1] for d in fresh)
