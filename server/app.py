@@ -21,7 +21,7 @@ from pygls.exceptions import (
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import code_actions, convert, features
+from wat_lsp.server import code_actions, completion, convert, features
 from wat_lsp.server.config import SECTION, Configuration
 from wat_lsp.server.diagnostics import Overrides, Publisher, RawResult, Worker
 from wat_lsp.server.documents import Documents
@@ -127,6 +127,14 @@ class WatServer(LanguageServer):
         action = caps.text_document.code_action if caps is not None and caps.text_document else None
         support = action.resolve_support if action is not None else None
         return support is not None and "edit" in support.properties
+
+    @property
+    def snippets(self) -> bool:
+        """Whether the client takes snippets in completion items."""
+        caps = self.protocol.client_capabilities
+        comp = caps.text_document.completion if caps is not None and caps.text_document else None
+        item = comp.completion_item if comp is not None else None
+        return bool(item is not None and item.snippet_support)
 
     @property
     def pulls_configuration(self) -> bool:
@@ -243,6 +251,14 @@ def make_server() -> WatServer:
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
         snap = ls.documents.get(params.text_document.uri)
         return await ls.worker.run(features.hover, snap, params.position, ls.encoding) if snap is not None else None
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION,
+                    types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS))  # fmt: skip
+    async def completion_(ls: WatServer, params: types.CompletionParams) -> types.CompletionList:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return types.CompletionList(is_incomplete=False, items=[])
+        return await ls.worker.run(completion.completion, snap, params.position, ls.encoding, ls.snippets)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:

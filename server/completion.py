@@ -1,0 +1,64 @@
+"""`textDocument/completion`: `analysis.completion`'s candidates as lsprotocol items.
+
+Each item replaces the whole word around the cursor (a `textEdit` over the partially typed
+word, in the negotiated position encoding) and keeps the core's order (`sortText`). Items
+with immediates are snippets (`local.get ${1}`) only for clients that support snippets.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from wat_lsp.analysis import completion as core
+from wat_lsp.analysis.positions import Encoding
+from wat_lsp.server import convert
+from wat_lsp.server.documents import Snapshot
+
+# Only characters that start something worth listing: `$` (a name), `.` (the rest of an
+# instruction name), `(` (a keyword or a folded instruction). Not space: VS Code would open
+# the list after every word typed, in comments too.
+TRIGGER_CHARACTERS = ["$", ".", "("]
+
+_KINDS = {
+    "instruction": types.CompletionItemKind.Operator,
+    "keyword": types.CompletionItemKind.Keyword,
+    "valtype": types.CompletionItemKind.TypeParameter,
+    "heaptype": types.CompletionItemKind.TypeParameter,
+    "param": types.CompletionItemKind.Variable,
+    "local": types.CompletionItemKind.Variable,
+    "global": types.CompletionItemKind.Variable,
+    "label": types.CompletionItemKind.Reference,
+    "func": types.CompletionItemKind.Function,
+    "type": types.CompletionItemKind.Class,
+    "field": types.CompletionItemKind.Field,
+    "table": types.CompletionItemKind.Module,
+    "memory": types.CompletionItemKind.Module,
+    "elem": types.CompletionItemKind.Module,
+    "data": types.CompletionItemKind.Module,
+    "tag": types.CompletionItemKind.Event,
+}
+# Items of an index space say which in `labelDetails.description` ("param", "local", ...).
+_SPACES = frozenset({"param", "local", "global", "label", "func", "type", "field", "table", "memory", "elem",
+                     "data", "tag"})  # fmt: skip
+
+
+def item(c: core.Candidate, rng: types.Range, rank: int, snippets: bool) -> types.CompletionItem:
+    snippet = c.snippet if snippets else None
+    text = snippet if snippet is not None else c.text if c.text is not None else c.label
+    return types.CompletionItem(
+        label=c.label,
+        kind=_KINDS.get(c.kind),
+        detail=c.detail,
+        label_details=types.CompletionItemLabelDetails(description=c.kind) if c.kind in _SPACES else None,
+        sort_text=f"{rank:05d}",
+        filter_text=c.label,
+        text_edit=types.TextEdit(range=rng, new_text=text),
+        insert_text_format=types.InsertTextFormat.Snippet if snippet is not None else types.InsertTextFormat.PlainText,
+    )
+
+
+def completion(snap: Snapshot, position: types.Position, encoding: Encoding, snippets: bool) -> types.CompletionList:
+    offset = snap.index.offset(position.line, position.character, encoding)
+    found = core.complete(snap.data, snap.tree, offset, snap.analysis, snippets)
+    rng = convert.range_(snap.index, found.start, found.end, encoding)
+    return types.CompletionList(is_incomplete=found.incomplete,
+                                items=[item(c, rng, i, snippets) for i, c in enumerate(found.items)])  # fmt: skip
