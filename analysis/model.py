@@ -103,6 +103,10 @@ class TypeDef:
     field_names: dict[str, int] = field(default_factory=dict)
     field_spans: list[Span] = field(default_factory=list)
     implicit: bool = False  # appended by a type use with no matching type (spec 6.6.x)
+    # custom descriptors: `(describes $x)` and `(descriptor $y)` clauses (type indices,
+    # UNRESOLVED for an unknown name), None when absent
+    describes: int | None = None
+    descriptor: int | None = None
 
 
 @dataclass(slots=True)

@@ -9,7 +9,9 @@ Coverage: the MVP, sign-extension, non-trapping float-to-int, bulk memory,
 reference types, SIMD and relaxed SIMD, tail calls, exception handling (``try_table``,
 ``throw``, ``throw_ref``) and the legacy exception instructions (``try``, ``catch``,
 ``catch_all``, ``delegate``, ``rethrow``), typed function references, GC, threads
-(atomics), wide arithmetic and stack switching.  Multi-value, memory64, multi-memory
+(atomics), wide arithmetic, stack switching and the custom-descriptors proposal
+(``struct.new_desc``, ``struct.new_default_desc``, ``ref.get_desc``, ``ref.cast_desc_eq``,
+``br_on_cast_desc_eq``, ``br_on_cast_desc_eq_fail``).  Multi-value, memory64, multi-memory
 and extended-const add no instructions of their own (they widen immediates, operand
 types and constant expressions), so no entry has those ``feature`` values.
 
@@ -69,6 +71,11 @@ nullability passes through)
 ``array.set``, ``array.fill``, ``array.copy``, ``array.init_data``,
 ``array.init_elem``
     GC aggregates, typed by the type immediate.
+``struct.new_desc`` (also ``struct.new_default_desc``), ``ref.get_desc``,
+``ref.cast_desc_eq`` (nullable target: ``alt_code``), ``br_on_cast_desc_eq`` (also
+``_fail``)
+    custom descriptors: typed by the type immediate's ``(descriptor $y)``; the descriptor
+    operand is on top of the stack.
 ``throw``, ``rethrow``
     exceptions (``throw`` pops the tag's parameters).
 ``cont.new``, ``cont.bind``, ``suspend``, ``resume``, ``resume_throw``,
@@ -254,6 +261,7 @@ FEATURES: tuple[str, ...] = (
     "wide-arithmetic",
     "stack-switching",
     "extended-const",
+    "custom-descriptors",
 )
 """Feature names used in ``OpInfo.feature``."""
 
@@ -424,6 +432,14 @@ FB.1B extern.convert_any   -                    ?->?         =ref.convert CONST
 FB.1C ref.i31              -                    i32->(ref_i31) CONST
 FB.1D i31.get_s            -                    i31ref->i32  MAY_TRAP
 FB.1E i31.get_u            -                    i31ref->i32  MAY_TRAP
+
+@feature custom-descriptors
+FB.20 struct.new_desc      TYPE                 ?->?         = ALLOCATES MAY_TRAP CONST
+FB.21 struct.new_default_desc TYPE              ?->?         =struct.new_desc ALLOCATES MAY_TRAP CONST
+FB.22 ref.get_desc         TYPE                 ?->?         = MAY_TRAP
+FB.23 ref.cast_desc_eq     REF_TYPE             ?->?         = MAY_TRAP alt=FB.24
+FB.25 br_on_cast_desc_eq   LABEL,REF_TYPE,REF_TYPE ?->?      = CONTROL BRANCH MAY_TRAP
+FB.26 br_on_cast_desc_eq_fail LABEL,REF_TYPE,REF_TYPE ?->?   =br_on_cast_desc_eq CONTROL BRANCH MAY_TRAP
 
 @feature threads
 FE.03 atomic.fence         -                    ->           ATOMIC

@@ -226,15 +226,23 @@ class ModuleReader:
         for index, (node, rec) in enumerate(self.type_nodes):
             name_node = node.child_by_field_name("name") or _first_id(node)
             name = parse_id(cst.text(self.data, name_node))[0] if name_node is not None else None
-            body = next((c for c in cst.named(node) if c.type != "identifier"), None)
+            kids = [c for c in cst.named(node) if c.type != "identifier"]
             supertypes: list[int] = []
             final = True
-            if body is not None and body.type == "sub_type":
-                final = cst.has_token(body, "final")
-                kids = cst.named(body)
+            if kids and kids[0].type == "sub_type":
+                final = cst.has_token(kids[0], "final")
+                kids = cst.named(kids[0])
                 supertypes = [tn.index(k) for k in kids if k.type in ("identifier", "integer")]
-                body = next((k for k in kids if k.type.endswith("_type")), None)
+            body = next((k for k in kids if k.type.endswith("_type")), None)
             td = TypeDef(index, name, cst.span(node), FuncType((), ()), tuple(supertypes), final, rec)
+            for k in kids:  # custom descriptors: `(describes $x)? (descriptor $y)?`
+                if k.type in ("describes_clause", "descriptor_clause"):
+                    target = cst.named(k)
+                    value = tn.index(target[-1]) if target else UNRESOLVED
+                    if k.type == "describes_clause":
+                        td.describes = value
+                    else:
+                        td.descriptor = value
             if body is not None:
                 td.comp = self._comp_type(body, tn, td)
             self.module.types.append(td)
@@ -333,7 +341,8 @@ class ModuleReader:
         """The first plain type equal to `ft`, or a new one appended (the spec's abbreviation)."""
         for td in self.module.types:
             group = self.module.rec_groups[td.rec_group] if td.rec_group < len(self.module.rec_groups) else None
-            if td.comp == ft and td.final and not td.supertypes and (group is None or group.count == 1):
+            if td.comp == ft and td.final and not td.supertypes and td.descriptor is None \
+                    and td.describes is None and (group is None or group.count == 1):
                 return td.index
         index = len(self.module.types)
         self.module.types.append(TypeDef(index, None, Span(0, 0), ft, (), True,

@@ -120,6 +120,7 @@ class TypeTable:
         # direct supertype, only when it is valid (defined earlier, in range)
         self.super: list[int | None] = [None] * n
         self.group_end: list[int] = [n] * n
+        self.group_start: list[int] = [0] * n
         self._cache: dict[tuple[int, int], bool] = {}
         for i, td in enumerate(types):
             if td.supertypes:
@@ -148,6 +149,7 @@ class TypeTable:
             end = min(start + count, self.n)
             for i in range(start, end):
                 self.group_end[i] = end
+                self.group_start[i] = start
 
             def heap(h: str | int, start: int = start, end: int = end) -> object:
                 if isinstance(h, str):
@@ -175,7 +177,10 @@ class TypeTable:
                     ck = ("array", val(c.elem.storage), c.elem.mutable)
                 else:
                     ck = ("cont", heap(c.func_type))
-                keys.append((td.final, tuple(heap(s) for s in td.supertypes), ck))
+                # custom descriptors: the clauses are part of a type's structure
+                desc = (None if td.describes is None else heap(td.describes),
+                        None if td.descriptor is None else heap(td.descriptor))  # fmt: skip
+                keys.append((td.final, tuple(heap(s) for s in td.supertypes), desc, ck))
             gid = groups_seen.setdefault(tuple(keys), len(groups_seen))
             for k, i in enumerate(range(start, end)):
                 self.canon[i] = ids.setdefault((gid, k), len(ids))
@@ -285,6 +290,14 @@ class TypeTable:
     def array(self, index: int) -> ArrayType | None:
         c = self.comp(index)
         return c if isinstance(c, ArrayType) else None
+
+    def descriptor(self, index: object) -> int | None:
+        """The `(descriptor $y)` of a valid type index, when it names a valid type."""
+        if not self.valid_index(index):
+            return None
+        assert isinstance(index, int)
+        y = self.module.types[index].descriptor
+        return y if self.valid_index(y) else None
 
     def cont(self, index: int) -> ContType | None:
         c = self.comp(index)

@@ -170,6 +170,8 @@ class _ModuleChecks:
                     elif tt.kind[ft] != "func":
                         self.report("invalid-type", f"a continuation type needs a function type, but "
                                     f"{tt.type_name(ft)} is a {tt.kind[ft]} type", td.span)  # fmt: skip
+            if td.describes is not None or td.descriptor is not None:
+                self._descriptor_clauses(td)
             if len(td.supertypes) > 1:
                 self.report("invalid-type", f"type {tt.type_name(i)} declares {len(td.supertypes)} "
                             "supertypes: at most one is allowed", td.span)  # fmt: skip
@@ -195,7 +197,7 @@ class _ModuleChecks:
                             f"{tt.type_name(s)}: {tt.type_name(s)} is final (declare it "
                             f"`(sub ...)` without `final` to allow subtypes)", td.span)  # fmt: skip
                 continue
-            why = self._comp_sub(td, sup)
+            why = self._comp_sub(td, sup) or self._descriptor_sub(td, sup)
             if why is not None:
                 self.report("invalid-type", f"{tt.type_name(i)} does not match its supertype "
                             f"{tt.type_name(s)}: {why}", td.span)  # fmt: skip
@@ -249,6 +251,64 @@ class _ModuleChecks:
         if (isinstance(a, ContType) and isinstance(b, ContType)
                 and not tt.heap_sub(a.func_type, b.func_type)):  # fmt: skip
             return "its function type is not a subtype of the supertype's"
+        return None
+
+    def _descriptor_clauses(self, td: TypeDef) -> None:
+        """Custom descriptors: `(descriptor $y)` and `(describes $x)` name struct types of the
+        same recursion group that name this type back; `describes` refers only backwards, so
+        no type is in its own descriptor chain (as supertypes refer only backwards)."""
+        tt = self.tt
+        i = td.index
+        me = tt.type_name(i)
+        start, end = tt.group_start[i], tt.group_end[i]
+        for clause, other, back in (("descriptor", td.descriptor, "describes"),
+                                    ("describes", td.describes, "descriptor")):  # fmt: skip
+            if other is None or other == UNRESOLVED:
+                continue
+            if tt.kind[i] != "struct":
+                self.report("invalid-type", f"only a struct type can have a `{clause}` clause, but "
+                            f"{me} is a {tt.kind[i]} type", td.span)  # fmt: skip
+                continue
+            if not 0 <= other < tt.n:
+                self.report("unknown-index", f"unknown type {other}: the module has {tt.n} "
+                            f"type{'s' if tt.n != 1 else ''}", td.span)  # fmt: skip
+                continue
+            them = tt.type_name(other)
+            if not start <= other < end:
+                self.report("invalid-type", f"`({clause} {them})` of {me} names a type outside its "
+                            "recursion group: a type and its descriptor must be defined in one "
+                            "`rec` group", td.span)  # fmt: skip
+                continue
+            if clause == "describes" and other >= i:
+                self.report("invalid-type", f"`(describes {them})` of {me} is a forward use: the "
+                            "described type must be defined before its descriptor", td.span)  # fmt: skip
+                continue
+            if getattr(self.m.types[other], back) != i:
+                self.report("invalid-type", f"{me} says `({clause} {them})`, but {them} does not say "
+                            f"`({back} {me})`", td.span)  # fmt: skip
+
+    def _descriptor_sub(self, td: TypeDef, sup: TypeDef) -> str | None:
+        """Why `td` cannot extend `sup` by its descriptor clauses (None if it can): a subtype
+        of a described type is described by a subtype of its descriptor (so `ref.get_desc`
+        stays sound); descriptor types extend only descriptor types, describing subtypes."""
+        tt = self.tt
+        if sup.descriptor is not None:
+            if td.descriptor is None:
+                return (f"the supertype has the descriptor {tt.type_name(sup.descriptor)}, so a subtype "
+                        "needs a `(descriptor ...)` clause too")  # fmt: skip
+            y, z = td.descriptor, sup.descriptor
+            if tt.valid_index(y) and tt.valid_index(z) and not tt.concrete_sub(y, z):
+                return (f"its descriptor {tt.type_name(y)} is not a subtype of the supertype's "
+                        f"descriptor {tt.type_name(z)}")  # fmt: skip
+        if (td.describes is None) != (sup.describes is None):
+            which = "it has" if sup.describes is None else "the supertype has"
+            return (f"{which} a `(describes ...)` clause and the other does not: a descriptor type "
+                    "and a type that is not a descriptor cannot be subtypes of each other")  # fmt: skip
+        a, b = td.describes, sup.describes
+        if a is not None and b is not None and tt.valid_index(a) and tt.valid_index(b) \
+                and not tt.concrete_sub(a, b):  # fmt: skip
+            return (f"the type it describes, {tt.type_name(a)}, is not a subtype of "
+                    f"{tt.type_name(b)}, which the supertype describes")  # fmt: skip
         return None
 
     def _field_why(self, x: FieldType, y: FieldType) -> str:

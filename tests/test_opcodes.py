@@ -58,6 +58,7 @@ PRELUDE = """
   (type $af (array (mut funcref)))
   (type $ct (cont $ft))
   (type $cti (cont $fi))
+  (rec (type $dd (descriptor $dsc) (struct (field i32))) (type $dsc (describes $dd) (struct)))
   (memory $m 1 1 shared)
   (memory $m64 i64 1 1 shared)
   (table $t 2 funcref)
@@ -179,6 +180,24 @@ CONTEXT: dict[str, list[tuple[str, str, str]]] = {
     "br_on_cast_fail": [
         ("block (result anyref) ref.null any", "br_on_cast_fail 0 anyref (ref i31)", "end drop")
     ],
+    "struct.new_desc": [("i32.const 0 struct.new $dsc", "struct.new_desc $dd", "drop")],
+    "struct.new_default_desc": [("ref.null (exact $dsc)", "struct.new_default_desc $dd", "drop")],
+    "ref.get_desc": [("ref.null $dd", "ref.get_desc $dd", "drop")],
+    "ref.cast_desc_eq": [("ref.null any ref.null $dsc", "ref.cast_desc_eq (ref $dd)", "drop")],
+    "br_on_cast_desc_eq": [
+        (
+            "block (result anyref) ref.null any ref.null $dsc",
+            "br_on_cast_desc_eq 0 anyref (ref $dd)",
+            "end drop",
+        )
+    ],
+    "br_on_cast_desc_eq_fail": [
+        (
+            "block (result anyref) ref.null any ref.null $dsc",
+            "br_on_cast_desc_eq_fail 0 anyref (ref $dd)",
+            "end drop",
+        )
+    ],
     "any.convert_extern": [("ref.null extern", "any.convert_extern", "drop")],
     "extern.convert_any": [("ref.null any", "extern.convert_any", "drop")],
     "cont.new": [("ref.func $f0", "cont.new $ct", "drop")],
@@ -203,6 +222,7 @@ ALT_CONTEXT: dict[str, tuple[str, str, str]] = {
     "select": ("i32.const 1 i32.const 2 i32.const 0", "select (result i32)", "drop"),
     "ref.test": ("ref.null any", "ref.test (ref null i31)", "drop"),
     "ref.cast": ("ref.null any", "ref.cast (ref null i31)", "drop"),
+    "ref.cast_desc_eq": ("ref.null any ref.null $dsc", "ref.cast_desc_eq (ref null $dd)", "drop"),
 }
 
 # Constant expressions for CONST instructions typed by a rule: (global type, expression).
@@ -215,6 +235,8 @@ CONST_CONTEXT: dict[str, tuple[str, str]] = {
     "array.new": ("(ref $a)", "i32.const 0 i32.const 1 array.new $a"),
     "array.new_default": ("(ref $a)", "i32.const 1 array.new_default $a"),
     "array.new_fixed": ("(ref $a)", "i32.const 0 i32.const 0 array.new_fixed $a 2"),
+    "struct.new_desc": ("(ref $dd)", "i32.const 0 struct.new $dsc struct.new_desc $dd"),
+    "struct.new_default_desc": ("(ref $dd)", "struct.new $dsc struct.new_default_desc $dd"),
     "any.convert_extern": ("anyref", "ref.null extern any.convert_extern"),
     "extern.convert_any": ("externref", "ref.null any extern.convert_any"),
 }
@@ -598,13 +620,9 @@ def lookup_flags(flag: str) -> set[str]:
     return {i.name for i in OPCODES.values() if i.flags & Flag[flag]}
 
 
-# Dotted words of the spec test suite that are not WebAssembly 3.0 instructions: the
-# custom-descriptors proposal, wast script values (``(ref.extern 1)`` in assertions) and
-# a code-metadata section name.
-NOT_IN_TABLE = re.compile(
-    r"^(ref\.get_desc|ref\.cast_desc\w*|struct\.new(_default)?_desc"
-    r"|ref\.(extern|host|array|struct)|metadata\.code\.\w+)$"
-)
+# Dotted words of the spec test suite that are not instructions: wast script values
+# (``(ref.extern 1)`` in assertions) and a code-metadata section name.
+NOT_IN_TABLE = re.compile(r"^(ref\.(extern|host|array|struct)|metadata\.code\.\w+)$")
 
 
 def test_spec_testsuite_instructions_are_known() -> None:
