@@ -202,3 +202,15 @@ def test_moved_func_behaves_as_a_func() -> None:
     changed = dataclasses.replace(relocate.moved_func(f, 1), name="g")  # hover does this
     assert changed.name == "g" and changed.body[0].start == 38
     assert not hasattr(m, "no_such_field")
+
+
+def test_moved_func_without_the_fast_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The field-by-field paths, taken when the model gains fields, move the same way."""
+    src = b"(module (func $f (export \"f\") (param $p i32) (local i64) (block $b (br $b)) nop))"
+    f = analyse(src).modules[0].read.module.funcs[0]  # type: ignore[union-attr]
+    fast = relocate.moved_func(f, 7)
+    assert fast.body  # shifted now, by the fast path
+    monkeypatch.setattr(relocate, "_FAST", False)
+    monkeypatch.setattr(relocate, "_INSTR_FAST", False)
+    slow = relocate.moved_func(f, 7)
+    assert slow == fast and slow.body == fast.body and slow.body[0].start == f.body[0].start + 7
