@@ -401,10 +401,10 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
     scan = _scan(data, min(scan_start, start), start, stack)
     if scan.inside:
         return Completion(start, end, [], False)
-    ctx = _Context(data, scan.stack, start, analysis, snippets)
+    ctx = _Context(data, scan.stack, start, analysis, snippets, prefix)
     found = ctx.candidates(prefix)
     items = [c for c in found if c.label.startswith(prefix)]
-    incomplete = len(items) != len(found)
+    incomplete = len(items) != len(found) or ctx.cut
     if len(items) > LIMIT:
         items, incomplete = items[:LIMIT], True
     return Completion(start, end, items, incomplete)
@@ -415,8 +415,10 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
 
 class _Context:
     def __init__(self, data: bytes, stack: list[_Frame], offset: int, analysis: Callable[[], Document | None],
-                 snippets: bool) -> None:  # fmt: skip
+                 snippets: bool, prefix: str) -> None:  # fmt: skip
         self.data = data
+        self.prefix = prefix  # module-level lists are filtered as they are made (thousands of functions)
+        self.cut = False  # some were left out
         self.stack = stack
         self.offset = offset
         self._analysis = analysis
@@ -442,7 +444,7 @@ class _Context:
     def types(self) -> TypeTable | None:
         m = self.module
         if m is not None and self._types is None:
-            self._types = TypeTable(m)
+            self._types = _type_table(m)
         return self._types
 
     def show(self, t: ValType | StorageType) -> str:
@@ -704,10 +706,16 @@ class _Context:
         if m is None:
             return []
         out: list[Candidate] = []
+        prefix = self.prefix
         for item in _items(m, space):
             name = getattr(item, "name", None)
-            index = getattr(item, "index", 0)
-            label = f"${name}" if name else str(index)
+            label = f"${name}" if name else str(getattr(item, "index", 0))
+            if not label.startswith(prefix):
+                self.cut = True
+                continue
+            if len(out) == LIMIT:
+                self.cut = True
+                break
             out.append(Candidate(label, space, self._detail(space, item, m)))
         return out
 
@@ -805,6 +813,22 @@ def _wants_type(items: list[_Item], prefix: str) -> bool:
         return not prefix.startswith("$")
     named = items[0].kind == "word" and items[0].text.startswith("$")
     return not named or len(items) == 1
+
+
+# The last modules' type tables (building one canonicalises every type), by the module and its
+# list of types (a module model is not changed once read; this is only a guard).
+_TABLES: list[tuple[Module, object, int, TypeTable]] = []
+
+
+def _type_table(m: Module) -> TypeTable:
+    types = m.types
+    for module, seen, count, table in _TABLES:
+        if module is m and seen is types and count == len(types):
+            return table
+    table = TypeTable(m)
+    _TABLES.insert(0, (m, types, len(types), table))
+    del _TABLES[4:]
+    return table
 
 
 def _unique(words: list[str]) -> list[str]:
