@@ -566,6 +566,8 @@ class _Context:
             return self._space("table") if not items else []
         if top.paren and kw == "memory" and parent == "data":
             return self._space("memory") if not items else []
+        if top.paren and kw == "elem" and parent == "table":
+            return self._space("func")
         if top.paren and kw == "elem" and parent in (None, "module"):
             if any(w.text == "func" for w in words):
                 return self._space("func")

@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     def ask(s: Snapshot, column: int) -> Callable[[], Any]:
         return lambda: completion(s, types.Position(get, column), enc, True)
 
+    _timed("`local.get $` (first request: converter set-up)", ask(snap, col + len("local.get $")))
     _timed("`local.get $` (locals from the text)", ask(snap, col + len("local.get $")))
     typed = _insert(snap, get, col, "i32.")
     _timed("`i32.` at an instruction", ask(typed, col + 4))

@@ -10,6 +10,7 @@
 | `features.py`    | request handlers' work for symbols and navigation (hover, definition, references, rename, highlight, folding, semantic tokens, inlay hints): core answers to lsprotocol, run in a worker |
 | `references.py`  | every occurrence (declaration, `$name` or numeric use) of every indexed item, resolved with the Module model |
 | `navigation.py`  | definition, occurrences, rename checks and document symbols, by item `Key` |
+| `completion.py`  | completion items from `analysis/completion` (whole-word text edits, snippets when the client takes them) |
 | `hover.py`       | hover text: names; instructions with their type and the operand stack before them; locals' 1a state and liveness |
 | `folding.py`     | folding ranges from the syntax tree |
 | `semantic_tokens.py` | semantic tokens (legend, classification, LSP encoding) |

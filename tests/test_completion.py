@@ -13,7 +13,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-from wat_lsp.analysis.completion import Completion, complete
+from wat_lsp.analysis.completion import Completion, _restart, complete
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.model import NUM_TYPES, REF_SHORTHANDS
 from wat_lsp.analysis.opcodes import OPCODES, Flag
@@ -279,6 +279,7 @@ def test_module_field_references() -> None:
     assert labels(text.replace("@@", '(export "x" (func $|))')) == ["$f", "$g"]
     assert labels(text.replace("@@", '(export "x" (global |))')) == ["$c"]
     assert labels(text.replace("@@", "(elem declare func $f |)")) == ["$f", "$g"]
+    assert labels(text.replace("@@", "(table funcref (elem $f |))")) == ["$f", "$g"]
 
 
 # --- broken text, comments, strings ------------------------------------------------------------
@@ -299,6 +300,18 @@ def test_half_typed_text() -> None:
     # at the end of a document with no closing parentheses at all
     assert labels("(module (func block $a loop br_table 0 |")[:4] == ["0", "$a", "2", "unreachable"]
     assert labels("(module (func $f (param $p f32) (local.get |") == ["$p"]
+
+
+def test_a_form_left_open_long_before_restarts_at_a_field() -> None:
+    """The scan of a field that runs on (an unclosed form swallowing the module in the tree)
+    starts again at the last line opening a module field at the field's indentation."""
+    filler = "".join(f"  (func $f{i} (param $p{i} i32) nop)\n" for i in range(2000))
+    text = "(module\n  (func $a (local.get \n" + filler + "  (func $z (param $q i32) local.get |)\n)"
+    at = text.index("|")
+    data = (text[:at] + text[at + 1 :]).encode()
+    assert _restart(data, text.index("(func $a"), at) == text.index("(func $z")
+    assert _restart(data, text.index("(func $a"), text.index("(func $f3 ")) == text.index("(func $a")  # near
+    assert labels(text) == ["$q"]
 
 
 def test_nothing_in_comments_strings_or_names() -> None:
