@@ -8,6 +8,18 @@ what the worker thread runs) is timed, in the order an editor sends them after o
 the first request pays for the analysis (`Snapshot.analysis`), later ones reuse it; requests
 about a module-level item pay once for the document's occurrence index. Prints wall and CPU
 seconds per request (the machine may be shared: CPU time is the steadier figure).
+
+    python bench/bench_navigation.py [PATH] --edits N
+
+times instead what an editor waits for after typing: N one-character `didChange`s (a space
+typed at the end of a line inside a function near the middle, so every function after it
+moves), each
+followed, as the server's analysis thread runs them, by the diagnostics of the new version
+and one request (in turn: hover on a local, semantic tokens for a 60-line range, code
+actions as VS Code asks for them, code actions for `refactor.rewrite`, which need the
+Module model). Prints, per request, the median and p95 of edit → answer (splice and
+re-parse, diagnostics, the request) in wall seconds, and of the request alone in CPU
+seconds.
 """
 
 from __future__ import annotations
@@ -20,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from wat_lsp.server import features
-from wat_lsp.server.documents import open_snapshot
+from wat_lsp.server import code_actions, features
+from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 
 def _timed(label: str, fn: Callable[[], Any]) -> Any:
@@ -34,10 +46,13 @@ def _timed(label: str, fn: Callable[[], Any]) -> Any:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("path", nargs="?", default="/tmp/doc.wat")
+    ap.add_argument("--edits", type=int, default=0, help="time edit -> answer over N edits instead")
     args = ap.parse_args(argv)
     text = Path(args.path).read_text(encoding="utf-8")
     print(f"{len(text.encode()):,} bytes, {text.count(chr(10)):,} lines")
     snap = _timed("open (parse, line index)", lambda: open_snapshot("file:///doc.wat", 1, text))
+    if args.edits:
+        return _after_edits(snap, text, args.edits)
     lines = text.splitlines()
     middle = len(lines) // 2
     # a `local.get $x` and a `call $f` near the middle of the document
@@ -62,6 +77,68 @@ def main(argv: list[str] | None = None) -> int:
     _timed("document symbols", lambda: features.document_symbols(snap, enc))
     print(f"{len(refs)} references, {len(full.data) // 5:,} semantic tokens, {len(folds):,} folding ranges")
     return 0
+
+
+def _percentile(xs: list[float], q: float) -> float:
+    ordered = sorted(xs)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _after_edits(snap: Snapshot, text: str, n: int) -> int:
+    enc = "utf-16"
+    lines = text.splitlines()
+    middle = len(lines) // 2
+    get = next(i for i in range(middle, len(lines)) if re.search(r"local\.get \$", lines[i]))
+    at_get = types.Position(get, lines[get].index("local.get $") + len("local.get $"))
+    screen = types.Range(types.Position(get - 30, 0), types.Position(get + 30, 0))
+    here = types.Range(at_get, at_get)
+    # the line edited: the one after the `local.get`, inside the same function
+    line = get + 1
+    column = len(lines[line])
+    rewrite = [types.CodeActionKind.RefactorRewrite]
+
+    def actions(s: Snapshot, only: list[str] | None) -> Any:
+        return code_actions.list_actions(code_actions.Request(s, *_bytes(s, here, enc), only, enc, True, {}))
+
+    requests: list[tuple[str, Callable[[Snapshot], Any]]] = [
+        ("hover on a local", lambda s: features.hover(s, at_get, enc)),
+        ("semantic tokens, range (60 lines)", lambda s: features.semantic_tokens_range(s, screen, enc)),
+        ("code actions (VS Code: lazy, any kind)", lambda s: actions(s, None)),
+        ("code actions (refactor.rewrite)", lambda s: actions(s, rewrite)),
+    ]
+    _timed("diagnostics after opening", snap.diagnostics)
+    _timed("analysis after opening", snap.analysis)
+    total: dict[str, list[float]] = {name: [] for name, _ in requests}
+    total_cpu: dict[str, list[float]] = {name: [] for name, _ in requests}
+    alone: dict[str, list[float]] = {name: [] for name, _ in requests}
+    diags: list[float] = []
+    for i in range(n):
+        name, request = requests[i % len(requests)]
+        end = types.Position(line, column + i)
+        change = types.TextDocumentContentChangePartial(range=types.Range(end, end), text=" ")
+        w, c0 = time.perf_counter(), time.process_time()
+        snap = apply_change(snap, change, enc, snap.version + 1)
+        c = time.process_time()
+        snap.diagnostics()
+        diags.append(time.process_time() - c)
+        c = time.process_time()
+        request(snap)
+        alone[name].append(time.process_time() - c)
+        total[name].append(time.perf_counter() - w)
+        total_cpu[name].append(time.process_time() - c0)
+    print(f"{n} edits; diagnostics alone: median {_percentile(diags, 0.5):.3f} s cpu")
+    print(f"{'median / p95 seconds':<40} {'edit -> answer, wall':>22} {'edit -> answer, cpu':>22}"
+          f" {'request alone, cpu':>22}")
+    for name, _ in requests:
+        cells = [f"{_percentile(xs, 0.5):9.3f} / {_percentile(xs, 0.95):8.3f}"
+                 for xs in (total[name], total_cpu[name], alone[name])]
+        print(f"{name:<40} {' '.join(cells)}   ({len(total[name])} runs)")
+    return 0
+
+
+def _bytes(snap: Snapshot, rng: types.Range, enc: str) -> tuple[int, int]:
+    return (snap.index.offset(rng.start.line, rng.start.character, enc),  # type: ignore[arg-type]
+            snap.index.offset(rng.end.line, rng.end.character, enc))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
