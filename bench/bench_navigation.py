@@ -13,12 +13,11 @@ seconds per request (the machine may be shared: CPU time is the steadier figure)
 
 times instead what an editor waits for after typing: N one-character `didChange`s (a space
 typed at the end of a line inside a function near the middle, so every function after it
-moves), each
-followed, as the server's analysis thread runs them, by the diagnostics of the new version
-and one request (in turn: hover on a local, semantic tokens for a 60-line range, code
-actions as VS Code asks for them, code actions for `refactor.rewrite`, which need the
+moves), each followed, as the server's analysis thread runs them, by the diagnostics of the
+new version and one request (in turn: hover on a local, semantic tokens for a 60-line range,
+code actions as VS Code asks for them, code actions for `refactor.rewrite`, which need the
 Module model). Prints, per request, the median and p95 of edit → answer (splice and
-re-parse, diagnostics, the request) in wall seconds, and of the request alone in CPU
+re-parse, diagnostics, the request) in wall and CPU seconds, and of the request alone in CPU
 seconds.
 """
 
