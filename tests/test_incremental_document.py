@@ -79,11 +79,15 @@ def _edit(rng: random.Random, text: str) -> tuple[types.TextDocumentContentChang
     at = rng.choice(inside) if inside and rng.random() < 0.85 else rng.randrange(len(text) + 1)
     end = at
     kind = rng.random()
-    if kind < 0.35:
+    blanks = [o for o in inside if text[o - 1 : o] in (" ", "\n")]
+    if kind < 0.3 and blanks:  # white space or a comment between tokens: the text stays valid
+        at = end = rng.choice(blanks)
+        new = rng.choice([" ", "\n  ", ";; note\n", "(; c ;)"])
+    elif kind < 0.5:
         new = rng.choice(CHARS)
-    elif kind < 0.55:
+    elif kind < 0.65:
         new, end = "", min(len(text), at + 1)
-    elif kind < 0.75:
+    elif kind < 0.8:
         new, end = rng.choice(CHARS), min(len(text), at + 1)
     else:
         new = rng.choice(SNIPPETS)
@@ -214,3 +218,28 @@ def test_moved_func_without_the_fast_paths(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(relocate, "_INSTR_FAST", False)
     slow = relocate.moved_func(f, 7)
     assert slow == fast and slow.body == fast.body and slow.body[0].start == f.body[0].start + 7
+
+
+def test_reader_diagnostics_keep_the_readers_order() -> None:
+    """A function's token-separation diagnostics sit among the module's reader diagnostics
+    where the reader declared it; an edit elsewhere keeps them there."""
+    src = b"""(module
+  (global $g i32 (i32.const 0))
+  (global $g i32 (i32.const 1))
+  (func $a (export"a") (param i32) nop)
+  (func $b (local $x i32) (local.set $x (i32.const 2)))
+  (global $h i32 (i32.const 0))
+  (global $h i32 (i32.const 1))
+  (func $c (export"c") unreachable)
+)
+"""
+    da = DocumentAnalysis()
+    da.update(src, parse(src))
+    data = src.replace(b"(i32.const 2)", b"(i32.const 22)")
+    doc = da.document(data, parse(data))
+    assert da.last_mode == "incremental"
+    want = analyse(data)
+    read = want.modules[0].read
+    assert read is not None
+    assert [d.code for d in read.diagnostics] == ["duplicate-name", "syntax", "duplicate-name", "syntax"]
+    _same(doc, want)
