@@ -10,8 +10,7 @@ version's: when that is unchanged and so is the header of every function, only t
 whose text changed are read and validated again; the others keep their diagnostics, shifted to
 their new offsets. Anything else (a script, a syntax error outside a function, an edit to a
 type, a header, a global...) falls back to reading the whole module. The diagnostics are those
-`document.analyse` gives for the same text (ties of equal spans aside, which may be ordered
-differently).
+`document.analyse` gives for the same text, in the same order (ties of equal spans included).
 
 Liveness diagnostics follow `document.liveness_report`'s rule: shown for a function whose text
 holds no error. They are computed when first needed after the function was (re)read and kept
