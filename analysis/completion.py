@@ -297,13 +297,11 @@ def _body(stack: list[_Frame]) -> bool:
     if kw == "func":
         return not _in_import(stack)
     if kw in _BODIES:
-        return not (kw == "catch" and _parent_kw(stack) != "try")
-    if kw in ("catch", "catch_all"):
+        return True
+    if kw in ("catch", "catch_all"):  # a legacy `try`'s handler (a `try_table`'s is a clause)
         return _parent_kw(stack) == "try"
-    if kw == "global":
+    if kw == "global":  # its initializer, after its type
         return _parent_kw(stack) in (None, "module") and _global_typed(top)
-    if kw in ("elem", "table"):
-        return False
     return False
 
 
@@ -461,10 +459,10 @@ class _Context:
         if not stack:
             return []
         top = stack[-1]
+        if any(f.keyword is not None and f.keyword.startswith("@") for f in stack):
+            return []  # inside an annotation
         if top.paren and top.keyword is None:
             return self._after_paren(prefix)
-        if top.keyword is not None and top.keyword.startswith("@"):
-            return []  # an annotation
         return self._in_form(prefix)
 
     def _after_paren(self, prefix: str) -> list[Candidate]:

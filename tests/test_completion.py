@@ -321,6 +321,7 @@ def test_nothing_in_comments_strings_or_names() -> None:
     assert run("(module (func $|))").items == []  # a new function's name
     assert run("|").items == []
     assert run("(module (@custom |))").items == []
+    assert run("(module (func (@metadata.code.branch_hint (|))))").items == []
 
 
 # --- LSP items ---------------------------------------------------------------------------------
