@@ -226,7 +226,7 @@ CASES: list[tuple[str, list[Token]]] = [
 
 
 CONTROL = {"block", "loop", "if", "else", "end", "br", "br_if", "br_table", "br_on_null", "br_on_non_null",
-           "br_on_cast", "br_on_cast_fail", "return", "call", "call_indirect", "call_ref", "return_call",
+           "br_on_cast", "br_on_cast_fail", "br_on_cast_desc_eq", "br_on_cast_desc_eq_fail", "return", "call", "call_indirect", "call_ref", "return_call",
            "return_call_indirect", "return_call_ref", "try_table", "try", "catch", "catch_all", "delegate",
            "throw", "throw_ref", "rethrow", "unreachable", "suspend", "resume", "resume_throw",
            "resume_throw_ref", "switch"}  # fmt: skip
