@@ -407,3 +407,28 @@ def test_semantic_tokens_on_new_instructions() -> None:
     assert None not in kinds.values()
     # the new instructions are tokens of the same kind as the old ones
     assert len(set(kinds.values())) == 1, kinds
+
+
+@pytest.mark.parametrize("op", ["br_on_cast_desc_eq", "br_on_cast_desc_eq_fail"])
+def test_liveness_follows_the_branch(op: str) -> None:
+    """The CFG takes branches from the table's BRANCH flag and label immediate: the first
+    store is read after the block when the cast branches, so it is not a dead store (it is
+    one when the branch is replaced by its operand)."""
+    text = f"""(module
+      (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))
+      (func (param $any anyref) (param $d (ref null $b)) (result i32) (local $x i32)
+        (local.set $x (i32.const 1))
+        (drop (block $l (result anyref)
+          ({op} $l anyref (ref $a) (local.get $any) (local.get $d))
+          (local.set $x (i32.const 2))
+          (drop)
+          (local.get $any)))
+        (local.get $x)))"""
+    without = text.replace(f"({op} $l anyref (ref $a) (local.get $any) (local.get $d))", "(local.get $any)")
+
+    def dead(t: str) -> list[int]:
+        return [t.encode()[: d.span.start].count(b"\n") for d in analyse(t.encode()).diagnostics
+                if d.code == "dead-store"]  # fmt: skip
+
+    assert _ours(text) == []
+    assert (dead(text), dead(without)) == ([], [3])
