@@ -26,7 +26,7 @@ from wat_lsp.analysis.document import MALFORMED_CODES, analyse
 from wat_lsp.analysis.opcodes import OPCODES
 from wat_lsp.analysis.validate_body import _handlers
 from wat_lsp.server.documents import open_snapshot
-from wat_lsp.server.features import hover, semantic_tokens_full
+from wat_lsp.server.features import hover, references_, semantic_tokens_full
 
 from tests.corpus import ROOT
 
@@ -432,3 +432,15 @@ def test_liveness_follows_the_branch(op: str) -> None:
 
     assert _ours(text) == []
     assert (dead(text), dead(without)) == ([], [3])
+
+
+def test_clauses_name_types_for_navigation() -> None:
+    """`(descriptor $b)` and `(describes $a)` are type references: hover and references."""
+    snap = open_snapshot("untitled:cd.wat", 1, EDIT_TEXT)
+    lines = EDIT_TEXT.split("\n")
+    at = types.Position(2, lines[2].index("$b)"))
+    result = hover(snap, at, "utf-16")
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    assert result.contents.value == "```wat\n(type $b (describes $a) (struct))\n```\ntype index 1"
+    found = {(loc.range.start.line, loc.range.start.character) for loc in references_(snap, at, True, "utf-16")}
+    assert found == {(n, c.start()) for n, line in enumerate(lines) for c in re.finditer(r"\$b\b", line)}
