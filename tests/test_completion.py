@@ -456,3 +456,18 @@ async def test_completion_over_stdio(snippet_client: LanguageClient) -> None:
     assert [(i.label, i.insert_text_format) for i in found.items] == [("local.get", types.InsertTextFormat.Snippet)]
     assert found.items[0].text_edit == types.TextEdit(
         types.Range(types.Position(line, col), types.Position(line, col + len("local.get"))), "local.get ${1}")  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_completion_over_stdio_without_snippets(client: LanguageClient) -> None:
+    """The shared fixture's client takes no snippets: instructions come as plain text."""
+    uri = "untitled:plain.wat"
+    text = "(module (func $f (param $x i32) (local.g)))"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+    at = text.index("local.g") + len("local.g")
+    found = await client.text_document_completion_async(types.CompletionParams(
+        types.TextDocumentIdentifier(uri), types.Position(0, at)))  # fmt: skip
+    assert isinstance(found, types.CompletionList)
+    assert [(i.label, i.insert_text_format, i.text_edit) for i in found.items] == [
+        ("local.get", types.InsertTextFormat.PlainText,
+         types.TextEdit(types.Range(types.Position(0, at - 7), types.Position(0, at)), "local.get"))]  # fmt: skip
