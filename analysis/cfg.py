@@ -41,6 +41,9 @@ class CFG:
     block_of: list[int]  # instruction index -> block index
     precise: bool = True
     reachable: list[bool] = field(default_factory=list)  # per block, from the entry
+    # Per block, its successors without the catch edges of `try_table`s (what control
+    # reaches without an exception); None when there are no such edges (then `succs`).
+    normal_succs: list[list[int]] | None = None
 
 
 def _labels(ins: Instr) -> list[int]:
@@ -54,44 +57,63 @@ def _labels(ins: Instr) -> list[int]:
     return []
 
 
+# `OpInfo.bits` masks: testing an int is several times cheaper than `Flag.X in op.flags`,
+# and `build_cfg` tests every instruction.
+_START = Flag.BLOCK_START.value
+_ELSE = Flag.BLOCK_ELSE.value
+_END = Flag.BLOCK_END.value
+_BRANCH = Flag.BRANCH.value
+_UNCOND = Flag.UNCONDITIONAL.value
+_SHAPES = _START | _ELSE | _END | _BRANCH | _UNCOND  # what can start or end a block
+
+
 def build_cfg(func: Func) -> CFG:
+    """Only the instructions with a structural flag shape the graph (every name in
+    `_IMPRECISE_OPS` has one): they are picked out in one comprehension and both passes
+    visit them alone, plus the last instruction of each block."""
     body = func.body
     n = len(body)
     if n == 0:
         return CFG([BasicBlock(0, 0, 0)], [], True, [True])
+    ctrl = [i for i, ins in enumerate(body) if ins.op.bits & _SHAPES]
     precise = True
-    leader = [False] * (n + 1)
-    leader[0] = True
+    starts = [0]  # leaders, in order (each appended at most once: see `lead`)
     else_of: dict[int, int] = {}
     stack: list[int] = []
-    for i, ins in enumerate(body):
-        op = ins.op
+
+    def lead(i: int) -> None:
+        if starts[-1] < i < n:
+            starts.append(i)
+
+    for i in ctrl:
+        op = body[i].op
+        bits = op.bits
         name = op.name
         if name in _IMPRECISE_OPS:
             precise = False
-        if Flag.BLOCK_START in op.flags:
+        if bits & _START:
             if name == "loop":
-                leader[i] = True
+                lead(i)
             elif name in ("if", "try_table", "try"):
-                leader[i + 1] = True
+                lead(i + 1)
             stack.append(i)
-        elif Flag.BLOCK_ELSE in op.flags:
+        elif bits & _ELSE:
             if name == "else" and stack:
                 else_of[stack[-1]] = i
-            leader[i + 1] = True
-        elif Flag.BLOCK_END in op.flags:
-            leader[i] = True
-            leader[i + 1] = True if name == "delegate" else leader[i + 1]
+            lead(i + 1)
+        elif bits & _END:
+            lead(i)
+            if name == "delegate":
+                lead(i + 1)
             if stack:
                 stack.pop()
-        if Flag.BRANCH in op.flags or Flag.UNCONDITIONAL in op.flags:
-            leader[i + 1] = True
-    starts = [i for i in range(n) if leader[i]]
-    blocks = [BasicBlock(k, s, starts[k + 1] if k + 1 < len(starts) else n) for k, s in enumerate(starts)]
-    block_of = [0] * n
+        if bits & (_BRANCH | _UNCOND):
+            lead(i + 1)
+    ends = [*starts[1:], n]
+    blocks = [BasicBlock(k, s, e) for k, (s, e) in enumerate(zip(starts, ends, strict=True))]
+    block_of: list[int] = []
     for b in blocks:
-        for i in range(b.start, b.end):
-            block_of[i] = b.index
+        block_of.extend([b.index] * (b.end - b.start))
 
     def edge(a: int, b: int) -> None:
         if b not in blocks[a].succs:
@@ -117,51 +139,60 @@ def build_cfg(func: Func) -> CFG:
 
     tries: list[tuple[int, int, list[int]]] = []  # (try_table index, its end, catch blocks)
     stack = []
+    nctrl = len(ctrl)
+    c = 0  # next control instruction
     for b in blocks:
-        for i in range(b.start, b.end):
+        # Control instructions inside the block: only its last one can branch (a branch
+        # ends its block), the others open or close structure.
+        while c < nctrl and ctrl[c] < b.end:
+            i = ctrl[c]
+            c += 1
             ins = body[i]
-            flags = ins.op.flags
+            bits = ins.op.bits
             name = ins.op.name
-            last = i == b.end - 1
             if name == "try_table":
                 targets: list[int] = []
                 for imm in ins.imms:
                     if isinstance(imm, tuple):
-                        for c in imm:
-                            if isinstance(c, Catch):
-                                t = target(c.label)
+                        for cc in imm:
+                            if isinstance(cc, Catch):
+                                t = target(cc.label)
                                 if t is not None:
                                     targets.append(t)
                 tries.append((i, ins.match, targets))
-            if Flag.BLOCK_START in flags:
+            if bits & _START:
                 stack.append(i)
-            if Flag.BRANCH in flags and name != "try_table":
+            if bits & _BRANCH and name != "try_table":
                 for d in _labels(ins):
                     t = target(d)
                     if t is not None:
                         edge(b.index, t)
-            if Flag.BLOCK_END in flags and stack:
+            if bits & _END and stack:
                 stack.pop()
-            if not last:
-                continue
-            # how control leaves the block
-            if name == "if":
-                edge(b.index, block_of[i + 1] if i + 1 < n else b.index)
-                els = else_of.get(i)
-                if els is not None and els + 1 < n:
-                    edge(b.index, block_of[els + 1])
-                elif 0 <= ins.match < n:
-                    edge(b.index, block_of[ins.match])
-            elif name == "else":
-                if 0 <= ins.match < n:
-                    edge(b.index, block_of[ins.match])
-            elif Flag.UNCONDITIONAL in flags:
-                pass
-            elif i + 1 < n:
-                edge(b.index, block_of[i + 1])
+        # how control leaves the block
+        i = b.end - 1
+        ins = body[i]
+        name = ins.op.name
+        if name == "if":
+            edge(b.index, block_of[i + 1] if i + 1 < n else b.index)
+            els = else_of.get(i)
+            if els is not None and els + 1 < n:
+                edge(b.index, block_of[els + 1])
+            elif 0 <= ins.match < n:
+                edge(b.index, block_of[ins.match])
+        elif name == "else":
+            if 0 <= ins.match < n:
+                edge(b.index, block_of[ins.match])
+        elif ins.op.bits & _UNCOND:
+            pass
+        elif i + 1 < n:
+            edge(b.index, block_of[i + 1])
+    normal: list[list[int]] | None = None
     for t_start, t_end, targets in tries:
         if not targets:
             continue
+        if normal is None:
+            normal = [list(b.succs) for b in blocks]
         lo = block_of[t_start]
         hi = block_of[t_end] if 0 <= t_end < n else len(blocks)
         for k in range(lo, hi):
@@ -176,4 +207,4 @@ def build_cfg(func: Func) -> CFG:
             if not reachable[s]:
                 reachable[s] = True
                 work.append(s)
-    return CFG(blocks, block_of, precise, reachable)
+    return CFG(blocks, block_of, precise, reachable, normal)

@@ -16,11 +16,11 @@ function's signature), but a dead store to a param is.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from wat_lsp.analysis.cfg import CFG, build_cfg
 from wat_lsp.analysis.diagnostics import CODES, Diagnostic, Related, Tag
-from wat_lsp.analysis.model import Catch, Func, Instr, Module, RefType, Span
+from wat_lsp.analysis.model import Func, Instr, LocalDecl, Module, RefType, Span
 from wat_lsp.analysis.opcodes import Flag
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
@@ -44,6 +44,21 @@ class Liveness:
     # ones) go to. At each instruction that may throw (calls, throws) what the handlers
     # read is live (see `throw_live`); `build_cfg` links the whole block to them.
     throw_targets: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # `body_events` of the function (`throws`: with its THROWS events), and where each
+    # block's run of them starts (`bounds[k]:bounds[k + 1]`): per-block walks visit the
+    # accesses, not every instruction.
+    events: list[tuple[int, bool, int]] = field(default_factory=list)
+    bounds: list[int] = field(default_factory=list)
+    throws: bool = False
+
+    def block_events(self, block: int) -> list[tuple[int, bool, int]]:
+        """`(index, is_get, local)` of the block's accesses in body order, with
+        `(index, False, THROWS)` for its calls and throws when it is inside a `try_table`
+        with catches (as `events_backward` gives them, reversed)."""
+        out = self.events[self.bounds[block] : self.bounds[block + 1]]
+        if self.throws and block not in self.throw_targets:
+            out = [e for e in out if e[2] != THROWS]
+        return out
 
     def throw_live(self, block: int) -> int:
         """Locals a catch handler reachable from inside `block` may read (0 outside try_table)."""
@@ -71,6 +86,38 @@ def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tupl
 
 THROWS = -2  # the "local" of an instruction that may throw, in `events_backward`
 _MAY_THROW = Flag.CALL | Flag.THROW
+# `OpInfo.bits` masks (an int test per instruction, not an `enum.Flag` operation)
+_ACCESS_BITS = Flag.LOCAL_READ.value | Flag.LOCAL_WRITE.value
+_THROW_BITS = _MAY_THROW.value
+
+
+def body_events(body: list[Instr], throws: bool = False) -> list[tuple[int, bool, int]]:
+    """`(index, is_get, local)` for every access of a resolved local in body order, plus
+    `(index, False, THROWS)` for each instruction that may throw when `throws`. The
+    instructions are picked out by their flag bits in one comprehension."""
+    mask = _ACCESS_BITS | _THROW_BITS if throws else _ACCESS_BITS
+    out: list[tuple[int, bool, int]] = []
+    for i in [i for i, ins in enumerate(body) if ins.op.bits & mask]:
+        ins = body[i]
+        if ins.op.bits & _ACCESS_BITS:
+            x = _local(ins.imms)
+            if x >= 0:
+                out.append((i, ins.op.name == GET, x))
+        else:
+            out.append((i, False, THROWS))
+    return out
+
+
+def _bounds(events: list[tuple[int, bool, int]], cfg: CFG) -> list[int]:
+    """For each block, the position in `events` of its first event; then `len(events)`."""
+    out: list[int] = []
+    j, m = 0, len(events)
+    for b in cfg.blocks:
+        while j < m and events[j][0] < b.start:
+            j += 1
+        out.append(j)
+    out.append(m)
+    return out
 
 
 def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> Iterator[tuple[int, bool, int]]:
@@ -114,14 +161,6 @@ def _throw_targets(func: Func, cfg: CFG) -> dict[int, tuple[int, ...]]:
     return out
 
 
-def _without_catches(func: Func) -> Func:
-    """`func` with its `try_table`s' catch clauses dropped: the same blocks, normal edges only."""
-    body = [replace(ins, imms=tuple(() if isinstance(imm, tuple) and any(isinstance(c, Catch) for c in imm)
-                                    else imm for imm in ins.imms))
-            if ins.op.name == "try_table" else ins for ins in func.body]  # fmt: skip
-    return replace(func, body=body)
-
-
 def _mask(xs: set[int]) -> int:
     """The bitset of `xs`, built in one pass over its bytes (shifting wide ints per member
     would cost the width each time)."""
@@ -133,38 +172,59 @@ def _mask(xs: set[int]) -> int:
     return int.from_bytes(buf, "little")
 
 
-def compute_liveness(func: Func, cfg: CFG | None = None) -> Liveness:
+def compute_liveness(func: Func, cfg: CFG | None = None,
+                     accesses: list[tuple[int, bool, int]] | None = None) -> Liveness:  # fmt: skip
     """Live-in and live-out locals of every block, by a worklist over the CFG.
 
     Inside a `try_table` a call or throw may go to a handler, so what the handler reads is
     live just before it: a block's live-in gains what its handlers read minus what it
-    stores before its first such instruction; its live-out follows its normal edges only."""
+    stores before its first such instruction; its live-out follows its normal edges only
+    (`CFG.normal_succs`). `accesses`: `body_events(func.body)` when the caller has it."""
     cfg = cfg if cfg is not None else build_cfg(func)
     body = func.body
     nb = len(cfg.blocks)
-    throws = _throw_targets(func, cfg) if body else {}
-    succs = [b.succs for b in (build_cfg(_without_catches(func)) if throws else cfg).blocks]
+    # Without catch edges no block has handlers (see `_throw_targets`).
+    throws = _throw_targets(func, cfg) if body and cfg.normal_succs is not None else {}
+    succs = cfg.normal_succs if throws and cfg.normal_succs is not None else [b.succs for b in cfg.blocks]
+    events = accesses if accesses is not None and not throws else body_events(body, bool(throws))
+    bounds = _bounds(events, cfg)
     gen = [0] * nb
     kill = [0] * nb
     before_throw: dict[int, int] = {}  # block -> what it stores before its first throw
-    for b in cfg.blocks:
+    for k in range(nb):
+        lo, hi = bounds[k], bounds[k + 1]
+        if lo == hi:
+            continue
         gs: set[int] = set()
         ks: set[int] = set()
-        first = -1
-        ks_at_first: set[int] = set()
-        for _, is_get, x in events_backward(body, b.start, b.end, b.index in throws):
-            if x == THROWS:
-                first = len(ks)
-                ks_at_first = set(ks)
-            elif is_get:
-                gs.add(x)
-            else:
-                gs.discard(x)
-                ks.add(x)
-        if first >= 0:
-            before_throw[b.index] = _mask(ks - ks_at_first)
-        gen[b.index], kill[b.index] = _mask(gs), _mask(ks)
-    lv = Liveness(cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw})
+        if k in throws:
+            first = -1
+            ks_at_first: set[int] = set()
+            for j in range(hi - 1, lo - 1, -1):
+                _, is_get, x = events[j]
+                if x == THROWS:
+                    first = len(ks)
+                    ks_at_first = set(ks)
+                elif is_get:
+                    gs.add(x)
+                else:
+                    gs.discard(x)
+                    ks.add(x)
+            if first >= 0:
+                before_throw[k] = _mask(ks - ks_at_first)
+        else:
+            for j in range(lo, hi):  # forwards: a read before any store of its block
+                _, is_get, x = events[j]
+                if x == THROWS:
+                    continue
+                if is_get:
+                    if x not in ks:
+                        gs.add(x)
+                else:
+                    ks.add(x)
+        gen[k], kill[k] = _mask(gs), _mask(ks)
+    lv = Liveness(cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw},
+                  events, bounds, bool(throws))  # fmt: skip
     live_in, live_out = lv.live_in, lv.live_out
     work = list(range(nb))  # popped from the end: last blocks first
     queued = [True] * nb
@@ -201,42 +261,32 @@ def _bits(v: int) -> list[int]:
     return out
 
 
-def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, int]]:
+def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, set[int]]]:
     """`(instruction index, local, locals live after it)` for every store, walking each block
     backwards from its live-out set (gets add to the live set, stores remove their local,
-    calls and throws inside a `try_table` add what its handlers read)."""
+    calls and throws inside a `try_table` add what its handlers read). The live set is a set
+    of the few live locals (a wide int would cost its width at each access) and is the
+    walk's own: copy what you keep."""
     for b in lv.cfg.blocks:
-        live = lv.live_out[b.index]
-        inside = b.index in lv.throw_targets
-        throw = lv.throw_live(b.index) if inside else 0
-        for i, is_get, x in events_backward(func.body, b.start, b.end, inside):
-            if x == THROWS:
-                live |= throw
-            elif is_get:
-                live |= 1 << x
-            else:
-                yield i, x, live
-                live &= ~(1 << x)
-
-
-def dead_stores(func: Func, lv: Liveness) -> list[int]:
-    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read
-    (`_stores_backward`'s walk, with a set of the few live locals instead of wide ints)."""
-    out: list[int] = []
-    for b in lv.cfg.blocks:
+        events = lv.block_events(b.index)
+        if not events:
+            continue
         live = set(_bits(lv.live_out[b.index]))
-        inside = b.index in lv.throw_targets
-        throw = set(_bits(lv.throw_live(b.index))) if inside else set()
-        for i, is_get, x in events_backward(func.body, b.start, b.end, inside):
+        throw = set(_bits(lv.throw_live(b.index))) if b.index in lv.throw_targets else set()
+        for i, is_get, x in reversed(events):
             if x == THROWS:
                 live |= throw
             elif is_get:
                 live.add(x)
-            elif x not in live:
-                out.append(i)
             else:
+                yield i, x, live
                 live.discard(x)
-    return sorted(out)
+
+
+def dead_stores(func: Func, lv: Liveness) -> list[int]:
+    """Instruction indices of `local.set`/`local.tee` whose value no `local.get` can read
+    (`_stores_backward`'s walk)."""
+    return sorted(i for i, x, live in _stores_backward(func, lv) if x not in live)
 
 
 @dataclass(slots=True)
@@ -294,7 +344,7 @@ def interference(func: Func, lv: Liveness) -> Interference:
     `passes/coalesce_locals.py` refines this with value numbering, as Binaryen does)."""
     graph = Interference()
     for _, x, live in _stores_backward(func, lv):
-        graph.add_all(x, set(_bits(live & ~(1 << x))))
+        graph.add_all(x, live - {x})
     return graph
 
 
@@ -302,8 +352,7 @@ def _defaultable(t: object) -> bool:
     return not (isinstance(t, RefType) and not t.nullable)
 
 
-def _local_name(func: Func, x: int) -> str:
-    decls = func.all_locals
+def _local_name(decls: list[LocalDecl], x: int) -> str:
     name = decls[x].name if 0 <= x < len(decls) else None
     return f"`${name}`" if name else str(x)
 
@@ -319,50 +368,43 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     if func.import_ is not None:
         return []
     diags: list[Diagnostic] = []
-    read = written = 0
-    for ins in func.body:
-        name = ins.op.name
-        if name in (GET, SET, TEE):
-            x = _local(ins.imms)
-            if x >= 0:
-                if name == GET:
-                    read |= 1 << x
-                else:
-                    written |= 1 << x
-    used = read | written
-    unread = 0  # declared locals written but never read (when reported as such)
+    # Sets of locals, not int bitsets: setting bit x of an int copies all x bits, which made
+    # a function with many locals quadratic.
+    events = body_events(func.body)
+    read = {x for _, is_get, x in events if is_get}
+    written = {x for _, is_get, x in events if not is_get}
+    unread: set[int] = set()  # declared locals written but never read (when reported as such)
     if never_read:
-        for decl in func.locals:
-            if used >> decl.index & 1 and not read >> decl.index & 1:
-                unread |= 1 << decl.index
+        unread = {d.index for d in func.locals if d.index in written and d.index not in read}
     stores: dict[int, list[Related]] = {}
     if unread:
-        for ins in func.body:
-            if ins.op.name in (SET, TEE) and (x := _local(ins.imms)) >= 0 and unread >> x & 1:
-                stores.setdefault(x, []).append(Related(ins.span, "written here"))
+        body = func.body
+        for i, is_get, x in events:
+            if not is_get and x in unread:
+                stores.setdefault(x, []).append(Related(body[i].span, "written here"))
     for decl in func.locals:
         x = decl.index
         name = f"`${decl.name}`" if decl.name else str(x)
-        if not used >> x & 1:
+        if x not in read and x not in written:
             diags.append(_hint("unused-local", f"local {name} is never read or written", decl.span,
                                {"func": func.index, "local": x}))  # fmt: skip
-        elif unread >> x & 1:
+        elif x in unread:
             diags.append(_hint("never-read", f"local {name} is written but never read", decl.span,
                                {"func": func.index, "local": x}, tuple(stores[x])))  # fmt: skip
-    if not written & ~unread:
+    if not written - unread:
         return diags  # no store can be a dead-store: no need for the CFG
-    lv = compute_liveness(func)
+    lv = compute_liveness(func, accesses=events)
     if not lv.cfg.precise:
         return diags
     decls = func.all_locals
     for i in dead_stores(func, lv):
         ins = func.body[i]
         x = _local(ins.imms)
-        if unread >> x & 1 or not lv.cfg.reachable[lv.cfg.block_of[i]] or not 0 <= x < len(decls) \
+        if x in unread or not lv.cfg.reachable[lv.cfg.block_of[i]] or not 0 <= x < len(decls) \
                 or not _defaultable(decls[x].type):  # fmt: skip
             continue
         what = "the value is used, but the store is not" if ins.op.name == TEE else "the store can go"
-        diags.append(_hint("dead-store", f"the value stored to local {_local_name(func, x)} is never read: "
+        diags.append(_hint("dead-store", f"the value stored to local {_local_name(decls, x)} is never read: "
                            f"{what}", ins.span, {"func": func.index, "local": x, "instr": i}))  # fmt: skip
     return diags
 

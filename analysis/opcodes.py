@@ -297,6 +297,12 @@ class OpInfo:
     """Second binary code of the same text instruction, chosen by its immediates:
     ``select`` with ``(result t*)`` is ``0x1C``; ``ref.test``/``ref.cast`` with a
     nullable target type are ``0xFB 21``/``0xFB 23``."""
+    bits: int = dataclasses.field(init=False, repr=False, compare=False)
+    """``flags`` as a plain int (``Flag.X.value`` masks), set from ``flags``: hot loops over
+    every instruction test it, and an ``enum.Flag`` test costs a method call each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bits", self.flags.value)
 
 
 def uleb128(value: int) -> bytes:

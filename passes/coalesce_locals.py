@@ -44,7 +44,7 @@ from itertools import count
 
 from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, compute_liveness, events_backward
+from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, compute_liveness
 from wat_lsp.analysis.model import Func, Instr, RefType, ValType
 from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.passes.edits import OverlappingEdits, TextEdit, sort_edits
@@ -98,7 +98,6 @@ def _reads(func: Func, lv: Liveness, loc: list[int]) -> tuple[dict[int, list[tup
     `THROWS` for a call or throw inside a `try_table`), the stores some get can read, the
     gets after which their local is dead, and the locals live only until a call or throw
     (what a handler reads)."""
-    body = func.body
     cfg = lv.cfg
     blocks: dict[int, list[tuple[int, bool, int]]] = {}
     effective: set[int] = set()
@@ -108,10 +107,9 @@ def _reads(func: Func, lv: Liveness, loc: list[int]) -> tuple[dict[int, list[tup
         if not cfg.reachable[b.index]:
             continue
         inside = b.index in lv.throw_targets
-        acc = list(events_backward(body, b.start, b.end, inside))
+        acc = lv.block_events(b.index)
         if not acc:
             continue
-        acc.reverse()
         blocks[b.index] = acc
         live = set(_bits(lv.live_out[b.index]))
         throw = set(_bits(lv.throw_live(b.index))) if inside else set()

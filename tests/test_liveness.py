@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.diagnostics import CODES, Severity, Tag
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.liveness import (
+    THROWS,
     compute_liveness,
     dead_stores,
+    events_backward,
     interference,
     liveness_diagnostics,
 )
-from wat_lsp.analysis.model import Func, Module
+from wat_lsp.analysis.model import Catch, Func, Module
 from wat_lsp.passes import remove_dead_stores, remove_unused_locals
 from wat_lsp.passes.edits import TextEdit, apply_edits
 from wat_lsp.passes.quickfix import fixes_for
@@ -132,6 +136,56 @@ def test_try_table_catch_keeps_stores_live() -> None:
       (block $h (try_table (catch_all $h) (local.set $a (i32.const 1)) (throw $e)) (return (i32.const 0)))
       (local.get $a)))""")
     assert dead_stores(f, compute_liveness(f)) == []
+
+
+TRIES = """(module (tag $e) (func $g)
+  (func (param $p i32) (result i32) (local $a i32) (local $b i32)
+    (call $g) (local.set $b (local.get $p))
+    (block $h2 (block $h
+      (try_table (catch_all $h)
+        (local.set $a (i32.const 1))
+        (try_table (catch $e $h2) (call $g) (local.set $b (local.get $a)) (br_if 0 (local.get $p)))
+        (local.set $a (i32.const 2))
+        (throw $e))
+      (try_table (catch_all $h))
+      (return (local.get $b)))
+    (return (local.get $a)))
+  (local.get $b)))"""
+
+
+def _without_catches(f: Func) -> Func:
+    """`f` with its `try_table`s' catch clauses dropped (what liveness once built a second
+    CFG from)."""
+    body = [replace(ins, imms=tuple(() if isinstance(imm, tuple) and any(isinstance(c, Catch) for c in imm)
+                                    else imm for imm in ins.imms))
+            if ins.op.name == "try_table" else ins for ins in f.body]  # fmt: skip
+    return replace(f, body=body)
+
+
+@pytest.mark.parametrize(("src", "index"), [(TRIES, 1), (LOOP, 0)])
+def test_normal_succs_and_block_events(src: str, index: int) -> None:
+    """What liveness reads instead of a second CFG and per-block walks of the body:
+    `CFG.normal_succs` are the edges of the body without its catch clauses (None when it
+    has none), and `Liveness.block_events(k)` are `events_backward`'s events of block k in
+    body order (calls and throws only inside a `try_table` with catches)."""
+    f = func(src, index)
+    cfg = build_cfg(f)
+    normal = [b.succs for b in build_cfg(_without_catches(f)).blocks]
+    lv = compute_liveness(f, cfg)
+    if src is TRIES:
+        assert cfg.normal_succs == normal != [b.succs for b in cfg.blocks]
+        assert lv.throws and lv.throw_targets == {2: (6, 7), 3: (6,)}  # blocks with a call or throw
+        outside = cfg.block_of[0]  # the first `call $g` is not inside a try_table
+        assert [e for e in lv.block_events(outside) if e[2] == THROWS] == []
+    else:
+        assert cfg.normal_succs is None and [b.succs for b in cfg.blocks] == normal
+        assert not lv.throws and lv.throw_targets == {}
+    for b in cfg.blocks:
+        want = list(events_backward(f.body, b.start, b.end, b.index in lv.throw_targets))[::-1]
+        assert lv.block_events(b.index) == want
+    assert [e for b in cfg.blocks for e in lv.block_events(b.index)] == [
+        e for e in lv.events if e[2] != THROWS or cfg.block_of[e[0]] in lv.throw_targets
+    ]
 
 
 # --------------------------------------------------------------------- diagnostics
