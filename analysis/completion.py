@@ -14,10 +14,13 @@ type use. Locals and labels come from the same text (they are in scope by what i
 there, complete or not); module-level names (functions, types, globals ...) come from the
 document's analysis, asked for only when the context needs them.
 
-The work is linear in the text of the field around the cursor (one function), never in the
-document; a field that runs on for more than `_WINDOW` bytes before the cursor (an unclosed
-form swallowing the rest of a module) is restarted at the last line that starts a module
-field at the field's own indentation.
+The lexer jumps over runs of complete, error-free instructions before the cursor (found as
+children of the nodes on the tree's path to it, `_skips`): they only add instructions to the
+form that holds them. So the work is the header of the function, the children of the forms
+around the cursor and the last instruction's tokens, not the function's text (tests check
+that the answers equal those of lexing every token). A field that runs on for more than
+`_WINDOW` bytes before the cursor (an unclosed form swallowing the rest of a module) is
+restarted at the last line that starts a module field at the field's own indentation.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tree_sitter import Tree
+from tree_sitter import Node, Tree
 from wat_lsp.analysis import model
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.literals import parse_id, parse_u64
@@ -196,8 +199,9 @@ def _is_number(word: str) -> bool:
     return word[:1].isdigit() or word[:1] in "+-" or word in ("inf",) or word.startswith("nan")
 
 
-def _scan(data: bytes, start: int, end: int, stack: list[_Frame]) -> _Scan:
-    """Read the tokens in [start, end) onto `stack` (no recursion: nesting is the stack)."""
+def _scan(data: bytes, start: int, end: int, stack: list[_Frame], skips: dict[int, int]) -> _Scan:
+    """Read the tokens in [start, end) onto `stack` (no recursion: nesting is the stack); a
+    run of complete instructions in `skips` (start -> end) becomes one instruction item."""
     pos = start
     match = _TOKEN.match
     while pos < end:
@@ -206,6 +210,14 @@ def _scan(data: bytes, start: int, end: int, stack: list[_Frame]) -> _Scan:
             break
         kind = m.lastgroup or "other"
         tok_start, pos = m.start(kind), m.end()
+        jump = skips.get(tok_start) if skips else None
+        if jump is not None and stack:
+            pos = jump
+            top = stack[-1]
+            top.items.append(_Item("form", "nop", tok_start, jump))  # "some instructions"
+            if top.paren and top.keyword == "func":
+                top.header = False
+            continue
         if kind == "lc":
             if pos >= end and data.find(b"\n", tok_start, end) < 0:
                 return _Scan(stack, True)
@@ -327,9 +339,10 @@ def _global_typed(frame: _Frame) -> bool:
 _CONTAINERS = frozenset({"module", "assertion", "thread", "wast_assertion"})
 
 
-def _scan_start(data: bytes, tree: Tree, offset: int) -> tuple[int, list[_Frame]]:
-    """The start of the module field (or top-level form) around `offset`, and the forms open
-    there: `(module` and the like, down to two or three levels from the root."""
+def _scan_start(data: bytes, tree: Tree, offset: int) -> tuple[int, list[_Frame], Node | None]:
+    """The start of the module field (or top-level form) around `offset`, the forms open
+    there (`(module` and the like, down to two or three levels from the root), and the
+    field's node."""
     stack: list[_Frame] = []
     parent = tree.root_node
     before = max(offset - 1, 0)  # the byte before the word: a `(` there may end an ERROR node
@@ -341,14 +354,58 @@ def _scan_start(data: bytes, tree: Tree, offset: int) -> tuple[int, list[_Frame]
             last = parent.child(parent.child_count - 1) if parent.child_count else None
             prev = node.prev_sibling if node is not None else last
             if prev is None or not (prev.has_error or prev.type == "ERROR") or prev.start_byte >= offset:
-                return offset, stack
+                return offset, stack, None
             node = prev
         if node.type in _CONTAINERS:
             stack.append(_Frame("module" if node.type == "module" else node.type, node.start_byte, True))
             parent = node
             continue
-        return _restart(data, node.start_byte, offset), stack
-    return offset, stack
+        start = _restart(data, node.start_byte, offset)
+        return start, stack, node if start == node.start_byte else None
+    return offset, stack, None
+
+
+# Instructions as nodes: complete ones before the cursor may be skipped (`_skips`).
+_INSTR_NODES = frozenset({"plain_instr", "block_instr", "if_instr", "try_table_instr", "try_instr", "folded_instr",
+                          "folded_block", "folded_if", "folded_try_table", "folded_try"})  # fmt: skip
+
+
+def _skips(field: Node, offset: int) -> dict[int, int]:
+    """Runs of instructions the lexer may jump over: in each node on the way from the field
+    down to `offset`, consecutive error-free instruction children that end before it, but the
+    last of each run (its immediates may be what the cursor completes). Such a run only adds
+    instructions to the form that holds it, which `_scan` records as one item. The children
+    are visited (in C), not their tokens: a 1 MB function costs its top-level instructions."""
+    out: dict[int, int] = {}
+    node: Node | None = field
+    before = max(offset - 1, 0)
+    for _ in range(10_000):  # the depth of the path to the cursor (a loop, not recursion)
+        if node is None or node.child_count == 0:
+            break
+        cursor = node.walk()
+        more = cursor.goto_first_child()
+        first = last = second_last = -1
+        inside: Node | None = None
+        while more:
+            c = cursor.node
+            assert c is not None
+            if c.start_byte >= offset:
+                break
+            if c.end_byte <= offset and c.type in _INSTR_NODES and not c.has_error:
+                if first < 0:
+                    first = c.start_byte
+                second_last, last = last, c.end_byte
+            else:
+                if first >= 0 and second_last > first:
+                    out[first] = second_last
+                first = last = second_last = -1
+                if c.start_byte <= before < c.end_byte:
+                    inside = c
+            more = cursor.goto_next_sibling()
+        if first >= 0 and second_last > first:
+            out[first] = second_last
+        node = inside
+    return out
 
 
 def _restart(data: bytes, start: int, offset: int) -> int:
@@ -389,14 +446,16 @@ def word_at(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Document | None],
-             snippets: bool = True) -> Completion:  # fmt: skip
+             snippets: bool = True, skip: bool = True) -> Completion:  # fmt: skip
     """What may be written at `offset`: candidates for the word around it. `analysis` is
-    called only when module-level names are needed."""
+    called only when module-level names are needed. `skip=False` lexes every token (tests
+    check that skipping complete instructions changes nothing)."""
     offset = max(0, min(offset, len(data)))
     start, end = word_at(data, offset)
     prefix = data[start:offset].decode("utf-8", "replace")
-    scan_start, stack = _scan_start(data, tree, start)
-    scan = _scan(data, min(scan_start, start), start, stack)
+    scan_start, stack, field_node = _scan_start(data, tree, start)
+    skips = _skips(field_node, start) if field_node is not None and skip else {}
+    scan = _scan(data, min(scan_start, start), start, stack, skips)
     if scan.inside:
         return Completion(start, end, [], False)
     ctx = _Context(data, scan.stack, start, analysis, snippets, prefix)
@@ -477,7 +536,7 @@ class _Context:
         if kw == "func" and parent.paren:
             if grand in ("type", "sub"):
                 return _keywords(("param", "result"))
-            out = _keywords(self._header_keywords(parent))
+            out = _keywords(self._header_keywords(parent)) if parent.header else []
             if grand == "import":
                 return out
             return out + self._instructions(folded=True)
