@@ -446,10 +446,13 @@ def word_at(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Document | None],
-             snippets: bool = True, skip: bool = True) -> Completion:  # fmt: skip
+             snippets: bool = True, skip: bool = True,
+             previous: Callable[[], Document | None] | None = None) -> Completion:  # fmt: skip
     """What may be written at `offset`: candidates for the word around it. `analysis` is
-    called only when module-level names are needed. `skip=False` lexes every token (tests
-    check that skipping complete instructions changes nothing)."""
+    called only when module-level names are needed; `previous` (when given, also only then)
+    is an earlier analysis whose names are listed after the current one's, those it lacks.
+    `skip=False` lexes every token (tests check that skipping complete instructions changes
+    nothing)."""
     offset = max(0, min(offset, len(data)))
     start, end = word_at(data, offset)
     prefix = data[start:offset].decode("utf-8", "replace")
@@ -458,7 +461,7 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
     scan = _scan(data, min(scan_start, start), start, stack, skips)
     if scan.inside:
         return Completion(start, end, [], False)
-    ctx = _Context(data, scan.stack, start, analysis, snippets, prefix)
+    ctx = _Context(data, scan.stack, start, analysis, snippets, prefix, previous)
     found = ctx.candidates(prefix)
     items = [c for c in found if c.label.startswith(prefix)]
     incomplete = len(items) != len(found) or ctx.cut
@@ -472,7 +475,7 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
 
 class _Context:
     def __init__(self, data: bytes, stack: list[_Frame], offset: int, analysis: Callable[[], Document | None],
-                 snippets: bool, prefix: str) -> None:  # fmt: skip
+                 snippets: bool, prefix: str, previous: Callable[[], Document | None] | None) -> None:  # fmt: skip
         self.data = data
         self.prefix = prefix  # module-level lists are filtered as they are made (thousands of functions)
         self.cut = False  # some were left out
@@ -481,35 +484,34 @@ class _Context:
         self._analysis = analysis
         self.snippets = snippets
         self._module: Module | bool | None = False  # False: not asked yet
-        self._types: TypeTable | None = None
+        self._previous = previous
+        self._modules: list[Module] | None = None
 
     # --- the module's names, lazily ---
 
     @property
     def module(self) -> Module | None:
         if self._module is False:
-            self._module = None
-            doc = self._analysis()
-            if doc is not None:
-                found = [sm for sm in doc.modules if sm.read is not None]
-                inside = [sm for sm in found if sm.span.start <= self.offset <= sm.span.end]
-                pick = inside[-1] if inside else (found[0] if len(found) == 1 else None)
-                self._module = pick.read.module if pick is not None and pick.read is not None else None
+            self._module = _module_at(self._analysis(), self.offset)
         return self._module if isinstance(self._module, Module) else None
 
     @property
-    def types(self) -> TypeTable | None:
-        m = self.module
-        if m is not None and self._types is None:
-            self._types = _type_table(m)
-        return self._types
+    def modules(self) -> list[Module]:
+        """Where module-level names come from: the current analysis, then the earlier one the
+        caller passed (`previous`: names the current text may have lost while it does not
+        parse)."""
+        if self._modules is None:
+            current = self.module
+            earlier = _module_at(self._previous(), self.offset) if self._previous is not None else None
+            self._modules = [m for m in (current, earlier) if m is not None]
+        return self._modules
 
-    def show(self, t: ValType | StorageType) -> str:
-        types = self.types
-        return types.show(t) if types is not None else str(t)
+    def show(self, t: ValType | StorageType, m: Module | None = None) -> str:
+        m = m if m is not None else self.module
+        return _type_table(m).show(t) if m is not None else str(t)
 
-    def show_list(self, ts: Iterable[ValType]) -> str:
-        return "[" + " ".join(self.show(t) for t in ts) + "]"
+    def show_list(self, ts: Iterable[ValType], m: Module | None = None) -> str:
+        return "[" + " ".join(self.show(t, m) for t in ts) + "]"
 
     # --- dispatch ---
 
@@ -668,7 +670,7 @@ class _Context:
             space = _IMM_SPACE.get(kind)
             if space is None or space in spaces:
                 continue
-            if kind is Imm.MEMORY_OPT and (self.module is None or len(self.module.memories) < 2):
+            if kind is Imm.MEMORY_OPT and all(len(m.memories) < 2 for m in self.modules):
                 continue
             spaces.append(space)
             out.extend(self._for_space(space, op, args))
@@ -726,10 +728,12 @@ class _Context:
         return out
 
     def _type_params(self, ref: str) -> list[_Decl]:
-        m = self.module
-        index = _resolve(m, "type", ref) if m is not None else None
-        ft = m.func_type(index) if m is not None and index is not None else None
-        return [_Decl(None, self.show(t), True) for t in ft.params] if ft is not None else []
+        for m in self.modules:
+            index = _resolve(m, "type", ref)
+            ft = m.func_type(index) if index is not None else None
+            if ft is not None:
+                return [_Decl(None, self.show(t, m), True) for t in ft.params]
+        return []
 
     def _labels(self, skip: int) -> list[Candidate]:
         """Labels in scope, innermost first; the innermost `skip` forms do not count (a catch
@@ -761,85 +765,87 @@ class _Context:
     # --- module-level names, from the analysis ---
 
     def _space(self, space: str) -> list[Candidate]:
-        m = self.module
-        if m is None:
-            return []
         out: list[Candidate] = []
+        seen: set[str] = set()
         prefix = self.prefix
-        for item in _items(m, space):
-            name = getattr(item, "name", None)
-            label = f"${name}" if name else str(getattr(item, "index", 0))
-            if not label.startswith(prefix):
-                self.cut = True
-                continue
-            if len(out) == LIMIT:
-                self.cut = True
-                break
-            out.append(Candidate(label, space, self._detail(space, item, m)))
+        for m in self.modules:
+            for item in _items(m, space):
+                name = getattr(item, "name", None)
+                label = f"${name}" if name else str(getattr(item, "index", 0))
+                if label in seen:
+                    continue
+                seen.add(label)
+                if not label.startswith(prefix):
+                    self.cut = True
+                    continue
+                if len(out) == LIMIT:
+                    self.cut = True
+                    return out
+                out.append(Candidate(label, space, self._detail(space, item, m)))
         return out
 
     def _detail(self, space: str, item: object, m: Module) -> str:
         if isinstance(item, model.Func):
             ft = m.func_type(item.type_idx)
             params = [p.type for p in item.params] if ft is None else list(ft.params)
-            return f"{self.show_list(params)} -> {self.show_list(item.results)}"
+            return f"{self.show_list(params, m)} -> {self.show_list(item.results, m)}"
         if isinstance(item, model.Global):
-            t = self.show(item.type)
+            t = self.show(item.type, m)
             return f"(mut {t})" if item.mutable else t
         if isinstance(item, model.Table):
             addr = "i64 " if item.addr == "i64" else ""
             top = f" {item.limits.max}" if item.limits.max is not None else ""
-            return f"{addr}{item.limits.min}{top} {self.show(item.elem_type)}"
+            return f"{addr}{item.limits.min}{top} {self.show(item.elem_type, m)}"
         if isinstance(item, model.Memory):
             addr = "i64 " if item.addr == "i64" else ""
             top = f" {item.limits.max}" if item.limits.max is not None else ""
             return f"{addr}{item.limits.min}{top}{' shared' if item.shared else ''}"
         if isinstance(item, model.Tag):
             ft = m.func_type(item.type_idx)
-            return f"{self.show_list(ft.params)} -> {self.show_list(ft.results)}" if ft is not None else "tag"
+            return f"{self.show_list(ft.params, m)} -> {self.show_list(ft.results, m)}" if ft is not None else "tag"
         if isinstance(item, model.Elem):
-            return f"{item.mode} {self.show(item.elem_type)}"
+            return f"{item.mode} {self.show(item.elem_type, m)}"
         if isinstance(item, model.Data):
             return item.mode
         return space
 
     def _types_of(self, comp: type | None) -> list[Candidate]:
-        m = self.module
-        if m is None:
-            return []
         out: list[Candidate] = []
-        for td in m.types:
-            if td.implicit or (comp is not None and not isinstance(td.comp, comp)):
-                continue
-            label = f"${td.name}" if td.name else str(td.index)
-            out.append(Candidate(label, "type", self._type_detail(td.comp)))
+        seen: set[str] = set()
+        for m in self.modules:
+            for td in m.types:
+                if td.implicit or (comp is not None and not isinstance(td.comp, comp)):
+                    continue
+                label = f"${td.name}" if td.name else str(td.index)
+                if label not in seen:
+                    seen.add(label)
+                    out.append(Candidate(label, "type", self._type_detail(td.comp, m)))
         return out
 
-    def _type_detail(self, comp: object) -> str:
+    def _type_detail(self, comp: object, m: Module) -> str:
         if isinstance(comp, FuncType):
-            return f"func {self.show_list(comp.params)} -> {self.show_list(comp.results)}"
+            return f"func {self.show_list(comp.params, m)} -> {self.show_list(comp.results, m)}"
         if isinstance(comp, StructType):
-            fields = " ".join(_field(self.show(f.storage), f.mutable) for f in comp.fields)
+            fields = " ".join(_field(self.show(f.storage, m), f.mutable) for f in comp.fields)
             return f"struct {fields}".strip()
         if isinstance(comp, ArrayType):
-            return f"array {_field(self.show(comp.elem.storage), comp.elem.mutable)}"
+            return f"array {_field(self.show(comp.elem.storage, m), comp.elem.mutable)}"
         if isinstance(comp, ContType):
-            types = self.types
-            return f"cont {types.type_name(comp.func_type) if types is not None else comp.func_type}"
+            return f"cont {_type_table(m).type_name(comp.func_type)}"
         return "type"
 
     def _fields(self, args: list[_Item]) -> list[Candidate]:
-        m = self.module
         ref = next((a.text for a in args if a.kind == "word" and _is_index(a.text)), None)
-        index = _resolve(m, "type", ref) if m is not None and ref is not None else None
-        if m is None or index is None or not isinstance(m.types[index].comp, StructType):
-            return []
-        td = m.types[index]
-        comp = td.comp
-        assert isinstance(comp, StructType)
-        names = {i: n for n, i in td.field_names.items()}
-        return [Candidate(f"${names[i]}" if i in names else str(i), "field", _field(self.show(f.storage), f.mutable))
-                for i, f in enumerate(comp.fields)]  # fmt: skip
+        for m in self.modules if ref is not None else []:
+            index = _resolve(m, "type", ref) if ref is not None else None
+            td = m.types[index] if index is not None else None
+            if td is None or not isinstance(td.comp, StructType):
+                continue
+            names = {i: n for n, i in td.field_names.items()}
+            return [Candidate(f"${names[i]}" if i in names else str(i), "field",
+                              _field(self.show(f.storage, m), f.mutable))
+                    for i, f in enumerate(td.comp.fields)]  # fmt: skip
+        return []
 
     # --- types ---
 
@@ -926,6 +932,16 @@ def _instruction(op: OpInfo, snippets: bool) -> Candidate:
         detail = f"typed by the `{op.typing}` rule"
     needs = any(k in _NEEDS_IMM for k in op.imms)
     return Candidate(op.name, "instruction", detail, f"{op.name} ${{1}}" if needs and snippets else None)
+
+
+def _module_at(doc: Document | None, offset: int) -> Module | None:
+    """The module of `doc` around `offset` (its only one, if the offset is outside)."""
+    if doc is None:
+        return None
+    found = [sm for sm in doc.modules if sm.read is not None]
+    inside = [sm for sm in found if sm.span.start <= offset <= sm.span.end]
+    pick = inside[-1] if inside else (found[0] if len(found) == 1 else None)
+    return pick.read.module if pick is not None and pick.read is not None else None
 
 
 def _items(m: Module, space: str) -> Sequence[object]:

@@ -230,6 +230,7 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
+        ls.worker.submit(completion.forget, params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.publisher.clear(params.text_document.uri)
 

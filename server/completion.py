@@ -3,12 +3,19 @@
 Each item replaces the whole word around the cursor (a `textEdit` over the partially typed
 word, in the negotiated position encoding) and keeps the core's order (`sortText`). Items
 with immediates are snippets (`local.get ${1}`) only for clients that support snippets.
+
+While the text does not parse, its analysis may have lost module fields (an unclosed `(call $`
+makes tree-sitter nest the functions after it), so the names of the last analysis of the
+document that parsed are listed too: kept per document up to `CLEAN_LIMIT` bytes (the
+analysis of a clean text is computed for that when a completion comes, which is cheap at
+that size), dropped when the document closes.
 """
 
 from __future__ import annotations
 
 from lsprotocol import types
 from wat_lsp.analysis import completion as core
+from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
@@ -56,9 +63,21 @@ def item(c: core.Candidate, rng: types.Range, rank: int, snippets: bool) -> type
     )
 
 
+CLEAN_LIMIT = 256 * 1024
+_clean: dict[str, Document] = {}  # uri -> the analysis of its last version that parsed (worker thread only)
+
+
+def forget(uri: str) -> None:
+    _clean.pop(uri, None)
+
+
 def completion(snap: Snapshot, position: types.Position, encoding: Encoding, snippets: bool) -> types.CompletionList:
     offset = snap.index.offset(position.line, position.character, encoding)
-    found = core.complete(snap.data, snap.tree, offset, snap.analysis, snippets)
+    broken = snap.tree.root_node.has_error
+    if not broken and len(snap.data) <= CLEAN_LIMIT:
+        _clean[snap.uri] = snap.analysis()
+    previous = (lambda: _clean.get(snap.uri)) if broken else None
+    found = core.complete(snap.data, snap.tree, offset, snap.analysis, snippets, previous=previous)
     rng = convert.range_(snap.index, found.start, found.end, encoding)
     return types.CompletionList(is_incomplete=found.incomplete,
                                 items=[item(c, rng, i, snippets) for i, c in enumerate(found.items)])  # fmt: skip

@@ -18,8 +18,8 @@ from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.model import NUM_TYPES, REF_SHORTHANDS
 from wat_lsp.analysis.opcodes import OPCODES, Flag
 from wat_lsp.analysis.syntax import parse
-from wat_lsp.server.completion import completion
-from wat_lsp.server.documents import open_snapshot
+from wat_lsp.server.completion import completion, forget
+from wat_lsp.server.documents import apply_change, open_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -313,6 +313,35 @@ def test_a_form_left_open_long_before_restarts_at_a_field() -> None:
     assert _restart(data, text.index("(func $a"), at) == text.index("(func $z")
     assert _restart(data, text.index("(func $a"), text.index("(func $f3 ")) == text.index("(func $a")  # near
     assert labels(text) == ["$q"]
+
+
+def test_names_of_an_earlier_analysis_while_the_text_does_not_parse() -> None:
+    clean = "(module\n  (func $a)\n  (func $b (param i32))\n  (func $c (param i32)))\n"
+    broken = clean.replace("(func $a)", "(func $a (call |")
+    # tree-sitter nests `$b` in the unclosed `(call`: the current analysis lost `$a` and `$b`
+    assert labels(broken) == ["$c"]
+    at = broken.index("|")
+    data = (broken[:at] + broken[at + 1 :]).encode()
+    tree = parse(data)
+    earlier = analyse(clean.encode())
+    found = complete(data, tree, at, _const(analyse(data, tree)), previous=_const(earlier))
+    assert [(c.label, c.detail) for c in found.items] == [("$c", "[i32] -> []"), ("$a", "[] -> []"),
+                                                          ("$b", "[i32] -> []")]  # fmt: skip
+    # through the server: the last clean version it completed in is remembered
+    snap = open_snapshot("untitled:e.wat", 1, clean)
+    line, col = 1, len("  (func $a")
+    assert completion(snap, types.Position(line, col), "utf-16", snippets=False).items == []  # `$a`: a name
+    change = types.TextDocumentContentChangePartial(range=types.Range(types.Position(line, col), types.Position(line, col)),
+                                                    text=" (call ")  # fmt: skip
+    snap = apply_change(snap, change, "utf-16", 2)
+    assert snap.tree.root_node.has_error
+    items = completion(snap, types.Position(line, col + len(" (call ")), "utf-16", snippets=False).items
+    assert [i.label for i in items] == ["$b", "$c", "$a"]  # `(func $a (call )` left open: `$a` lost
+    forget("untitled:e.wat")
+    snap = apply_change(snap, types.TextDocumentContentChangePartial(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)), text=" "), "utf-16", 3)  # fmt: skip
+    items = completion(snap, types.Position(line, col + len(" (call ")), "utf-16", snippets=False).items
+    assert [i.label for i in items] == ["$b", "$c"]
 
 
 def test_nothing_in_comments_strings_or_names() -> None:
