@@ -5,7 +5,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import convert, folding, inlay_hints, navigation, references, semantic_tokens
+from wat_lsp.analysis.subtyping import TypeTable
+from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
 from wat_lsp.server import hover as hovers
 from wat_lsp.server.documents import Snapshot
 from wat_lsp.server.references import Occurrence
@@ -31,7 +32,31 @@ def _at(snap: Snapshot, position: types.Position, encoding: Encoding) -> Occurre
 
 
 def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentSymbol]:
-    return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(snap.analysis())]
+    """The document's symbols. For one text module, a function's symbol is kept from version
+    to version (see `pieces`) while its first character stays at the same line and column:
+    making the protocol objects is most of the cost (a function lists its locals too)."""
+    doc = snap.analysis()
+    lay = pieces.layout(doc)
+    if lay is None:
+        return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(doc)]
+    where = [snap.index.position(s, encoding) for s in lay.starts]
+
+    def compute(missing: list[int]) -> list[tuple[tuple[int, int], types.DocumentSymbol]]:
+        module = doc.modules[0].read.module if doc.modules[0].read is not None else None
+        assert module is not None
+        table = TypeTable(module)
+        return [(where[i], convert.document_symbol(navigation.func_symbol(table, lay.funcs[i]), snap.index, encoding))
+                for i in missing]  # fmt: skip
+
+    funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r[0] == where[i])
+    out = [(s.span.start, convert.document_symbol(s, snap.index, encoding))
+           for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))]  # fmt: skip
+    out += [(start, sym) for start, ((_, sym), _) in zip(lay.starts, funcs, strict=True)]
+    out.sort(key=lambda pair: pair[0])
+    return [sym for _, sym in out]
+
+
+_SYMBOLS: pieces.Cache[tuple[tuple[int, int], types.DocumentSymbol]] = pieces.Cache()
 
 
 def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Hover | None:
@@ -122,9 +147,32 @@ def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: En
 
 
 def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
-    return [types.FoldingRange(start_line=f.start_line, end_line=f.end_line,
-                               kind=types.FoldingRangeKind.Comment if f.kind == "comment" else types.FoldingRangeKind.Region)
-            for f in folding.folds(snap.analysis(), snap.index)]  # fmt: skip
+    """The document's folds, sorted. For one text module, a function's folds are kept from
+    version to version (see `pieces`) while it starts on the same line."""
+    doc = snap.analysis()
+    lay = pieces.layout(doc)
+    if lay is None:
+        return [_folding_range(f) for f in folding.folds(doc, snap.index)]
+    lines = [snap.index.line_of(s) for s in lay.starts]
+
+    def compute(missing: list[int]) -> list[tuple[int, list[types.FoldingRange]]]:
+        found = folding.function_folds(doc, snap.index, lay, missing)
+        return [(lines[i], [_folding_range(f) for f in folds]) for i, folds in zip(missing, found, strict=True)]
+
+    funcs = _FOLDS.results(lay, None, compute, lambda i, r: r[0] == lines[i])
+    out = [_folding_range(f) for f in folding.outside_folds(doc, snap.index, lay)]
+    for (_, ranges), _ in funcs:
+        out += ranges
+    out.sort(key=lambda r: (r.start_line, r.end_line, r.kind))  # `Fold`'s order
+    return out
+
+
+_FOLDS: pieces.Cache[tuple[int, list[types.FoldingRange]]] = pieces.Cache()
+
+
+def _folding_range(f: folding.Fold) -> types.FoldingRange:
+    kind = types.FoldingRangeKind.Comment if f.kind == "comment" else types.FoldingRangeKind.Region
+    return types.FoldingRange(start_line=f.start_line, end_line=f.end_line, kind=kind)
 
 
 SEMANTIC_LEGEND = types.SemanticTokensLegend(token_types=list(semantic_tokens.TOKEN_TYPES),

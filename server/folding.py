@@ -7,13 +7,15 @@ a range is kept when it spans more than one line.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from typing import NamedTuple
 
-from tree_sitter import Query, QueryCursor
+from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.syntax import language
+from wat_lsp.server import pieces
 
 _REGIONS = ("module", "module_binary", "module_quote", "type_field", "rec_type", "func", "global", "table",
             "memory", "tag", "elem", "data", "import", "export", "start", "block_instr", "if_instr",
@@ -35,17 +37,71 @@ def _query() -> Query:
 
 
 def folds(doc: Document, index: LineIndex) -> list[Fold]:
+    """Every fold of the document, sorted (computed whole: `function_folds` and
+    `outside_folds` give the same function by function)."""
+    return sorted(_folds(doc, index, _captures(doc, 0, len(doc.data)), 0, len(doc.data)))
+
+
+def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: list[int]) -> list[list[Fold]]:
+    """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
+    comments never cross a function's first or last line (`(func` and its `)` are on them),
+    so each function's runs are its own."""
+    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > _WHOLE_QUERY else None
+    out = []
+    for i in which:
+        start, end = lay.starts[i], lay.ends[i]
+        caps = whole.within(start, end) if whole is not None else _captures(doc, start, end)
+        out.append(_folds(doc, index, caps, start, end))
+    return out
+
+
+def outside_folds(doc: Document, index: LineIndex, lay: pieces.Layout) -> list[Fold]:
+    """The folds of everything outside the function fields of `lay` (the module too)."""
     out: list[Fold] = []
-    captures = QueryCursor(_query()).captures(doc.tree.root_node)
+    data = doc.data
+    for a, b in lay.gaps(len(data)):
+        if data[a:b].strip():
+            out += _folds(doc, index, _captures(doc, a, b), a, b)
+    return out
+
+
+_WHOLE_QUERY = 64  # above this many functions to (re)compute, one query over the whole text
+
+
+class _Sorted:
+    """Captures by name, sorted by start, to be cut into functions."""
+
+    def __init__(self, captures: dict[str, list[Node]]) -> None:
+        self.nodes = {name: sorted(ns, key=lambda n: n.start_byte) for name, ns in captures.items()}
+        self.starts = {name: [n.start_byte for n in ns] for name, ns in self.nodes.items()}
+
+    def within(self, start: int, end: int) -> dict[str, list[Node]]:
+        return {name: ns[bisect.bisect_left(self.starts[name], start) : bisect.bisect_left(self.starts[name], end)]
+                for name, ns in self.nodes.items()}  # fmt: skip
+
+
+def _captures(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
+    cursor = QueryCursor(_query())
+    if start > 0 or end < len(doc.data):
+        cursor.set_byte_range(start, end)
+    return cursor.captures(doc.tree.root_node)
+
+
+def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], start: int, end: int) -> list[Fold]:
+    """The folds of the nodes in `captures` that start in [start, end) (unsorted)."""
+    out: list[Fold] = []
     line_of = index.line_of
     for name in ("region", "block"):
         for node in captures.get(name, []):
+            if not start <= node.start_byte < end:
+                continue
             first, last = line_of(node.start_byte), line_of(max(node.end_byte - 1, node.start_byte))
             if last > first:
                 out.append(Fold(first, last, "region" if name == "region" else "comment"))
     # consecutive `;;` lines, each alone on its line, fold together
     run: list[int] = []
-    for node in sorted(captures.get("line", []), key=lambda n: n.start_byte):
+    comments = [n for n in captures.get("line", []) if start <= n.start_byte < end]
+    for node in sorted(comments, key=lambda n: n.start_byte):
         line = line_of(node.start_byte)
         alone = not doc.data[index.line_start(line) : node.start_byte].strip()
         if run and alone and line == run[-1] + 1:
@@ -56,5 +112,4 @@ def folds(doc: Document, index: LineIndex) -> list[Fold]:
         run = [line] if alone else []
     if len(run) > 1:
         out.append(Fold(run[0], run[-1], "comment"))
-    out.sort()
     return out

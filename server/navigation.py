@@ -214,9 +214,17 @@ def _label(name: str | None, index: int) -> str:
     return f"${name}" if name else str(index)
 
 
-def symbols(doc: Document) -> list[Symbol]:
+def func_symbol(types: TypeTable, f: Func) -> Symbol:
+    """A function's symbol, its parameters and locals as children."""
+    locals_ = tuple(Symbol(_label(d.name, d.index), "param" if d.is_param else "local",
+                           types.show(d.type), d.span, d.span) for d in f.params + f.locals)  # fmt: skip
+    return Symbol(_label(f.name, f.index), "func", f"func {f.index}", f.span, f.name_span or f.span, locals_)
+
+
+def symbols(doc: Document, skip: frozenset[int] = frozenset()) -> list[Symbol]:
     """The document's modules and the items of every index space, in source order; functions
-    list their parameters and locals, struct types their fields."""
+    list their parameters and locals, struct types their fields. Functions whose index is in
+    `skip` are left out (the server keeps their symbols from version to version)."""
     out: list[Symbol] = []
     for sm in doc.modules:
         if sm.read is None:
@@ -231,11 +239,7 @@ def symbols(doc: Document) -> list[Symbol]:
             fields = tuple(Symbol(_label(names.get(i), i), "field", "field", span, span)
                            for i, span in enumerate(t.field_spans))  # fmt: skip
             items.append(Symbol(_label(t.name, t.index), "type", type(t.comp).__name__, t.span, t.span, fields))
-        for f in m.funcs:
-            locals_ = tuple(Symbol(_label(d.name, d.index), "param" if d.is_param else "local",
-                                   types.show(d.type), d.span, d.span) for d in f.params + f.locals)  # fmt: skip
-            sel = f.name_span or f.span
-            items.append(Symbol(_label(f.name, f.index), "func", f"func {f.index}", f.span, sel, locals_))
+        items += [func_symbol(types, f) for f in m.funcs if f.index not in skip]
         for g in m.globals:
             items.append(Symbol(_label(g.name, g.index), "global", types.show(g.type), g.span, g.span))
         for kind, seq in (("table", m.tables), ("memory", m.memories), ("tag", m.tags)):

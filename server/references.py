@@ -27,6 +27,7 @@ from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
 from wat_lsp.analysis.opcodes import Flag, Imm, OpInfo, lookup
 from wat_lsp.analysis.syntax import language
+from wat_lsp.server import pieces
 
 
 class Key(NamedTuple):
@@ -509,33 +510,94 @@ class Resolver:
 
 
 @dataclass(slots=True)
-class Index:
-    """All occurrences of a document, by position and by item."""
+class FuncOccurrences:
+    """One function's occurrences, at the offsets it had when they were found."""
 
-    resolver: Resolver
     occurrences: list[Occurrence]
-    starts: list[int]
     by_key: dict[Key, list[Occurrence]]
 
-    def at(self, offset: int) -> Occurrence | None:
-        """The occurrence under `offset` (or ending right at it: the cursor after a name)."""
-        i = bisect.bisect_right(self.starts, offset) - 1
-        if i >= 0 and offset <= self.occurrences[i].end:
-            return self.occurrences[i]
-        return None
+
+def _by_key(occs: list[Occurrence]) -> dict[Key, list[Occurrence]]:
+    out: dict[Key, list[Occurrence]] = {}
+    for o in occs:
+        out.setdefault(o.key, []).append(o)
+    return out
+
+
+def shifted(occs: list[Occurrence], delta: int) -> list[Occurrence]:
+    if not delta:
+        return occs
+    new = tuple.__new__
+    return [new(Occurrence, (o.start + delta, o.end + delta, o.key, o.named, o.role, o.number)) for o in occs]
+
+
+@dataclass(slots=True)
+class Index:
+    """All occurrences of a document: those of each function field (found function by
+    function and kept from version to version, see `pieces`) and those outside them (the
+    whole document's when it has no `pieces.Layout`), in text order."""
+
+    resolver: Resolver
+    layout: pieces.Layout | None
+    outside: list[Occurrence]
+    outside_by_key: dict[Key, list[Occurrence]]
+    funcs: list[tuple[FuncOccurrences, int]]  # per function of `layout`: occurrences, how far it moved
+
+    def function_occurrences(self, i: int) -> list[Occurrence]:
+        """The occurrences in the `i`th function field of the layout, where it is now."""
+        found, origin = self.funcs[i]
+        assert self.layout is not None
+        return shifted(found.occurrences, self.layout.starts[i] - origin)
 
     def of(self, key: Key) -> list[Occurrence]:
-        return self.by_key.get(key, [])
+        """Every occurrence of `key`, in text order (a lookup per function, not a walk)."""
+        out = list(self.outside_by_key.get(key, ()))
+        if self.layout is not None:
+            starts = self.layout.starts
+            for i, (found, origin) in enumerate(self.funcs):
+                here = found.by_key.get(key)
+                if here:
+                    out += shifted(here, starts[i] - origin)
+            out.sort(key=lambda o: o.start)
+        return out
+
+
+# Above this many functions to (re)compute, one query over the whole text is cheaper than one
+# per function.
+_WHOLE_QUERY = 64
+_PIECES: pieces.Cache[FuncOccurrences] = pieces.Cache()
 
 
 def build_index(doc: Document) -> Index:
     with no_cyclic_gc():  # the analysis is millions of objects: a full collection costs seconds
         resolver = Resolver(doc)
-        occs = resolver.occurrences()
-        by_key: dict[Key, list[Occurrence]] = {}
-        for o in occs:
-            by_key.setdefault(o.key, []).append(o)
-        return Index(resolver, occs, [o.start for o in occs], by_key)
+        lay = pieces.layout(doc)
+        if lay is None:
+            occs = resolver.occurrences()
+            return Index(resolver, None, occs, _by_key(occs), [])
+
+        def compute(missing: list[int]) -> list[FuncOccurrences]:
+            if len(missing) > _WHOLE_QUERY:
+                occs = resolver.occurrences()
+                starts = [o.start for o in occs]
+                parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
+                         for i in missing]  # fmt: skip
+            else:
+                parts = [_within(resolver.occurrences(lay.starts[i], lay.ends[i]), lay.starts[i], lay.ends[i])
+                         for i in missing]  # fmt: skip
+            return [FuncOccurrences(p, _by_key(p)) for p in parts]
+
+        funcs = _PIECES.results(lay, None, compute)
+        outside: list[Occurrence] = []
+        data = doc.data
+        for a, b in lay.gaps(len(data)):
+            if data[a:b].strip():
+                outside += _within(resolver.occurrences(a, b), a, b)
+        return Index(resolver, lay, outside, _by_key(outside), funcs)
+
+
+def _within(occs: list[Occurrence], start: int, end: int) -> list[Occurrence]:
+    return [o for o in occs if start <= o.start < end]
 
 
 _lock = threading.Lock()
@@ -585,12 +647,6 @@ def resolver(doc: Document) -> Resolver:
 
 
 def in_range(doc: Document, start: int, end: int) -> list[Occurrence]:
-    """The occurrences between two offsets (from the whole index when it exists)."""
-    with _lock:
-        found = _cached(doc, Index)
-    if isinstance(found, Index):
-        lo = bisect.bisect_left(found.starts, start)
-        hi = bisect.bisect_left(found.starts, end)
-        return found.occurrences[lo:hi]
+    """The occurrences between two offsets."""
     return resolver(doc).occurrences(start, end)
 

@@ -14,14 +14,16 @@ from __future__ import annotations
 import bisect
 import functools
 import threading
+from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tree_sitter import Query, QueryCursor
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
 from wat_lsp.analysis.syntax import language
-from wat_lsp.server import navigation, references
+from wat_lsp.server import navigation, pieces, references
 from wat_lsp.server.references import Occurrence
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
@@ -90,7 +92,8 @@ def tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, 
         if whole and _last is not None and _last[0] is doc and _last[1] == encoding:
             return _last[2]
     with no_cyclic_gc():  # millions of small tuples, none in a cycle
-        result = _tokens(doc, index, encoding, start, end)
+        lay = pieces.layout(doc) if whole else None
+        result = _by_function(doc, lay, index, encoding) if lay is not None else _tokens(doc, index, encoding, start, end)
     if whole:
         with _lock:
             _remember((doc, encoding, result))
@@ -112,13 +115,22 @@ def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end
     ranged = start > 0 or end < len(data)
     if ranged:  # from the start of the line: an instruction's name comes with its immediates
         start = index.line_start(index.line_of(start))
-    occs = references.in_range(doc, start, end) if ranged else references.index(doc).occurrences
+    occs = references.in_range(doc, start, end) if ranged else references.index(doc).outside
+    return _encode(_items(doc, occs, start, end), data, index, encoding)[0]
+
+
+Item = tuple[int, int, int, int]  # start, end, type, modifiers
+
+
+def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> list[Item]:
+    """The tokens starting in [start, end), in text order: the names among `occs` and the
+    lexical classes found by the query in that range (a name wins over its lexical class)."""
     cursor = QueryCursor(_query())
-    if ranged:
+    if start > 0 or end < len(doc.data):
         cursor.set_byte_range(start, end)
     # Tokens as (start, end, type, modifiers), names first; sorted by `start * 2 + lexical`
     # packed with the token's position in `items` into one int (a plain int sort is fast).
-    items: list[tuple[int, int, int, int]] = []
+    items: list[Item] = []
     cache: dict[object, tuple[int, int]] = {}
     for o in occs:
         if start <= o.start < end:
@@ -132,14 +144,90 @@ def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end
     mask = (1 << shift) - 1
     keys = [((t[0] * 2 + (i >= names)) << shift) | i for i, t in enumerate(items)]
     keys.sort()
-    ordered: list[tuple[int, int, int, int]] = []
+    ordered: list[Item] = []
     prev = -1
     for k in keys:
         t = items[k & mask]
         if t[0] != prev and start <= t[0] < end:  # a name wins over the lexical class
             ordered.append(t)
             prev = t[0]
-    return _encode(ordered, data, index, encoding)
+    return ordered
+
+
+# --- the whole document, function by function ---------------------------------------------
+#
+# A function's tokens are encoded as if the token before them sat where the function starts:
+# then the data is the same wherever the function moves (the deltas inside it do not change),
+# except its first token's, which is made relative to the previous piece's last token when
+# the pieces are put together. `_Chunk.last` says where its last token is, relative to the
+# function's start in the same way (a column on the function's first line counts from it).
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    data: array[int]
+    last: tuple[int, int]  # (line, column) of the last token, relative to the function's start
+
+
+_WHOLE_QUERY = 64  # above this many functions to (re)compute, one query over the whole text
+_PIECES: pieces.Cache[_Chunk] = pieces.Cache()
+
+
+def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[int]:
+    data = doc.data
+    idx = references.index(doc)
+    where = [_position(data, index, s, encoding) for s in lay.starts]
+
+    def compute(missing: list[int]) -> list[_Chunk]:
+        if len(missing) > _WHOLE_QUERY:
+            occs = idx.outside + [o for i in range(len(lay.funcs)) for o in idx.function_occurrences(i)]
+            occs.sort(key=lambda o: o.start)
+            every = _items(doc, occs, 0, len(data))
+            starts = [t[0] for t in every]
+            parts = [every[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
+                     for i in missing]  # fmt: skip
+        else:
+            parts = [_items(doc, idx.function_occurrences(i), lay.starts[i], lay.ends[i]) for i in missing]
+        out = []
+        for i, items in zip(missing, parts, strict=True):
+            line, col = where[i]
+            encoded, (last_line, last_col) = _encode(items, data, index, encoding, line, col)
+            last_line -= line
+            out.append(_Chunk(array("i", encoded), (last_line, last_col - col if last_line == 0 else last_col)))
+        return out
+
+    chunks = _PIECES.results(lay, encoding, compute)
+    out: list[int] = []
+    prev = (0, 0)
+    outside = idx.outside
+    outside_starts = [o.start for o in outside]
+    for n, (a, b) in enumerate(lay.gaps(len(data))):
+        if data[a:b].strip():  # the text between functions, computed again each time
+            occs = outside[bisect.bisect_left(outside_starts, a) : bisect.bisect_left(outside_starts, b)]
+            encoded, end = _encode(_items(doc, occs, a, b), data, index, encoding, *prev)
+            if encoded:
+                out += encoded
+                prev = end
+        if n == len(lay.funcs):
+            break
+        chunk = chunks[n][0]
+        if not chunk.data:
+            continue
+        line, col = where[n]
+        at = len(out)
+        out += chunk.data
+        first_line = line + chunk.data[0]
+        first_col = col + chunk.data[1] if chunk.data[0] == 0 else chunk.data[1]
+        out[at] = first_line - prev[0]
+        out[at + 1] = first_col - prev[1] if first_line == prev[0] else first_col
+        last_line, last_col = chunk.last
+        prev = (line + last_line, col + last_col if last_line == 0 else last_col)
+    return out
+
+
+def _position(data: bytes, index: LineIndex, offset: int, encoding: Encoding) -> tuple[int, int]:
+    line = index.line_of(offset)
+    return line, units(data, index.line_start(line), offset, encoding)
 
 
 def _line_starts(index: LineIndex) -> Sequence[int]:
@@ -149,8 +237,10 @@ def _line_starts(index: LineIndex) -> Sequence[int]:
     return [index.line_start(i) for i in range(index.line_count)]
 
 
-def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineIndex, encoding: Encoding
-            ) -> list[int]:  # fmt: skip
+def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding, prev_line: int = 0,
+            prev_col: int = 0) -> tuple[list[int], tuple[int, int]]:  # fmt: skip
+    """The data of `items` encoded after a token at (`prev_line`, `prev_col`), and where its
+    last token is."""
     out: list[int] = []
     append = out.extend
     starts = _line_starts(index)
@@ -159,7 +249,6 @@ def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineInde
     line_start = 0
     next_start = 0  # start of the line after `line`
     ascii_line = True
-    prev_line = prev_col = 0
     for s, e, kind, mods in items:
         if s >= next_start:
             line = bisect.bisect_right(starts, s, line + 1 if line >= 0 else 0) - 1
@@ -184,4 +273,4 @@ def _encode(items: list[tuple[int, int, int, int]], data: bytes, index: LineInde
                 break
             cur += 1
             at = starts[cur]
-    return out
+    return out, (prev_line, prev_col)
