@@ -15,6 +15,8 @@ function's signature), but a dead store to a param is.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,6 +34,27 @@ def _hint(code: str, message: str, span: Span, data: dict[str, object],
 
 
 @dataclass(slots=True)
+class Events:
+    """A function's local accesses in body order (`body_events`), as parallel arrays: a
+    tuple per access with its own index int would cost about 100 bytes, these cost 17
+    (the local ints are the instructions' own)."""
+
+    at: array[int]  # instruction index
+    local: list[int]  # the local accessed; THROWS for an instruction that may throw
+    get: bytearray  # 1 for a `local.get`
+    throws: bool = False  # whether the instructions that may throw are listed
+
+    def items(self, lo: int = 0, hi: int | None = None) -> list[tuple[int, bool, int]]:
+        """`(index, is_get, local)` of events lo..hi (default: all)."""
+        hi = len(self.at) if hi is None else hi
+        return list(zip(self.at[lo:hi], map(bool, self.get[lo:hi]), self.local[lo:hi], strict=True))
+
+
+def _no_events() -> Events:
+    return Events(array("q"), [], bytearray())
+
+
+@dataclass(slots=True)
 class Liveness:
     """`live_out[b]`: locals read after block b on its normal way out (branches and
     fall-through); `live_in[b]`: at its start, counting the catch handlers a call or throw
@@ -44,19 +67,18 @@ class Liveness:
     # ones) go to. At each instruction that may throw (calls, throws) what the handlers
     # read is live (see `throw_live`); `build_cfg` links the whole block to them.
     throw_targets: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    # `body_events` of the function (`throws`: with its THROWS events), and where each
-    # block's run of them starts (`bounds[k]:bounds[k + 1]`): per-block walks visit the
-    # accesses, not every instruction.
-    events: list[tuple[int, bool, int]] = field(default_factory=list)
+    # `body_events` of the function (with its THROWS events when it has handlers), and
+    # where each block's run of them starts (`bounds[k]:bounds[k + 1]`): per-block walks
+    # visit the accesses, not every instruction.
+    events: Events = field(default_factory=_no_events)
     bounds: list[int] = field(default_factory=list)
-    throws: bool = False
 
     def block_events(self, block: int) -> list[tuple[int, bool, int]]:
         """`(index, is_get, local)` of the block's accesses in body order, with
         `(index, False, THROWS)` for its calls and throws when it is inside a `try_table`
         with catches (as `events_backward` gives them, reversed)."""
-        out = self.events[self.bounds[block] : self.bounds[block + 1]]
-        if self.throws and block not in self.throw_targets:
+        out = self.events.items(self.bounds[block], self.bounds[block + 1])
+        if self.events.throws and block not in self.throw_targets:
             out = [e for e in out if e[2] != THROWS]
         return out
 
@@ -91,32 +113,37 @@ _ACCESS_BITS = Flag.LOCAL_READ.value | Flag.LOCAL_WRITE.value
 _THROW_BITS = _MAY_THROW.value
 
 
-def body_events(body: list[Instr], throws: bool = False) -> list[tuple[int, bool, int]]:
-    """`(index, is_get, local)` for every access of a resolved local in body order, plus
-    `(index, False, THROWS)` for each instruction that may throw when `throws`. The
-    instructions are picked out by their flag bits in one comprehension."""
+def body_events(body: list[Instr], throws: bool = False) -> Events:
+    """Every access of a resolved local in body order, plus (local THROWS) each instruction
+    that may throw when `throws`. The instructions are picked out by their flag bits in
+    one comprehension."""
     mask = _ACCESS_BITS | _THROW_BITS if throws else _ACCESS_BITS
-    out: list[tuple[int, bool, int]] = []
+    out = Events(array("q"), [], bytearray(), throws)
+    at, local, get = out.at, out.local, out.get
     for i in [i for i, ins in enumerate(body) if ins.op.bits & mask]:
         ins = body[i]
         if ins.op.bits & _ACCESS_BITS:
             x = _local(ins.imms)
             if x >= 0:
-                out.append((i, ins.op.name == GET, x))
+                at.append(i)
+                local.append(x)
+                get.append(ins.op.name == GET)
         else:
-            out.append((i, False, THROWS))
+            at.append(i)
+            local.append(THROWS)
+            get.append(0)
     return out
 
 
-def _bounds(events: list[tuple[int, bool, int]], cfg: CFG) -> list[int]:
-    """For each block, the position in `events` of its first event; then `len(events)`."""
+def _bounds(events: Events, cfg: CFG) -> list[int]:
+    """For each block, the position in `events` of its first event; then their number."""
+    at = events.at
     out: list[int] = []
-    j, m = 0, len(events)
+    j = 0
     for b in cfg.blocks:
-        while j < m and events[j][0] < b.start:
-            j += 1
+        j = bisect_left(at, b.start, j)
         out.append(j)
-    out.append(m)
+    out.append(len(at))
     return out
 
 
@@ -172,8 +199,7 @@ def _mask(xs: set[int]) -> int:
     return int.from_bytes(buf, "little")
 
 
-def compute_liveness(func: Func, cfg: CFG | None = None,
-                     accesses: list[tuple[int, bool, int]] | None = None) -> Liveness:  # fmt: skip
+def compute_liveness(func: Func, cfg: CFG | None = None, accesses: Events | None = None) -> Liveness:
     """Live-in and live-out locals of every block, by a worklist over the CFG.
 
     Inside a `try_table` a call or throw may go to a handler, so what the handler reads is
@@ -186,8 +212,12 @@ def compute_liveness(func: Func, cfg: CFG | None = None,
     # Without catch edges no block has handlers (see `_throw_targets`).
     throws = _throw_targets(func, cfg) if body and cfg.normal_succs is not None else {}
     succs = cfg.normal_succs if throws and cfg.normal_succs is not None else [b.succs for b in cfg.blocks]
-    events = accesses if accesses is not None and not throws else body_events(body, bool(throws))
+    if accesses is not None and (accesses.throws or not throws):
+        events = accesses
+    else:
+        events = body_events(body, bool(throws))
     bounds = _bounds(events, cfg)
+    local, get = events.local, events.get
     gen = [0] * nb
     kill = [0] * nb
     before_throw: dict[int, int] = {}  # block -> what it stores before its first throw
@@ -201,20 +231,19 @@ def compute_liveness(func: Func, cfg: CFG | None = None,
             first = -1
             ks_at_first: set[int] = set()
             for j in range(hi - 1, lo - 1, -1):
-                _, is_get, x = events[j]
+                x = local[j]
                 if x == THROWS:
                     first = len(ks)
                     ks_at_first = set(ks)
-                elif is_get:
+                elif get[j]:
                     gs.add(x)
                 else:
                     gs.discard(x)
                     ks.add(x)
             if first >= 0:
                 before_throw[k] = _mask(ks - ks_at_first)
-        else:
-            for j in range(lo, hi):  # forwards: a read before any store of its block
-                _, is_get, x = events[j]
+        else:  # forwards: gen is what is read before any store of the block
+            for is_get, x in zip(get[lo:hi], local[lo:hi], strict=True):
                 if x == THROWS:
                     continue
                 if is_get:
@@ -224,7 +253,7 @@ def compute_liveness(func: Func, cfg: CFG | None = None,
                     ks.add(x)
         gen[k], kill[k] = _mask(gs), _mask(ks)
     lv = Liveness(cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw},
-                  events, bounds, bool(throws))  # fmt: skip
+                  events, bounds)  # fmt: skip
     live_in, live_out = lv.live_in, lv.live_out
     work = list(range(nb))  # popped from the end: last blocks first
     queued = [True] * nb
@@ -371,15 +400,15 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     # Sets of locals, not int bitsets: setting bit x of an int copies all x bits, which made
     # a function with many locals quadratic.
     events = body_events(func.body)
-    read = {x for _, is_get, x in events if is_get}
-    written = {x for _, is_get, x in events if not is_get}
+    read = {x for is_get, x in zip(events.get, events.local, strict=True) if is_get}
+    written = {x for is_get, x in zip(events.get, events.local, strict=True) if not is_get}
     unread: set[int] = set()  # declared locals written but never read (when reported as such)
     if never_read:
         unread = {d.index for d in func.locals if d.index in written and d.index not in read}
     stores: dict[int, list[Related]] = {}
     if unread:
         body = func.body
-        for i, is_get, x in events:
+        for i, is_get, x in events.items():
             if not is_get and x in unread:
                 stores.setdefault(x, []).append(Related(body[i].span, "written here"))
     for decl in func.locals:

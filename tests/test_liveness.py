@@ -174,17 +174,17 @@ def test_normal_succs_and_block_events(src: str, index: int) -> None:
     lv = compute_liveness(f, cfg)
     if src is TRIES:
         assert cfg.normal_succs == normal != [b.succs for b in cfg.blocks]
-        assert lv.throws and lv.throw_targets == {2: (6, 7), 3: (6,)}  # blocks with a call or throw
+        assert lv.events.throws and lv.throw_targets == {2: (6, 7), 3: (6,)}  # blocks with a call or throw
         outside = cfg.block_of[0]  # the first `call $g` is not inside a try_table
         assert [e for e in lv.block_events(outside) if e[2] == THROWS] == []
     else:
         assert cfg.normal_succs is None and [b.succs for b in cfg.blocks] == normal
-        assert not lv.throws and lv.throw_targets == {}
+        assert not lv.events.throws and lv.throw_targets == {}
     for b in cfg.blocks:
         want = list(events_backward(f.body, b.start, b.end, b.index in lv.throw_targets))[::-1]
         assert lv.block_events(b.index) == want
     assert [e for b in cfg.blocks for e in lv.block_events(b.index)] == [
-        e for e in lv.events if e[2] != THROWS or cfg.block_of[e[0]] in lv.throw_targets
+        e for e in lv.events.items() if e[2] != THROWS or cfg.block_of[e[0]] in lv.throw_targets
     ]
 
 
