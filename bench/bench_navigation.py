@@ -9,16 +9,20 @@ the first request pays for the analysis (`Snapshot.analysis`), later ones reuse 
 about a module-level item pay once for the document's occurrence index. Prints wall and CPU
 seconds per request (the machine may be shared: CPU time is the steadier figure).
 
-    python bench/bench_navigation.py [PATH] --edits N
+    python bench/bench_navigation.py [PATH] --edits N [--requests local,whole]
 
 times instead what an editor waits for after typing: N one-character `didChange`s (a space
 typed at the end of a line inside a function near the middle, so every function after it
-moves), each followed, as the server's analysis thread runs them, by the diagnostics of the
-new version and one request (in turn: hover on a local, semantic tokens for a 60-line range,
-code actions as VS Code asks for them, code actions for `refactor.rewrite`, which need the
-Module model). Prints, per request, the median and p95 of edit → answer (splice and
-re-parse, diagnostics, the request) in wall and CPU seconds, and of the request alone in CPU
-seconds.
+moves; with `--newline`, a line break instead, so they move down a line), each followed, as
+the server's analysis thread runs them, by the diagnostics of the new version and one
+request, in turn. The `local` requests: hover on a local, semantic
+tokens for a 60-line range, code actions as VS Code asks for them, code actions for
+`refactor.rewrite` (which need the Module model). The `whole`-document ones, which VS Code
+asks for after every edit (tokens, folding, symbols) or which need every function's
+occurrences: full semantic tokens, folding ranges, document symbols, references of a
+function (each also timed once after opening, when it computes every function). Prints,
+per request, the median and p95 of edit → answer (splice and re-parse,
+diagnostics, the request) in wall and CPU seconds, and of the request alone in CPU seconds.
 """
 
 from __future__ import annotations
@@ -46,12 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("path", nargs="?", default="/tmp/doc.wat")
     ap.add_argument("--edits", type=int, default=0, help="time edit -> answer over N edits instead")
+    ap.add_argument("--requests", default="local,whole", help="with --edits: which requests (local, whole)")
+    ap.add_argument("--newline", action="store_true", help="with --edits: type line breaks, not spaces")
     args = ap.parse_args(argv)
     text = Path(args.path).read_text(encoding="utf-8")
     print(f"{len(text.encode()):,} bytes, {text.count(chr(10)):,} lines")
     snap = _timed("open (parse, line index)", lambda: open_snapshot("file:///doc.wat", 1, text))
     if args.edits:
-        return _after_edits(snap, text, args.edits)
+        return _after_edits(snap, text, args.edits, args.requests.split(","), "\n" if args.newline else " ")
     lines = text.splitlines()
     middle = len(lines) // 2
     # a `local.get $x` and a `call $f` near the middle of the document
@@ -83,7 +89,7 @@ def _percentile(xs: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _after_edits(snap: Snapshot, text: str, n: int) -> int:
+def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: str) -> int:
     enc = "utf-16"
     lines = text.splitlines()
     middle = len(lines) // 2
@@ -99,22 +105,33 @@ def _after_edits(snap: Snapshot, text: str, n: int) -> int:
     def actions(s: Snapshot, only: list[str] | None) -> Any:
         return code_actions.list_actions(code_actions.Request(s, *_bytes(s, here, enc), only, enc, True, {}))
 
-    requests: list[tuple[str, Callable[[Snapshot], Any]]] = [
+    call = next(i for i in range(middle, len(lines)) if re.search(r"\bcall \$", lines[i]))
+    at_call = types.Position(call, re.search(r"\bcall \$", lines[call]).end())  # type: ignore[union-attr]
+    local: list[tuple[str, Callable[[Snapshot], Any]]] = [
         ("hover on a local", lambda s: features.hover(s, at_get, enc)),
         ("semantic tokens, range (60 lines)", lambda s: features.semantic_tokens_range(s, screen, enc)),
         ("code actions (VS Code: lazy, any kind)", lambda s: actions(s, None)),
         ("code actions (refactor.rewrite)", lambda s: actions(s, rewrite)),
     ]
+    whole: list[tuple[str, Callable[[Snapshot], Any]]] = [
+        ("semantic tokens, full", lambda s: features.semantic_tokens_full(s, enc)),
+        ("folding ranges", features.folding_ranges),
+        ("document symbols", lambda s: features.document_symbols(s, enc)),
+        ("references of a function", lambda s: features.references_(s, at_call, True, enc)),
+    ]
+    requests = (local if "local" in groups else []) + (whole if "whole" in groups else [])
     _timed("diagnostics after opening", snap.diagnostics)
     _timed("analysis after opening", snap.analysis)
+    for name, request in whole if "whole" in groups else []:  # what an editor asks for on opening
+        _timed(f"{name} after opening", lambda: request(snap))  # noqa: B023
     total: dict[str, list[float]] = {name: [] for name, _ in requests}
     total_cpu: dict[str, list[float]] = {name: [] for name, _ in requests}
     alone: dict[str, list[float]] = {name: [] for name, _ in requests}
     diags: list[float] = []
     for i in range(n):
         name, request = requests[i % len(requests)]
-        end = types.Position(line, column + i)
-        change = types.TextDocumentContentChangePartial(range=types.Range(end, end), text=" ")
+        end = types.Position(line, column + i) if typed == " " else types.Position(line, column)
+        change = types.TextDocumentContentChangePartial(range=types.Range(end, end), text=typed)
         w, c0 = time.perf_counter(), time.process_time()
         snap = apply_change(snap, change, enc, snap.version + 1)
         c = time.process_time()

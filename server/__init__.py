@@ -9,6 +9,7 @@
 | `config.py`      | settings (severity per diagnostic code) from initialization options and `workspace/configuration` |
 | `features.py`    | request handlers' work for symbols and navigation (hover, definition, references, rename, highlight, folding, semantic tokens, inlay hints): core answers to lsprotocol, run in a worker |
 | `references.py`  | every occurrence (declaration, `$name` or numeric use) of every indexed item, resolved with the Module model |
+| `pieces.py`      | a one-module document cut into function fields and the text between; per-function results of whole-document requests kept by (text outside bodies, function index, function text) |
 | `navigation.py`  | definition, occurrences, rename checks and document symbols, by item `Key` |
 | `completion.py`  | completion items from `analysis/completion` (whole-word text edits, snippets when the client takes them) |
 | `hover.py`       | hover text: names; instructions with their type and the operand stack before them; locals' 1a state and liveness |
