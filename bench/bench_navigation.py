@@ -19,8 +19,8 @@ request, in turn. The `local` requests: hover on a local, semantic
 tokens for a 60-line range, code actions as VS Code asks for them, code actions for
 `refactor.rewrite` (which need the Module model). The `whole`-document ones, which VS Code
 asks for after every edit (tokens, folding, symbols) or which need every function's
-occurrences: full semantic tokens, folding ranges, document symbols, references of a
-function (each also timed once after opening, when it computes every function). Prints,
+occurrences: full semantic tokens and a delta from the last result (as the server sends
+them: JSON text), folding ranges, document symbols, references of a function (each also timed once after opening, when it computes every function). Prints,
 per request, the median and p95 of edit → answer (splice and re-parse,
 diagnostics, the request) in wall and CPU seconds, and of the request alone in CPU seconds.
 """
@@ -28,6 +28,7 @@ diagnostics, the request) in wall and CPU seconds, and of the request alone in C
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from collections.abc import Callable
@@ -113,8 +114,16 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
         ("code actions (VS Code: lazy, any kind)", lambda s: actions(s, None)),
         ("code actions (refactor.rewrite)", lambda s: actions(s, rewrite)),
     ]
+    last_id = {"id": ""}
+
+    def delta(s: Snapshot) -> Any:  # as VS Code asks once it has a result id
+        result = features.semantic_tokens_delta_json(s, last_id["id"], enc)
+        last_id["id"] = json.loads(result.text)["resultId"]
+        return result
+
     whole: list[tuple[str, Callable[[Snapshot], Any]]] = [
-        ("semantic tokens, full", lambda s: features.semantic_tokens_full(s, enc)),
+        ("semantic tokens, full (JSON text)", lambda s: features.semantic_tokens_full_json(s, enc)),
+        ("semantic tokens, delta (JSON text)", delta),
         ("folding ranges", features.folding_ranges),
         ("document symbols", lambda s: features.document_symbols(s, enc)),
         ("references of a function", lambda s: features.references_(s, at_call, True, enc)),

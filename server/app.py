@@ -301,13 +301,26 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         return await ls.worker.run(features.folding_ranges, snap) if snap is not None else []
 
+    # Full results go out as JSON text made function by function; a delta is one edit around
+    # what changed (VS Code asks for deltas once it has a result id).
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=features.SEMANTIC_LEGEND, full=True, range=True))  # fmt: skip
-    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
+                    types.SemanticTokensRegistrationOptions(legend=features.SEMANTIC_LEGEND, range=True,
+                                                            full=types.SemanticTokensFullDelta(delta=True)))  # fmt: skip
+    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams
+                                   ) -> types.SemanticTokens | RawResult:  # fmt: skip
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.SemanticTokens(data=[])
-        return await ls.slow_worker.run(features.semantic_tokens_full, snap, ls.encoding)
+        return await ls.slow_worker.run(features.semantic_tokens_full_json, snap, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
+    async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams
+                                    ) -> types.SemanticTokens | RawResult:  # fmt: skip
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return types.SemanticTokens(data=[])
+        return await ls.slow_worker.run(features.semantic_tokens_delta_json, snap, params.previous_result_id,
+                                        ls.encoding)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
     async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:

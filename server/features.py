@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import threading
+
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
 from wat_lsp.server import hover as hovers
+from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
 from wat_lsp.server.references import Occurrence
 
@@ -181,6 +185,39 @@ SEMANTIC_LEGEND = types.SemanticTokensLegend(token_types=list(semantic_tokens.TO
 
 def semantic_tokens_full(snap: Snapshot, encoding: Encoding) -> types.SemanticTokens:
     return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding))
+
+
+def semantic_tokens_full_json(snap: Snapshot, encoding: Encoding) -> RawResult:
+    """`semantic_tokens_full` as JSON text, with a result id that a delta request can name."""
+    data, text = semantic_tokens.tokens_json(snap.analysis(), snap.index, encoding)
+    return RawResult(f'{{"resultId": {json.dumps(_sent(snap, encoding, data))}, "data": [{text}]}}')
+
+
+def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding) -> RawResult:
+    """The edit from the tokens sent as `previous` (for this document) to this snapshot's,
+    or all of them when `previous` is not the last result sent."""
+    with _sent_lock:
+        old = _sent_tokens.get(snap.uri)
+    if old is None or old[0] != previous:
+        return semantic_tokens_full_json(snap, encoding)
+    data = semantic_tokens.tokens(snap.analysis(), snap.index, encoding)
+    start, deleted, new = semantic_tokens.delta(old[1], data)
+    edits = f'[{{"start": {start}, "deleteCount": {deleted}, "data": {json.dumps(new)}}}]' if deleted or new else "[]"
+    return RawResult(f'{{"resultId": {json.dumps(_sent(snap, encoding, data))}, "edits": {edits}}}')
+
+
+_sent_lock = threading.Lock()
+_sent_tokens: dict[str, tuple[str, list[int]]] = {}  # uri -> the last result id and data sent
+
+
+def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
+    result_id = f"{snap.serial}.{encoding}"
+    with _sent_lock:
+        _sent_tokens.pop(snap.uri, None)
+        _sent_tokens[snap.uri] = (result_id, data)
+        while len(_sent_tokens) > 4:  # each holds a whole document's data
+            del _sent_tokens[next(iter(_sent_tokens))]
+    return result_id
 
 
 def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) -> types.SemanticTokens:

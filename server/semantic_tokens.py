@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import threading
 from array import array
 from collections.abc import Sequence
@@ -87,26 +88,67 @@ def tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, 
            ) -> list[int]:  # fmt: skip
     """The LSP-encoded data (5 integers per token, positions relative to the previous token)
     for the tokens in [start, end)."""
-    whole = start == 0 and (end is None or end >= len(doc.data))
-    with _lock:
-        if whole and _last is not None and _last[0] is doc and _last[1] == encoding:
-            return _last[2]
-    with no_cyclic_gc():  # millions of small tuples, none in a cycle
-        lay = pieces.layout(doc) if whole else None
-        result = _by_function(doc, lay, index, encoding) if lay is not None else _tokens(doc, index, encoding, start, end)
-    if whole:
-        with _lock:
-            _remember((doc, encoding, result))
-    return result
+    if start == 0 and (end is None or end >= len(doc.data)):
+        return _whole(doc, index, encoding)[0]
+    with no_cyclic_gc():
+        return _tokens(doc, index, encoding, start, end)
+
+
+def tokens_json(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[list[int], str]:
+    """The whole document's data, and as JSON text (the elements, without brackets): made
+    from each function's text, kept with its data, as the data is (`json.dumps` of 1.36 M
+    tokens takes most of a second)."""
+    data, segments = _whole(doc, index, encoding)
+    if segments is None:
+        return data, json.dumps(data)[1:-1]
+    parts: list[str] = []
+    for seg in segments:
+        if isinstance(seg, list):
+            parts.append(json.dumps(seg)[1:-1])
+        else:
+            chunk, first_line, first_col = seg
+            parts.append(f"{first_line}, {first_col}{chunk.text()}")
+    return data, ", ".join(parts)
+
+
+def delta(old: list[int], new: list[int]) -> tuple[int, int, list[int]]:
+    """One edit that turns `old` into `new`: (start, deleteCount, data), from their common
+    prefix and suffix (an edit in one function changes the data in one place)."""
+    n = min(len(old), len(new))
+    start = 0
+    step = 4096
+    while start < n and old[start : start + step] == new[start : start + step]:
+        start += step
+    while start < n and old[start] == new[start]:
+        start += 1
+    end = 0  # common suffix, not overlapping the prefix
+    room = n - start
+    while end + step <= room and old[len(old) - end - step : len(old) - end] == new[len(new) - end - step : len(new) - end]:
+        end += step
+    while end < room and old[len(old) - end - 1] == new[len(new) - end - 1]:
+        end += 1
+    return start, len(old) - end - start, new[start : len(new) - end]
 
 
 _lock = threading.Lock()
-_last: tuple[Document, str, list[int]] | None = None  # the last full result (clients ask again)
+_last: tuple[Document, str, list[int], list[_Segment] | None] | None = None  # the last full result
 
 
-def _remember(entry: tuple[Document, str, list[int]]) -> None:
+def _whole(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[list[int], list[_Segment] | None]:
     global _last
-    _last = entry
+    with _lock:
+        if _last is not None and _last[0] is doc and _last[1] == encoding:  # clients ask again
+            return _last[2], _last[3]
+    with no_cyclic_gc():  # millions of small tuples, none in a cycle
+        lay = pieces.layout(doc)
+        if lay is None:
+            result, segments = _tokens(doc, index, encoding, 0, None), None
+        else:
+            segments = _by_function(doc, lay, index, encoding)
+            result = _flatten(segments)
+    with _lock:
+        _last = (doc, encoding, result, segments)
+    return result, segments
 
 
 def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end: int | None) -> list[int]:
@@ -163,17 +205,29 @@ def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> l
 # function's start in the same way (a column on the function's first line counts from it).
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Chunk:
     data: array[int]
     last: tuple[int, int]  # (line, column) of the last token, relative to the function's start
+    _text: str | None = None
+
+    def text(self) -> str:
+        """`data` after its first token's line and column as JSON (with a leading comma)."""
+        if self._text is None:
+            self._text = ", " + json.dumps(self.data[2:].tolist())[1:-1] if len(self.data) > 2 else ""
+        return self._text
+
+
+# What the whole data is made of: a gap's data, or a function's chunk with its first token's
+# line and column deltas as they are here.
+_Segment = list[int] | tuple[_Chunk, int, int]
 
 
 _WHOLE_QUERY = 64  # above this many functions to (re)compute, one query over the whole text
 _PIECES: pieces.Cache[_Chunk] = pieces.Cache()
 
 
-def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[int]:
+def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
     data = doc.data
     idx = references.index(doc)
     where = [_position(data, index, s, encoding) for s in lay.starts]
@@ -197,7 +251,7 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
         return out
 
     chunks = _PIECES.results(lay, encoding, compute)
-    out: list[int] = []
+    out: list[_Segment] = []
     prev = (0, 0)
     outside = idx.outside
     outside_starts = [o.start for o in outside]
@@ -206,7 +260,7 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
             occs = outside[bisect.bisect_left(outside_starts, a) : bisect.bisect_left(outside_starts, b)]
             encoded, end = _encode(_items(doc, occs, a, b), data, index, encoding, *prev)
             if encoded:
-                out += encoded
+                out.append(encoded)
                 prev = end
         if n == len(lay.funcs):
             break
@@ -214,14 +268,24 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
         if not chunk.data:
             continue
         line, col = where[n]
-        at = len(out)
-        out += chunk.data
         first_line = line + chunk.data[0]
         first_col = col + chunk.data[1] if chunk.data[0] == 0 else chunk.data[1]
-        out[at] = first_line - prev[0]
-        out[at + 1] = first_col - prev[1] if first_line == prev[0] else first_col
+        out.append((chunk, first_line - prev[0], first_col - prev[1] if first_line == prev[0] else first_col))
         last_line, last_col = chunk.last
         prev = (line + last_line, col + last_col if last_line == 0 else last_col)
+    return out
+
+
+def _flatten(segments: list[_Segment]) -> list[int]:
+    out: list[int] = []
+    for seg in segments:
+        if isinstance(seg, list):
+            out += seg
+        else:
+            chunk, first_line, first_col = seg
+            at = len(out)
+            out += chunk.data
+            out[at], out[at + 1] = first_line, first_col
     return out
 
 

@@ -11,6 +11,7 @@ stay what they were while later versions are made from them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from pathlib import Path
 
@@ -161,6 +162,8 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
     _same(snap.analysis(), analyse(snap.data, snap.tree))
     kept: list[tuple[Document, bytes]] = []
     modes: set[str] = set()
+    sent = json.loads(features.semantic_tokens_full_json(snap, ENC).text)
+    deltas = 0
     for version in range(2, 14):
         change, text = _edit(rng, text)
         snap = apply_change(snap, change, ENC, version)
@@ -172,11 +175,25 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
         twin = _fresh(snap)
         _same(doc, twin.analysis())
         probes = _probes(rng, snap, 6)
-        assert _answers(snap, probes) == _whole_answers(monkeypatch, twin, probes)
+        want = _whole_answers(monkeypatch, twin, probes)
+        # what the server sends: a delta from the last result, applied as a client does
+        got = json.loads(features.semantic_tokens_delta_json(snap, sent["resultId"], ENC).text)
+        if "edits" in got:
+            deltas += 1
+            for e in got["edits"]:
+                sent["data"][e["start"] : e["start"] + e["deleteCount"]] = e["data"]
+            sent["resultId"] = got["resultId"]
+        else:
+            sent = got
+        assert sent["data"] == want[2]
+        assert json.loads(features.semantic_tokens_full_json(twin, ENC).text)["data"] == want[2]
+        sent = json.loads(features.semantic_tokens_full_json(snap, ENC).text)  # the twin's was the last sent
+        assert _answers(snap, probes) == want
         kept.append((doc, snap.data))
     for doc, data in kept:  # later versions did not change earlier ones
         _same(doc, analyse(data, parse(data)))
     assert modes & {"incremental", "full", "analyse"}
+    assert deltas == 12
 
 
 def test_edit_far_from_functions_moves_them_lazily() -> None:

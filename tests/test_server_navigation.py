@@ -420,3 +420,37 @@ async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None
     where = at("(local.get $p)", 12, BROKEN)
     found = await client.text_document_definition_async(types.DefinitionParams(doc, where))
     assert isinstance(found, types.Location) and found.range.start == at("(param $p", 0, BROKEN)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_semantic_tokens_delta(client: LanguageClient) -> None:
+    """Full results carry a result id; a delta from it, applied to the data, gives the new
+    version's full data; a delta from an unknown id gives full data."""
+    caps = SERVER_CAPABILITIES[id(client)]
+    assert isinstance(caps.semantic_tokens_provider, types.SemanticTokensOptions)
+    assert caps.semantic_tokens_provider.full == types.SemanticTokensFullDelta(delta=True)
+    uri = "untitled:delta.wat"
+    doc = types.TextDocumentIdentifier(uri)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, TEXT)))
+    full = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc))
+    assert full is not None and full.result_id
+    data, result_id = list(full.data), full.result_id
+    edits = [(at("(local.get $n) (i32.const 2)"), "  "), (at("(br 0)", 4), " $l"), (at("(drop)"), "(nop)\n    ")]
+    for version, (where, text) in enumerate(edits, 2):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version, uri),
+            [types.TextDocumentContentChangePartial(range=types.Range(where, where), text=text)]))  # fmt: skip
+        delta = await client.text_document_semantic_tokens_full_delta_async(
+            types.SemanticTokensDeltaParams(doc, result_id))  # fmt: skip
+        assert isinstance(delta, types.SemanticTokensDelta) and delta.result_id
+        assert len(delta.edits) == 1
+        e = delta.edits[0]
+        assert e.delete_count <= 10 and len(e.data or []) <= 15  # around the edit, not the rest
+        data[e.start : e.start + e.delete_count] = e.data or []
+        again = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc))
+        assert again is not None and list(again.data) == data
+        assert again.result_id
+        result_id = again.result_id
+    unknown = await client.text_document_semantic_tokens_full_delta_async(types.SemanticTokensDeltaParams(doc, "0.x"))
+    assert isinstance(unknown, types.SemanticTokens) and list(unknown.data) == data
+    client.text_document_did_close(types.DidCloseTextDocumentParams(doc))
