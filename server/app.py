@@ -244,9 +244,10 @@ def make_server() -> WatServer:
         return await ls.publisher.pull(snap, params.previous_result_id)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams
+                              ) -> list[types.DocumentSymbol] | RawResult:  # fmt: skip
         snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.document_symbols, snap, ls.encoding) if snap is not None else []
+        return await ls.worker.run(features.document_symbols_json, snap, ls.encoding) if snap is not None else []
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
@@ -297,9 +298,9 @@ def make_server() -> WatServer:
         return await ls.slow_worker.run(features.rename, snap, params.position, params.new_name, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+    async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | RawResult:
         snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.folding_ranges, snap) if snap is not None else []
+        return await ls.worker.run(features.folding_ranges_json, snap) if snap is not None else []
 
     # Full results go out as JSON text made function by function; a delta is one edit around
     # what changed (VS Code asks for deltas once it has a result id).

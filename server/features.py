@@ -7,6 +7,7 @@ import threading
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.protocol import default_converter
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
@@ -36,31 +37,68 @@ def _at(snap: Snapshot, position: types.Position, encoding: Encoding) -> Occurre
 
 
 def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentSymbol]:
-    """The document's symbols. For one text module, a function's symbol is kept from version
-    to version (see `pieces`) while its first character stays at the same line and column:
-    making the protocol objects is most of the cost (a function lists its locals too)."""
+    return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(snap.analysis())]
+
+
+def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
+    """`document_symbols` as JSON text. For one text module, each function's symbol (with its
+    locals) is kept from version to version (see `pieces`) as text with its line numbers
+    left out, filled in where the function is now: making and sending protocol objects for
+    every local of 10,000 functions cost seconds, and reading them shifts moved functions."""
     doc = snap.analysis()
     lay = pieces.layout(doc)
     if lay is None:
-        return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(doc)]
+        return RawResult(json.dumps(_CONVERTER.unstructure(document_symbols(snap, encoding))))
     where = [snap.index.position(s, encoding) for s in lay.starts]
 
-    def compute(missing: list[int]) -> list[tuple[tuple[int, int], types.DocumentSymbol]]:
-        module = doc.modules[0].read.module if doc.modules[0].read is not None else None
-        assert module is not None
-        table = TypeTable(module)
-        return [(where[i], convert.document_symbol(navigation.func_symbol(table, lay.funcs[i]), snap.index, encoding))
-                for i in missing]  # fmt: skip
+    def compute(missing: list[int]) -> list[tuple[int, str, tuple[int, ...]]]:
+        read = doc.modules[0].read
+        assert read is not None
+        table = TypeTable(read.module)
+        out = []
+        for i in missing:
+            sym = convert.document_symbol(navigation.func_symbol(table, lay.funcs[i]), snap.index, encoding)
+            lines: list[int] = []
+            template = _symbol_template(sym, where[i][0], lines)
+            out.append((where[i][1], template, tuple(lines)))
+        return out
 
-    funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r[0] == where[i])
-    out = [(s.span.start, convert.document_symbol(s, snap.index, encoding))
-           for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))]  # fmt: skip
-    out += [(start, sym) for start, ((_, sym), _) in zip(lay.starts, funcs, strict=True)]
-    out.sort(key=lambda pair: pair[0])
-    return [sym for _, sym in out]
+    funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r[0] == where[i][1])  # same column
+    texts = [(s.span.start, json.dumps(_CONVERTER.unstructure(convert.document_symbol(s, snap.index, encoding))))
+             for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))]  # fmt: skip
+    for start, (line, _), ((_, template, lines), _) in zip(lay.starts, where, funcs, strict=True):
+        texts.append((start, template % tuple(line + n for n in lines)))
+    texts.sort(key=lambda pair: pair[0])
+    return RawResult("[" + ", ".join(text for _, text in texts) + "]")
 
 
-_SYMBOLS: pieces.Cache[tuple[tuple[int, int], types.DocumentSymbol]] = pieces.Cache()
+_SYMBOLS: pieces.Cache[tuple[int, str, tuple[int, ...]]] = pieces.Cache()
+_CONVERTER = default_converter()  # type: ignore[no-untyped-call]  # pygls: lsprotocol values to JSON
+
+
+def _symbol_template(sym: types.DocumentSymbol, base: int, lines: list[int]) -> str:
+    """`sym` as JSON with `%d` for each line number, appended to `lines` relative to `base`
+    (a function and its locals: two levels)."""
+
+    def position(p: types.Position) -> str:
+        lines.append(p.line - base)
+        return f'{{"line": %d, "character": {p.character}}}'
+
+    def range_(r: types.Range) -> str:
+        start = position(r.start)
+        return f'{{"start": {start}, "end": {position(r.end)}}}'
+
+    parts = [f'"name": {_text(sym.name)}', f'"kind": {int(sym.kind)}', f'"range": {range_(sym.range)}',
+             f'"selectionRange": {range_(sym.selection_range)}']  # fmt: skip
+    if sym.detail is not None:
+        parts.append(f'"detail": {_text(sym.detail)}')
+    if sym.children:
+        parts.append('"children": [' + ", ".join(_symbol_template(c, base, lines) for c in sym.children) + "]")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _text(s: str) -> str:
+    return json.dumps(s).replace("%", "%%")  # a template's literal text
 
 
 def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Hover | None:
@@ -151,27 +189,15 @@ def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: En
 
 
 def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
-    """The document's folds, sorted. For one text module, a function's folds are kept from
-    version to version (see `pieces`) while it starts on the same line."""
-    doc = snap.analysis()
-    lay = pieces.layout(doc)
-    if lay is None:
-        return [_folding_range(f) for f in folding.folds(doc, snap.index)]
-    lines = [snap.index.line_of(s) for s in lay.starts]
-
-    def compute(missing: list[int]) -> list[tuple[int, list[types.FoldingRange]]]:
-        found = folding.function_folds(doc, snap.index, lay, missing)
-        return [(lines[i], [_folding_range(f) for f in folds]) for i, folds in zip(missing, found, strict=True)]
-
-    funcs = _FOLDS.results(lay, None, compute, lambda i, r: r[0] == lines[i])
-    out = [_folding_range(f) for f in folding.outside_folds(doc, snap.index, lay)]
-    for (_, ranges), _ in funcs:
-        out += ranges
-    out.sort(key=lambda r: (r.start_line, r.end_line, r.kind))  # `Fold`'s order
-    return out
+    return [_folding_range(f) for f in folding.folds_by_function(snap.analysis(), snap.index)]
 
 
-_FOLDS: pieces.Cache[tuple[int, list[types.FoldingRange]]] = pieces.Cache()
+def folding_ranges_json(snap: Snapshot) -> RawResult:
+    """`folding_ranges` as JSON text: made from the folds directly, without protocol objects
+    (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
+    folds = folding.folds_by_function(snap.analysis(), snap.index)
+    return RawResult("[" + ", ".join(f'{{"startLine": {f.start_line}, "endLine": {f.end_line}, "kind": "{f.kind}"}}'
+                                     for f in folds) + "]")  # fmt: skip
 
 
 def _folding_range(f: folding.Fold) -> types.FoldingRange:

@@ -42,6 +42,29 @@ def folds(doc: Document, index: LineIndex) -> list[Fold]:
     return sorted(_folds(doc, index, _captures(doc, 0, len(doc.data)), 0, len(doc.data)))
 
 
+def folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
+    """What `folds` gives, made function by function: each function's folds are kept in lines
+    relative to its first line (`pieces`), the rest is computed again."""
+    lay = pieces.layout(doc)
+    if lay is None:
+        return folds(doc, index)
+    lines = [index.line_of(s) for s in lay.starts]
+
+    def compute(missing: list[int]) -> list[list[Fold]]:
+        found = function_folds(doc, index, lay, missing)
+        return [[Fold(f.start_line - lines[i], f.end_line - lines[i], f.kind) for f in fs]
+                for i, fs in zip(missing, found, strict=True)]  # fmt: skip
+
+    out = outside_folds(doc, index, lay)
+    for (found, _), line in zip(_PIECES.results(lay, None, compute), lines, strict=True):
+        out += [Fold(f.start_line + line, f.end_line + line, f.kind) for f in found]
+    out.sort()
+    return out
+
+
+_PIECES: pieces.Cache[list[Fold]] = pieces.Cache()
+
+
 def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: list[int]) -> list[list[Fold]]:
     """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
     comments never cross a function's first or last line (`(func` and its `)` are on them),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pygls.protocol import default_converter
 from wat_lsp.analysis import relocate
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.incremental import DocumentAnalysis
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHARS = "0123456789()$ abcdefilgnorstux.\n;\"é"
 SNIPPETS = ["(i32.const 1)", "(drop)", "nop", "\n    ", "local.get 0", "(block $b (br $b))", "i32.add", ")", "("]
 ENC: Encoding = "utf-16"
+CONVERTER = default_converter()
 
 
 def _spec_modules(limit: int) -> list[tuple[str, str]]:
@@ -189,6 +191,9 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
         assert json.loads(features.semantic_tokens_full_json(twin, ENC).text)["data"] == want[2]
         sent = json.loads(features.semantic_tokens_full_json(snap, ENC).text)  # the twin's was the last sent
         assert _answers(snap, probes) == want
+        # symbols and folding ranges as the server sends them (JSON text made function by function)
+        assert json.loads(features.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(features.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
         kept.append((doc, snap.data))
     for doc, data in kept:  # later versions did not change earlier ones
         _same(doc, analyse(data, parse(data)))
@@ -272,3 +277,26 @@ def test_reader_diagnostics_keep_the_readers_order() -> None:
     assert read is not None
     assert [d.code for d in read.diagnostics] == ["duplicate-name", "syntax", "duplicate-name", "syntax"]
     _same(doc, want)
+
+
+def test_whole_document_answers_when_functions_share_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Functions on one line (an edit in one moves the next along its line, not down) and
+    names with `%` (the symbols' JSON is a %-template): every version's answers are the
+    whole-document computation's."""
+    pieces.clear()
+    text = ('(module (func $a%1 (param $p%q i32) nop) (func $b (local $x i64)\n    nop\n    ;; one\n    ;; two\n'
+            '    (block $l (br $l))) (func $c (result i32) (i32.const 1)))\n')  # fmt: skip
+    snap = open_snapshot("untitled:lines.wat", 1, text)
+    edits = [("nop)", "nop nop)"), ("(br $l)", "(br $l)\n"), ("$a%1", "$a%12"), ("(i32.const 1)", "(i32.const 10)")]
+    for version, (old, new) in enumerate(edits, 2):
+        at = _position(text, text.index(old))
+        end = _position(text, text.index(old) + len(old))
+        snap = apply_change(snap, types.TextDocumentContentChangePartial(range=types.Range(at, end), text=new),
+                            ENC, version)  # fmt: skip
+        text = text.replace(old, new, 1)
+        twin = _fresh(snap)
+        want = _whole_answers(monkeypatch, twin, [])
+        assert _answers(snap, []) == want
+        assert json.loads(features.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(features.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
+    assert "$a%12" in json.dumps(CONVERTER.unstructure(features.document_symbols(snap, ENC)))
