@@ -119,19 +119,21 @@ def body_events(body: list[Instr], throws: bool = False) -> Events:
     one comprehension."""
     mask = _ACCESS_BITS | _THROW_BITS if throws else _ACCESS_BITS
     out = Events(array("q"), [], bytearray(), throws)
-    at, local, get = out.at, out.local, out.get
+    add_at, add_local, add_get = out.at.append, out.local.append, out.get.append  # (hot loop)
     for i in [i for i, ins in enumerate(body) if ins.op.bits & mask]:
         ins = body[i]
-        if ins.op.bits & _ACCESS_BITS:
-            x = _local(ins.imms)
-            if x >= 0:
-                at.append(i)
-                local.append(x)
-                get.append(ins.op.name == GET)
+        op = ins.op
+        if op.bits & _ACCESS_BITS:
+            imms = ins.imms
+            x = imms[0] if imms else -1
+            if isinstance(x, int) and x >= 0:
+                add_at(i)
+                add_local(x)
+                add_get(op.name == GET)
         else:
-            at.append(i)
-            local.append(THROWS)
-            get.append(0)
+            add_at(i)
+            add_local(THROWS)
+            add_get(0)
     return out
 
 
@@ -295,20 +297,26 @@ def _stores_backward(func: Func, lv: Liveness) -> Iterator[tuple[int, int, set[i
     backwards from its live-out set (gets add to the live set, stores remove their local,
     calls and throws inside a `try_table` add what its handlers read). The live set is a set
     of the few live locals (a wide int would cost its width at each access) and is the
-    walk's own: copy what you keep."""
+    walk's own: copy what you keep. Blocks without a store are skipped."""
+    at, local, get = lv.events.at, lv.events.local, lv.events.get
+    bounds = lv.bounds
     for b in lv.cfg.blocks:
-        events = lv.block_events(b.index)
-        if not events:
-            continue
-        live = set(_bits(lv.live_out[b.index]))
-        throw = set(_bits(lv.throw_live(b.index))) if b.index in lv.throw_targets else set()
-        for i, is_get, x in reversed(events):
+        k = b.index
+        lo, hi = bounds[k], bounds[k + 1]
+        if get.find(0, lo, hi) < 0:
+            continue  # only gets (or nothing)
+        live = set(_bits(lv.live_out[k]))
+        inside = k in lv.throw_targets
+        throw = set(_bits(lv.throw_live(k))) if inside else set()
+        for j in range(hi - 1, lo - 1, -1):
+            x = local[j]
             if x == THROWS:
-                live |= throw
-            elif is_get:
+                if inside:
+                    live |= throw
+            elif get[j]:
                 live.add(x)
             else:
-                yield i, x, live
+                yield at[j], x, live
                 live.discard(x)
 
 
