@@ -16,6 +16,7 @@ from wat_lsp.analysis.literals import parse_name
 from wat_lsp.analysis.model import Span
 
 _ILLEGAL = re.compile(rb"[^\t\n\r\x20-\x7e]")
+_LEGAL = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])  # every byte `_ILLEGAL` does not match
 _ANNOTATION_ID = re.compile(rb'\(@(?:([!#$%&\'*+\-./0-9:<=>?@A-Z\\^_`a-z|~]+)|("(?:[^"\\\n]|\\.)*"))')
 _STRING_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|;;[^\n]*')
 
@@ -49,7 +50,12 @@ def _leaf_at(tree: Tree, offset: int) -> Node | None:
 
 def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for m in _ILLEGAL.finditer(data):
+    # Most texts hold no illegal byte, which deleting the legal ones says in one C pass (6 ms
+    # on 13 MB, against 35 ms for the regex scan); likewise no `@` means no annotation (a
+    # one-byte search is 20 times faster than one for `(@`). This runs on every version of
+    # a text with a syntax error.
+    illegal = _ILLEGAL.finditer(data) if data.translate(None, _LEGAL) else ()
+    for m in illegal:
         at = m.start()
         if at > 0 and data[at] >= 0x80 and data[at - 1] >= 0x80:
             continue  # continuation of a multi-byte character already judged
@@ -72,7 +78,7 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
                         Span(base + at, base + at + max(1, len(ch.encode("utf-8", "replace"))))))
         if len(out) >= 20:
             break
-    start = data.find(b"(@")
+    start = data.find(b"(@") if b"@" in data else -1
     while start >= 0:
         leaf = _leaf_at(tree, start)
         if leaf is not None and leaf.type == "annotation" and leaf.start_byte == start:
