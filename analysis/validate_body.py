@@ -1403,9 +1403,17 @@ class BodyValidator:
             self.polymorphic()
             return
         e = self._elem_val(at)
+        frame = self.frames[-1]
+        avail = len(self.stack) - frame.height
         if n <= 10000:
             self.pop_vals([e] * n)
-        else:  # avoid a huge temporary list
+        elif n > avail:  # no huge list, and no loop longer than the stack (the count is a u32)
+            if not frame.unreachable:
+                need = "reference operands" if self.show(e) == "a reference" else f"operands of type {self.show(e)}"
+                self.type_error(f"`{ins.op.name}` expects {n} {need}, found {avail}")
+            for _ in range(avail):
+                self.pop1(e)
+        else:
             for _ in range(n):
                 self.pop1(e)
         self.push(_allocated(t))
