@@ -52,10 +52,15 @@ _SYMBOL_KINDS = {"func": types.SymbolKind.Function, "type": types.SymbolKind.Cla
                  "elem": types.SymbolKind.Array, "data": types.SymbolKind.Array}  # fmt: skip
 
 
+def symbol_kind(kind: str) -> types.SymbolKind:
+    """The LSP kind of a `navigation.Symbol` kind."""
+    return _SYMBOL_KINDS.get(kind, types.SymbolKind.Object)
+
+
 def document_symbol(s: Symbol, index: LineIndex, encoding: Encoding) -> types.DocumentSymbol:
     return types.DocumentSymbol(
         name=s.name,
-        kind=_SYMBOL_KINDS.get(s.kind, types.SymbolKind.Object),
+        kind=symbol_kind(s.kind),
         detail=s.detail,
         range=range_(index, s.span.start, s.span.end, encoding),
         selection_range=range_(index, s.selection.start, s.selection.end, encoding),
