@@ -21,7 +21,15 @@ from pygls.exceptions import (
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import code_actions, completion, convert, features
+from wat_lsp.server import (
+    code_actions,
+    completion,
+    convert,
+    features,
+    selection,
+    signature_help,
+    workspace_symbols,
+)
 from wat_lsp.server.config import SECTION, Configuration
 from wat_lsp.server.diagnostics import Overrides, Publisher, RawResult, Worker
 from wat_lsp.server.documents import Documents
@@ -354,6 +362,27 @@ def make_server() -> WatServer:
             return await ls.slow_worker.run(code_actions.resolve, params, ls.documents.get, ls.encoding)
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
+
+    @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
+                    types.SignatureHelpOptions(trigger_characters=signature_help.TRIGGER_CHARACTERS,
+                                               retrigger_characters=signature_help.RETRIGGER_CHARACTERS))  # fmt: skip
+    async def signature_help_(ls: WatServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return None
+        return await ls.worker.run(signature_help.signature_help, snap, params.position, ls.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
+    async def selection_range(ls: WatServer, params: types.SelectionRangeParams) -> list[types.SelectionRange]:
+        snap = ls.documents.get(params.text_document.uri)
+        if snap is None:
+            return []
+        return await ls.worker.run(selection.selection_ranges, snap, params.positions, ls.encoding)
+
+    # Every open document's analysis and symbols: seconds for a 13 MB module, so the slow worker.
+    @server.feature(types.WORKSPACE_SYMBOL)
+    async def workspace_symbol(ls: WatServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+        return await ls.slow_worker.run(workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding)
 
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:
