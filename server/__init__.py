@@ -12,6 +12,9 @@
 | `pieces.py`      | a one-module document cut into function fields and the text between; per-function results of whole-document requests kept by (text outside bodies, function index, function text) |
 | `navigation.py`  | definition, occurrences, rename checks and document symbols, by item `Key` |
 | `completion.py`  | completion items from `analysis/completion` (whole-word text edits, snippets when the client takes them) |
+| `signature_help.py` | `textDocument/signatureHelp` from `analysis/signature_help` (parameter offsets in the negotiated encoding) |
+| `selection.py`   | `textDocument/selectionRange` from `analysis/selection` |
+| `workspace_symbols.py` | `workspace/symbol`: named items of every open document, filtered by subsequence, capped |
 | `hover.py`       | hover text: names; instructions with their type and the operand stack before them; locals' 1a state and liveness |
 | `folding.py`     | folding ranges from the syntax tree |
 | `semantic_tokens.py` | semantic tokens (legend, classification, LSP encoding) |
