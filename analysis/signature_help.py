@@ -3,9 +3,10 @@ parameters, and which operand the cursor is at.
 
 Where the cursor is comes from the text, as for completion: while an operand is being typed
 the form around it is often unclosed, and tree-sitter's recovery then reads the tokens before
-the cursor into other nodes. The tree only says where the module field around the cursor
-starts; from there a small lexer reads the text up to the cursor into the stack of open
-forms, counting in each the folded instructions already complete in it (the operands before
+the cursor into other nodes. The tree only says where to start: at the outermost error-free
+instruction holding the cursor (one statement of a long function), else where the module
+field around the cursor starts; from there a small lexer reads the text up to the cursor
+into the stack of open forms, counting in each the folded instructions already complete in it (the operands before
 the cursor). The innermost open instruction form is the one shown (a form without a keyword
 yet, `(`, is its next operand; a `(type ...)`, `(param ...)` ... inside it are its
 immediates), except inside a block's body (`then`, a `block`'s contents), which has no
@@ -34,7 +35,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from tree_sitter import Tree
+from tree_sitter import Node, Tree
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.model import UNRESOLVED, Func, Instr, Module, StructType, ValType
 from wat_lsp.analysis.opcodes import OPCODES, Flag, OpInfo
@@ -74,6 +75,8 @@ _TOKEN = re.compile(
 )
 _BLOCK_COMMENT = re.compile(rb"\(;|;\)")
 _RESTART = re.compile(rb"\n[ \t]*\((?:func|global|elem|data|table)[ \t\n\r)]")
+_INSTR_NODES = frozenset({"plain_instr", "block_instr", "if_instr", "try_table_instr", "try_instr", "folded_instr",
+                          "folded_block", "folded_if", "folded_try_table", "folded_try"})  # fmt: skip
 _FIELDS = frozenset({"func", "type", "rec", "import", "export", "global", "memory", "table", "data", "elem",
                      "tag", "start"})  # fmt: skip
 
@@ -100,7 +103,7 @@ def _field_start(tree: Tree, offset: int) -> int:
         node = cursor.node if cursor.goto_first_child_for_byte(offset) is not None else None
         if node is not None and node.start_byte < offset:  # the cursor is inside it
             if node.type in _FIELDS:
-                return node.start_byte
+                return _statement_start(node, offset)
             parent, start = node, node.start_byte
             continue
         prev = node.prev_sibling if node is not None else (
@@ -109,6 +112,20 @@ def _field_start(tree: Tree, offset: int) -> int:
             prev = prev.prev_sibling
         return prev.end_byte if prev is not None else start
     return start
+
+
+def _statement_start(field: Node, offset: int) -> int:
+    """The start of the outermost error-free instruction holding `offset` inside `field`
+    (every form open at the cursor is inside it, so a long function is not lexed from its
+    start), else the field's start (the text around the cursor does not parse)."""
+    cursor = field.walk()
+    while cursor.goto_first_child_for_byte(offset) is not None:  # down the path: a loop
+        node = cursor.node
+        if node is None or not node.start_byte < offset < node.end_byte:
+            break
+        if node.type in _INSTR_NODES and not node.has_error:
+            return node.start_byte
+    return field.start_byte
 
 
 def open_forms(data: bytes, start: int, offset: int) -> list[Form] | None:

@@ -258,3 +258,13 @@ def test_array_new_fixed_with_a_huge_count_is_validated_without_looping() -> Non
                   b" (func unreachable (array.new_fixed $a 4000000000 (i32.const 1)) drop))")  # fmt: skip
     assert [(d.code, d.message) for d in doc.diagnostics] == [
         ("type-mismatch", "`array.new_fixed` expects 4000000000 operands of type i32, found 1")]
+
+
+def test_signature_help_deep_in_a_long_function() -> None:
+    """Lexing starts at the statement around the cursor, not 400 KB before it at `(func`."""
+    body = "(nop)\n" * 70000
+    text = f"(module (func $f (param i32) (result i32) {body}(i32.add (local.get 0) ) ))"
+    data = text.encode()
+    tree = parse(data)
+    found = signature_help(data, tree, text.index("0) )") + 3, lambda: analyse(data, tree))
+    assert found is not None and (found.label, found.active) == ("i32.add [i32 i32] -> [i32]", 1)
