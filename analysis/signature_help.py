@@ -243,7 +243,8 @@ class _TooMany(Exception):
 
 class _Probe(BodyValidator):
     """Runs the rule of `body[stop]` in the state before it and records its operand types
-    (each pop as a chunk, in pop order), its results, and whether it could type it."""
+    (each pop from below the emptied stack as a chunk, in pop order), its results (what it
+    leaves on the stack) and whether it could type it."""
 
     def __init__(self, m: Module, stop: int) -> None:
         super().__init__(module_context(m), [], partial=True)
@@ -261,12 +262,17 @@ class _Probe(BodyValidator):
             if self.popped > MAX_PARAMS:
                 raise _TooMany
 
+    # Only what comes from below the emptied stack is an operand: a rule may pop values and
+    # push them back (`br_table` checks each label's types so), and pop them again later.
     def pop_vals(self, expected: Sequence[Val], what: str | None = None) -> list[Val]:
-        self._record(expected)
+        below = len(expected) - (len(self.stack) - self.frames[-1].height)
+        if below > 0:
+            self._record(expected[:below])
         return super().pop_vals(expected, what)
 
     def pop1(self, expected: Val, what: str | None = None) -> Val:
-        self._record((expected,))
+        if len(self.stack) <= self.frames[-1].height:
+            self._record((expected,))
         return super().pop1(expected, what)
 
     def polymorphic(self) -> None:

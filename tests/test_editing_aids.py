@@ -73,6 +73,7 @@ def sig(snippet: str) -> Sig:
                                                     ["(param i32)", "i32"], 0)),
     ("(br $out |)", ("br $out [i32] -> []", ["i32"], 0)),
     ("(br_if 0 (i32.const 1) |", ("br_if 0 [i32 i32] -> [i32]", ["i32", "i32"], 1)),
+    ("(br_table 0 1 |)", ("br_table 0 1 [i32 i32] -> []", ["i32", "i32"], 0)),  # labels checked one by one
     ("(array.new_fixed $arr 3 |)", ("array.new_fixed $arr 3 [i32 i32 i32] -> [(ref (exact $arr))]",
                                     ["i32", "i32", "i32"], 0)),
     ("(select (result i32) |)", ("select (result i32) [i32 i32 i32] -> [i32]", ["i32", "i32", "i32"], 0)),
