@@ -115,12 +115,13 @@ _THROW_BITS = _MAY_THROW.value
 
 def body_events(body: list[Instr], throws: bool = False) -> Events:
     """Every access of a resolved local in body order, plus (local THROWS) each instruction
-    that may throw when `throws`. The instructions are picked out by their flag bits in
-    one comprehension."""
+    that may throw when `throws`. The instructions are picked out by their flag bits."""
     mask = _ACCESS_BITS | _THROW_BITS if throws else _ACCESS_BITS
     out = Events(array("q"), [], bytearray(), throws)
     add_at, add_local, add_get = out.at.append, out.local.append, out.get.append  # (hot loop)
-    for i in [i for i, ins in enumerate(body) if ins.op.bits & mask]:
+    # A generator, not a list: a list would hold an int object per access at once, and the
+    # memory of small objects freed together stays with the process.
+    for i in (i for i, ins in enumerate(body) if ins.op.bits & mask):
         ins = body[i]
         op = ins.op
         if op.bits & _ACCESS_BITS:
@@ -405,31 +406,41 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     if func.import_ is not None:
         return []
     diags: list[Diagnostic] = []
-    # Sets of locals, not int bitsets: setting bit x of an int copies all x bits, which made
-    # a function with many locals quadratic.
+    # Byte flags per declared local, not int bitsets: setting bit x of an int copies all x
+    # bits, which made a function with many locals quadratic. (A store to an undeclared
+    # index gets no diagnostic, so it is not counted.)
     events = body_events(func.body)
-    read = {x for is_get, x in zip(events.get, events.local, strict=True) if is_get}
-    written = {x for is_get, x in zip(events.get, events.local, strict=True) if not is_get}
+    at, local, get = events.at, events.local, events.get
+    n = len(func.params) + len(func.locals)
+    read = bytearray(n)
+    written = bytearray(n)
+    for is_get, x in zip(get, local, strict=True):
+        if 0 <= x < n:
+            if is_get:
+                read[x] = 1
+            else:
+                written[x] = 1
     unread: set[int] = set()  # declared locals written but never read (when reported as such)
     if never_read:
-        unread = {d.index for d in func.locals if d.index in written and d.index not in read}
+        unread = {d.index for d in func.locals if written[d.index] and not read[d.index]}
     stores: dict[int, list[Related]] = {}
     if unread:
         body = func.body
-        for i, is_get, x in events.items():
-            if not is_get and x in unread:
-                stores.setdefault(x, []).append(Related(body[i].span, "written here"))
+        for j, x in enumerate(local):
+            if x in unread and not get[j]:
+                stores.setdefault(x, []).append(Related(body[at[j]].span, "written here"))
     for decl in func.locals:
         x = decl.index
         name = f"`${decl.name}`" if decl.name else str(x)
-        if x not in read and x not in written:
+        if not read[x] and not written[x]:
             diags.append(_hint("unused-local", f"local {name} is never read or written", decl.span,
                                {"func": func.index, "local": x}))  # fmt: skip
         elif x in unread:
             diags.append(_hint("never-read", f"local {name} is written but never read", decl.span,
                                {"func": func.index, "local": x}, tuple(stores[x])))  # fmt: skip
-    if not written - unread:
+    if written.count(1) == len(unread):  # unread ⊆ written
         return diags  # no store can be a dead-store: no need for the CFG
+    del read, written
     lv = compute_liveness(func, accesses=events)
     if not lv.cfg.precise:
         return diags
