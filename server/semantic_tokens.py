@@ -119,6 +119,7 @@ def delta(old: list[int], new: list[int]) -> tuple[int, int, list[int]]:
     step = 4096
     while start < n and old[start : start + step] == new[start : start + step]:
         start += step
+    start = min(start, n)
     while start < n and old[start] == new[start]:
         start += 1
     end = 0  # common suffix, not overlapping the prefix

@@ -300,3 +300,12 @@ def test_whole_document_answers_when_functions_share_lines(monkeypatch: pytest.M
         assert json.loads(features.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
         assert json.loads(features.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
     assert "$a%12" in json.dumps(CONVERTER.unstructure(features.document_symbols(snap, ENC)))
+
+
+@pytest.mark.parametrize("old,new", [([], []), ([1, 2, 3], [1, 2, 3]), ([1, 2, 3], []), ([], [4, 5]),
+                                     ([1, 2, 3], [1, 9, 3]), ([1, 2, 3], [1, 2, 3, 4]), ([0, 1, 2, 3], [1, 2, 3]),
+                                     (list(range(9000)), [*range(4100), 7, *range(4100, 9000)])])  # fmt: skip
+def test_semantic_tokens_delta_is_one_minimal_edit(old: list[int], new: list[int]) -> None:
+    start, deleted, data = semantic_tokens.delta(old, new)
+    assert old[:start] + data + old[start + deleted :] == new
+    assert deleted >= 0 and len(data) + deleted <= max(2, abs(len(new) - len(old)) + 2)
