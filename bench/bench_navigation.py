@@ -19,8 +19,8 @@ request, in turn. The `local` requests: hover on a local, semantic
 tokens for a 60-line range, code actions as VS Code asks for them, code actions for
 `refactor.rewrite` (which need the Module model). The `whole`-document ones, which VS Code
 asks for after every edit (tokens, folding, symbols) or which need every function's
-occurrences: full semantic tokens and a delta from the last result (as the server sends
-them: JSON text), folding ranges, document symbols, references of a function (each also timed once after opening, when it computes every function). Prints,
+occurrences: full semantic tokens and a delta from the last result, folding ranges,
+document symbols (these four as the server sends them: JSON text), references of a function (each also timed once after opening, when it computes every function). Prints,
 per request, the median and p95 of edit → answer (splice and re-parse,
 diagnostics, the request) in wall and CPU seconds, and of the request alone in CPU seconds.
 """
@@ -114,18 +114,24 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
         ("code actions (VS Code: lazy, any kind)", lambda s: actions(s, None)),
         ("code actions (refactor.rewrite)", lambda s: actions(s, rewrite)),
     ]
-    last_id = {"id": ""}
+    last_id = {"id": ""}  # the last result id sent, by either request
+
+    def full(s: Snapshot) -> Any:
+        result = features.semantic_tokens_full_json(s, enc)
+        last_id["id"] = json.loads(result.text[: result.text.index(', "data"')] + "}")["resultId"]
+        return result
 
     def delta(s: Snapshot) -> Any:  # as VS Code asks once it has a result id
         result = features.semantic_tokens_delta_json(s, last_id["id"], enc)
+        assert '"edits"' in result.text[:100]
         last_id["id"] = json.loads(result.text)["resultId"]
         return result
 
     whole: list[tuple[str, Callable[[Snapshot], Any]]] = [
-        ("semantic tokens, full (JSON text)", lambda s: features.semantic_tokens_full_json(s, enc)),
+        ("semantic tokens, full (JSON text)", full),
         ("semantic tokens, delta (JSON text)", delta),
-        ("folding ranges", features.folding_ranges),
-        ("document symbols", lambda s: features.document_symbols(s, enc)),
+        ("folding ranges (JSON text)", features.folding_ranges_json),
+        ("document symbols (JSON text)", lambda s: features.document_symbols_json(s, enc)),
         ("references of a function", lambda s: features.references_(s, at_call, True, enc)),
     ]
     requests = (local if "local" in groups else []) + (whole if "whole" in groups else [])
