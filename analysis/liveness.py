@@ -95,14 +95,21 @@ def _local(imms: tuple[object, ...]) -> int:
     return x if isinstance(x, int) else -1
 
 
-def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tuple[int, bool, int]]:
-    """`(index, is_get, local)` for the local accesses of body[start:end], last first."""
+# Accesses of indices at or above the function's local count are errors (unknown-index) and
+# are left out: a bitset bit for `local.get 4000000000` would be a 500 MB integer.
+NO_LIMIT = 1 << 62
+
+
+def _accesses_backward(body: list[Instr], start: int, end: int,
+                       count: int = NO_LIMIT) -> Iterator[tuple[int, bool, int]]:  # fmt: skip
+    """`(index, is_get, local)` for the accesses of locals below `count` in body[start:end],
+    last first."""
     for i in range(end - 1, start - 1, -1):
         ins = body[i]
         name = ins.op.name
         if name in (GET, SET, TEE):
             x = _local(ins.imms)
-            if x >= 0:
+            if 0 <= x < count:
                 yield i, name == GET, x
 
 
@@ -113,9 +120,10 @@ _ACCESS_BITS = Flag.LOCAL_READ.value | Flag.LOCAL_WRITE.value
 _THROW_BITS = _MAY_THROW.value
 
 
-def body_events(body: list[Instr], throws: bool = False) -> Events:
-    """Every access of a resolved local in body order, plus (local THROWS) each instruction
-    that may throw when `throws`. The instructions are picked out by their flag bits."""
+def body_events(body: list[Instr], throws: bool = False, count: int = NO_LIMIT) -> Events:
+    """Every access of a resolved local below `count` in body order, plus (local THROWS)
+    each instruction that may throw when `throws`. The instructions are picked out by their
+    flag bits."""
     mask = _ACCESS_BITS | _THROW_BITS if throws else _ACCESS_BITS
     out = Events(array("q"), [], bytearray(), throws)
     add_at, add_local, add_get = out.at.append, out.local.append, out.get.append  # (hot loop)
@@ -127,7 +135,7 @@ def body_events(body: list[Instr], throws: bool = False) -> Events:
         if op.bits & _ACCESS_BITS:
             imms = ins.imms
             x = imms[0] if imms else -1
-            if isinstance(x, int) and x >= 0:
+            if isinstance(x, int) and 0 <= x < count:
                 add_at(i)
                 add_local(x)
                 add_get(op.name == GET)
@@ -150,18 +158,19 @@ def _bounds(events: Events, cfg: CFG) -> list[int]:
     return out
 
 
-def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> Iterator[tuple[int, bool, int]]:
+def events_backward(body: list[Instr], start: int, end: int, throws: bool,
+                    count: int = NO_LIMIT) -> Iterator[tuple[int, bool, int]]:  # fmt: skip
     """`_accesses_backward`, plus `(index, False, THROWS)` for each instruction that may
     throw when `throws` (a block inside a `try_table`)."""
     if not throws:
-        yield from _accesses_backward(body, start, end)
+        yield from _accesses_backward(body, start, end, count)
         return
     for i in range(end - 1, start - 1, -1):
         ins = body[i]
         name = ins.op.name
         if name in (GET, SET, TEE):
             x = _local(ins.imms)
-            if x >= 0:
+            if 0 <= x < count:
                 yield i, name == GET, x
         elif ins.op.flags & _MAY_THROW:
             yield i, False, THROWS
@@ -218,7 +227,7 @@ def compute_liveness(func: Func, cfg: CFG | None = None, accesses: Events | None
     if accesses is not None and (accesses.throws or not throws):
         events = accesses
     else:
-        events = body_events(body, bool(throws))
+        events = body_events(body, bool(throws), len(func.params) + len(func.locals))
     bounds = _bounds(events, cfg)
     local, get = events.local, events.get
     gen = [0] * nb
@@ -409,9 +418,9 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     # Byte flags per declared local, not int bitsets: setting bit x of an int copies all x
     # bits, which made a function with many locals quadratic. (A store to an undeclared
     # index gets no diagnostic, so it is not counted.)
-    events = body_events(func.body)
-    at, local, get = events.at, events.local, events.get
     n = len(func.params) + len(func.locals)
+    events = body_events(func.body, count=n)
+    at, local, get = events.at, events.local, events.get
     read = bytearray(n)
     written = bytearray(n)
     for is_get, x in zip(get, local, strict=True):

@@ -76,10 +76,11 @@ def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
         return 0, 0
     b = cfg.blocks[cfg.block_of[index]]
     inside = b.index in lv.throw_targets
+    count = len(func.params) + len(func.locals)
     throw = lv.throw_live(b.index) if inside else 0
 
     def back(live: int, start: int, end: int) -> int:
-        for _, is_get, x in events_backward(func.body, start, end, inside):
+        for _, is_get, x in events_backward(func.body, start, end, inside, count):
             if x == THROWS:
                 live |= throw
             elif is_get:

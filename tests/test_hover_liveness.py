@@ -168,3 +168,23 @@ def test_hover_liveness_equals_dead_stores_on_generated_modules() -> None:
     if shutil.which("wasm-tools") is not None:
         wasmtools = pytest.importorskip("tests.oracles.wasmtools")
         assert all(r.ok for r in wasmtools.validate_many(texts))
+
+
+def test_unknown_huge_local_index_is_left_out() -> None:
+    """`local.get 4000000000` is an unknown-index error; liveness must not make a bitset
+    with that bit (a 500 MB integer, seconds per hover), and hover still answers."""
+    text = """(module
+  (func (param i32) (result i32) (local $x i32)
+    (local.set $x (i32.const 1))
+    (drop (local.get 4000000000))
+    (local.get $x)))
+"""
+    doc = analyse(text.encode())
+    assert [d.code for d in doc.diagnostics if d.severity == Severity.ERROR] == ["unknown-index"]
+    func = doc.modules[0].read.module.funcs[0]  # type: ignore[union-attr]
+    lv = compute_liveness(func)
+    assert max(lv.live_in + lv.live_out).bit_length() <= 2
+    snap = open_snapshot("untitled:big.wat", 1, text)
+    result = hover(snap, types.Position(2, 16), "utf-16")
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    assert result.contents.value.endswith(STORE)
