@@ -224,19 +224,6 @@ def _repaired(data: bytes, offset: int, forms: Sequence[Form]) -> bytes:
 # --- typing ------------------------------------------------------------------------------------
 
 
-class _Prefix(list[Instr]):
-    """A function body that iterates only up to `stop` (as in `server/hover.py`): the validator
-    stops before the instruction and `_finish` sees its state there."""
-
-    def __init__(self, body: list[Instr], stop: int) -> None:
-        super().__init__(body)
-        self.stop = stop
-
-    def __iter__(self) -> Iterator[Instr]:
-        for i in range(min(self.stop, len(self))):
-            yield self[i]
-
-
 class _TooMany(Exception):
     """More operands than a signature shows (`array.new_fixed $a 4000000000`)."""
 
@@ -311,7 +298,7 @@ def instr_types(m: Module, func: Func, index: int) -> tuple[list[Val], list[Val]
         return None
     probe = _Probe(m, index)
     try:
-        probe.run_function(dataclasses.replace(func, body=_Prefix(func.body, index)))
+        probe.run_until(func, index)
     except _TooMany:
         return None
     return probe.outcome

@@ -29,7 +29,8 @@ local-subtyping pass uses this).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeAlias
 
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
@@ -143,6 +144,20 @@ class Frame:
 # --- the validator -----------------------------------------------------------------------
 
 
+class _Prefix(list[Instr]):
+    """A function body that, iterated, yields only its first `stop` instructions, and indexes
+    like the whole body: the validator's `for ... in enumerate(body)` stops before `stop`
+    without any change to its loop."""
+
+    def __init__(self, body: list[Instr], stop: int) -> None:
+        super().__init__(body)
+        self.stop = stop
+
+    def __iter__(self) -> Iterator[Instr]:
+        for i in range(min(self.stop, len(self))):
+            yield self[i]
+
+
 class BodyValidator:
     """Validates one instruction sequence. Use `run_function` or `run_const`."""
 
@@ -178,6 +193,11 @@ class BodyValidator:
         self.what = "the function"
 
     # --- entry points -------------------------------------------------------------------
+
+    def run_until(self, func: Func, stop: int) -> None:
+        """`run_function` on the instructions before `func.body[stop]`: the state there is
+        what `_finish` sees (hover and signature help read it so)."""
+        self.run_function(dataclasses.replace(func, body=_Prefix(func.body, stop)))
 
     def run_function(self, func: Func) -> None:
         self.func = func

@@ -11,8 +11,6 @@ Liveness is `analysis.liveness`'s, walked back from the end of the instruction's
 from __future__ import annotations
 
 import bisect
-import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG
@@ -26,18 +24,6 @@ from wat_lsp.server import navigation
 from wat_lsp.server.references import Key, Occurrence
 
 _SNIPPET = 240  # longest source text quoted for a declaration
-
-
-class _Prefix(list[Instr]):
-    """A function body that iterates only up to `stop` (see the module docstring)."""
-
-    def __init__(self, body: list[Instr], stop: int) -> None:
-        super().__init__(body)
-        self.stop = stop
-
-    def __iter__(self) -> Iterator[Instr]:
-        for i in range(min(self.stop, len(self))):
-            yield self[i]
 
 
 @dataclass(slots=True)
@@ -63,7 +49,7 @@ def state_before(module: Module, func: Func, index: int) -> State | None:
     if func.import_ is not None or not 0 <= index < len(func.body):
         return None
     probe = _Probe(module_context(module), [], partial=False)
-    probe.run_function(dataclasses.replace(func, body=_Prefix(func.body, index)))
+    probe.run_until(func, index)
     return probe.state
 
 
