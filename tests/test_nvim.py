@@ -173,6 +173,7 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     }, tmp_path)  # fmt: skip
 
     assert (result["filetype"], result["commentstring"]) == ("wat", ";; %s")
+    assert result["omnifunc"] == "v:lua.vim.lsp.omnifunc"  # completion with <C-x><C-o>
     # The diagnostic as published over LSP, and as Neovim shows it (0-based, byte columns:
     # the file is ASCII, so they equal the UTF-16 columns).
     [published] = [d for d in result["published"][0]["diagnostics"] if d["code"] == "uninitialized-local"]

@@ -160,6 +160,7 @@ local function run()
 
   local client = vim.lsp.get_client_by_id(buf_clients(buf)[1])
   result.offset_encoding = client.offset_encoding
+  result.omnifunc = vim.bo[buf].omnifunc
   local lsp_diagnostic = nil
   for _, d in ipairs(last_published(buf).diagnostics) do
     if d.code == 'uninitialized-local' then

@@ -88,7 +88,15 @@ local function client_config(root)
     settings = settings,
     init_options = c.init_options or settings['wat-lsp'],
     capabilities = capabilities,
-    on_attach = c.on_attach,
+    on_attach = function(client, bufnr)
+      -- Completion with <C-x><C-o>: Neovim sets this itself only from 0.10 on.
+      if vim.bo[bufnr].omnifunc == '' then
+        vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+      end
+      if c.on_attach then
+        c.on_attach(client, bufnr)
+      end
+    end,
     handlers = c.handlers,
   }
 end
