@@ -184,6 +184,8 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
                      "severity": 1, "code": "uninitialized-local", "message": expected["message"],
                      "source": expected.get("source")}  # fmt: skip
     assert {"title": fix_title, "kind": "quickfix"} in result["actions"]
+    # Completion through Neovim's client, after `local.get $`: the function's params and locals.
+    assert result["completion"] == ["$all", "$i", "$sum", "$s"]
 
     # After the quick fix: the buffer is exactly `wat-lsp --fix` of the file, and the server
     # publishes no diagnostics for that version.

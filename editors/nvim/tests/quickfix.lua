@@ -188,6 +188,18 @@ local function run()
   assert(chosen, 'no code action titled ' .. spec.fix_title .. ': ' .. vim.inspect(result.actions))
   step('code actions')
 
+  -- Completion just after the `$` of `local.get $s`: the function's params and locals.
+  local at = { line = lsp_diagnostic.range.start.line, character = lsp_diagnostic.range.start.character + 11 }
+  local completions = vim.lsp.buf_request_sync(buf, 'textDocument/completion',
+    { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = at }, spec.timeout_ms)
+  local answer = completions and completions[client.id]
+  assert(answer and not answer.error and answer.result, 'completion failed: ' .. vim.inspect(completions))
+  result.completion = {}
+  for _, item in ipairs(answer.result.items or answer.result) do
+    table.insert(result.completion, item.label)
+  end
+  step('completion')
+
   if chosen.edit == nil then
     -- The server resolves actions lazily when the client says it can (Neovim does).
     local resolved = vim.lsp.buf_request_sync(buf, 'codeAction/resolve', chosen, spec.timeout_ms)
