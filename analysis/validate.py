@@ -118,6 +118,11 @@ def _expr_span(instrs: list[Instr], fallback: Span) -> Span:
     return Span(min(i.ostart for i in instrs), max(i.oend for i in instrs))
 
 
+
+def _a(kind: str) -> str:
+    """`kind` with its indefinite article: "a struct", "an array"."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
 class _ModuleChecks:
     def __init__(self, ctx: ModuleContext, diags: list[Diagnostic]) -> None:
         self.ctx = ctx
@@ -169,7 +174,7 @@ class _ModuleChecks:
                         self.report("unknown-index", f"unknown type {ft}", td.span)
                     elif tt.kind[ft] != "func":
                         self.report("invalid-type", f"a continuation type needs a function type, but "
-                                    f"{tt.type_name(ft)} is a {tt.kind[ft]} type", td.span)  # fmt: skip
+                                    f"{tt.type_name(ft)} is {_a(tt.kind[ft])} type", td.span)  # fmt: skip
             if td.describes is not None or td.descriptor is not None:
                 self._descriptor_clauses(td)
             if len(td.supertypes) > 1:
@@ -267,7 +272,7 @@ class _ModuleChecks:
                 continue
             if tt.kind[i] != "struct":
                 self.report("invalid-type", f"only a struct type can have a `{clause}` clause, but "
-                            f"{me} is a {tt.kind[i]} type", td.span)  # fmt: skip
+                            f"{me} is {_a(tt.kind[i])} type", td.span)  # fmt: skip
                 continue
             if not 0 <= other < tt.n:
                 self.report("unknown-index", f"unknown type {other}: the module has {tt.n} "
@@ -381,7 +386,7 @@ class _ModuleChecks:
             if ft is None:
                 if 0 <= t.type_idx < self.tt.n:
                     self.report("invalid-type", f"a tag needs a function type, but "
-                                f"{self.tt.type_name(t.type_idx)} is a {self.tt.kind[t.type_idx]} type",
+                                f"{self.tt.type_name(t.type_idx)} is {_a(self.tt.kind[t.type_idx])} type",
                                 t.span)  # fmt: skip
                 elif t.type_idx != UNRESOLVED:
                     self.report("unknown-index", f"unknown type {t.type_idx}", t.span)

@@ -335,7 +335,7 @@ def test_instruction_messages(body: str, message: str) -> None:
          "invalid-type: `(describes $x)` of $y is a forward use: the described type must be "
          "defined before its descriptor"),
         ("(rec (type $x (descriptor $y) (array i8)) (type $y (describes $x) (struct)))",
-         "invalid-type: only a struct type can have a `descriptor` clause, but $x is a array type"),
+         "invalid-type: only a struct type can have a `descriptor` clause, but $x is an array type"),
         ("(rec (type $x (sub (descriptor $y) (struct))) (type $y (sub (describes $x) (struct)))"
          " (type $z (sub $x (struct))))",
          "invalid-type: $z does not match its supertype $x: the supertype has the descriptor $y, "
