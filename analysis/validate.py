@@ -118,10 +118,10 @@ def _expr_span(instrs: list[Instr], fallback: Span) -> Span:
     return Span(min(i.ostart for i in instrs), max(i.oend for i in instrs))
 
 
-
 def _a(kind: str) -> str:
     """`kind` with its indefinite article: "a struct", "an array"."""
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
 
 class _ModuleChecks:
     def __init__(self, ctx: ModuleContext, diags: list[Diagnostic]) -> None:
