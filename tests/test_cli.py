@@ -246,3 +246,25 @@ def test_readme_example_gives_exactly_the_1a_error(capsys: pytest.CaptureFixture
         assert main(["--check", *extra, path]) == 1
         heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith(path)]
         assert [h.split(": ")[1] for h in heads] == ["error[uninitialized-local]", "note", "note", "note"]
+
+
+def _stdin(args: list[str], data: bytes) -> tuple[int, str, str]:
+    proc = subprocess.run([sys.executable, "-m", "wat_lsp", *args], input=data, capture_output=True)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_standard_input() -> None:
+    """`-` as a PATH reads standard input: --check shows it as `<stdin>`, --fix and --pass
+    print the result, --in-place refuses it."""
+    bad = (ROOT / "examples" / "shapes.wat").read_bytes()
+    status, out, _ = _stdin(["--check", "--min-severity", "error", "-"], bad)
+    assert status == 1 and out.startswith("<stdin>:25:77: error[uninitialized-local]: local `$s`")
+    status, out, _ = _stdin(["--check", "--format", "json", "-"], bad)
+    assert status == 1 and json.loads(out)[0]["uri"] == "untitled:stdin"
+    status, fixed, err = _stdin(["--fix", "-"], bad)
+    assert (status, err) == (0, "")
+    assert fixed.encode() == _stdin(["--fix", str(ROOT / "examples" / "shapes.wat")], b"")[1].encode()
+    assert _stdin(["--check", "-"], fixed.encode())[0] == 0
+    assert _stdin(["--pass", "reorder-locals", "-"], b"(module (func (local i32)))")[1] == "(module (func))"
+    assert _stdin(["--fix", "--in-place", "-"], bad)[:3:2] == (2, "wat-lsp: --in-place cannot rewrite standard input\n")
+    assert _stdin(["--check", "-"], b"\x00asm\x01\x00\x00\x00")[2].startswith("wat-lsp: <stdin>: binary module")

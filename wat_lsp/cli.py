@@ -51,14 +51,24 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
             yield path
 
 
+STDIN = "-"  # as a PATH: standard input, shown as `<stdin>`
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == STDIN else path
+
+
 def read_input(path: str) -> bytes:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if path == STDIN:
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from e
+        raise InputError(f"{display_name(path)}: cannot read: {e.strerror or e}") from e
     if is_binary(data):
-        raise InputError(f"{path}: binary module; expected text (use `wasm-tools print` to get WAT)")
+        raise InputError(f"{display_name(path)}: binary module; expected text (use `wasm-tools print` to get WAT)")
     return data
 
 
@@ -91,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
                    help="set a code's severity (error, warning, information, hint, or off to hide it); "
                         "repeatable, e.g. --severity dead-store=warning")  # fmt: skip
-    p.add_argument("paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories; - reads standard input")
     return p
 
 
@@ -133,16 +143,17 @@ def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None,
             status = EXIT_FAILURE
             continue
         index = LineIndex(result.data)
+        shown_path = display_name(path)
         diags = with_severities(result.diagnostics, overrides) if overrides else result.diagnostics
         if any(d.severity == Severity.ERROR for d in diags) and status == EXIT_OK:
             status = EXIT_ERRORS
         shown = [d for d in diags if d.severity <= min_severity]
         if fmt == "json":
-            uri = file_uri(path)
+            uri = "untitled:stdin" if path == STDIN else file_uri(path)
             results.append({"uri": uri, "diagnostics": [lsp_diagnostic(d, index, uri) for d in shown]})
         else:
             for d in shown:
-                print(text_diagnostic(d, index, path), file=stream)
+                print(text_diagnostic(d, index, shown_path), file=stream)
     if fmt == "json":
         print(json.dumps(results, indent=1), file=stream)
     return status
@@ -171,6 +182,9 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
         print(f"wat-lsp: unknown pass {e.args[0]!r} (see --list-passes)", file=sys.stderr)
         return EXIT_FAILURE
     files = list(iter_paths(paths))
+    if in_place and STDIN in files:
+        print("wat-lsp: --in-place cannot rewrite standard input", file=sys.stderr)
+        return EXIT_FAILURE
     if output is not None and len(files) != 1:
         print("wat-lsp: -o needs exactly one input file", file=sys.stderr)
         return EXIT_FAILURE
@@ -185,7 +199,7 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
         try:
             result = run_passes(data, pass_names)
         except ValueError as e:  # overlapping edits: a bug in a pass, not in the input
-            print(f"wat-lsp: {path}: {e}", file=sys.stderr)
+            print(f"wat-lsp: {display_name(path)}: {e}", file=sys.stderr)
             status = EXIT_FAILURE
             continue
         target = path if in_place else output
@@ -204,7 +218,7 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
         if diags:
             index = LineIndex(result)
             for d in diags:
-                print(text_diagnostic(d, index, target or path), file=sys.stderr)
+                print(text_diagnostic(d, index, target or display_name(path)), file=sys.stderr)
             if status == EXIT_OK:
                 status = EXIT_ERRORS
     return status
