@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import model
+from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import (
@@ -365,11 +366,6 @@ def _scan_start(data: bytes, tree: Tree, offset: int) -> tuple[int, list[_Frame]
     return offset, stack, None
 
 
-# Instructions as nodes: complete ones before the cursor may be skipped (`_skips`).
-_INSTR_NODES = frozenset({"plain_instr", "block_instr", "if_instr", "try_table_instr", "try_instr", "folded_instr",
-                          "folded_block", "folded_if", "folded_try_table", "folded_try"})  # fmt: skip
-
-
 def _skips(field: Node, offset: int) -> dict[int, int]:
     """Runs of instructions the lexer may jump over: in each node on the way from the field
     down to `offset`, consecutive error-free instruction children that end before it, but the
@@ -391,7 +387,7 @@ def _skips(field: Node, offset: int) -> dict[int, int]:
             assert c is not None
             if c.start_byte >= offset:
                 break
-            if c.end_byte <= offset and c.type in _INSTR_NODES and not c.has_error:
+            if c.end_byte <= offset and c.type in INSTR_NODES and not c.has_error:
                 if first < 0:
                     first = c.start_byte
                 second_last, last = last, c.end_byte

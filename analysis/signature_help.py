@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
+from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.model import UNRESOLVED, Func, Instr, Module, StructType, ValType
 from wat_lsp.analysis.opcodes import OPCODES, Flag, OpInfo
@@ -75,8 +76,6 @@ _TOKEN = re.compile(
 )
 _BLOCK_COMMENT = re.compile(rb"\(;|;\)")
 _RESTART = re.compile(rb"\n[ \t]*\((?:func|global|elem|data|table)[ \t\n\r)]")
-_INSTR_NODES = frozenset({"plain_instr", "block_instr", "if_instr", "try_table_instr", "try_instr", "folded_instr",
-                          "folded_block", "folded_if", "folded_try_table", "folded_try"})  # fmt: skip
 _FIELDS = frozenset({"func", "type", "rec", "import", "export", "global", "memory", "table", "data", "elem",
                      "tag", "start"})  # fmt: skip
 
@@ -123,7 +122,7 @@ def _statement_start(field: Node, offset: int) -> int:
         node = cursor.node
         if node is None or not node.start_byte < offset < node.end_byte:
             break
-        if node.type in _INSTR_NODES and not node.has_error:
+        if node.type in INSTR_NODES and not node.has_error:
             return node.start_byte
     return field.start_byte
 
