@@ -69,7 +69,7 @@ def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: l
     """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
     comments never cross a function's first or last line (`(func` and its `)` are on them),
     so each function's runs are its own."""
-    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > _WHOLE_QUERY else None
+    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > pieces.WHOLE_QUERY else None
     out = []
     for i in which:
         start, end = lay.starts[i], lay.ends[i]
@@ -86,9 +86,6 @@ def outside_folds(doc: Document, index: LineIndex, lay: pieces.Layout) -> list[F
         if data[a:b].strip():
             out += _folds(doc, index, _captures(doc, a, b), a, b)
     return out
-
-
-_WHOLE_QUERY = 64  # above this many functions to (re)compute, one query over the whole text
 
 
 class _Sorted:

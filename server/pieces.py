@@ -27,6 +27,10 @@ from wat_lsp.analysis.model import Func
 
 T = TypeVar("T")
 
+# Above this many functions to (re)compute, one tree query over the whole text costs less
+# than one per function.
+WHOLE_QUERY = 64
+
 
 @dataclass(slots=True, eq=False)
 class Layout:

@@ -562,9 +562,6 @@ class Index:
         return out
 
 
-# Above this many functions to (re)compute, one query over the whole text is cheaper than one
-# per function.
-_WHOLE_QUERY = 64
 _PIECES: pieces.Cache[FuncOccurrences] = pieces.Cache()
 
 
@@ -577,7 +574,7 @@ def build_index(doc: Document) -> Index:
             return Index(resolver, None, occs, _by_key(occs), [])
 
         def compute(missing: list[int]) -> list[FuncOccurrences]:
-            if len(missing) > _WHOLE_QUERY:
+            if len(missing) > pieces.WHOLE_QUERY:
                 occs = resolver.occurrences()
                 starts = [o.start for o in occs]
                 parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]

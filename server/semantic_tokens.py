@@ -224,7 +224,6 @@ class _Chunk:
 _Segment = list[int] | tuple[_Chunk, int, int]
 
 
-_WHOLE_QUERY = 64  # above this many functions to (re)compute, one query over the whole text
 _PIECES: pieces.Cache[_Chunk] = pieces.Cache()
 
 
@@ -234,7 +233,7 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
     where = [_position(data, index, s, encoding) for s in lay.starts]
 
     def compute(missing: list[int]) -> list[_Chunk]:
-        if len(missing) > _WHOLE_QUERY:
+        if len(missing) > pieces.WHOLE_QUERY:
             occs = idx.outside + [o for i in range(len(lay.funcs)) for o in idx.function_occurrences(i)]
             occs.sort(key=lambda o: o.start)
             every = _items(doc, occs, 0, len(data))

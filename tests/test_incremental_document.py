@@ -25,7 +25,7 @@ from wat_lsp.analysis.model import Func, Instr, LocalDecl, Span
 from wat_lsp.analysis.opcodes import lookup
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.syntax import parse
-from wat_lsp.server import features, folding, pieces, references, semantic_tokens
+from wat_lsp.server import features, pieces, semantic_tokens
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 from .corpus import ROOT as SUITE
@@ -157,8 +157,7 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
     rng = random.Random(f"{name}:2026-12-02")
     pieces.clear()
     if rng.random() < 0.5:  # functions recomputed with one query over the whole text, not one each
-        for module in (references, semantic_tokens, folding):
-            monkeypatch.setattr(module, "_WHOLE_QUERY", 0)
+        monkeypatch.setattr(pieces, "WHOLE_QUERY", 0)  # references, semantic tokens, folding
     snap = open_snapshot(f"untitled:{name}", 1, text)
     snap.diagnostics()  # as the server does on didOpen: the incremental state starts here
     _same(snap.analysis(), analyse(snap.data, snap.tree))
