@@ -95,21 +95,14 @@ def _local(imms: tuple[object, ...]) -> int:
     return x if isinstance(x, int) else -1
 
 
-# Accesses of indices at or above the function's local count are errors (unknown-index) and
-# are left out: a bitset bit for `local.get 4000000000` would be a 500 MB integer.
-NO_LIMIT = 1 << 62
-
-
-def _accesses_backward(body: list[Instr], start: int, end: int,
-                       count: int = NO_LIMIT) -> Iterator[tuple[int, bool, int]]:  # fmt: skip
-    """`(index, is_get, local)` for the accesses of locals below `count` in body[start:end],
-    last first."""
+def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tuple[int, bool, int]]:
+    """`(index, is_get, local)` for the local accesses of body[start:end], last first."""
     for i in range(end - 1, start - 1, -1):
         ins = body[i]
         name = ins.op.name
         if name in (GET, SET, TEE):
             x = _local(ins.imms)
-            if 0 <= x < count:
+            if x >= 0:
                 yield i, name == GET, x
 
 
@@ -118,6 +111,11 @@ _MAY_THROW = Flag.CALL | Flag.THROW
 # `OpInfo.bits` masks (an int test per instruction, not an `enum.Flag` operation)
 _ACCESS_BITS = Flag.LOCAL_READ.value | Flag.LOCAL_WRITE.value
 _THROW_BITS = _MAY_THROW.value
+
+
+# Accesses of indices at or above the function's local count are errors (unknown-index) and
+# are left out: a bitset bit for `local.get 4000000000` would be a 500 MB integer.
+NO_LIMIT = 1 << 62
 
 
 def body_events(body: list[Instr], throws: bool = False, count: int = NO_LIMIT) -> Events:
@@ -158,19 +156,18 @@ def _bounds(events: Events, cfg: CFG) -> list[int]:
     return out
 
 
-def events_backward(body: list[Instr], start: int, end: int, throws: bool,
-                    count: int = NO_LIMIT) -> Iterator[tuple[int, bool, int]]:  # fmt: skip
+def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> Iterator[tuple[int, bool, int]]:
     """`_accesses_backward`, plus `(index, False, THROWS)` for each instruction that may
     throw when `throws` (a block inside a `try_table`)."""
     if not throws:
-        yield from _accesses_backward(body, start, end, count)
+        yield from _accesses_backward(body, start, end)
         return
     for i in range(end - 1, start - 1, -1):
         ins = body[i]
         name = ins.op.name
         if name in (GET, SET, TEE):
             x = _local(ins.imms)
-            if 0 <= x < count:
+            if x >= 0:
                 yield i, name == GET, x
         elif ins.op.flags & _MAY_THROW:
             yield i, False, THROWS

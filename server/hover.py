@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness, events_backward
+from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness
 from wat_lsp.analysis.model import Func, Instr, Module, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
 from wat_lsp.analysis.validate import module_context
@@ -61,12 +61,13 @@ def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
     if not 0 <= index < len(cfg.block_of):
         return 0, 0
     b = cfg.blocks[cfg.block_of[index]]
-    inside = b.index in lv.throw_targets
-    count = len(func.params) + len(func.locals)
-    throw = lv.throw_live(b.index) if inside else 0
+    throw = lv.throw_live(b.index)
+    events = lv.block_events(b.index)  # the accesses (and throws) liveness itself walked
 
     def back(live: int, start: int, end: int) -> int:
-        for _, is_get, x in events_backward(func.body, start, end, inside, count):
+        for i, is_get, x in reversed(events):
+            if not start <= i < end:
+                continue
             if x == THROWS:
                 live |= throw
             elif is_get:

@@ -3,7 +3,7 @@
 A call (or throw) inside a `try_table` may go to a catch handler, so a local the handler
 reads is live across the call: a store before the call is not dead. Hover used to walk its
 block without those catch edges and called such a store dead; it now walks as `liveness`
-does (`events_backward`, `throw_live`).
+does (`Liveness.block_events`, `throw_live`).
 """
 
 from __future__ import annotations
