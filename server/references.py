@@ -21,12 +21,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
 from wat_lsp.analysis.opcodes import Flag, Imm, OpInfo, lookup
-from wat_lsp.analysis.syntax import language
+from wat_lsp.analysis.queries import DeepQuery
 from wat_lsp.server import pieces
 
 
@@ -81,8 +81,8 @@ def _query_text() -> str:
 
 
 @functools.cache
-def _query() -> Query:
-    return Query(language(), _query_text())
+def _query() -> DeepQuery:
+    return DeepQuery(_query_text())
 
 
 # Immediate kinds that name an item, by space; and the kinds that take one number token.
@@ -269,13 +269,11 @@ class Resolver:
             return self._occurrences(start, end)
 
     def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
-        cursor = QueryCursor(_query())
-        if start or end is not None:
-            cursor.set_byte_range(start, len(self.data) if end is None else end)
+        found_by_name = _query().captures(self.doc.tree.root_node, start, end)
         keys: list[int] = []
         caps: list[str] = []
         nodes: list[Node] = []
-        for name, found in cursor.captures(self.doc.tree.root_node).items():
+        for name, found in found_by_name.items():
             late = name == "try"  # a legacy `catch` tag: only what no other pattern claimed
             keys.extend(n.start_byte * 2 + late for n in found)
             caps.extend([name] * len(found))
