@@ -11,10 +11,10 @@ import bisect
 import functools
 from typing import NamedTuple
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.positions import LineIndex
-from wat_lsp.analysis.syntax import language
+from wat_lsp.analysis.queries import DeepQuery
 from wat_lsp.server import pieces
 
 _REGIONS = ("module", "module_binary", "module_quote", "type_field", "rec_type", "func", "global", "table",
@@ -31,9 +31,9 @@ class Fold(NamedTuple):
 
 
 @functools.cache
-def _query() -> Query:
+def _query() -> DeepQuery:
     regions = " ".join(f"({n})" for n in _REGIONS)
-    return Query(language(), f"[{regions}] @region [(block_comment)] @block (comment) @line")
+    return DeepQuery(f"[{regions}] @region [(block_comment)] @block (comment) @line")
 
 
 def folds(doc: Document, index: LineIndex) -> list[Fold]:
@@ -101,10 +101,7 @@ class _Sorted:
 
 
 def _captures(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
-    cursor = QueryCursor(_query())
-    if start > 0 or end < len(doc.data):
-        cursor.set_byte_range(start, end)
-    return cursor.captures(doc.tree.root_node)
+    return _query().captures(doc.tree.root_node, start, end)
 
 
 def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], start: int, end: int) -> list[Fold]:

@@ -19,11 +19,10 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tree_sitter import Query, QueryCursor
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
-from wat_lsp.analysis.syntax import language
+from wat_lsp.analysis.queries import DeepQuery
 from wat_lsp.server import navigation, pieces, references
 from wat_lsp.server.references import Occurrence
 
@@ -47,8 +46,8 @@ _REF_ABBREVS = ('"funcref" "externref" "anyref" "eqref" "i31ref" "structref" "ar
 
 
 @functools.cache
-def _query() -> Query:
-    return Query(language(), f"""
+def _query() -> DeepQuery:
+    return DeepQuery(f"""
         [(comment) (block_comment)] @comment
         (string) @string
         [(integer) (float) (mem_offset) (mem_align)] @number
@@ -168,9 +167,6 @@ Item = tuple[int, int, int, int]  # start, end, type, modifiers
 def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> list[Item]:
     """The tokens starting in [start, end), in text order: the names among `occs` and the
     lexical classes found by the query in that range (a name wins over its lexical class)."""
-    cursor = QueryCursor(_query())
-    if start > 0 or end < len(doc.data):
-        cursor.set_byte_range(start, end)
     # Tokens as (start, end, type, modifiers), names first; sorted by `start * 2 + lexical`
     # packed with the token's position in `items` into one int (a plain int sort is fast).
     items: list[Item] = []
@@ -180,7 +176,7 @@ def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> l
             kind, mods = _classify(doc, o, cache)
             items.append((o.start, o.end, kind, mods))
     names = len(items)
-    for name, nodes in cursor.captures(doc.tree.root_node).items():
+    for name, nodes in _query().captures(doc.tree.root_node, start, end).items():
         kind, mods = _LEXICAL[name]
         items.extend((n.start_byte, n.end_byte, kind, mods) for n in nodes)
     shift = max(len(items), 1).bit_length()
