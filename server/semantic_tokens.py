@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
@@ -156,9 +157,23 @@ def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end
     end = len(data) if end is None else end
     ranged = start > 0 or end < len(data)
     if ranged:  # from the start of the line: an instruction's name comes with its immediates
-        start = index.line_start(index.line_of(start))
+        line_start = index.line_start(index.line_of(start))
+        start = line_start if start - line_start <= _LINE_BACK else _instr_start(doc, start)
     occs = references.in_range(doc, start, end) if ranged else references.index(doc).outside
     return _encode(_items(doc, occs, start, end), data, index, encoding)[0]
+
+
+_LINE_BACK = 4096  # bytes of a line before a range read again; beyond, from its instruction
+_INSTRS = frozenset({"plain_instr", "folded_instr"})
+
+
+def _instr_start(doc: Document, offset: int) -> int:
+    """The start of the innermost instruction around `offset` (its name), else `offset`: on a
+    long line (a 10 MB module printed on one) the line's start is the document's."""
+    root = doc.tree.root_node
+    node = root.descendant_for_byte_range(offset, offset)
+    instr = cst.innermost(root, node, _INSTRS) if node is not None else None
+    return min(offset, instr.start_byte) if instr is not None else offset
 
 
 Item = tuple[int, int, int, int]  # start, end, type, modifiers
@@ -226,7 +241,7 @@ _PIECES: pieces.Cache[_Chunk] = pieces.Cache()
 def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
     data = doc.data
     idx = references.index(doc)
-    where = [_position(data, index, s, encoding) for s in lay.starts]
+    where = [index.position(s, encoding) for s in lay.starts]
 
     def compute(missing: list[int]) -> list[_Chunk]:
         if len(missing) > pieces.WHOLE_QUERY:
@@ -285,11 +300,6 @@ def _flatten(segments: list[_Segment]) -> list[int]:
     return out
 
 
-def _position(data: bytes, index: LineIndex, offset: int, encoding: Encoding) -> tuple[int, int]:
-    line = index.line_of(offset)
-    return line, units(data, index.line_start(line), offset, encoding)
-
-
 def _line_starts(index: LineIndex) -> Sequence[int]:
     starts = getattr(index, "_starts", None)  # the index's own array, when it has one
     if starts is not None:
@@ -314,7 +324,7 @@ def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding
             line = bisect.bisect_right(starts, s, line + 1 if line >= 0 else 0) - 1
             line_start = starts[line]
             next_start = starts[line + 1] if line + 1 < nlines else len(data) + 1
-            ascii_line = encoding == "utf-8" or data[line_start:next_start].isascii()
+            ascii_line = encoding == "utf-8" or index.line_ascii(line)
         if e < next_start and ascii_line:  # the common case: one ASCII line
             col = s - line_start
             append((line - prev_line, col - prev_col if line == prev_line else col, e - s, kind, mods))
@@ -322,10 +332,9 @@ def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding
             continue
         at, cur = s, line
         while True:  # a token spanning lines (a block comment) becomes one token per line
-            ls = starts[cur]
             le = min(e, index.line_end(cur))
             if le > at:
-                col = units(data, ls, at, encoding)
+                col = index.position(at, encoding)[1]  # counted on along a long line
                 append((cur - prev_line, col - prev_col if cur == prev_line else col, units(data, at, le, encoding),
                         kind, mods))  # fmt: skip
                 prev_line, prev_col = cur, col
