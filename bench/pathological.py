@@ -14,6 +14,7 @@ and rename. `check` says what is wrong with an answer's shape (or nothing).
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import subprocess
@@ -28,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 for _p in (str(HERE), str(HERE.parent)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
+
+import genwat  # noqa: E402
 
 from tests.lsp_wire import SERVER_COMMAND, frame, read_message  # noqa: E402
 
@@ -73,10 +76,6 @@ def folded_operands(levels: int) -> Shape:
 def one_line(size: str) -> Shape:
     """A generated module of `size` (`genwat`, which writes `(;N;)` comments, never `;;`
     ones, so joining its lines keeps its meaning) on a single line."""
-    import io
-
-    import genwat
-
     out = io.StringIO()
     genwat.generate(out, size=genwat.parse_size(size), seed=1)
     text = out.getvalue()
@@ -93,20 +92,21 @@ def shapes(levels: int, parens: int, line: str) -> list[Shape]:
 
 # --- the server ----------------------------------------------------------------------------
 
+_SEMANTIC = {"requests": {"full": {"delta": True}, "range": True}, "tokenTypes": [], "tokenModifiers": [],
+             "formats": ["relative"]}  # fmt: skip
+_ACTIONS = {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "refactor", "source"]}},
+            "resolveSupport": {"properties": ["edit"]}, "dataSupport": True}  # fmt: skip
 CAPABILITIES: dict[str, Any] = {
     "general": {"positionEncodings": ["utf-16"]},
     "textDocument": {
         "diagnostic": {"dynamicRegistration": False},
         "hover": {"contentFormat": ["markdown"]},
         "documentSymbol": {"hierarchicalDocumentSymbolSupport": True},
-        "semanticTokens": {"requests": {"full": {"delta": True}, "range": True}, "tokenTypes": [],
-                           "tokenModifiers": [], "formats": ["relative"]},  # fmt: skip
-        "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "refactor",
-                                                                                    "source"]}},
-                       "resolveSupport": {"properties": ["edit"]}, "dataSupport": True},  # fmt: skip
+        "semanticTokens": _SEMANTIC,
+        "codeAction": _ACTIONS,
         "completion": {"completionItem": {"snippetSupport": True}},
-        "foldingRange": {}, "selectionRange": {}, "inlayHint": {}, "signatureHelp": {}, "rename": {
-            "prepareSupport": True},  # fmt: skip
+        "rename": {"prepareSupport": True},
+        **{name: {} for name in ("foldingRange", "selectionRange", "inlayHint", "signatureHelp")},
     },
 }
 
@@ -257,8 +257,8 @@ def check(shape: Shape, answer: Answer) -> str | None:
             return f"{len(items)} diagnostics, expected one"
         return None
     if m == "textDocument/semanticTokens/full":
-        data = r.get("data") if isinstance(r, dict) else None
-        return None if isinstance(data, list) and len(data) % 5 == 0 and "resultId" in r else f"bad tokens {r!r:.200}"
+        ok = isinstance(r, dict) and isinstance(r.get("data"), list) and len(r["data"]) % 5 == 0 and "resultId" in r
+        return None if ok else f"bad tokens {r!r:.200}"
     if m == "textDocument/semanticTokens/range":
         data = r.get("data") if isinstance(r, dict) else None
         return None if isinstance(data, list) and len(data) % 5 == 0 else f"bad tokens {r!r:.200}"
@@ -292,7 +292,7 @@ def check(shape: Shape, answer: Answer) -> str | None:
     if m == "textDocument/definition":
         return None if r is None or isinstance(r, (dict, list)) else f"bad definition {r!r:.200}"
     if m == "textDocument/completion":
-        ok = isinstance(r, dict) and isinstance(r.get("items"), list) or isinstance(r, list)
+        ok = (isinstance(r, dict) and isinstance(r.get("items"), list)) or isinstance(r, list)
         return None if ok else f"bad completion {r!r:.200}"
     if m == "textDocument/signatureHelp":
         return None if r is None or (isinstance(r, dict) and "signatures" in r) else f"bad signature {r!r:.200}"
