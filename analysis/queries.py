@@ -21,7 +21,8 @@ steps through the same children in constant time each, so nodes with an error in
 walked here, one child at a time, down to the error-free children, whose slabs run as above;
 at each walked node, only the matches that start there are asked for (none start at an ERROR
 node: the callers' patterns all name the node type they start at), and an error-free leaf
-there gets the captures of the first leaf of its kind (2 query runs per `)` cost 3 s).
+(or SLAB levels down) gets the captures of the first leaf of its kind (2 query runs per `)`
+cost 3 s), and the probe does not run on a node with fewer than SLAB descendants.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import functools
 from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis.syntax import language
 
-SLAB = 32  # levels per cursor: at most SLAB states in progress per pattern
+SLAB = 12  # levels per cursor: at most SLAB states in progress per pattern (8-16 fastest)
 _DEEP = "wat_lsp.deep"  # the probe's capture name
 _ROOT = "source_file"
 
@@ -75,14 +76,17 @@ class DeepQuery:
         while broken or deep:  # work lists, not recursion: the depth is the text's
             if deep:
                 slab = deep.pop()
+                if not slab.child_count:
+                    self._add_leaf(slab, out)
+                    continue
                 self._run(self.query, slab, start, end, out, None, SLAB - 1)
-                self._run(_probe_query(), slab, start, end, None, deep, 0)
+                if slab.descendant_count > SLAB:  # (itself included) else nothing is SLAB levels down
+                    self._run(_probe_query(), slab, start, end, None, deep, 0)
                 continue
             top = broken.pop()
             if not top.is_error:  # no pattern starts at an ERROR node (see the module docstring)
                 self._run(self.query, top, start, end, out, None, 0)
             cursor = top.walk()
-            leaves = self._leaf_captures
             more = cursor.goto_first_child_for_byte(start) is not None if start > top.start_byte else \
                 cursor.goto_first_child()
             while more:
@@ -95,18 +99,23 @@ class DeepQuery:
                 elif child.child_count:
                     deep.append(child)
                 else:
-                    names = leaves.get(child.kind_id)
-                    if names is None:
-                        names = leaves[child.kind_id] = list(self._leaf(child))
-                    for name in names:
-                        out.setdefault(name, []).append(child)
+                    self._add_leaf(child, out)
                 more = cursor.goto_next_sibling()
         return out
 
-    def _leaf(self, leaf: Node) -> dict[str, list[Node]]:
-        found: dict[str, list[Node]] = {}
-        self._run(self.query, leaf, 0, None, found, None, 0)
-        return found
+    def _add_leaf(self, leaf: Node, out: dict[str, list[Node]]) -> None:
+        """The captures of an error-free leaf's own matches: those of the first leaf of its kind."""
+        names = self._leaf_captures.get(leaf.kind_id)
+        if names is None:
+            found: dict[str, list[Node]] = {}
+            self._run(self.query, leaf, 0, None, found, None, 0)
+            names = self._leaf_captures[leaf.kind_id] = list(found)
+        for name in names:
+            have = out.get(name)
+            if have is None:
+                out[name] = [leaf]
+            else:
+                have.append(leaf)
 
     @staticmethod
     def _run(query: Query, node: Node, start: int, end: int | None, out: dict[str, list[Node]] | None,

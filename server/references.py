@@ -254,6 +254,10 @@ class Resolver:
         self.data = doc.data
         self.modules = [_module_info(n, sm.read.module) for n, sm in enumerate(doc.modules) if sm.read is not None]
         self.module_starts = [mi.module.span.start for mi in self.modules]
+        # The last ranges asked for: hover, definition, highlight and rename all ask for the
+        # function or field around the cursor (a 100,000-level function: a second each).
+        self._recent: dict[tuple[int, int | None], list[Occurrence]] = {}
+        self._recent_lock = threading.Lock()  # both workers ask
 
     def module_at(self, offset: int) -> _ModuleInfo | None:
         if len(self.modules) == 1:
@@ -265,8 +269,18 @@ class Resolver:
         return None
 
     def occurrences(self, start: int = 0, end: int | None = None) -> list[Occurrence]:
+        with self._recent_lock:
+            recent = self._recent.get((start, end))
+        if recent is not None:
+            return list(recent)
         with no_cyclic_gc():  # a million small acyclic objects: see `no_cyclic_gc`
-            return self._occurrences(start, end)
+            found = self._occurrences(start, end)
+        if start or end is not None:  # (the whole document's are kept by the index)
+            with self._recent_lock:
+                while len(self._recent) >= 2:
+                    del self._recent[next(iter(self._recent))]
+                self._recent[start, end] = found
+        return list(found)
 
     def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
         found_by_name = _query().captures(self.doc.tree.root_node, start, end)
