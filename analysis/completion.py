@@ -251,6 +251,9 @@ def _scan(data: bytes, start: int, end: int, stack: list[_Frame], skips: dict[in
     return _Scan(stack, False)
 
 
+_BLOCK_START, _BLOCK_END = Flag.BLOCK_START.value, Flag.BLOCK_END.value
+
+
 def _word(stack: list[_Frame], item: _Item) -> None:
     top = stack[-1]
     word = item.text
@@ -266,10 +269,10 @@ def _word(stack: list[_Frame], item: _Item) -> None:
         top.header = False
     op = OPCODES.get(word)
     if op is not None and _body(stack):
-        if op.flags & Flag.BLOCK_START:
+        if op.bits & _BLOCK_START:  # (an int test: `enum.Flag`'s `&` is a method call, per word)
             stack.append(_Frame(word, item.start, False))
             return
-        if op.flags & Flag.BLOCK_END and not top.paren:
+        if op.bits & _BLOCK_END and not top.paren:
             stack.pop()  # `end`, `delegate`: its label immediate belongs to the enclosing form
             stack[-1].items.append(item)
             return

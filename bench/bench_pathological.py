@@ -6,7 +6,8 @@
 Shapes (`bench/pathological.py`): 100,000 nested `(block ... )` closed (800 KB) and unclosed
 (700 KB), 100,000 nested plain `block ... end` (1 MB), 1,000,000 `)` (1 MB), 100,000 nested
 block comments (400 KB), folded operands `(i32.add (i32.add ...) (i32.const 1))` 100,000 deep,
-and a 10 MB generated module on one line. For each, the session an editor makes (pull
+a 10 MB generated module on one line, and (for comparison) the same module as generated, one
+instruction a line. For each, the session an editor makes (pull
 diagnostics, full tokens, folding, symbols, inlay hints, token range, hover, highlight,
 selection, definition, references, completion, signature help, code actions and each
 resolve, prepareRename, rename, tokens delta), each request timed from writing it to reading
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     makers = [lambda: pathological.nested_closed(args.levels), lambda: pathological.nested_unclosed(args.levels),
               lambda: pathological.nested_plain(args.levels), lambda: pathological.close_parens(args.parens),
               lambda: pathological.nested_comments(args.levels), lambda: pathological.folded_operands(args.levels),
-              lambda: pathological.one_line(args.line)]  # fmt: skip
+              lambda: pathological.one_line(args.line), lambda: pathological.multi_line(args.line)]  # fmt: skip
     try:
         for i, make in enumerate(makers):
             shape = make()

@@ -85,6 +85,16 @@ def one_line(size: str) -> Shape:
     return Shape(f"one line of {size}", text, cursor)
 
 
+def multi_line(size: str) -> Shape:
+    """The module of `one_line(size)` as generated, one instruction a line: what a long line
+    should cost no more than."""
+    out = io.StringIO()
+    genwat.generate(out, size=genwat.parse_size(size), seed=1)
+    text = out.getvalue()
+    cursor = text.index("local.get $", len(text) // 2) + len("local.get ") + 1
+    return Shape(f"the same, {size} on lines", text, cursor)
+
+
 def shapes(levels: int, parens: int, line: str) -> list[Shape]:
     return [nested_closed(levels), nested_unclosed(levels), nested_plain(levels), close_parens(parens),
             nested_comments(levels), folded_operands(levels), one_line(line)]  # fmt: skip
@@ -187,8 +197,9 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     at = _position(text, shape.cursor)
     end = _position(text, len(text))
     whole = {"start": {"line": 0, "character": 0}, "end": end}
-    near = {"start": {"line": max(at["line"] - 2, 0), "character": 0}, "end": _position(text, min(len(text),
-                                                                                             shape.cursor + 200))}
+    # a screenful around the cursor (on one long line: 200 characters either side)
+    first = max(text.rfind("\n", 0, shape.cursor) + 1 if "\n" in text[: shape.cursor] else 0, shape.cursor - 200)
+    near = {"start": _position(text, first), "end": _position(text, min(len(text), shape.cursor + 200))}
     answers: list[Answer] = []
 
     def ask(method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import threading
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
+from wat_lsp.analysis.document import no_cyclic_gc
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
@@ -119,7 +120,8 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         index = hovers.instr_at(func, node.start_byte) if func is not None else None
         if mi is None or func is None or index is None or func.body[index].start != node.start_byte:
             return None
-        text = hovers.instr_text(doc, mi.module, func, index)
+        with no_cyclic_gc():  # a frame per enclosing block (100,000 nested: the collector rescans them)
+            text = hovers.instr_text(doc, mi.module, func, index)
         start, end = node.start_byte, node.end_byte
     if text is None:
         return None
