@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 
 from lsprotocol import types
@@ -16,6 +17,8 @@ from wat_lsp.server import hover as hovers
 from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
 from wat_lsp.server.references import Occurrence
+
+_log = logging.getLogger(__name__)
 
 
 class RenameRejected(JsonRpcException):
@@ -254,9 +257,18 @@ def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) 
     return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end))
 
 
+# Bytes of a range given inlay hints at most: a viewport is kilobytes, but the visible "lines"
+# of a module printed on one line are the whole document (10 MB: 685,000 hints, a minute).
+INLAY_BYTES = 1 << 19
+
+
 def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.InlayHint]:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
+    if end - start > INLAY_BYTES:
+        _log.warning("wat-lsp: inlay hints for %s: the range's first %d of %d bytes only", snap.uri,
+                     INLAY_BYTES, end - start)  # fmt: skip
+        end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
     for h in inlay_hints.hints(snap.analysis(), start, end):
         line, col = snap.index.position(h.offset, encoding)

@@ -68,3 +68,80 @@ def test_garbage_gets_one_diagnostic(server: pathological.Server) -> None:
     report = server.request("textDocument/diagnostic", {"textDocument": {"uri": uri}}, HANG)["result"]
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     assert [d["code"] for d in report["items"]] == ["syntax"]
+
+
+# --- the pieces, in process ----------------------------------------------------------------
+
+DEEP_TEXTS = {
+    "closed": "(module (func $f " + "(block $l " * 300 + "(br $l) (call $f)" + ")" * 300 + "))",
+    "unclosed": "(module (func " + "(block " * 300,
+    "folded": "(module (func (result i32)\n" + "(i32.add " * 300 + "(local.get 0)" + " (i32.const 1))" * 300 + "))\n",
+    "plain": "(module (func\n" + "block $x\n" * 300 + "br 3 end $x\n" * 300 + "))\n",
+    "parens": ")" * 5000 + "(module (func $g (local.get 0)))",
+    "comments": "(module " + "(;" * 300 + ";)" * 300 + " (func $h (param $p i32) (local.get $p)) ;; x\n)",
+    "garbage": "(module (func $f (param i32) (block $a (; c ;) (i32.add (local.get 0) ) (call 3 $f) junk ) ) ;; x\n"
+               "(func $g i32.const 0 (block (loop)) (]) end))  (type (func)) (( " + "(block " * 40 + ")" * 20,
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP_TEXTS))
+def test_deep_query_finds_what_one_cursor_finds(name: str) -> None:
+    """`DeepQuery.captures` (slabs, nodes with errors walked) gives exactly the captures of one
+    query cursor, for every query the server runs, whole and in byte ranges."""
+    import random
+
+    from tree_sitter import Node, QueryCursor
+    from wat_lsp.analysis.syntax import parse
+    from wat_lsp.server import folding, references, semantic_tokens
+
+    def key(caps: dict[str, list[Node]]) -> list[tuple[str, int, int, str]]:
+        return sorted((n, x.start_byte, x.end_byte, x.type) for n, xs in caps.items() for x in xs)
+
+    data = DEEP_TEXTS[name].encode()
+    tree = parse(data)
+    rnd = random.Random(name)
+    ranges = [(0, None)] + [tuple(sorted((rnd.randrange(len(data)), rnd.randrange(len(data))))) for _ in range(6)]
+    for query in (references._query(), semantic_tokens._query(), folding._query()):
+        for start, end in ranges:
+            cursor = QueryCursor(query.query)
+            if end is not None:
+                cursor.set_byte_range(start, end)
+            expected = key(cursor.captures(tree.root_node))
+            assert key(query.captures(tree.root_node, start, end)) == expected, (start, end)
+
+
+def test_columns_counted_on_along_a_line() -> None:
+    """`LineIndex.position` counts on from the last column asked on a line: the same columns
+    as counted from the line's start, in any order, on ill-formed UTF-8 too."""
+    import random
+
+    from wat_lsp.analysis.positions import LineIndex
+
+    rnd = random.Random(5)
+    pieces = [b"a", b" ", b"\n", b"\r", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xe2\x82",
+              b"\x80", b"\r\n"]  # fmt: skip
+    for trial in range(300):
+        data = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 80)))
+        index = LineIndex(data)
+        offsets = [rnd.randint(0, len(data)) for _ in range(30)]
+        if trial % 2:
+            offsets.sort()
+        for offset in offsets:
+            for encoding in ("utf-16", "utf-32", "utf-8"):
+                assert index.position(offset, encoding) == LineIndex(data).position(offset, encoding)
+
+
+def test_inlay_hints_cut_to_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A range longer than `INLAY_BYTES` gets the hints of its first `INLAY_BYTES` only."""
+    from lsprotocol import types
+    from wat_lsp.server import features
+    from wat_lsp.server.documents import open_snapshot
+
+    text = "(module (func $f (param $p i32) " + "(drop (local.get $p)) " * 200 + "))"
+    snap = open_snapshot("file:///cut.wat", 1, text)
+    whole = types.Range(types.Position(0, 0), types.Position(0, len(text)))
+    everything = features.inlay_hints_(snap, whole, "utf-16")
+    assert len(everything) == 200
+    monkeypatch.setattr(features, "INLAY_BYTES", 1000)
+    cut = features.inlay_hints_(snap, whole, "utf-16")
+    assert cut == [h for h in everything if h.position.character <= 1000] and 0 < len(cut) < 200
