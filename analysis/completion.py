@@ -80,6 +80,9 @@ class Completion:
 
 LIMIT = 1000  # candidates returned at most (a module may have 10,000 functions)
 _WINDOW = 1 << 16  # bytes of field text before the cursor read without looking for a restart
+# Bytes lexed before the cursor at most, from the line after that point when there is one (100,000
+# nested blocks, or a million `)`, in one field took seconds per completion).
+_BUDGET = 1 << 18
 
 # --- lexing ------------------------------------------------------------------------------
 
@@ -456,6 +459,9 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
     start, end = word_at(data, offset)
     prefix = data[start:offset].decode("utf-8", "replace")
     scan_start, stack, field_node = _scan_start(data, tree, start)
+    if start - scan_start > _BUDGET:  # a budget: forms opened before it are not seen
+        scan_start = max(data.find(b"\n", start - _BUDGET, start) + 1, start - _BUDGET)
+        field_node = None
     skips = _skips(field_node, start) if field_node is not None and skip else {}
     scan = _scan(data, min(scan_start, start), start, stack, skips)
     if scan.inside:

@@ -89,16 +89,18 @@ class DeepQuery:
             cursor = top.walk()
             more = cursor.goto_first_child_for_byte(start) is not None if start > top.start_byte else \
                 cursor.goto_first_child()
-            while more:
+            known = self._leaf_captures
+            ranged = end is not None
+            while more:  # (a million `)` children: kept tight)
                 child = cursor.node
                 assert child is not None
-                if child.start_byte > stop or child.start_byte == stop < child.end_byte:
+                if ranged and (child.start_byte > stop or child.start_byte == stop < child.end_byte):
                     break
                 if child.has_error:
                     broken.append(child)
                 elif child.child_count:
                     deep.append(child)
-                else:
+                elif known.get(child.kind_id) != []:  # a leaf, unless its kind captures nothing
                     self._add_leaf(child, out)
                 more = cursor.goto_next_sibling()
         return out
