@@ -194,13 +194,17 @@ def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: En
 
 
 def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
-    return [_folding_range(f) for f in folding.folds_by_function(snap.analysis(), snap.index)]
+    folds, _ = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    return [_folding_range(f) for f in folds]
 
 
 def folding_ranges_json(snap: Snapshot) -> RawResult:
     """`folding_ranges` as JSON text: made from the folds directly, without protocol objects
     (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
-    folds = folding.folds_by_function(snap.analysis(), snap.index)
+    folds, dropped = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    if dropped:
+        _log.warning("wat-lsp: folding ranges for %s: %d nested more than %d deep left out", snap.uri, dropped,
+                     folding.MAX_DEPTH)  # fmt: skip
     return RawResult("[" + ", ".join(f'{{"startLine": {f.start_line}, "endLine": {f.end_line}, "kind": "{f.kind}"}}'
                                      for f in folds) + "]")  # fmt: skip
 

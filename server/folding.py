@@ -130,3 +130,25 @@ def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], sta
     if len(run) > 1:
         out.append(Fold(run[0], run[-1], "comment"))
     return out
+
+
+MAX_DEPTH = 256  # folds nested deeper are left out (100,000 nested blocks: 100,000 folds)
+
+
+def within_depth(folds: list[Fold], limit: int = MAX_DEPTH) -> tuple[list[Fold], int]:
+    """`folds` (sorted) without those inside `limit` others, and how many were left out. A
+    fold is inside another that starts no later and ends no earlier (outer first when they
+    start on the same line); folds that overlap without nesting do not count."""
+    order = sorted(range(len(folds)), key=lambda i: (folds[i].start_line, -folds[i].end_line))
+    ends: list[int] = []  # end lines of the folds around the current one, innermost last
+    dropped = set()
+    for i in order:
+        f = folds[i]
+        while ends and ends[-1] < f.end_line:
+            ends.pop()
+        if len(ends) >= limit:
+            dropped.add(i)
+        ends.append(f.end_line)
+    if not dropped:
+        return folds, 0
+    return [f for i, f in enumerate(folds) if i not in dropped], len(dropped)

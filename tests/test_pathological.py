@@ -145,3 +145,15 @@ def test_inlay_hints_cut_to_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(features, "INLAY_BYTES", 1000)
     cut = features.inlay_hints_(snap, whole, "utf-16")
     assert cut == [h for h in everything if h.position.character <= 1000] and 0 < len(cut) < 200
+
+
+def test_folds_beyond_the_depth_limit_left_out() -> None:
+    from wat_lsp.server.folding import Fold, within_depth
+
+    nested = [Fold(i, 2000 - i, "region") for i in range(1000)]  # each inside the one before
+    kept, dropped = within_depth(sorted(nested), 256)
+    assert kept == sorted(nested)[:256] and dropped == 744
+    flat = sorted(Fold(2 * i, 2 * i + 1, "region") for i in range(1000))
+    assert within_depth(flat, 256) == (flat, 0)
+    overlapping = [Fold(0, 10, "region"), Fold(5, 15, "region"), Fold(6, 9, "comment")]
+    assert within_depth(overlapping, 1) == (overlapping[:2], 1)
