@@ -73,7 +73,8 @@ def _query_text() -> str:
     lines += [f"({n} {_IDX} @use.{s})" for n, s in _USES.items()]
     lines += ["(ref_type heap: [(identifier) (integer)] @use.type)", "(elem (integer) @use.table)",
               "(data (integer) @use.memory)", "(try_instr target: (_) @use.label)",
-              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)"]  # fmt: skip
+              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)",
+              "[(catch_clause) (on_clause)] @clause"]  # fmt: skip
     lines += [f"({b} label: (identifier) @decl.label)" for b in _BLOCKS]
     lines += [f"({b} end_label: (identifier) @endlabel)" for b in _BLOCKS if not b.startswith("folded")]
     lines += ["(if_instr else_label: (identifier) @endlabel)"]
@@ -246,6 +247,18 @@ def _module_info(number: int, module: Module) -> _ModuleInfo:
                        [module.types[i].span.start for i in types], types)  # fmt: skip
 
 
+@dataclass(slots=True)
+class _Clause:
+    """A catch or on clause, as the resolver meets it."""
+
+    end: int
+    is_on: bool
+    kind: str | None  # `catch`, `catch_ref`, `catch_all`, `catch_all_ref` (on clauses: None)
+    owner: tuple[int, int, int]  # (module, function, instruction) holding it
+    rank: int  # among its instruction's clauses that hold a label, before it
+    kids: int = 0  # index tokens counted so far
+
+
 class Resolver:
     """Turns the query's tokens into occurrences, for the whole document or a byte range."""
 
@@ -302,8 +315,19 @@ class Resolver:
         op: OpInfo | None = None
         op_start = -1
         prev = -1
+        clause: _Clause | None = None  # the catch or on clause the tokens are in
+        ranks: dict[tuple[int, int, int], int] = {}  # clauses so far by (module, function, instruction)
+        place: tuple[_Clause, int] | None = None
         for k in order:
             start, cap, node = keys[k] >> 1, caps[k], nodes[k]
+            if cap == "clause":  # before its tokens (it starts at its `(`)
+                clause = self._clause(node, clause, ranks)
+                continue
+            if cap in ("catch", "on") and clause is not None and start < clause.end:
+                place = (clause, clause.kids)  # this token's clause, and the token's rank in it
+                clause.kids += 1
+            else:
+                place = None
             if start == prev:
                 continue  # claimed by an earlier (more specific) pattern
             prev = start
@@ -318,7 +342,7 @@ class Resolver:
                 op = _indexing_op(data[start : node.end_byte])
                 op_start = start
                 continue
-            occ = self._token(cap, node)
+            occ = self._token(cap, node, place)
             if occ is not None:
                 yield occ
         if group:
@@ -342,7 +366,24 @@ class Resolver:
         return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,
                                           node.type == "identifier", role, number))
 
-    def _token(self, cap: str, node: Node) -> Occurrence | None:
+    def _clause(self, node: Node, previous: _Clause | None, ranks: dict[tuple[int, int, int], int]) -> _Clause:
+        """A catch or on clause met in text order, with its rank among the clauses of its
+        instruction that hold a label (`previous` now has all its tokens counted): what the
+        clause's tokens need, found without `Node.parent`, which walks down from the root
+        (nested `try_table`s made each catch cost the depth)."""
+        if previous is not None and (not previous.is_on or previous.kids == 2):
+            ranks[previous.owner] = ranks.get(previous.owner, 0) + 1
+        owner = (-1, -1, -1)
+        mi = self.module_at(node.start_byte)
+        func = mi.func_at(node.start_byte) if mi is not None else None
+        if mi is not None and func is not None:
+            labels = mi.labels_of(func)
+            i = bisect.bisect_right(labels.starts, node.start_byte) - 1
+            owner = (mi.number, func.index, labels.order[i] if i >= 0 else -1)
+        is_on = node.type == "on_clause"
+        return _Clause(node.end_byte, is_on, self._kind(node), owner, ranks.get(owner, 0))
+
+    def _token(self, cap: str, node: Node, place: tuple[_Clause, int] | None = None) -> Occurrence | None:
         mi = self.module_at(node.start_byte)
         if mi is None:
             return None
@@ -353,7 +394,7 @@ class Resolver:
             index = self._index(mi, space, node)
             return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "use", index)
         if cap in ("use.label", "endlabel", "catch", "on"):
-            return self._nested_label_or_tag(mi, cap, node)
+            return self._nested_label_or_tag(mi, cap, node, place)
         if cap == "try":  # the tag after a legacy `catch`
             index = self._index(mi, "tag", node)
             return None if index is None else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
@@ -387,14 +428,19 @@ class Resolver:
         index = self._index(mi, space, node)
         return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "decl", index)
 
-    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node) -> Occurrence | None:
+    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node,
+                             place: tuple[_Clause, int] | None = None) -> Occurrence | None:  # fmt: skip
         """Labels outside plain immediates (`end $l`, `delegate $l`, catch and on clauses) and
-        the tags of catch and on clauses."""
+        the tags of catch and on clauses (`place`: the token's clause and rank in it, else
+        found from the tree)."""
         if cap in ("catch", "on"):
-            parent = node.parent
-            kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
-            first = bool(kids) and kids[0].start_byte == node.start_byte
-            kind = self._kind(parent) if parent is not None else None
+            if place is not None:
+                first, kind = place[1] == 0, place[0].kind
+            else:
+                parent = node.parent
+                kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
+                first = bool(kids) and kids[0].start_byte == node.start_byte
+                kind = self._kind(parent) if parent is not None else None
             has_tag = cap == "on" or "all" not in (kind or "")
             if first and has_tag:
                 index = self._index(mi, "tag", node)
@@ -418,7 +464,7 @@ class Resolver:
             return self._occ(_key(mi.number, "label", func.index, block), node, "use", -1)
         targets = labels.targets.get(owner, [])
         # Which of the instruction's label tokens this is: count those before it.
-        nth = self._label_position(ins, node)
+        nth = place[0].rank if place is not None else self._label_position(ins, node)
         if not 0 <= nth < len(targets) or targets[nth][0] < 0:
             return None
         block, depth = targets[nth]

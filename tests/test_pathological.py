@@ -157,3 +157,29 @@ def test_folds_beyond_the_depth_limit_left_out() -> None:
     assert within_depth(flat, 256) == (flat, 0)
     overlapping = [Fold(0, 10, "region"), Fold(5, 15, "region"), Fold(6, 9, "comment")]
     assert within_depth(overlapping, 1) == (overlapping[:2], 1)
+
+
+def test_catch_and_on_clauses_resolved_without_parents() -> None:
+    """Tokens of catch and on clauses get their clause from the query, in text order (a
+    `Node.parent` per token made nested `try_table`s depth squared): the same occurrences as
+    the parent-based resolution, here and on the spec tests that have such clauses."""
+    from tree_sitter import Node
+    from wat_lsp.analysis.document import analyse
+    from wat_lsp.server.references import Occurrence, Resolver, _Clause
+
+    from .corpus import core_files
+
+    class ByParents(Resolver):
+        def _token(self, cap: str, node: Node, place: tuple[_Clause, int] | None = None) -> Occurrence | None:
+            return super()._token(cap, node, None)
+
+    nested = "(module (tag $e) (func $f " + "(block $b (try_table (catch $e $b) (catch_all 0) " * 300 + "nop"
+    texts = [(nested + "))" * 300 + "))").encode()]
+    texts.append(b"(module (type $ft (func)) (type $ct (cont $ft)) (tag $e) (tag $t) (func $g (param $k (ref $ct))"
+                 b" (block $l (block $m (resume $ct (on $e $l) (on $t switch) (on $e $m) (local.get $k))))))")
+    texts += [p.read_bytes() for p in core_files() if p.name in ("try_table.wast", "instance.wast")]
+    for data in texts:
+        doc = analyse(data)
+        found = Resolver(doc).occurrences()
+        assert found == ByParents(doc).occurrences()
+    assert sum(o.key.space == "label" and o.role == "use" for o in Resolver(analyse(texts[0])).occurrences()) == 600
