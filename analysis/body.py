@@ -27,7 +27,7 @@ from wat_lsp.analysis.model import (
     Span,
     ValType,
 )
-from wat_lsp.analysis.opcodes import OPCODES, Imm, OpInfo, lookup
+from wat_lsp.analysis.opcodes import OPCODES, Imm, OpInfo, lookup, optional_index_present
 from wat_lsp.analysis.syntax import language
 from wat_lsp.analysis.types_reader import Report, TypeNames, resolve_index
 
@@ -853,10 +853,9 @@ class _Immediates:
         return self.b._index(node, space) if node is not None else UNRESOLVED
 
     def _opt_idx(self, space: str, rest: tuple[Imm, ...]) -> int:
-        required = sum(1 for k in rest if k in _NUMBER_IMMS)
         node = self.peek()
         if node is not None and node.type in ("identifier", "integer") and (
-                self.remaining_numbers() > required):
+                optional_index_present(rest, self.remaining_numbers())):
             self.pos += 1
             return self.b._index(node, space)
         return 0
@@ -1200,13 +1199,6 @@ _HANDLERS: dict[Imm, Callable[[_Immediates, tuple[Imm, ...]], Immediate]] = {
 }
 
 
-def _number_imms() -> frozenset[Imm]:
-    names = ("LABEL", "FUNC", "TYPE", "LOCAL", "GLOBAL", "TABLE", "MEMORY", "TAG", "DATA",
-             "ELEM", "FIELD", "LANE", "I32", "I64", "U32")  # fmt: skip
-    return frozenset(getattr(Imm, n) for n in names if hasattr(Imm, n))
-
-
-_NUMBER_IMMS = _number_imms()
 
 
 _USE_ORDER = {"type_use": 0, "param": 1, "result": 2}
