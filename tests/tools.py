@@ -23,6 +23,7 @@ def under_ci() -> bool:
 def missing_tool(reason: str) -> NoReturn:
     """Skip the calling test (or fixture) because of `reason`, which names the missing tool;
     fail under CI."""
+    __tracebackhide__ = True  # report the test, not this helper
     if under_ci():
         pytest.fail(f"{reason} (CI must have it: see .ci/run)")
     pytest.skip(reason)
@@ -45,6 +46,7 @@ def wasm_opt() -> str | None:
 
 def need_wasm_opt() -> str:
     """The wasm-opt executable, or skip (locally) / fail (CI) naming it."""
+    __tracebackhide__ = True
     found = wasm_opt()
     if found is None:
         missing_tool(f"wasm-opt (npm binaryen) not found ({WASM_OPT_HINT})")
@@ -52,6 +54,7 @@ def need_wasm_opt() -> str:
 
 
 def need_node() -> str:
+    __tracebackhide__ = True
     found = shutil.which("node")
     if found is None:
         missing_tool("Node.js (`node`) is not installed")
