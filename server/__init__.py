@@ -4,7 +4,8 @@
 |------------------|-----|
 | `app.py`         | the `LanguageServer` and its feature registrations; `main()` serves on stdio |
 | `documents.py`   | open documents as immutable `Snapshot`s: UTF-8 bytes, version, a tree-sitter tree updated incrementally (`Tree.edit` on a copy, re-parse with the old tree), a `LineIndex` spliced rather than rebuilt; misused didChanges logged and survived |
-| `diagnostics.py` | push diagnostics (a lone edit at once, bursts debounced 100 ms), checked against the current snapshot, as the CLI's JSON; pulls; the analysis `Worker` thread |
+| `diagnostics.py` | push diagnostics (a lone edit at once, bursts debounced 100 ms), checked against the current snapshot, as the CLI's JSON; pulls; the `Worker`'s lanes (diagnostics, interactive, whole-document) and threads |
+| `scheduling.py`  | every request: snapshot or default, a lane, cancellable (`analysis/cancel`), ContentModified or the newest text when the document changed |
 | `code_actions.py` | quick fixes, `source.fixAll`, "Run <pass> on function/module", "Make `$x` non-nullable"; listed cheaply, resolved lazily (`codeAction/resolve`) |
 | `config.py`      | settings (severity per diagnostic code) from initialization options and `workspace/configuration` |
 | `features.py`    | request handlers' work for symbols and navigation (hover, definition, references, rename, highlight, folding, semantic tokens, inlay hints): core answers to lsprotocol, run in a worker |
@@ -22,7 +23,7 @@
 | `convert.py`     | core values to lsprotocol types (diagnostics via `wat_lsp.output`, shared with the CLI) |
 
 Positions are byte offsets until `convert`, which speaks the negotiated encoding (UTF-16 by
-default, UTF-8 when the client offers it). Analysis runs in one daemon thread so that edits
+default, UTF-8 when the client offers it). Analysis runs in worker threads so that edits
 keep arriving during a long analysis; a result is published only if its snapshot is still
 the document's current one. Clients that pull diagnostics (`textDocument/diagnostic`) get no pushes.
 """
