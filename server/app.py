@@ -235,12 +235,14 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = ls.documents.change(params, ls.encoding, lambda m: ls.log(m, types.MessageType.Warning))
+        ls.requests.edited(params.text_document.uri)
         if doc is not None and not ls.pull_diagnostics:
             ls.publisher.schedule(doc)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
+        ls.requests.closed(params.text_document.uri)
         ls.worker.submit(completion.forget, params.text_document.uri)  # completion's state: the analysis thread
         if not ls.pull_diagnostics:
             ls.publisher.clear(params.text_document.uri)

@@ -13,18 +13,21 @@ the work in a worker lane, cancellable, and checked against newer versions of th
     already queued: that one answers, this one gets ContentModified. Work under way on text
     that changed starts again on the newest, at most `RESTARTS` times; then it runs to the
     end unless a newer request of its kind comes.
+- During a burst of edits (less than `DEBOUNCE` apart), whole-document work waits for a pause
+  in the typing, as the diagnostics do.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcRequestCancelled
 from wat_lsp.analysis import cancel
-from wat_lsp.server.diagnostics import Lane, Worker
+from wat_lsp.server.diagnostics import DEBOUNCE, Lane, Worker
 from wat_lsp.server.documents import Documents
 
 T = TypeVar("T")
@@ -39,6 +42,8 @@ class Requests:
         self._worker = worker
         self._serials = itertools.count(1)
         self._latest: dict[tuple[Callable[..., Any], str], int] = {}  # (work, uri) -> its newest request
+        self._edited: dict[str, float] = {}  # uri -> when its last edit arrived
+        self._quiet: dict[str, float] = {}  # uri -> until when its whole-document work waits
 
     async def on_document(self, uri: str, default: T, fn: Callable[..., T], *args: Any,
                           lane: Lane, whole: bool = False) -> T:  # fmt: skip
@@ -63,6 +68,8 @@ class Requests:
         def job() -> T:
             nonlocal snap
             for attempt in itertools.count():
+                if whole:
+                    self._wait_for_pause(uri, token, superseded)
                 latest = documents.get(uri)
                 if latest is not snap:
                     if not whole or latest is None or superseded():
@@ -87,6 +94,29 @@ class Requests:
         finally:
             if self._latest.get(key) == serial:
                 del self._latest[key]
+
+    def edited(self, uri: str) -> None:
+        """The document was just edited: while edits come faster than `DEBOUNCE` apart, work
+        on its whole text waits for a pause."""
+        now = time.monotonic()
+        previous = self._edited.get(uri)
+        self._edited[uri] = now
+        self._quiet[uri] = now + DEBOUNCE if previous is not None and now - previous < DEBOUNCE else 0.0
+
+    def closed(self, uri: str) -> None:
+        self._edited.pop(uri, None)
+        self._quiet.pop(uri, None)
+
+    def _wait_for_pause(self, uri: str, token: cancel.Token, superseded: Callable[[], bool]) -> None:
+        """In the whole-document thread: during a burst of edits, wait until the typing pauses
+        (the request is likely superseded by then, and computing it would only take the
+        interpreter from the thread that reads the edits)."""
+        while (left := self._quiet.get(uri, 0.0) - time.monotonic()) > 0:
+            time.sleep(min(left, 0.02))
+            if token.cancelled:
+                raise cancel.Cancelled(cancel.CANCELLED)
+            if superseded():
+                raise cancel.Cancelled(cancel.MODIFIED)
 
     async def call(self, fn: Callable[..., T], *args: Any, lane: Lane) -> T:
         """`fn(*args)`, about no one document (workspace symbols, a code action to resolve):
