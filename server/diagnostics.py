@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import sys
 import threading
 import time
 import traceback
@@ -51,6 +52,11 @@ class Lane(enum.IntEnum):
 # The longest whole-document work waits at one check for the other lanes: a bound, in case
 # it holds something an urgent job needs (checks are placed where it should hold nothing).
 PAUSE = 0.5  # seconds
+# How long a thread that holds the interpreter lock keeps it while another waits. Reading one
+# message hands the lock between the event loop and pygls' reading thread a few times; behind
+# a worker thread busy with whole-document work each handover waited Python's default 5 ms,
+# so a hover read behind a few dozen messages waited seconds.
+SWITCH_INTERVAL = 0.0005  # seconds
 
 
 class Worker:
@@ -65,6 +71,7 @@ class Worker:
         self._lanes: dict[Lane, deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]] = {
             lane: deque() for lane in Lane}  # fmt: skip
         self._urgent = 0  # jobs queued or running in the lanes before WHOLE
+        sys.setswitchinterval(SWITCH_INTERVAL)
         for name, lanes in (("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)), ("wat-lsp-whole", (Lane.WHOLE,))):
             threading.Thread(target=self._run, args=(lanes,), name=name, daemon=True).start()
 
