@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
-from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
@@ -577,7 +576,6 @@ def build_index(doc: Document) -> Index:
         def compute(missing: list[int]) -> list[FuncOccurrences]:
             if len(missing) > pieces.WHOLE_QUERY:
                 occs = resolver.occurrences()
-                cancel.check()
                 starts = [o.start for o in occs]
                 parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
                          for i in missing]  # fmt: skip
