@@ -114,11 +114,11 @@ class WatServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
         self.documents = Documents()
         self.worker = Worker()
-        self.requests = Requests(self.documents, self.worker)
         self.config = Configuration()
         self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
                                    self.log, lambda: self.encoding, self.worker,
                                    lambda: self.overrides)  # fmt: skip
+        self.requests = Requests(self.documents, self.worker, self.publisher.pending)
 
     def publish_diagnostics_json(self, params: str) -> None:
         """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""

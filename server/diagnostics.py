@@ -272,6 +272,10 @@ class Publisher:
         self.cancel(snap.uri)
         self._pending[snap.uri] = asyncio.get_running_loop().create_task(self._later(snap, delay))
 
+    def pending(self, uri: str) -> bool:
+        """Whether a push for the document is scheduled or under way (read from any thread)."""
+        return uri in self._pending
+
     def cancel(self, uri: str) -> None:
         task = self._pending.pop(uri, None)
         if task is not None:

@@ -14,7 +14,8 @@ the work in a worker lane, cancellable, and checked against newer versions of th
     that changed starts again on the newest, at most `RESTARTS` times; then it runs to the
     end unless a newer request of its kind comes.
 - During a burst of edits (less than `DEBOUNCE` apart), whole-document work waits for a pause
-  in the typing, as the diagnostics do.
+  in the typing, as the diagnostics do; then for the document's pending push of diagnostics
+  (at most `DIAGNOSTICS_FIRST` seconds): the newest version's diagnostics come first.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ from wat_lsp.server.documents import Documents
 
 T = TypeVar("T")
 RESTARTS = 2
+DIAGNOSTICS_FIRST = 5.0  # seconds
 
 
 class Requests:
     """Runs the requests of one server (see the module's docstring)."""
 
-    def __init__(self, documents: Documents, worker: Worker) -> None:
+    def __init__(self, documents: Documents, worker: Worker, pushing: Callable[[str], bool]) -> None:
         self._documents = documents
         self._worker = worker
+        self._pushing = pushing  # whether diagnostics for a document are about to be published
         self._serials = itertools.count(1)
         self._latest: dict[tuple[Callable[..., Any], str], int] = {}  # (work, uri) -> its newest request
         self._edited: dict[str, float] = {}  # uri -> when its last edit arrived
@@ -110,9 +113,11 @@ class Requests:
     def _wait_for_pause(self, uri: str, token: cancel.Token, superseded: Callable[[], bool]) -> None:
         """In the whole-document thread: during a burst of edits, wait until the typing pauses
         (the request is likely superseded by then, and computing it would only take the
-        interpreter from the thread that reads the edits)."""
-        while (left := self._quiet.get(uri, 0.0) - time.monotonic()) > 0:
-            time.sleep(min(left, 0.02))
+        interpreter from the thread that reads the edits); then until the diagnostics are out."""
+        deadline = time.monotonic() + DIAGNOSTICS_FIRST
+        while (left := self._quiet.get(uri, 0.0) - time.monotonic()) > 0 or (
+                self._pushing(uri) and time.monotonic() < deadline):  # fmt: skip
+            time.sleep(min(left, 0.02) if left > 0 else 0.005)
             if token.cancelled:
                 raise cancel.Cancelled(cancel.CANCELLED)
             if superseded():
