@@ -10,11 +10,18 @@ come before queued requests.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
+from wat_lsp.analysis import cancel
+from wat_lsp.server.diagnostics import Lane, Worker
 
 from .test_server_robustness import Raw, _check, _open
 
@@ -229,3 +236,86 @@ def test_edit_burst_newest_diagnostics_before_leftovers() -> None:
     assert len(old_whole) == 3 * 49
     assert sum(1 for m in old_whole if "result" in m) <= len(old_whole) // 4
     assert all("result" in m or m["error"]["code"] == MODIFIED for m in old_whole)
+
+
+def test_cancel_token() -> None:
+    cancel.check()  # no token in this thread: nothing to ask
+    stale = False
+    token = cancel.Token(lambda: stale)
+    with cancel.active(token):
+        cancel.check()
+        stale = True
+        with pytest.raises(cancel.Cancelled) as modified:
+            cancel.check()
+        assert modified.value.reason == cancel.MODIFIED
+        other = cancel.Token()
+        with cancel.active(other):
+            cancel.check()  # the innermost token is asked
+        token.cancel()
+        with pytest.raises(cancel.Cancelled) as cancelled:
+            cancel.check()
+        assert cancelled.value.reason == cancel.CANCELLED
+    cancel.check()  # the token is no longer current
+    seen: list[str] = []
+
+    def elsewhere() -> None:
+        cancel.check()
+        seen.append("other thread")
+
+    with cancel.active(token):
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join(10)
+    assert seen == ["other thread"]  # a token is current in its own thread only
+
+
+def test_worker_lanes_priority_and_cancelled_jobs_never_run() -> None:
+    worker = Worker()
+    ran: list[str] = []
+    release = threading.Event()
+    busy = worker.submit(release.wait, 30, lane=Lane.INTERACTIVE)
+    time.sleep(0.05)  # the analysis thread is in `busy`
+    first = worker.submit(ran.append, "interactive 1", lane=Lane.INTERACTIVE)
+    worker.submit(ran.append, "diagnostics", lane=Lane.DIAGNOSTICS)
+    worker.submit(ran.append, "interactive 2", lane=Lane.INTERACTIVE)
+    # The whole-document lane has its own thread: it does not wait for the analysis thread.
+    assert worker.submit(ran.append, "whole", lane=Lane.WHOLE).result(timeout=10) is None
+    assert first.cancel()
+    release.set()
+    assert busy.result(timeout=10)
+    assert worker.submit(ran.append, "last", lane=Lane.INTERACTIVE).result(timeout=10) is None
+    assert ran == ["whole", "diagnostics", "interactive 2", "last"]
+
+
+def test_a_cancelled_request_under_way_gives_up_at_its_next_check() -> None:
+    worker = Worker()
+    token = cancel.Token()
+    checks: list[int] = []
+    started = threading.Event()
+
+    def long_work() -> str:
+        started.set()
+        for n in range(10_000):
+            cancel.check()
+            checks.append(n)
+            time.sleep(0.001)
+        return "done"
+
+    def job() -> str:
+        with cancel.active(token):
+            return long_work()
+
+    async def main() -> None:
+        task = asyncio.ensure_future(worker.run(job, lane=Lane.WHOLE, token=token))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert token.cancelled
+    time.sleep(0.2)
+    stopped_at = len(checks)
+    time.sleep(0.2)
+    assert len(checks) == stopped_at < 10_000  # it stopped, long before the end
