@@ -235,7 +235,8 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = ls.documents.change(params, ls.encoding, lambda m: ls.log(m, types.MessageType.Warning))
-        ls.requests.edited(params.text_document.uri)
+        if doc is not None:
+            ls.requests.edited(doc.uri)
         if doc is not None and not ls.pull_diagnostics:
             ls.publisher.schedule(doc)
 
