@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 
 from tree_sitter import Node, Query, QueryCursor
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.syntax import language
 
 SLAB = 12  # levels per cursor: at most SLAB states in progress per pattern (8-16 fastest)
@@ -73,7 +74,11 @@ class DeepQuery:
             self._run(self._rooted, node, start, end, out, deep, SLAB - 1)
         else:
             deep.append(node)
+        steps = 0
         while broken or deep:  # work lists, not recursion: the depth is the text's
+            steps += 1
+            if not steps & 255:
+                cancel.check()  # (nothing shared is half made here)
             if deep:
                 slab = deep.pop()
                 if not slab.child_count:
