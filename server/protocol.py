@@ -36,12 +36,14 @@ import re
 import sys
 import threading
 from collections.abc import Generator, Iterator
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lsprotocol import types
 from lsprotocol.types import ResponseErrorMessage
 from lsprotocol.validators import UINTEGER_MAX_VALUE
 from pygls.exceptions import (
+    FeatureRequestError,
     JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
@@ -98,7 +100,7 @@ class Framer:
 
     def items(self) -> Iterator[bytes | str]:
         buf = self._buf
-        while buf:
+        while buf or self._in_body:  # (an empty body needs no bytes)
             if self._skipping:
                 found = _LENGTH_NAME.search(buf)
                 if found is None:
@@ -384,14 +386,26 @@ class WatProtocol(LanguageServerProtocol):
                 return self._converter.structure(data, result_type)
             if "params" in data:
                 _clamp_positions(data["params"])
-            default = JsonRPCRequestMessage if kind == "request" else JsonRPCNotification
-            return self._converter.structure(data, self.get_message_type(method) or default)
+            if (message_type := self.get_message_type(method)) is None:  # a method lsprotocol does not know
+                message_type = JsonRPCRequestMessage if kind == "request" else JsonRPCNotification
+                data = {**data, "params": data.get("params")}  # optional in JSON-RPC
+            return self._converter.structure(data, message_type)
         except Exception as e:  # the params (or result) do not have the shape the method says
             detail = " ".join(str(e).split())[:200]
             self.note(f"{method or 'a response'}: invalid params ({type(e).__name__}: {detail})")
             if kind == "request":
                 self.reply_error(msg_id, JsonRpcInvalidParams("Invalid Params"))
             return None
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
+        """As pygls, but a JSON-RPC error a handler raised is its answer, not a crash: no
+        traceback on stderr."""
+        if future.cancelled() or not isinstance(error := future.exception(), JsonRpcException):
+            super()._send_handler_result(future, msg_id=msg_id)
+            return
+        self._request_futures.pop(msg_id, None)
+        self._send_response(msg_id, error=error.to_response_error())
+        self._server._report_server_error(error, FeatureRequestError)
 
     def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
         """As pygls, but a result that is JSON text already (`RawResult`) is sent as it is."""
