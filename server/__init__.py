@@ -3,6 +3,7 @@
 | module           | job |
 |------------------|-----|
 | `app.py`         | the `LanguageServer` and its feature registrations; `main()` serves on stdio |
+| `protocol.py`    | the transport: stdio framing (case-insensitive headers, length limit, resynchronisation after framing errors), a writer thread, JSON-RPC 2.0 error codes, LSP's message order (`initialize` first, once; `shutdown`) |
 | `documents.py`   | open documents as immutable `Snapshot`s: UTF-8 bytes, version, a tree-sitter tree updated incrementally (`Tree.edit` on a copy, re-parse with the old tree), a `LineIndex` spliced rather than rebuilt; misused didChanges logged and survived |
 | `diagnostics.py` | push diagnostics (a lone edit at once, bursts debounced 100 ms), checked against the current snapshot, as the CLI's JSON; pulls; the analysis `Worker` thread |
 | `code_actions.py` | quick fixes, `source.fixAll`, "Run <pass> on function/module", "Make `$x` non-nullable"; listed cheaply, resolved lazily (`codeAction/resolve`) |

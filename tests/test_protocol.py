@@ -445,15 +445,17 @@ def test_a_client_that_reads_slowly_stalls_nothing() -> None:
             server.send(symbols(f"big {n}", uri))
         hover = {"textDocument": {"uri": uri}, "position": {"line": 3, "character": 16}}
         server.send(body("textDocument/hover", hover, id="hover"))
-        # ...and still reads what comes meanwhile (a blocked loop would stop reading: our writes
-        # would block once the pipe is full).
+        # ...and still reads what comes meanwhile, for seconds after those results are ready (a
+        # blocked event loop would stop reading: these writes would block once the pipe is full).
         filler = body("$/wat/filler", {"data": "x" * 60_000})
         sent = threading.Event()
 
         def send_filler() -> None:
             with contextlib.suppress(OSError):  # the server is killed when the test fails
-                for _ in range(60):
+                deadline = time.monotonic() + 4
+                while time.monotonic() < deadline:
                     server.send(filler)
+                    time.sleep(0.01)
                 server.send(symbols("after", uri))
                 sent.set()
 
