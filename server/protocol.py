@@ -39,6 +39,8 @@ from collections.abc import Generator, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from cattrs import transform_error
+from cattrs.errors import BaseValidationError
 from lsprotocol import types
 from lsprotocol.types import ResponseErrorMessage
 from lsprotocol.validators import UINTEGER_MAX_VALUE
@@ -391,8 +393,9 @@ class WatProtocol(LanguageServerProtocol):
                 data = {**data, "params": data.get("params")}  # optional in JSON-RPC
             return self._converter.structure(data, message_type)
         except Exception as e:  # the params (or result) do not have the shape the method says
-            detail = " ".join(str(e).split())[:200]
-            self.note(f"{method or 'a response'}: invalid params ({type(e).__name__}: {detail})")
+            problems = transform_error(e) if isinstance(e, BaseValidationError) else [f"{type(e).__name__}: {e}"]
+            detail = " ".join("; ".join(problems).split())[:300]
+            self.note(f"{method or 'a response'}: Invalid Params ({detail})")
             if kind == "request":
                 self.reply_error(msg_id, JsonRpcInvalidParams("Invalid Params"))
             return None

@@ -21,7 +21,7 @@ from .test_server_robustness import BIG
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 NOT_INITIALIZED = -32002
-INIT_PARAMS = {"processId": None, "rootUri": None, "capabilities": {}}
+INIT_PARAMS: dict[str, Any] = {"processId": None, "rootUri": None, "capabilities": {}}
 URI = "untitled:p.wat"
 TEXT = (
     "(module\n"
