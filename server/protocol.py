@@ -33,6 +33,7 @@ import inspect
 import json
 import queue
 import re
+import select
 import sys
 import threading
 from collections.abc import Generator, Iterator
@@ -141,7 +142,8 @@ class Framer:
             return [note, body]
         if len(buf) < length:
             return None
-        body = bytes(buf[:length])
+        with memoryview(buf) as view:  # one copy, not two
+            body = bytes(view[:length])
         del buf[:length]
         self._reset()
         return [body]
@@ -469,12 +471,27 @@ async def _serve(server: JsonRPCServer, stdin: BinaryIO) -> None:
     chunks: asyncio.Queue[bytes] = asyncio.Queue()
     room = threading.Semaphore(4)
     read = getattr(stdin, "read1", stdin.read)
+    try:
+        fd: int | None = stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = None
+
+    def more() -> bytes:
+        """What is there (at least a byte, unless stdin ended): after a read, what else can be
+        read at once is read too, up to `READ_CHUNK` (a pipe holds 64 KiB: a 60 MB message
+        would be a thousand hops to the event loop)."""
+        parts = [read(READ_CHUNK)]
+        size = len(parts[0])
+        while fd is not None and parts[-1] and size < READ_CHUNK and select.select([fd], [], [], 0)[0]:
+            parts.append(read(READ_CHUNK - size))
+            size += len(parts[-1])
+        return b"".join(parts) if parts[-1] else b"".join(parts[:-1]) or b""
 
     def reader() -> None:
         while True:
             room.acquire()
             try:
-                chunk = read(READ_CHUNK)
+                chunk = more()
             except (OSError, ValueError):
                 chunk = b""
             try:
