@@ -483,6 +483,6 @@ def test_a_client_that_reads_slowly_stalls_nothing() -> None:
                 ids.append(message["id"])
                 results[message["id"]] = message.get("result")
         # (the hover may come first: it does not wait behind whole-document work)
-        assert sorted(ids) == sorted(expected) and [i for i in ids if i != "hover"] == expected[:6] + ["after"]
+        assert sorted(ids) == sorted(expected) and [i for i in ids if i != "hover"] == [*expected[:6], "after"]
         assert all(len(results[f"big {n}"]) == 2000 for n in range(6))
         assert "local index 1" in results["hover"]["contents"]["value"]
