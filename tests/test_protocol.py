@@ -486,3 +486,22 @@ def test_a_client_that_reads_slowly_stalls_nothing() -> None:
         assert sorted(ids) == sorted(expected) and [i for i in ids if i != "hover"] == [*expected[:6], "after"]
         assert all(len(results[f"big {n}"]) == 2000 for n in range(6))
         assert "local index 1" in results["hover"]["contents"]["value"]
+
+
+def test_edit_ranges_past_uinteger_are_clamped() -> None:
+    """A change whose range ends beyond LSP's `uinteger` is applied (to the end of the text),
+    not dropped as invalid params: an edit is never lost."""
+    with Server() as server:
+        server.initialize()
+        server.open()
+        change = {"range": {"start": {"line": 6, "character": 2}, "end": {"line": 2**40, "character": 2**33}},
+                  "text": "(func $h))"}  # fmt: skip
+        server.send(body("textDocument/didChange", {"textDocument": {"uri": URI, "version": 2},
+                                                    "contentChanges": [change]}))  # fmt: skip
+        while True:
+            message = server.next()
+            if message.get("method") == "textDocument/publishDiagnostics" and message["params"].get("version") == 2:
+                assert message["params"]["diagnostics"] == []
+                break
+        server.send(symbols(1))
+        assert [s["name"] for s in server.answer(1)["result"]] == ["$f", "$h"]
