@@ -20,7 +20,7 @@ from wat_lsp.server import (
     code_actions,
     completion,
     convert,
-    features,
+    ide_requests,
     selection,
     signature_help,
     workspace_symbols,
@@ -126,7 +126,7 @@ class WatServer(LanguageServer):
             return
         if isinstance(error, JsonRpcContentModified | JsonRpcRequestCancelled):  # answers, not failures
             return
-        if isinstance(error, features.RenameRejected):  # the user's request, not our failure
+        if isinstance(error, ide_requests.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
             return
         detail = "".join(traceback.format_exception(error))
@@ -189,12 +189,12 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams
                               ) -> list[types.DocumentSymbol] | RawResult:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], features.document_symbols_json,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_symbols_json,
                                              ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.hover, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.hover, params.position,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
@@ -206,65 +206,65 @@ def make_server() -> WatServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.definition, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.definition, params.position,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     # The first references to a module-level item need every function's occurrences: seconds
     # on a 13 MB file, so references, highlights and renames are whole-document work.
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
-        return await ls.requests.on_document(params.text_document.uri, [], features.references_, params.position,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.references_, params.position,
                                              params.context.include_declaration, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
                                  ) -> list[types.DocumentHighlight]:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], features.document_highlight,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_highlight,
                                              params.position, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
                              ) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, None, features.prepare_rename,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.prepare_rename,
                                              params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.rename, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.rename, params.position,
                                              params.new_name, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | RawResult:
-        return await ls.requests.on_document(params.text_document.uri, [], features.folding_ranges_json,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.folding_ranges_json,
                                              lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     # Full results go out as JSON text made function by function; a delta is one edit around
     # what changed (VS Code asks for deltas once it has a result id).
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=features.SEMANTIC_LEGEND, range=True,
+                    types.SemanticTokensRegistrationOptions(legend=ide_requests.SEMANTIC_LEGEND, range=True,
                                                             full=types.SemanticTokensFullDelta(delta=True)))  # fmt: skip
     async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams
                                    ) -> types.SemanticTokens | RawResult:  # fmt: skip
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_full_json, ls.encoding,
+                                             ide_requests.semantic_tokens_full_json, ls.encoding,
                                              lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams
                                     ) -> types.SemanticTokens | RawResult:  # fmt: skip
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_delta_json, params.previous_result_id,
+                                             ide_requests.semantic_tokens_delta_json, params.previous_result_id,
                                              ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
     async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_range, params.range, ls.encoding,
+                                             ide_requests.semantic_tokens_range, params.range, ls.encoding,
                                              lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        return await ls.requests.on_document(params.text_document.uri, [], features.inlay_hints_, params.range,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.inlay_hints_, params.range,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
