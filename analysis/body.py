@@ -284,16 +284,7 @@ class BodyReader(FastImmediates):
         elif n == 2 and len(plan) == 1:
             imms = self._word_imm(plan[0], words[1], UNRESOLVED)
         elif n == len(plan) + 1:
-            values: list[Immediate] = []
-            last_type = UNRESOLVED
-            for code, word in zip(plan, words[1:], strict=True):
-                one = self._word_imm(code, word, last_type)
-                if one is None:
-                    return None
-                if code == "type":
-                    last_type = one[0]  # type: ignore[assignment]
-                values.append(one[0])
-            imms = tuple(values)
+            imms = self._fast_each(plan, words[1:], self._word_imm)
         if imms is None:
             return None
         return Instr(op, imms, start, end, start, end)

@@ -7,8 +7,8 @@ decoder). Block structure (labels, `end`, folded forms) is `body.py`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
@@ -19,6 +19,8 @@ from wat_lsp.analysis.types_reader import Report, resolve_index
 
 if TYPE_CHECKING:
     from wat_lsp.analysis.body import BodyReader
+
+_T = TypeVar("_T")
 
 _SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
                "f32x4": (4, 32), "f64x2": (2, 64)}  # fmt: skip
@@ -98,15 +100,21 @@ class FastImmediates:
             return None
         if len(plan) == 1:
             return self._fast_one(plan[0], nodes[0], -1)
+        return self._fast_each(plan, nodes, self._fast_one)
+
+    def _fast_each(self, plan: tuple[object, ...], items: Sequence[_T],
+                   one: Callable[[object, _T, int], tuple[Immediate, ...] | None]) -> tuple[Immediate, ...] | None:  # fmt: skip
+        """The immediates of `plan` from `items` (nodes or words), one each, decoded by `one`;
+        a FIELD is looked up in the type before it."""
         values: list[Immediate] = []
         last_type = UNRESOLVED
-        for code, node in zip(plan, nodes, strict=True):
-            one = self._fast_one(code, node, last_type)
-            if one is None:
+        for code, item in zip(plan, items, strict=True):
+            hit = one(code, item, last_type)
+            if hit is None:
                 return None
             if code == "type":
-                last_type = one[0]  # type: ignore[assignment]
-            values.append(one[0])
+                last_type = hit[0]  # type: ignore[assignment]
+            values.append(hit[0])
         return tuple(values)
 
     def _fast_one(self, code: object, node: Node, last_type: int) -> tuple[Immediate, ...] | None:
