@@ -27,7 +27,7 @@ from wat_lsp.passes.quickfix import fixes_for
 from tests.tools import missing_tool
 from wat_lsp import _grammar
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NVIM_DIR = ROOT / "editors" / "nvim"
 HARNESS = NVIM_DIR / "tests" / "quickfix.lua"
 EXAMPLE = ROOT / "examples" / "shapes.wat"

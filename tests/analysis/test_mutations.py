@@ -50,7 +50,7 @@ try:
 except FileNotFoundError:  # pragma: no cover
     pytest.skip("wasm-tools is not installed", allow_module_level=True)
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 import genwat  # noqa: E402

@@ -19,7 +19,7 @@ from wat_lsp.analysis.model import Instr
 
 from tests.corpus import case_id, core_files, proposal_files
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _genwat(seed: int, functions: int) -> bytes:

@@ -37,7 +37,7 @@ from wat_lsp.analysis.opcodes import BY_CODE, OPCODES, Flag, Imm, OpInfo
 from tests.corpus import ROOT as SPEC_ROOT
 from tests.oracles.wasmtools import wasm_tools_exe
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 

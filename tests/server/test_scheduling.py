@@ -23,9 +23,9 @@ import pytest
 from wat_lsp.analysis import cancel
 from wat_lsp.server.diagnostics import Lane, Worker
 
-from .test_server_robustness import Raw, _check, _open
+from tests.server.test_server_robustness import Raw, _check, _open
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 import genwat  # noqa: E402

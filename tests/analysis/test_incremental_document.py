@@ -29,10 +29,10 @@ from wat_lsp.analysis.syntax import parse
 from wat_lsp.server import ide_requests
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
-from .corpus import ROOT as SUITE
-from .corpus import core_files
+from tests.corpus import ROOT as SUITE
+from tests.corpus import core_files
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHARS = "0123456789()$ abcdefilgnorstux.\n;\"é"
 SNIPPETS = ["(i32.const 1)", "(drop)", "nop", "\n    ", "local.get 0", "(block $b (br $b))", "i32.add", ")", "("]
 ENC: Encoding = "utf-16"

@@ -12,12 +12,11 @@ from wat_lsp.analysis.liveness import Interference, compute_liveness, dead_store
 from wat_lsp.passes import coalesce_locals
 from wat_lsp.passes.registry import run_passes
 
+from tests.oracles import wasmtime_run, wasmtools
+from tests.oracles.binary_counts import decode_module
 from tests.tools import need_wasm_opt
 
-from .oracles import wasmtime_run, wasmtools
-from .oracles.binary_counts import decode_module
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def coalesce(src: str) -> str:

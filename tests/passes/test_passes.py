@@ -15,11 +15,10 @@ from wat_lsp.passes.edits import OverlappingEdits, TextEdit, apply_edits
 from wat_lsp.passes.registry import PASSES, run_passes
 
 from tests.corpus import ROOT as SPEC_ROOT
+from tests.oracles import wasmtime_run, wasmtools
 from wat_lsp.cli import main
 
-from .oracles import wasmtime_run, wasmtools
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = SPEC_ROOT
 SHAPES = ROOT / "examples" / "shapes.wat"
 

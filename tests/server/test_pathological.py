@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 try:
     import pathological
@@ -167,7 +167,7 @@ def test_catch_and_on_clauses_resolved_without_parents() -> None:
     from wat_lsp.analysis.document import analyse
     from wat_lsp.analysis.ide.references import Occurrence, Resolver, _Clause
 
-    from .corpus import core_files
+    from tests.corpus import core_files
 
     class ByParents(Resolver):
         def _token(self, cap: str, node: Node, place: tuple[_Clause, int] | None = None) -> Occurrence | None:

@@ -22,7 +22,7 @@ from wat_lsp.analysis.opcodes import OPCODES
 
 from tests.tools import missing_tool, need_node
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VSCODE = ROOT / "editors" / "vscode"
 MANIFEST = json.loads((VSCODE / "package.json").read_text())
 VSIX = VSCODE / f"{MANIFEST['name']}-{MANIFEST['version']}.vsix"

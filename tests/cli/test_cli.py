@@ -13,7 +13,7 @@ from wat_lsp.analysis.document import analyse
 from tests.corpus import ROOT as CORPUS
 from wat_lsp.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(tmp_path: Path, name: str, data: bytes, *args: str) -> tuple[int, str, str]:

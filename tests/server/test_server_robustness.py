@@ -18,11 +18,10 @@ from pytest_lsp import LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 
+from tests.lsp_wire import SERVER_COMMAND, frame, read_message
 from wat_lsp.output import lsp_diagnostic
 
-from .lsp_wire import SERVER_COMMAND, frame, read_message
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMAND = SERVER_COMMAND
 CANCELLED, INVALID_REQUEST, INVALID_PARAMS, METHOD_NOT_FOUND = -32800, -32600, -32602, -32601
 

@@ -25,11 +25,10 @@ from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
 from wat_lsp.server import code_actions
 from wat_lsp.server.documents import apply_change, open_snapshot
 
+from tests.oracles import wasmtools
 from wat_lsp.output import lsp_diagnostic
 
-from .oracles import wasmtools
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHAPES = (ROOT / "examples" / "shapes.wat").read_text(encoding="utf-8")
 CONVERTER = default_converter()
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])

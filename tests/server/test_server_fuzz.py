@@ -35,11 +35,10 @@ from wat_lsp.server import code_actions
 from wat_lsp.server.diagnostics import pushed_diagnostics
 from wat_lsp.server.documents import apply_change, open_snapshot
 
+from tests.corpus import ROOT as SUITE
 from wat_lsp.output import file_uri, lsp_diagnostic
 
-from .corpus import ROOT as SUITE
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONVERTER = default_converter()
 SEED = int(os.environ.get("WAT_LSP_FUZZ_SEED", "20261122"))  # another seed explores further
 ROUNDS = 150

@@ -18,7 +18,7 @@ from tree_sitter import Language, Node, Parser
 
 from wat_lsp import _grammar
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "grammar"
+GRAMMAR = Path(__file__).resolve().parents[2] / "grammar"
 # the format of tree-sitter's corpus files (as grammar/test/update_corpus.py writes them)
 CASE = re.compile(r"^(={3,})\n(.*?)\n\1\n(.*?)\n(-{3,})\n(.*?)(?=^={3,}\n|\Z)", re.S | re.M)
 

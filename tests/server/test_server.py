@@ -19,12 +19,11 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from wat_lsp.analysis.diagnostics import Severity
 
+from tests.lsp_wire import SERVER_COMMAND, frame
 from wat_lsp.cli import run_check
 from wat_lsp.output import file_uri
 
-from .lsp_wire import SERVER_COMMAND, frame
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHAPES = ROOT / "examples" / "shapes.wat"
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 CONVERTER = default_converter()

@@ -17,7 +17,7 @@ from typing import IO, Any, NamedTuple
 import pytest
 from wat_lsp.analysis.document import analyse
 
-from .lsp_wire import SERVER_COMMAND, frame, read_message
+from tests.lsp_wire import SERVER_COMMAND, frame, read_message
 
 DIGITS = 10_000
 DEC = "1" + "0" * (DIGITS - 1)

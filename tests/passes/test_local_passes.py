@@ -21,11 +21,10 @@ from wat_lsp.passes.registry import PASSES, run_passes
 
 from tests.corpus import ROOT as SPEC_ROOT
 from tests.corpus import core_files
+from tests.oracles import wasmtime_run, wasmtools
 from tests.tools import need_wasm_opt
 
-from .oracles import wasmtime_run, wasmtools
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _same_behaviour(before: bytes, after: bytes) -> None:

@@ -28,7 +28,7 @@ from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.passes.edits import TextEdit, apply_edits, sort_edits
 from wat_lsp.passes.registry import FIX_PASSES, PASSES
 
-from .oracles import wasmtools
+from tests.oracles import wasmtools
 
 VALID = b""";; a module whose every corner has a comment
 (module ;; after the keyword

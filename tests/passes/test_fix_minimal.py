@@ -1,9 +1,9 @@
 """`wat-lsp --fix` on every module with `uninitialized-local` errors: valid, with the minimal edit.
 
-The modules are the 1a mutants of `tests/test_mutations.py` (hand-written GC modules,
+The modules are the 1a mutants of `tests/analysis/test_mutations.py` (hand-written GC modules,
 `genwat` modules and smith bodies with an injected non-nullable local, regenerated here
 with the same seeds) and the invalid `local_init.wast` cases of the spec suite
-(`tests.test_passes.LOCAL_INIT`; `test_passes` checks that their fixed text validates and
+(`tests.passes.test_passes.LOCAL_INIT`; `test_passes` checks that their fixed text validates and
 keeps only their other errors). Each module is written to a file and fixed by the CLI
 (`--fix --in-place` over a directory, in process). Then:
 
@@ -30,11 +30,10 @@ from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.model import Module, RefType
 
+from tests.analysis import test_mutations as mut
+from tests.oracles import wasmtools
+from tests.passes.test_passes import LOCAL_INIT
 from wat_lsp.cli import main
-
-from . import test_mutations as mut
-from .oracles import wasmtools
-from .test_passes import LOCAL_INIT
 
 _TOKEN = re.compile(rb'\(;.*?;\)|;;[^\n]*|"(?:[^"\\]|\\.)*"|[()]|[^\s()"]+', re.S)
 _WRAP_TOKENS = {b"null", b"ref.as_non_null", b"(", b")"}
@@ -211,7 +210,7 @@ def test_fix_smith_mutants(part: int, tmp_path: Path, capsys: pytest.CaptureFixt
 
 @pytest.mark.skipif(not LOCAL_INIT, reason="spec test suite not available")
 def test_fix_spec_local_init_minimal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # Validity of the results: tests/test_passes.py::test_fix_spec_local_init_invalid_cases.
+    # Validity of the results: tests/passes/test_passes.py::test_fix_spec_local_init_invalid_cases.
     cases = [(f"local_init#{k}", src) for k, src in enumerate(LOCAL_INIT)]
     counts = check_cases(tmp_path, cases, capsys, validate=False)
     assert counts["modules"] == len(LOCAL_INIT)

@@ -40,7 +40,7 @@ from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.passes.edits import apply_edits
 from wat_lsp.passes.registry import FIX_PASSES, PASSES
 
-from .oracles import wasmtime_run, wasmtools
+from tests.oracles import wasmtime_run, wasmtools
 
 try:
     wasmtools.wasm_tools_exe()
@@ -49,8 +49,8 @@ except FileNotFoundError:  # pragma: no cover
 
 SMITH_MODULES = 500
 CHUNK = 25  # divides SMITH_MODULES // 2: a chunk has one smith configuration
-GC_DIR = Path(__file__).resolve().parent / "gc_modules"
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+GC_DIR = Path(__file__).resolve().parents[1] / "gc_modules"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 GC_MODULES = sorted(GC_DIR.glob("*.wat"))
 CHAIN = "<chain>"
 

@@ -27,7 +27,7 @@ from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import MALFORMED_CODES, analyse
 from wat_lsp.analysis.validate import validate_module
 
-from tests.test_validate import CASES, VALID, VALID_1A
+from tests.analysis.test_validate import CASES, VALID, VALID_1A
 
 wasmtools = pytest.importorskip("tests.oracles.wasmtools")
 try:

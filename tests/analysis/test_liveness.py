@@ -23,8 +23,7 @@ from wat_lsp.passes.quickfix import fixes_for
 from wat_lsp.passes.registry import run_passes
 
 from tests.corpus import ROOT as SPEC_ROOT
-
-from .oracles import wasmtime_run, wasmtools
+from tests.oracles import wasmtime_run, wasmtools
 
 
 def module(src: str) -> Module:

@@ -16,8 +16,8 @@ from typing import IO, Any
 
 import pytest
 
-from .lsp_wire import SERVER_COMMAND, frame, read_message
-from .test_server_robustness import BIG
+from tests.lsp_wire import SERVER_COMMAND, frame, read_message
+from tests.server.test_server_robustness import BIG
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 NOT_INITIALIZED = -32002

@@ -26,9 +26,9 @@ from wat_lsp.analysis import syntax
 from wat_lsp.analysis.document import text_diagnostics
 from wat_lsp.analysis.syntax import parse
 
-from .corpus import ROOT as SUITE
+from tests.corpus import ROOT as SUITE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261202
 STEPS = 4000
 SUITE_FILES = ["local_init.wast", "call.wast", "br_if.wast", "loop.wast", "func.wast", "struct.wast", "array.wast",

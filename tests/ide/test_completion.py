@@ -21,7 +21,7 @@ from wat_lsp.analysis.syntax import parse
 from wat_lsp.server.completion import completion, forget
 from wat_lsp.server.documents import apply_change, open_snapshot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 MODULE = """(module
   (type $pt (struct (field $x (mut i32)) (field $y i32)))
