@@ -44,12 +44,6 @@ def _rows(doc: Document, occs: list[Occurrence]) -> list[Row]:
             for o in occs]  # fmt: skip
 
 
-def _of(doc: Document, occs: list[Occurrence], nth: int) -> str:
-    """The text with brackets around every occurrence of the item of occurrence `nth`, as the
-    document's index gives them."""
-    return _mark(doc.data.decode(), references.index(doc).of(occs[nth].key))
-
-
 MODULE = """(module
   (type [$t] (func (param $x i32) (result i32)))
   (type [$s] (struct (field [$a] i32) (field [$b] (mut i64))))
