@@ -117,7 +117,8 @@ def test_all_occurrences_of_one_item() -> None:
     assert of("$p") == [(13, "$p", "decl"), (16, "$p", "read"), (24, "$p", "read")]
     assert of("$l") == [(13, "$l", "decl"), (14, "$l", "write"), (15, "1", "read"), (23, "$l", "write")]
     assert of("$g") == [(5, "$g", "decl"), (14, "$g", "read"), (15, "1", "write")]
-    assert of("$s") == [(2, "$s", "decl"), (13, "$s", "use"), (16, "$s", "use"), (17, "$s", "use"), (18, "1", "use")]
+    assert of("$s") == [(2, "$s", "decl"), (13, "$s", "use"), (16, "$s", "use"), (17, "$s", "use"),
+                        (18, "1", "use")]  # fmt: skip
     assert of("$a") == [(2, "$a", "decl"), (18, "0", "use")]
     assert of("$b") == [(2, "$b", "decl"), (17, "$b", "use")]
     assert of("$f") == [(9, "$f", "use"), (11, "$f", "use"), (13, "$f", "decl")]
@@ -188,7 +189,8 @@ def test_labels_with_shadowing() -> None:
 
     assert lines(labels[0]) == [(2, "$l"), (5, "1"), (8, "2"), (10, "0")]  # `(block $l`
     assert lines(labels[1]) == [(3, "$l"), (4, "$l"), (7, "$l"), (8, "$l"), (9, "0")]  # `(loop $l`
-    assert [o.key for o in occs if o.key.space == "label" and o.key.item == 15] == [Key(0, "label", 0, 15)] * 3
+    inner_o = [o.key for o in occs if o.key.space == "label" and o.key.item == 15]
+    assert inner_o == [Key(0, "label", 0, 15)] * 3
 
 
 CATCHES = """(module
@@ -348,7 +350,8 @@ def test_text_after_a_syntax_error() -> None:
 
 def test_quoted_names_are_byte_spans() -> None:
     """`$"é"` and `$"\\c3\\a9"` spell the same name, so the same item; spans are byte offsets."""
-    doc, occs = _occurrences('(module (func [$"é"] (param [$"ü x"] i32) (call [$"\\c3\\a9"] (local.get [$"ü x"]))))')
+    marked = '(module (func [$"é"] (param [$"ü x"] i32) (call [$"\\c3\\a9"] (local.get [$"ü x"]))))'
+    doc, occs = _occurrences(marked)
     assert _rows(doc, occs) == [
         ('$"é"', "func", -1, 0, "decl", 0), ('$"ü x"', "local", 0, 0, "decl", 0),
         ('$"\\c3\\a9"', "func", -1, 0, "use", 0), ('$"ü x"', "local", 0, 0, "read", 0)]  # fmt: skip

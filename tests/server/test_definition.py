@@ -1,4 +1,5 @@
-"""Go to definition over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space."""
+"""Go to definition over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space."""
 
 from __future__ import annotations
 

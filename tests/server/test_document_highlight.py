@@ -1,4 +1,5 @@
-"""Document highlight (read, write, text) over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space."""
+"""Document highlight (read, write, text) over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space."""
 
 from __future__ import annotations
 

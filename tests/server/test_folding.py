@@ -1,4 +1,5 @@
-"""Folding ranges over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space."""
+"""Folding ranges over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space."""
 
 from __future__ import annotations
 

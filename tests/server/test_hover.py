@@ -1,4 +1,5 @@
-"""Hover over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space.
+"""Hover over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space.
 Initialization and liveness in hover, in process: `tests/ide/test_hover_liveness.py`."""
 
 from __future__ import annotations

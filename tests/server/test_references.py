@@ -1,4 +1,5 @@
-"""Find references over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space.
+"""Find references over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space.
 The exact spans in process: `tests/ide/test_references.py`."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Prepare rename and rename, and the renames refused over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space."""
+"""Prepare rename and rename, and the renames refused over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Semantic tokens (full, range, delta) over stdio (pytest-lsp), on the module of `navigation_module.py` that uses every index space."""
+"""Semantic tokens (full, range, delta) over stdio (pytest-lsp), on the module of
+`navigation_module.py` that uses every index space."""
 
 from __future__ import annotations
 
