@@ -134,7 +134,13 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
                 modules.append(_script_module(data, inner, None))
         elif not _is_wast_command(node):
             bare.append(node)
-    if bare:
+    if bare and (modules or len(bare) < len(cst.named(root))):
+        # Fields beside a module or script commands: not a module of bare fields but a
+        # parenthesis missing (or one too many) before them, which closed the module early.
+        # Read as a module of their own, they would refer to nothing (one `(` deleted near
+        # the top of a big module gave 400,000 diagnostics); one says where they start.
+        diags.append(_outside(data, bare))
+    elif bare:
         reader = ModuleReader(data, root)
         result = reader.read(bare)
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
@@ -149,6 +155,14 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
     return Document(data, tree, modules, diags)
+
+
+def _outside(data: bytes, bare: list[Node]) -> Diagnostic:
+    first = bare[0]
+    word = cst.keyword(first) or first.type
+    more = f" and the {len(bare) - 1} after it are" if len(bare) > 1 else " is"
+    return make("syntax", f"`({word} ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+                          f"this field{more} not analysed", Span(first.start_byte, first.start_byte + 1 + len(word)))
 
 
 def liveness_applies(m: ScriptModule) -> bool:

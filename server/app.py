@@ -26,6 +26,7 @@ from wat_lsp.server import (
     completion,
     convert,
     features,
+    release,
     selection,
     signature_help,
     workspace_symbols,
@@ -156,6 +157,7 @@ class WatServer(LanguageServer):
         if not changed:
             return
         self.publisher.settings_serial += 1
+        self.publisher.limit = self.config.current.limit
         if not self.pull_diagnostics:
             for snap in self.documents.all():
                 self.publisher.schedule(snap, delay=0)
@@ -238,9 +240,9 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
-        ls.worker.submit(completion.forget, params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.publisher.clear(params.text_document.uri)
+        ls.worker.submit(release.closed, params.text_document.uri)  # after the push's state goes
 
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))  # fmt: skip

@@ -236,6 +236,12 @@ _sent_lock = threading.Lock()
 _sent_tokens: dict[str, tuple[str, list[int]]] = {}  # uri -> the last result id and data sent
 
 
+def forget(uri: str) -> None:
+    """The document was closed: its last tokens sent are no base for a delta any more."""
+    with _sent_lock:
+        _sent_tokens.pop(uri, None)
+
+
 def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
     result_id = f"{snap.serial}.{encoding}"
     with _sent_lock:
