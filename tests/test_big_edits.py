@@ -113,3 +113,35 @@ def test_max_diagnostics_setting() -> None:
     assert config.current.limit == 50
     assert config.set_workspace({"maxDiagnostics": 7})[0]
     assert config.current.limit == 7
+
+
+def _updated(analysis: DocumentAnalysis, data: bytes) -> list[Diagnostic]:
+    result = analysis.update(data, parse(data))
+    return result.diagnostics if isinstance(result, Document) else result
+
+
+def test_restoring_a_parenthesis_reads_only_what_changed() -> None:
+    text = module(100).encode()
+    analysis = DocumentAnalysis()
+    _updated(analysis, text)
+    assert analysis.last_mode == "full"
+    for at in (text.index(b"(func $f3 "), text.index(b"(local.get $p)", text.index(b"$f60 "))):
+        broken = text[:at] + text[at + 1 :]
+        assert _updated(analysis, broken) == analyse(broken).diagnostics
+        assert analysis.last_mode == "analyse"
+        assert _updated(analysis, text) == analyse(text).diagnostics
+        assert analysis.last_mode == "incremental"  # the state before the break was kept
+
+
+def test_editing_locals_rereads_only_the_function() -> None:
+    text = module(100).encode()
+    analysis = DocumentAnalysis()
+    _updated(analysis, text)
+    at = text.index(b"(local $x i32)", text.index(b"$f40 "))
+    edits = [text[:at] + b"(local $x i64)" + text[at + 14 :],  # an error in the body now
+             text[:at] + b"(local $x (i32)" + text[at + 14 :],  # a parenthesis typed
+             text[:at] + b"(local $x i32) (local $y f32)" + text[at + 14 :],
+             text]  # fmt: skip
+    for data in edits:
+        assert _updated(analysis, data) == analyse(data).diagnostics
+        assert analysis.last_mode == "incremental", data[at : at + 30]

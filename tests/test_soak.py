@@ -3,7 +3,7 @@ again, with whole-document requests in between, while another document is edited
 step; after the last close the server's RSS is back near where it was before the first open.
 
 Sizes are kept so the test runs in a minute or two on a loaded machine: 20 cycles of a
-generated module of about 1.3 MB (each cycle used to keep ~40 MB), 1,000 edits. The full size
+generated module of about 650 KB (each cycle used to keep ~20 MB), 1,000 edits. The full size
 (5 MB x 20) is in `bench/bench_big_session.py`.
 """
 
@@ -45,7 +45,7 @@ def _digits(text: str) -> list[tuple[int, int]]:
 
 
 def test_open_close_and_edit_give_memory_back() -> None:
-    big = _module(1000, 1)
+    big = _module(500, 1)
     small = _module(200, 2)
     places = _digits(small)
     rng = random.Random(0)
