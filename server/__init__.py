@@ -6,7 +6,8 @@
 | `documents.py`   | open documents as immutable `Snapshot`s: UTF-8 bytes, version, a tree-sitter tree updated incrementally (`Tree.edit` on a copy, re-parse with the old tree), a `LineIndex` spliced rather than rebuilt; misused didChanges logged and survived |
 | `diagnostics.py` | push diagnostics (a lone edit at once, bursts debounced 100 ms), checked against the current snapshot, as the CLI's JSON; pulls; the analysis `Worker` thread |
 | `code_actions.py` | quick fixes, `source.fixAll`, "Run <pass> on function/module", "Make `$x` non-nullable"; listed cheaply, resolved lazily (`codeAction/resolve`) |
-| `config.py`      | settings (severity per diagnostic code) from initialization options and `workspace/configuration` |
+| `config.py`      | settings (severity per diagnostic code, `maxDiagnostics`) from initialization options and `workspace/configuration` |
+| `release.py`     | a closed document's memory given back: whole-document caches emptied, one full collection (frozen objects included), `malloc_trim` |
 | `features.py`    | request handlers' work for symbols and navigation (hover, definition, references, rename, highlight, folding, semantic tokens, inlay hints): core answers to lsprotocol, run in a worker |
 | `references.py`  | every occurrence (declaration, `$name` or numeric use) of every indexed item, resolved with the Module model |
 | `pieces.py`      | a one-module document cut into function fields and the text between; per-function results of whole-document requests kept by (text outside bodies, function index, function text) |
