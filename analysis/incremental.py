@@ -177,6 +177,8 @@ class DocumentAnalysis:
 
     def __init__(self) -> None:
         self._state: _State | None = None
+        # The state before a syntax error broke the function fields' structure (see `_update`).
+        self._kept: _State | None = None
         self._lock = threading.Lock()
         self.last_mode = ""  # 'incremental' | 'full' | 'analyse': how the last update went
 
@@ -187,7 +189,7 @@ class DocumentAnalysis:
             try:
                 return self._update(data, tree)
             except Exception:  # a bug here must not cost the user their diagnostics
-                self._state = None
+                self._state = self._kept = None
                 self.last_mode = "analyse"
                 return analyse(data, tree)
 
@@ -205,7 +207,7 @@ class DocumentAnalysis:
                 assert st is not None
                 return _document(st, tree)
             except Exception:  # as in `update`
-                self._state = None
+                self._state = self._kept = None
                 self.last_mode = "analyse"
                 return analyse(data, tree)
 
@@ -220,19 +222,32 @@ class DocumentAnalysis:
         node, bare = shape
         fields = bare if bare is not None else module_fields(node)
         funcs = [f for f in fields if f.type == "func"]
-        if self._state is not None:
-            was_clean = self._state.clean_text
-            state = self._incremental(self._state, data, node, funcs)
+        broken = tree.root_node.has_error
+        for old in (self._state, self._kept):
+            if old is None:
+                continue
+            was_clean = old.clean_text
+            state = self._incremental(old, data, node, funcs)
             if state is not None:
                 # The text outside the changed functions is as before: when it was clean
                 # and they are, the whole text is (the scans cost 0.1 s on 13 MB).
-                clean = was_clean and state.clean_changes and not tree.root_node.has_error
+                clean = was_clean and state.clean_changes and not broken
                 pre = [] if clean else text_diagnostics(data, tree)
                 state.clean_text = not pre
                 self._state = state
+                if old is self._kept or not broken:
+                    self._kept = None
                 self.last_mode = "incremental"
                 return _assemble(pre, state, data)
         pre = text_diagnostics(data, tree)
+        if broken and self._kept is None:
+            # A syntax error that changed which function fields the tree has (a `(` typed
+            # makes tree-sitter's recovery swallow the next function): the state before it
+            # is kept, so the keystroke that completes or removes the parenthesis is
+            # compared with it and costs the function it touches, not the module.
+            self._kept = self._state
+        elif not broken:
+            self._kept = None
         self._state = _full(data, node, bare, funcs)
         self._state.clean_text = not pre
         self.last_mode = "full"
@@ -241,22 +256,25 @@ class DocumentAnalysis:
     def _incremental(self, old: _State, data: bytes, node: Node, funcs: list[Node]) -> _State | None:
         if len(funcs) != len(old.entries) or not _same_gaps(data, funcs, old.gaps):
             return None
-        # The old state is given up from here on: its entries are updated in place.
         remap = _Remap([e.start for e in old.entries], [e.end for e in old.entries])
         entries = old.entries
         changed: list[tuple[int, Node]] = []
-        clean = True
         for i, (f, e) in enumerate(zip(funcs, entries, strict=True)):
             s, end = f.start_byte, f.end_byte
-            e.start, e.end = s, end
             if end - s == len(e.key) and data.startswith(e.key, s):  # compared in place: no copy
                 continue
-            key = data[s:end]
             if data[s:_header_end(f)] != e.header or e.base is None or e.base.import_ is not None:
-                return None  # a signature, a local or an import changed: the module's context
-            e.key = key
+                return None  # a signature or an import changed: the module's context
             changed.append((i, f))
-            clean = clean and _clean(key)
+        # Only now is the old state given up (a failed attempt leaves it as it was, so
+        # `_kept` can be tried later): its entries are updated in place.
+        for f, e in zip(funcs, entries, strict=True):
+            e.start, e.end = f.start_byte, f.end_byte
+        clean = True
+        for i, f in changed:
+            e = entries[i]
+            e.key = data[f.start_byte : f.end_byte]
+            clean = clean and _clean(e.key)
         reader = _Reader(data, node)
         reader.module = old.module
         tn = reader._types()

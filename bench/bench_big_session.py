@@ -44,7 +44,7 @@ for p in (str(HERE), str(HERE.parent)):
 import genwat  # noqa: E402
 from bench_parse import CACHE, generator_digest  # noqa: E402
 
-from tests.lsp_session import Session, rss, settled_rss  # noqa: E402
+from tests.lsp_session import Session, settled_rss  # noqa: E402
 
 MB = 1 << 20
 URI = "file:///bench/big.wat"

@@ -145,3 +145,17 @@ def test_editing_locals_rereads_only_the_function() -> None:
     for data in edits:
         assert _updated(analysis, data) == analyse(data).diagnostics
         assert analysis.last_mode == "incremental", data[at : at + 30]
+
+
+def test_undoing_a_parenthesis_that_restructured_the_tree_is_incremental() -> None:
+    text = module(40).encode()
+    analysis = DocumentAnalysis()
+    _updated(analysis, text)
+    at = text.index(b"(func $f5 ") + 5  # `(func( $f5`: the header is not what it was
+    typed = text[:at] + b"(" + text[at:]
+    assert _updated(analysis, typed) == analyse(typed).diagnostics
+    assert analysis.last_mode == "full"
+    completed = text[:at] + b"()" + text[at:]  # the state before the `(` is tried too
+    assert _updated(analysis, completed) == analyse(completed).diagnostics
+    assert _updated(analysis, text) == analyse(text).diagnostics
+    assert analysis.last_mode == "incremental"
