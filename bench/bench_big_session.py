@@ -2,7 +2,7 @@
 parentheses, documents opened and closed again and again, parentheses typed anywhere.
 
     python bench/bench_big_session.py [--size 60MB] [--edits 30] [--cycles 20] [--cycle-size 5MB]
-                                      [--typing-size 10MB] [--only big|cycles|typing]
+                                      [--typing-size 10MB] [--only big|cycles|typing] [--no-whole]
 
 Three servers, one after the other (the 60 MB one needs a few GB; nothing else runs beside it):
 
@@ -90,7 +90,7 @@ def _capped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [items[i] for i in sorted(keep)]
 
 
-def big(size: str, edits: int) -> None:
+def big(size: str, edits: int, whole: bool = True) -> None:
     path = ensure(size, small=True)
     text = path.read_text()
     print(f"{path.name}: {len(text) / MB:.1f} MB, {text.count('(func ')} functions")
@@ -135,7 +135,8 @@ def big(size: str, edits: int) -> None:
                   f"{len(restored)} diagnostics, peak RSS {peak_restored / MB:.0f} MB "
                   f"({max(peak_broken, peak_restored) / opened:.2f}x RSS after open)")  # fmt: skip
         last = restored
-
+        if not whole:
+            return
         took, symbols = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
         print(f"documentSymbol: {took:.2f} s ({len(symbols)} symbols)")
         took, _ = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
@@ -151,6 +152,8 @@ def big(size: str, edits: int) -> None:
         print(f"semanticTokens/full: {took:.2f} s ({len(tokens['data']) // 5} tokens)")
     finally:
         s.stop()
+    if not whole:
+        return
     with tempfile.NamedTemporaryFile("w", suffix=".wat", delete=False) as f:
         f.write(text)
     try:
@@ -227,9 +230,10 @@ def main() -> int:
     ap.add_argument("--cycle-size", default="5MB")
     ap.add_argument("--typing-size", default="10MB")
     ap.add_argument("--only", choices=("big", "cycles", "typing"))
+    ap.add_argument("--no-whole", action="store_true", help="big: skip symbols, tokens and the --check comparison")
     args = ap.parse_args()
     if args.only in (None, "big"):
-        big(args.size, args.edits)
+        big(args.size, args.edits, not args.no_whole)
     if args.only in (None, "cycles"):
         cycles(args.cycle_size, args.cycles)
     if args.only in (None, "typing"):

@@ -159,3 +159,18 @@ def test_undoing_a_parenthesis_that_restructured_the_tree_is_incremental() -> No
     assert _updated(analysis, completed) == analyse(completed).diagnostics
     assert _updated(analysis, text) == analyse(text).diagnostics
     assert analysis.last_mode == "incremental"
+
+
+def test_an_edit_inside_one_body_shifts_what_follows() -> None:
+    text = (module(30)[:-3] + '  (func $bad (result i32) (i64.const 1))\n  (export "x" (func $nope))\n'
+            '  (start $f3)\n)\n').encode()  # fmt: skip
+    analysis = DocumentAnalysis()
+    _updated(analysis, text)
+    at = text.index(b"(global.get $g)", text.index(b"$f7 "))
+    for new in (text[:at] + b"(i32.const 123456)" + text[at + 15 :],  # longer
+                text[:at] + b"(i32.const 1)" + text[at + 15 :],  # shorter
+                text[:at] + b"(global.get $nope)" + text[at + 15 :],
+                text):  # fmt: skip
+        assert _updated(analysis, new) == analyse(new).diagnostics
+        assert analysis.last_mode == "incremental"
+        assert analysis.document(new, parse(new)).modules[0].read.module == analyse(new).modules[0].read.module  # type: ignore[union-attr]
