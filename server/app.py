@@ -397,5 +397,6 @@ def make_server() -> WatServer:
 
 def main() -> int:
     """Serve on stdin/stdout until `exit` or until stdin closes."""
+    release.system_allocator()
     make_server().start_io()
     return 0

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
+import sys
 from collections.abc import Callable
 
 from wat_lsp.server import completion, features, pieces, references, semantic_tokens
@@ -45,6 +47,25 @@ def collect() -> None:
         gc.freeze()  # the survivors: the open documents' analyses, scanned no more
     if _trim is not None:
         _trim(0)
+
+
+def system_allocator() -> None:
+    """Run the server on the C library's allocator (`PYTHONMALLOC=malloc`): re-executes the
+    process with it set, unless PYTHONMALLOC is set already (any value: the user's choice).
+
+    Python's own allocator keeps small objects in 1 MiB arenas and returns an arena only once
+    every object in it is gone. The objects a request makes on the event loop while a big
+    document's analysis is alive land in that analysis' arenas and pin them after it is freed:
+    over stdio, a 5 MB document opened and closed 20 times left the server 104 MB bigger
+    (3 MB more per cycle, on and on); with glibc's allocator and `malloc_trim` it stays
+    within 11 MB of where it started. Reading is ~15% slower on it."""
+    if os.environ.get("PYTHONMALLOC") is not None or _trim is None or not sys.platform.startswith("linux"):
+        return
+    os.environ["PYTHONMALLOC"] = "malloc"
+    try:
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    except OSError:  # cannot re-execute: serve as we are
+        del os.environ["PYTHONMALLOC"]
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
