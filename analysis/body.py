@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, TreeCursor
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.lexical import glue_diagnostic
-from wat_lsp.analysis.literals import parse_float, parse_id, parse_index, parse_int, parse_u64
+from wat_lsp.analysis.literals import parse_float, parse_id, parse_index, parse_int, parse_u64, shown
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     BlockType,
@@ -27,7 +27,7 @@ from wat_lsp.analysis.model import (
     Span,
     ValType,
 )
-from wat_lsp.analysis.opcodes import OPCODES, Imm, OpInfo, lookup
+from wat_lsp.analysis.opcodes import OPCODES, Imm, OpInfo, lookup, optional_index_present
 from wat_lsp.analysis.syntax import language
 from wat_lsp.analysis.types_reader import Report, TypeNames, resolve_index
 
@@ -826,7 +826,7 @@ class _Immediates:
             if found is None:
                 self.fail(f"`{self.op.name}` expects {what}")
             else:
-                self.fail(f"`{self.op.name}` expects {what}, found `{cst.text(self.b.data, found)}`",
+                self.fail(f"`{self.op.name}` expects {what}, found `{shown(cst.text(self.b.data, found))}`",
                           cst.span(found))  # fmt: skip
         return node
 
@@ -859,10 +859,9 @@ class _Immediates:
         return self.b._index(node, space) if node is not None else UNRESOLVED
 
     def _opt_idx(self, space: str, rest: tuple[Imm, ...]) -> int:
-        required = sum(1 for k in rest if k in _NUMBER_IMMS)
         node = self.peek()
         if node is not None and node.type in ("identifier", "integer") and (
-                self.remaining_numbers() > required):
+                optional_index_present(rest, self.remaining_numbers())):
             self.pos += 1
             return self.b._index(node, space)
         return 0
@@ -943,7 +942,7 @@ class _Immediates:
             raw = cst.text(self.b.data, node).split("=", 1)[1]
             value, err = parse_u64(raw)
             if err is not None or value == 0 or value & (value - 1):
-                self.fail(f"alignment must be a power of two: `{cst.text(self.b.data, node)}`",
+                self.fail(f"alignment must be a power of two: `{shown(cst.text(self.b.data, node))}`",
                           cst.span(node))  # fmt: skip
             align = value
         return MemArg(memory, offset, align)
@@ -954,7 +953,7 @@ class _Immediates:
             return 0
         value, err = parse_int(cst.text(self.b.data, node), 8)
         if err is not None or cst.text(self.b.data, node).startswith(("-", "+")):
-            self.fail(f"malformed lane index `{cst.text(self.b.data, node)}`", cst.span(node))
+            self.fail(f"malformed lane index `{shown(cst.text(self.b.data, node))}`", cst.span(node))
         return value
 
     def _number(self, bits: int, is_float: bool) -> int:
@@ -965,7 +964,7 @@ class _Immediates:
         if is_float:
             value, err = parse_float(raw, bits)
         elif node.type == "float":
-            value, err = 0, f"expected an integer, found `{raw}`"
+            value, err = 0, f"expected an integer, found `{shown(raw)}`"
         else:
             value, err = parse_int(raw, bits)
         if err is not None:
@@ -982,7 +981,7 @@ class _Immediates:
             return 0
         value, err = parse_u64(cst.text(self.b.data, node))
         if err is not None or value >= 1 << 32:
-            self.fail(f"malformed u32 `{cst.text(self.b.data, node)}`", cst.span(node))
+            self.fail(f"malformed u32 `{shown(cst.text(self.b.data, node))}`", cst.span(node))
         return value
 
     def imm_i64(self, rest: tuple[Imm, ...]) -> int:
@@ -1009,7 +1008,7 @@ class _Immediates:
             if shape[0] == "f":
                 value, err = parse_float(raw, bits)
             elif lane.type == "float":
-                value, err = 0, f"expected an integer lane, found `{raw}`"
+                value, err = 0, f"expected an integer lane, found `{shown(raw)}`"
             else:
                 value, err = parse_int(raw, bits)
             if err is not None:
@@ -1032,7 +1031,7 @@ class _Immediates:
         raw = cst.text(self.b.data, node)
         value, err = parse_int(raw, 8)
         if err is not None or raw.startswith(("-", "+")):
-            self.fail(f"malformed lane index `{raw}`", cst.span(node))
+            self.fail(f"malformed lane index `{shown(raw)}`", cst.span(node))
         return value
 
     def imm_heap_type(self, rest: tuple[Imm, ...]) -> str | int | RefType:
@@ -1132,6 +1131,7 @@ class _Counter:
         self.count += 1
         self.outer(code, message, span)
 _SIGNS = (b"-", b"+")
+_FAST_DIGITS = 20  # longer digit strings take the general path, which reads any length in linear time
 
 
 def _small(value: int) -> tuple[Immediate, ...]:
@@ -1147,7 +1147,7 @@ def _resolve_id(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ..
 
 
 def _index_value(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
-    if raw.isdigit():
+    if raw.isdigit() and len(raw) <= _FAST_DIGITS:
         value = int(raw)
         return _small(value) if value < 1 << 32 else None
     value, err = parse_index(raw.decode("utf-8", "replace"))
@@ -1156,7 +1156,7 @@ def _index_value(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, .
 
 def _int_decoder(bits: int) -> Callable[[bytes, dict[str, int] | None], tuple[Immediate, ...] | None]:
     def decode(raw: bytes, names: dict[str, int] | None) -> tuple[Immediate, ...] | None:
-        if raw.isdigit():
+        if raw.isdigit() and len(raw) <= _FAST_DIGITS:
             value = int(raw)
             return _small(value) if value < 1 << bits else None
         value, err = parse_int(raw.decode("utf-8", "replace"), bits)
@@ -1220,13 +1220,6 @@ _HANDLERS: dict[Imm, Callable[[_Immediates, tuple[Imm, ...]], Immediate]] = {
 }
 
 
-def _number_imms() -> frozenset[Imm]:
-    names = ("LABEL", "FUNC", "TYPE", "LOCAL", "GLOBAL", "TABLE", "MEMORY", "TAG", "DATA",
-             "ELEM", "FIELD", "LANE", "I32", "I64", "U32")  # fmt: skip
-    return frozenset(getattr(Imm, n) for n in names if hasattr(Imm, n))
-
-
-_NUMBER_IMMS = _number_imms()
 
 
 _USE_ORDER = {"type_use": 0, "param": 1, "result": 2}

@@ -48,7 +48,7 @@ from wat_lsp.analysis.model import (
     StructType,
     ValType,
 )
-from wat_lsp.analysis.opcodes import OPCODES, Flag, Imm, OpInfo
+from wat_lsp.analysis.opcodes import IMM_SPACE, OPCODES, Flag, Imm, OpInfo
 from wat_lsp.analysis.subtyping import TypeTable
 
 # --- results -----------------------------------------------------------------------------
@@ -131,16 +131,11 @@ _REPEATED = frozenset({Imm.LABELS_DEFAULT, Imm.MEMARG, Imm.BLOCK_TYPE, Imm.TYPE_
                        Imm.ON_CLAUSES, Imm.V128, Imm.SHUFFLE})  # fmt: skip
 _OPTIONAL = frozenset({Imm.LABEL_DEF, Imm.LABEL_ID, Imm.BLOCK_TYPE, Imm.TYPE_USE, Imm.SELECT_TYPES,
                        Imm.CATCHES, Imm.ON_CLAUSES, Imm.TABLE_OPT, Imm.MEMORY_OPT, Imm.MEMARG})  # fmt: skip
-_INDEX_KINDS = frozenset({Imm.LABEL, Imm.LABELS_DEFAULT, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL,
-                          Imm.TABLE, Imm.TABLE_OPT, Imm.MEMORY_OPT, Imm.TAG, Imm.DATA, Imm.ELEM,
-                          Imm.FIELD, Imm.HEAP_TYPE})  # fmt: skip
+_INDEX_KINDS = frozenset(IMM_SPACE)
 _NUMBER_KINDS = frozenset({Imm.I32, Imm.I64, Imm.F32, Imm.F64, Imm.U32, Imm.LANE, Imm.V128, Imm.SHUFFLE})
-# What a completed immediate of each kind names (None: nothing to list).
-_IMM_SPACE: dict[Imm, str] = {Imm.LABEL: "label", Imm.LABELS_DEFAULT: "label", Imm.FUNC: "func",
-                              Imm.TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global",
-                              Imm.TABLE: "table", Imm.TABLE_OPT: "table", Imm.MEMORY_OPT: "memory",
-                              Imm.TAG: "tag", Imm.DATA: "data", Imm.ELEM: "elem", Imm.FIELD: "field",
-                              Imm.HEAP_TYPE: "heaptype", Imm.REF_TYPE: "reftype",
+# What a completed immediate of each kind names (None: nothing to list): the index spaces,
+# and for types the candidates a heap type, a reference type and a type use take.
+_IMM_SPACE: dict[Imm, str] = {**IMM_SPACE, Imm.HEAP_TYPE: "heaptype", Imm.REF_TYPE: "reftype",
                               Imm.TYPE_USE: "typeuse"}  # fmt: skip
 # Instructions that need an immediate (a snippet leaves the cursor after the name and a space).
 _NEEDS_IMM = _INDEX_KINDS - {Imm.TABLE_OPT, Imm.MEMORY_OPT} | _NUMBER_KINDS | {Imm.REF_TYPE}

@@ -90,7 +90,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -184,6 +184,26 @@ class Imm(enum.Enum):
     """An element segment index."""
     TAG = "tag"
     """A tag index."""
+
+
+# The index space an immediate of each kind names (`HEAP_TYPE` does when it is `$t` or a
+# number); the body reader, references and completion all read this one map.
+IMM_SPACE: dict[Imm, str] = {
+    Imm.LABEL: "label", Imm.LABELS_DEFAULT: "label", Imm.FUNC: "func", Imm.TYPE: "type",
+    Imm.HEAP_TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
+    Imm.TABLE_OPT: "table", Imm.MEMORY_OPT: "memory", Imm.TAG: "tag", Imm.DATA: "data",
+    Imm.ELEM: "elem", Imm.FIELD: "field",
+}  # fmt: skip
+# Kinds that, when written, are exactly one integer or `$id` token.
+ONE_INDEX_OR_INTEGER = frozenset({Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.TAG,
+                                  Imm.DATA, Imm.ELEM, Imm.FIELD, Imm.LANE, Imm.I32, Imm.I64, Imm.U32})  # fmt: skip
+
+
+def optional_index_present(rest: Sequence[Imm], tokens_left: int) -> bool:
+    """Whether an optional table or memory index is written, given the immediate kinds after
+    it and the integer/`$id` tokens left from it on: it is when there are more tokens than
+    those kinds need (`table.init 1` names the segment, `table.init 0 1` table and segment)."""
+    return tokens_left > sum(1 for k in rest if k in ONE_INDEX_OR_INTEGER)
 
 
 class Flag(enum.Flag):

@@ -404,13 +404,14 @@ class ModuleReader:
     def _limits(self, node: Node | None) -> Limits:
         if node is None:
             return Limits(0, None)
-        nums: list[int] = []
+        nums: list[int | None] = []
         for k in cst.named(node):
             value, err = parse_u64(cst.text(self.data, k))
             if err is not None:
                 self.report("malformed-literal", err, cst.span(k))
-            nums.append(value)
-        return Limits(nums[0] if nums else 0, nums[1] if len(nums) > 1 else None)
+            # a malformed maximum reads as absent: no second error comparing it to the minimum
+            nums.append(None if err is not None and nums else value)
+        return Limits(nums[0] or 0 if nums else 0, nums[1] if len(nums) > 1 else None)
 
     def _read_contents(self, fields: list[Node]) -> None:
         tn = self._types()
@@ -472,8 +473,10 @@ class ModuleReader:
                 ps = next((k for k in kids if k.type == "page_size"), None)
                 if ps is not None:
                     nums = cst.named(ps)
-                    size = parse_u64(cst.text(self.data, nums[0]))[0] if nums else 65536
-                    if size <= 0 or size & (size - 1):
+                    size, err = parse_u64(cst.text(self.data, nums[0])) if nums else (65536, None)
+                    if err is not None:
+                        self.report("malformed-literal", err, cst.span(nums[0]))
+                    elif size <= 0 or size & (size - 1):
                         self.report("malformed", "page size must be a power of two", cst.span(ps))
                     else:
                         m.page_size_log2 = size.bit_length() - 1
@@ -566,6 +569,8 @@ class ModuleReader:
                 idx = cst.named(k)
                 if idx:
                     table = resolve_index(self.data, idx[0], self.module.names["table"], "table", self.report)
+            elif k.type == "integer" and mode == "passive" and not offset:  # MVP `(elem 0 (offset ...) ...)`
+                table = resolve_index(self.data, k, self.module.names["table"], "table", self.report)
             elif k.type == "offset_expr":
                 mode = "active"
                 offset = self._const_expr(cst.named(k) if cst.has_token(k, "offset") else [k])
@@ -606,6 +611,8 @@ class ModuleReader:
                 idx = cst.named(k)
                 if idx:
                     memory = resolve_index(self.data, idx[0], self.module.names["memory"], "memory", self.report)
+            elif k.type == "integer":  # MVP `(data 0 (offset ...) ...)`
+                memory = resolve_index(self.data, k, self.module.names["memory"], "memory", self.report)
             elif k.type == "offset_expr":
                 mode = "active"
                 offset = self._const_expr(cst.named(k))

@@ -122,6 +122,63 @@ def _sig(op: OpInfo) -> _Sig:
     return s
 
 
+# --- local initialisation ----------------------------------------------------------------
+
+
+class LocalInits:
+    """wasmparser's `LocalInits`: which locals the 1a rule counts as set, as one flag per
+    local plus an undo log. A frame remembers the log's `height` when it opens; closing it
+    (`end`, or `else`/`catch` closing an arm) undoes every set since (`reset_to`), and
+    remembers where each undone set was, for the message of a later read."""
+
+    __slots__ = ("first_nd", "flags", "lost", "undo", "undo_at")
+
+    def __init__(self) -> None:
+        self.flags: list[bool] = []  # per local: set (defaultable locals always are)
+        self.first_nd = 1 << 62  # the first non-defaultable local: below it, nothing to track
+        self.undo: list[int] = []  # locals set since the function started, in order
+        self.undo_at: list[int] = []  # the instruction index of each of those sets
+        # local -> (set instr, block start instr, arm kind, end instr, set in the other `if`
+        # arm or -1) of its last undone set
+        self.lost: dict[int, tuple[int, int, str, int, int]] = {}
+
+    def define(self, locals_: Sequence[ValType], nparams: int) -> None:
+        """Params are set; a declared local is set when its type is defaultable."""
+        flags = self.flags = [True] * (nparams + len(locals_))
+        for k, t in enumerate(locals_, nparams):
+            if not defaultable(t):
+                flags[k] = False
+                self.first_nd = min(self.first_nd, k)
+
+    @property
+    def height(self) -> int:
+        return len(self.undo)
+
+    def set(self, x: int, at: int) -> None:
+        """A `local.set`/`local.tee` of local `x` at instruction `at`."""
+        if x >= self.first_nd and not self.flags[x]:
+            self.flags[x] = True
+            self.undo.append(x)
+            self.undo_at.append(at)
+
+    def reset_to(self, height: int, start: int, kind: str, end_index: int) -> None:
+        """Undo the sets above `height`: the block started at instruction `start` (of `kind`)
+        ends, or its arm does, at instruction `end_index`."""
+        undo = self.undo
+        if len(undo) <= height:
+            return
+        flags, at, lost = self.flags, self.undo_at, self.lost
+        while len(undo) > height:
+            idx = undo.pop()
+            flags[idx] = False
+            other = -1
+            if kind == "else":  # set in the `then` arm too?
+                prev = lost.get(idx)
+                if prev is not None and prev[1] == start and prev[2] == "if":
+                    other = prev[0]
+            lost[idx] = (at.pop(), start, kind, end_index, other)
+
+
 # --- frames ------------------------------------------------------------------------------
 
 
@@ -176,13 +233,7 @@ class BodyValidator:
         self.func: Func | None = None
         self.local_types: list[ValType] = []
         self.local_decls: list[LocalDecl] = []
-        self.inits: list[bool] = []
-        self.first_nd = 1 << 62  # first non-defaultable local
-        self.undo: list[int] = []
-        self.undo_at: list[int] = []
-        # local -> (set instr, block start instr, arm kind, end instr, set in the other `if`
-        # arm or -1) of its last undone set
-        self.lost: dict[int, tuple[int, int, str, int, int]] = {}
+        self.inits = LocalInits()
         self.const_mode = False
         self.const_globals = 0  # globals visible to a constant expression
         # Optional hook for passes (local-subtyping): when a dict, each `local.set`/`local.tee`
@@ -204,12 +255,7 @@ class BodyValidator:
         decls = func.all_locals
         self.local_decls = decls
         self.local_types = [d.type for d in decls]
-        nparams = len(func.params)
-        self.inits = [True] * len(decls)
-        for k in range(nparams, len(decls)):
-            if not defaultable(decls[k].type):
-                self.inits[k] = False
-                self.first_nd = min(self.first_nd, k)
+        self.inits.define([d.type for d in decls[len(func.params):]], len(func.params))
         sig = self.ctx.func_sigs[func.index] if func.index < len(self.ctx.func_sigs) else None
         self.results = sig.results if sig is not None else func.results
         end = func.span.end
@@ -389,7 +435,7 @@ class BodyValidator:
     # --- frames -------------------------------------------------------------------------
 
     def push_frame(self, kind: str, params: Sequence[ValType], results: Sequence[ValType]) -> Frame:
-        f = Frame(kind, self.i, params, results, len(self.stack), len(self.undo))
+        f = Frame(kind, self.i, params, results, len(self.stack), self.inits.height)
         self.frames.append(f)
         self.stack.extend(params)
         return f
@@ -445,22 +491,7 @@ class BodyValidator:
         return frame
 
     def reset_inits(self, frame: Frame, end_index: int) -> None:
-        undo = self.undo
-        if len(undo) <= frame.init_height:
-            return
-        inits = self.inits
-        at = self.undo_at
-        lost = self.lost
-        kind = frame.kind
-        while len(undo) > frame.init_height:
-            idx = undo.pop()
-            inits[idx] = False
-            other = -1
-            if kind == "else":  # set in the `then` arm too?
-                prev = lost.get(idx)
-                if prev is not None and prev[1] == frame.start and prev[2] == "if":
-                    other = prev[0]
-            lost[idx] = (at.pop(), frame.start, kind, end_index, other)
+        self.inits.reset_to(frame.init_height, frame.start, frame.kind, end_index)
 
     def label(self, depth: object) -> Frame | None:
         """The frame a branch targets, or None (reported when out of range)."""
@@ -647,7 +678,7 @@ class BodyValidator:
         self.reset_inits(frame, self.i)
         frame.kind = "else"
         frame.unreachable = False
-        frame.init_height = len(self.undo)
+        frame.init_height = self.inits.height
         self.stack.extend(frame.params)
 
     def t_catch(self, ins: Instr) -> None:
@@ -662,7 +693,7 @@ class BodyValidator:
         self.reset_inits(frame, self.i)
         frame.kind = name
         frame.unreachable = False
-        frame.init_height = len(self.undo)
+        frame.init_height = self.inits.height
         if name == "catch":
             tag = ins.imms[0] if ins.imms else UNRESOLVED
             sig = self.exception_tag(tag) if tag != UNRESOLVED else None
@@ -976,7 +1007,8 @@ class BodyValidator:
             if x is None:
                 self.stack.append(None)
                 return
-        if x >= self.first_nd and not self.inits[x]:
+        inits = self.inits
+        if x >= inits.first_nd and not inits.flags[x]:
             self.uninitialized(ins, x)
         self.stack.append(types[x])
 
@@ -993,10 +1025,7 @@ class BodyValidator:
             self.pop1(None)
             return
         self.pop1(self.local_types[x])
-        if x >= self.first_nd and not self.inits[x]:
-            self.inits[x] = True
-            self.undo.append(x)
-            self.undo_at.append(self.i)
+        self.inits.set(x, self.i)
 
     def t_local__tee(self, ins: Instr) -> None:
         if self.stored is not None:
@@ -1008,10 +1037,7 @@ class BodyValidator:
             return
         t = self.local_types[x]
         self.pop1(t)
-        if x >= self.first_nd and not self.inits[x]:
-            self.inits[x] = True
-            self.undo.append(x)
-            self.undo_at.append(self.i)
+        self.inits.set(x, self.i)
         self.push(t)
 
     def uninitialized(self, ins: Instr, x: int) -> None:
@@ -1020,7 +1046,7 @@ class BodyValidator:
         ty = self.show(decl.type)
         related = [Related(decl.span, f"local {name} is declared here with the non-defaultable type "
                            f"`{ty}`")]  # fmt: skip
-        lost = self.lost.get(x)
+        lost = self.inits.lost.get(x)
         if lost is not None:
             set_i, start_i, kind, end_i, other_set = lost
             s = self.body[set_i]

@@ -32,7 +32,8 @@ from pathlib import Path
 import tree_sitter
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_TESTSUITE = Path("/work/shared/corpus/testsuite")
+# the suite vendored in the repository, or the copy WAT_LSP_TESTSUITE names (as for the tests)
+DEFAULT_TESTSUITE = Path(os.environ.get("WAT_LSP_TESTSUITE") or HERE.parent / "tests" / "testsuite")
 
 
 def build_library(out: Path) -> None:

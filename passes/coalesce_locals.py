@@ -44,6 +44,7 @@ from itertools import count
 
 from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.literals import parse_uint
 from wat_lsp.analysis.liveness import THROWS, Interference, Liveness, _bits, compute_liveness
 from wat_lsp.analysis.model import Func, Instr, RefType, ValType
 from wat_lsp.analysis.opcodes import Flag
@@ -513,11 +514,10 @@ def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], blo
 
 
 def _number(tok: bytes) -> int:
-    digits = tok.replace(b"_", b"")
-    try:
-        return int(digits[2:], 16) if digits.startswith(b"0x") else int(digits)
-    except ValueError:
-        raise _Skip from None
+    value = parse_uint(tok.decode("utf-8", "replace"))  # any length: `int()` refuses 4,300+ digits
+    if value is None:
+        raise _Skip
+    return value
 
 
 def run(doc: Document) -> list[TextEdit]:

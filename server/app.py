@@ -13,10 +13,12 @@ from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import (
+    JsonRpcContentModified,
     JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
     JsonRpcMethodNotFound,
+    JsonRpcRequestCancelled,
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
@@ -32,8 +34,9 @@ from wat_lsp.server import (
     workspace_symbols,
 )
 from wat_lsp.server.config import SECTION, Configuration
-from wat_lsp.server.diagnostics import Overrides, Publisher, RawResult, Worker
-from wat_lsp.server.documents import Documents
+from wat_lsp.server.diagnostics import Lane, Overrides, Publisher, RawResult, Worker
+from wat_lsp.server.documents import Documents, Snapshot
+from wat_lsp.server.scheduling import Requests
 
 VERSION = "0.1.0"
 
@@ -112,13 +115,11 @@ class WatServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
         self.documents = Documents()
         self.worker = Worker()
-        # Whole-document navigation (full semantic tokens, the first references to a module-level
-        # item: seconds on a 13 MB file) runs here, so hovers and diagnostics do not queue behind it.
-        self.slow_worker = Worker()
         self.config = Configuration()
         self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
                                    self.log, lambda: self.encoding, self.worker,
                                    lambda: self.overrides)  # fmt: skip
+        self.requests = Requests(self.documents, self.worker, self.publisher.pending)
 
     def publish_diagnostics_json(self, params: str) -> None:
         """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""
@@ -199,6 +200,8 @@ class WatServer(LanguageServer):
         if isinstance(error, JsonRpcMethodNotFound):
             self.log(f"wat-lsp: {error}", types.MessageType.Warning)
             return
+        if isinstance(error, JsonRpcContentModified | JsonRpcRequestCancelled):  # answers, not failures
+            return
         if isinstance(error, features.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
             return
@@ -234,12 +237,15 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = ls.documents.change(params, ls.encoding, lambda m: ls.log(m, types.MessageType.Warning))
+        if doc is not None:
+            ls.requests.edited(doc.uri)
         if doc is not None and not ls.pull_diagnostics:
             ls.publisher.schedule(doc)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
+        ls.requests.closed(params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.publisher.clear(params.text_document.uri)
         ls.worker.submit(release.closed, params.text_document.uri)  # after the push's state goes
@@ -251,66 +257,62 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        return await ls.publisher.pull(snap, params.previous_result_id)
+        return await ls.publisher.pull(snap, params.previous_result_id)  # the diagnostics lane, newest text
 
+    # Every request runs through `ls.requests` (`scheduling.py`): the snapshot or the default
+    # answer, then a worker lane, cancellable, checked against newer versions. `whole=True`:
+    # the answer is about the whole text, so it may be made for a newer version than asked.
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams
                               ) -> list[types.DocumentSymbol] | RawResult:  # fmt: skip
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.document_symbols_json, snap, ls.encoding) if snap is not None else []
+        return await ls.requests.on_document(params.text_document.uri, [], features.document_symbols_json,
+                                             ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.hover, snap, params.position, ls.encoding) if snap is not None else None
+        return await ls.requests.on_document(params.text_document.uri, None, features.hover, params.position,
+                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                     types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS))  # fmt: skip
     async def completion_(ls: WatServer, params: types.CompletionParams) -> types.CompletionList:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return types.CompletionList(is_incomplete=False, items=[])
-        return await ls.worker.run(completion.completion, snap, params.position, ls.encoding, ls.snippets)
+        return await ls.requests.on_document(params.text_document.uri, types.CompletionList(is_incomplete=False, items=[]),
+                                             completion.completion, params.position, ls.encoding, ls.snippets,
+                                             lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return None
-        return await ls.worker.run(features.definition, snap, params.position, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, None, features.definition, params.position,
+                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
-    # Navigation (`features`, `navigation`, `references`): all run in the worker like the rest.
+    # The first references to a module-level item need every function's occurrences: seconds
+    # on a 13 MB file, so references, highlights and renames are whole-document work.
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return []
-        include = params.context.include_declaration
-        return await ls.slow_worker.run(features.references_, snap, params.position, include, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, [], features.references_, params.position,
+                                             params.context.include_declaration, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
                                  ) -> list[types.DocumentHighlight]:  # fmt: skip
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.slow_worker.run(features.document_highlight, snap, params.position, ls.encoding) if snap else []
+        return await ls.requests.on_document(params.text_document.uri, [], features.document_highlight,
+                                             params.position, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
                              ) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.prepare_rename, snap, params.position, ls.encoding) if snap else None
+        return await ls.requests.on_document(params.text_document.uri, None, features.prepare_rename,
+                                             params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return None
-        return await ls.slow_worker.run(features.rename, snap, params.position, params.new_name, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, None, features.rename, params.position,
+                                             params.new_name, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | RawResult:
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.folding_ranges_json, snap) if snap is not None else []
+        return await ls.requests.on_document(params.text_document.uri, [], features.folding_ranges_json,
+                                             lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     # Full results go out as JSON text made function by function; a delta is one edit around
     # what changed (VS Code asks for deltas once it has a result id).
@@ -319,49 +321,39 @@ def make_server() -> WatServer:
                                                             full=types.SemanticTokensFullDelta(delta=True)))  # fmt: skip
     async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams
                                    ) -> types.SemanticTokens | RawResult:  # fmt: skip
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return types.SemanticTokens(data=[])
-        return await ls.slow_worker.run(features.semantic_tokens_full_json, snap, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
+                                             features.semantic_tokens_full_json, ls.encoding,
+                                             lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams
                                     ) -> types.SemanticTokens | RawResult:  # fmt: skip
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return types.SemanticTokens(data=[])
-        return await ls.slow_worker.run(features.semantic_tokens_delta_json, snap, params.previous_result_id,
-                                        ls.encoding)  # fmt: skip
+        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
+                                             features.semantic_tokens_delta_json, params.previous_result_id,
+                                             ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
     async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return types.SemanticTokens(data=[])
-        return await ls.worker.run(features.semantic_tokens_range, snap, params.range, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
+                                             features.semantic_tokens_range, params.range, ls.encoding,
+                                             lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        snap = ls.documents.get(params.text_document.uri)
-        return await ls.worker.run(features.inlay_hints_, snap, params.range, ls.encoding) if snap else []
+        return await ls.requests.on_document(params.text_document.uri, [], features.inlay_hints_, params.range,
+                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True))  # fmt: skip
     async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return []
-        encoding = ls.encoding
-        start = snap.index.offset(params.range.start.line, params.range.start.character, encoding)
-        end = max(start, snap.index.offset(params.range.end.line, params.range.end.character, encoding))
-        request = code_actions.Request(snap, start, end, params.context.only, encoding, ls.lazy_code_actions,
-                                       ls.overrides)  # fmt: skip
-        return await ls.worker.run(code_actions.list_actions, request)
+        return await ls.requests.on_document(params.text_document.uri, [], _code_actions, params.range,
+                                             params.context.only, ls.encoding, ls.lazy_code_actions, ls.overrides,
+                                             lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
         try:
-            return await ls.slow_worker.run(code_actions.resolve, params, ls.documents.get, ls.encoding)
+            return await ls.requests.call(code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE)
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
@@ -369,22 +361,19 @@ def make_server() -> WatServer:
                     types.SignatureHelpOptions(trigger_characters=signature_help.TRIGGER_CHARACTERS,
                                                retrigger_characters=signature_help.RETRIGGER_CHARACTERS))  # fmt: skip
     async def signature_help_(ls: WatServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return None
-        return await ls.worker.run(signature_help.signature_help, snap, params.position, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, None, signature_help.signature_help,
+                                             params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
     async def selection_range(ls: WatServer, params: types.SelectionRangeParams) -> list[types.SelectionRange]:
-        snap = ls.documents.get(params.text_document.uri)
-        if snap is None:
-            return []
-        return await ls.worker.run(selection.selection_ranges, snap, params.positions, ls.encoding)
+        return await ls.requests.on_document(params.text_document.uri, [], selection.selection_ranges,
+                                             params.positions, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
-    # Every open document's analysis and symbols: seconds for a 13 MB module, so the slow worker.
+    # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(ls: WatServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
-        return await ls.slow_worker.run(workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding)
+        return await ls.requests.call(workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding,
+                                      lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:
@@ -393,6 +382,13 @@ def make_server() -> WatServer:
         os._exit(0 if ls.protocol._shutdown else 1)
 
     return server
+
+
+def _code_actions(snap: Snapshot, rng: types.Range, only: list[str] | None, encoding: Encoding, lazy: bool,
+                  overrides: Overrides) -> list[types.CodeAction]:  # fmt: skip
+    start = snap.index.offset(rng.start.line, rng.start.character, encoding)
+    end = max(start, snap.index.offset(rng.end.line, rng.end.character, encoding))
+    return code_actions.list_actions(code_actions.Request(snap, start, end, only, encoding, lazy, overrides))
 
 
 def main() -> int:

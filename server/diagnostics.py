@@ -2,24 +2,28 @@
 
 A push after a lone edit starts at once (after `QUICK`); during a burst of edits it waits
 for `DEBOUNCE` seconds without one; a newer edit supersedes a pending push. The analysis
-runs in one worker thread so that edits keep arriving meanwhile, and the version is checked
-again before publishing, so a stale result never reaches the client.
+runs in the worker's first lane (`Worker`, `Lane`: before any request, so the newest
+version's diagnostics come first) so that edits keep arriving meanwhile, and the version is
+checked again before publishing, so a stale result never reaches the client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
-import queue
+import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from wat_lsp.analysis.cancel import Token
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server.config import MAX_DIAGNOSTICS
@@ -34,32 +38,96 @@ T = TypeVar("T")
 Overrides = Mapping[str, Severity | None]
 
 
+class Lane(enum.IntEnum):
+    """Where a job waits. Diagnostics come before everything else (and only the newest
+    version's are computed, see `Publisher`); interactive requests (hover, completion, the
+    ones about a position or a range) never wait behind whole-document work, which has its
+    own thread and steps aside at each of its cancellation checks while the other lanes have
+    work (the threads share one interpreter lock)."""
+
+    DIAGNOSTICS = 0
+    INTERACTIVE = 1
+    WHOLE = 2
+
+
+# The longest whole-document work waits at one check for the other lanes: a bound, in case
+# it holds something an urgent job needs (checks are placed where it should hold nothing).
+PAUSE = 0.5  # seconds
+# How long a thread that holds the interpreter lock keeps it while another waits. Reading one
+# message hands the lock between the event loop and pygls' reading thread a few times; behind
+# a worker thread busy with whole-document work each handover waited Python's default 5 ms,
+# so a hover read behind a few dozen messages waited seconds.
+SWITCH_INTERVAL = 0.0005  # seconds
+
+
 class Worker:
-    """One daemon thread running jobs in order. (A ThreadPoolExecutor's threads are joined at
-    exit, which would keep a server told to `exit` alive until a long analysis ends.)"""
+    """Jobs in lanes, run by two daemon threads: `wat-lsp-analysis` takes the diagnostics
+    lane first, then the interactive one; `wat-lsp-whole` the whole-document lane. Each lane
+    is first in, first out. (A ThreadPoolExecutor's threads are joined at exit, which would
+    keep a server told to `exit` alive until a long analysis ends.) State that jobs of the
+    first two lanes keep (the last push, completion's) has only the analysis thread."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="wat-lsp-analysis", daemon=True).start()
+        self._cond = threading.Condition()
+        self._lanes: dict[Lane, deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]] = {
+            lane: deque() for lane in Lane}  # fmt: skip
+        self._urgent = 0  # jobs queued or running in the lanes before WHOLE
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        for name, lanes in (("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)), ("wat-lsp-whole", (Lane.WHOLE,))):
+            threading.Thread(target=self._run, args=(lanes,), name=name, daemon=True).start()
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+    def submit(self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE) -> Future[T]:
         future: Future[T] = Future()
-        self._jobs.put((future, fn, args))
+        with self._cond:
+            self._lanes[lane].append((future, fn, args))
+            if lane != Lane.WHOLE:
+                self._urgent += 1
+            self._cond.notify_all()
         return future
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` in the worker thread, awaited from the event loop."""
-        return await asyncio.wrap_future(self.submit(fn, *args))
+    async def run(self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE, token: Token | None = None) -> T:
+        """`fn(*args)` in the worker, awaited from the event loop. When the awaiting task is
+        cancelled (`$/cancelRequest`), a job not yet started never starts, and `token` is
+        cancelled for one under way (it gives up at its next check)."""
+        future = self.submit(fn, *args, lane=lane)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()
+            if token is not None:
+                token.cancel()
+            raise
 
-    def _run(self) -> None:
+    def pause(self) -> None:
+        """Whole-document work waits here, at its cancellation checks, while diagnostics or
+        interactive jobs are queued or running (at most `PAUSE`)."""
+        if self._urgent:
+            with self._cond:
+                self._cond.wait_for(lambda: not self._urgent, timeout=PAUSE)
+
+    def _next(self, lanes: tuple[Lane, ...]) -> tuple[Lane, Future[Any], Callable[..., Any], tuple[Any, ...]]:
+        with self._cond:
+            while True:
+                for lane in lanes:
+                    if self._lanes[lane]:
+                        return (lane, *self._lanes[lane].popleft())
+                self._cond.wait()
+
+    def _run(self, lanes: tuple[Lane, ...]) -> None:
         while True:
-            future, fn, args = self._jobs.get()
-            if not future.set_running_or_notify_cancel():
-                continue
+            lane, future, fn, args = self._next(lanes)
             try:
-                future.set_result(fn(*args))
-            except BaseException as e:
-                future.set_exception(e)
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args))
+                    except BaseException as e:
+                        future.set_exception(e)
+            finally:
+                if lane != Lane.WHOLE:
+                    with self._cond:
+                        self._urgent -= 1
+                        if not self._urgent:
+                            self._cond.notify_all()
 
 
 @dataclass(slots=True)
@@ -212,7 +280,7 @@ class Publisher:
                                                                     self._converted.get(latest.uri), limit)  # fmt: skip
             return RawResult(f'{{"kind": "full", "resultId": {json.dumps(result_id)}, "items": [{", ".join(items)}]}}')
 
-        return await self._worker.run(report)
+        return await self._worker.run(report, lane=Lane.DIAGNOSTICS)
 
     def _if_current(self, snap: Snapshot, encoding: Encoding, overrides: Overrides) -> list[str] | None:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
@@ -233,6 +301,10 @@ class Publisher:
         self.cancel(snap.uri)
         self._pending[snap.uri] = asyncio.get_running_loop().create_task(self._later(snap, delay))
 
+    def pending(self, uri: str) -> bool:
+        """Whether a push for the document is scheduled or under way (read from any thread)."""
+        return uri in self._pending
+
     def cancel(self, uri: str) -> None:
         task = self._pending.pop(uri, None)
         if task is not None:
@@ -242,7 +314,7 @@ class Publisher:
         """The document was closed: forget pending work and clear what the client shows."""
         self.cancel(uri)
         self._edited.pop(uri, None)
-        self._worker.submit(self._converted.pop, uri, None)  # in the thread that owns it
+        self._worker.submit(self._converted.pop, uri, None, lane=Lane.DIAGNOSTICS)  # in the thread that owns it
         self._publish(publish_params(uri, None, []))
 
     async def _later(self, snap: Snapshot, delay: float) -> None:
@@ -250,7 +322,8 @@ class Publisher:
             await asyncio.sleep(delay)
             if not self._current(snap):
                 return  # closed or superseded by a newer edit
-            items = await self._worker.run(self._if_current, snap, self._encoding(), self._overrides())
+            items = await self._worker.run(self._if_current, snap, self._encoding(), self._overrides(),
+                                           lane=Lane.DIAGNOSTICS)  # fmt: skip
             if items is None:
                 return
         except asyncio.CancelledError:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
@@ -58,6 +59,7 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
         table = TypeTable(read.module)
         out = []
         for i in missing:
+            cancel.check()
             sym = convert.document_symbol(navigation.func_symbol(table, lay.funcs[i]), snap.index, encoding)
             lines: list[int] = []
             template = _symbol_template(sym, where[i][0], lines)

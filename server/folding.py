@@ -12,6 +12,7 @@ import functools
 from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.syntax import language
@@ -72,6 +73,7 @@ def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: l
     whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > pieces.WHOLE_QUERY else None
     out = []
     for i in which:
+        cancel.check()
         start, end = lay.starts[i], lay.ends[i]
         caps = whole.within(start, end) if whole is not None else _captures(doc, start, end)
         out.append(_folds(doc, index, caps, start, end))

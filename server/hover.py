@@ -40,7 +40,7 @@ class _Probe(BodyValidator):
 
     def _finish(self) -> None:
         frame = self.frames[-1]
-        self.state = State(list(self.stack[frame.height :]), frame.unreachable, list(self.inits))
+        self.state = State(list(self.stack[frame.height :]), frame.unreachable, list(self.inits.flags))
         super()._finish()
 
 

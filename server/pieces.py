@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func
 
@@ -112,6 +113,7 @@ class Cache(Generic[T]):
             found = [r if r is not None and valid(i, r[0]) else None for i, r in enumerate(found)]
         missing = [i for i, r in enumerate(found) if r is None]
         if missing:
+            cancel.check()  # giving up here or in `compute` keeps nothing half made
             for i, r in zip(missing, compute(missing), strict=True):
                 found[i] = (r, lay.starts[i])
         out = [r for r in found if r is not None]

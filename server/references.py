@@ -25,7 +25,15 @@ from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
-from wat_lsp.analysis.opcodes import Flag, Imm, OpInfo, lookup
+from wat_lsp.analysis.opcodes import (
+    IMM_SPACE,
+    ONE_INDEX_OR_INTEGER,
+    Flag,
+    Imm,
+    OpInfo,
+    lookup,
+    optional_index_present,
+)
 from wat_lsp.analysis.syntax import language
 from wat_lsp.server import pieces
 
@@ -85,14 +93,8 @@ def _query() -> Query:
     return Query(language(), _query_text())
 
 
-# Immediate kinds that name an item, by space; and the kinds that take one number token.
-_IMM_SPACE = {Imm.LABEL: "label", Imm.LABELS_DEFAULT: "label", Imm.FUNC: "func", Imm.TYPE: "type",
-              Imm.HEAP_TYPE: "type", Imm.LOCAL: "local", Imm.GLOBAL: "global", Imm.TABLE: "table",
-              Imm.TABLE_OPT: "table", Imm.MEMORY_OPT: "memory", Imm.TAG: "tag", Imm.DATA: "data",
-              Imm.ELEM: "elem", Imm.FIELD: "field"}  # fmt: skip
-_REQUIRED = frozenset({Imm.LABEL, Imm.FUNC, Imm.TYPE, Imm.LOCAL, Imm.GLOBAL, Imm.TABLE, Imm.TAG, Imm.DATA,
-                       Imm.ELEM, Imm.FIELD, Imm.LANE, Imm.I32, Imm.I64, Imm.U32})  # fmt: skip
-_ONE = _REQUIRED | {Imm.F32, Imm.F64, Imm.HEAP_TYPE}
+# The kinds that take one number token.
+_ONE = ONE_INDEX_OR_INTEGER | {Imm.F32, Imm.F64, Imm.HEAP_TYPE}
 _WRITES = frozenset({"local.set", "local.tee", "global.set"})
 
 
@@ -113,12 +115,12 @@ def _imm_spaces(name: str, n: int) -> tuple[str | None, ...]:
         if left <= 0:
             break
         if kind in (Imm.TABLE_OPT, Imm.MEMORY_OPT):
-            if left > sum(1 for k in kinds[i + 1 :] if k in _REQUIRED):
-                out.append(_IMM_SPACE[kind])
+            if optional_index_present(kinds[i + 1 :], left):
+                out.append(IMM_SPACE[kind])
         elif kind in (Imm.LABELS_DEFAULT, Imm.V128, Imm.SHUFFLE):
-            out.extend([_IMM_SPACE.get(kind)] * left)
+            out.extend([IMM_SPACE.get(kind)] * left)
         elif kind in _ONE:
-            out.append(_IMM_SPACE.get(kind))
+            out.append(IMM_SPACE.get(kind))
     out.extend([None] * (n - len(out)))
     return tuple(out)
 
@@ -153,7 +155,7 @@ def _indexing_op(name: bytes) -> OpInfo | None:
     """The instruction named `name` when some immediate of it can be an index (not for the
     `i32.const 1`s, which are most instructions with number tokens)."""
     op = lookup(name.decode("utf-8", "replace"))
-    return op if op is not None and any(k in _IMM_SPACE for k in op.imms) else None
+    return op if op is not None and any(k in IMM_SPACE for k in op.imms) else None
 
 
 @functools.cache

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Query, QueryCursor
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
@@ -243,7 +244,9 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
         if len(missing) > pieces.WHOLE_QUERY:
             occs = idx.outside + [o for i in range(len(lay.funcs)) for o in idx.function_occurrences(i)]
             occs.sort(key=lambda o: o.start)
+            cancel.check()
             every = _items(doc, occs, 0, len(data))
+            cancel.check()
             starts = [t[0] for t in every]
             parts = [every[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
                      for i in missing]  # fmt: skip
@@ -251,6 +254,7 @@ def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: 
             parts = [_items(doc, idx.function_occurrences(i), lay.starts[i], lay.ends[i]) for i in missing]
         out = []
         for i, items in zip(missing, parts, strict=True):
+            cancel.check()
             line, col = where[i]
             encoded, (last_line, last_col) = _encode(items, data, index, encoding, line, col)
             last_line -= line

@@ -13,7 +13,16 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from .corpus import missing
 from .lsp_wire import SERVER_COMMAND
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A missing spec suite stops the run: about half the tests are collected from it, and
+    a run without them must not look green."""
+    why = missing()
+    if why is not None:
+        raise pytest.UsageError(why)
 
 
 @contextlib.contextmanager

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.liveness import Interference, compute_liveness, dead_stores
 from wat_lsp.passes import coalesce_locals
 from wat_lsp.passes.registry import run_passes
+
+from tests.tools import need_wasm_opt
 
 from .oracles import wasmtime_run, wasmtools
 from .oracles.binary_counts import decode_module
@@ -498,14 +497,6 @@ def test_smith_modules_validate_and_behave_the_same() -> None:
 _COPY = re.compile(r"^\s*local\.get \S+\s*\n\s*local\.(?:set|tee) ", re.M)
 
 
-def _wasm_opt() -> str | None:
-    found = os.environ.get("WASM_OPT") or shutil.which("wasm-opt")
-    for cand in (found, ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt"):
-        if cand and os.access(cand, os.X_OK):
-            return str(cand)
-    return None
-
-
 def _single_function(locals_: int) -> str:
     import io
     import sys
@@ -520,10 +511,8 @@ def _single_function(locals_: int) -> str:
     return out.getvalue()
 
 
-@pytest.mark.skipif(_wasm_opt() is None, reason="wasm-opt not found (npm install --prefix bench binaryen, or set WASM_OPT)")
 def test_no_more_locals_than_wasm_opt(tmp_path: Path) -> None:
-    wasm_opt = _wasm_opt()
-    assert wasm_opt is not None
+    wasm_opt = need_wasm_opt()
     fewer = 0
     for k, src in enumerate((NAMED, PLAIN, APART, BRANCHES, NON_NULLABLE, _single_function(300))):
         ours = decode_module(wasmtools.parse(coalesce(src))).functions

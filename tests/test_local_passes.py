@@ -4,10 +4,8 @@ and both passes over samples of the spec suite and of smith modules."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from wat_lsp.passes.registry import PASSES, run_passes
 
 from tests.corpus import ROOT as SPEC_ROOT
 from tests.corpus import core_files
+from tests.tools import need_wasm_opt
 
 from .oracles import wasmtime_run, wasmtools
 
@@ -206,24 +205,8 @@ def test_reorder_keeps_every_comment_in_smith_declarations() -> None:
     assert all(r.ok for r in wasmtools.validate_many(outs))
 
 
-def _wasm_opt() -> str | None:
-    """npm binaryen's wasm-opt: `$WASM_OPT`, on PATH, or where bench/README.md installs it."""
-    env = os.environ.get("WASM_OPT")
-    if env:
-        return env
-    found = shutil.which("wasm-opt")
-    if found:
-        return found
-    for cand in (ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt", ROOT / "node_modules" / ".bin" / "wasm-opt"):
-        if cand.exists():
-            return str(cand)
-    return None
-
-
 def _wasm_opt_locals(src: bytes, pass_name: str, tmp_path: Path) -> list[tuple[str, str]]:
-    exe = _wasm_opt()
-    if exe is None:
-        pytest.skip("wasm-opt not found (npm install --prefix bench binaryen, or set WASM_OPT)")
+    exe = need_wasm_opt()
     wasm = tmp_path / "in.wasm"
     wasm.write_bytes(wasmtools.parse(src))
     out = subprocess.run([exe, str(wasm), f"--{pass_name}", "-all", "-S", "-o", "-"], capture_output=True,

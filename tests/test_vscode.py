@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import zipfile
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 from wat_lsp.analysis.opcodes import OPCODES
+
+from tests.tools import missing_tool, need_node
 
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
@@ -60,10 +61,7 @@ def vscode_build(machine_lock: Callable[[str], AbstractContextManager[None]]) ->
     `npm ci` when the manifest or lock file changed since node_modules was installed (so
     always on a fresh checkout), `vsce package` when any source file changed."""
     if shutil.which("npm") is None or shutil.which("node") is None:
-        reason = "Node.js and npm are needed to build the VS Code extension"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing_tool("Node.js (`node`) and `npm` are needed to build the VS Code extension")
     deps = _digest([VSCODE / "package.json", VSCODE / "package-lock.json"])
     package = _digest(_sources())
     with machine_lock("vscode-build"):
@@ -144,8 +142,7 @@ console.log(JSON.stringify([typeof extension.activate, typeof extension.deactiva
 
 def test_language_configuration_patterns(tmp_path: Path) -> None:
     """The language configuration's patterns, compiled as VS Code does (JavaScript RegExp)."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+    need_node()
     script = """
 const c = require(process.argv[1]);
 const whole = (re, s) => { const m = new RegExp(re).exec(s); return m !== null && m[0] === s; };
