@@ -179,6 +179,8 @@ class DocumentAnalysis:
         self._state: _State | None = None
         # The state before a syntax error broke the function fields' structure (see `_update`).
         self._kept: _State | None = None
+        # What `_local` changed: (entry, where it ended, where it ends); None: nothing.
+        self._touched: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self.last_mode = ""  # 'incremental' | 'full' | 'analyse': how the last update went
 
@@ -226,7 +228,9 @@ class DocumentAnalysis:
             if old is None:
                 continue
             was_clean = old.clean_text
+            self._touched = None
             state = self._local(old, data, tree, node)  # the texts compared, else each function
+            local, touched = state is not None, self._touched
             if state is None:
                 if funcs is None:
                     funcs = [f for f in (bare if bare is not None else module_fields(node)) if f.type == "func"]
@@ -241,6 +245,8 @@ class DocumentAnalysis:
                 if old is self._kept or not broken:
                     self._kept = None
                 self.last_mode = "incremental"
+                if clean and local:  # the last list, with one function's part made again
+                    return _assemble_one(state, data, touched)
                 return _assemble(pre, state, data)
         if funcs is None:
             funcs = [f for f in (bare if bare is not None else module_fields(node)) if f.type == "func"]
@@ -314,6 +320,7 @@ class DocumentAnalysis:
             for x in entries[i + 1 :]:
                 x.start += delta
                 x.end += delta
+        self._touched = (i, old_end, e.end)
         return _reread(old, data, node, [(i, f)], _Shift(old_end, e.end))
 
 
@@ -552,6 +559,54 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
     out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
     return out
+
+
+def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None) -> list[Diagnostic]:
+    """`_assemble([], st, data)` when `st.diagnostics` (made by `_assemble` without text
+    diagnostics) is of the text before a change inside entry `touched[0]` only: the
+    diagnostics starting before it are kept, those after it shifted, and its own made again
+    as `_assemble` orders them (nothing per function: 0.5 s at 100,000 functions)."""
+    prev = st.diagnostics
+    if touched is None:
+        st.data = data
+        return prev
+    i, old_end, new_end = touched
+    e = st.entries[i]
+    start, delta = e.start, new_end - old_end
+
+    def within(d: Diagnostic) -> bool:
+        return start <= d.span.start < new_end
+
+    key = _span_start
+    a = bisect.bisect_left(prev, start, key=key)
+    b = bisect.bisect_left(prev, old_end, key=key)
+    # The reader's order (module fields, this function's glue where the reader declared it,
+    # then its body), validation's (module fields first among equal spans), then liveness.
+    mine = [d for d in st.module_diags[: e.glue_at] if within(d)]
+    mine += [_shift(d, start) for d in e.glue]
+    mine += [d for d in st.module_diags[e.glue_at :] if within(d)]
+    mine += [_shift(d, start) for d in e.body]
+    valid = [d for d in st.module_valid if within(d)] + [_shift(d, start) for d in e.valid]
+    valid.sort(key=lambda d: (d.span.start, d.span.end))
+    mine += valid
+    if e.func is not None and not e.broken and e.live != [] and not has_error_in(error_starts(mine), start, new_end):
+        if e.live is None:
+            e.live, e.live_at = liveness_report(e.func, start, new_end, []), e.func_start
+        if e.live_at != start:
+            e.live, e.live_at = [_shift(d, start - e.live_at) for d in e.live], start
+        mine += e.live
+    mine.sort(key=lambda d: (d.span.start, d.span.end))
+    if delta:  # mapped as the module's diagnostics are (`_Shift`): a related span may lie elsewhere
+        move = _Shift(old_end, new_end).diagnostic
+        out = [move(d) for d in prev[:a]] + mine + [move(d) for d in prev[b:]]
+    else:
+        out = prev[:a] + mine + prev[b:]
+    st.data, st.diagnostics = data, out
+    return out
+
+
+def _span_start(d: Diagnostic) -> int:
+    return d.span.start
 
 
 def _document(st: _State, tree: Tree) -> Document:

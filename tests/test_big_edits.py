@@ -163,7 +163,9 @@ def test_undoing_a_parenthesis_that_restructured_the_tree_is_incremental() -> No
 
 def test_an_edit_inside_one_body_shifts_what_follows() -> None:
     text = (module(30)[:-3] + '  (func $bad (result i32) (i64.const 1))\n  (export "x" (func $nope))\n'
-            '  (start $f3)\n)\n').encode()  # fmt: skip
+            '  (start $f3)\n  (export "dup" (func $f2))\n)\n').encode()  # fmt: skip
+    at = text.index(b"  (func $f5 ")  # a duplicate export after the edit, related to this one before it
+    text = text[:at] + b'  (export "dup" (func $f1))\n' + text[at:]
     analysis = DocumentAnalysis()
     _updated(analysis, text)
     at = text.index(b"(global.get $g)", text.index(b"$f7 "))
