@@ -24,6 +24,7 @@ class Session:
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         self._ids = 0
         self.versions: dict[str, int] = {}
+        self.published: dict[str, tuple[float, int | None, list[dict[str, Any]]]] = {}  # uri -> the last push
         threading.Thread(target=self._read, daemon=True).start()
         params: dict[str, Any] = {"processId": None, "rootUri": None, "capabilities": {}}
         if init_options is not None:
@@ -50,9 +51,15 @@ class Session:
         return self.send({"method": method, "params": params})
 
     def next(self, timeout: float) -> tuple[float, dict[str, Any]]:
+        """The next message; pushed diagnostics are also kept (`published`), so a push that
+        arrives while an answer is awaited is not lost."""
         item = self.inbox.get(timeout=timeout)
         if item is None:
             raise RuntimeError("the server closed its output")
+        at, message = item
+        if message.get("method") == "textDocument/publishDiagnostics":
+            params = message["params"]
+            self.published[params["uri"]] = (at, params.get("version"), params["diagnostics"])
         return item
 
     def request(self, method: str, params: Any, timeout: float = 600) -> tuple[float, Any]:
@@ -70,6 +77,7 @@ class Session:
 
     def open(self, uri: str, text: str) -> float:
         self.versions[uri] = 1
+        self.published.pop(uri, None)
         return self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat",
                                                                      "version": 1, "text": text}})  # fmt: skip
 
@@ -81,6 +89,8 @@ class Session:
             "contentChanges": [{"range": rng, "text": text}]})  # fmt: skip
 
     def close(self, uri: str) -> float:
+        self.versions.pop(uri, None)
+        self.published.pop(uri, None)
         return self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
     def diagnostics(self, uri: str, timeout: float = 600) -> tuple[float, list[dict[str, Any]]]:
@@ -88,12 +98,10 @@ class Session:
         want = self.versions.get(uri)
         deadline = time.perf_counter() + timeout
         while True:
-            at, message = self.next(max(0.0, deadline - time.perf_counter()))
-            if message.get("method") != "textDocument/publishDiagnostics":
-                continue
-            params = message["params"]
-            if params["uri"] == uri and (want is None or params.get("version") == want):
-                return at, params["diagnostics"]
+            last = self.published.get(uri)
+            if last is not None and (want is None or last[1] == want):
+                return last[0], last[2]
+            self.next(max(0.0, deadline - time.perf_counter()))
 
     def rss(self) -> int:
         """The server's resident set, in bytes."""
