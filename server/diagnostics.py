@@ -128,6 +128,9 @@ class Worker:
                         self._urgent -= 1
                         if not self._urgent:
                             self._cond.notify_all()
+            # Not kept while waiting for the next job: the last job's snapshot (and result)
+            # would stay alive, a closed document's whole analysis with it.
+            del future, fn, args
 
 
 @dataclass(slots=True)
