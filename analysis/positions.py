@@ -33,10 +33,12 @@ _BREAK = re.compile(rb"\r\n?|\n")
 class LineIndex:
     """Line starts of a byte string, for fast offset/position conversion."""
 
-    __slots__ = ("_lone_cr", "_starts", "data")
+    __slots__ = ("_ascii", "_last", "_lone_cr", "_starts", "data")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self._ascii: dict[int, bool] = {}
+        self._last: tuple[str, int, int, int] = ("", -1, -1, 0)
         starts = array("q", [0])
         self._lone_cr = _lone_crs(data, 0, len(data))
         if self._lone_cr:
@@ -77,9 +79,30 @@ class LineIndex:
         offset = min(max(offset, 0), len(self.data))
         line = self.line_of(offset)
         start = self._starts[line]
-        if encoding == "utf-8":
+        if encoding == "utf-8" or self.line_ascii(line):
             return line, offset - start
-        return line, units(self.data, start, offset, encoding)
+        # Counted on from the last column asked for on this line when the text between is
+        # whole characters (asked in order, as tokens are, a long line is counted once).
+        enc, last_line, last_offset, count = self._last
+        data = self.data
+        if enc == encoding and last_line == line and start <= last_offset <= offset and (
+                last_offset == len(data) or not 0x80 <= data[last_offset] <= 0xBF):  # fmt: skip
+            count += units(data, last_offset, offset, encoding)
+        else:
+            count = units(data, start, offset, encoding)
+        if offset == len(data) or not 0x80 <= data[offset] <= 0xBF:
+            self._last = (encoding, line, offset, count)
+        return line, count
+
+    def line_ascii(self, line: int) -> bool:
+        """Whether `line` (with its break) is ASCII, so that its columns are byte counts in
+        every encoding (known once per line: slicing a 10 MB line per token was quadratic)."""
+        known = self._ascii.get(line)
+        if known is None:
+            end = self._starts[line + 1] if line + 1 < len(self._starts) else len(self.data)
+            known = self.data[self._starts[line] : end].isascii()
+            self._ascii[line] = known
+        return known
 
     def offset(self, line: int, column: int, encoding: Encoding = "utf-16") -> int:
         """Byte offset of a (line, column) position; clamped to the line as LSP requires."""
@@ -126,6 +149,8 @@ class LineIndex:
         spliced.extend(_shifted(tail, delta) if delta else tail)
         index = LineIndex.__new__(LineIndex)
         index.data = data
+        index._ascii = {}
+        index._last = ("", -1, -1, 0)
         index._starts = spliced
         # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
         index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)

@@ -17,6 +17,7 @@ from typing import Any
 
 from lsprotocol import types
 from tree_sitter import Node
+from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.document import Document, ScriptModule
 from wat_lsp.analysis.model import Func, Span
@@ -194,10 +195,12 @@ def _pass_actions(req: Request) -> list[types.CodeAction]:
 
 def func_node_at(snap: Snapshot, offset: int) -> Node | None:
     """The `(func ...)` field around `offset`, found in the tree (no analysis needed)."""
-    node: Node | None = snap.tree.root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "func":
-        node = node.parent  # a loop, not recursion: nesting depth is the user's
-    return node
+    root = snap.tree.root_node
+    node = root.descendant_for_byte_range(offset, offset)
+    return cst.innermost(root, node, _FUNC) if node is not None else None
+
+
+_FUNC = frozenset({"func"})
 
 
 def _func_label(data: bytes, node: Node) -> str:

@@ -1,6 +1,6 @@
 """Giving a closed document's memory back.
 
-The whole-document caches (`pieces`, the occurrence index, the last full semantic tokens and
+The whole-document caches (`function_cache`, the occurrence index, the last full semantic tokens and
 those sent per document, completion's last clean analysis) keep a few documents' analyses
 each; once a document closes, what they hold of it is dead weight. They are keyed by analysis
 or by text, not by URI, so a close empties them all: the open documents' next whole-document
@@ -23,15 +23,16 @@ import os
 import sys
 from collections.abc import Callable
 
-from wat_lsp.server import completion, features, pieces, references, semantic_tokens
+from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
+from wat_lsp.server import completion, ide_requests
 
 
 def closed(uri: str) -> None:
     """Forget everything kept for `uri` and for documents no longer current, then return the
     memory to the system (worker thread: the caches are read there)."""
     completion.forget(uri)
-    features.forget(uri)
-    pieces.clear()
+    ide_requests.forget(uri)
+    function_cache.clear()
     references.clear()
     semantic_tokens.clear()
     collect()

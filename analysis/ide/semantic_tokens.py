@@ -19,14 +19,13 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tree_sitter import Query, QueryCursor
-from wat_lsp.analysis import cancel
+from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.ide import function_cache, navigation, references
+from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
-from wat_lsp.analysis.syntax import language
-from wat_lsp.server import navigation, pieces, references
-from wat_lsp.server.references import Occurrence
+from wat_lsp.analysis.queries import DeepQuery
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
                "event", "namespace", "number", "string", "comment")  # fmt: skip
@@ -48,8 +47,8 @@ _REF_ABBREVS = ('"funcref" "externref" "anyref" "eqref" "i31ref" "structref" "ar
 
 
 @functools.cache
-def _query() -> Query:
-    return Query(language(), f"""
+def _query() -> DeepQuery:
+    return DeepQuery(f"""
         [(comment) (block_comment)] @comment
         (string) @string
         [(integer) (float) (mem_offset) (mem_align)] @number
@@ -149,7 +148,7 @@ def _whole(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[list[in
         if _last is not None and _last[0] is doc and _last[1] == encoding:  # clients ask again
             return _last[2], _last[3]
     with no_cyclic_gc():  # millions of small tuples, none in a cycle
-        lay = pieces.layout(doc)
+        lay = function_cache.layout(doc)
         if lay is None:
             result, segments = _tokens(doc, index, encoding, 0, None), None
         else:
@@ -165,9 +164,23 @@ def _tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int, end
     end = len(data) if end is None else end
     ranged = start > 0 or end < len(data)
     if ranged:  # from the start of the line: an instruction's name comes with its immediates
-        start = index.line_start(index.line_of(start))
+        line_start = index.line_start(index.line_of(start))
+        start = line_start if start - line_start <= _LINE_BACK else _instr_start(doc, start)
     occs = references.in_range(doc, start, end) if ranged else references.index(doc).outside
     return _encode(_items(doc, occs, start, end), data, index, encoding)[0]
+
+
+_LINE_BACK = 4096  # bytes of a line before a range read again; beyond, from its instruction
+_INSTRS = frozenset({"plain_instr", "folded_instr"})
+
+
+def _instr_start(doc: Document, offset: int) -> int:
+    """The start of the innermost instruction around `offset` (its name), else `offset`: on a
+    long line (a 10 MB module printed on one) the line's start is the document's."""
+    root = doc.tree.root_node
+    node = root.descendant_for_byte_range(offset, offset)
+    instr = cst.innermost(root, node, _INSTRS) if node is not None else None
+    return min(offset, instr.start_byte) if instr is not None else offset
 
 
 Item = tuple[int, int, int, int]  # start, end, type, modifiers
@@ -176,9 +189,6 @@ Item = tuple[int, int, int, int]  # start, end, type, modifiers
 def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> list[Item]:
     """The tokens starting in [start, end), in text order: the names among `occs` and the
     lexical classes found by the query in that range (a name wins over its lexical class)."""
-    cursor = QueryCursor(_query())
-    if start > 0 or end < len(doc.data):
-        cursor.set_byte_range(start, end)
     # Tokens as (start, end, type, modifiers), names first; sorted by `start * 2 + lexical`
     # packed with the token's position in `items` into one int (a plain int sort is fast).
     items: list[Item] = []
@@ -188,7 +198,7 @@ def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> l
             kind, mods = _classify(doc, o, cache)
             items.append((o.start, o.end, kind, mods))
     names = len(items)
-    for name, nodes in cursor.captures(doc.tree.root_node).items():
+    for name, nodes in _query().captures(doc.tree.root_node, start, end).items():
         kind, mods = _LEXICAL[name]
         items.extend((n.start_byte, n.end_byte, kind, mods) for n in nodes)
     shift = max(len(items), 1).bit_length()
@@ -232,16 +242,16 @@ class _Chunk:
 _Segment = list[int] | tuple[_Chunk, int, int]
 
 
-_PIECES: pieces.Cache[_Chunk] = pieces.Cache()
+_PIECES: function_cache.Cache[_Chunk] = function_cache.Cache()
 
 
-def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
+def _by_function(doc: Document, lay: function_cache.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
     data = doc.data
     idx = references.index(doc)
-    where = [_position(data, index, s, encoding) for s in lay.starts]
+    where = [index.position(s, encoding) for s in lay.starts]
 
     def compute(missing: list[int]) -> list[_Chunk]:
-        if len(missing) > pieces.WHOLE_QUERY:
+        if len(missing) > function_cache.WHOLE_QUERY:
             occs = idx.outside + [o for i in range(len(lay.funcs)) for o in idx.function_occurrences(i)]
             occs.sort(key=lambda o: o.start)
             cancel.check()
@@ -300,11 +310,6 @@ def _flatten(segments: list[_Segment]) -> list[int]:
     return out
 
 
-def _position(data: bytes, index: LineIndex, offset: int, encoding: Encoding) -> tuple[int, int]:
-    line = index.line_of(offset)
-    return line, units(data, index.line_start(line), offset, encoding)
-
-
 def _line_starts(index: LineIndex) -> Sequence[int]:
     starts = getattr(index, "_starts", None)  # the index's own array, when it has one
     if starts is not None:
@@ -329,7 +334,7 @@ def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding
             line = bisect.bisect_right(starts, s, line + 1 if line >= 0 else 0) - 1
             line_start = starts[line]
             next_start = starts[line + 1] if line + 1 < nlines else len(data) + 1
-            ascii_line = encoding == "utf-8" or data[line_start:next_start].isascii()
+            ascii_line = encoding == "utf-8" or index.line_ascii(line)
         if e < next_start and ascii_line:  # the common case: one ASCII line
             col = s - line_start
             append((line - prev_line, col - prev_col if line == prev_line else col, e - s, kind, mods))
@@ -337,10 +342,9 @@ def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding
             continue
         at, cur = s, line
         while True:  # a token spanning lines (a block comment) becomes one token per line
-            ls = starts[cur]
             le = min(e, index.line_end(cur))
             if le > at:
-                col = units(data, ls, at, encoding)
+                col = index.position(at, encoding)[1]  # counted on along a long line
                 append((cur - prev_line, col - prev_col if cur == prev_line else col, units(data, at, le, encoding),
                         kind, mods))  # fmt: skip
                 prev_line, prev_col = cur, col

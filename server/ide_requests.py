@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -10,13 +11,17 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
 from wat_lsp.analysis import cancel
+from wat_lsp.analysis.document import no_cyclic_gc
+from wat_lsp.analysis.ide import folding, function_cache, inlay_hints, navigation, references, semantic_tokens
+from wat_lsp.analysis.ide import hover as hovers
+from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
-from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
-from wat_lsp.server import hover as hovers
+from wat_lsp.server import convert
 from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
-from wat_lsp.server.references import Occurrence
+
+_log = logging.getLogger(__name__)
 
 
 class RenameRejected(JsonRpcException):
@@ -44,11 +49,11 @@ def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentS
 
 def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     """`document_symbols` as JSON text. For one text module, each function's symbol (with its
-    locals) is kept from version to version (see `pieces`) as text with its line numbers
+    locals) is kept from version to version (see `analysis/ide/function_cache`) as text with its line numbers
     left out, filled in where the function is now: making and sending protocol objects for
     every local of 10,000 functions cost seconds, and reading them shifts moved functions."""
     doc = snap.analysis()
-    lay = pieces.layout(doc)
+    lay = function_cache.layout(doc)
     if lay is None:
         return RawResult(json.dumps(_CONVERTER.unstructure(document_symbols(snap, encoding))))
     where = [snap.index.position(s, encoding) for s in lay.starts]
@@ -89,7 +94,7 @@ class _Sym:
     text: str = ""
 
 
-_SYMBOLS: pieces.Cache[_Sym] = pieces.Cache()
+_SYMBOLS: function_cache.Cache[_Sym] = function_cache.Cache()
 _CONVERTER = default_converter()  # type: ignore[no-untyped-call]  # pygls: lsprotocol values to JSON
 
 
@@ -136,7 +141,8 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         index = hovers.instr_at(func, node.start_byte) if func is not None else None
         if mi is None or func is None or index is None or func.body[index].start != node.start_byte:
             return None
-        text = hovers.instr_text(doc, mi.module, func, index)
+        with no_cyclic_gc():  # a frame per enclosing block (100,000 nested: the collector rescans them)
+            text = hovers.instr_text(doc, mi.module, func, index)
         start, end = node.start_byte, node.end_byte
     if text is None:
         return None
@@ -206,13 +212,17 @@ def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: En
 
 
 def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
-    return [_folding_range(f) for f in folding.folds_by_function(snap.analysis(), snap.index)]
+    folds, _ = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    return [_folding_range(f) for f in folds]
 
 
 def folding_ranges_json(snap: Snapshot) -> RawResult:
     """`folding_ranges` as JSON text: made from the folds directly, without protocol objects
     (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
-    folds = folding.folds_by_function(snap.analysis(), snap.index)
+    folds, dropped = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    if dropped:
+        _log.warning("wat-lsp: folding ranges for %s: %d nested more than %d deep left out", snap.uri, dropped,
+                     folding.MAX_DEPTH)  # fmt: skip
     return RawResult("[" + ", ".join(f'{{"startLine": {f.start_line}, "endLine": {f.end_line}, "kind": "{f.kind}"}}'
                                      for f in folds) + "]")  # fmt: skip
 
@@ -275,9 +285,18 @@ def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) 
     return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end))
 
 
+# Bytes of a range given inlay hints at most: a viewport is kilobytes, but the visible "lines"
+# of a module printed on one line are the whole document (10 MB: 685,000 hints, a minute).
+INLAY_BYTES = 1 << 19
+
+
 def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.InlayHint]:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
+    if end - start > INLAY_BYTES:
+        _log.warning("wat-lsp: inlay hints for %s: the range's first %d of %d bytes only", snap.uri,
+                     INLAY_BYTES, end - start)  # fmt: skip
+        end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
     for h in inlay_hints.hints(snap.analysis(), start, end):
         line, col = snap.index.position(h.offset, encoding)

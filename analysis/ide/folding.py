@@ -11,12 +11,12 @@ import bisect
 import functools
 from typing import NamedTuple
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import function_cache
 from wat_lsp.analysis.positions import LineIndex
-from wat_lsp.analysis.syntax import language
-from wat_lsp.server import pieces
+from wat_lsp.analysis.queries import DeepQuery
 
 _REGIONS = ("module", "module_binary", "module_quote", "type_field", "rec_type", "func", "global", "table",
             "memory", "tag", "elem", "data", "import", "export", "start", "block_instr", "if_instr",
@@ -32,9 +32,9 @@ class Fold(NamedTuple):
 
 
 @functools.cache
-def _query() -> Query:
+def _query() -> DeepQuery:
     regions = " ".join(f"({n})" for n in _REGIONS)
-    return Query(language(), f"[{regions}] @region [(block_comment)] @block (comment) @line")
+    return DeepQuery(f"[{regions}] @region [(block_comment)] @block (comment) @line")
 
 
 def folds(doc: Document, index: LineIndex) -> list[Fold]:
@@ -46,7 +46,7 @@ def folds(doc: Document, index: LineIndex) -> list[Fold]:
 def folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
     """What `folds` gives, made function by function: each function's folds are kept in lines
     relative to its first line (`pieces`), the rest is computed again."""
-    lay = pieces.layout(doc)
+    lay = function_cache.layout(doc)
     if lay is None:
         return folds(doc, index)
     lines = [index.line_of(s) for s in lay.starts]
@@ -63,14 +63,14 @@ def folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
     return out
 
 
-_PIECES: pieces.Cache[list[Fold]] = pieces.Cache()
+_PIECES: function_cache.Cache[list[Fold]] = function_cache.Cache()
 
 
-def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: list[int]) -> list[list[Fold]]:
+def function_folds(doc: Document, index: LineIndex, lay: function_cache.Layout, which: list[int]) -> list[list[Fold]]:
     """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
     comments never cross a function's first or last line (`(func` and its `)` are on them),
     so each function's runs are its own."""
-    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > pieces.WHOLE_QUERY else None
+    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > function_cache.WHOLE_QUERY else None
     out = []
     for i in which:
         cancel.check()
@@ -80,7 +80,7 @@ def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: l
     return out
 
 
-def outside_folds(doc: Document, index: LineIndex, lay: pieces.Layout) -> list[Fold]:
+def outside_folds(doc: Document, index: LineIndex, lay: function_cache.Layout) -> list[Fold]:
     """The folds of everything outside the function fields of `lay` (the module too)."""
     out: list[Fold] = []
     data = doc.data
@@ -103,10 +103,7 @@ class _Sorted:
 
 
 def _captures(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
-    cursor = QueryCursor(_query())
-    if start > 0 or end < len(doc.data):
-        cursor.set_byte_range(start, end)
-    return cursor.captures(doc.tree.root_node)
+    return _query().captures(doc.tree.root_node, start, end)
 
 
 def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], start: int, end: int) -> list[Fold]:
@@ -135,3 +132,25 @@ def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], sta
     if len(run) > 1:
         out.append(Fold(run[0], run[-1], "comment"))
     return out
+
+
+MAX_DEPTH = 256  # folds nested deeper are left out (100,000 nested blocks: 100,000 folds)
+
+
+def within_depth(folds: list[Fold], limit: int = MAX_DEPTH) -> tuple[list[Fold], int]:
+    """`folds` (sorted) without those inside `limit` others, and how many were left out. A
+    fold is inside another that starts no later and ends no earlier (outer first when they
+    start on the same line); folds that overlap without nesting do not count."""
+    order = sorted(range(len(folds)), key=lambda i: (folds[i].start_line, -folds[i].end_line))
+    ends: list[int] = []  # end lines of the folds around the current one, innermost last
+    dropped = set()
+    for i in order:
+        f = folds[i]
+        while ends and ends[-1] < f.end_line:
+            ends.pop()
+        if len(ends) >= limit:
+            dropped.add(i)
+        ends.append(f.end_line)
+    if not dropped:
+        return folds, 0
+    return [f for i, f in enumerate(folds) if i not in dropped], len(dropped)

@@ -21,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.ide import function_cache
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
 from wat_lsp.analysis.opcodes import (
@@ -34,8 +35,7 @@ from wat_lsp.analysis.opcodes import (
     lookup,
     optional_index_present,
 )
-from wat_lsp.analysis.syntax import language
-from wat_lsp.server import pieces
+from wat_lsp.analysis.queries import DeepQuery
 
 
 class Key(NamedTuple):
@@ -81,7 +81,8 @@ def _query_text() -> str:
     lines += [f"({n} {_IDX} @use.{s})" for n, s in _USES.items()]
     lines += ["(ref_type heap: [(identifier) (integer)] @use.type)", "(elem (integer) @use.table)",
               "(data (integer) @use.memory)", "(try_instr target: (_) @use.label)",
-              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)"]  # fmt: skip
+              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)",
+              "[(catch_clause) (on_clause)] @clause"]  # fmt: skip
     lines += [f"({b} label: (identifier) @decl.label)" for b in _BLOCKS]
     lines += [f"({b} end_label: (identifier) @endlabel)" for b in _BLOCKS if not b.startswith("folded")]
     lines += ["(if_instr else_label: (identifier) @endlabel)"]
@@ -89,8 +90,8 @@ def _query_text() -> str:
 
 
 @functools.cache
-def _query() -> Query:
-    return Query(language(), _query_text())
+def _query() -> DeepQuery:
+    return DeepQuery(_query_text())
 
 
 # The kinds that take one number token.
@@ -248,6 +249,18 @@ def _module_info(number: int, module: Module) -> _ModuleInfo:
                        [module.types[i].span.start for i in types], types)  # fmt: skip
 
 
+@dataclass(slots=True)
+class _Clause:
+    """A catch or on clause, as the resolver meets it."""
+
+    end: int
+    is_on: bool
+    kind: str | None  # `catch`, `catch_ref`, `catch_all`, `catch_all_ref` (on clauses: None)
+    owner: tuple[int, int, int]  # (module, function, instruction) holding it
+    rank: int  # among its instruction's clauses that hold a label, before it
+    kids: int = 0  # index tokens counted so far
+
+
 class Resolver:
     """Turns the query's tokens into occurrences, for the whole document or a byte range."""
 
@@ -256,6 +269,10 @@ class Resolver:
         self.data = doc.data
         self.modules = [_module_info(n, sm.read.module) for n, sm in enumerate(doc.modules) if sm.read is not None]
         self.module_starts = [mi.module.span.start for mi in self.modules]
+        # The last ranges asked for: hover, definition, highlight and rename all ask for the
+        # function or field around the cursor (a 100,000-level function: a second each).
+        self._recent: dict[tuple[int, int | None], list[Occurrence]] = {}
+        self._recent_lock = threading.Lock()  # both workers ask
 
     def module_at(self, offset: int) -> _ModuleInfo | None:
         if len(self.modules) == 1:
@@ -267,17 +284,25 @@ class Resolver:
         return None
 
     def occurrences(self, start: int = 0, end: int | None = None) -> list[Occurrence]:
+        with self._recent_lock:
+            recent = self._recent.get((start, end))
+        if recent is not None:
+            return list(recent)
         with no_cyclic_gc():  # a million small acyclic objects: see `no_cyclic_gc`
-            return self._occurrences(start, end)
+            found = self._occurrences(start, end)
+        if start or end is not None:  # (the whole document's are kept by the index)
+            with self._recent_lock:
+                while len(self._recent) >= 2:
+                    del self._recent[next(iter(self._recent))]
+                self._recent[start, end] = found
+        return list(found)
 
     def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
-        cursor = QueryCursor(_query())
-        if start or end is not None:
-            cursor.set_byte_range(start, len(self.data) if end is None else end)
+        found_by_name = _query().captures(self.doc.tree.root_node, start, end)
         keys: list[int] = []
         caps: list[str] = []
         nodes: list[Node] = []
-        for name, found in cursor.captures(self.doc.tree.root_node).items():
+        for name, found in found_by_name.items():
             late = name == "try"  # a legacy `catch` tag: only what no other pattern claimed
             keys.extend(n.start_byte * 2 + late for n in found)
             caps.extend([name] * len(found))
@@ -292,8 +317,19 @@ class Resolver:
         op: OpInfo | None = None
         op_start = -1
         prev = -1
+        clause: _Clause | None = None  # the catch or on clause the tokens are in
+        ranks: dict[tuple[int, int, int], int] = {}  # clauses so far by (module, function, instruction)
+        place: tuple[_Clause, int] | None = None
         for k in order:
             start, cap, node = keys[k] >> 1, caps[k], nodes[k]
+            if cap == "clause":  # before its tokens (it starts at its `(`)
+                clause = self._clause(node, clause, ranks)
+                continue
+            if cap in ("catch", "on") and clause is not None and start < clause.end:
+                place = (clause, clause.kids)  # this token's clause, and the token's rank in it
+                clause.kids += 1
+            else:
+                place = None
             if start == prev:
                 continue  # claimed by an earlier (more specific) pattern
             prev = start
@@ -308,7 +344,7 @@ class Resolver:
                 op = _indexing_op(data[start : node.end_byte])
                 op_start = start
                 continue
-            occ = self._token(cap, node)
+            occ = self._token(cap, node, place)
             if occ is not None:
                 yield occ
         if group:
@@ -332,7 +368,24 @@ class Resolver:
         return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,
                                           node.type == "identifier", role, number))
 
-    def _token(self, cap: str, node: Node) -> Occurrence | None:
+    def _clause(self, node: Node, previous: _Clause | None, ranks: dict[tuple[int, int, int], int]) -> _Clause:
+        """A catch or on clause met in text order, with its rank among the clauses of its
+        instruction that hold a label (`previous` now has all its tokens counted): what the
+        clause's tokens need, found without `Node.parent`, which walks down from the root
+        (nested `try_table`s made each catch cost the depth)."""
+        if previous is not None and (not previous.is_on or previous.kids == 2):
+            ranks[previous.owner] = ranks.get(previous.owner, 0) + 1
+        owner = (-1, -1, -1)
+        mi = self.module_at(node.start_byte)
+        func = mi.func_at(node.start_byte) if mi is not None else None
+        if mi is not None and func is not None:
+            labels = mi.labels_of(func)
+            i = bisect.bisect_right(labels.starts, node.start_byte) - 1
+            owner = (mi.number, func.index, labels.order[i] if i >= 0 else -1)
+        is_on = node.type == "on_clause"
+        return _Clause(node.end_byte, is_on, self._kind(node), owner, ranks.get(owner, 0))
+
+    def _token(self, cap: str, node: Node, place: tuple[_Clause, int] | None = None) -> Occurrence | None:
         mi = self.module_at(node.start_byte)
         if mi is None:
             return None
@@ -343,7 +396,7 @@ class Resolver:
             index = self._index(mi, space, node)
             return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "use", index)
         if cap in ("use.label", "endlabel", "catch", "on"):
-            return self._nested_label_or_tag(mi, cap, node)
+            return self._nested_label_or_tag(mi, cap, node, place)
         if cap == "try":  # the tag after a legacy `catch`
             index = self._index(mi, "tag", node)
             return None if index is None else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
@@ -377,14 +430,19 @@ class Resolver:
         index = self._index(mi, space, node)
         return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "decl", index)
 
-    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node) -> Occurrence | None:
+    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node,
+                             place: tuple[_Clause, int] | None = None) -> Occurrence | None:  # fmt: skip
         """Labels outside plain immediates (`end $l`, `delegate $l`, catch and on clauses) and
-        the tags of catch and on clauses."""
+        the tags of catch and on clauses (`place`: the token's clause and rank in it, else
+        found from the tree)."""
         if cap in ("catch", "on"):
-            parent = node.parent
-            kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
-            first = bool(kids) and kids[0].start_byte == node.start_byte
-            kind = self._kind(parent) if parent is not None else None
+            if place is not None:
+                first, kind = place[1] == 0, place[0].kind
+            else:
+                parent = node.parent
+                kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
+                first = bool(kids) and kids[0].start_byte == node.start_byte
+                kind = self._kind(parent) if parent is not None else None
             has_tag = cap == "on" or "all" not in (kind or "")
             if first and has_tag:
                 index = self._index(mi, "tag", node)
@@ -408,7 +466,7 @@ class Resolver:
             return self._occ(_key(mi.number, "label", func.index, block), node, "use", -1)
         targets = labels.targets.get(owner, [])
         # Which of the instruction's label tokens this is: count those before it.
-        nth = self._label_position(ins, node)
+        nth = place[0].rank if place is not None else self._label_position(ins, node)
         if not 0 <= nth < len(targets) or targets[nth][0] < 0:
             return None
         block, depth = targets[nth]
@@ -537,10 +595,10 @@ def shifted(occs: list[Occurrence], delta: int) -> list[Occurrence]:
 class Index:
     """All occurrences of a document: those of each function field (found function by
     function and kept from version to version, see `pieces`) and those outside them (the
-    whole document's when it has no `pieces.Layout`), in text order."""
+    whole document's when it has no `function_cache.Layout`), in text order."""
 
     resolver: Resolver
-    layout: pieces.Layout | None
+    layout: function_cache.Layout | None
     outside: list[Occurrence]
     outside_by_key: dict[Key, list[Occurrence]]
     funcs: list[tuple[FuncOccurrences, int]]  # per function of `layout`: occurrences, how far it moved
@@ -564,19 +622,19 @@ class Index:
         return out
 
 
-_PIECES: pieces.Cache[FuncOccurrences] = pieces.Cache()
+_PIECES: function_cache.Cache[FuncOccurrences] = function_cache.Cache()
 
 
 def build_index(doc: Document) -> Index:
     with no_cyclic_gc():  # the analysis is millions of objects: a full collection costs seconds
         resolver = Resolver(doc)
-        lay = pieces.layout(doc)
+        lay = function_cache.layout(doc)
         if lay is None:
             occs = resolver.occurrences()
             return Index(resolver, None, occs, _by_key(occs), [])
 
         def compute(missing: list[int]) -> list[FuncOccurrences]:
-            if len(missing) > pieces.WHOLE_QUERY:
+            if len(missing) > function_cache.WHOLE_QUERY:
                 occs = resolver.occurrences()
                 starts = [o.start for o in occs]
                 parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
