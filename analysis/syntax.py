@@ -95,7 +95,7 @@ def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) 
     recovery makes other nodes with state "none". So states are read only where they depend
     on the text alone: in a fresh parse of the module field (or top-level item) around the
     error, which is small, or of the module header; between items the state is fixed. The
-    message is then the same however the tree was obtained (tests/test_syntax_incremental.py).
+    message is then the same however the tree was obtained (tests/analysis/test_syntax_incremental.py).
     """
     prev = node.prev_sibling
     while prev is not None and prev.is_extra:  # a comment does not change what may follow

@@ -14,9 +14,9 @@ import random
 import sys
 from pathlib import Path
 
-from .lsp_session import Session, settled_rss
+from tests.lsp_session import Session, settled_rss
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 import genwat  # noqa: E402
