@@ -49,6 +49,26 @@ def _probe_query() -> Query:
     return Query(language(), _probe(SLAB))
 
 
+def _below(node: Node, start: int, end: int | None) -> list[Node]:
+    """The nodes `SLAB` levels below `node` that reach into [start, end), level by level (the
+    probe query does the same but costs 10 times as much: each node it visits is compared with
+    each of its states in progress, one per level)."""
+    level = [node]
+    ranged = start > 0 or end is not None
+    for left in range(SLAB, 0, -1):
+        below: list[Node] = []
+        for n in level:
+            if n.descendant_count > left:  # (itself included) else nothing is `left` levels down
+                below += n.children
+        if ranged:  # as `captures` steps through children (`goto_first_child_for_byte`)
+            stop = end if end is not None else 1 << 62
+            below = [c for c in below if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)]
+        if not below:
+            return below
+        level = below
+    return level
+
+
 class DeepQuery:
     """A query compiled for `captures` (the probe added for the root's slab)."""
 
@@ -85,8 +105,7 @@ class DeepQuery:
                     self._add_leaf(slab, out)
                     continue
                 self._run(self.query, slab, start, end, out, None, SLAB - 1)
-                if slab.descendant_count > SLAB:  # (itself included) else nothing is SLAB levels down
-                    self._run(_probe_query(), slab, start, end, None, deep, 0)
+                deep += _below(slab, start, end)
                 continue
             top = broken.pop()
             if not top.is_error:  # no pattern starts at an ERROR node (see the module docstring)
