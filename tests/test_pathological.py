@@ -183,3 +183,44 @@ def test_catch_and_on_clauses_resolved_without_parents() -> None:
         found = Resolver(doc).occurrences()
         assert found == ByParents(doc).occurrences()
     assert sum(o.key.space == "label" and o.role == "use" for o in Resolver(analyse(texts[0])).occurrences()) == 600
+
+
+def test_syntax_errors_deep_inside_nesting() -> None:
+    """50 stray tokens 20,000 blocks deep: each error's message needs its parent, previous
+    sibling and module field, found on the way down (climbing with `Node.parent` from each
+    cost the depth squared: 2,000 levels took 10 s, 20,000 hours)."""
+    from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+
+    head = "(module (func $f " + "(block " * LEVELS + "nop"
+    data = (head + " @@ (i32.const)" * 50 + ")" * LEVELS + "))\n").encode()
+    found = syntax_diagnostics(parse(data), data)
+    assert [(d.code, d.message) for d in found] == [("syntax", "unexpected `@@`")] * 50
+    assert [d.span.start for d in found] == [len(head) + 1 + 15 * i for i in range(50)]
+
+
+def test_comments_kept_by_removals_deep_inside_nesting() -> None:
+    """`coalesce-locals` deletes 300 copies 20,000 blocks deep, each keeping its comment: the
+    comments are found from the node around each removal down, not by climbing parents."""
+    from wat_lsp.analysis.document import analyse
+    from wat_lsp.passes.edits import apply_edits
+    from wat_lsp.passes.registry import PASSES
+
+    def body(copy: str) -> str:
+        return " ".join(f"{copy % i}(drop (local.get $b))" for i in range(300))
+
+    text = ("(module (func $f (param $a i32) (local $b i32) " + "(block " * LEVELS
+            + body("(local.set $b (; c%d ;) (local.get $a)) ") + ")" * LEVELS + "))\n")  # fmt: skip
+    doc = analyse(text.encode())
+    out = apply_edits(doc.data, PASSES["coalesce-locals"].run(doc)).decode()
+    expected = ("(module (func $f (param $a i32) " + "(block " * LEVELS
+                + body("(; c%d ;) ").replace("$b", "$a") + ")" * LEVELS + "))\n")  # fmt: skip
+    assert out == expected
+
+
+def test_line_starts_as_rfind() -> None:
+    """`LineStarts` answers what scanning back for `\\n` does, near a break and far from one."""
+    from wat_lsp.passes.edits import LineStarts
+
+    data = b"a\n" + b"x" * 5000 + b"\n\n  (y)\r\n" + b"z" * 300 + b"\n"
+    lines = LineStarts(data)
+    assert [lines(p) for p in range(len(data) + 1)] == [data.rfind(b"\n", 0, p) + 1 for p in range(len(data) + 1)]
