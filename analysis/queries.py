@@ -54,15 +54,20 @@ def _below(node: Node, start: int, end: int | None) -> list[Node]:
     probe query does the same but costs 10 times as much: each node it visits is compared with
     each of its states in progress, one per level)."""
     level = [node]
-    ranged = start > 0 or end is not None
+    stop = end if end is not None else 1 << 62
+    # Only the children of a node across a bound are sifted, as `captures` steps through
+    # children (`goto_first_child_for_byte`).
+    ranged = start > node.start_byte or stop < node.end_byte
     for left in range(SLAB, 0, -1):
         below: list[Node] = []
         for n in level:
-            if n.descendant_count > left:  # (itself included) else nothing is `left` levels down
+            if n.descendant_count <= left:  # (itself included) nothing is `left` levels down
+                continue
+            if ranged and (start > n.start_byte or stop < n.end_byte):
+                below += [c for c in n.children
+                          if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)]  # fmt: skip
+            else:
                 below += n.children
-        if ranged:  # as `captures` steps through children (`goto_first_child_for_byte`)
-            stop = end if end is not None else 1 << 62
-            below = [c for c in below if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)]
         if not below:
             return below
         level = below

@@ -31,6 +31,7 @@ SHAPES: dict[str, Callable[[], pathological.Shape]] = {
     "folded": lambda: pathological.folded_operands(LEVELS),
     "one-line": lambda: pathological.one_line("200KB"),
 }
+EXAMPLE = "shapes.wat"  # a module with every kind of name
 HANG = 120.0  # seconds for one request: only a hang (minutes of CPU before the fix) exceeds it
 
 
@@ -224,3 +225,29 @@ def test_line_starts_as_rfind() -> None:
     data = b"a\n" + b"x" * 5000 + b"\n\n  (y)\r\n" + b"z" * 300 + b"\n"
     lines = LineStarts(data)
     assert [lines(p) for p in range(len(data) + 1)] == [data.rfind(b"\n", 0, p) + 1 for p in range(len(data) + 1)]
+
+
+@pytest.mark.parametrize("name", [*DEEP_TEXTS, "example"])
+def test_index_lookups_match_range_queries(name: str) -> None:
+    """Once the document's index is built, occurrences in a range and under the cursor are
+    looked up in it (a query walks down through every enclosing node): what the whole
+    document's resolution has there, and under the cursor what the query of its field finds."""
+    import random
+
+    from wat_lsp.analysis.document import analyse
+    from wat_lsp.server import navigation, references
+
+    text = DEEP_TEXTS[name] if name in DEEP_TEXTS else (ROOT / "examples" / EXAMPLE).read_text()
+    doc = analyse(text.encode())
+    size = len(doc.data)
+    rnd = random.Random(name)
+    ranges = [tuple(sorted((rnd.randrange(size), rnd.randrange(size)))) for _ in range(20)]
+    offsets = range(size) if size < 20_000 else rnd.sample(range(size), 2000)
+    under = [navigation.occurrence_at(doc, at) for at in offsets]  # no index yet: the queries
+    whole = references.resolver(doc).occurrences()
+    references.index(doc)
+    assert references.cached_index(doc) is not None
+    assert [[o for o in references.in_range(doc, s, e) if s <= o.start < e] for s, e in ranges] == [
+        [o for o in whole if s <= o.start < e] for s, e in ranges
+    ]
+    assert [navigation.occurrence_at(doc, at) for at in offsets] == under
