@@ -8,8 +8,10 @@ states: `captures` over 20,000 nested folded instructions took 250 s.
 `DeepQuery.captures` runs the query in slabs of `SLAB` levels: a cursor whose matches may
 only start in the first `SLAB` levels below its node (`set_max_start_depth`, which also stops
 the descent once no match needs deeper nodes), then the same from each node `SLAB` levels
-down, found by a probe pattern of `SLAB` nested wildcards. For the whole tree the probe is
-part of the query itself, anchored at the root's type, so a shallow tree is visited once. No
+down. For the whole tree those are found by a probe pattern of `SLAB` nested wildcards made
+part of the query itself, anchored at the root's type, so a shallow tree is visited once;
+below, by stepping down level by level (`_below`; the probe run on its own cost 10 times as
+much: a query cursor compares each node with each of its states in progress). No
 match is lost or found twice: each starts in exactly one slab, and its steps may go below
 it. Captures come back by name as `QueryCursor.captures` gives them, in no particular order
 across slabs (the callers sort them).
@@ -27,8 +29,6 @@ cost 3 s), and the probe does not run on a node with fewer than SLAB descendants
 
 from __future__ import annotations
 
-import functools
-
 from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.syntax import language
@@ -42,11 +42,6 @@ def _probe(depth: int) -> str:
     """A pattern capturing the nodes (named or not) `depth` levels below where it starts (a wildcard
     at each level)."""
     return "(_ " * depth + f"_ @{_DEEP}" + ")" * depth
-
-
-@functools.cache
-def _probe_query() -> Query:
-    return Query(language(), _probe(SLAB))
 
 
 def _below(node: Node, start: int, end: int | None) -> list[Node]:
