@@ -79,20 +79,19 @@ def parse_int(text: str, bits: int) -> Result:
 
 def parse_index(text: str) -> Result:
     """A `u32` index."""
-    value = parse_uint(text)
-    if value is None:
-        return 0, f"malformed index `{shown(text)}`"
-    if value >= 1 << 32:
-        return 0, f"index out of range: `{shown(text)}`"
-    return value, None
+    return _natural(text, 32, "malformed index", "index out of range")
 
 
 def parse_u64(text: str) -> Result:
+    return _natural(text, 64, "malformed natural number", "number out of range")
+
+
+def _natural(text: str, bits: int, malformed: str, too_large: str) -> Result:
     value = parse_uint(text)
     if value is None:
-        return 0, f"malformed natural number `{shown(text)}`"
-    if value >= 1 << 64:
-        return 0, f"number out of range: `{shown(text)}`"
+        return 0, f"{malformed} `{shown(text)}`"
+    if value >= 1 << bits:
+        return 0, f"{too_large}: `{shown(text)}`"
     return value, None
 
 

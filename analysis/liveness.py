@@ -95,17 +95,6 @@ def _local(imms: tuple[object, ...]) -> int:
     return x if isinstance(x, int) else -1
 
 
-def _accesses_backward(body: list[Instr], start: int, end: int) -> Iterator[tuple[int, bool, int]]:
-    """`(index, is_get, local)` for the local accesses of body[start:end], last first."""
-    for i in range(end - 1, start - 1, -1):
-        ins = body[i]
-        name = ins.op.name
-        if name in (GET, SET, TEE):
-            x = _local(ins.imms)
-            if x >= 0:
-                yield i, name == GET, x
-
-
 THROWS = -2  # the "local" of an instruction that may throw, in `events_backward`
 _MAY_THROW = Flag.CALL | Flag.THROW
 # `OpInfo.bits` masks (an int test per instruction, not an `enum.Flag` operation)
@@ -157,11 +146,9 @@ def _bounds(events: Events, cfg: CFG) -> list[int]:
 
 
 def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> Iterator[tuple[int, bool, int]]:
-    """`_accesses_backward`, plus `(index, False, THROWS)` for each instruction that may
-    throw when `throws` (a block inside a `try_table`)."""
-    if not throws:
-        yield from _accesses_backward(body, start, end)
-        return
+    """`(index, is_get, local)` for the local accesses of body[start:end], last first; plus
+    `(index, False, THROWS)` for each instruction that may throw when `throws` (a block inside
+    a `try_table`)."""
     for i in range(end - 1, start - 1, -1):
         ins = body[i]
         name = ins.op.name
@@ -169,7 +156,7 @@ def events_backward(body: list[Instr], start: int, end: int, throws: bool) -> It
             x = _local(ins.imms)
             if x >= 0:
                 yield i, name == GET, x
-        elif ins.op.flags & _MAY_THROW:
+        elif throws and ins.op.flags & _MAY_THROW:
             yield i, False, THROWS
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.body import INSTR_NODES, BodyReader, ImmCache
+from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
+from wat_lsp.analysis.immediates import ImmCache
 from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
 from wat_lsp.analysis.model import (
     UNRESOLVED,

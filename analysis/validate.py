@@ -406,10 +406,7 @@ class _ModuleChecks:
                 self.const(item, et, "an element segment item", e.span, nglobals)
             if e.mode != "active":
                 continue
-            if not 0 <= e.table < len(self.m.tables):
-                if e.table != UNRESOLVED:
-                    self.report("unknown-index", f"unknown table {e.table}: the module has "
-                                f"{len(self.m.tables)} tables", e.span)  # fmt: skip
+            if not self._segment_target("table", e.table, len(self.m.tables), e.span):
                 continue
             table = self.m.tables[e.table]
             self.const(e.offset, table.addr, "the element segment's offset", e.span, nglobals)
@@ -418,15 +415,21 @@ class _ModuleChecks:
                             f"not fit table {self.ctx.space_name('table', e.table)} of "
                             f"{self.tt.show(table.elem_type)}", e.span)  # fmt: skip
 
+    def _segment_target(self, space: str, index: int, count: int, span: Span) -> bool:
+        """Whether an active segment's table or memory exists (an unresolved name was reported)."""
+        if 0 <= index < count:
+            return True
+        if index != UNRESOLVED:
+            plural = "memories" if space == "memory" else space + "s"
+            self.report("unknown-index", f"unknown {space} {index}: the module has {count} {plural}", span)
+        return False
+
     def datas(self) -> None:
         nglobals = len(self.m.globals)
         for d in self.m.datas:
             if d.mode != "active":
                 continue
-            if not 0 <= d.memory < len(self.m.memories):
-                if d.memory != UNRESOLVED:
-                    self.report("unknown-index", f"unknown memory {d.memory}: the module has "
-                                f"{len(self.m.memories)} memories", d.span)  # fmt: skip
+            if not self._segment_target("memory", d.memory, len(self.m.memories), d.span):
                 continue
             addr = self.m.memories[d.memory].addr
             self.const(d.offset, addr, "the data segment's offset", d.span, nglobals)

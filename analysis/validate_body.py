@@ -1628,34 +1628,25 @@ class BodyValidator:
                             f"continuation to {self.describe(frame)}, which expects {self.show_list(labels)}")  # fmt: skip
 
     def t_resume(self, ins: Instr) -> None:
-        t = ins.imms[0] if ins.imms else None
-        ft = self._cont(t)
-        if ft is None:
-            self.polymorphic()
-            return
-        self._handlers(ins, ft, ins.imms[1] if len(ins.imms) > 1 else ())
-        self.pop_vals((*ft.params, RefType(True, t)))  # type: ignore[arg-type]
-        self.stack.extend(ft.results)
+        ft = self._cont(ins.imms[0] if ins.imms else None)
+        self._resume(ins, ft, ft.params if ft is not None else None, 1)
 
     def t_resume_throw(self, ins: Instr) -> None:
-        t = ins.imms[0] if ins.imms else None
-        ft = self._cont(t)
+        ft = self._cont(ins.imms[0] if ins.imms else None)
         sig = self.exception_tag(ins.imms[1]) if len(ins.imms) > 1 else None
-        if ft is None or sig is None:
-            self.polymorphic()
-            return
-        self._handlers(ins, ft, ins.imms[2] if len(ins.imms) > 2 else ())
-        self.pop_vals((*sig.params, RefType(True, t)))  # type: ignore[arg-type]
-        self.stack.extend(ft.results)
+        self._resume(ins, ft, sig.params if sig is not None else None, 2)
 
     def t_resume_throw_ref(self, ins: Instr) -> None:
-        t = ins.imms[0] if ins.imms else None
-        ft = self._cont(t)
-        if ft is None:
+        self._resume(ins, self._cont(ins.imms[0] if ins.imms else None), (EXNREF,), 1)
+
+    def _resume(self, ins: Instr, ft: FuncType | None, operands: Sequence[Val] | None, handlers: int) -> None:
+        """The `resume` family: the handlers at immediate `handlers`, then the operands and
+        the continuation popped and the continuation's results pushed."""
+        if ft is None or operands is None:
             self.polymorphic()
             return
-        self._handlers(ins, ft, ins.imms[1] if len(ins.imms) > 1 else ())
-        self.pop_vals((EXNREF, RefType(True, t)))  # type: ignore[arg-type]
+        self._handlers(ins, ft, ins.imms[handlers] if len(ins.imms) > handlers else ())
+        self.pop_vals((*operands, RefType(True, ins.imms[0] if ins.imms else None)))  # type: ignore[arg-type]
         self.stack.extend(ft.results)
 
     def t_switch(self, ins: Instr) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from wat_lsp.server import code_actions, features
+from wat_lsp.server import code_actions, ide_requests
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 
@@ -69,18 +69,18 @@ def main(argv: list[str] | None = None) -> int:
     at_op = types.Position(get, lines[get].index("local.get") + 1)
     screen = types.Range(types.Position(middle, 0), types.Position(middle + 60, 0))
     enc = "utf-16"
-    _timed("hover on a local (first request: analysis)", lambda: features.hover(snap, at_get, enc))
-    _timed("hover on a local (again)", lambda: features.hover(snap, at_get, enc))
-    _timed("hover on an instruction", lambda: features.hover(snap, at_op, enc))
-    _timed("definition of a local", lambda: features.definition(snap, at_get, enc))
-    _timed("highlight of a local", lambda: features.document_highlight(snap, at_get, enc))
-    _timed("semantic tokens, range (60 lines)", lambda: features.semantic_tokens_range(snap, screen, enc))
-    _timed("inlay hints (60 lines)", lambda: features.inlay_hints_(snap, screen, enc))
-    refs = _timed("references of a function (first: index)", lambda: features.references_(snap, at_call, True, enc))
-    _timed("references of a function (again)", lambda: features.references_(snap, at_call, True, enc))
-    full = _timed("semantic tokens, full", lambda: features.semantic_tokens_full(snap, enc))
-    folds = _timed("folding ranges", lambda: features.folding_ranges(snap))
-    _timed("document symbols", lambda: features.document_symbols(snap, enc))
+    _timed("hover on a local (first request: analysis)", lambda: ide_requests.hover(snap, at_get, enc))
+    _timed("hover on a local (again)", lambda: ide_requests.hover(snap, at_get, enc))
+    _timed("hover on an instruction", lambda: ide_requests.hover(snap, at_op, enc))
+    _timed("definition of a local", lambda: ide_requests.definition(snap, at_get, enc))
+    _timed("highlight of a local", lambda: ide_requests.document_highlight(snap, at_get, enc))
+    _timed("semantic tokens, range (60 lines)", lambda: ide_requests.semantic_tokens_range(snap, screen, enc))
+    _timed("inlay hints (60 lines)", lambda: ide_requests.inlay_hints_(snap, screen, enc))
+    refs = _timed("references of a function (first: index)", lambda: ide_requests.references_(snap, at_call, True, enc))
+    _timed("references of a function (again)", lambda: ide_requests.references_(snap, at_call, True, enc))
+    full = _timed("semantic tokens, full", lambda: ide_requests.semantic_tokens_full(snap, enc))
+    folds = _timed("folding ranges", lambda: ide_requests.folding_ranges(snap))
+    _timed("document symbols", lambda: ide_requests.document_symbols(snap, enc))
     print(f"{len(refs)} references, {len(full.data) // 5:,} semantic tokens, {len(folds):,} folding ranges")
     return 0
 
@@ -109,20 +109,20 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
     call = next(i for i in range(middle, len(lines)) if re.search(r"\bcall \$", lines[i]))
     at_call = types.Position(call, re.search(r"\bcall \$", lines[call]).end())  # type: ignore[union-attr]
     local: list[tuple[str, Callable[[Snapshot], Any]]] = [
-        ("hover on a local", lambda s: features.hover(s, at_get, enc)),
-        ("semantic tokens, range (60 lines)", lambda s: features.semantic_tokens_range(s, screen, enc)),
+        ("hover on a local", lambda s: ide_requests.hover(s, at_get, enc)),
+        ("semantic tokens, range (60 lines)", lambda s: ide_requests.semantic_tokens_range(s, screen, enc)),
         ("code actions (VS Code: lazy, any kind)", lambda s: actions(s, None)),
         ("code actions (refactor.rewrite)", lambda s: actions(s, rewrite)),
     ]
     last_id = {"id": ""}  # the last result id sent, by either request
 
     def full(s: Snapshot) -> Any:
-        result = features.semantic_tokens_full_json(s, enc)
+        result = ide_requests.semantic_tokens_full_json(s, enc)
         last_id["id"] = json.loads(result.text[: result.text.index(', "data"')] + "}")["resultId"]
         return result
 
     def delta(s: Snapshot) -> Any:  # as VS Code asks once it has a result id
-        result = features.semantic_tokens_delta_json(s, last_id["id"], enc)
+        result = ide_requests.semantic_tokens_delta_json(s, last_id["id"], enc)
         assert '"edits"' in result.text[:100]
         last_id["id"] = json.loads(result.text)["resultId"]
         return result
@@ -130,9 +130,9 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
     whole: list[tuple[str, Callable[[Snapshot], Any]]] = [
         ("semantic tokens, full (JSON text)", full),
         ("semantic tokens, delta (JSON text)", delta),
-        ("folding ranges (JSON text)", features.folding_ranges_json),
-        ("document symbols (JSON text)", lambda s: features.document_symbols_json(s, enc)),
-        ("references of a function", lambda s: features.references_(s, at_call, True, enc)),
+        ("folding ranges (JSON text)", ide_requests.folding_ranges_json),
+        ("document symbols (JSON text)", lambda s: ide_requests.document_symbols_json(s, enc)),
+        ("references of a function", lambda s: ide_requests.references_(s, at_call, True, enc)),
     ]
     requests = (local if "local" in groups else []) + (whole if "whole" in groups else [])
     _timed("diagnostics after opening", snap.diagnostics)

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import inspect
-import json
 import os
 import traceback
-from collections.abc import Generator
 from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcContentModified,
-    JsonRpcException,
     JsonRpcInvalidParams,
-    JsonRpcInvalidRequest,
     JsonRpcMethodNotFound,
     JsonRpcRequestCancelled,
 )
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
     completion,
     convert,
-    features,
+    ide_requests,
     selection,
     signature_help,
     workspace_symbols,
@@ -35,77 +28,10 @@ from wat_lsp.server import (
 from wat_lsp.server.config import SECTION, Configuration
 from wat_lsp.server.diagnostics import Lane, Overrides, Publisher, RawResult, Worker
 from wat_lsp.server.documents import Documents, Snapshot
+from wat_lsp.server.protocol import WatProtocol, serve_stdio
 from wat_lsp.server.scheduling import Requests
 
 VERSION = "0.1.0"
-
-
-class WatProtocol(LanguageServerProtocol):
-    """pygls' protocol, minus its copy of every document as `str` (see `documents.py`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pending_writes: set[asyncio.Future[Any]] = set()  # writes of an async transport under way
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(
-        self, params: types.DidChangeTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(
-        self, params: types.DidCloseTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
-
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        """As pygls, but a request whose parameters do not parse is answered with the error
-        (pygls only logs it, and the client would wait forever)."""
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as error:
-            if "id" in data and "method" in data:
-                self._send_response(data["id"], None, error.to_response_error())
-            raise
-
-    def _send_response(self, msg_id: Any, result: Any | None = None, error: Any | None = None) -> None:
-        """As pygls, but a result that is JSON text already (`RawResult`) is sent as it is."""
-        if error is not None or not isinstance(result, RawResult):
-            super()._send_response(msg_id, result, error)
-            return
-        self._result_types.pop(msg_id, None)
-        self.write_json(f'{{"jsonrpc": "2.0", "id": {json.dumps(msg_id)}, "result": {result.text}}}')
-
-    def write_json(self, body: str) -> None:
-        """One message from its JSON text, framed and written as pygls writes its own."""
-        data = body.encode()
-        if self.writer is None:
-            return
-        with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
-            written = self.writer.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
-            if inspect.isawaitable(written):
-                self._pending_writes.add(task := asyncio.ensure_future(written))
-                task.add_done_callback(self._pending_writes.discard)
-
-    def handle_message(self, message: Any) -> None:
-        """As pygls, but a request it would drop (after `shutdown`, or not JSON-RPC 2.0) is
-        answered with an error, so that the client does not wait forever."""
-        method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
-        misplaced = self._shutdown or getattr(message, "jsonrpc", self.VERSION) != self.VERSION
-        if isinstance(msg_id, str | int) and method not in (None, types.EXIT) and misplaced:
-            why = "the server is shutting down" if self._shutdown else f"not JSON-RPC {self.VERSION}"
-            self._send_response(msg_id, None, JsonRpcInvalidRequest(f"{method}: {why}").to_response_error())
-            return
-        super().handle_message(message)
 
 
 class WatServer(LanguageServer):
@@ -200,7 +126,7 @@ class WatServer(LanguageServer):
             return
         if isinstance(error, JsonRpcContentModified | JsonRpcRequestCancelled):  # answers, not failures
             return
-        if isinstance(error, features.RenameRejected):  # the user's request, not our failure
+        if isinstance(error, ide_requests.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
             return
         detail = "".join(traceback.format_exception(error))
@@ -263,12 +189,12 @@ def make_server() -> WatServer:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams
                               ) -> list[types.DocumentSymbol] | RawResult:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], features.document_symbols_json,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_symbols_json,
                                              ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.hover, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.hover, params.position,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION,
@@ -280,65 +206,65 @@ def make_server() -> WatServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.definition, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.definition, params.position,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     # The first references to a module-level item need every function's occurrences: seconds
     # on a 13 MB file, so references, highlights and renames are whole-document work.
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
-        return await ls.requests.on_document(params.text_document.uri, [], features.references_, params.position,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.references_, params.position,
                                              params.context.include_declaration, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
                                  ) -> list[types.DocumentHighlight]:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], features.document_highlight,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_highlight,
                                              params.position, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
                              ) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, None, features.prepare_rename,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.prepare_rename,
                                              params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        return await ls.requests.on_document(params.text_document.uri, None, features.rename, params.position,
+        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.rename, params.position,
                                              params.new_name, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | RawResult:
-        return await ls.requests.on_document(params.text_document.uri, [], features.folding_ranges_json,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.folding_ranges_json,
                                              lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     # Full results go out as JSON text made function by function; a delta is one edit around
     # what changed (VS Code asks for deltas once it has a result id).
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=features.SEMANTIC_LEGEND, range=True,
+                    types.SemanticTokensRegistrationOptions(legend=ide_requests.SEMANTIC_LEGEND, range=True,
                                                             full=types.SemanticTokensFullDelta(delta=True)))  # fmt: skip
     async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams
                                    ) -> types.SemanticTokens | RawResult:  # fmt: skip
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_full_json, ls.encoding,
+                                             ide_requests.semantic_tokens_full_json, ls.encoding,
                                              lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams
                                     ) -> types.SemanticTokens | RawResult:  # fmt: skip
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_delta_json, params.previous_result_id,
+                                             ide_requests.semantic_tokens_delta_json, params.previous_result_id,
                                              ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
     async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
         return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             features.semantic_tokens_range, params.range, ls.encoding,
+                                             ide_requests.semantic_tokens_range, params.range, ls.encoding,
                                              lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        return await ls.requests.on_document(params.text_document.uri, [], features.inlay_hints_, params.range,
+        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.inlay_hints_, params.range,
                                              ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
@@ -391,5 +317,5 @@ def _code_actions(snap: Snapshot, rng: types.Range, only: list[str] | None, enco
 
 def main() -> int:
     """Serve on stdin/stdout until `exit` or until stdin closes."""
-    make_server().start_io()
+    serve_stdio(make_server())
     return 0

@@ -14,8 +14,8 @@ that size), dropped when the document closes.
 from __future__ import annotations
 
 from lsprotocol import types
-from wat_lsp.analysis import completion as core
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import completion as core
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot

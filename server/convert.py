@@ -9,8 +9,8 @@ from cattrs import Converter
 from lsprotocol import types
 from pygls.protocol import default_converter
 from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.ide.navigation import Symbol
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.server.navigation import Symbol
 
 from wat_lsp.output import lsp_diagnostic, lsp_range
 

@@ -203,7 +203,7 @@ def publish_params(uri: str, version: int | None, items: list[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RawResult:
-    """A request's result already serialised as JSON text (`app.WatProtocol` sends it as is)."""
+    """A request's result already serialised as JSON text (`protocol.WatProtocol` sends it as is)."""
 
     text: str
 

@@ -5,8 +5,8 @@ serialiser recurses on `parent`, once per level, which `selection.MAX_LEVELS` bo
 from __future__ import annotations
 
 from lsprotocol import types
+from wat_lsp.analysis.ide.selection import selection_spans
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.analysis.selection import selection_spans
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 

@@ -6,7 +6,7 @@ negotiated position encoding's units (the label may hold non-ASCII `$names`)."""
 from __future__ import annotations
 
 from lsprotocol import types
-from wat_lsp.analysis import signature_help as core
+from wat_lsp.analysis.ide import signature_help as core
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server.documents import Snapshot
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import navigation
+from wat_lsp.analysis.ide.navigation import Symbol
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.server import convert, navigation
+from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
-from wat_lsp.server.navigation import Symbol
 
 LIMIT = 1000  # symbols returned at most
 _NESTED = frozenset({"module", "type"})  # symbols whose children are listed too (not functions')

@@ -1,4 +1,4 @@
-"""Completion (`analysis/completion.py`, `server/completion.py`): exact candidate lists for each
+"""Completion (`analysis/ide/completion.py`, `server/completion.py`): exact candidate lists for each
 context, on whole and on half-typed text; the LSP items (ranges in the negotiated encoding,
 snippets); one request over stdio; no exception at any offset of real and damaged documents."""
 
@@ -13,8 +13,8 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-from wat_lsp.analysis.completion import Completion, _restart, _scan_start, _skips, complete
 from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.ide.completion import Completion, _restart, _scan_start, _skips, complete
 from wat_lsp.analysis.model import NUM_TYPES, REF_SHORTHANDS
 from wat_lsp.analysis.opcodes import OPCODES, Flag
 from wat_lsp.analysis.syntax import parse

@@ -26,7 +26,7 @@ from wat_lsp.analysis.document import MALFORMED_CODES, analyse
 from wat_lsp.analysis.opcodes import OPCODES
 from wat_lsp.analysis.validate_body import _handlers
 from wat_lsp.server.documents import open_snapshot
-from wat_lsp.server.features import hover, references_, semantic_tokens_full
+from wat_lsp.server.ide_requests import hover, references_, semantic_tokens_full
 
 from tests.corpus import ROOT
 

@@ -10,8 +10,8 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from wat_lsp.analysis.document import Document, analyse
-from wat_lsp.analysis.selection import MAX_LEVELS, selection_spans
-from wat_lsp.analysis.signature_help import signature_help
+from wat_lsp.analysis.ide.selection import MAX_LEVELS, selection_spans
+from wat_lsp.analysis.ide.signature_help import signature_help
 from wat_lsp.analysis.syntax import parse
 from wat_lsp.server import signature_help as server_signature_help
 from wat_lsp.server import workspace_symbols

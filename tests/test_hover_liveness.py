@@ -15,11 +15,11 @@ import pytest
 from lsprotocol import types
 from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.ide.hover import live_around
 from wat_lsp.analysis.liveness import Liveness, compute_liveness, dead_stores, events_backward
 from wat_lsp.analysis.model import Func
 from wat_lsp.server.documents import open_snapshot
-from wat_lsp.server.features import hover
-from wat_lsp.server.hover import live_around
+from wat_lsp.server.ide_requests import hover
 
 TEXT = """(module
   (func $g)

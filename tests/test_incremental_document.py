@@ -20,12 +20,13 @@ from lsprotocol import types
 from pygls.protocol import default_converter
 from wat_lsp.analysis import relocate
 from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.ide import function_cache, semantic_tokens
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.model import Func, Instr, LocalDecl, Span
 from wat_lsp.analysis.opcodes import lookup
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.syntax import parse
-from wat_lsp.server import features, pieces, semantic_tokens
+from wat_lsp.server import ide_requests
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 from .corpus import ROOT as SUITE
@@ -120,14 +121,14 @@ def _probes(rng: random.Random, snap: Snapshot, n: int) -> list[types.Position]:
 def _answers(snap: Snapshot, probes: list[types.Position]) -> list[object]:
     """What every navigation feature answers on `snap` (and at `probes`)."""
     whole = types.Range(types.Position(0, 0), types.Position(snap.index.line_count, 0))
-    out: list[object] = [features.document_symbols(snap, ENC), features.folding_ranges(snap),
-                         features.semantic_tokens_full(snap, ENC).data,
-                         features.inlay_hints_(snap, whole, ENC)]  # fmt: skip
+    out: list[object] = [ide_requests.document_symbols(snap, ENC), ide_requests.folding_ranges(snap),
+                         ide_requests.semantic_tokens_full(snap, ENC).data,
+                         ide_requests.inlay_hints_(snap, whole, ENC)]  # fmt: skip
     for p in probes:
         near = types.Range(types.Position(max(0, p.line - 3), 0), types.Position(p.line + 3, 0))
-        out += [features.hover(snap, p, ENC), features.definition(snap, p, ENC),
-                features.references_(snap, p, True, ENC), features.document_highlight(snap, p, ENC),
-                features.semantic_tokens_range(snap, near, ENC).data, features.inlay_hints_(snap, near, ENC)]  # fmt: skip
+        out += [ide_requests.hover(snap, p, ENC), ide_requests.definition(snap, p, ENC),
+                ide_requests.references_(snap, p, True, ENC), ide_requests.document_highlight(snap, p, ENC),
+                ide_requests.semantic_tokens_range(snap, near, ENC).data, ide_requests.inlay_hints_(snap, near, ENC)]  # fmt: skip
     return out
 
 
@@ -148,22 +149,22 @@ def _whole_answers(monkeypatch: pytest.MonkeyPatch, snap: Snapshot, probes: list
     """`_answers` computed over the whole document at once, as before `pieces`: no layout,
     so nothing is kept per function (the oracle for what is assembled function by function)."""
     with monkeypatch.context() as m:
-        m.setattr(pieces, "_layout", lambda doc: None)
+        m.setattr(function_cache, "_layout", lambda doc: None)
         return _answers(snap, probes)
 
 
 @pytest.mark.parametrize("name,text", _sources(), ids=lambda x: x if len(x) < 40 else None)
 def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(f"{name}:2026-12-02")
-    pieces.clear()
+    function_cache.clear()
     if rng.random() < 0.5:  # functions recomputed with one query over the whole text, not one each
-        monkeypatch.setattr(pieces, "WHOLE_QUERY", 0)  # references, semantic tokens, folding
+        monkeypatch.setattr(function_cache, "WHOLE_QUERY", 0)  # references, semantic tokens, folding
     snap = open_snapshot(f"untitled:{name}", 1, text)
     snap.diagnostics()  # as the server does on didOpen: the incremental state starts here
     _same(snap.analysis(), analyse(snap.data, snap.tree))
     kept: list[tuple[Document, bytes]] = []
     modes: set[str] = set()
-    sent = json.loads(features.semantic_tokens_full_json(snap, ENC).text)
+    sent = json.loads(ide_requests.semantic_tokens_full_json(snap, ENC).text)
     deltas = 0
     for version in range(2, 14):
         change, text = _edit(rng, text)
@@ -178,7 +179,7 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
         probes = _probes(rng, snap, 6)
         want = _whole_answers(monkeypatch, twin, probes)
         # what the server sends: a delta from the last result, applied as a client does
-        got = json.loads(features.semantic_tokens_delta_json(snap, sent["resultId"], ENC).text)
+        got = json.loads(ide_requests.semantic_tokens_delta_json(snap, sent["resultId"], ENC).text)
         if "edits" in got:
             deltas += 1
             for e in got["edits"]:
@@ -187,12 +188,12 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
         else:
             sent = got
         assert sent["data"] == want[2]
-        assert json.loads(features.semantic_tokens_full_json(twin, ENC).text)["data"] == want[2]
-        sent = json.loads(features.semantic_tokens_full_json(snap, ENC).text)  # the twin's was the last sent
+        assert json.loads(ide_requests.semantic_tokens_full_json(twin, ENC).text)["data"] == want[2]
+        sent = json.loads(ide_requests.semantic_tokens_full_json(snap, ENC).text)  # the twin's was the last sent
         assert _answers(snap, probes) == want
         # symbols and folding ranges as the server sends them (JSON text made function by function)
-        assert json.loads(features.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
-        assert json.loads(features.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
+        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(ide_requests.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
         kept.append((doc, snap.data))
     for doc, data in kept:  # later versions did not change earlier ones
         _same(doc, analyse(data, parse(data)))
@@ -282,7 +283,7 @@ def test_whole_document_answers_when_functions_share_lines(monkeypatch: pytest.M
     """Functions on one line (an edit in one moves the next along its line, not down) and
     names with `%` (the symbols' JSON is a %-template): every version's answers are the
     whole-document computation's."""
-    pieces.clear()
+    function_cache.clear()
     text = ('(module (func $a%1 (param $p%q i32) nop) (func $b (local $x i64)\n    nop\n    ;; one\n    ;; two\n'
             '    (block $l (br $l))) (func $c (result i32) (i32.const 1)))\n')  # fmt: skip
     snap = open_snapshot("untitled:lines.wat", 1, text)
@@ -296,9 +297,9 @@ def test_whole_document_answers_when_functions_share_lines(monkeypatch: pytest.M
         twin = _fresh(snap)
         want = _whole_answers(monkeypatch, twin, [])
         assert _answers(snap, []) == want
-        assert json.loads(features.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
-        assert json.loads(features.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
-    assert "$a%12" in json.dumps(CONVERTER.unstructure(features.document_symbols(snap, ENC)))
+        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(ide_requests.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
+    assert "$a%12" in json.dumps(CONVERTER.unstructure(ide_requests.document_symbols(snap, ENC)))
 
 
 @pytest.mark.parametrize("old,new", [([], []), ([1, 2, 3], [1, 2, 3]), ([1, 2, 3], []), ([], [4, 5]),

@@ -92,8 +92,8 @@ def test_deep_query_finds_what_one_cursor_finds(name: str) -> None:
     import random
 
     from tree_sitter import Node, QueryCursor
+    from wat_lsp.analysis.ide import folding, references, semantic_tokens
     from wat_lsp.analysis.syntax import parse
-    from wat_lsp.server import folding, references, semantic_tokens
 
     def key(caps: dict[str, list[Node]]) -> list[tuple[str, int, int, str]]:
         return sorted((n, x.start_byte, x.end_byte, x.type) for n, xs in caps.items() for x in xs)
@@ -135,21 +135,21 @@ def test_columns_counted_on_along_a_line() -> None:
 def test_inlay_hints_cut_to_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """A range longer than `INLAY_BYTES` gets the hints of its first `INLAY_BYTES` only."""
     from lsprotocol import types
-    from wat_lsp.server import features
+    from wat_lsp.server import ide_requests
     from wat_lsp.server.documents import open_snapshot
 
     text = "(module (func $f (param $p i32) " + "(drop (local.get $p)) " * 200 + "))"
     snap = open_snapshot("file:///cut.wat", 1, text)
     whole = types.Range(types.Position(0, 0), types.Position(0, len(text)))
-    everything = features.inlay_hints_(snap, whole, "utf-16")
+    everything = ide_requests.inlay_hints_(snap, whole, "utf-16")
     assert len(everything) == 200
-    monkeypatch.setattr(features, "INLAY_BYTES", 1000)
-    cut = features.inlay_hints_(snap, whole, "utf-16")
+    monkeypatch.setattr(ide_requests, "INLAY_BYTES", 1000)
+    cut = ide_requests.inlay_hints_(snap, whole, "utf-16")
     assert cut == [h for h in everything if h.position.character <= 1000] and 0 < len(cut) < 200
 
 
 def test_folds_beyond_the_depth_limit_left_out() -> None:
-    from wat_lsp.server.folding import Fold, within_depth
+    from wat_lsp.analysis.ide.folding import Fold, within_depth
 
     nested = [Fold(i, 2000 - i, "region") for i in range(1000)]  # each inside the one before
     kept, dropped = within_depth(sorted(nested), 256)
@@ -166,7 +166,7 @@ def test_catch_and_on_clauses_resolved_without_parents() -> None:
     the parent-based resolution, here and on the spec tests that have such clauses."""
     from tree_sitter import Node
     from wat_lsp.analysis.document import analyse
-    from wat_lsp.server.references import Occurrence, Resolver, _Clause
+    from wat_lsp.analysis.ide.references import Occurrence, Resolver, _Clause
 
     from .corpus import core_files
 

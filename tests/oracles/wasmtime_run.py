@@ -34,6 +34,7 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
+from . import wasmtools
 from .binary_counts import FuncType, Import, ModuleInfo, RefType, ValType, decode_module
 
 __all__ = [
@@ -585,6 +586,16 @@ def diff_outcomes(before: dict[str, Outcome], after: dict[str, Outcome]) -> list
             if getattr(a, attr) != getattr(b, attr):
                 diffs.append(f"{name} {attr}: {getattr(a, attr)} != {getattr(b, attr)}")
     return diffs
+
+
+def runs_the_same(before: bytes, after: bytes) -> list[str] | None:
+    """`diff_outcomes` of two text modules' exports, or None when the engine cannot run the
+    first (the second is then not even compiled)."""
+    try:
+        outcome = run_exports(wasmtools.parse(before))
+    except UnsupportedModule:
+        return None
+    return diff_outcomes(outcome, run_exports(wasmtools.parse(after)))
 
 
 def _out_of_fuel(c: CallResult | None) -> bool:

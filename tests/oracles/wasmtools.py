@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -368,3 +368,12 @@ def iter_wat_files(paths: Iterable[Path]) -> Iterable[Path]:
             yield from sorted(p.rglob("*.wat"))
         elif p.suffix == ".wat":
             yield p
+
+
+def smith_texts(seeds: Iterable[int]) -> Iterator[tuple[int, bool, bytes]]:
+    """`(seed, folded, text)`: the terminating GC and exceptions `smith` module of each seed,
+    printed plain and folded."""
+    for seed in seeds:
+        wasm = smith(seed, gc_enabled=True, exceptions_enabled=True, ensure_termination=True)
+        for fold in (False, True):
+            yield seed, fold, print_wasm(wasm, fold=fold).encode()

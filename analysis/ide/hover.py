@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import navigation
+from wat_lsp.analysis.ide.references import Key, Occurrence
 from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness
 from wat_lsp.analysis.model import Func, Instr, Module, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
 from wat_lsp.analysis.validate import module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Val
-from wat_lsp.server import navigation
-from wat_lsp.server.references import Key, Occurrence
 
 _SNIPPET = 240  # longest source text quoted for a declaration
 

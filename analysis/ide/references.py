@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.ide import function_cache
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import Catch, Func, Instr, Module
 from wat_lsp.analysis.opcodes import (
@@ -35,7 +36,6 @@ from wat_lsp.analysis.opcodes import (
     optional_index_present,
 )
 from wat_lsp.analysis.queries import DeepQuery
-from wat_lsp.server import pieces
 
 
 class Key(NamedTuple):
@@ -604,10 +604,10 @@ def shifted(occs: list[Occurrence], delta: int) -> list[Occurrence]:
 class Index:
     """All occurrences of a document: those of each function field (found function by
     function and kept from version to version, see `pieces`) and those outside them (the
-    whole document's when it has no `pieces.Layout`), in text order."""
+    whole document's when it has no `function_cache.Layout`), in text order."""
 
     resolver: Resolver
-    layout: pieces.Layout | None
+    layout: function_cache.Layout | None
     outside: list[Occurrence]
     outside_by_key: dict[Key, list[Occurrence]]
     funcs: list[tuple[FuncOccurrences, int]]  # per function of `layout`: occurrences, how far it moved
@@ -644,19 +644,19 @@ class Index:
         return out
 
 
-_PIECES: pieces.Cache[FuncOccurrences] = pieces.Cache()
+_PIECES: function_cache.Cache[FuncOccurrences] = function_cache.Cache()
 
 
 def build_index(doc: Document) -> Index:
     with no_cyclic_gc():  # the analysis is millions of objects: a full collection costs seconds
         resolver = Resolver(doc)
-        lay = pieces.layout(doc)
+        lay = function_cache.layout(doc)
         if lay is None:
             occs = resolver.occurrences()
             return Index(resolver, None, occs, _by_key(occs), [])
 
         def compute(missing: list[int]) -> list[FuncOccurrences]:
-            if len(missing) > pieces.WHOLE_QUERY:
+            if len(missing) > function_cache.WHOLE_QUERY:
                 occs = resolver.occurrences()
                 starts = [o.start for o in occs]
                 parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import navigation, references
 from wat_lsp.analysis.subtyping import TypeTable
-from wat_lsp.server import navigation, references
 
 
 class Hint(NamedTuple):

@@ -1,14 +1,12 @@
 """Signature help: the type of the folded instruction around the cursor, its operands as
 parameters, and which operand the cursor is at.
 
-Where the cursor is comes from the text, as for completion: while an operand is being typed
-the form around it is often unclosed, and tree-sitter's recovery then reads the tokens before
-the cursor into other nodes. The tree only says where to start: at the outermost error-free
-instruction holding the cursor (one statement of a long function), else where the module
-field around the cursor starts; from there a small lexer reads the text up to the cursor
-into the stack of open forms, counting in each the folded instructions already complete in it (the operands before
-the cursor). The innermost open instruction form is the one shown (a form without a keyword
-yet, `(`, is its next operand; a `(type ...)`, `(param ...)` ... inside it are its
+Where the cursor is comes from the text, as for completion, read by the same lexer
+(`halftyped`): from the outermost error-free instruction holding the cursor (one statement of
+a long function), else from where the module field around the cursor starts, into the stack
+of open forms, counting in each the folded instructions already complete in it (the operands
+before the cursor). The innermost open instruction form is the one shown (a form without a
+keyword yet, `(`, is its next operand; a `(type ...)`, `(param ...)` ... inside it are its
 immediates), except inside a block's body (`then`, a `block`'s contents), which has no
 operands.
 
@@ -31,13 +29,12 @@ Operands are labelled with the names their types come from where a family says s
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from tree_sitter import Node, Tree
-from wat_lsp.analysis.body import INSTR_NODES
+from tree_sitter import Tree
 from wat_lsp.analysis.document import Document, analyse
+from wat_lsp.analysis.ide import halftyped
 from wat_lsp.analysis.model import UNRESOLVED, Func, Instr, Module, StructType, ValType
 from wat_lsp.analysis.opcodes import OPCODES, Flag, OpInfo
 from wat_lsp.analysis.subtyping import TypeTable
@@ -55,7 +52,6 @@ class Signature:
 
 
 REPAIR_LIMIT = 1 << 18  # bytes: larger documents are not re-analysed with their forms closed (~90 ms)
-_WINDOW = 1 << 18  # bytes of field text before the cursor lexed before looking for a restart
 MAX_PARAMS = 1000  # operands at most: an instruction with more gets no signature
 _HEAD = 120  # characters of an instruction's immediates quoted in the label at most
 
@@ -70,16 +66,6 @@ _NOT_OPERAND = Flag.BLOCK_ELSE | Flag.BLOCK_END
 
 # --- where the cursor is -------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    rb'[ \t\n\r]*(?:(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))'
-    rb'|(?P<str>"(?:[^"\\\n]|\\[^\n])*"?)|(?P<word>[^ \t\n\r()";]+)|(?P<other>[^ \t\n\r]))'
-)
-_BLOCK_COMMENT = re.compile(rb"\(;|;\)")
-_RESTART = re.compile(rb"\n[ \t]*\((?:func|global|elem|data|table)[ \t\n\r)]")
-_FIELDS = frozenset({"func", "type", "rec", "import", "export", "global", "memory", "table", "data", "elem",
-                     "tag", "start"})  # fmt: skip
-
-
 @dataclass(slots=True)
 class Form:
     """An open `(` before the cursor: its keyword (None until one is typed) and how many
@@ -90,101 +76,23 @@ class Form:
     operands: int = 0
 
 
-def _field_start(tree: Tree, offset: int) -> int:
-    """Where the module field around `offset` starts, or where the module-level text after
-    the last complete field before it starts (broken text is held in ERROR nodes, whose
-    children may be fields, forms or loose tokens). Cursors, not `Node.first_child_for_byte`
-    (which crashes py-tree-sitter 0.26 past the last child)."""
-    parent = tree.root_node
-    start = parent.start_byte
-    for _ in range(8):  # source_file > (ERROR | command) > module > field: a few levels
-        cursor = parent.walk()
-        node = cursor.node if cursor.goto_first_child_for_byte(offset) is not None else None
-        if node is not None and node.start_byte < offset:  # the cursor is inside it
-            if node.type in _FIELDS:
-                return _statement_start(node, offset)
-            parent, start = node, node.start_byte
-            continue
-        return _last_field_end(parent, node, offset, start)
-    return start
-
-
-def _last_field_end(parent: Node, node: Node | None, offset: int, start: int) -> int:
-    """The end of the last child of `parent` before `node` (None: the end) that is a module
-    field or ends `_WINDOW` bytes before `offset`, else `start`. Found stepping forward from
-    the window's start: `prev_sibling` walks from the first child, so stepping back through
-    an ERROR node's 20,000 children took seconds."""
-    lo = offset - _WINDOW
-    cursor = parent.walk()
-    if not cursor.goto_first_child():
-        return start
-    found = start
-    if cursor.node is not None and cursor.node.end_byte <= lo and cursor.goto_first_child_for_byte(lo) is not None:
-        before = cursor.node.prev_sibling if cursor.node is not None else None  # one step back, once
-        if before is not None:
-            found = before.end_byte
-    more = True
-    while more:
-        child = cursor.node
-        if child is None or (node is not None and child.id == node.id):
-            break
-        if child.type in _FIELDS or child.end_byte <= lo:
-            found = child.end_byte
-        more = cursor.goto_next_sibling()
-    return found
-
-
-def _statement_start(field: Node, offset: int) -> int:
-    """The start of the outermost error-free instruction holding `offset` inside `field`
-    (every form open at the cursor is inside it, so a long function is not lexed from its
-    start), else the field's start (the text around the cursor does not parse)."""
-    cursor = field.walk()
-    while cursor.goto_first_child_for_byte(offset) is not None:  # down the path: a loop
-        node = cursor.node
-        if node is None or not node.start_byte < offset < node.end_byte:
-            break
-        if node.type in INSTR_NODES and not node.has_error:
-            return node.start_byte
-    return field.start_byte
-
-
 def open_forms(data: bytes, start: int, offset: int) -> list[Form] | None:
     """The forms open at `offset`, reading from `start` (outermost first); None when the
     cursor is in a comment or a string."""
     stack: list[Form] = []
-    pos = start
-    while pos < offset:
-        m = _TOKEN.match(data, pos, offset)
-        if m is None or m.end() == pos:
-            break
-        kind = m.lastgroup
-        pos = m.end()
-        if kind == "lc":
-            if pos >= offset:  # the comment runs on to the cursor (the match stops there)
-                return None
-        elif kind == "bc":
-            depth, at = 1, pos
-            for c in _BLOCK_COMMENT.finditer(data, pos):
-                depth += 1 if c.group() == b"(;" else -1
-                at = c.end()
-                if depth == 0:
-                    break
-            if depth or at > offset:
-                return None
-            pos = at
-        elif kind == "open":
-            stack.append(Form(m.start(kind)))
+    for kind, tok_start, end in halftyped.tokens(data, start, offset):
+        if kind == "open":
+            stack.append(Form(tok_start))
         elif kind == "close":
             if stack:
                 closed = stack.pop()
                 op = OPCODES.get(closed.keyword or "")
                 if stack and op is not None and not op.flags & _NOT_OPERAND:
                     stack[-1].operands += 1
-        elif kind == "str":
-            if pos >= offset and (len(m.group(kind)) < 2 or not m.group(kind).endswith(b'"') or pos > offset):
-                return None
+        elif kind == "inside":
+            return None
         elif kind == "word" and stack and stack[-1].keyword is None:
-            stack[-1].keyword = m.group(kind).decode("utf-8", "replace")
+            stack[-1].keyword = data[tok_start:end].decode("utf-8", "replace")
     return stack
 
 
@@ -203,15 +111,11 @@ def instruction_form(forms: Sequence[Form]) -> tuple[Form, OpInfo] | None:
 
 
 def _scan_start(data: bytes, tree: Tree, offset: int) -> int | None:
-    start = _field_start(tree, offset)
-    if offset - start > _WINDOW:  # an unclosed form swallowing the module: restart at a field
-        found = None
-        for hit in _RESTART.finditer(data, offset - _WINDOW, offset):
-            found = hit
-        if found is None:
-            return None
-        start = found.start() + 1
-    return start
+    """Where the lexing starts: at the statement around the cursor when the walk finds the
+    module field holding it, else where `halftyped.scan_start` says; None when the budget cut
+    the field (the form the cursor is in may have opened before the cut)."""
+    start, _, _, cut = halftyped.scan_start(data, tree, offset, statement=True)
+    return None if cut else start
 
 
 # --- the instruction as read ------------------------------------------------------------------

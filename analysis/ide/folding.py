@@ -14,9 +14,9 @@ from typing import NamedTuple
 from tree_sitter import Node
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.ide import function_cache
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.analysis.queries import DeepQuery
-from wat_lsp.server import pieces
 
 _REGIONS = ("module", "module_binary", "module_quote", "type_field", "rec_type", "func", "global", "table",
             "memory", "tag", "elem", "data", "import", "export", "start", "block_instr", "if_instr",
@@ -46,15 +46,15 @@ def folds(doc: Document, index: LineIndex) -> list[Fold]:
 
 def folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
     """What `folds` gives, made function by function: each function's folds are kept in lines
-    relative to its first line (`pieces`), the rest is computed again. Without the cyclic
-    collector: hundreds of thousands of folds (100,000 nested blocks) made it rescan the
-    analysis again and again (a second of 2 on 100,000 nested `block ... end`)."""
+    relative to its first line (`function_cache`), the rest is computed again. Without the
+    cyclic collector: hundreds of thousands of folds (100,000 nested blocks) made it rescan
+    the analysis again and again (a second of 2 on 100,000 nested `block ... end`)."""
     with no_cyclic_gc():
         return _folds_by_function(doc, index)
 
 
 def _folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
-    lay = pieces.layout(doc)
+    lay = function_cache.layout(doc)
     if lay is None:
         return folds(doc, index)
     lines = [index.line_of(s) for s in lay.starts]
@@ -71,14 +71,14 @@ def _folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
     return out
 
 
-_PIECES: pieces.Cache[list[Fold]] = pieces.Cache()
+_PIECES: function_cache.Cache[list[Fold]] = function_cache.Cache()
 
 
-def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: list[int]) -> list[list[Fold]]:
+def function_folds(doc: Document, index: LineIndex, lay: function_cache.Layout, which: list[int]) -> list[list[Fold]]:
     """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
     comments never cross a function's first or last line (`(func` and its `)` are on them),
     so each function's runs are its own."""
-    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > pieces.WHOLE_QUERY else None
+    whole = _Sorted(_captures(doc, 0, len(doc.data))) if len(which) > function_cache.WHOLE_QUERY else None
     out = []
     for i in which:
         cancel.check()
@@ -88,7 +88,7 @@ def function_folds(doc: Document, index: LineIndex, lay: pieces.Layout, which: l
     return out
 
 
-def outside_folds(doc: Document, index: LineIndex, lay: pieces.Layout) -> list[Fold]:
+def outside_folds(doc: Document, index: LineIndex, lay: function_cache.Layout) -> list[Fold]:
     """The folds of everything outside the function fields of `lay` (the module too)."""
     out: list[Fold] = []
     data = doc.data

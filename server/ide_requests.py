@@ -11,13 +11,14 @@ from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import no_cyclic_gc
+from wat_lsp.analysis.ide import folding, function_cache, inlay_hints, navigation, references, semantic_tokens
+from wat_lsp.analysis.ide import hover as hovers
+from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import TypeTable
-from wat_lsp.server import convert, folding, inlay_hints, navigation, pieces, references, semantic_tokens
-from wat_lsp.server import hover as hovers
+from wat_lsp.server import convert
 from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
-from wat_lsp.server.references import Occurrence
 
 _log = logging.getLogger(__name__)
 
@@ -47,11 +48,11 @@ def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentS
 
 def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     """`document_symbols` as JSON text. For one text module, each function's symbol (with its
-    locals) is kept from version to version (see `pieces`) as text with its line numbers
+    locals) is kept from version to version (see `analysis/ide/function_cache`) as text with its line numbers
     left out, filled in where the function is now: making and sending protocol objects for
     every local of 10,000 functions cost seconds, and reading them shifts moved functions."""
     doc = snap.analysis()
-    lay = pieces.layout(doc)
+    lay = function_cache.layout(doc)
     if lay is None:
         return RawResult(json.dumps(_CONVERTER.unstructure(document_symbols(snap, encoding))))
     where = [snap.index.position(s, encoding) for s in lay.starts]
@@ -78,7 +79,7 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     return RawResult("[" + ", ".join(text for _, text in texts) + "]")
 
 
-_SYMBOLS: pieces.Cache[tuple[int, str, tuple[int, ...]]] = pieces.Cache()
+_SYMBOLS: function_cache.Cache[tuple[int, str, tuple[int, ...]]] = function_cache.Cache()
 _CONVERTER = default_converter()  # type: ignore[no-untyped-call]  # pygls: lsprotocol values to JSON
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.document import Document, no_cyclic_gc
+from wat_lsp.analysis.ide import function_cache, navigation, references
+from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
 from wat_lsp.analysis.queries import DeepQuery
-from wat_lsp.server import navigation, pieces, references
-from wat_lsp.server.references import Occurrence
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
                "event", "namespace", "number", "string", "comment")  # fmt: skip
@@ -141,7 +141,7 @@ def _whole(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[list[in
         if _last is not None and _last[0] is doc and _last[1] == encoding:  # clients ask again
             return _last[2], _last[3]
     with no_cyclic_gc():  # millions of small tuples, none in a cycle
-        lay = pieces.layout(doc)
+        lay = function_cache.layout(doc)
         if lay is None:
             result, segments = _tokens(doc, index, encoding, 0, None), None
         else:
@@ -237,16 +237,16 @@ class _Chunk:
 _Segment = list[int] | tuple[_Chunk, int, int]
 
 
-_PIECES: pieces.Cache[_Chunk] = pieces.Cache()
+_PIECES: function_cache.Cache[_Chunk] = function_cache.Cache()
 
 
-def _by_function(doc: Document, lay: pieces.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
+def _by_function(doc: Document, lay: function_cache.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
     data = doc.data
     idx = references.index(doc)
     where = [index.position(s, encoding) for s in lay.starts]
 
     def compute(missing: list[int]) -> list[_Chunk]:
-        if len(missing) > pieces.WHOLE_QUERY:
+        if len(missing) > function_cache.WHOLE_QUERY:
             occs = idx.outside + [o for i in range(len(lay.funcs)) for o in idx.function_occurrences(i)]
             occs.sort(key=lambda o: o.start)
             cancel.check()

@@ -1,26 +1,22 @@
 """Completion: what may be typed at a position, as a pure function of the text, its syntax tree
 and (lazily) the module's names.
 
-Half-typed text rarely parses, and tree-sitter's recovery may attach the tokens before the
-cursor to nodes that say little about what the user meant (an unclosed `(` swallows the next
-function). So the context comes from the text itself: the syntax tree only says where the
-module field around the cursor starts (a walk down from the root, two or three levels), and
-the tokens from there to the cursor are read with a small lexer into a stack of open forms
-(`(func`, `(block $l`, plain `block ... end`, `(local.get` ...), with what each form holds so
-far. That stack says where the cursor is: after `(` at module-field level, in a function
-header, at an instruction or at the immediate an instruction expects (the opcode table's
-`OpInfo.imms`, matched against the tokens typed so far), in a value type, a `(ref ...)`, a
-type use. Locals and labels come from the same text (they are in scope by what is written
-there, complete or not); module-level names (functions, types, globals ...) come from the
-document's analysis, asked for only when the context needs them.
+Half-typed text rarely parses, so the context comes from the text itself, read by the lexer
+of `halftyped` (shared with signature help) from the start of the module field around the
+cursor into a stack of open forms (`(func`, `(block $l`, plain `block ... end`, `(local.get`
+...), with what each form holds so far. That stack says where the cursor is: after `(` at
+module-field level, in a function header, at an instruction or at the immediate an
+instruction expects (the opcode table's `OpInfo.imms`, matched against the tokens typed so
+far), in a value type, a `(ref ...)`, a type use. Locals and labels come from the same text
+(they are in scope by what is written there, complete or not); module-level names (functions,
+types, globals ...) come from the document's analysis, asked for only when the context needs
+them.
 
-The lexer jumps over runs of complete, error-free instructions before the cursor (found as
-children of the nodes on the tree's path to it, `_skips`): they only add instructions to the
-form that holds them. So the work is the header of the function, the children of the forms
-around the cursor and the last instruction's tokens, not the function's text (tests check
-that the answers equal those of lexing every token). A field that runs on for more than
-`_WINDOW` bytes before the cursor (an unclosed form swallowing the rest of a module) is
-restarted at the last line that starts a module field at the field's own indentation.
+The lexer jumps over runs of complete, error-free instructions before the cursor
+(`halftyped.skips`): they only add instructions to the form that holds them. So the work is
+the header of the function, the children of the forms around the cursor and the last
+instruction's tokens, not the function's text (tests check that the answers equal those of
+lexing every token). A field that runs on before the cursor is restarted as `halftyped` says.
 """
 
 from __future__ import annotations
@@ -32,8 +28,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import model
-from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import halftyped
 from wat_lsp.analysis.literals import parse_id, parse_u64
 from wat_lsp.analysis.model import (
     ABS_HEAP_TOP,
@@ -79,28 +75,12 @@ class Completion:
 
 
 LIMIT = 1000  # candidates returned at most (a module may have 10,000 functions)
-_WINDOW = 1 << 16  # bytes of field text before the cursor read without looking for a restart
-# Bytes lexed before the cursor at most, from the line after that point when there is one (100,000
-# nested blocks, or a million `)`, in one field took seconds per completion).
-_BUDGET = 1 << 18
-
-# --- lexing ------------------------------------------------------------------------------
-
-_IDCHARS = b"0-9A-Za-z!#$%&'*+\\-./:<=>?@\\\\^_`|~"
-_IDBYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&'*+-./:<=>?@\\^_`|~")
-_TOKEN = re.compile(
-    rb'[ \t\n\r]*(?:(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))'
-    rb'|(?P<str>"(?:[^"\\\n]|\\[^\n])*"?)'
-    rb'|(?P<word>\$"(?:[^"\\\n]|\\[^\n])*"?|[' + _IDCHARS + rb"]+)"
-    rb"|(?P<other>[^ \t\n\r]))"
-)
-_BLOCK_COMMENT = re.compile(rb"\(;|;\)")
+_IDBYTES = halftyped.IDBYTES
 _SPACES = re.compile(r"\s+")
 
 # --- keyword tables ------------------------------------------------------------------------
 
-MODULE_FIELDS = ("func", "type", "import", "export", "global", "memory", "table", "data", "elem", "tag",
-                 "start", "rec")  # fmt: skip
+MODULE_FIELDS = halftyped.MODULE_FIELDS
 _HEADER = ("export", "import", "type", "param", "result", "local")
 _REF_ABBREVS = tuple(REF_SHORTHANDS)
 _ABS_HEAP = tuple(ABS_HEAP_TOP)
@@ -201,51 +181,23 @@ def _is_number(word: str) -> bool:
 def _scan(data: bytes, start: int, end: int, stack: list[_Frame], skips: dict[int, int]) -> _Scan:
     """Read the tokens in [start, end) onto `stack` (no recursion: nesting is the stack); a
     run of complete instructions in `skips` (start -> end) becomes one instruction item."""
-    pos = start
-    match = _TOKEN.match
-    while pos < end:
-        m = match(data, pos, end)
-        if m is None or m.end() == pos:
-            break
-        kind = m.lastgroup or "other"
-        tok_start, pos = m.start(kind), m.end()
-        jump = skips.get(tok_start) if skips else None
-        if jump is not None and stack:
-            pos = jump
+    for kind, tok_start, pos in halftyped.tokens(data, start, end, skips, stack):
+        if kind == "skip":
             top = stack[-1]
-            top.items.append(_Item("form", "nop", tok_start, jump))  # "some instructions"
+            top.items.append(_Item("form", "nop", tok_start, pos))  # "some instructions"
             if top.paren and top.keyword == "func":
                 top.header = False
-            continue
-        if kind == "lc":
-            if pos >= end and data.find(b"\n", tok_start, end) < 0:
-                return _Scan(stack, True)
-            continue
-        if kind == "bc":
-            depth = 1
-            for c in _BLOCK_COMMENT.finditer(data, pos, end):
-                depth += 1 if c.group() == b"(;" else -1
-                if depth == 0:
-                    pos = c.end()
-                    break
-            else:
-                return _Scan(stack, True)
-            continue
-        if kind == "open":
+        elif kind == "open":
             stack.append(_Frame(None, tok_start, True))
-            continue
-        if kind == "close":
+        elif kind == "close":
             _close(data, stack, pos)
-            continue
-        text = data[tok_start:pos].decode("utf-8", "replace")
-        if kind == "str":
-            if pos >= end and (len(text) < 2 or not text.endswith('"')):
-                return _Scan(stack, True)
+        elif kind == "inside":
+            return _Scan(stack, True)
+        elif kind == "str":
             if stack:
-                stack[-1].items.append(_Item("string", text, tok_start, pos))
-            continue
-        if kind == "word" and stack:
-            _word(stack, _Item("word", text, tok_start, pos))
+                stack[-1].items.append(_Item("string", data[tok_start:pos].decode("utf-8", "replace"), tok_start, pos))
+        elif kind == "word" and stack:
+            _word(stack, _Item("word", data[tok_start:pos].decode("utf-8", "replace"), tok_start, pos))
     return _Scan(stack, False)
 
 
@@ -338,93 +290,16 @@ def _global_typed(frame: _Frame) -> bool:
 
 # --- where the scan starts ---------------------------------------------------------------------
 
-_CONTAINERS = frozenset({"module", "assertion", "thread", "wast_assertion"})
-
 
 def _scan_start(data: bytes, tree: Tree, offset: int) -> tuple[int, list[_Frame], Node | None]:
-    """The start of the module field (or top-level form) around `offset`, the forms open
-    there (`(module` and the like, down to two or three levels from the root), and the
-    field's node."""
-    stack: list[_Frame] = []
-    parent = tree.root_node
-    before = max(offset - 1, 0)  # the byte before the word: a `(` there may end an ERROR node
-    for _ in range(4):
-        cursor = parent.walk()
-        node = cursor.node if cursor.goto_first_child_for_byte(before) is not None else None
-        if node is None or node.start_byte >= offset:
-            # between children: the cursor may still be inside the one before, left open
-            last = parent.child(parent.child_count - 1) if parent.child_count else None
-            prev = node.prev_sibling if node is not None else last
-            if prev is None or not (prev.has_error or prev.type == "ERROR") or prev.start_byte >= offset:
-                return offset, stack, None
-            node = prev
-        if node.type in _CONTAINERS:
-            stack.append(_Frame("module" if node.type == "module" else node.type, node.start_byte, True))
-            parent = node
-            continue
-        start = _restart(data, node.start_byte, offset)
-        return start, stack, node if start == node.start_byte else None
-    return offset, stack, None
+    """`halftyped.scan_start`, with the forms open at the start as frames."""
+    start, containers, node, _ = halftyped.scan_start(data, tree, offset)
+    stack = [_Frame("module" if kind == "module" else kind, at, True) for kind, at in containers]
+    return start, stack, node
 
 
-def _skips(field: Node, offset: int) -> dict[int, int]:
-    """Runs of instructions the lexer may jump over: in each node on the way from the field
-    down to `offset`, consecutive error-free instruction children that end before it, but the
-    last of each run (its immediates may be what the cursor completes). Such a run only adds
-    instructions to the form that holds it, which `_scan` records as one item. The children
-    are visited (in C), not their tokens: a 1 MB function costs its top-level instructions."""
-    out: dict[int, int] = {}
-    node: Node | None = field
-    before = max(offset - 1, 0)
-    for _ in range(10_000):  # the depth of the path to the cursor (a loop, not recursion)
-        if node is None or node.child_count == 0:
-            break
-        cursor = node.walk()
-        more = cursor.goto_first_child()
-        first = last = second_last = -1
-        inside: Node | None = None
-        while more:
-            c = cursor.node
-            assert c is not None
-            if c.start_byte >= offset:
-                break
-            if c.end_byte <= offset and c.type in INSTR_NODES and not c.has_error:
-                if first < 0:
-                    first = c.start_byte
-                second_last, last = last, c.end_byte
-            else:
-                if first >= 0 and second_last > first:
-                    out[first] = second_last
-                first = last = second_last = -1
-                if c.start_byte <= before < c.end_byte:
-                    inside = c
-            more = cursor.goto_next_sibling()
-        if first >= 0 and second_last > first:
-            out[first] = second_last
-        node = inside
-    return out
-
-
-def _restart(data: bytes, start: int, offset: int) -> int:
-    """`start`, or a later line start when the field runs on past `_WINDOW` bytes: the last
-    line before `offset` that opens a module field at the indentation of the field's start."""
-    if offset - start <= _WINDOW:
-        return start
-    line = data.rfind(b"\n", 0, start) + 1
-    indent = data[line:start]
-    if indent.strip():
-        return start
-    needle = b"\n" + indent + b"("
-    pos = data.rfind(needle, start, offset)
-    for _ in range(1000):
-        if pos < 0:
-            break
-        at = pos + len(needle)
-        word = re.match(rb"[a-z]+", data[at : at + 8])
-        if word is not None and word.group().decode() in MODULE_FIELDS:
-            return at - 1
-        pos = data.rfind(needle, start, pos)
-    return start
+_skips = halftyped.skips
+_restart = halftyped.restart
 
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -454,9 +329,6 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
     start, end = word_at(data, offset)
     prefix = data[start:offset].decode("utf-8", "replace")
     scan_start, stack, field_node = _scan_start(data, tree, start)
-    if start - scan_start > _BUDGET:  # a budget: forms opened before it are not seen
-        scan_start = max(data.find(b"\n", start - _BUDGET, start) + 1, start - _BUDGET)
-        field_node = None
     skips = _skips(field_node, start) if field_node is not None and skip else {}
     scan = _scan(data, min(scan_start, start), start, stack, skips)
     if scan.inside:

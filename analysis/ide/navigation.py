@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide import references
+from wat_lsp.analysis.ide.references import Key, Occurrence
 from wat_lsp.analysis.literals import parse_id
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.analysis.subtyping import TypeTable
-from wat_lsp.server import references
-from wat_lsp.server.references import Key, Occurrence
 
 SPACE_WORDS = {"func": "function", "type": "type", "field": "field", "local": "local", "label": "label",
                "global": "global", "table": "table", "memory": "memory", "tag": "tag",
