@@ -235,7 +235,7 @@ def test_index_lookups_match_range_queries(name: str) -> None:
     import random
 
     from wat_lsp.analysis.document import analyse
-    from wat_lsp.server import navigation, references
+    from wat_lsp.analysis.ide import navigation, references
 
     text = DEEP_TEXTS[name] if name in DEEP_TEXTS else (ROOT / "examples" / EXAMPLE).read_text()
     doc = analyse(text.encode())
