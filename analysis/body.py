@@ -101,11 +101,13 @@ class BodyReader(FastImmediates):
     ) -> None:
         self.data = data
         self.module = module
-        self.outer_report = report
-        self.reported = 0
+        self._counter = _Counter(report)
         self.local_names = local_names or {}
         cache = cache or ImmCache()
-        self.types = TypeNames(data, module.names.get("type", {}), self.report, cache.types)
+        # `TypeNames` reports through the counter, not through a method of this reader: a
+        # bound method would make a cycle holding the body it reads, which only the cyclic
+        # collector frees (and never once `gc.freeze` moved it to the permanent generation).
+        self.types = TypeNames(data, module.names.get("type", {}), self._counter, cache.types)
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
@@ -115,8 +117,12 @@ class BodyReader(FastImmediates):
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
 
     def report(self, code: str, message: str, span: Span) -> None:
-        self.reported += 1
-        self.outer_report(code, message, span)
+        self._counter(code, message, span)
+
+    @property
+    def reported(self) -> int:
+        """How many diagnostics this reader made."""
+        return self._counter.count
 
     # --- the walk -------------------------------------------------------------------
 
@@ -650,6 +656,20 @@ _INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
 _PLAIN_KIND_IDS = cst.kind_ids((PLAIN,))
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
 _NO_KIND_CLASS: dict[int, int] = {}  # with FAST_PATHS off: every instruction is expanded
+
+
+class _Counter:
+    """A report function that counts what it passes on."""
+
+    __slots__ = ("count", "outer")
+
+    def __init__(self, outer: Report) -> None:
+        self.outer = outer
+        self.count = 0
+
+    def __call__(self, code: str, message: str, span: Span) -> None:
+        self.count += 1
+        self.outer(code, message, span)
 
 
 _BLOCK_TYPE = object()  # cache of block types by text

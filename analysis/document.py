@@ -120,8 +120,20 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
     diags = text_diagnostics(data, tree)
     modules: list[ScriptModule] = []
     root = tree.root_node
-    bare: list[Node] = []
-    for node in cst.named(root):
+    nodes = cst.named(root)
+    bare = [n for n in nodes if not (n.type in _CONTAINERS or _is_wast_command(n))]
+    if bare and len(bare) < len(nodes):
+        # Fields beside a module or script commands: not a module of bare fields but a
+        # parenthesis missing (or one too many) before them, which closed the module early.
+        # Read as a module of their own, they would refer to nothing (one `(` deleted near
+        # the top of a big module gave 400,000 diagnostics), and reading the module before
+        # them costs as much as the text it holds, at every keystroke until the parenthesis
+        # is back. So nothing is read: the syntax errors, and one diagnostic where the
+        # fields outside start.
+        diags.append(_outside(data, bare))
+        diags.sort(key=lambda d: (d.span.start, d.span.end))
+        return Document(data, tree, [], diags)
+    for node in nodes:
         if node.type in MODULE_NODES:
             modules.append(_script_module(data, node, None))
         elif node.type in ("assertion", "wast_assertion"):
@@ -132,8 +144,6 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         elif node.type in ("thread", "wast_thread"):
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, None))
-        elif not _is_wast_command(node):
-            bare.append(node)
     if bare:
         reader = ModuleReader(data, root)
         result = reader.read(bare)
@@ -149,6 +159,17 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
     return Document(data, tree, modules, diags)
+
+
+_CONTAINERS = frozenset({*MODULE_NODES, "assertion", "wast_assertion", "thread", "wast_thread"})
+
+
+def _outside(data: bytes, bare: list[Node]) -> Diagnostic:
+    first = bare[0]
+    word = cst.keyword(first) or first.type
+    more = f" and the {len(bare) - 1} after it are" if len(bare) > 1 else " is"
+    return make("syntax", f"`({word} ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+                          f"this field{more} not analysed", Span(first.start_byte, first.start_byte + 1 + len(word)))
 
 
 def liveness_applies(m: ScriptModule) -> bool:

@@ -102,7 +102,7 @@ def _state_before(node: Node, prev: Node | None, path: _Path | None, data: bytes
     recovery makes other nodes with state "none". So states are read only where they depend
     on the text alone: in a fresh parse of the module field (or top-level item) around the
     error, which is small, or of the module header; between items the state is fixed. The
-    message is then the same however the tree was obtained (tests/test_syntax_incremental.py).
+    message is then the same however the tree was obtained (tests/analysis/test_syntax_incremental.py).
     """
     # `prev`: the sibling before `node` that is not a comment (one does not change what may
     # follow); `path`: its ancestors.

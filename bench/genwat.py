@@ -12,6 +12,7 @@ call functions defined before them, so every export terminates.
 
     python bench/genwat.py --size 13MB -o big.wat [--seed N]
     python bench/genwat.py --functions 10000 -o doc.wat
+    python bench/genwat.py --size 60MB --small -o many.wat   # many small functions
     python bench/genwat.py --single-function --locals 49999 -o locals.wat
 
 Deterministic per seed and options. Check with ``wasm-tools validate --features all``.
@@ -508,7 +509,12 @@ _WEIGHTS = (
 )
 
 
-def _functions(g: _Gen) -> Iterator[str]:
+# Small functions only (a few hundred bytes each): a big module of many small functions, as
+# GC languages' compilers emit.
+_SMALL_WEIGHTS = (("binop", 3), ("mk", 2), ("classify", 2), ("visit", 1))
+
+
+def _functions(g: _Gen, small: bool = False) -> Iterator[str]:
     makers: dict[str, Callable[[int], str]] = {
         "binop": g.binop,
         "mk": g.mk_node,
@@ -522,7 +528,7 @@ def _functions(g: _Gen) -> Iterator[str]:
         "main": g.driver,
     }
     table: list[str] = []
-    for kind, w in _WEIGHTS:
+    for kind, w in _SMALL_WEIGHTS if small else _WEIGHTS:
         table += [kind] * w
     i = 0
     for kind in _PRELUDE:
@@ -530,7 +536,7 @@ def _functions(g: _Gen) -> Iterator[str]:
         i += 1
     while True:
         text = makers[g.pick(table)](i)
-        pro = g.prologue()
+        pro = "" if small else g.prologue()
         if pro:
             # After the header and the locals line (every template declares locals).
             head, local_line, rest = text.split("\n", 2)
@@ -544,9 +550,11 @@ def _tail(g: _Gen) -> str:
     return f'  (data $init (;0;) (i32.const 1024) "{data}")\n)\n'
 
 
-def generate(out: TextIO, *, size: int | None = None, functions: int | None = None, seed: int = 0) -> int:
+def generate(out: TextIO, *, size: int | None = None, functions: int | None = None, seed: int = 0,
+             small: bool = False) -> int:  # fmt: skip
     """Writes a module of about ``size`` bytes, or with ``functions`` functions (at least
-    the prelude of 26). Returns the number of functions."""
+    the prelude of 26); with ``small``, of small functions only. Returns the number of
+    functions."""
     if size is None and functions is None:
         raise ValueError("give size or functions")
     if functions is not None and functions < len(_PRELUDE):
@@ -561,7 +569,7 @@ def generate(out: TextIO, *, size: int | None = None, functions: int | None = No
     n = 0
     limit_n = functions if functions is not None else sys.maxsize
     limit_size = size if size is not None and functions is None else sys.maxsize
-    for text in _functions(g):
+    for text in _functions(g, small):
         chunks.append(text)
         written += len(text)
         n += 1
@@ -744,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--single-function", action="store_true", help="one function with --locals locals")
     ap.add_argument("--locals", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--small", action="store_true", help="many small functions (a few hundred bytes each)")
     ap.add_argument("-o", "--output", required=True, help="output file, - for stdout")
     args = ap.parse_args(argv)
     if args.single_function:
@@ -759,7 +768,8 @@ def main(argv: list[str] | None = None) -> int:
             generate_single_function(f, locals_=args.locals, seed=args.seed)
         else:
             generate(
-                f, size=parse_size(args.size) if args.size else None, functions=args.functions, seed=args.seed
+                f, size=parse_size(args.size) if args.size else None, functions=args.functions, seed=args.seed,
+                small=args.small,
             )
 
     if args.output == "-":

@@ -21,6 +21,7 @@ from wat_lsp.server import (
     completion,
     convert,
     ide_requests,
+    release,
     selection,
     signature_help,
     workspace_symbols,
@@ -83,6 +84,7 @@ class WatServer(LanguageServer):
         if not changed:
             return
         self.publisher.settings_serial += 1
+        self.publisher.limit = self.config.current.limit
         if not self.pull_diagnostics:
             for snap in self.documents.all():
                 self.publisher.schedule(snap, delay=0)
@@ -170,9 +172,9 @@ def make_server() -> WatServer:
     def did_close(ls: WatServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.requests.closed(params.text_document.uri)
-        ls.worker.submit(completion.forget, params.text_document.uri)  # completion's state: the analysis thread
         if not ls.pull_diagnostics:
             ls.publisher.clear(params.text_document.uri)
+        ls.worker.submit(release.closed, params.text_document.uri)  # after the push's state goes
 
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
                     types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))  # fmt: skip
@@ -317,5 +319,6 @@ def _code_actions(snap: Snapshot, rng: types.Range, only: list[str] | None, enco
 
 def main() -> int:
     """Serve on stdin/stdout until `exit` or until stdin closes."""
+    release.system_allocator()
     serve_stdio(make_server())
     return 0

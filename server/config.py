@@ -1,7 +1,9 @@
-"""The server's settings: severity per diagnostic code.
+"""The server's settings: severity per diagnostic code, and how many diagnostics a document
+shows at most.
 
 Clients send them as initialization options and as the `wat-lsp` section of
-`workspace/configuration`, both shaped `{"severity": {"<code>": "warning" | "off" | ...}}`.
+`workspace/configuration`, both shaped `{"severity": {"<code>": "warning" | "off" | ...},
+"maxDiagnostics": 1000}`.
 Reading settings never fails: what cannot be understood is reported as a problem (the server
 logs it) and ignored, so one typo does not discard the rest.
 """
@@ -14,12 +16,21 @@ from dataclasses import dataclass, field
 from wat_lsp.analysis.diagnostics import CODES, Severity, parse_severity
 
 SECTION = "wat-lsp"
+# A document's diagnostics shown at most (one broken parenthesis in a big file used to give
+# hundreds of thousands, and a client slows down with each); 0: no limit.
+MAX_DIAGNOSTICS = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     # code -> severity; None turns the code off. Codes not listed keep their default.
     severity: Mapping[str, Severity | None] = field(default_factory=dict)
+    max_diagnostics: int | None = None  # None: not given here
+
+    @property
+    def limit(self) -> int:
+        """The diagnostics shown per document at most (0: all)."""
+        return MAX_DIAGNOSTICS if self.max_diagnostics is None else self.max_diagnostics
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +45,18 @@ def parse_settings(raw: object, where: str) -> Parsed:
         return Parsed(Settings(), ())
     if not isinstance(raw, Mapping):
         return Parsed(Settings(), (f"{where}: expected an object, got {_kind(raw)}",))
+    problems: list[str] = []
+    limit = raw.get("maxDiagnostics")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        problems.append(f"{where}: `maxDiagnostics` must be a whole number, 0 for no limit, got {limit!r} (ignored)")
+        limit = None
     table = raw.get("severity")
     if table is None:
-        return Parsed(Settings(), ())
+        return Parsed(Settings(max_diagnostics=limit), tuple(problems))
     if not isinstance(table, Mapping):
-        return Parsed(Settings(), (f"{where}: `severity` must map codes to levels, got {_kind(table)}",))
+        problems.append(f"{where}: `severity` must map codes to levels, got {_kind(table)}")
+        return Parsed(Settings(max_diagnostics=limit), tuple(problems))
     severity: dict[str, Severity | None] = {}
-    problems: list[str] = []
     for code, level in table.items():
         if not isinstance(code, str) or code not in CODES:
             problems.append(f"{where}: unknown diagnostic code {code!r} in `severity` (ignored)")
@@ -52,12 +68,13 @@ def parse_settings(raw: object, where: str) -> Parsed:
             severity[code] = parse_severity(level)
         except ValueError as e:
             problems.append(f"{where}: {code}: {e} (ignored)")
-    return Parsed(Settings(severity), tuple(problems))
+    return Parsed(Settings(severity, limit), tuple(problems))
 
 
 def merged(base: Settings, override: Settings) -> Settings:
     """`override`'s entries over `base`'s (workspace configuration over initialization options)."""
-    return Settings({**base.severity, **override.severity})
+    limit = override.max_diagnostics if override.max_diagnostics is not None else base.max_diagnostics
+    return Settings({**base.severity, **override.severity}, limit)
 
 
 def _kind(value: object) -> str:
@@ -86,6 +103,6 @@ class Configuration:
     def _refresh(self) -> bool:
         """Recompute `current`; whether it changed."""
         new = merged(self._init, self._workspace)
-        changed = dict(new.severity) != dict(self.current.severity)
+        changed = dict(new.severity) != dict(self.current.severity) or new.limit != self.current.limit
         self.current = new
         return changed

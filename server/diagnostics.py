@@ -26,6 +26,7 @@ from lsprotocol import types
 from wat_lsp.analysis.cancel import Token
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
+from wat_lsp.server.config import MAX_DIAGNOSTICS
 from wat_lsp.server.documents import Snapshot
 
 from wat_lsp.output import lsp_diagnostic
@@ -127,6 +128,9 @@ class Worker:
                         self._urgent -= 1
                         if not self._urgent:
                             self._cond.notify_all()
+            # Not kept while waiting for the next job: the last job's snapshot (and result)
+            # would stay alive, a closed document's whole analysis with it.
+            del future, fn, args
 
 
 @dataclass(slots=True)
@@ -155,8 +159,8 @@ def _bounds(d: Diagnostic) -> tuple[int, int]:
     return min(d.span.start, *(r.span.start for r in d.related)), max(d.span.end, *(r.span.end for r in d.related))
 
 
-def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
-                       last: _Converted | None = None) -> tuple[list[str], _Converted]:  # fmt: skip
+def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides, last: _Converted | None = None,
+                       limit: int = MAX_DIAGNOSTICS) -> tuple[list[str], _Converted]:  # fmt: skip
     """What the client is shown, the analysis' diagnostics at the configured severities, as
     JSON texts in `wat-lsp --check --format json`'s shape: a big document has
     thousands of diagnostics, and building lsprotocol objects for them and serialising those
@@ -166,7 +170,10 @@ def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
     have changed: it lies before every edit made since (its line and column depend only on
     the text before it), or, after a single edit that added or removed no line break, on a
     line that starts after the edit's end (same line, same column, offsets shifted). Strictly
-    after: a deletion at a line's start ends where that line starts, and moves its columns."""
+    after: a deletion at a line's start ends where that line starts, and moves its columns.
+
+    At most `limit` diagnostics are sent (0: all), errors before warnings before the rest
+    (then in text order), and one more saying how many were left out (`capped`)."""
     reuse: dict[tuple[int, tuple[object, ...]], str] = {}
     prefix, after, shift = -1, -1, 0
     if last is not None and last.encoding == encoding and last.overrides == overrides:
@@ -179,7 +186,11 @@ def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
     index = snap.index
     out: list[str] = []
     items: dict[tuple[int, tuple[object, ...]], str] = {}
-    for d in with_severities(snap.diagnostics(), overrides):
+    shown = with_severities(snap.diagnostics(), overrides)
+    left_out = 0
+    if 0 < limit < len(shown):
+        shown, left_out = capped(shown, limit), len(shown) - limit
+    for d in shown:
         identity = _identity(d)
         key = (d.span.start, identity)
         lo, hi = _bounds(d)
@@ -192,7 +203,26 @@ def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides,
             text = json.dumps(lsp_diagnostic(d, index, snap.uri, encoding))
         items[key] = text
         out.append(text)
+    if left_out:
+        out.append(_more(left_out, limit, snap, encoding))
     return out, _Converted(snap.serial, encoding, dict(overrides), items)
+
+
+def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
+    """The `limit` most severe diagnostics (the first in the text among equals), in their order."""
+    keep = sorted(range(len(diagnostics)), key=lambda i: (int(diagnostics[i].severity), i))[:limit]
+    keep.sort()
+    return [diagnostics[i] for i in keep]
+
+
+def _more(count: int, limit: int, snap: Snapshot, encoding: Encoding) -> str:
+    """The last diagnostic of a capped list: how many more there are, at the document's end
+    (where it does not hide a real one)."""
+    end = snap.index.position(len(snap.data), encoding)
+    position = {"line": end[0], "character": end[1]}
+    return json.dumps({"range": {"start": position, "end": position}, "severity": int(Severity.INFORMATION),
+                       "source": "wat-lsp", "code": "more-diagnostics",
+                       "message": f"{count} more diagnostics not shown (`maxDiagnostics`: {limit})"})  # fmt: skip
 
 
 def publish_params(uri: str, version: int | None, items: list[str]) -> str:
@@ -230,6 +260,7 @@ class Publisher:
         self._worker = worker
         self._overrides = overrides
         self.settings_serial = 0  # bumped when the severities change: part of a pull's result id
+        self.limit = MAX_DIAGNOSTICS  # diagnostics shown per document at most (0: all)
 
     def _current(self, snap: Snapshot) -> bool:
         """Whether `snap` is still the document's latest snapshot (by identity: a client may
@@ -241,7 +272,7 @@ class Publisher:
         (the client's text is that new too), so queued pulls never analyse old versions;
         "unchanged" when the client already has that snapshot's result. A full report is
         JSON text, made as a push's is (and sharing its reuse of the last result)."""
-        encoding, overrides, settings = self._encoding(), self._overrides(), self.settings_serial
+        encoding, overrides, settings, limit = self._encoding(), self._overrides(), self.settings_serial, self.limit
 
         def report() -> types.DocumentDiagnosticReport | RawResult:
             latest = self._lookup(snap.uri) or snap
@@ -249,7 +280,7 @@ class Publisher:
             if previous == result_id:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
             items, self._converted[latest.uri] = pushed_diagnostics(latest, encoding, overrides,
-                                                                    self._converted.get(latest.uri))  # fmt: skip
+                                                                    self._converted.get(latest.uri), limit)  # fmt: skip
             return RawResult(f'{{"kind": "full", "resultId": {json.dumps(result_id)}, "items": [{", ".join(items)}]}}')
 
         return await self._worker.run(report, lane=Lane.DIAGNOSTICS)
@@ -258,7 +289,8 @@ class Publisher:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
         if not self._current(snap):
             return None
-        items, self._converted[snap.uri] = pushed_diagnostics(snap, encoding, overrides, self._converted.get(snap.uri))
+        items, self._converted[snap.uri] = pushed_diagnostics(snap, encoding, overrides,
+                                                              self._converted.get(snap.uri), self.limit)  # fmt: skip
         return items
 
     def schedule(self, snap: Snapshot, delay: float | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -57,7 +58,7 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
         return RawResult(json.dumps(_CONVERTER.unstructure(document_symbols(snap, encoding))))
     where = [snap.index.position(s, encoding) for s in lay.starts]
 
-    def compute(missing: list[int]) -> list[tuple[int, str, tuple[int, ...]]]:
+    def compute(missing: list[int]) -> list[_Sym]:
         read = doc.modules[0].read
         assert read is not None
         table = TypeTable(read.module)
@@ -67,19 +68,33 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
             sym = convert.document_symbol(navigation.func_symbol(table, lay.funcs[i]), snap.index, encoding)
             lines: list[int] = []
             template = _symbol_template(sym, where[i][0], lines)
-            out.append((where[i][1], template, tuple(lines)))
+            out.append(_Sym(where[i][1], template, tuple(lines)))
         return out
 
-    funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r[0] == where[i][1])  # same column
+    funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r.column == where[i][1])  # same column
     texts = [(s.span.start, json.dumps(_CONVERTER.unstructure(convert.document_symbol(s, snap.index, encoding))))
              for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))]  # fmt: skip
-    for start, (line, _), ((_, template, lines), _) in zip(lay.starts, where, funcs, strict=True):
-        texts.append((start, template % tuple(line + n for n in lines)))
+    for start, (line, _), (sym, _) in zip(lay.starts, where, funcs, strict=True):
+        if sym.line != line:  # else the text of the last answer (an edit moves few functions' lines)
+            sym.line, sym.text = line, sym.template % tuple(line + n for n in sym.lines)
+        texts.append((start, sym.text))
     texts.sort(key=lambda pair: pair[0])
     return RawResult("[" + ", ".join(text for _, text in texts) + "]")
 
 
-_SYMBOLS: function_cache.Cache[tuple[int, str, tuple[int, ...]]] = function_cache.Cache()
+@dataclass(slots=True, eq=False)
+class _Sym:
+    """A function's symbol: JSON with its line numbers left out (relative ones in `lines`),
+    for a function starting at `column`; `text` is it filled in for a start at `line`."""
+
+    column: int
+    template: str
+    lines: tuple[int, ...]
+    line: int = -1
+    text: str = ""
+
+
+_SYMBOLS: function_cache.Cache[_Sym] = function_cache.Cache()
 _CONVERTER = default_converter()  # type: ignore[no-untyped-call]  # pygls: lsprotocol values to JSON
 
 
@@ -246,6 +261,12 @@ def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding
 
 _sent_lock = threading.Lock()
 _sent_tokens: dict[str, tuple[str, list[int]]] = {}  # uri -> the last result id and data sent
+
+
+def forget(uri: str) -> None:
+    """The document was closed: its last tokens sent are no base for a delta any more."""
+    with _sent_lock:
+        _sent_tokens.pop(uri, None)
 
 
 def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:

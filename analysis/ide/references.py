@@ -695,6 +695,12 @@ def _remember(doc: Document, value: Index | Resolver) -> None:
     del _cache[4:]  # the last versions of the open documents: each holds a whole analysis
 
 
+def clear() -> None:
+    """Forget the cached indexes and resolvers (a document was closed: `release`)."""
+    with _lock:
+        _cache.clear()
+
+
 def index(doc: Document) -> Index:
     """The document's occurrences, computed once per analysed version (built outside the lock:
     the other worker's range requests must not wait seconds for it)."""

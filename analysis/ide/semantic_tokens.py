@@ -135,6 +135,13 @@ _lock = threading.Lock()
 _last: tuple[Document, str, list[int], list[_Segment] | None] | None = None  # the last full result
 
 
+def clear() -> None:
+    """Forget the last full result (a document was closed: `release`)."""
+    global _last
+    with _lock:
+        _last = None
+
+
 def _whole(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[list[int], list[_Segment] | None]:
     global _last
     with _lock:

@@ -1,4 +1,4 @@
--- End-to-end check of editors/nvim in a real Neovim, driven by tests/test_nvim.py:
+-- End-to-end check of editors/nvim in a real Neovim, driven by tests/editors/test_nvim.py:
 --
 --   nvim --headless --clean -u editors/nvim/tests/quickfix.lua
 --

@@ -1,6 +1,6 @@
 'use strict';
 // Tokenizes texts with the extension's TextMate grammar, using the engine VS Code itself uses
-// (vscode-textmate over vscode-oniguruma). Run by tests/test_vscode.py:
+// (vscode-textmate over vscode-oniguruma). Run by tests/editors/test_vscode.py:
 //
 //   node test/tokenize.js INPUT.json    INPUT: ["text", ...]
 //
