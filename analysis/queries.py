@@ -8,8 +8,10 @@ states: `captures` over 20,000 nested folded instructions took 250 s.
 `DeepQuery.captures` runs the query in slabs of `SLAB` levels: a cursor whose matches may
 only start in the first `SLAB` levels below its node (`set_max_start_depth`, which also stops
 the descent once no match needs deeper nodes), then the same from each node `SLAB` levels
-down, found by a probe pattern of `SLAB` nested wildcards. For the whole tree the probe is
-part of the query itself, anchored at the root's type, so a shallow tree is visited once. No
+down. For the whole tree those are found by a probe pattern of `SLAB` nested wildcards made
+part of the query itself, anchored at the root's type, so a shallow tree is visited once;
+below, by stepping down level by level (`_below`; the probe run on its own cost 10 times as
+much: a query cursor compares each node with each of its states in progress). No
 match is lost or found twice: each starts in exactly one slab, and its steps may go below
 it. Captures come back by name as `QueryCursor.captures` gives them, in no particular order
 across slabs (the callers sort them).
@@ -27,8 +29,6 @@ cost 3 s), and the probe does not run on a node with fewer than SLAB descendants
 
 from __future__ import annotations
 
-import functools
-
 from tree_sitter import Node, Query, QueryCursor
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.syntax import language
@@ -44,9 +44,29 @@ def _probe(depth: int) -> str:
     return "(_ " * depth + f"_ @{_DEEP}" + ")" * depth
 
 
-@functools.cache
-def _probe_query() -> Query:
-    return Query(language(), _probe(SLAB))
+def _below(node: Node, start: int, end: int | None) -> list[Node]:
+    """The nodes `SLAB` levels below `node` that reach into [start, end), level by level (the
+    probe query does the same but costs 10 times as much: each node it visits is compared with
+    each of its states in progress, one per level)."""
+    level = [node]
+    stop = end if end is not None else 1 << 62
+    # Only the children of a node across a bound are sifted, as `captures` steps through
+    # children (`goto_first_child_for_byte`).
+    ranged = start > node.start_byte or stop < node.end_byte
+    for left in range(SLAB, 0, -1):
+        below: list[Node] = []
+        for n in level:
+            if n.descendant_count <= left:  # (itself included) nothing is `left` levels down
+                continue
+            if ranged and (start > n.start_byte or stop < n.end_byte):
+                below += [c for c in n.children
+                          if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)]  # fmt: skip
+            else:
+                below += n.children
+        if not below:
+            return below
+        level = below
+    return level
 
 
 class DeepQuery:
@@ -85,8 +105,7 @@ class DeepQuery:
                     self._add_leaf(slab, out)
                     continue
                 self._run(self.query, slab, start, end, out, None, SLAB - 1)
-                if slab.descendant_count > SLAB:  # (itself included) else nothing is SLAB levels down
-                    self._run(_probe_query(), slab, start, end, None, deep, 0)
+                deep += _below(slab, start, end)
                 continue
             top = broken.pop()
             if not top.is_error:  # no pattern starts at an ERROR node (see the module docstring)

@@ -87,7 +87,14 @@ def _same_node(root: Node, start: int, end: int, kind: str) -> Node | None:
     return None
 
 
-def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> int:
+# A node's ancestors, innermost first, as a linked list (`Node.parent` and `prev_sibling` walk
+# down from the root each time: climbing to the module field from an error 100,000 blocks
+# deep cost the depth squared).
+_Path = tuple[Node, "_Path | None"]
+
+
+def _state_before(node: Node, prev: Node | None, path: _Path | None, data: bytes,
+                  pieces: dict[tuple[int, int], Node]) -> int:  # fmt: skip
     """The parse state in which the grammar met `node`, as a fresh parse has it.
 
     Tree-sitter's incremental re-parse gives the nodes of a fresh parse but keeps, in each
@@ -97,10 +104,9 @@ def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) 
     error, which is small, or of the module header; between items the state is fixed. The
     message is then the same however the tree was obtained (tests/analysis/test_syntax_incremental.py).
     """
-    prev = node.prev_sibling
-    while prev is not None and prev.is_extra:  # a comment does not change what may follow
-        prev = prev.prev_sibling
-    parent = node.parent
+    # `prev`: the sibling before `node` that is not a comment (one does not change what may
+    # follow); `path`: its ancestors.
+    parent = path[0] if path is not None else None
     if prev is None:  # first in the file (a module's first child is its `(`)
         return _item_states("source_file")[0] if parent is not None and parent.type == "source_file" else 0
     assert parent is not None  # it has a sibling
@@ -109,9 +115,9 @@ def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) 
             return _item_states(parent.type)[1]
         start, end = parent.start_byte, prev.end_byte  # `(module $m`: parse the header
     else:
-        item = parent
-        while item.parent is not None and item.parent.type not in _CONTAINERS:
-            item = item.parent
+        item, up = parent, path[1] if path is not None else None
+        while up is not None and up[0].type not in _CONTAINERS:
+            item, up = up
         start, end = item.start_byte, item.end_byte
     piece = pieces.get((start, end))
     if piece is None:
@@ -120,9 +126,10 @@ def _state_before(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) 
     return same.next_parse_state if same is not None else 0
 
 
-def _expected(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> tuple[str, ...]:
+def _expected(node: Node, prev: Node | None, path: _Path | None, data: bytes,
+              pieces: dict[tuple[int, int], Node]) -> tuple[str, ...]:  # fmt: skip
     """What the grammar would accept where `node` starts, in words."""
-    return _words(_state_before(node, data, pieces))
+    return _words(_state_before(node, prev, path, data, pieces))
 
 
 @functools.cache
@@ -152,7 +159,8 @@ def _snippet(data: bytes, span: Span) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
-def _error_message(node: Node, data: bytes, pieces: dict[tuple[int, int], Node]) -> tuple[str, Span]:
+def _error_message(node: Node, prev: Node | None, path: _Path | None, data: bytes,
+                   pieces: dict[tuple[int, int], Node]) -> tuple[str, Span]:  # fmt: skip
     leaf = _first_leaf(node)
     span = Span(leaf.start_byte, max(leaf.end_byte, leaf.start_byte))
     text = data[span.start : span.end]
@@ -167,17 +175,17 @@ def _error_message(node: Node, data: bytes, pieces: dict[tuple[int, int], Node])
     found = _snippet(data, span) if span.end > span.start else "end of file"
     if found == ")":
         return "unmatched `)`: no `(` opens it", span
-    expected = _expected(node, data, pieces)
+    expected = _expected(node, prev, path, data, pieces)
     if expected:
         shown = ", ".join(expected[:6]) + (", ..." if len(expected) > 6 else "")
         return f"unexpected `{found}`; expected {shown}", span
     return f"unexpected `{found}`", span
 
 
-def _context(node: Node) -> str:
-    parent = node.parent
-    while parent is not None and parent.type.startswith("_"):
-        parent = parent.parent
+def _context(path: _Path | None) -> str:
+    while path is not None and path[0].type.startswith("_"):
+        path = path[1]
+    parent = path[0] if path is not None else None
     if parent is None or parent.type == "source_file":
         return ""
     return f" in `{parent.type.replace('_', ' ')}`"
@@ -188,7 +196,8 @@ _UNTERMINATED = {
     "unterminated_block_comment": "unterminated block comment: `(;` has no matching `;)`",
     "unterminated_annotation": "unterminated annotation: `(@` has no matching `)`",
 }
-_LEX = re.compile(rb'\(;|;\)|;;[^\n]*|"(?:[^"\\\n]|\\.)*"?|[()]')
+# A run of `)` is one match: 1,000,000 of them cost a Python step each (0.4 s).
+_LEX = re.compile(rb'\(;|;\)|;;[^\n]*|"(?:[^"\\\n]|\\.)*"?|\)+|\(')
 
 
 # A line that starts an item (a module field, a command) in the usual layouts. The text is
@@ -217,12 +226,11 @@ def paren_balance(data: bytes) -> tuple[list[int], list[int]]:
     depth = start = 0
     for end in _chunk_ends(data):
         closes, opens, depth = _chunk_parens(data[start:end], depth)
-        for at in closes:
-            if opened:
-                opened.pop()
-            else:
-                stray.append(start + at)
-        opened.extend(start + at for at in opens)
+        if closes:  # each closes the last `(` still open, while there is one
+            closed = min(len(closes), len(opened))
+            del opened[len(opened) - closed :]
+            stray.extend(map(start.__add__, closes[closed:]))
+        opened.extend(map(start.__add__, opens))
         start = end
     return opened, stray
 
@@ -263,6 +271,11 @@ def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
                 opens.pop()
             else:
                 closes.append(m.start())
+        elif tok[0] == 41:  # a run of `)`: each closes the last `(` open, while there is one
+            a = m.start()
+            closed = min(len(tok), len(opens))
+            del opens[len(opens) - closed :]
+            closes.extend(range(a + closed, a + len(tok)))
     done = (tuple(closes), tuple(opens), depth)
     with _scans_lock:
         if _scanned_bytes + len(chunk) > _SCANS_LIMIT:
@@ -273,7 +286,10 @@ def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
     return done
 
 
-def _unterminated_tokens(node: Node) -> list[Node]:
+def _unterminated_tokens(node: Node, data: bytes) -> list[Node]:
+    text = data[node.start_byte : node.end_byte]
+    if b'"' not in text and b"(;" not in text and b"(@" not in text:
+        return []  # what each starts with is not there (1,000,000 `)`: no walk over them)
     out: list[Node] = []
     stack = [node]
     while stack:
@@ -304,33 +320,41 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
         out.append(make("syntax", f"`{word}` on line {line} is never closed: a `)` is missing",
                         Span(base + at, base + at + len(word.encode()))))  # fmt: skip
     pieces: dict[tuple[int, int], Node] = {}  # fresh parses of the items around errors
-    stack = [tree.root_node]
+    # Each node with its previous sibling that is not a comment, and its ancestors.
+    stack: list[tuple[Node, Node | None, _Path | None]] = [(tree.root_node, None, None)]
     while stack and len(out) < MAX_SYNTAX_DIAGNOSTICS:
-        node = stack.pop()
+        node, prev, path = stack.pop()
         if node.is_missing:
             what = node.type
             if what == ")" and opened:
                 continue
-            opener = node.parent
+            opener = path[0] if path is not None else None
             msg = f"missing `{what}`"
             if what == ")" and opener is not None:
                 line = data.count(b"\n", 0, opener.start_byte) + 1
                 head = _snippet(data, Span(opener.start_byte, opener.end_byte)).split()
                 msg += f" to close `{head[0] if head else '('}` opened on line {line}"
             at = node.start_byte
-            out.append(make("syntax", msg + _context(node), Span(base + at, base + at)))
+            out.append(make("syntax", msg + _context(path), Span(base + at, base + at)))
             continue
         if node.is_error:
-            bad = _unterminated_tokens(node)
+            bad = _unterminated_tokens(node, data)
             for tok in bad:
                 out.append(make("syntax", _UNTERMINATED[tok.type],
                                 Span(base + tok.start_byte, base + min(tok.end_byte, tok.start_byte + 2))))
             if bad or (opened and node.end_byte >= len(data.rstrip())):
                 continue
-            msg, span = _error_message(node, data, pieces)
+            msg, span = _error_message(node, prev, path, data, pieces)
             out.append(make("syntax", msg, Span(base + span.start, base + span.end)))
             continue
         if node.has_error:
-            stack.extend(reversed(node.children))
+            here: _Path = (node, path)
+            kids: list[tuple[Node, Node | None, _Path | None]] = []
+            before: Node | None = None
+            for child in node.children:
+                kids.append((child, before, here))
+                if not child.is_extra:
+                    before = child
+            stack.extend(reversed(kids))
     out.sort(key=lambda d: d.span.start)
     return out

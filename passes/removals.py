@@ -16,7 +16,7 @@ import re
 from tree_sitter import Node
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func, Instr, LocalDecl, Span
-from wat_lsp.passes.edits import TextEdit, removal
+from wat_lsp.passes.edits import TextEdit, leading_blanks, removal
 
 _COMMENTS = ("comment", "block_comment")
 # A `$name`, quoted or not (the spec's idchars).
@@ -75,26 +75,32 @@ def join_ranges(data: bytes, ranges: list[tuple[int, int]]) -> list[tuple[int, i
 
 def comments_in(doc: Document, s: int, e: int) -> list[Node]:
     """The comments in bytes [s, e), a range of whole nodes (declarations, types,
-    instructions) with only blanks between them, in document order."""
+    instructions) with only blanks between them, in document order. From the smallest node
+    around the range down, not up from each token (`Node.parent` walks down from the root:
+    each removal deep in nesting cost the depth again and again)."""
+    top = doc.tree.root_node.descendant_for_byte_range(s, e)
+    if top is None:
+        return []
     found: list[Node] = []
-    pos = s
-    while pos < e:
-        node = doc.tree.root_node.descendant_for_byte_range(pos, pos)
-        while node is not None and node.parent is not None and node.parent.start_byte == pos:
-            node = node.parent  # the whole node that starts here
-        if node is None or node.end_byte <= pos:
-            pos += 1
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        if n.type in _COMMENTS and s <= n.start_byte and n.end_byte <= e:
+            found.append(n)
             continue
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if n.type in _COMMENTS and s <= n.start_byte and n.end_byte <= e:
-                found.append(n)
-            else:
-                stack.extend(n.children)
-        pos = node.end_byte
-        while pos < e and doc.data[pos : pos + 1].isspace():
-            pos += 1
+        if n.start_byte >= s and n.end_byte <= e:
+            stack.extend(n.children)
+            continue
+        cursor = n.walk()  # a node around or across the range: only its children in it
+        more = cursor.goto_first_child_for_byte(s) is not None
+        while more:
+            child = cursor.node
+            assert child is not None
+            if child.start_byte >= e:
+                break
+            if child.end_byte > s:
+                stack.append(child)
+            more = cursor.goto_next_sibling()
     return sorted(found, key=lambda n: n.start_byte)
 
 
@@ -107,9 +113,12 @@ def removal_keeping_comments(doc: Document, s: int, e: int) -> TextEdit | None:
     comments = comments_in(doc, s, e) if b";" in data[s:e] else []
     if not comments:
         return removal(data, s, e)
-    line_start = data.rfind(b"\n", 0, s) + 1
-    head = data[line_start:s]
-    indent = head[: len(head) - len(head.lstrip(b" \t"))].decode()  # blanks only: ASCII
+    # Only a `;;` comment needs the line's indentation, and it ends the line: each line is
+    # looked back over once (a removal on a 10 MB line without one does not look back).
+    indent = ""
+    if any(n.type == "comment" for n in comments):
+        line_start = data.rfind(b"\n", 0, s) + 1
+        indent = data[line_start : leading_blanks(data, line_start, s)].decode()  # blanks only: ASCII
     kept = ""
     for n in comments:
         try:

@@ -29,7 +29,7 @@ from tree_sitter import Node
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import Func
 from wat_lsp.passes import remove_unused_locals
-from wat_lsp.passes.edits import TextEdit
+from wat_lsp.passes.edits import LineStarts, TextEdit, leading_blanks
 from wat_lsp.passes.targets import readable_funcs
 
 NAME = "reorder-locals"
@@ -135,16 +135,18 @@ def _split_group(data: bytes, node: Node, indices: list[int]) -> list[tuple[_Uni
     return units
 
 
-def _indent(data: bytes, pos: int) -> str:
+def _indent(data: bytes, pos: int, lines: LineStarts | None = None) -> str:
     """The indentation for declarations on lines of their own, from the line at `pos`."""
-    line = data.rfind(b"\n", 0, pos) + 1
-    lead = data[line:pos]
-    if lead.strip(b" \t"):  # the declaration follows the function's header on its line
-        lead = lead[: len(lead) - len(lead.lstrip(b" \t"))] + b"  "
+    line = (lines or LineStarts(data))(pos)
+    blanks = leading_blanks(data, line, pos)
+    lead = data[line:blanks]
+    if blanks < pos:  # the declaration follows the function's header on its line
+        lead += b"  "
     return lead.decode("utf-8", "replace")
 
 
-def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]) -> TextEdit | None:
+def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int],
+                      lines: LineStarts | None = None) -> TextEdit | None:  # fmt: skip
     """One edit rewriting the declarations of `func` in `order` (None: not locatable)."""
     kids = func_node.children
     at = [i for i, k in enumerate(kids) if k.type == "local"]
@@ -207,7 +209,7 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         pending = carry
         group[-1].after, group[-1].after_lc = after, after_lc
         units.extend(group)
-    indent = _indent(data, nodes[0].start_byte)
+    indent = _indent(data, nodes[0].start_byte, lines)
     nl = "\n" + indent
     sep = nl if b"\n" in data[nodes[0].start_byte : nodes[-1].start_byte] else " "
     units.sort(key=lambda u: position[u.locals[0]])
@@ -262,7 +264,7 @@ def _commented(func_node: Node) -> bool:
     return any(_extras(k, k.start_byte, k.end_byte) for k in func_node.children if k.type == "local")
 
 
-def func_edits(doc: Document, func: Func) -> list[TextEdit]:
+def func_edits(doc: Document, func: Func, lines: LineStarts | None = None) -> list[TextEdit]:
     """The edits reordering the locals of one function (none when already in order)."""
     if func.import_ is not None or not func.locals:
         return []
@@ -277,7 +279,7 @@ def func_edits(doc: Document, func: Func) -> list[TextEdit]:
     kept = set(order)
     if order == [d.index for d in func.locals if d.index in kept] and not _commented(node):
         return remove_unused_locals.func_edits(doc, func)  # removals only, or nothing
-    decl = declarations_edit(doc.data, node, func, order)
+    decl = declarations_edit(doc.data, node, func, order, lines)
     if decl is None:
         return []
     return [decl, *_renumber(doc.data, func, order)]
@@ -286,6 +288,7 @@ def func_edits(doc: Document, func: Func) -> list[TextEdit]:
 def run(doc: Document) -> list[TextEdit]:
     """The pass over every function of every module (registry entry)."""
     edits: list[TextEdit] = []
+    lines = LineStarts(doc.data)
     for f in readable_funcs(doc):
-        edits.extend(func_edits(doc, f))
+        edits.extend(func_edits(doc, f, lines))
     return edits

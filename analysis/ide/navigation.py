@@ -58,9 +58,14 @@ def field_span(doc: Document, offset: int) -> Span:
 
 def occurrence_at(doc: Document, offset: int) -> Occurrence | None:
     """The occurrence under `offset`, or ending right at it (the cursor just after a name)."""
-    span = field_span(doc, offset)
+    idx = references.cached_index(doc)
+    if idx is not None:
+        found = idx.in_range(offset, offset + 1)
+    else:
+        span = field_span(doc, offset)
+        found = references.resolver(doc).occurrences(span.start, span.end)
     best: Occurrence | None = None
-    for o in references.resolver(doc).occurrences(span.start, span.end):
+    for o in found:
         if o.start <= offset < o.end:
             return o
         if o.end == offset:

@@ -584,6 +584,15 @@ def _by_key(occs: list[Occurrence]) -> dict[Key, list[Occurrence]]:
     return out
 
 
+def _reaching(occs: list[Occurrence], start: int, end: int) -> list[Occurrence]:
+    """Those of `occs` (in text order) that reach into [start, end) or end at `start`."""
+    lo = bisect.bisect_left(occs, start, key=lambda o: o.start)
+    while lo > 0 and occs[lo - 1].end >= start:
+        lo -= 1
+    hi = bisect.bisect_left(occs, end, lo, key=lambda o: o.start)
+    return [o for o in occs[lo:hi] if o.end >= start]
+
+
 def shifted(occs: list[Occurrence], delta: int) -> list[Occurrence]:
     if not delta:
         return occs
@@ -608,6 +617,19 @@ class Index:
         found, origin = self.funcs[i]
         assert self.layout is not None
         return shifted(found.occurrences, self.layout.starts[i] - origin)
+
+    def in_range(self, start: int, end: int) -> list[Occurrence]:
+        """The occurrences that reach into [start, end) or end at `start`, in text order: a
+        lookup, not a query (which walks down to the range through every enclosing node)."""
+        out = _reaching(self.outside, start, end)
+        lay = self.layout
+        if lay is not None:
+            i = bisect.bisect_left(lay.ends, start)
+            while i < len(lay.starts) and lay.starts[i] < end:
+                out += _reaching(self.function_occurrences(i), start, end)
+                i += 1
+            out.sort(key=lambda o: o.start)  # (stable: the regions do not overlap)
+        return out
 
     def of(self, key: Key) -> list[Occurrence]:
         """Every occurrence of `key`, in text order (a lookup per function, not a walk)."""
@@ -709,7 +731,18 @@ def resolver(doc: Document) -> Resolver:
         return built
 
 
+def cached_index(doc: Document) -> Index | None:
+    """The document's index if it has been built (else None: building it costs the whole
+    document)."""
+    with _lock:
+        found = _cached(doc, Index)
+    return found if isinstance(found, Index) else None
+
+
 def in_range(doc: Document, start: int, end: int) -> list[Occurrence]:
-    """The occurrences between two offsets."""
+    """The occurrences between two offsets (and those reaching into them)."""
+    idx = cached_index(doc)
+    if idx is not None:
+        return idx.in_range(start, end)
     return resolver(doc).occurrences(start, end)
 

@@ -189,30 +189,32 @@ Item = tuple[int, int, int, int]  # start, end, type, modifiers
 def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> list[Item]:
     """The tokens starting in [start, end), in text order: the names among `occs` and the
     lexical classes found by the query in that range (a name wins over its lexical class)."""
-    # Tokens as (start, end, type, modifiers), names first; sorted by `start * 2 + lexical`
-    # packed with the token's position in `items` into one int (a plain int sort is fast).
-    items: list[Item] = []
+    # The first token at each start, names first, in a dict; then the starts sorted (a plain
+    # int sort is fast). Per token: one tuple, one dict operation (a million on 10 MB).
+    first: dict[int, Item] = {}
     cache: dict[object, tuple[int, int]] = {}
-    for o in occs:
-        if start <= o.start < end:
-            kind, mods = _classify(doc, o, cache)
-            items.append((o.start, o.end, kind, mods))
-    names = len(items)
+    decl_cache: dict[object, tuple[int, int]] = {}
+    for o in reversed(occs):  # (the last assignment wins: the first name at a start)
+        s = o.start
+        if start <= s < end:
+            key = o.key
+            if o.role == "decl":
+                found = decl_cache.get(key)
+                if found is None:
+                    found = decl_cache[key] = _classify(doc, o, cache)
+            else:
+                found = cache.get(key)
+                if found is None:
+                    found = _classify(doc, o, cache)
+            first[s] = (s, o.end, found[0], found[1])
+    setdefault = first.setdefault
     for name, nodes in _query().captures(doc.tree.root_node, start, end).items():
         kind, mods = _LEXICAL[name]
-        items.extend((n.start_byte, n.end_byte, kind, mods) for n in nodes)
-    shift = max(len(items), 1).bit_length()
-    mask = (1 << shift) - 1
-    keys = [((t[0] * 2 + (i >= names)) << shift) | i for i, t in enumerate(items)]
-    keys.sort()
-    ordered: list[Item] = []
-    prev = -1
-    for k in keys:
-        t = items[k & mask]
-        if t[0] != prev and start <= t[0] < end:  # a name wins over the lexical class
-            ordered.append(t)
-            prev = t[0]
-    return ordered
+        for n in nodes:
+            s, e = n.byte_range
+            if start <= s < end:
+                setdefault(s, (s, e, kind, mods))
+    return [first[s] for s in sorted(first)]
 
 
 # --- the whole document, function by function ---------------------------------------------

@@ -31,6 +31,7 @@ SHAPES: dict[str, Callable[[], pathological.Shape]] = {
     "folded": lambda: pathological.folded_operands(LEVELS),
     "one-line": lambda: pathological.one_line("200KB"),
 }
+EXAMPLE = "shapes.wat"  # a module with every kind of name
 HANG = 120.0  # seconds for one request: only a hang (minutes of CPU before the fix) exceeds it
 
 
@@ -183,3 +184,70 @@ def test_catch_and_on_clauses_resolved_without_parents() -> None:
         found = Resolver(doc).occurrences()
         assert found == ByParents(doc).occurrences()
     assert sum(o.key.space == "label" and o.role == "use" for o in Resolver(analyse(texts[0])).occurrences()) == 600
+
+
+def test_syntax_errors_deep_inside_nesting() -> None:
+    """50 stray tokens 20,000 blocks deep: each error's message needs its parent, previous
+    sibling and module field, found on the way down (climbing with `Node.parent` from each
+    cost the depth squared: 2,000 levels took 10 s, 20,000 hours)."""
+    from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+
+    head = "(module (func $f " + "(block " * LEVELS + "nop"
+    data = (head + " @@ (i32.const)" * 50 + ")" * LEVELS + "))\n").encode()
+    found = syntax_diagnostics(parse(data), data)
+    assert [(d.code, d.message) for d in found] == [("syntax", "unexpected `@@`")] * 50
+    assert [d.span.start for d in found] == [len(head) + 1 + 15 * i for i in range(50)]
+
+
+def test_comments_kept_by_removals_deep_inside_nesting() -> None:
+    """`coalesce-locals` deletes 300 copies 20,000 blocks deep, each keeping its comment: the
+    comments are found from the node around each removal down, not by climbing parents."""
+    from wat_lsp.analysis.document import analyse
+    from wat_lsp.passes.edits import apply_edits
+    from wat_lsp.passes.registry import PASSES
+
+    def body(copy: str) -> str:
+        return " ".join(f"{copy % i}(drop (local.get $b))" for i in range(300))
+
+    text = ("(module (func $f (param $a i32) (local $b i32) " + "(block " * LEVELS
+            + body("(local.set $b (; c%d ;) (local.get $a)) ") + ")" * LEVELS + "))\n")  # fmt: skip
+    doc = analyse(text.encode())
+    out = apply_edits(doc.data, PASSES["coalesce-locals"].run(doc)).decode()
+    expected = ("(module (func $f (param $a i32) " + "(block " * LEVELS
+                + body("(; c%d ;) ").replace("$b", "$a") + ")" * LEVELS + "))\n")  # fmt: skip
+    assert out == expected
+
+
+def test_line_starts_as_rfind() -> None:
+    """`LineStarts` answers what scanning back for `\\n` does, near a break and far from one."""
+    from wat_lsp.passes.edits import LineStarts
+
+    data = b"a\n" + b"x" * 5000 + b"\n\n  (y)\r\n" + b"z" * 300 + b"\n"
+    lines = LineStarts(data)
+    assert [lines(p) for p in range(len(data) + 1)] == [data.rfind(b"\n", 0, p) + 1 for p in range(len(data) + 1)]
+
+
+@pytest.mark.parametrize("name", [*DEEP_TEXTS, "example"])
+def test_index_lookups_match_range_queries(name: str) -> None:
+    """Once the document's index is built, occurrences in a range and under the cursor are
+    looked up in it (a query walks down through every enclosing node): what the whole
+    document's resolution has there, and under the cursor what the query of its field finds."""
+    import random
+
+    from wat_lsp.analysis.document import analyse
+    from wat_lsp.analysis.ide import navigation, references
+
+    text = DEEP_TEXTS[name] if name in DEEP_TEXTS else (ROOT / "examples" / EXAMPLE).read_text()
+    doc = analyse(text.encode())
+    size = len(doc.data)
+    rnd = random.Random(name)
+    ranges = [tuple(sorted((rnd.randrange(size), rnd.randrange(size)))) for _ in range(20)]
+    offsets = range(size) if size < 20_000 else rnd.sample(range(size), 2000)
+    under = [navigation.occurrence_at(doc, at) for at in offsets]  # no index yet: the queries
+    whole = references.resolver(doc).occurrences()
+    references.index(doc)
+    assert references.cached_index(doc) is not None
+    assert [[o for o in references.in_range(doc, s, e) if s <= o.start < e] for s, e in ranges] == [
+        [o for o in whole if s <= o.start < e] for s, e in ranges
+    ]
+    assert [navigation.occurrence_at(doc, at) for at in offsets] == under
