@@ -1,5 +1,5 @@
 """Pathological documents and a session of every request on them, over stdio, for
-`bench/bench_pathological.py` (full size) and `tests/test_pathological.py` (scaled down).
+`bench/bench_pathological.py` (full size) and `tests/server/test_pathological.py` (scaled down).
 
 Shapes: deep nesting (`(block` closed and unclosed, plain `block ... end`, folded operands,
 block comments), garbage (`)` repeated) and one long line (a generated module joined onto one

@@ -133,7 +133,7 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         start, end = occ.start, occ.end
     else:
         node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
-        if node is None or node.type != "instr_name":  # block keywords: see tests/test_server.py
+        if node is None or node.type != "instr_name":  # block keywords: see tests/server/test_hover.py
             return None
         rs = references.resolver(doc)
         mi = rs.module_at(offset)
