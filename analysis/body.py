@@ -87,7 +87,6 @@ class _Clause:
 _Work = Node | Instr | _Emit | _Close | _Clause
 
 
-
 class BodyReader(FastImmediates):
     """Reads instruction sequences of one function (or a constant expression)."""
 
@@ -200,8 +199,12 @@ class BodyReader(FastImmediates):
             assert c is not None
             k = classes[c.kind_id]
             start = c.start_byte
-            if start == prev_end and k != _TRIVIA and data[start] not in _PARENS \
-                    and data[start - 1] not in _PARENS:
+            if (
+                start == prev_end
+                and k != _TRIVIA
+                and data[start] not in _PARENS
+                and data[start - 1] not in _PARENS
+            ):
                 if glued is None:
                     glued = []
                 glued.append(start)
@@ -319,8 +322,13 @@ class BodyReader(FastImmediates):
             else:
                 if plain:
                     at = c.start_byte
-                    if glued_at is None and at == prev_end and 0 < at < len(data) \
-                            and data[at] not in _PARENS and data[at - 1] not in _PARENS:
+                    if (
+                        glued_at is None
+                        and at == prev_end
+                        and 0 < at < len(data)
+                        and data[at] not in _PARENS
+                        and data[at - 1] not in _PARENS
+                    ):
                         glued_at = at
                     prev_end = c.end_byte
                 fname = cur.field_name if k in _FIELD_KINDS else None
@@ -415,8 +423,7 @@ class BodyReader(FastImmediates):
                     # `end $l` / `else $l`: must repeat the block's label
                     name = parse_id(cst.text(self.data, c))[0]
                     if label is None or name != label:
-                        self.report("malformed", f"mismatching label `{cst.text(self.data, c)}`",
-                                    cst.span(c))  # fmt: skip
+                        self.report("malformed", f"mismatching label `{cst.text(self.data, c)}`", cst.span(c))
                     if field_name == "end_label":
                         close.end = c.end_byte
                 elif field_name == "target":
@@ -428,8 +435,16 @@ class BodyReader(FastImmediates):
         imms: list[Immediate] = [self._block_type_of(bt_nodes, plain)]
         if keyword == "try_table":
             imms.append(tuple(catches))
-        start = _Emit(op, tuple(imms), opword.start_byte, head_end, node.start_byte,
-                      node.end_byte, label, push_label=True)  # fmt: skip
+        start = _Emit(
+            op,
+            tuple(imms),
+            opword.start_byte,
+            head_end,
+            node.start_byte,
+            node.end_byte,
+            label,
+            push_label=True,
+        )
         if not folded:
             start.ostart, start.oend = start.start, start.end
         stack.append(close)
@@ -506,8 +521,13 @@ class BodyReader(FastImmediates):
         prev_end = -1
         for c in node.children:
             start = c.start_byte
-            if start == prev_end and data[start] not in _PARENS and data[start - 1] not in _PARENS \
-                    and not c.is_extra and not c.is_missing:
+            if (
+                start == prev_end
+                and data[start] not in _PARENS
+                and data[start - 1] not in _PARENS
+                and not c.is_extra
+                and not c.is_missing
+            ):
                 self.report("syntax", "missing white space between tokens", Span(start, start + 1))
             prev_end = c.end_byte
             t = c.type
@@ -609,14 +629,16 @@ class BodyReader(FastImmediates):
         if type_idx is not None and type_idx != UNRESOLVED and (params or results):
             ft = self.module.func_type(type_idx)
             if ft is not None and (ft.params, ft.results) != (tuple(params), tuple(results)):
-                self.report("malformed", "inline function type does not match `(type ...)`",
-                            Span(nodes[0].start_byte, nodes[-1].end_byte))  # fmt: skip
+                self.report(
+                    "malformed",
+                    "inline function type does not match `(type ...)`",
+                    Span(nodes[0].start_byte, nodes[-1].end_byte),
+                )
         if type_idx is not None and type_idx != UNRESOLVED and not params and not results:
             ft = self.module.func_type(type_idx)
             if ft is not None:
                 params, results = list(ft.params), list(ft.results)
         return BlockType(type_idx, tuple(params), tuple(results))
-
 
 
 _PARENS = frozenset(b"()")
@@ -651,7 +673,8 @@ _TRIVIA_KINDS = cst.kind_ids(cst.TRIVIA)
 # children of a block that can be fields: `kind` (anonymous keywords), `label`,
 # `end_label`, `else_label`, `target` (indices)
 _FIELD_KINDS = cst.kind_ids(("identifier", "integer")) | frozenset(
-    i for i in range(language().node_kind_count) if not language().node_kind_is_named(i))
+    i for i in range(language().node_kind_count) if not language().node_kind_is_named(i)
+)
 _INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
 _PLAIN_KIND_IDS = cst.kind_ids((PLAIN,))
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)

@@ -38,7 +38,9 @@ class Token:
 
     __slots__ = ("_cancelled", "_pause", "stale")
 
-    def __init__(self, stale: Callable[[], bool] | None = None, pause: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, stale: Callable[[], bool] | None = None, pause: Callable[[], None] | None = None
+    ) -> None:
         self._cancelled = False
         self.stale = stale  # the owner may change what counts as stale (it restarted on newer text)
         self._pause = pause

@@ -22,14 +22,20 @@ def kind_ids(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[in
     """The `Node.kind_id`s of the named node types `names` (an int test is cheaper than
     building the `Node.type` string)."""
     lang = language()
-    return frozenset(i for i in range(lang.node_kind_count)
-                     if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) in names)  # fmt: skip
+    return frozenset(
+        i
+        for i in range(lang.node_kind_count)
+        if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) in names
+    )
 
 
 def _named_kinds() -> frozenset[int]:
     lang = language()
-    return frozenset(i for i in range(lang.node_kind_count)
-                     if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) not in TRIVIA)  # fmt: skip
+    return frozenset(
+        i
+        for i in range(lang.node_kind_count)
+        if lang.node_kind_is_named(i) and lang.node_kind_for_id(i) not in TRIVIA
+    )
 
 
 # Named, not trivia (ERROR has its own kind id, outside this set).
@@ -128,7 +134,8 @@ def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None
         f = fresh(node)
         c = glued(f, data)
         return (None if c is None else c.start_byte), [
-            k for k in f.named_children if k.kind_id not in skip and k.child_count]
+            k for k in f.named_children if k.kind_id not in skip and k.child_count
+        ]
     at: int | None = None
     kids: list[Node] = []
     size = len(data)
@@ -143,8 +150,13 @@ def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None
             prev_end = -1
         else:
             start = c.start_byte
-            if at is None and start == prev_end and 0 < start < size and data[start] not in _PARENS \
-                    and data[start - 1] not in _PARENS:
+            if (
+                at is None
+                and start == prev_end
+                and 0 < start < size
+                and data[start] not in _PARENS
+                and data[start - 1] not in _PARENS
+            ):
                 at = start
             prev_end = c.end_byte
         if k in _NAMED and k not in skip and c.child_count:

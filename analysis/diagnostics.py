@@ -107,7 +107,9 @@ def parse_severity(name: str) -> Severity | None:
         raise ValueError(f"unknown severity {name!r}; expected one of {', '.join(SEVERITY_NAMES)}") from None
 
 
-def with_severities(diags: Iterable[Diagnostic], overrides: Mapping[str, Severity | None]) -> list[Diagnostic]:
+def with_severities(
+    diags: Iterable[Diagnostic], overrides: Mapping[str, Severity | None]
+) -> list[Diagnostic]:
     """`diags` with each overridden code at its configured severity; codes set to None dropped."""
     out: list[Diagnostic] = []
     for d in diags:

@@ -65,8 +65,13 @@ def _utf8_diagnostics(data: bytes) -> list[Diagnostic]:
         data.decode("utf-8")
         return []
     except UnicodeDecodeError as e:
-        return [make("invalid-utf8", f"invalid UTF-8 at byte {e.start}: the text format is UTF-8",
-                     Span(e.start, e.end))]  # fmt: skip
+        return [
+            make(
+                "invalid-utf8",
+                f"invalid UTF-8 at byte {e.start}: the text format is UTF-8",
+                Span(e.start, e.end),
+            )
+        ]
 
 
 @contextlib.contextmanager
@@ -103,8 +108,11 @@ def text_diagnostics(data: bytes, tree: Tree) -> list[Diagnostic]:
     """Encoding, syntax and lexical diagnostics of the whole text (cheap unless it has errors)."""
     diags = _utf8_diagnostics(data)
     bad_bytes = {d.span.start for d in diags}
-    diags += [d for d in syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
-              if d.span.start not in bad_bytes]  # one message for one undecodable byte
+    diags += [
+        d
+        for d in syntax_diagnostics(tree, data) + lexical_diagnostics(tree, data)
+        if d.span.start not in bad_bytes
+    ]  # one message for one undecodable byte
     return diags
 
 
@@ -168,15 +176,22 @@ def _outside(data: bytes, bare: list[Node]) -> Diagnostic:
     first = bare[0]
     word = cst.keyword(first) or first.type
     more = f" and the {len(bare) - 1} after it are" if len(bare) > 1 else " is"
-    return make("syntax", f"`({word} ...)` is outside the module (a `(` missing or a `)` too many before it?): "
-                          f"this field{more} not analysed", Span(first.start_byte, first.start_byte + 1 + len(word)))
+    return make(
+        "syntax",
+        f"`({word} ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+        f"this field{more} not analysed",
+        Span(first.start_byte, first.start_byte + 1 + len(word)),
+    )
 
 
 def liveness_applies(m: ScriptModule) -> bool:
     """Whether `m`'s functions get liveness diagnostics: a text module read into a model that
     is meant to be valid (not expected to fail, not only judged on a custom section)."""
-    return m.kind == "text" and m.read is not None and (m.expect is None or not (
-        m.expects_failure or m.expect.endswith("_custom")))  # fmt: skip
+    return (
+        m.kind == "text"
+        and m.read is not None
+        and (m.expect is None or not (m.expects_failure or m.expect.endswith("_custom")))
+    )
 
 
 def error_starts(diags: list[Diagnostic]) -> list[int]:
@@ -256,8 +271,7 @@ def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
         inner += value + b" "
     text = bytes(inner)
     tree = parse(text)
-    inner_diags = (_utf8_diagnostics(text) + syntax_diagnostics(tree, text)
-                   + lexical_diagnostics(tree, text))
+    inner_diags = _utf8_diagnostics(text) + syntax_diagnostics(tree, text) + lexical_diagnostics(tree, text)
     fields = cst.named(tree.root_node)
     nested = [f for f in fields if f.type in MODULE_NODES or _is_wast_command(f)]
     # The text may be a whole `(module ...)` or bare fields, not a mix or a script.
@@ -290,11 +304,21 @@ def _module_report(m: ScriptModule) -> list[Diagnostic]:
             return []
         if m.kind in ("binary", "instance"):
             return []  # binary modules are not decoded here
-        return [make("expectation", "the script expects this module to be malformed, "
-                     "but wat-lsp reads it without error", m.span)]  # fmt: skip
+        return [
+            make(
+                "expectation",
+                "the script expects this module to be malformed, but wat-lsp reads it without error",
+                m.span,
+            )
+        ]
     if m.expect == "assert_invalid":
         if any(d.severity == Severity.ERROR for d in m.diagnostics) or m.kind in ("binary", "instance"):
             return []
-        return [make("expectation", "the script expects this module to be invalid, "
-                     "but wat-lsp validates it without error", m.span)]  # fmt: skip
+        return [
+            make(
+                "expectation",
+                "the script expects this module to be invalid, but wat-lsp validates it without error",
+                m.span,
+            )
+        ]
     return list(m.diagnostics)

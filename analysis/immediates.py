@@ -72,8 +72,9 @@ class FastImmediates:
             if code == "field":
                 if not 0 <= last_type < len(self.module.types):
                     return None
-                return self._cached((last_type, code), word, _resolve_id,
-                                    self.module.types[last_type].field_names)  # fmt: skip
+                return self._cached(
+                    (last_type, code), word, _resolve_id, self.module.types[last_type].field_names
+                )
             hit = self._cache.get(code, _EMPTY).get(word)
             if hit is not None:
                 return hit
@@ -102,8 +103,12 @@ class FastImmediates:
             return self._fast_one(plan[0], nodes[0], -1)
         return self._fast_each(plan, nodes, self._fast_one)
 
-    def _fast_each(self, plan: tuple[object, ...], items: Sequence[_T],
-                   one: Callable[[object, _T, int], tuple[Immediate, ...] | None]) -> tuple[Immediate, ...] | None:  # fmt: skip
+    def _fast_each(
+        self,
+        plan: tuple[object, ...],
+        items: Sequence[_T],
+        one: Callable[[object, _T, int], tuple[Immediate, ...] | None],
+    ) -> tuple[Immediate, ...] | None:
         """The immediates of `plan` from `items` (nodes or words), one each, decoded by `one`;
         a FIELD is looked up in the type before it."""
         values: list[Immediate] = []
@@ -154,8 +159,9 @@ class FastImmediates:
                 if not 0 <= last_type < len(self.module.types):
                     return None
                 raw = self.data[node.start_byte : node.end_byte]
-                return self._cached((last_type, code), raw, _resolve_id,
-                                    self.module.types[last_type].field_names)  # fmt: skip
+                return self._cached(
+                    (last_type, code), raw, _resolve_id, self.module.types[last_type].field_names
+                )
             names = self.module.names.get(code)  # type: ignore[call-overload]
             return self._cached(code, self.data[node.start_byte : node.end_byte], _resolve_id, names or {})
         if k in _INT_KINDS:
@@ -247,8 +253,10 @@ class Immediates:
             if found is None:
                 self.fail(f"`{self.op.name}` expects {what}")
             else:
-                self.fail(f"`{self.op.name}` expects {what}, found `{shown(cst.text(self.b.data, found))}`",
-                          cst.span(found))  # fmt: skip
+                self.fail(
+                    f"`{self.op.name}` expects {what}, found `{shown(cst.text(self.b.data, found))}`",
+                    cst.span(found),
+                )
         return node
 
     def remaining_numbers(self) -> int:
@@ -268,8 +276,9 @@ class Immediates:
                 return None
         extra = self.peek()
         if extra is not None:
-            self.fail(f"unexpected immediate `{cst.text(self.b.data, extra)}` for `{self.op.name}`",
-                      cst.span(extra))  # fmt: skip
+            self.fail(
+                f"unexpected immediate `{cst.text(self.b.data, extra)}` for `{self.op.name}`", cst.span(extra)
+            )
             return None
         return tuple(out)
 
@@ -281,8 +290,11 @@ class Immediates:
 
     def _opt_idx(self, space: str, rest: tuple[Imm, ...]) -> int:
         node = self.peek()
-        if node is not None and node.type in ("identifier", "integer") and (
-                optional_index_present(rest, self.remaining_numbers())):
+        if (
+            node is not None
+            and node.type in ("identifier", "integer")
+            and (optional_index_present(rest, self.remaining_numbers()))
+        ):
             self.pos += 1
             return self.b._index(node, space)
         return 0
@@ -363,8 +375,10 @@ class Immediates:
             raw = cst.text(self.b.data, node).split("=", 1)[1]
             value, err = parse_u64(raw)
             if err is not None or value == 0 or value & (value - 1):
-                self.fail(f"alignment must be a power of two: `{shown(cst.text(self.b.data, node))}`",
-                          cst.span(node))  # fmt: skip
+                self.fail(
+                    f"alignment must be a power of two: `{shown(cst.text(self.b.data, node))}`",
+                    cst.span(node),
+                )
             align = value
         return MemArg(memory, offset, align)
 
@@ -587,7 +601,8 @@ OPS = {name.encode(): (op, _plan(op)) for name, op in OPCODES.items()}
 # Imm kind -> the `Immediates` method that reads it
 _HANDLERS: dict[Imm, Callable[[Immediates, tuple[Imm, ...]], Immediate]] = {
     kind: getattr(Immediates, "imm_" + kind.name.lower())
-    for kind in Imm if hasattr(Immediates, "imm_" + kind.name.lower())
+    for kind in Imm
+    if hasattr(Immediates, "imm_" + kind.name.lower())
 }
 
 _USE_ORDER = {"type_use": 0, "param": 1, "result": 2}
@@ -599,7 +614,11 @@ def check_type_use_order(nodes: list[Node], report: Report) -> None:
     for n in nodes:
         rank = _USE_ORDER.get(n.type, 0)
         if rank < last or (rank == 0 and last == 0):
-            report("malformed", f"`{n.type.replace('_use', '')}` out of order in a type use "
-                   "(expected `(type ..)`, then `(param ..)`, then `(result ..)`)", cst.span(n))
+            report(
+                "malformed",
+                f"`{n.type.replace('_use', '')}` out of order in a type use "
+                "(expected `(type ..)`, then `(param ..)`, then `(result ..)`)",
+                cst.span(n),
+            )
             return
         last = rank

@@ -153,7 +153,10 @@ def _shape(tree: Tree) -> tuple[Node, list[Node] | None] | None:
         if len(nodes) == 1 and nodes[0].type == "module":
             return nodes[0], None
         return None
-    if any(n.type in ("assertion", "wast_assertion", "thread", "wast_thread") or is_wast_command(n) for n in nodes):
+    if any(
+        n.type in ("assertion", "wast_assertion", "thread", "wast_thread") or is_wast_command(n)
+        for n in nodes
+    ):
         return None
     return root, nodes
 
@@ -233,7 +236,9 @@ class DocumentAnalysis:
             local, touched = state is not None, self._touched
             if state is None:
                 if funcs is None:
-                    funcs = [f for f in (bare if bare is not None else module_fields(node)) if f.type == "func"]
+                    funcs = [
+                        f for f in (bare if bare is not None else module_fields(node)) if f.type == "func"
+                    ]
                 state = self._incremental(old, data, node, funcs)
             if state is not None:
                 # The text outside the changed functions is as before: when it was clean
@@ -274,7 +279,7 @@ class DocumentAnalysis:
             s, end = f.start_byte, f.end_byte
             if end - s == len(e.key) and data.startswith(e.key, s):  # compared in place: no copy
                 continue
-            if data[s:_header_end(f)] != e.header or e.base is None or e.base.import_ is not None:
+            if data[s : _header_end(f)] != e.header or e.base is None or e.base.import_ is not None:
                 return None  # a signature or an import changed: the module's context
             changed.append((i, f))
         # Only now is the old state given up (a failed attempt leaves it as it was, so
@@ -338,9 +343,12 @@ class _Shift:
         last = min(self.old_end - 1, self.new_end)  # offsets up to here stay where they are
         if d.span.end <= last and all(r.span.end <= last for r in d.related):
             return d
-        related = tuple(Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message)
-                        for r in d.related)  # fmt: skip
-        return dataclasses.replace(d, span=Span(self.offset(d.span.start), self.offset(d.span.end)), related=related)
+        related = tuple(
+            Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message) for r in d.related
+        )
+        return dataclasses.replace(
+            d, span=Span(self.offset(d.span.start), self.offset(d.span.end)), related=related
+        )
 
 
 _CHUNK = 1 << 20
@@ -380,7 +388,9 @@ def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
     return lo
 
 
-def _reread(old: _State, data: bytes, node: Node, changed: list[tuple[int, Node]], remap: _Remap | _Shift) -> _State:
+def _reread(
+    old: _State, data: bytes, node: Node, changed: list[tuple[int, Node]], remap: _Remap | _Shift
+) -> _State:
     """Read and validate the `changed` functions again (their entries already moved)."""
     entries = old.entries
     clean = True
@@ -395,9 +405,13 @@ def _reread(old: _State, data: bytes, node: Node, changed: list[tuple[int, Node]
         e = entries[i]
         assert e.base is not None
         # The header as the full read made it, moved; the body is read again.
-        func = dataclasses.replace(relocate.moved_func(e.base, e.start - e.base_start),
-                                   span=Span(f.start_byte, f.end_byte), locals=[], body=[],
-                                   body_span=None)  # fmt: skip
+        func = dataclasses.replace(
+            relocate.moved_func(e.base, e.start - e.base_start),
+            span=Span(f.start_byte, f.end_byte),
+            locals=[],
+            body=[],
+            body_span=None,
+        )
         reader.diags, reader.broken = [], set()
         reader._check_glue(f)
         read_function_body(reader, func, f, tn)
@@ -406,10 +420,13 @@ def _reread(old: _State, data: bytes, node: Node, changed: list[tuple[int, Node]
         e.body = [_shift(d, -e.start) for d in reader.diags]
         e.valid = [_shift(d, -e.start) for d in valid]
         e.func, e.broken, e.func_start, e.live = func, bool(reader.broken), e.start, None
-    return dataclasses.replace(old, entries=entries,
-                               module_diags=[remap.diagnostic(d) for d in old.module_diags],
-                               module_valid=[remap.diagnostic(d) for d in old.module_valid],
-                               clean_changes=clean)  # fmt: skip
+    return dataclasses.replace(
+        old,
+        entries=entries,
+        module_diags=[remap.diagnostic(d) for d in old.module_diags],
+        module_valid=[remap.diagnostic(d) for d in old.module_valid],
+        clean_changes=clean,
+    )
 
 
 def _clean(text: bytes) -> bool:
@@ -502,13 +519,34 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
             entry_of[base.index] = len(entries)
             if base.import_ is None:
                 valid = validate_function(module, base, ctx, partial=base.index in result.broken)
-        entries.append(_Entry(data[s : f.end_byte], data[s : _header_end(f)], s, f.end_byte, base, s,
-                              [_shift(d, -s) for d in reader.glue.get(s, [])], reader.glue_at.get(s, 0),
-                              [_shift(d, -s) for d in reader.bodies.get(s, [])],
-                              [_shift(d, -s) for d in valid], base,
-                              base is not None and base.index in result.broken, s))  # fmt: skip
-    return _State(module, ctx, _gaps(data, funcs), entries, list(result.diagnostics), module_valid,
-                  [e.start for e in entries], [e.end for e in entries], entry_of)  # fmt: skip
+        entries.append(
+            _Entry(
+                data[s : f.end_byte],
+                data[s : _header_end(f)],
+                s,
+                f.end_byte,
+                base,
+                s,
+                [_shift(d, -s) for d in reader.glue.get(s, [])],
+                reader.glue_at.get(s, 0),
+                [_shift(d, -s) for d in reader.bodies.get(s, [])],
+                [_shift(d, -s) for d in valid],
+                base,
+                base is not None and base.index in result.broken,
+                s,
+            )
+        )
+    return _State(
+        module,
+        ctx,
+        _gaps(data, funcs),
+        entries,
+        list(result.diagnostics),
+        module_valid,
+        [e.start for e in entries],
+        [e.end for e in entries],
+        entry_of,
+    )
 
 
 def _module_diagnostics(st: _State) -> list[Diagnostic]:
@@ -589,7 +627,12 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
     valid = [d for d in st.module_valid if within(d)] + [_shift(d, start) for d in e.valid]
     valid.sort(key=lambda d: (d.span.start, d.span.end))
     mine += valid
-    if e.func is not None and not e.broken and e.live != [] and not has_error_in(error_starts(mine), start, new_end):
+    if (
+        e.func is not None
+        and not e.broken
+        and e.live != []
+        and not has_error_in(error_starts(mine), start, new_end)
+    ):
         if e.live is None:
             e.live, e.live_at = liveness_report(e.func, start, new_end, []), e.func_start
         if e.live_at != start:
@@ -638,6 +681,7 @@ def _document(st: _State, tree: Tree) -> Document:
     module = dataclasses.replace(full, **changes)  # type: ignore[arg-type]
     broken = {e.func.index for e in st.entries if e.broken and e.func is not None}
     reader = _reader_diagnostics(st)
-    sm = ScriptModule("text", module.span, None, ReadResult(module, reader, broken),
-                      reader + _validation_diagnostics(st))  # fmt: skip
+    sm = ScriptModule(
+        "text", module.span, None, ReadResult(module, reader, broken), reader + _validation_diagnostics(st)
+    )
     return Document(st.data, tree, [sm], st.diagnostics)

@@ -28,10 +28,18 @@ def glued(node: Node, data: bytes) -> Node | None:
     """The first child of `node` that touches the previous token with no separator."""
     prev: Node | None = None
     for c in node.children:
-        if prev is not None and prev.end_byte == c.start_byte and c.start_byte > 0 \
-                and c.start_byte < len(data) and data[c.start_byte] not in _PARENS \
-                and data[c.start_byte - 1] not in _PARENS and not c.is_missing \
-                and not prev.is_missing and not c.is_extra and not prev.is_extra:
+        if (
+            prev is not None
+            and prev.end_byte == c.start_byte
+            and c.start_byte > 0
+            and c.start_byte < len(data)
+            and data[c.start_byte] not in _PARENS
+            and data[c.start_byte - 1] not in _PARENS
+            and not c.is_missing
+            and not prev.is_missing
+            and not c.is_extra
+            and not prev.is_extra
+        ):
             return c
         prev = c
     return None
@@ -70,12 +78,17 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
             continue
         if leaf.type == "ERROR" or leaf.has_error:
             pass  # still worth saying what the character is
-        ch = data[at:at + 4].decode("utf-8", "replace")[:1]
+        ch = data[at : at + 4].decode("utf-8", "replace")[:1]
         if ch == "\ufffd":
             continue  # not UTF-8 at all: the `invalid-utf8` diagnostic says so
         shown = f"U+{ord(ch):04X}"
-        out.append(make("syntax", f"illegal character {shown} outside a string or comment",
-                        Span(base + at, base + at + max(1, len(ch.encode("utf-8", "replace"))))))
+        out.append(
+            make(
+                "syntax",
+                f"illegal character {shown} outside a string or comment",
+                Span(base + at, base + at + max(1, len(ch.encode("utf-8", "replace")))),
+            )
+        )
         if len(out) >= 20:
             break
     start = data.find(b"(@") if b"@" in data else -1
@@ -88,8 +101,13 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
             elif found.group(2) is not None:
                 _, err = parse_name(found.group(2).decode("utf-8", "surrogateescape"))
                 if err is not None:
-                    out.append(make("syntax", f"annotation id: {err}",
-                                    Span(base + found.start(2), base + found.end(2))))
+                    out.append(
+                        make(
+                            "syntax",
+                            f"annotation id: {err}",
+                            Span(base + found.start(2), base + found.end(2)),
+                        )
+                    )
         start = data.find(b"(@", start + 2)
     return out
 

@@ -28,8 +28,9 @@ from wat_lsp.analysis.opcodes import Flag
 GET, SET, TEE = "local.get", "local.set", "local.tee"
 
 
-def _hint(code: str, message: str, span: Span, data: dict[str, object],
-          related: tuple[Related, ...] = ()) -> Diagnostic:  # fmt: skip
+def _hint(
+    code: str, message: str, span: Span, data: dict[str, object], related: tuple[Related, ...] = ()
+) -> Diagnostic:
     return Diagnostic(code, message, span, CODES[code][0], related, tags=(Tag.UNNECESSARY,), data=data)
 
 
@@ -248,8 +249,9 @@ def compute_liveness(func: Func, cfg: CFG | None = None, accesses: Events | None
                 else:
                     ks.add(x)
         gen[k], kill[k] = _mask(gs), _mask(ks)
-    lv = Liveness(cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw},
-                  events, bounds)  # fmt: skip
+    lv = Liveness(
+        cfg, [0] * nb, [0] * nb, {k: t for k, t in throws.items() if k in before_throw}, events, bounds
+    )
     live_in, live_out = lv.live_in, lv.live_out
     work = list(range(nb))  # popped from the end: last blocks first
     queued = [True] * nb
@@ -426,11 +428,24 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
         x = decl.index
         name = f"`${decl.name}`" if decl.name else str(x)
         if not read[x] and not written[x]:
-            diags.append(_hint("unused-local", f"local {name} is never read or written", decl.span,
-                               {"func": func.index, "local": x}))  # fmt: skip
+            diags.append(
+                _hint(
+                    "unused-local",
+                    f"local {name} is never read or written",
+                    decl.span,
+                    {"func": func.index, "local": x},
+                )
+            )
         elif x in unread:
-            diags.append(_hint("never-read", f"local {name} is written but never read", decl.span,
-                               {"func": func.index, "local": x}, tuple(stores[x])))  # fmt: skip
+            diags.append(
+                _hint(
+                    "never-read",
+                    f"local {name} is written but never read",
+                    decl.span,
+                    {"func": func.index, "local": x},
+                    tuple(stores[x]),
+                )
+            )
     if written.count(1) == len(unread):  # unread ⊆ written
         return diags  # no store can be a dead-store: no need for the CFG
     del read, written
@@ -441,12 +456,22 @@ def func_diagnostics(func: Func, never_read: bool = True) -> list[Diagnostic]:
     for i in dead_stores(func, lv):
         ins = func.body[i]
         x = _local(ins.imms)
-        if x in unread or not lv.cfg.reachable[lv.cfg.block_of[i]] or not 0 <= x < len(decls) \
-                or not _defaultable(decls[x].type):  # fmt: skip
+        if (
+            x in unread
+            or not lv.cfg.reachable[lv.cfg.block_of[i]]
+            or not 0 <= x < len(decls)
+            or not _defaultable(decls[x].type)
+        ):
             continue
         what = "the value is used, but the store is not" if ins.op.name == TEE else "the store can go"
-        diags.append(_hint("dead-store", f"the value stored to local {_local_name(decls, x)} is never read: "
-                           f"{what}", ins.span, {"func": func.index, "local": x, "instr": i}))  # fmt: skip
+        diags.append(
+            _hint(
+                "dead-store",
+                f"the value stored to local {_local_name(decls, x)} is never read: {what}",
+                ins.span,
+                {"func": func.index, "local": x, "instr": i},
+            )
+        )
     return diags
 
 

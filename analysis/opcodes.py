@@ -671,14 +671,7 @@ def _flags(names: Iterable[str]) -> Flag:
     return flags
 
 
-_WRITES = (
-    Flag.MEM_WRITE
-    | Flag.TABLE_WRITE
-    | Flag.HEAP_WRITE
-    | Flag.GLOBAL_WRITE
-    | Flag.CALL
-    | Flag.ATOMIC
-)
+_WRITES = Flag.MEM_WRITE | Flag.TABLE_WRITE | Flag.HEAP_WRITE | Flag.GLOBAL_WRITE | Flag.CALL | Flag.ATOMIC
 
 
 def _implied(info: OpInfo) -> OpInfo:
@@ -733,9 +726,7 @@ def _conversion(name: str, code: tuple[int, ...], feature: str) -> OpInfo:
     parts = op.split("_")
     src = parts[-1] if parts[-1] not in ("s", "u") else parts[-2]
     traps = parts[0] == "trunc" and parts[1] != "sat"
-    return OpInfo(
-        name, code, (), (src,), (dst,), "fixed", Flag.MAY_TRAP if traps else Flag.NONE, feature
-    )
+    return OpInfo(name, code, (), (src,), (dst,), "fixed", Flag.MAY_TRAP if traps else Flag.NONE, feature)
 
 
 def _numeric() -> Iterator[OpInfo]:
@@ -836,9 +827,7 @@ def _simd_op(name: str, sub: int, feature: str) -> OpInfo:
     if name == "v128.const":
         return OpInfo(name, code, (Imm.V128,), (), ("v128",), "fixed", Flag.CONST, feature)
     if name == "i8x16.shuffle":
-        return OpInfo(
-            name, code, (Imm.SHUFFLE,), ("v128", "v128"), ("v128",), "fixed", Flag.NONE, feature
-        )
+        return OpInfo(name, code, (Imm.SHUFFLE,), ("v128", "v128"), ("v128",), "fixed", Flag.NONE, feature)
     if op.startswith("extract_lane"):
         return OpInfo(
             name,
@@ -922,9 +911,7 @@ def _atomics() -> Iterator[OpInfo]:
     sub = 0x10
     for ty, width, align in _ATOMIC_WIDTHS:  # loads 0x10 ..= 0x16
         name = f"{ty}.atomic.load{width}{'_u' if width else ''}"
-        yield OpInfo(
-            name, (0xFE, sub), mem, ("addr",), (ty,), "load", base | Flag.MEM_READ, "threads", align
-        )
+        yield OpInfo(name, (0xFE, sub), mem, ("addr",), (ty,), "load", base | Flag.MEM_READ, "threads", align)
         sub += 1
     for ty, width, align in _ATOMIC_WIDTHS:  # stores 0x17 ..= 0x1D
         name = f"{ty}.atomic.store{width}"

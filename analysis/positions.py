@@ -85,8 +85,12 @@ class LineIndex:
         # whole characters (asked in order, as tokens are, a long line is counted once).
         enc, last_line, last_offset, count = self._last
         data = self.data
-        if enc == encoding and last_line == line and start <= last_offset <= offset and (
-                last_offset == len(data) or not 0x80 <= data[last_offset] <= 0xBF):  # fmt: skip
+        if (
+            enc == encoding
+            and last_line == line
+            and start <= last_offset <= offset
+            and (last_offset == len(data) or not 0x80 <= data[last_offset] <= 0xBF)
+        ):
             count += units(data, last_offset, offset, encoding)
         else:
             count = units(data, start, offset, encoding)
@@ -197,7 +201,12 @@ def _replace(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeDecodeError):
         raise err
     data, at = err.object, err.start
-    if data[at] == 0xED and at + 2 < len(data) and 0xA0 <= data[at + 1] <= 0xBF and 0x80 <= data[at + 2] <= 0xBF:
+    if (
+        data[at] == 0xED
+        and at + 2 < len(data)
+        and 0xA0 <= data[at + 1] <= 0xBF
+        and 0x80 <= data[at + 2] <= 0xBF
+    ):
         return "\ufffd", at + 3  # a surrogate: one unit
     return "\ufffd", err.end
 

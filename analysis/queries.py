@@ -59,8 +59,11 @@ def _below(node: Node, start: int, end: int | None) -> list[Node]:
             if n.descendant_count <= left:  # (itself included) nothing is `left` levels down
                 continue
             if ranged and (start > n.start_byte or stop < n.end_byte):
-                below += [c for c in n.children
-                          if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)]  # fmt: skip
+                below += [
+                    c
+                    for c in n.children
+                    if c.end_byte > start and not (c.start_byte > stop or c.start_byte == stop < c.end_byte)
+                ]
             else:
                 below += n.children
         if not below:
@@ -111,8 +114,11 @@ class DeepQuery:
             if not top.is_error:  # no pattern starts at an ERROR node (see the module docstring)
                 self._run(self.query, top, start, end, out, None, 0)
             cursor = top.walk()
-            more = cursor.goto_first_child_for_byte(start) is not None if start > top.start_byte else \
-                cursor.goto_first_child()
+            more = (
+                cursor.goto_first_child_for_byte(start) is not None
+                if start > top.start_byte
+                else cursor.goto_first_child()
+            )
             known = self._leaf_captures
             ranged = end is not None
             while more:  # (a million `)` children: kept tight)
@@ -144,8 +150,15 @@ class DeepQuery:
                 have.append(leaf)
 
     @staticmethod
-    def _run(query: Query, node: Node, start: int, end: int | None, out: dict[str, list[Node]] | None,
-             deep: list[Node] | None, depth: int) -> None:  # fmt: skip
+    def _run(
+        query: Query,
+        node: Node,
+        start: int,
+        end: int | None,
+        out: dict[str, list[Node]] | None,
+        deep: list[Node] | None,
+        depth: int,
+    ) -> None:
         cursor = QueryCursor(query)
         cursor.set_max_start_depth(depth)
         if start > 0 or end is not None:

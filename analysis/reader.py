@@ -80,8 +80,9 @@ class ModuleReader:
         self.node = node
         self.diags: list[Diagnostic] = []
         self.module = Module(span=cst.span(node))
-        self.module.names = {s: {} for s in ("type", "func", "table", "memory", "global", "tag",
-                                              "elem", "data")}  # fmt: skip
+        self.module.names = {
+            s: {} for s in ("type", "func", "table", "memory", "global", "tag", "elem", "data")
+        }
         self.name_spans: dict[tuple[str, str], Span] = {}
         self.declared: list[_Declared] = []
         self.type_nodes: list[tuple[Node, int]] = []  # (type_field node, rec group)
@@ -123,8 +124,7 @@ class ModuleReader:
         if name in table:
             first = self.name_spans.get((space, name))
             related = (Related(first, "first defined here"),) if first else ()
-            self.report("duplicate-name", f"duplicate {space} `{raw}`", cst.span(name_node),
-                        related=related)  # fmt: skip
+            self.report("duplicate-name", f"duplicate {space} `{raw}`", cst.span(name_node), related=related)
             return name
         table[name] = index
         self.name_spans[(space, name)] = cst.span(name_node)
@@ -138,8 +138,9 @@ class ModuleReader:
             self._check_glue(node)
             kind = node.type
             if kind in ("type_field", "rec_type"):
-                members = [node] if kind == "type_field" else [
-                    c for c in cst.named(node) if c.type == "type_field"]  # fmt: skip
+                members = (
+                    [node] if kind == "type_field" else [c for c in cst.named(node) if c.type == "type_field"]
+                )
                 start = len(self.type_nodes)
                 for member in members:
                     index = len(self.type_nodes)
@@ -188,14 +189,14 @@ class ModuleReader:
         if desc is not None:
             name_node = desc.child_by_field_name("name") or _first_id(desc)
             if name_node is not None:
-                self.report("malformed", "a shared import description cannot be named",
-                            cst.span(name_node))  # fmt: skip
+                self.report("malformed", "a shared import description cannot be named", cst.span(name_node))
         out: list[tuple[Node, Node, bool]] = []
         for item in items:
             own = next((c for c in cst.named(item) if c.type == "import_desc"), None)
             if own is not None and desc is not None:
-                self.report("malformed", "an import item has its own description and a shared one",
-                            cst.span(own))  # fmt: skip
+                self.report(
+                    "malformed", "an import item has its own description and a shared one", cst.span(own)
+                )
             if own is not None:
                 out.append((own, item, True))
             elif desc is not None:
@@ -262,8 +263,11 @@ class ModuleReader:
                 if name_node is not None:
                     fname, _ = parse_id(cst.text(self.data, name_node))
                     if fname in td.field_names:
-                        self.report("duplicate-name", f"duplicate field `{cst.text(self.data, name_node)}`",
-                                    cst.span(name_node))  # fmt: skip
+                        self.report(
+                            "duplicate-name",
+                            f"duplicate field `{cst.text(self.data, name_node)}`",
+                            cst.span(name_node),
+                        )
                     else:
                         td.field_names[fname] = len(fields)
                     kids = kids[1:]
@@ -307,8 +311,7 @@ class ModuleReader:
             if not types:
                 return []
             return [LocalDecl(first, name, tn.val_type(types[0]), cst.span(node), is_param)]
-        return [LocalDecl(first + i, None, tn.val_type(t), cst.span(t), is_param)
-                for i, t in enumerate(kids)]  # fmt: skip
+        return [LocalDecl(first + i, None, tn.val_type(t), cst.span(t), is_param) for i, t in enumerate(kids)]
 
     def _type_use(self, node: Node, tn: TypeNames) -> tuple[int, list[LocalDecl], tuple[ValType, ...]]:
         """A function-like type use: `(type $t)? (param ...)* (result ...)*`, or the same
@@ -331,8 +334,9 @@ class ModuleReader:
         if ft is not None:
             if params or results:
                 if (tuple(p.type for p in params), results) != (ft.params, ft.results):
-                    self.report("malformed", "inline function type does not match the `(type ...)`",
-                                cst.span(use))  # fmt: skip
+                    self.report(
+                        "malformed", "inline function type does not match the `(type ...)`", cst.span(use)
+                    )
             else:
                 params = [LocalDecl(i, None, t, cst.span(use), True) for i, t in enumerate(ft.params)]
                 results = ft.results
@@ -341,13 +345,22 @@ class ModuleReader:
     def _implicit_type(self, ft: FuncType) -> int:
         """The first plain type equal to `ft`, or a new one appended (the spec's abbreviation)."""
         for td in self.module.types:
-            group = self.module.rec_groups[td.rec_group] if td.rec_group < len(self.module.rec_groups) else None
-            if td.comp == ft and td.final and not td.supertypes and td.descriptor is None \
-                    and td.describes is None and (group is None or group.count == 1):
+            group = (
+                self.module.rec_groups[td.rec_group] if td.rec_group < len(self.module.rec_groups) else None
+            )
+            if (
+                td.comp == ft
+                and td.final
+                and not td.supertypes
+                and td.descriptor is None
+                and td.describes is None
+                and (group is None or group.count == 1)
+            ):
                 return td.index
         index = len(self.module.types)
-        self.module.types.append(TypeDef(index, None, Span(0, 0), ft, (), True,
-                                         len(self.module.rec_groups), implicit=True))  # fmt: skip
+        self.module.types.append(
+            TypeDef(index, None, Span(0, 0), ft, (), True, len(self.module.rec_groups), implicit=True)
+        )
         self.module.rec_groups.append(RecGroup(index, 1, Span(0, 0)))
         return index
 
@@ -356,8 +369,9 @@ class ModuleReader:
         for d in self.declared:
             if d.space == "func":
                 type_idx, params, results = self._type_use(d.node, tn)
-                f = Func(d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params,
-                         results, [], [])  # fmt: skip
+                f = Func(
+                    d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params, results, [], []
+                )
                 f.exact_import = any(k.type == "exact_type_use" for k in _header(d.node))
                 self.module.funcs.append(f)
             elif d.space == "tag":
@@ -434,7 +448,9 @@ class ModuleReader:
                 tag.import_ = imp
                 tag.exports = self._exports(node, "tag", d.index)
             elif d.space == "global":
-                gt = next((k for k in kids if k.type in ("global_type", "mut_type", "num_type", "ref_type")), None)
+                gt = next(
+                    (k for k in kids if k.type in ("global_type", "mut_type", "num_type", "ref_type")), None
+                )
                 mutable = False
                 vt: ValType = "i32"
                 if gt is not None:
@@ -463,8 +479,18 @@ class ModuleReader:
                 if inline is not None:
                     items = self._elem_items(inline, rt)
                     t.limits = Limits(len(items), len(items))
-                    self.module.elems.append(Elem(elem_index, None, cst.span(inline), "active", rt,
-                                                  items, d.index, [_i32_const(self.data, inline, addr)]))  # fmt: skip
+                    self.module.elems.append(
+                        Elem(
+                            elem_index,
+                            None,
+                            cst.span(inline),
+                            "active",
+                            rt,
+                            items,
+                            d.index,
+                            [_i32_const(self.data, inline, addr)],
+                        )
+                    )
                     elem_index += 1
                 self.module.tables.append(t)
             elif d.space == "memory":
@@ -487,8 +513,17 @@ class ModuleReader:
                     blob = self._strings(inline)
                     pages = -(-len(blob) // (1 << m.page_size_log2))
                     m.limits = Limits(pages, pages)
-                    self.module.datas.append(Data(data_index, None, cst.span(inline), "active", blob,
-                                                  d.index, [_i32_const(self.data, inline, addr)]))  # fmt: skip
+                    self.module.datas.append(
+                        Data(
+                            data_index,
+                            None,
+                            cst.span(inline),
+                            "active",
+                            blob,
+                            d.index,
+                            [_i32_const(self.data, inline, addr)],
+                        )
+                    )
                     data_index += 1
                 self.module.memories.append(m)
             elif d.space == "elem":
@@ -611,7 +646,9 @@ class ModuleReader:
             if k.type == "memory_use":
                 idx = cst.named(k)
                 if idx:
-                    memory = resolve_index(self.data, idx[0], self.module.names["memory"], "memory", self.report)
+                    memory = resolve_index(
+                        self.data, idx[0], self.module.names["memory"], "memory", self.report
+                    )
             elif k.type == "integer":  # MVP `(data 0 (offset ...) ...)`
                 memory = resolve_index(self.data, k, self.module.names["memory"], "memory", self.report)
             elif k.type == "offset_expr":

@@ -29,16 +29,32 @@ def span(s: Span, delta: int) -> Span:
 def instrs(body: list[Instr], delta: int) -> list[Instr]:
     """Copies of `body`'s instructions, `delta` bytes later."""
     if not _INSTR_FAST:
-        return [dataclasses.replace(i, start=i.start + delta, end=i.end + delta, ostart=i.ostart + delta,
-                                    oend=i.oend + delta) for i in body]  # fmt: skip
-    return [Instr(i.op, i.imms, i.start + delta, i.end + delta, i.ostart + delta, i.oend + delta, i.match, i.label)
-            for i in body]  # fmt: skip
+        return [
+            dataclasses.replace(
+                i, start=i.start + delta, end=i.end + delta, ostart=i.ostart + delta, oend=i.oend + delta
+            )
+            for i in body
+        ]
+    return [
+        Instr(
+            i.op, i.imms, i.start + delta, i.end + delta, i.ostart + delta, i.oend + delta, i.match, i.label
+        )
+        for i in body
+    ]
 
 
 # The fields `instrs` spells out (four times faster than `replace`); when Instr has others,
 # it copies by `replace` instead.
-_INSTR_FAST = [f.name for f in dataclasses.fields(Instr)] == ["op", "imms", "start", "end", "ostart", "oend",
-                                                              "match", "label"]  # fmt: skip
+_INSTR_FAST = [f.name for f in dataclasses.fields(Instr)] == [
+    "op",
+    "imms",
+    "start",
+    "end",
+    "ostart",
+    "oend",
+    "match",
+    "label",
+]
 
 
 def decls(ds: list[LocalDecl], delta: int) -> list[LocalDecl]:
@@ -73,8 +89,9 @@ def moved(item: Any, delta: int) -> Any:
         return item
     if isinstance(item, Func):
         return moved_func(item, delta)
-    return dataclasses.replace(item, **{f.name: _value(getattr(item, f.name), delta)
-                                        for f in dataclasses.fields(item) if f.init})  # fmt: skip
+    return dataclasses.replace(
+        item, **{f.name: _value(getattr(item, f.name), delta) for f in dataclasses.fields(item) if f.init}
+    )
 
 
 _LAZY = frozenset({"params", "locals", "body"})
@@ -128,7 +145,13 @@ def moved_func(f: Func, delta: int) -> Func:
     m = MovedFunc.__new__(MovedFunc)
     if _FAST:
         m.index, m.name, m.type_idx, m.results, m.exports, m.exact_import = (
-            f.index, f.name, f.type_idx, f.results, f.exports, f.exact_import)
+            f.index,
+            f.name,
+            f.type_idx,
+            f.results,
+            f.exports,
+            f.exact_import,
+        )
         m.span = Span(f.span.start + delta, f.span.end + delta)
         name, body = f.name_span, f.body_span
         m.name_span = None if name is None else Span(name.start + delta, name.end + delta)
@@ -157,4 +180,14 @@ def _kind(annotation: object) -> int:
 _PLAN = tuple((Func.__dict__[f.name], _kind(f.type)) for f in dataclasses.fields(Func) if f.name not in _LAZY)
 # The fields `moved_func` spells out; when Func has others, it goes field by field instead.
 _FAST = tuple(slot.__name__ for slot, _ in _PLAN) == (
-    "index", "name", "span", "name_span", "type_idx", "results", "import_", "exports", "body_span", "exact_import")
+    "index",
+    "name",
+    "span",
+    "name_span",
+    "type_idx",
+    "results",
+    "import_",
+    "exports",
+    "body_span",
+    "exact_import",
+)

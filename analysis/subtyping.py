@@ -178,8 +178,10 @@ class TypeTable:
                 else:
                     ck = ("cont", heap(c.func_type))
                 # custom descriptors: the clauses are part of a type's structure
-                desc = (None if td.describes is None else heap(td.describes),
-                        None if td.descriptor is None else heap(td.descriptor))  # fmt: skip
+                desc = (
+                    None if td.describes is None else heap(td.describes),
+                    None if td.descriptor is None else heap(td.descriptor),
+                )
                 keys.append((td.final, tuple(heap(s) for s in td.supertypes), desc, ck))
             gid = groups_seen.setdefault(tuple(keys), len(groups_seen))
             for k, i in enumerate(range(start, end)):

@@ -93,8 +93,9 @@ def _same_node(root: Node, start: int, end: int, kind: str) -> Node | None:
 _Path = tuple[Node, "_Path | None"]
 
 
-def _state_before(node: Node, prev: Node | None, path: _Path | None, data: bytes,
-                  pieces: dict[tuple[int, int], Node]) -> int:  # fmt: skip
+def _state_before(
+    node: Node, prev: Node | None, path: _Path | None, data: bytes, pieces: dict[tuple[int, int], Node]
+) -> int:
     """The parse state in which the grammar met `node`, as a fresh parse has it.
 
     Tree-sitter's incremental re-parse gives the nodes of a fresh parse but keeps, in each
@@ -126,8 +127,9 @@ def _state_before(node: Node, prev: Node | None, path: _Path | None, data: bytes
     return same.next_parse_state if same is not None else 0
 
 
-def _expected(node: Node, prev: Node | None, path: _Path | None, data: bytes,
-              pieces: dict[tuple[int, int], Node]) -> tuple[str, ...]:  # fmt: skip
+def _expected(
+    node: Node, prev: Node | None, path: _Path | None, data: bytes, pieces: dict[tuple[int, int], Node]
+) -> tuple[str, ...]:
     """What the grammar would accept where `node` starts, in words."""
     return _words(_state_before(node, prev, path, data, pieces))
 
@@ -159,8 +161,9 @@ def _snippet(data: bytes, span: Span) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
-def _error_message(node: Node, prev: Node | None, path: _Path | None, data: bytes,
-                   pieces: dict[tuple[int, int], Node]) -> tuple[str, Span]:  # fmt: skip
+def _error_message(
+    node: Node, prev: Node | None, path: _Path | None, data: bytes, pieces: dict[tuple[int, int], Node]
+) -> tuple[str, Span]:
     leaf = _first_leaf(node)
     span = Span(leaf.start_byte, max(leaf.end_byte, leaf.start_byte))
     text = data[span.start : span.end]
@@ -192,7 +195,7 @@ def _context(path: _Path | None) -> str:
 
 
 _UNTERMINATED = {
-    "unterminated_string": "unterminated string literal: a `\"` is missing before the end of the line",
+    "unterminated_string": 'unterminated string literal: a `"` is missing before the end of the line',
     "unterminated_block_comment": "unterminated block comment: `(;` has no matching `;)`",
     "unterminated_annotation": "unterminated annotation: `(@` has no matching `)`",
 }
@@ -317,8 +320,13 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
         head = _snippet(data, Span(at, min(at + 40, len(data)))).split()
         word = head[0] if head else "("
         line = data.count(b"\n", 0, at) + 1
-        out.append(make("syntax", f"`{word}` on line {line} is never closed: a `)` is missing",
-                        Span(base + at, base + at + len(word.encode()))))  # fmt: skip
+        out.append(
+            make(
+                "syntax",
+                f"`{word}` on line {line} is never closed: a `)` is missing",
+                Span(base + at, base + at + len(word.encode())),
+            )
+        )
     pieces: dict[tuple[int, int], Node] = {}  # fresh parses of the items around errors
     # Each node with its previous sibling that is not a comment, and its ancestors.
     stack: list[tuple[Node, Node | None, _Path | None]] = [(tree.root_node, None, None)]
@@ -340,8 +348,13 @@ def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnosti
         if node.is_error:
             bad = _unterminated_tokens(node, data)
             for tok in bad:
-                out.append(make("syntax", _UNTERMINATED[tok.type],
-                                Span(base + tok.start_byte, base + min(tok.end_byte, tok.start_byte + 2))))
+                out.append(
+                    make(
+                        "syntax",
+                        _UNTERMINATED[tok.type],
+                        Span(base + tok.start_byte, base + min(tok.end_byte, tok.start_byte + 2)),
+                    )
+                )
             if bad or (opened and node.end_byte >= len(data.rstrip())):
                 continue
             msg, span = _error_message(node, prev, path, data, pieces)

@@ -104,9 +104,7 @@ class TypeNames:
         return FieldType(self.storage_type(node), mutable)
 
 
-def resolve_index(
-    data: bytes, node: Node, names: dict[str, int], space: str, report: Report
-) -> int:
+def resolve_index(data: bytes, node: Node, names: dict[str, int], space: str, report: Report) -> int:
     """An index (`$name` or number) in one index space; UNRESOLVED (reported) if unknown."""
     raw = cst.text(data, node)
     if node.type == "identifier":

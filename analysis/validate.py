@@ -34,7 +34,13 @@ from wat_lsp.analysis.subtyping import MAX_SUBTYPING_DEPTH, TypeTable
 from wat_lsp.analysis.validate_body import BodyValidator
 from wat_lsp.analysis.validate_context import ModuleContext
 
-__all__ = ["ModuleContext", "module_context", "validate_function", "validate_module", "validate_module_fields"]
+__all__ = [
+    "ModuleContext",
+    "module_context",
+    "validate_function",
+    "validate_module",
+    "validate_module_fields",
+]
 
 _last: tuple[Module, ModuleContext] | None = None
 
@@ -95,19 +101,31 @@ def validate_module_fields(ctx: ModuleContext) -> list[Diagnostic]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _check_val(tt: TypeTable, t: StorageType | None, span: Span, diags: list[Diagnostic],
-               limit: int | None = None) -> bool:  # fmt: skip
+def _check_val(
+    tt: TypeTable, t: StorageType | None, span: Span, diags: list[Diagnostic], limit: int | None = None
+) -> bool:
     """A value type must only name existing types (and, inside a type definition, types of
     its own or an earlier recursion group: `limit` is the end of the group)."""
     if isinstance(t, RefType) and isinstance(t.heap, int) and t.heap != UNRESOLVED:
         if not 0 <= t.heap < tt.n:
-            diags.append(make("unknown-index", f"unknown type {t.heap}: the module has {tt.n} "
-                              f"type{'s' if tt.n != 1 else ''}", span))  # fmt: skip
+            diags.append(
+                make(
+                    "unknown-index",
+                    f"unknown type {t.heap}: the module has {tt.n} type{'s' if tt.n != 1 else ''}",
+                    span,
+                )
+            )
             return False
         if limit is not None and t.heap >= limit:
-            diags.append(make("invalid-type", f"type {tt.type_name(t.heap)} is defined later, outside "
-                              "this recursion group: a type can refer forward only within its own "
-                              "`rec` group", span))  # fmt: skip
+            diags.append(
+                make(
+                    "invalid-type",
+                    f"type {tt.type_name(t.heap)} is defined later, outside "
+                    "this recursion group: a type can refer forward only within its own "
+                    "`rec` group",
+                    span,
+                )
+            )
             return False
     return True
 
@@ -145,8 +163,9 @@ class _ModuleChecks:
         self.exports()
         self.start()
 
-    def const(self, instrs: list[Instr], expected: ValType | None, what: str, span: Span,
-              globals_visible: int) -> None:  # fmt: skip
+    def const(
+        self, instrs: list[Instr], expected: ValType | None, what: str, span: Span, globals_visible: int
+    ) -> None:
         v = BodyValidator(self.ctx, self.diags)
         v.run_const(instrs, expected, what, _expr_span(instrs, span), globals_visible)
 
@@ -160,8 +179,12 @@ class _ModuleChecks:
             if td.implicit:
                 # appended for an inline signature: report a bad value type at a function using it
                 for t in self._comp_vals(td):
-                    if isinstance(t, RefType) and isinstance(t.heap, int) and t.heap != UNRESOLVED \
-                            and not 0 <= t.heap < tt.n:  # fmt: skip
+                    if (
+                        isinstance(t, RefType)
+                        and isinstance(t.heap, int)
+                        and t.heap != UNRESOLVED
+                        and not 0 <= t.heap < tt.n
+                    ):
                         _check_val(tt, t, self._use_span(i), self.diags)
                 continue
             end = tt.group_end[i] if i < tt.n else tt.n
@@ -173,13 +196,21 @@ class _ModuleChecks:
                     if not 0 <= ft < tt.n:
                         self.report("unknown-index", f"unknown type {ft}", td.span)
                     elif tt.kind[ft] != "func":
-                        self.report("invalid-type", f"a continuation type needs a function type, but "
-                                    f"{tt.type_name(ft)} is {_a(tt.kind[ft])} type", td.span)  # fmt: skip
+                        self.report(
+                            "invalid-type",
+                            f"a continuation type needs a function type, but "
+                            f"{tt.type_name(ft)} is {_a(tt.kind[ft])} type",
+                            td.span,
+                        )
             if td.describes is not None or td.descriptor is not None:
                 self._descriptor_clauses(td)
             if len(td.supertypes) > 1:
-                self.report("invalid-type", f"type {tt.type_name(i)} declares {len(td.supertypes)} "
-                            "supertypes: at most one is allowed", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"type {tt.type_name(i)} declares {len(td.supertypes)} "
+                    "supertypes: at most one is allowed",
+                    td.span,
+                )
             if not td.supertypes:
                 continue
             s = td.supertypes[0]
@@ -189,23 +220,36 @@ class _ModuleChecks:
                 self.report("unknown-index", f"unknown type {s}", td.span)
                 continue
             if s >= i:
-                self.report("invalid-type", f"the supertype {tt.type_name(s)} of {tt.type_name(i)} must be "
-                            "defined before it", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"the supertype {tt.type_name(s)} of {tt.type_name(i)} must be defined before it",
+                    td.span,
+                )
                 continue
             depth[i] = depth[s] + 1
             if depth[i] > MAX_SUBTYPING_DEPTH:
-                self.report("invalid-type", f"subtyping chain of {tt.type_name(i)} is deeper than "
-                            f"{MAX_SUBTYPING_DEPTH}", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"subtyping chain of {tt.type_name(i)} is deeper than {MAX_SUBTYPING_DEPTH}",
+                    td.span,
+                )
             sup = self.m.types[s]
             if sup.final:
-                self.report("invalid-type", f"{tt.type_name(i)} cannot be a subtype of "
-                            f"{tt.type_name(s)}: {tt.type_name(s)} is final (declare it "
-                            f"`(sub ...)` without `final` to allow subtypes)", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"{tt.type_name(i)} cannot be a subtype of "
+                    f"{tt.type_name(s)}: {tt.type_name(s)} is final (declare it "
+                    f"`(sub ...)` without `final` to allow subtypes)",
+                    td.span,
+                )
                 continue
             why = self._comp_sub(td, sup) or self._descriptor_sub(td, sup)
             if why is not None:
-                self.report("invalid-type", f"{tt.type_name(i)} does not match its supertype "
-                            f"{tt.type_name(s)}: {why}", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"{tt.type_name(i)} does not match its supertype {tt.type_name(s)}: {why}",
+                    td.span,
+                )
 
     def _use_span(self, type_index: int) -> Span:
         for f in self.m.funcs:
@@ -233,8 +277,10 @@ class _ModuleChecks:
             return f"a {ka} type cannot extend a {kb} type"
         if isinstance(a, FuncType) and isinstance(b, FuncType):
             if len(a.params) != len(b.params) or len(a.results) != len(b.results):
-                return (f"the function types differ in arity ({tt.show_list(a.params)} -> "
-                        f"{tt.show_list(a.results)} vs {tt.show_list(b.params)} -> {tt.show_list(b.results)})")
+                return (
+                    f"the function types differ in arity ({tt.show_list(a.params)} -> "
+                    f"{tt.show_list(a.results)} vs {tt.show_list(b.params)} -> {tt.show_list(b.results)})"
+                )
             for k, (x, y) in enumerate(zip(a.params, b.params, strict=True)):
                 if not tt.is_sub(y, x):
                     return f"parameter {k} is {tt.show(x)}, which is not a supertype of {tt.show(y)}"
@@ -253,8 +299,7 @@ class _ModuleChecks:
             if not tt.field_sub(a.elem, b.elem):
                 return f"element: {self._field_why(a.elem, b.elem)}"
             return None
-        if (isinstance(a, ContType) and isinstance(b, ContType)
-                and not tt.heap_sub(a.func_type, b.func_type)):  # fmt: skip
+        if isinstance(a, ContType) and isinstance(b, ContType) and not tt.heap_sub(a.func_type, b.func_type):
             return "its function type is not a subtype of the supertype's"
         return None
 
@@ -266,31 +311,50 @@ class _ModuleChecks:
         i = td.index
         me = tt.type_name(i)
         start, end = tt.group_start[i], tt.group_end[i]
-        for clause, other, back in (("descriptor", td.descriptor, "describes"),
-                                    ("describes", td.describes, "descriptor")):  # fmt: skip
+        for clause, other, back in (
+            ("descriptor", td.descriptor, "describes"),
+            ("describes", td.describes, "descriptor"),
+        ):
             if other is None or other == UNRESOLVED:
                 continue
             if tt.kind[i] != "struct":
-                self.report("invalid-type", f"only a struct type can have a `{clause}` clause, but "
-                            f"{me} is {_a(tt.kind[i])} type", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"only a struct type can have a `{clause}` clause, but {me} is {_a(tt.kind[i])} type",
+                    td.span,
+                )
                 continue
             if not 0 <= other < tt.n:
-                self.report("unknown-index", f"unknown type {other}: the module has {tt.n} "
-                            f"type{'s' if tt.n != 1 else ''}", td.span)  # fmt: skip
+                self.report(
+                    "unknown-index",
+                    f"unknown type {other}: the module has {tt.n} type{'s' if tt.n != 1 else ''}",
+                    td.span,
+                )
                 continue
             them = tt.type_name(other)
             if not start <= other < end:
-                self.report("invalid-type", f"`({clause} {them})` of {me} names a type outside its "
-                            "recursion group: a type and its descriptor must be defined in one "
-                            "`rec` group", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"`({clause} {them})` of {me} names a type outside its "
+                    "recursion group: a type and its descriptor must be defined in one "
+                    "`rec` group",
+                    td.span,
+                )
                 continue
             if clause == "describes" and other >= i:
-                self.report("invalid-type", f"`(describes {them})` of {me} is a forward use: the "
-                            "described type must be defined before its descriptor", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"`(describes {them})` of {me} is a forward use: the "
+                    "described type must be defined before its descriptor",
+                    td.span,
+                )
                 continue
             if getattr(self.m.types[other], back) != i:
-                self.report("invalid-type", f"{me} says `({clause} {them})`, but {them} does not say "
-                            f"`({back} {me})`", td.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"{me} says `({clause} {them})`, but {them} does not say `({back} {me})`",
+                    td.span,
+                )
 
     def _descriptor_sub(self, td: TypeDef, sup: TypeDef) -> str | None:
         """Why `td` cannot extend `sup` by its descriptor clauses (None if it can): a subtype
@@ -299,21 +363,34 @@ class _ModuleChecks:
         tt = self.tt
         if sup.descriptor is not None:
             if td.descriptor is None:
-                return (f"the supertype has the descriptor {tt.type_name(sup.descriptor)}, so a subtype "
-                        "needs a `(descriptor ...)` clause too")  # fmt: skip
+                return (
+                    f"the supertype has the descriptor {tt.type_name(sup.descriptor)}, so a subtype "
+                    "needs a `(descriptor ...)` clause too"
+                )
             y, z = td.descriptor, sup.descriptor
             if tt.valid_index(y) and tt.valid_index(z) and not tt.concrete_sub(y, z):
-                return (f"its descriptor {tt.type_name(y)} is not a subtype of the supertype's "
-                        f"descriptor {tt.type_name(z)}")  # fmt: skip
+                return (
+                    f"its descriptor {tt.type_name(y)} is not a subtype of the supertype's "
+                    f"descriptor {tt.type_name(z)}"
+                )
         if (td.describes is None) != (sup.describes is None):
             which = "it has" if sup.describes is None else "the supertype has"
-            return (f"{which} a `(describes ...)` clause and the other does not: a descriptor type "
-                    "and a type that is not a descriptor cannot be subtypes of each other")  # fmt: skip
+            return (
+                f"{which} a `(describes ...)` clause and the other does not: a descriptor type "
+                "and a type that is not a descriptor cannot be subtypes of each other"
+            )
         a, b = td.describes, sup.describes
-        if a is not None and b is not None and tt.valid_index(a) and tt.valid_index(b) \
-                and not tt.concrete_sub(a, b):  # fmt: skip
-            return (f"the type it describes, {tt.type_name(a)}, is not a subtype of "
-                    f"{tt.type_name(b)}, which the supertype describes")  # fmt: skip
+        if (
+            a is not None
+            and b is not None
+            and tt.valid_index(a)
+            and tt.valid_index(b)
+            and not tt.concrete_sub(a, b)
+        ):
+            return (
+                f"the type it describes, {tt.type_name(a)}, is not a subtype of "
+                f"{tt.type_name(b)}, which the supertype describes"
+            )
         return None
 
     def _field_why(self, x: FieldType, y: FieldType) -> str:
@@ -339,8 +416,9 @@ class _ModuleChecks:
 
     def limits(self, lim: Limits, cap: int, unit: str, span: Span, what: str) -> None:
         if lim.max is not None and lim.min > lim.max:
-            self.report("invalid-limits", f"{what} minimum {lim.min} is larger than its maximum "
-                        f"{lim.max}", span)  # fmt: skip
+            self.report(
+                "invalid-limits", f"{what} minimum {lim.min} is larger than its maximum {lim.max}", span
+            )
         for value, which in ((lim.min, "minimum"), (lim.max, "maximum")):
             if value is not None and value > cap:
                 self.report("invalid-limits", f"{what} {which} {value} exceeds {cap} {unit}", span)
@@ -354,10 +432,13 @@ class _ModuleChecks:
             if t.init:
                 self.const(t.init, t.elem_type, "the table's initializer", t.span, imported)
             elif t.import_ is None and not t.elem_type.nullable and t.elem_type.heap != UNRESOLVED:
-                self.report("type-mismatch", f"a table of the non-nullable type "
-                            f"{self.tt.show(t.elem_type)} needs an initializer expression: "
-                            f"`(table {t.limits.min} {self.tt.show(t.elem_type)} (ref.func ...))`",
-                            t.span)  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"a table of the non-nullable type "
+                    f"{self.tt.show(t.elem_type)} needs an initializer expression: "
+                    f"`(table {t.limits.min} {self.tt.show(t.elem_type)} (ref.func ...))`",
+                    t.span,
+                )
 
     def memories(self) -> None:
         for m in self.m.memories:
@@ -365,8 +446,11 @@ class _ModuleChecks:
             # 2^16 pages of 64 KiB (i32), 2^48 (i64); with 1-byte pages, 2^32 - 1 / 2^64 - 1
             cap = min(1 << (bits - m.page_size_log2), (1 << bits) - 1)
             if m.page_size_log2 not in (0, 16):
-                self.report("invalid-limits", f"invalid custom page size {1 << m.page_size_log2}: "
-                            "a page is 1 or 65536 bytes", m.span)  # fmt: skip
+                self.report(
+                    "invalid-limits",
+                    f"invalid custom page size {1 << m.page_size_log2}: a page is 1 or 65536 bytes",
+                    m.span,
+                )
             unit = "pages" if m.page_size_log2 == 16 else f"pages of {1 << m.page_size_log2} bytes"
             self.limits(m.limits, cap, unit, m.span, "memory")
             if m.shared and m.limits.max is None:
@@ -385,15 +469,22 @@ class _ModuleChecks:
             ft = self.tt.func(t.type_idx)
             if ft is None:
                 if 0 <= t.type_idx < self.tt.n:
-                    self.report("invalid-type", f"a tag needs a function type, but "
-                                f"{self.tt.type_name(t.type_idx)} is {_a(self.tt.kind[t.type_idx])} type",
-                                t.span)  # fmt: skip
+                    self.report(
+                        "invalid-type",
+                        f"a tag needs a function type, but "
+                        f"{self.tt.type_name(t.type_idx)} is {_a(self.tt.kind[t.type_idx])} type",
+                        t.span,
+                    )
                 elif t.type_idx != UNRESOLVED:
                     self.report("unknown-index", f"unknown type {t.type_idx}", t.span)
                 continue
             if ft.results and not self.ctx.stack_switching:
-                self.report("invalid-type", f"non-empty tag result type: an exception tag has no "
-                            f"results, found {self.tt.show_list(ft.results)}", t.span)  # fmt: skip
+                self.report(
+                    "invalid-type",
+                    f"non-empty tag result type: an exception tag has no "
+                    f"results, found {self.tt.show_list(ft.results)}",
+                    t.span,
+                )
 
     # --- segments -----------------------------------------------------------------------
 
@@ -411,9 +502,13 @@ class _ModuleChecks:
             table = self.m.tables[e.table]
             self.const(e.offset, table.addr, "the element segment's offset", e.span, nglobals)
             if et is not None and not self.tt.is_sub(et, table.elem_type):
-                self.report("type-mismatch", f"the element segment holds {self.tt.show(et)}, which does "
-                            f"not fit table {self.ctx.space_name('table', e.table)} of "
-                            f"{self.tt.show(table.elem_type)}", e.span)  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"the element segment holds {self.tt.show(et)}, which does "
+                    f"not fit table {self.ctx.space_name('table', e.table)} of "
+                    f"{self.tt.show(table.elem_type)}",
+                    e.span,
+                )
 
     def _segment_target(self, space: str, index: int, count: int, span: Span) -> bool:
         """Whether an active segment's table or memory exists (an unresolved name was reported)."""
@@ -438,30 +533,48 @@ class _ModuleChecks:
 
     def exports(self) -> None:
         seen: dict[str, Span] = {}
-        counts = {"func": len(self.m.funcs), "table": len(self.m.tables),
-                  "memory": len(self.m.memories), "global": len(self.m.globals),
-                  "tag": len(self.m.tags)}  # fmt: skip
+        counts = {
+            "func": len(self.m.funcs),
+            "table": len(self.m.tables),
+            "memory": len(self.m.memories),
+            "global": len(self.m.globals),
+            "tag": len(self.m.tags),
+        }
         for x in self.m.exports:
             if x.name in seen:
-                self.report("duplicate-export", f"duplicate export name \"{x.name}\"", x.span,
-                            related=(Related(seen[x.name], "first exported here"),))  # fmt: skip
+                self.report(
+                    "duplicate-export",
+                    f'duplicate export name "{x.name}"',
+                    x.span,
+                    related=(Related(seen[x.name], "first exported here"),),
+                )
             else:
                 seen[x.name] = x.span
             n = counts.get(x.kind)
             if n is not None and x.index != UNRESOLVED and not 0 <= x.index < n:
-                self.report("unknown-index", f"unknown {'function' if x.kind == 'func' else x.kind} "
-                            f"{x.index}: the module has {n}", x.span)  # fmt: skip
+                self.report(
+                    "unknown-index",
+                    f"unknown {'function' if x.kind == 'func' else x.kind} {x.index}: the module has {n}",
+                    x.span,
+                )
 
     def start(self) -> None:
         st = self.m.start
         if st is None or st.func == UNRESOLVED:
             return
         if not 0 <= st.func < len(self.m.funcs):
-            self.report("unknown-index", f"unknown function {st.func}: the module has "
-                        f"{len(self.m.funcs)} functions", st.span)  # fmt: skip
+            self.report(
+                "unknown-index",
+                f"unknown function {st.func}: the module has {len(self.m.funcs)} functions",
+                st.span,
+            )
             return
         sig = self.ctx.func_sigs[st.func]
         if sig is not None and (sig.params or sig.results):
-            self.report("invalid-start", f"the start function {self.ctx.func_name(st.func)} must have "
-                        f"type [] -> [], found {self.tt.show_list(sig.params)} -> "
-                        f"{self.tt.show_list(sig.results)}", st.span)  # fmt: skip
+            self.report(
+                "invalid-start",
+                f"the start function {self.ctx.func_name(st.func)} must have "
+                f"type [] -> [], found {self.tt.show_list(sig.params)} -> "
+                f"{self.tt.show_list(sig.results)}",
+                st.span,
+            )

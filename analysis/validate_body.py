@@ -183,11 +183,17 @@ class LocalInits:
 
 
 class Frame:
-    __slots__ = ("height", "init_height", "kind", "labels", "params", "results", "start",
-                 "unreachable")  # fmt: skip
+    __slots__ = ("height", "init_height", "kind", "labels", "params", "results", "start", "unreachable")
 
-    def __init__(self, kind: str, start: int, params: Sequence[ValType],
-                 results: Sequence[ValType], height: int, init_height: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        kind: str,
+        start: int,
+        params: Sequence[ValType],
+        results: Sequence[ValType],
+        height: int,
+        init_height: int,
+    ) -> None:
         self.kind = kind  # func block loop if else try catch catch_all try_table const
         self.start = start  # index of the block start instruction (-1: function, const)
         self.params = list(params)
@@ -255,7 +261,7 @@ class BodyValidator:
         decls = func.all_locals
         self.local_decls = decls
         self.local_types = [d.type for d in decls]
-        self.inits.define([d.type for d in decls[len(func.params):]], len(func.params))
+        self.inits.define([d.type for d in decls[len(func.params) :]], len(func.params))
         sig = self.ctx.func_sigs[func.index] if func.index < len(self.ctx.func_sigs) else None
         self.results = sig.results if sig is not None else func.results
         end = func.span.end
@@ -263,8 +269,9 @@ class BodyValidator:
         self.what = "the function body"
         self._run(func.body, Frame("func", -1, (), self.results, 0, 0))
 
-    def run_const(self, instrs: list[Instr], expected: ValType | None, what: str, span: Span,
-                  globals_visible: int) -> None:  # fmt: skip
+    def run_const(
+        self, instrs: list[Instr], expected: ValType | None, what: str, span: Span, globals_visible: int
+    ) -> None:
         self.const_mode = True
         self.const_globals = globals_visible
         self.results = (expected,) if expected is not None else ()
@@ -472,17 +479,28 @@ class BodyValidator:
             for k in range(avail):
                 if not sub(stack[h + k], results[off + k]):
                     found = [None] * off + stack[h:]
-                    self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, "
-                                    f"found {self.show_list(found)}", span)  # fmt: skip
+                    self.type_error(
+                        f"{desc} must end with {self.show_list(results)} on the stack, "
+                        f"found {self.show_list(found)}",
+                        span,
+                    )
                     break
         elif avail > n:
-            self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, found "
-                            f"{self.show_list(stack[h:])}: {avail - n} value"
-                            f"{'s' if avail - n > 1 else ''} too many", span, "stack-height")  # fmt: skip
+            self.type_error(
+                f"{desc} must end with {self.show_list(results)} on the stack, found "
+                f"{self.show_list(stack[h:])}: {avail - n} value"
+                f"{'s' if avail - n > 1 else ''} too many",
+                span,
+                "stack-height",
+            )
         else:
-            self.type_error(f"{desc} must end with {self.show_list(results)} on the stack, found "
-                            f"{self.show_list(stack[h:])}: {n - avail} value"
-                            f"{'s' if n - avail > 1 else ''} missing", span, "stack-height")  # fmt: skip
+            self.type_error(
+                f"{desc} must end with {self.show_list(results)} on the stack, found "
+                f"{self.show_list(stack[h:])}: {n - avail} value"
+                f"{'s' if n - avail > 1 else ''} missing",
+                span,
+                "stack-height",
+            )
         del stack[h:]
 
     def pop_frame(self, end_index: int) -> Frame:
@@ -501,8 +519,11 @@ class BodyValidator:
         if 0 <= depth < len(frames):
             return frames[-1 - depth]
         n = len(frames)
-        self.report("unknown-index", f"unknown label {depth}: only {n} label{'s are' if n != 1 else ' is'}"
-                    f" in scope here (0 to {n - 1})")  # fmt: skip
+        self.report(
+            "unknown-index",
+            f"unknown label {depth}: only {n} label{'s are' if n != 1 else ' is'}"
+            f" in scope here (0 to {n - 1})",
+        )
         return None
 
     # --- index spaces -------------------------------------------------------------------
@@ -513,8 +534,10 @@ class BodyValidator:
             return  # e.g. `memory.copy` naming the same missing memory twice
         self._last_unknown = key
         what, plural = _SPACE_WORDS.get(space, (space, space + "s"))
-        self.report("unknown-index", f"unknown {what} {index}: the module has {count} "
-                    f"{what if count == 1 else plural}")  # fmt: skip
+        self.report(
+            "unknown-index",
+            f"unknown {what} {index}: the module has {count} {what if count == 1 else plural}",
+        )
 
     def index_ok(self, space: str, index: object, count: int) -> bool:
         return self.idx(space, index, count) is not None
@@ -555,8 +578,11 @@ class BodyValidator:
         for stack switching's `suspend`; without it they are rejected where defined)."""
         sig = self.tag(index)
         if sig is not None and sig.results and self.ctx.stack_switching and isinstance(index, int):
-            self.report("type-mismatch", f"tag {self.ctx.space_name('tag', index)} has results "
-                        f"{self.show_list(sig.results)}: only a tag without results is an exception")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"tag {self.ctx.space_name('tag', index)} has results "
+                f"{self.show_list(sig.results)}: only a tag without results is an exception",
+            )
         return sig
 
     def data(self, index: object) -> bool:
@@ -573,8 +599,11 @@ class BodyValidator:
         assert isinstance(index, int)
         comp = self.types.comp(index)
         if self.types.kind[index] != kind:
-            self.report("type-mismatch", f"`{self.ins.op.name if self.ins else ''}` needs a {kind} "
-                        f"type, but {self.types.type_name(index)} is a {self.types.kind[index]} type")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{self.ins.op.name if self.ins else ''}` needs a {kind} "
+                f"type, but {self.types.type_name(index)} is a {self.types.kind[index]} type",
+            )
             return None
         return comp
 
@@ -586,8 +615,10 @@ class BodyValidator:
             elif kind is Imm.SHUFFLE and isinstance(value, bytes | bytearray):
                 bad = [b for b in value if b >= 32]
                 if bad:
-                    self.report("invalid-lane", f"invalid lane index {bad[0]} in `i8x16.shuffle`: "
-                                "lane indices must be below 32")  # fmt: skip
+                    self.report(
+                        "invalid-lane",
+                        f"invalid lane index {bad[0]} in `i8x16.shuffle`: lane indices must be below 32",
+                    )
             elif kind is Imm.DATA:
                 self.data(value)
             elif kind is Imm.ELEM:
@@ -595,14 +626,20 @@ class BodyValidator:
 
     def lane(self, value: object, count: int) -> None:
         if isinstance(value, int) and count and not 0 <= value < count:
-            self.report("invalid-lane", f"invalid lane index {value} for `{self.ins.op.name}`: "  # type: ignore[union-attr]
-                        f"it has {count} lanes (0 to {count - 1})")  # fmt: skip
+            self.report(
+                "invalid-lane",
+                f"invalid lane index {value} for `{self.ins.op.name}`: "  # type: ignore[union-attr]
+                f"it has {count} lanes (0 to {count - 1})",
+            )
 
     def _non_const(self, ins: Instr) -> None:
-        self.report("invalid-constant", f"`{ins.op.name}` is not allowed in a constant expression "
-                    "(only `*.const`, `ref.null`, `ref.func`, `global.get`, `ref.i31`, "
-                    "`struct.new*`, `array.new`, `array.new_default`, `array.new_fixed`, the "
-                    "extern/any conversions and integer `add`/`sub`/`mul` are)")  # fmt: skip
+        self.report(
+            "invalid-constant",
+            f"`{ins.op.name}` is not allowed in a constant expression "
+            "(only `*.const`, `ref.null`, `ref.func`, `global.get`, `ref.i31`, "
+            "`struct.new*`, `array.new`, `array.new_default`, `array.new_fixed`, the "
+            "extern/any conversions and integer `add`/`sub`/`mul` are)",
+        )
 
     # ====================================================================================
     # Typing rules, one per `OpInfo.typing` family. `t_x__y` handles family `x.y`.
@@ -613,11 +650,18 @@ class BodyValidator:
     def block_type(self, bt: object) -> tuple[Sequence[ValType], Sequence[ValType]]:
         if not isinstance(bt, BlockType):
             return (), ()
-        if (bt.type_idx is not None and bt.type_idx != UNRESOLVED
-                and self.type_index(bt.type_idx) and self.types.func(bt.type_idx) is None):  # fmt: skip
-            self.report("type-mismatch", f"a block type must be a function type, but "
-                        f"{self.types.type_name(bt.type_idx)} is a "
-                        f"{self.types.kind[bt.type_idx]} type")  # fmt: skip
+        if (
+            bt.type_idx is not None
+            and bt.type_idx != UNRESOLVED
+            and self.type_index(bt.type_idx)
+            and self.types.func(bt.type_idx) is None
+        ):
+            self.report(
+                "type-mismatch",
+                f"a block type must be a function type, but "
+                f"{self.types.type_name(bt.type_idx)} is a "
+                f"{self.types.kind[bt.type_idx]} type",
+            )
         for t in (*bt.params, *bt.results):
             self.check_val(t)
         return bt.params, bt.results
@@ -666,8 +710,11 @@ class BodyValidator:
         labels = frame.labels
         if not self.types.is_sub_all(sent, labels):
             tag = f" {self.ctx.space_name('tag', c.tag)}" if c.tag is not None else ""
-            self.report("type-mismatch", f"`({c.kind}{tag} {c.label})` passes {self.show_list(sent)} to "
-                        f"the label of {self.describe(frame)}, which expects {self.show_list(labels)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`({c.kind}{tag} {c.label})` passes {self.show_list(sent)} to "
+                f"the label of {self.describe(frame)}, which expects {self.show_list(labels)}",
+            )
 
     def t_else(self, ins: Instr) -> None:
         frame = self.frames[-1]
@@ -685,8 +732,12 @@ class BodyValidator:
         frame = self.frames[-1]
         name = ins.op.name
         if frame.kind not in ("try", "catch") or len(self.frames) == 1:
-            self.report("malformed", f"`{name}` without a matching `try`" if frame.kind != "catch_all"
-                        else f"`{name}` after `catch_all`")  # fmt: skip
+            self.report(
+                "malformed",
+                f"`{name}` without a matching `try`"
+                if frame.kind != "catch_all"
+                else f"`{name}` after `catch_all`",
+            )
             if frame.kind != "catch_all":
                 return
         self.check_frame_end(frame, ins.span)
@@ -711,9 +762,12 @@ class BodyValidator:
         self.check_frame_end(frame, ins.span)
         if frame.kind == "if" and not self.types.is_sub_all(frame.params, frame.results):
             start = self.body[frame.start]
-            self.type_error(f"`if` without `else` must produce its parameters unchanged "
-                            f"({self.show_list(frame.params)} -> {self.show_list(frame.results)}): "
-                            "add an `else` arm", start.span)  # fmt: skip
+            self.type_error(
+                f"`if` without `else` must produce its parameters unchanged "
+                f"({self.show_list(frame.params)} -> {self.show_list(frame.results)}): "
+                "add an `else` arm",
+                start.span,
+            )
         self.pop_frame(self.i)
         self.stack.extend(frame.results)
 
@@ -765,10 +819,12 @@ class BodyValidator:
         for f in frames[:-1]:
             assert f is not None
             if len(f.labels) != arity:
-                self.type_error(f"`br_table` targets must all take the same number of values: "
-                                f"the default label ({self.describe(default)}) takes "
-                                f"{self.show_list(default.labels)}, {self.describe(f)} takes "
-                                f"{self.show_list(f.labels)}")  # fmt: skip
+                self.type_error(
+                    f"`br_table` targets must all take the same number of values: "
+                    f"the default label ({self.describe(default)}) takes "
+                    f"{self.show_list(default.labels)}, {self.describe(f)} takes "
+                    f"{self.show_list(f.labels)}"
+                )
                 return
             found = self.pop_vals(f.labels)
             self.stack.extend(found)
@@ -791,8 +847,10 @@ class BodyValidator:
         labels = frame.labels
         last = labels[-1] if labels else None
         if not isinstance(last, RefType):
-            self.type_error(f"`br_on_non_null` needs a label whose last type is a reference, but "
-                            f"{self.describe(frame)} takes {self.show_list(labels)}")  # fmt: skip
+            self.type_error(
+                f"`br_on_non_null` needs a label whose last type is a reference, but "
+                f"{self.describe(frame)} takes {self.show_list(labels)}"
+            )
             self.pop1(ANY_REF)
             self.stack.extend(labels[:-1] if labels else ())
             return
@@ -825,11 +883,17 @@ class BodyValidator:
             tops = (self.types.top(rt1.heap), self.types.top(rt2.heap))
             across = None not in tops and tops[0] != tops[1]  # None: an unresolved name
             if across:
-                self.report("type-mismatch", f"`{ins.op.name}` casts {self.show(rt1)} to {self.show(rt2)}, "
-                            "which is in another type hierarchy")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{ins.op.name}` casts {self.show(rt1)} to {self.show(rt2)}, "
+                    "which is in another type hierarchy",
+                )
         elif not self.types.is_sub(rt2, rt1):
-            self.report("type-mismatch", f"`{ins.op.name}` casts to {self.show(rt2)}, which is not a "
-                        f"subtype of the input type {self.show(rt1)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}` casts to {self.show(rt2)}, which is not a "
+                f"subtype of the input type {self.show(rt1)}",
+            )
         frame = self.label(depth)
         if frame is None:
             self.pop1(rt1)
@@ -840,11 +904,14 @@ class BodyValidator:
         branch, fallthrough = (diff, rt2) if fail else (rt2, diff)
         last = labels[-1] if labels else None
         if last is None:
-            self.type_error(f"`{ins.op.name}` needs a label that takes a reference, but "
-                            f"{self.describe(frame)} takes []")  # fmt: skip
+            self.type_error(
+                f"`{ins.op.name}` needs a label that takes a reference, but {self.describe(frame)} takes []"
+            )
         elif not across and not self.types.is_sub(branch, last):
-            self.type_error(f"`{ins.op.name}` branches with {self.show(branch)}, but the label of "
-                            f"{self.describe(frame)} expects {self.show(last)}")  # fmt: skip
+            self.type_error(
+                f"`{ins.op.name}` branches with {self.show(branch)}, but the label of "
+                f"{self.describe(frame)} expects {self.show(last)}"
+            )
         rest = labels[:-1] if labels else ()
         self.pop_vals((*rest, rt1))
         self.stack.extend(rest)
@@ -856,8 +923,11 @@ class BodyValidator:
     def t_rethrow(self, ins: Instr) -> None:
         frame = self.label(ins.imms[0] if ins.imms else None)
         if frame is not None and frame.kind not in ("catch", "catch_all"):
-            self.report("invalid-label", f"`rethrow` must target a `catch` or `catch_all` clause, but "
-                        f"label {ins.imms[0]} is {self.describe(frame)}")  # fmt: skip
+            self.report(
+                "invalid-label",
+                f"`rethrow` must target a `catch` or `catch_all` clause, but "
+                f"label {ins.imms[0]} is {self.describe(frame)}",
+            )
 
     def t_throw(self, ins: Instr) -> None:
         tag = ins.imms[0] if ins.imms else None
@@ -883,9 +953,12 @@ class BodyValidator:
 
     def tail_results(self, ins: Instr, sig: FuncType) -> None:
         if not self.types.is_sub_all(sig.results, self.results):
-            self.report("type-mismatch", f"`{ins.op.name}` returns the callee's results "
-                        f"{self.show_list(sig.results)}, which do not match the function's results "
-                        f"{self.show_list(self.results)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}` returns the callee's results "
+                f"{self.show_list(sig.results)}, which do not match the function's results "
+                f"{self.show_list(self.results)}",
+            )
 
     def t_return_call(self, ins: Instr) -> None:
         sig = self.call_sig(ins)
@@ -902,16 +975,22 @@ class BodyValidator:
         if t is not None:
             addr = t[0]
             if not self.types.is_sub(t[1], RefType(True, "func")):
-                self.report("type-mismatch", f"`{ins.op.name}` needs a table of functions, but table "
-                            f"{self.ctx.space_name('table', table)} holds {self.show(t[1])}")  # type: ignore[arg-type]  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{ins.op.name}` needs a table of functions, but table "
+                    f"{self.ctx.space_name('table', table)} holds {self.show(t[1])}",  # type: ignore[arg-type]
+                )
         if not isinstance(bt, BlockType):
             return None, addr
         if bt.type_idx is not None and bt.type_idx != UNRESOLVED:
             if not self.type_index(bt.type_idx):
                 return None, addr
             if self.types.func(bt.type_idx) is None:
-                self.report("type-mismatch", f"`{ins.op.name}` needs a function type, but "
-                            f"{self.types.type_name(bt.type_idx)} is a {self.types.kind[bt.type_idx]} type")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{ins.op.name}` needs a function type, but "
+                    f"{self.types.type_name(bt.type_idx)} is a {self.types.kind[bt.type_idx]} type",
+                )
                 return None, addr
         elif bt.type_idx == UNRESOLVED:
             return None, addr
@@ -963,8 +1042,7 @@ class BodyValidator:
         types = ins.imms[0] if ins.imms else None
         if types is not None:
             if len(types) != 1:  # type: ignore[arg-type]
-                self.report("type-mismatch", f"`select` takes exactly one result type, found "
-                            f"{len(types)}")  # type: ignore[arg-type]  # fmt: skip
+                self.report("type-mismatch", f"`select` takes exactly one result type, found {len(types)}")  # type: ignore[arg-type]
                 self.pop1("i32")
                 self.polymorphic()
                 return
@@ -977,13 +1055,16 @@ class BodyValidator:
         a, b = found[0], found[1]
         for x in (a, b):
             if isinstance(x, RefType):
-                self.type_error(f"`select` without a type works on numbers and vectors only, found "
-                                f"{self.show(x)}: write `select (result {self.show(x)})`")  # fmt: skip
+                self.type_error(
+                    f"`select` without a type works on numbers and vectors only, found "
+                    f"{self.show(x)}: write `select (result {self.show(x)})`"
+                )
                 self.push(x)
                 return
         if a is not None and b is not None and a != b:
-            self.type_error(f"`select` operands must have the same type, found {self.show(a)} and "
-                            f"{self.show(b)}")  # fmt: skip
+            self.type_error(
+                f"`select` operands must have the same type, found {self.show(a)} and {self.show(b)}"
+            )
         self.push(a if a is not None else b)
 
     # --- variables ----------------------------------------------------------------------
@@ -995,8 +1076,10 @@ class BodyValidator:
         n = len(self.local_types)
         if 0 <= x < n:
             return x
-        self.report("unknown-index", f"unknown local {x}: the function has {n} local"
-                    f"{'s' if n != 1 else ''} (parameters included)")  # fmt: skip
+        self.report(
+            "unknown-index",
+            f"unknown local {x}: the function has {n} local{'s' if n != 1 else ''} (parameters included)",
+        )
         return None
 
     def t_local__get(self, ins: Instr) -> None:
@@ -1044,8 +1127,7 @@ class BodyValidator:
         decl = self.local_decls[x]
         name = f"`${decl.name}`" if decl.name else f"{x}"
         ty = self.show(decl.type)
-        related = [Related(decl.span, f"local {name} is declared here with the non-defaultable type "
-                           f"`{ty}`")]  # fmt: skip
+        related = [Related(decl.span, f"local {name} is declared here with the non-defaultable type `{ty}`")]
         lost = self.inits.lost.get(x)
         if lost is not None:
             set_i, start_i, kind, end_i, other_set = lost
@@ -1054,20 +1136,26 @@ class BodyValidator:
             label = f" ${start.label}" if start is not None and start.label else ""
             if other_set >= 0:
                 o = self.body[other_set]
-                msg = (f"local {name} of type `{ty}` is read before it is set: it is set in both arms "
-                       f"of `if{label}`, but a set counts only until the end of its arm, which comes "
-                       "before this read (the spec does not merge the arms of an `if`)")
+                msg = (
+                    f"local {name} of type `{ty}` is read before it is set: it is set in both arms "
+                    f"of `if{label}`, but a set counts only until the end of its arm, which comes "
+                    "before this read (the spec does not merge the arms of an `if`)"
+                )
                 related.append(Related(o.span, f"`{o.op.name}` of {name} in the `then` arm"))
                 related.append(Related(s.span, f"`{s.op.name}` of {name} in the `else` arm"))
                 where = f"`if{label}`"
             else:
                 where = self._where(start_i, kind)
-                msg = (f"local {name} of type `{ty}` is read before it is set: the `{s.op.name}` of it "
-                       f"inside {where} counts only until the end of that block, which comes before "
-                       "this read")
+                msg = (
+                    f"local {name} of type `{ty}` is read before it is set: the `{s.op.name}` of it "
+                    f"inside {where} counts only until the end of that block, which comes before "
+                    "this read"
+                )
                 if kind == "block" and not label:
-                    msg += (" (unnamed blocks count too: Binaryen drops them and accepts this, "
-                            "the spec and engines do not)")
+                    msg += (
+                        " (unnamed blocks count too: Binaryen drops them and accepts this, "
+                        "the spec and engines do not)"
+                    )
                 related.append(Related(s.span, f"`{s.op.name}` of {name}, inside {where}"))
             if 0 <= end_i < len(self.body):
                 related.append(Related(self.body[end_i].span, f"{where} ends here"))
@@ -1075,8 +1163,15 @@ class BodyValidator:
             msg = f"local {name} of type `{ty}` is read before it is set"
             if self.frames[-1].unreachable:
                 msg += " (unreachable code is validated too)"
-        self.diags.append(make("uninitialized-local", msg, ins.span, related=tuple(related),
-                               data={"func": self.func.index if self.func else -1, "local": x}))  # fmt: skip
+        self.diags.append(
+            make(
+                "uninitialized-local",
+                msg,
+                ins.span,
+                related=tuple(related),
+                data={"func": self.func.index if self.func else -1, "local": x},
+            )
+        )
 
     def _where(self, start_i: int, kind: str) -> str:
         if start_i < 0:
@@ -1097,8 +1192,11 @@ class BodyValidator:
         x = ins.imms[0] if ins.imms else None
         count = len(self.ctx.globals)
         if self.const_mode and isinstance(x, int) and self.const_globals <= x < count:
-            self.report("unknown-index", f"global {self.ctx.space_name('global', x)} is not visible "
-                        "here: a global's initializer can read only imported and earlier globals")  # fmt: skip
+            self.report(
+                "unknown-index",
+                f"global {self.ctx.space_name('global', x)} is not visible "
+                "here: a global's initializer can read only imported and earlier globals",
+            )
             self.push(self.ctx.globals[x][0])
             return
         if not self.index_ok("global", x, count):
@@ -1107,8 +1205,10 @@ class BodyValidator:
         assert isinstance(x, int)
         t, mutable = self.ctx.globals[x]
         if self.const_mode and mutable:
-            self.report("invalid-constant", f"a constant expression cannot read the mutable global "
-                        f"{self.ctx.space_name('global', x)}")  # fmt: skip
+            self.report(
+                "invalid-constant",
+                f"a constant expression cannot read the mutable global {self.ctx.space_name('global', x)}",
+            )
         self.push(t)
 
     def t_global__set(self, ins: Instr) -> None:
@@ -1119,8 +1219,11 @@ class BodyValidator:
         assert isinstance(x, int)
         t, mutable = self.ctx.globals[x]
         if not mutable:
-            self.report("immutable-global", f"global {self.ctx.space_name('global', x)} is immutable: "
-                        "declare it `(mut ...)` to use `global.set` on it")  # fmt: skip
+            self.report(
+                "immutable-global",
+                f"global {self.ctx.space_name('global', x)} is immutable: "
+                "declare it `(mut ...)` to use `global.set` on it",
+            )
         self.pop1(t)
 
     # --- memory -------------------------------------------------------------------------
@@ -1145,15 +1248,22 @@ class BodyValidator:
             natural = op.natural_align
             if _sig(op).atomic:
                 if ma.align != natural:
-                    self.report("invalid-alignment", f"`{op.name}` must be naturally aligned: "
-                                f"align={ma.align} is not {natural}")  # fmt: skip
+                    self.report(
+                        "invalid-alignment",
+                        f"`{op.name}` must be naturally aligned: align={ma.align} is not {natural}",
+                    )
             elif natural and ma.align > natural:
-                self.report("invalid-alignment", f"alignment must not be larger than natural: "
-                            f"`{op.name}` accesses {natural} byte{'s' if natural > 1 else ''}, "
-                            f"align={ma.align}")  # fmt: skip
+                self.report(
+                    "invalid-alignment",
+                    f"alignment must not be larger than natural: "
+                    f"`{op.name}` accesses {natural} byte{'s' if natural > 1 else ''}, "
+                    f"align={ma.align}",
+                )
             if addr == "i32" and ma.offset >= 1 << 32:
-                self.report("invalid-offset", f"offset={ma.offset} is out of range for a 32-bit memory "
-                            "(at most 4294967295)")  # fmt: skip
+                self.report(
+                    "invalid-offset",
+                    f"offset={ma.offset} is out of range for a 32-bit memory (at most 4294967295)",
+                )
         if Imm.LANE in op.imms and len(ins.imms) > 2:
             self.lane(ins.imms[2], op.lane_count)
         return addr
@@ -1190,8 +1300,10 @@ class BodyValidator:
         if ins.op.name == "table.init" and len(ins.imms) > 1:
             seg = self.elem(ins.imms[1])
             if seg is not None and elem is not None and not self.types.is_sub(seg, elem):
-                self.report("type-mismatch", f"`table.init` copies {self.show(seg)} elements into a "
-                            f"table of {self.show(elem)}")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`table.init` copies {self.show(seg)} elements into a table of {self.show(elem)}",
+                )
         s = _sig(ins.op)
         self.pop_vals(self._subst(s.params, addr, elem))
         self.stack.extend(self._subst(s.results, addr, elem))
@@ -1200,8 +1312,10 @@ class BodyValidator:
         dst = self.table(ins.imms[0] if ins.imms else None)
         src = self.table(ins.imms[1] if len(ins.imms) > 1 else None)
         if dst is not None and src is not None and not self.types.is_sub(src[1], dst[1]):
-            self.report("type-mismatch", f"`table.copy` copies {self.show(src[1])} elements into a "
-                        f"table of {self.show(dst[1])}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`table.copy` copies {self.show(src[1])} elements into a table of {self.show(dst[1])}",
+            )
         da = dst[0] if dst is not None else None
         sa = src[0] if src is not None else None
         n = "i32" if "i32" in (da, sa) else (da if da == sa else None)
@@ -1230,9 +1344,12 @@ class BodyValidator:
             return
         assert isinstance(f, int)
         if not self.const_mode and f not in self.ctx.declared_refs:
-            self.report("undeclared-ref", f"undeclared function reference: {self.ctx.func_name(f)} must "
-                        "appear in an element segment, export or global initializer to be used with "
-                        f"`ref.func` in a function body; add `(elem declare func {self.ctx.func_name(f)})`")  # fmt: skip
+            self.report(
+                "undeclared-ref",
+                f"undeclared function reference: {self.ctx.func_name(f)} must "
+                "appear in an element segment, export or global initializer to be used with "
+                f"`ref.func` in a function body; add `(elem declare func {self.ctx.func_name(f)})`",
+            )
         # Custom descriptors: a function's own reference is exact, unless it is an import
         # declared inexactly (whatever is linked there may have a subtype of its type).
         func = self.ctx.module.funcs[f]
@@ -1270,9 +1387,12 @@ class BodyValidator:
         if rt is None or rt.heap == UNRESOLVED or rt.heap == BOT_HEAP:
             return None
         if not isinstance(rt.heap, int) or self.types.module.types[rt.heap].descriptor is None:
-            self.report("type-mismatch", f"`{self.ins.op.name if self.ins else ''}` casts to "
-                        f"{self.show(rt)}, but type {self.types.heap_str(rt.heap)} has no descriptor: "
-                        "only a type declared with `(descriptor ...)` can be cast by descriptor")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{self.ins.op.name if self.ins else ''}` casts to "
+                f"{self.show(rt)}, but type {self.types.heap_str(rt.heap)} has no descriptor: "
+                "only a type declared with `(descriptor ...)` can be cast by descriptor",
+            )
             return None
         y = self.types.descriptor(rt.heap)
         return RefType(True, y, rt.exact) if y is not None else None
@@ -1292,8 +1412,11 @@ class BodyValidator:
             return
         assert isinstance(t, int)
         if self.types.module.types[t].descriptor is None:
-            self.report("type-mismatch", f"`ref.get_desc` needs a type with a descriptor, but "
-                        f"{self.types.type_name(t)} has no `(descriptor ...)` clause")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`ref.get_desc` needs a type with a descriptor, but "
+                f"{self.types.type_name(t)} has no `(descriptor ...)` clause",
+            )
         a = self.pop1(RefType(True, t))
         y = self.types.descriptor(t)
         if y is None:
@@ -1330,8 +1453,10 @@ class BodyValidator:
         n = len(st.fields)
         if 0 <= x < n:
             return st.fields[x]
-        self.report("unknown-index", f"unknown field {x}: struct {self.types.type_name(t)} has {n} "
-                    f"field{'s' if n != 1 else ''}")  # fmt: skip
+        self.report(
+            "unknown-index",
+            f"unknown field {x}: struct {self.types.type_name(t)} has {n} field{'s' if n != 1 else ''}",
+        )
         return None
 
     def t_struct__new(self, ins: Instr) -> None:
@@ -1375,17 +1500,26 @@ class BodyValidator:
         clause = self.types.module.types[t].descriptor
         if desc and clause is None:
             plain = ins.op.name.removesuffix("_desc")
-            self.report("type-mismatch", f"`{ins.op.name}` allocates a type with a descriptor, but "
-                        f"{self.types.type_name(t)} has no `(descriptor ...)` clause: use `{plain}`")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}` allocates a type with a descriptor, but "
+                f"{self.types.type_name(t)} has no `(descriptor ...)` clause: use `{plain}`",
+            )
         elif not desc and clause is not None:
-            self.report("type-mismatch", f"{self.types.type_name(t)} has a descriptor, so `{ins.op.name}` "
-                        f"cannot allocate it: use `{ins.op.name}_desc` with the descriptor as last operand")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"{self.types.type_name(t)} has a descriptor, so `{ins.op.name}` "
+                f"cannot allocate it: use `{ins.op.name}_desc` with the descriptor as last operand",
+            )
 
     def _defaultable_fields(self, ins: Instr, st: Any, t: int) -> None:
         for k, f in enumerate(st.fields):
             if not defaultable(unpack(f.storage)):
-                self.report("type-mismatch", f"`{ins.op.name}` needs defaultable fields, but field "
-                            f"{k} of {self.types.type_name(t)} has type {self.types.show_storage(f.storage)}")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{ins.op.name}` needs defaultable fields, but field "
+                    f"{k} of {self.types.type_name(t)} has type {self.types.show_storage(f.storage)}",
+                )
                 break
 
     def t_struct__get(self, ins: Instr) -> None:
@@ -1398,12 +1532,18 @@ class BodyValidator:
         name = ins.op.name
         if f is not None:
             if name == "struct.get" and is_packed(f.storage):
-                self.report("type-mismatch", f"field {ins.imms[1]} of {self.types.type_name(t)} is packed "
-                            f"({f.storage}): read it with `struct.get_s` or `struct.get_u`")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"field {ins.imms[1]} of {self.types.type_name(t)} is packed "
+                    f"({f.storage}): read it with `struct.get_s` or `struct.get_u`",
+                )
             elif name != "struct.get" and not is_packed(f.storage):
-                self.report("type-mismatch", f"`{name}` reads packed fields only, but field "
-                            f"{ins.imms[1]} of {self.types.type_name(t)} is "
-                            f"{self.types.show_storage(f.storage)}: use `struct.get`")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{name}` reads packed fields only, but field "
+                    f"{ins.imms[1]} of {self.types.type_name(t)} is "
+                    f"{self.types.show_storage(f.storage)}: use `struct.get`",
+                )
         self.pop1(RefType(True, t))
         self.push(unpack(f.storage) if f is not None else None)
 
@@ -1414,8 +1554,11 @@ class BodyValidator:
             return
         f = self._field(ins, st, t)
         if f is not None and not f.mutable:
-            self.report("immutable-field", f"field {ins.imms[1]} of {self.types.type_name(t)} is "
-                        "immutable: declare it `(mut ...)` to use `struct.set`")  # fmt: skip
+            self.report(
+                "immutable-field",
+                f"field {ins.imms[1]} of {self.types.type_name(t)} is "
+                "immutable: declare it `(mut ...)` to use `struct.set`",
+            )
         self.pop_vals((RefType(True, t), unpack(f.storage) if f is not None else None))
 
     def _elem_val(self, at: Any) -> Val:
@@ -1423,8 +1566,11 @@ class BodyValidator:
 
     def _mutable_array(self, ins: Instr, at: Any, t: int) -> None:
         if at is not None and not at.elem.mutable:
-            self.report("immutable-field", f"array {self.types.type_name(t)} is immutable: declare its "
-                        f"element `(mut ...)` to use `{ins.op.name}`")  # fmt: skip
+            self.report(
+                "immutable-field",
+                f"array {self.types.type_name(t)} is immutable: declare its "
+                f"element `(mut ...)` to use `{ins.op.name}`",
+            )
 
     def _array_ref(self, t: int) -> RefType:
         return RefType(True, t) if t != UNRESOLVED else ANY_REF
@@ -1437,8 +1583,11 @@ class BodyValidator:
     def t_array__new_default(self, ins: Instr) -> None:
         at, t = self._array(ins)
         if at is not None and not defaultable(self._elem_val(at)):
-            self.report("type-mismatch", f"`array.new_default` needs a defaultable element type, but "
-                        f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`array.new_default` needs a defaultable element type, but "
+                f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}",
+            )
         self.pop1("i32")
         self.push(_allocated(t) if at is not None else UNKNOWN_REF)
 
@@ -1455,7 +1604,11 @@ class BodyValidator:
             self.pop_vals([e] * n)
         elif n > avail:  # no huge list, and no loop longer than the stack (the count is a u32)
             if not frame.unreachable:
-                need = "reference operands" if self.show(e) == "a reference" else f"operands of type {self.show(e)}"
+                need = (
+                    "reference operands"
+                    if self.show(e) == "a reference"
+                    else f"operands of type {self.show(e)}"
+                )
                 self.type_error(f"`{ins.op.name}` expects {n} {need}, found {avail}")
             for _ in range(avail):
                 self.pop1(e)
@@ -1466,19 +1619,28 @@ class BodyValidator:
 
     def _numeric_elems(self, ins: Instr, at: Any, t: int) -> None:
         if at is not None and isinstance(self._elem_val(at), RefType):
-            self.report("type-mismatch", f"`{ins.op.name}` needs an array of numbers or vectors, but "
-                        f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}` needs an array of numbers or vectors, but "
+                f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}",
+            )
 
     def _ref_elems(self, ins: Instr, at: Any, t: int, seg: RefType | None) -> None:
         if at is None:
             return
         e = self._elem_val(at)
         if not isinstance(e, RefType):
-            self.report("type-mismatch", f"`{ins.op.name}` needs an array of references, but "
-                        f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}` needs an array of references, but "
+                f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}",
+            )
         elif seg is not None and not self.types.is_sub(seg, e):
-            self.report("type-mismatch", f"`{ins.op.name}`: the element segment holds {self.show(seg)}, "
-                        f"not a subtype of the array's element type {self.show(e)}")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                f"`{ins.op.name}`: the element segment holds {self.show(seg)}, "
+                f"not a subtype of the array's element type {self.show(e)}",
+            )
 
     def t_array__new_data(self, ins: Instr) -> None:
         at, t = self._array(ins)
@@ -1501,12 +1663,18 @@ class BodyValidator:
         if at is not None:
             packed = is_packed(at.elem.storage)
             if name == "array.get" and packed:
-                self.report("type-mismatch", f"array {self.types.type_name(t)} is packed "
-                            f"({at.elem.storage}): read it with `array.get_s` or `array.get_u`")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"array {self.types.type_name(t)} is packed "
+                    f"({at.elem.storage}): read it with `array.get_s` or `array.get_u`",
+                )
             elif name != "array.get" and not packed:
-                self.report("type-mismatch", f"`{name}` reads packed arrays only, but "
-                            f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}: "
-                            "use `array.get`")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"`{name}` reads packed arrays only, but "
+                    f"{self.types.type_name(t)} holds {self.types.show_storage(at.elem.storage)}: "
+                    "use `array.get`",
+                )
         self.pop_vals((self._array_ref(t), "i32"))
         self.push(self._elem_val(at))
 
@@ -1524,10 +1692,16 @@ class BodyValidator:
         dst, td = self._array(ins, 0)
         src, ts = self._array(ins, 1)
         self._mutable_array(ins, dst, td)
-        if (dst is not None and src is not None
-                and not self.types.storage_sub(src.elem.storage, dst.elem.storage)):  # fmt: skip
-            self.report("type-mismatch", f"`array.copy` copies {self.types.show_storage(src.elem.storage)} "
-                        f"elements into an array of {self.types.show_storage(dst.elem.storage)}")  # fmt: skip
+        if (
+            dst is not None
+            and src is not None
+            and not self.types.storage_sub(src.elem.storage, dst.elem.storage)
+        ):
+            self.report(
+                "type-mismatch",
+                f"`array.copy` copies {self.types.show_storage(src.elem.storage)} "
+                f"elements into an array of {self.types.show_storage(dst.elem.storage)}",
+            )
         self.pop_vals((self._array_ref(td), "i32", self._array_ref(ts), "i32", "i32"))
 
     def t_array__init_data(self, ins: Instr) -> None:
@@ -1580,13 +1754,16 @@ class BodyValidator:
             self.polymorphic()
             return
         if len(fa.params) < len(fb.params):
-            self.report("type-mismatch", "`cont.bind`: the result continuation takes more arguments "
-                        "than the argument continuation")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                "`cont.bind`: the result continuation takes more arguments than the argument continuation",
+            )
             self.polymorphic()
             return
         k = len(fa.params) - len(fb.params)
-        if not (self.types.is_sub_all(fb.params, fa.params[k:])
-                and self.types.is_sub_all(fa.results, fb.results)):  # fmt: skip
+        if not (
+            self.types.is_sub_all(fb.params, fa.params[k:]) and self.types.is_sub_all(fa.results, fb.results)
+        ):
             self.report("type-mismatch", "`cont.bind`: the continuation types do not match")
         self.pop_vals((*fa.params[:k], RefType(True, a)))  # type: ignore[arg-type]
         self.push(RefType(False, b))  # type: ignore[arg-type]
@@ -1616,16 +1793,24 @@ class BodyValidator:
             last = labels[-1] if labels else None
             nft = self._cont_of_ref(last)
             if nft is None:
-                self.report("type-mismatch", f"a resume handler label must take a continuation "
-                            f"reference last, but {self.describe(frame)} takes {self.show_list(labels)}")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"a resume handler label must take a continuation "
+                    f"reference last, but {self.describe(frame)} takes {self.show_list(labels)}",
+                )
                 continue
-            if not (self.types.is_sub_all(sig.results, nft.params)
-                    and self.types.is_sub_all(ft.results, nft.results)):  # fmt: skip
+            if not (
+                self.types.is_sub_all(sig.results, nft.params)
+                and self.types.is_sub_all(ft.results, nft.results)
+            ):
                 self.report("type-mismatch", "type mismatch in continuation type of a resume handler")
                 continue
             if not self.types.is_sub_all(sig.params, labels[:-1]):
-                self.report("type-mismatch", f"a resume handler passes {self.show_list(sig.params)} and a "
-                            f"continuation to {self.describe(frame)}, which expects {self.show_list(labels)}")  # fmt: skip
+                self.report(
+                    "type-mismatch",
+                    f"a resume handler passes {self.show_list(sig.params)} and a "
+                    f"continuation to {self.describe(frame)}, which expects {self.show_list(labels)}",
+                )
 
     def t_resume(self, ins: Instr) -> None:
         ft = self._cont(ins.imms[0] if ins.imms else None)
@@ -1660,12 +1845,16 @@ class BodyValidator:
             self.report("type-mismatch", "`switch` needs a tag without parameters")
         other = self._cont_of_ref(ft.params[-1]) if ft.params else None
         if other is None:
-            self.report("type-mismatch", "`switch` needs a continuation type whose last parameter is a "
-                        "continuation reference")  # fmt: skip
+            self.report(
+                "type-mismatch",
+                "`switch` needs a continuation type whose last parameter is a continuation reference",
+            )
             self.polymorphic()
             return
-        if not (self.types.is_sub_all(ft.results, sig.results)
-                and self.types.is_sub_all(sig.results, other.results)):  # fmt: skip
+        if not (
+            self.types.is_sub_all(ft.results, sig.results)
+            and self.types.is_sub_all(sig.results, other.results)
+        ):
             self.report("type-mismatch", "type mismatch in continuation types of `switch`")
         self.pop_vals((*ft.params[:-1], RefType(True, t)))  # type: ignore[arg-type]
         self.stack.extend(other.params)

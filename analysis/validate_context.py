@@ -48,10 +48,14 @@ class ModuleContext:
 
     def space_name(self, space: str, index: int) -> str:
         items: list[object] = {
-            "func": self.module.funcs, "global": self.module.globals,
-            "table": self.module.tables, "memory": self.module.memories,
-            "tag": self.module.tags, "elem": self.module.elems, "data": self.module.datas,
-        }.get(space, [])  # type: ignore[assignment]  # fmt: skip
+            "func": self.module.funcs,
+            "global": self.module.globals,
+            "table": self.module.tables,
+            "memory": self.module.memories,
+            "tag": self.module.tags,
+            "elem": self.module.elems,
+            "data": self.module.datas,
+        }.get(space, [])  # type: ignore[assignment]
         if 0 <= index < len(items):
             name = getattr(items[index], "name", None)
             if name is not None:

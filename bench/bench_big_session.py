@@ -100,11 +100,16 @@ def big(size: str, edits: int, whole: bool = True) -> None:
         t0 = s.open(URI, text)
         at, items = s.diagnostics(URI)
         opened = s.rss()
-        print(f"open -> diagnostics: {at - t0:.1f} s, {len(items)} shown; RSS {before / MB:.0f} -> {opened / MB:.0f} MB")
+        print(
+            f"open -> diagnostics: {at - t0:.1f} s, {len(items)} shown; RSS {before / MB:.0f} -> {opened / MB:.0f} MB"
+        )
 
         lines = text.split("\n")
-        digits = [(n, line.index("i32.const ") + 10) for n, line in enumerate(lines)
-                  if "i32.const " in line and line[line.index("i32.const ") + 10 :][:1].isdigit()]  # fmt: skip
+        digits = [
+            (n, line.index("i32.const ") + 10)
+            for n, line in enumerate(lines)
+            if "i32.const " in line and line[line.index("i32.const ") + 10 :][:1].isdigit()
+        ]
         rng = random.Random(0)
         times = []
         for k in range(edits):
@@ -115,8 +120,10 @@ def big(size: str, edits: int, whole: bool = True) -> None:
             at, _ = s.diagnostics(URI)
             times.append(at - sent)
         times.sort()
-        print(f"one-character edit -> diagnostics: median {_ms(statistics.median(times))}, "
-              f"p95 {_ms(times[int(len(times) * 0.95) - 1 if len(times) >= 20 else -1])} ({edits} edits)")  # fmt: skip
+        print(
+            f"one-character edit -> diagnostics: median {_ms(statistics.median(times))}, "
+            f"p95 {_ms(times[int(len(times) * 0.95) - 1 if len(times) >= 20 else -1])} ({edits} edits)"
+        )
         text = "\n".join(lines)
 
         for where in (0.02, 0.5, 0.98):
@@ -130,10 +137,12 @@ def big(size: str, edits: int, whole: bool = True) -> None:
             sent2 = s.change(URI, pos, pos, "(")
             at2, restored = s.diagnostics(URI)
             peak_restored = _peak(s.proc.pid)
-            print(f"`(` of the function at {where:.0%} (line {pos[0] + 1}): deleted {at - sent:.2f} s, "
-                  f"{len(broken)} diagnostics, peak RSS {peak_broken / MB:.0f} MB; restored {at2 - sent2:.2f} s, "
-                  f"{len(restored)} diagnostics, peak RSS {peak_restored / MB:.0f} MB "
-                  f"({max(peak_broken, peak_restored) / opened:.2f}x RSS after open)")  # fmt: skip
+            print(
+                f"`(` of the function at {where:.0%} (line {pos[0] + 1}): deleted {at - sent:.2f} s, "
+                f"{len(broken)} diagnostics, peak RSS {peak_broken / MB:.0f} MB; restored {at2 - sent2:.2f} s, "
+                f"{len(restored)} diagnostics, peak RSS {peak_restored / MB:.0f} MB "
+                f"({max(peak_broken, peak_restored) / opened:.2f}x RSS after open)"
+            )
         last = restored
         if not whole:
             return
@@ -158,13 +167,19 @@ def big(size: str, edits: int, whole: bool = True) -> None:
         f.write(text)
     try:
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "wat_lsp", "--check", "--format", "json", f.name],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-m", "wat_lsp", "--check", "--format", "json", f.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         check = json.loads(out.stdout.replace(json.dumps(Path(f.name).as_uri())[1:-1], URI))
         expected = _capped(check[0]["diagnostics"] if check else [])
         shown = [d for d in last if d.get("code") != "more-diagnostics"]
-        print(f"last diagnostics against --check ({time.perf_counter() - t0:.0f} s): "
-              f"same: {shown == expected} ({len(shown)} shown)")  # fmt: skip
+        print(
+            f"last diagnostics against --check ({time.perf_counter() - t0:.0f} s): "
+            f"same: {shown == expected} ({len(shown)} shown)"
+        )
         if shown != expected:
             diff = [(a, b) for a, b in zip(shown, expected, strict=False) if a != b][:2]
             print(f"  first differences (server, --check): {diff}; counts {len(shown)} {len(expected)}")
@@ -186,9 +201,11 @@ def cycles(size: str, count: int) -> None:
             s.close(URI)
             series.append(settled_rss(s.proc.pid, before, 50 * MB, timeout=5))
         after = settled_rss(s.proc.pid, before, 50 * MB)
-        print(f"open/close {len(text) / MB:.1f} MB x {count} ({time.perf_counter() - t0:.0f} s): RSS before "
-              f"{before / MB:.0f} MB, after each close {[round(x / MB) for x in series]} MB, "
-              f"after the last {after / MB:.0f} MB ({(after - before) / MB:+.0f} MB)")  # fmt: skip
+        print(
+            f"open/close {len(text) / MB:.1f} MB x {count} ({time.perf_counter() - t0:.0f} s): RSS before "
+            f"{before / MB:.0f} MB, after each close {[round(x / MB) for x in series]} MB, "
+            f"after the last {after / MB:.0f} MB ({(after - before) / MB:+.0f} MB)"
+        )
     finally:
         s.stop()
 
@@ -216,8 +233,10 @@ def typing(size: str) -> None:
                 at, _ = s.diagnostics(URI)
                 worst.append((at - sent, f"undo {typed!r} at {n + 1}:{c + 1}"))
         worst.sort()
-        print(f"typing ( and () at 20 places of {len(text) / MB:.1f} MB: median {_ms(worst[len(worst) // 2][0])}, "
-              f"max {_ms(worst[-1][0])} ({worst[-1][1]}); over 300 ms: {sum(t > 0.3 for t, _ in worst)} of {len(worst)}")
+        print(
+            f"typing ( and () at 20 places of {len(text) / MB:.1f} MB: median {_ms(worst[len(worst) // 2][0])}, "
+            f"max {_ms(worst[-1][0])} ({worst[-1][1]}); over 300 ms: {sum(t > 0.3 for t, _ in worst)} of {len(worst)}"
+        )
     finally:
         s.stop()
 
@@ -230,7 +249,9 @@ def main() -> int:
     ap.add_argument("--cycle-size", default="5MB")
     ap.add_argument("--typing-size", default="10MB")
     ap.add_argument("--only", choices=("big", "cycles", "typing"))
-    ap.add_argument("--no-whole", action="store_true", help="big: skip symbols, tokens and the --check comparison")
+    ap.add_argument(
+        "--no-whole", action="store_true", help="big: skip symbols, tokens and the --check comparison"
+    )
     args = ap.parse_args()
     if args.only in (None, "big"):
         big(args.size, args.edits, not args.no_whole)

@@ -120,8 +120,9 @@ class Run:
 def run_isolated(cmd: list[str], timeout: float = 0.0, capture_stdout: bool = False) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
         res = Path(tmp) / "result"
-        r = run_peer([sys.executable, "-S", "-c", _LAUNCH, str(res), str(timeout), *cmd],
-                     capture_stdout=capture_stdout)  # fmt: skip
+        r = run_peer(
+            [sys.executable, "-S", "-c", _LAUNCH, str(res), str(timeout), *cmd], capture_stdout=capture_stdout
+        )
         if not res.exists():
             return Run(r.seconds, r.peak_rss_bytes, r.returncode or 1, False, r.stdout)
         secs, rss, rc, to, cpu = res.read_text().split()
@@ -129,8 +130,12 @@ def run_isolated(cmd: list[str], timeout: float = 0.0, capture_stdout: bool = Fa
 
 
 def find_wasm_opt(given: str | None) -> str | None:
-    for cand in (given, os.environ.get("WASM_OPT"), shutil.which("wasm-opt"),
-                 str(HERE / "node_modules" / ".bin" / "wasm-opt")):  # fmt: skip
+    for cand in (
+        given,
+        os.environ.get("WASM_OPT"),
+        shutil.which("wasm-opt"),
+        str(HERE / "node_modules" / ".bin" / "wasm-opt"),
+    ):
         if cand and os.access(cand, os.X_OK):
             return cand
     return None
@@ -169,11 +174,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     wasm_opt = find_wasm_opt(args.wasm_opt)
     if wasm_opt is None:
-        print("wasm-opt not found: --wasm-opt PATH, $WASM_OPT, PATH or `npm install --prefix bench binaryen`",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "wasm-opt not found: --wasm-opt PATH, $WASM_OPT, PATH or `npm install --prefix bench binaryen`",
+            file=sys.stderr,
+        )
     sizes = [int(s) for s in args.locals.split(",") if s]
-    print("| locals | input copies | ours: time | ours: peak RSS | ours: locals left | ours: copies left"
-          " | wasm-opt: time | wasm-opt: peak RSS | wasm-opt: locals left | wasm-opt: copies left |")
+    print(
+        "| locals | input copies | ours: time | ours: peak RSS | ours: locals left | ours: copies left"
+        " | wasm-opt: time | wasm-opt: peak RSS | wasm-opt: locals left | wasm-opt: copies left |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in sizes:
         src = ensure_locals_input(n, args.seed)
@@ -188,23 +197,39 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_isolated([sys.executable, "-c", _OURS, str(src), str(out)], capture_stdout=True)
                 phases = json.loads(r.stdout) if r.ok else {}
                 wall, cpu = phases.get("wall", [0.0]), phases.get("cpu", [0.0, 0.0, 0.0])
-                if r.ok and subprocess.run([wasm_tools, "validate", "--features", "all", str(out)]).returncode == 0:
-                    ours = subprocess.run([wasm_tools, "parse", str(out)], capture_output=True, check=True).stdout
-                    row += [f"{sum(wall):.2f} s (cpu {sum(cpu):.2f} s: analyse {cpu[0]:.2f} + pass {cpu[1]:.2f}"
-                            f" + write {cpu[2]:.2f})", f"{r.peak_rss_bytes / 2**20:,.0f} MiB",
-                            f"{_locals(ours):,}", f"{_copies(wasm_tools, ours):,}"]  # fmt: skip
+                if (
+                    r.ok
+                    and subprocess.run([wasm_tools, "validate", "--features", "all", str(out)]).returncode
+                    == 0
+                ):
+                    ours = subprocess.run(
+                        [wasm_tools, "parse", str(out)], capture_output=True, check=True
+                    ).stdout
+                    row += [
+                        f"{sum(wall):.2f} s (cpu {sum(cpu):.2f} s: analyse {cpu[0]:.2f} + pass {cpu[1]:.2f}"
+                        f" + write {cpu[2]:.2f})",
+                        f"{r.peak_rss_bytes / 2**20:,.0f} MiB",
+                        f"{_locals(ours):,}",
+                        f"{_copies(wasm_tools, ours):,}",
+                    ]
                 else:
                     row += ["failed" if not r.ok else "INVALID OUTPUT", "", "", ""]
             if wasm_opt is None or (args.peer_max is not None and n > args.peer_max):
                 row += ["not run", "", "", ""]
             else:
                 wout = Path(tmp) / "wasm-opt.wasm"
-                w = run_isolated([wasm_opt, "--all-features", "--coalesce-locals", str(wasm_in), "-o", str(wout)],
-                                 timeout=args.timeout)  # fmt: skip
+                w = run_isolated(
+                    [wasm_opt, "--all-features", "--coalesce-locals", str(wasm_in), "-o", str(wout)],
+                    timeout=args.timeout,
+                )
                 if w.ok:
                     theirs = wout.read_bytes()
-                    row += [_seconds(w, args.timeout), f"{w.peak_rss_bytes / 2**20:,.0f} MiB",
-                            f"{_locals(theirs):,}", f"{_copies(wasm_tools, theirs):,}"]  # fmt: skip
+                    row += [
+                        _seconds(w, args.timeout),
+                        f"{w.peak_rss_bytes / 2**20:,.0f} MiB",
+                        f"{_locals(theirs):,}",
+                        f"{_copies(wasm_tools, theirs):,}",
+                    ]
                 else:
                     row += [_seconds(w, args.timeout), f"{w.peak_rss_bytes / 2**20:,.0f} MiB", "", ""]
         print("| " + " | ".join(row) + " |", flush=True)

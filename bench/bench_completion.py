@@ -81,19 +81,25 @@ def main(argv: list[str] | None = None) -> int:
             cpu.append(time.process_time() - c)
             wall.append(time.perf_counter() - w)
             s = _delete(s, get, col, len(word))
-        print(f"keystroke `$` + completion after `{word[:-1]}` (x{args.edits}): median {_percentile(cpu, 0.5):.4f} s "
-              f"cpu (p95 {_percentile(cpu, 0.95):.4f}), median {_percentile(wall, 0.5):.4f} s wall")
+        print(
+            f"keystroke `$` + completion after `{word[:-1]}` (x{args.edits}): median {_percentile(cpu, 0.5):.4f} s "
+            f"cpu (p95 {_percentile(cpu, 0.95):.4f}), median {_percentile(wall, 0.5):.4f} s wall"
+        )
     return 0
 
 
 def _insert(snap: Snapshot, line: int, col: int, text: str) -> Snapshot:
     rng = types.Range(types.Position(line, col), types.Position(line, col))
-    return apply_change(snap, types.TextDocumentContentChangePartial(range=rng, text=text), "utf-16", snap.version + 1)
+    return apply_change(
+        snap, types.TextDocumentContentChangePartial(range=rng, text=text), "utf-16", snap.version + 1
+    )
 
 
 def _delete(snap: Snapshot, line: int, col: int, n: int) -> Snapshot:
     rng = types.Range(types.Position(line, col), types.Position(line, col + n))
-    return apply_change(snap, types.TextDocumentContentChangePartial(range=rng, text=""), "utf-16", snap.version + 1)
+    return apply_change(
+        snap, types.TextDocumentContentChangePartial(range=rng, text=""), "utf-16", snap.version + 1
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     line = text.count("\n", 0, at)
     pos = types.Position(line, at - (text.rfind("\n", 0, at) + 1))
     found, wall, cpu = _timed(lambda: signature_help(snap, pos, "utf-16"))
-    _show("signature help (first: the snapshot's analysis)", wall, cpu, found.signatures[0].label if found else None)
+    _show(
+        "signature help (first: the snapshot's analysis)",
+        wall,
+        cpu,
+        found.signatures[0].label if found else None,
+    )
     found, wall, cpu = _timed(lambda: signature_help(snap, pos, "utf-16"))
     _show("signature help (again)", wall, cpu)
     _, wall, cpu = _timed(lambda: selection_ranges(snap, [pos], "utf-16"))
@@ -60,14 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     walls, cpus = [], []
     for _ in range(args.edits):
         rng = types.Range(pos, pos)
-        snap = apply_change(snap, types.TextDocumentContentChangePartial(range=rng, text=" "), "utf-16",
-                            snap.version + 1)  # fmt: skip
+        snap = apply_change(
+            snap, types.TextDocumentContentChangePartial(range=rng, text=" "), "utf-16", snap.version + 1
+        )
         found, wall, cpu = _timed(lambda s=snap: signature_help(s, pos, "utf-16"))  # type: ignore[misc]
         assert found is not None
         walls.append(wall)
         cpus.append(cpu)
-    _show(f"space typed, then signature help (median of {args.edits})", statistics.median(walls),
-          statistics.median(cpus))  # fmt: skip
+    _show(
+        f"space typed, then signature help (median of {args.edits})",
+        statistics.median(walls),
+        statistics.median(cpus),
+    )
     return 0
 
 

@@ -154,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     t_read, doc = timed(analyse, data, tree)
     module = next(m.read.module for m in doc.modules if m.read is not None)
     defined = [f for f in module.funcs if f.import_ is None and f.body_span is not None]
-    print(f"input: {path.name}, {len(data):,} bytes, {len(defined):,} defined functions, "
-          f"{sum(len(f.body) for f in defined):,} instructions, {len(doc.diagnostics)} diagnostics")  # fmt: skip
+    print(
+        f"input: {path.name}, {len(data):,} bytes, {len(defined):,} defined functions, "
+        f"{sum(len(f.body) for f in defined):,} instructions, {len(doc.diagnostics)} diagnostics"
+    )
     print(f"initial full parse {t_parse:.2f} s, full analyse (read + validate) {t_read:.2f} s")
     t_ctx, ctx = timed(module_context, module)
     print(f"validation context of the module (cached by analyse) {t_ctx:.2f} s")
@@ -178,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             new_data, times, note = _one_edit(kind, data, tree, parser, module, ctx, f, pos)
             for k in STEPS:
                 rows[k].append(times[k])
-            print(f"  func {f.index} ({len(f.body)} instructions), {note}: "
-                  f"reparse {times['reparse'] * 1000:.2f} ms")  # fmt: skip
+            print(
+                f"  func {f.index} ({len(f.body)} instructions), {note}: "
+                f"reparse {times['reparse'] * 1000:.2f} ms"
+            )
         if not fulls:
             fulls = [timed(parser.parse, new_data)[0] for _ in range(max(1, args.full_repeat))]
         full = statistics.median(fulls)
@@ -188,12 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  medians over {len(sites)} edits:")
         print(f"    tree.edit                              {_ms(med['edit'])}")
         print(f"    incremental parse (old tree)           {_ms(med['reparse'])}")
-        print(f"    full parse (no old tree), median of {len(fulls)} {_ms(full)}"
-              f"   -> incremental {full / med['reparse']:,.0f}x faster")  # fmt: skip
+        print(
+            f"    full parse (no old tree), median of {len(fulls)} {_ms(full)}"
+            f"   -> incremental {full / med['reparse']:,.0f}x faster"
+        )
         print(f"    changed_ranges (old vs new tree)       {_ms(med['changed'])}")
         print(f"    find the enclosing func                {_ms(med['locate'])}")
-        print(f"    re-read that function                  {_ms(med['reread'])}"
-              f"   (full analyse {t_read:.2f} s)")  # fmt: skip
+        print(
+            f"    re-read that function                  {_ms(med['reread'])}   (full analyse {t_read:.2f} s)"
+        )
         print(f"    validate that function                 {_ms(med['validate'])}")
         print(f"    edit + reparse + locate + re-read + validate {_ms(total)}")
     return 0

@@ -44,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     snap = open_snapshot("file:///doc.wat", 1, data.decode())
     t0 = time.perf_counter()
     first = snap.diagnostics()
-    print(f"{len(data):,} bytes; first diagnostics ({len(first)}) in {time.perf_counter() - t0:.2f} s "
-          f"({snap.incremental.last_mode})")  # fmt: skip
+    print(
+        f"{len(data):,} bytes; first diagnostics ({len(first)}) in {time.perf_counter() - t0:.2f} s "
+        f"({snap.incremental.last_mode})"
+    )
     sites = [m.end(1) - 1 for m in re.finditer(rb"i32\.const (\d{1,8})\b", data)]
     sites = sites[len(sites) // 2 :: max(1, len(sites) // (2 * args.edits))][: args.edits]
     if args.syntax_error:
@@ -54,17 +56,23 @@ def main(argv: list[str] | None = None) -> int:
         snap, diags = _digit_edits(snap, sites)
     t0 = time.perf_counter()
     full = analyse(snap.data)
-    same = [(d.code, d.span, d.message) for d in full.diagnostics] == [(d.code, d.span, d.message) for d in diags]
-    print(f"`--check`'s analyse (fresh parse) of the last version: {time.perf_counter() - t0:.2f} s; "
-          f"same diagnostics: {same}")  # fmt: skip
+    same = [(d.code, d.span, d.message) for d in full.diagnostics] == [
+        (d.code, d.span, d.message) for d in diags
+    ]
+    print(
+        f"`--check`'s analyse (fresh parse) of the last version: {time.perf_counter() - t0:.2f} s; "
+        f"same diagnostics: {same}"
+    )
     return 0 if same else 1
 
 
 def _change(snap: Snapshot, start: int, end: int, text: str) -> types.TextDocumentContentChangePartial:
     """Bytes [start, end) of ASCII text replaced by `text`, in LSP terms (UTF-16 = bytes)."""
     line = snap.index.line_of(start)
-    r = types.Range(start=types.Position(line=line, character=start - snap.index.line_start(line)),
-                    end=types.Position(line=line, character=end - snap.index.line_start(line)))  # fmt: skip
+    r = types.Range(
+        start=types.Position(line=line, character=start - snap.index.line_start(line)),
+        end=types.Position(line=line, character=end - snap.index.line_start(line)),
+    )
     return types.TextDocumentContentChangePartial(range=r, text=text)
 
 
@@ -86,8 +94,10 @@ def _report(label: str, timings: list[Timing]) -> None:
         p95 = statistics.quantiles(xs, n=20)[-1] if len(xs) > 1 else xs[0]
         return f"median {statistics.median(xs) * 1000:.1f} ms, p95 {p95 * 1000:.1f}, max {max(xs) * 1000:.1f}"
 
-    print(f"{len(timings)} {label}: edit to diagnostics {ms([w for w, _ in timings])}; "
-          f"CPU {ms([c for _, c in timings])}")  # fmt: skip
+    print(
+        f"{len(timings)} {label}: edit to diagnostics {ms([w for w, _ in timings])}; "
+        f"CPU {ms([c for _, c in timings])}"
+    )
 
 
 def _digit_edits(snap: Snapshot, sites: list[int]) -> tuple[Snapshot, list[Diagnostic]]:

@@ -55,7 +55,9 @@ def shapes(n: int) -> list[tuple[str, str, Callable[[str], object]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--digits", default="250000,500000,1000000")
     args = parser.parse_args()
     counts = [int(d) for d in args.digits.split(",")]

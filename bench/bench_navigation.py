@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     _timed("highlight of a local", lambda: ide_requests.document_highlight(snap, at_get, enc))
     _timed("semantic tokens, range (60 lines)", lambda: ide_requests.semantic_tokens_range(snap, screen, enc))
     _timed("inlay hints (60 lines)", lambda: ide_requests.inlay_hints_(snap, screen, enc))
-    refs = _timed("references of a function (first: index)", lambda: ide_requests.references_(snap, at_call, True, enc))
+    refs = _timed(
+        "references of a function (first: index)", lambda: ide_requests.references_(snap, at_call, True, enc)
+    )
     _timed("references of a function (again)", lambda: ide_requests.references_(snap, at_call, True, enc))
     full = _timed("semantic tokens, full", lambda: ide_requests.semantic_tokens_full(snap, enc))
     folds = _timed("folding ranges", lambda: ide_requests.folding_ranges(snap))
@@ -158,18 +160,24 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
         total[name].append(time.perf_counter() - w)
         total_cpu[name].append(time.process_time() - c0)
     print(f"{n} edits; diagnostics alone: median {_percentile(diags, 0.5):.3f} s cpu")
-    print(f"{'median / p95 seconds':<40} {'edit -> answer, wall':>22} {'edit -> answer, cpu':>22}"
-          f" {'request alone, cpu':>22}")
+    print(
+        f"{'median / p95 seconds':<40} {'edit -> answer, wall':>22} {'edit -> answer, cpu':>22}"
+        f" {'request alone, cpu':>22}"
+    )
     for name, _ in requests:
-        cells = [f"{_percentile(xs, 0.5):9.3f} / {_percentile(xs, 0.95):8.3f}"
-                 for xs in (total[name], total_cpu[name], alone[name])]
+        cells = [
+            f"{_percentile(xs, 0.5):9.3f} / {_percentile(xs, 0.95):8.3f}"
+            for xs in (total[name], total_cpu[name], alone[name])
+        ]
         print(f"{name:<40} {' '.join(cells)}   ({len(total[name])} runs)")
     return 0
 
 
 def _bytes(snap: Snapshot, rng: types.Range, enc: str) -> tuple[int, int]:
-    return (snap.index.offset(rng.start.line, rng.start.character, enc),  # type: ignore[arg-type]
-            snap.index.offset(rng.end.line, rng.end.character, enc))  # type: ignore[arg-type]
+    return (
+        snap.index.offset(rng.start.line, rng.start.character, enc),  # type: ignore[arg-type]
+        snap.index.offset(rng.end.line, rng.end.character, enc),
+    )  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -226,9 +226,20 @@ def measure_ours(path: Path, repeat: int = 1) -> OursResult | None:
         if not r.ok:
             return None
         out = json.loads(r.stdout.decode().strip().splitlines()[-1])
-        runs.append(OursResult(out["parse"], out["read"], out["validate"], out["load"], r.peak_rss_bytes,
-                               out["base_kib"] * 1024, out["diagnostics"], out["funcs"],
-                               out["instrs"], out["model"]))  # fmt: skip
+        runs.append(
+            OursResult(
+                out["parse"],
+                out["read"],
+                out["validate"],
+                out["load"],
+                r.peak_rss_bytes,
+                out["base_kib"] * 1024,
+                out["diagnostics"],
+                out["funcs"],
+                out["instrs"],
+                out["model"],
+            )
+        )
     med = statistics.median(r.seconds for r in runs)
     chosen = min(runs, key=lambda r: abs(r.seconds - med))
     return dataclasses.replace(chosen, peak_rss_bytes=max(r.peak_rss_bytes for r in runs))
@@ -246,8 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--sizes", default=",".join(DEFAULT_SIZES))
     ap.add_argument("--repeat", type=int, default=3, help="runs per input (median time)")
-    ap.add_argument("--ours-repeat-large", type=int, default=1,
-                    help="our runs on inputs of 20 MB or more (each takes a minute)")  # fmt: skip
+    ap.add_argument(
+        "--ours-repeat-large",
+        type=int,
+        default=1,
+        help="our runs on inputs of 20 MB or more (each takes a minute)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     exe = find_tool("wasm-tools")
@@ -255,18 +270,24 @@ def main(argv: list[str] | None = None) -> int:
     if exe:
         version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"peer: {version}; ours: python {sys.version.split()[0]}")
-    print("ours (CPU seconds): parse = tree-sitter CST; read = CST to Module model with syntax/reader "
-          "diagnostics and liveness; valid = validation inside analyse(); total = file + parse + read + valid")  # fmt: skip
-    print("peer: parse = `wasm-tools parse` (text to binary); valid = `wasm-tools validate "
-          "--features all` (text, parse + validate)")  # fmt: skip
+    print(
+        "ours (CPU seconds): parse = tree-sitter CST; read = CST to Module model with syntax/reader "
+        "diagnostics and liveness; valid = validation inside analyse(); total = file + parse + read + valid"
+    )
+    print(
+        "peer: parse = `wasm-tools parse` (text to binary); valid = `wasm-tools validate "
+        "--features all` (text, parse + validate)"
+    )
     print("ratios: parse+read vs wasm-tools parse; total vs wasm-tools validate; peak RSS vs validate")
     left = f"{'input':>5} {'bytes':>11}"
     ours_h = f"{'parse':>6} {'read':>6} {'valid':>6} {'total':>6} {'MiB':>5}"
     peer_h = f"{'parse':>6} {'MiB':>5} {'valid':>6} {'MiB':>5}"
     ratio_h = f"{'read':>6} {'total':>6} {'mem':>6}"
     header = f"{left} | {ours_h} | {peer_h} | {ratio_h}"
-    print(f"{'':>{len(left)}} | {'ours (seconds)':^{len(ours_h)}} | {'wasm-tools (seconds)':^{len(peer_h)}} | "
-          f"{'ours / peer':^{len(ratio_h)}}")  # fmt: skip
+    print(
+        f"{'':>{len(left)}} | {'ours (seconds)':^{len(ours_h)}} | {'wasm-tools (seconds)':^{len(peer_h)}} | "
+        f"{'ours / peer':^{len(ratio_h)}}"
+    )
     print(header)
     print("-" * len(header))
     notes: list[str] = []
@@ -286,16 +307,20 @@ def main(argv: list[str] | None = None) -> int:
             ratio = ""
         else:
             v = f"{ours.validate_seconds:6.2f}" if ours.validate_seconds is not None else f"{'n/a':>6}"
-            o = (f"{ours.parse_seconds:6.2f} {ours.read_seconds:6.2f} {v} {ours.seconds:6.2f} "
-                 f"{_fmt_mib(ours.peak_rss_bytes)}")  # fmt: skip
+            o = (
+                f"{ours.parse_seconds:6.2f} {ours.read_seconds:6.2f} {v} {ours.seconds:6.2f} "
+                f"{_fmt_mib(ours.peak_rss_bytes)}"
+            )
             ratio = f"{_ratio(ours.read_total, parse.seconds) if parse and parse.ok else '':>6}"
             if valid and valid.ok:
                 ratio += f" {_ratio(ours.seconds, valid.seconds)} {_ratio(ours.peak_rss_bytes, valid.peak_rss_bytes)}"
             per = ours.model_seconds / ours.instrs * 1e6 if ours.instrs else 0.0
-            notes.append(f"{size}: {ours.funcs:,} functions, {ours.instrs:,} instructions, "
-                         f"{ours.diagnostics} diagnostics; model (ModuleReader.read) "
-                         f"{ours.model_seconds:.2f} s of the read, {per:.1f} us per instruction; "
-                         f"our RSS after imports {ours.base_rss_bytes / (1 << 20):.0f} MiB")  # fmt: skip
+            notes.append(
+                f"{size}: {ours.funcs:,} functions, {ours.instrs:,} instructions, "
+                f"{ours.diagnostics} diagnostics; model (ModuleReader.read) "
+                f"{ours.model_seconds:.2f} s of the read, {per:.1f} us per instruction; "
+                f"our RSS after imports {ours.base_rss_bytes / (1 << 20):.0f} MiB"
+            )
         print(f"{size:>5} {nbytes:>11,} | {o} |{peer} | {ratio}")
     for n in notes:
         print(n)

@@ -47,15 +47,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levels", type=int, default=100_000)
     ap.add_argument("--parens", type=int, default=1_000_000)
     ap.add_argument("--line", default="10MB", help="size of the one-line module")
-    ap.add_argument("--scaling", default="10000,20000,50000,100000", help="depths for the scaling table ('' none)")
+    ap.add_argument(
+        "--scaling", default="10000,20000,50000,100000", help="depths for the scaling table ('' none)"
+    )
     ap.add_argument("--only", help="shapes whose name contains this")
     args = ap.parse_args(argv)
     server = pathological.Server()
     worst: list[tuple[float, str, str]] = []
-    makers = [lambda: pathological.nested_closed(args.levels), lambda: pathological.nested_unclosed(args.levels),
-              lambda: pathological.nested_plain(args.levels), lambda: pathological.close_parens(args.parens),
-              lambda: pathological.nested_comments(args.levels), lambda: pathological.folded_operands(args.levels),
-              lambda: pathological.one_line(args.line), lambda: pathological.multi_line(args.line)]  # fmt: skip
+    makers = [
+        lambda: pathological.nested_closed(args.levels),
+        lambda: pathological.nested_unclosed(args.levels),
+        lambda: pathological.nested_plain(args.levels),
+        lambda: pathological.close_parens(args.parens),
+        lambda: pathological.nested_comments(args.levels),
+        lambda: pathological.folded_operands(args.levels),
+        lambda: pathological.one_line(args.line),
+        lambda: pathological.multi_line(args.line),
+    ]
     try:
         for i, make in enumerate(makers):
             shape = make()
@@ -71,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         if depths:
             print("\n## scaling: hover / full semantic tokens (s) by depth")
             print(f"  {'shape':36} " + " ".join(f"{d:>15,}" for d in depths))
-            for make_at in (pathological.nested_closed, pathological.nested_plain, pathological.folded_operands):
+            for make_at in (
+                pathological.nested_closed,
+                pathological.nested_plain,
+                pathological.folded_operands,
+            ):
                 cells = []
                 name = ""
                 for d in depths:
@@ -89,9 +101,14 @@ def _scaling_point(server: pathological.Server, shape: pathological.Shape, uri: 
     (the hover pays the analysis: it is measured after a first hover elsewhere)."""
     text = shape.text
     doc = {"uri": uri}
-    server.notify("textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}})
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+    )
     server.request("textDocument/diagnostic", {"textDocument": doc})  # the analysis, apart
-    at = {"line": text.count("\n", 0, shape.cursor), "character": shape.cursor - (text.rfind("\n", 0, shape.cursor) + 1)}
+    at = {
+        "line": text.count("\n", 0, shape.cursor),
+        "character": shape.cursor - (text.rfind("\n", 0, shape.cursor) + 1),
+    }
     t = time.perf_counter()
     server.request("textDocument/hover", {"textDocument": doc, "position": at})
     hover = time.perf_counter() - t

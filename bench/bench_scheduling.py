@@ -65,15 +65,19 @@ class Client(Server):
                 return
             body = out.read(length)
             found = head.search(body, 0, 100) if length > 1 << 20 else None
-            message = {"id": int(found.group(1)), found.group(2).decode(): True} if found else json.loads(body)
+            message = (
+                {"id": int(found.group(1)), found.group(2).decode(): True} if found else json.loads(body)
+            )
             self.inbox.put((time.perf_counter(), message))
 
 
 def _open(server: Server, data: bytes) -> None:
     server.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
     server.send("initialized", {})
-    start = server.send("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "wat", "version": 1,
-                                                                  "text": data.decode("utf-8")}})  # fmt: skip
+    start = server.send(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": URI, "languageId": "wat", "version": 1, "text": data.decode("utf-8")}},
+    )
     at, diagnostics = server.published(1)
     print(f"  didOpen to first diagnostics: {_ms(at - start)} ({len(diagnostics)} diagnostics)")
 
@@ -96,8 +100,9 @@ def storm(server: Server, data: bytes, first_id: int) -> None:
         elif kind == 1:
             requests.append((first_id + k, "textDocument/documentSymbol", {"textDocument": doc}))
         else:
-            requests.append((first_id + k, "textDocument/hover", {"textDocument": doc,
-                                                                  "position": sites[k % len(sites)]}))  # fmt: skip
+            requests.append(
+                (first_id + k, "textDocument/hover", {"textDocument": doc, "position": sites[k % len(sites)]})
+            )
     start = time.perf_counter()
     for id, method, params in requests:
         server.send(method, params, id)
@@ -116,12 +121,16 @@ def storm(server: Server, data: bytes, first_id: int) -> None:
     codes = [answers[id][1].get("error", {}).get("code") for id in cancelled]
     results = sum(1 for id in cancelled if "result" in answers[id][1])
     hover_at, hover = answers[hover_id]
-    print(f"  cancelled: {codes.count(-32800)} of {len(cancelled)} answered -32800, {results} with a result; "
-          f"others: {sum(1 for id, _, _ in requests if id not in cancelled and 'result' in answers[id][1])} "
-          f"of {len(requests) - len(cancelled)} with a result")  # fmt: skip
-    print(f"  storm's last answer after {_ms(last - start)}; hover sent after the storm answered in "
-          f"{_ms(hover_at - hover_sent)} ({'a result' if 'result' in hover else hover.get('error')}, "
-          f"{sum(1 for id, (at, _) in answers.items() if id != hover_id and at > hover_at)} storm answers after it)")  # fmt: skip
+    print(
+        f"  cancelled: {codes.count(-32800)} of {len(cancelled)} answered -32800, {results} with a result; "
+        f"others: {sum(1 for id, _, _ in requests if id not in cancelled and 'result' in answers[id][1])} "
+        f"of {len(requests) - len(cancelled)} with a result"
+    )
+    print(
+        f"  storm's last answer after {_ms(last - start)}; hover sent after the storm answered in "
+        f"{_ms(hover_at - hover_sent)} ({'a result' if 'result' in hover else hover.get('error')}, "
+        f"{sum(1 for id, (at, _) in answers.items() if id != hover_id and at > hover_at)} storm answers after it)"
+    )
 
 
 def session(server: Server, data: bytes, keystrokes: int) -> None:
@@ -136,19 +145,31 @@ def session(server: Server, data: bytes, keystrokes: int) -> None:
     for k in range(keystrokes):
         version = 2 + k
         here = {"line": pos["line"], "character": pos["character"] + k}
-        last_key = server.send("textDocument/didChange", {
-            "textDocument": {"uri": URI, "version": version},
-            "contentChanges": [{"range": {"start": here, "end": here}, "text": "1"}]})  # fmt: skip
-        visible = {"start": {"line": max(0, pos["line"] - 40), "character": 0},
-                   "end": {"line": pos["line"] + 40, "character": 0}}  # fmt: skip
+        last_key = server.send(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": URI, "version": version},
+                "contentChanges": [{"range": {"start": here, "end": here}, "text": "1"}],
+            },
+        )
+        visible = {
+            "start": {"line": max(0, pos["line"] - 40), "character": 0},
+            "end": {"line": pos["line"] + 40, "character": 0},
+        }
         after = {"line": here["line"], "character": here["character"] + 1}
         for method, params in (
             ("textDocument/hover", {"textDocument": doc, "position": after}),
             ("textDocument/semanticTokens/full", {"textDocument": doc}),
             ("textDocument/documentSymbol", {"textDocument": doc}),
             ("textDocument/foldingRange", {"textDocument": doc}),
-            ("textDocument/codeAction", {"textDocument": doc, "range": {"start": after, "end": after},
-                                         "context": {"diagnostics": []}}),
+            (
+                "textDocument/codeAction",
+                {
+                    "textDocument": doc,
+                    "range": {"start": after, "end": after},
+                    "context": {"diagnostics": []},
+                },
+            ),
             ("textDocument/inlayHint", {"textDocument": doc, "range": visible}),
         ):
             server.send(method, params, next_id)
@@ -175,7 +196,9 @@ def session(server: Server, data: bytes, keystrokes: int) -> None:
         counts = outcome.setdefault(sent[message["id"]].removeprefix("textDocument/"), {})
         counts[kind] = counts.get(kind, 0) + 1
     print(f"  last keystroke to the diagnostics of version {final}: {_ms(published - last_key)}")
-    print(f"  last keystroke to the last answer: {_ms(last - last_key)}; {after} answers after the final diagnostics")
+    print(
+        f"  last keystroke to the last answer: {_ms(last - last_key)}; {after} answers after the final diagnostics"
+    )
     for method, counts in outcome.items():
         print(f"    {method}: {json.dumps(counts)}")
 
@@ -200,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
             server.close()
     if args.only in (None, "session"):
         data = ensure_input(args.session_size).read_bytes()
-        print(f"(b) session: {len(data):,} bytes, {data.count(b'(func '):,} functions, {args.keystrokes} keystrokes")
+        print(
+            f"(b) session: {len(data):,} bytes, {data.count(b'(func '):,} functions, {args.keystrokes} keystrokes"
+        )
         server = Client()
         try:
             _open(server, data)

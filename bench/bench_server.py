@@ -55,8 +55,9 @@ class Server:
     """`wat-lsp --stdio` as a child process; messages read in a thread, stamped on arrival."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -176,18 +177,33 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.path) if args.path else ensure_functions_input(10_000)
     data = path.read_bytes()
     lines = data.count(b"\n")
-    print(f"{path.name}: {len(data):,} bytes, {data.count(b'(func '):,} functions, {lines:,} lines; "
-          f"diagnostics {'pulled' if args.pull else 'pushed'}")  # fmt: skip
+    print(
+        f"{path.name}: {len(data):,} bytes, {data.count(b'(func '):,} functions, {lines:,} lines; "
+        f"diagnostics {'pulled' if args.pull else 'pushed'}"
+    )
 
     server = Server()
     try:
-        server.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {
-            "textDocument": {"publishDiagnostics": {"versionSupport": True},
-                             **({"diagnostic": {}} if args.pull else {}),
-                             "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": True}}}})  # fmt: skip
+        server.request(
+            1,
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {
+                    "textDocument": {
+                        "publishDiagnostics": {"versionSupport": True},
+                        **({"diagnostic": {}} if args.pull else {}),
+                        "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": True},
+                    }
+                },
+            },
+        )
         server.send("initialized", {})
-        start = server.send("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "wat", "version": 1,
-                                                                      "text": data.decode("utf-8")}})  # fmt: skip
+        start = server.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": URI, "languageId": "wat", "version": 1, "text": data.decode("utf-8")}},
+        )
         at, diagnostics = pulled(server, 1) if args.pull else server.published(1)
         print(f"didOpen to first diagnostics: {_ms(at - start)} ({len(diagnostics)} diagnostics)")
 
@@ -200,31 +216,47 @@ def main(argv: list[str] | None = None) -> int:
             new = str((data[site] - 48 + 1) % 10)
             rng = {"start": pos, "end": {"line": pos["line"], "character": pos["character"] + 1}}
             cpu_before = server.cpu_seconds()
-            start = server.send("textDocument/didChange", {
-                "textDocument": {"uri": URI, "version": k + 2},
-                "contentChanges": [{"range": rng, "text": new}]})  # fmt: skip
+            start = server.send(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": URI, "version": k + 2},
+                    "contentChanges": [{"range": rng, "text": new}],
+                },
+            )
             at, diagnostics = pulled(server, k + 2) if args.pull else server.published(k + 2)
             times.append(at - start)
             cpu.append(server.cpu_seconds() - cpu_before)
             data = data[:site] + new.encode() + data[site + 1 :]
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"{len(times)} one-character edits, each in another function: edit to diagnostics "
-              f"median {_ms(statistics.median(times))}, p95 {_ms(p95)}, min {_ms(times[0])}, "
-              f"max {_ms(times[-1])}")  # fmt: skip
-        print(f"  server CPU time per edit: median {_ms(statistics.median(cpu))} (load average now "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+        print(
+            f"{len(times)} one-character edits, each in another function: edit to diagnostics "
+            f"median {_ms(statistics.median(times))}, p95 {_ms(p95)}, min {_ms(times[0])}, "
+            f"max {_ms(times[-1])}"
+        )
+        print(
+            f"  server CPU time per edit: median {_ms(statistics.median(cpu))} (load average now "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
 
         listings: list[float] = []
         for k, site in enumerate(sites[:: max(1, len(sites) // 10)]):
             pos = _position(data, site)
-            took, result = server.request(100 + k, "textDocument/codeAction", {
-                "textDocument": {"uri": URI}, "range": {"start": pos, "end": pos},
-                "context": {"diagnostics": []}})  # fmt: skip
+            took, result = server.request(
+                100 + k,
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": URI},
+                    "range": {"start": pos, "end": pos},
+                    "context": {"diagnostics": []},
+                },
+            )
             assert isinstance(result, list) and result, result
             listings.append(took)
-        print(f"{len(listings)} code action listings (lazy): median {_ms(statistics.median(listings))}, "
-              f"max {_ms(max(listings))}")  # fmt: skip
+        print(
+            f"{len(listings)} code action listings (lazy): median {_ms(statistics.median(listings))}, "
+            f"max {_ms(max(listings))}"
+        )
         print(f"server peak RSS: {server.peak_rss() / 2**20:.0f} MiB")
 
         if not args.no_verify:
@@ -237,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             index = LineIndex(data)
             expected = [lsp_diagnostic(d, index, URI) for d in analyse(data).diagnostics]
             same = sorted(map(json.dumps, expected)) == sorted(map(json.dumps, diagnostics))
-            print(f"last version against --check's core ({_ms(time.perf_counter() - t0)}): same diagnostics: {same}")
+            print(
+                f"last version against --check's core ({_ms(time.perf_counter() - t0)}): same diagnostics: {same}"
+            )
             if not same:
                 return 1
     finally:

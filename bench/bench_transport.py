@@ -29,8 +29,9 @@ from tests.lsp_wire import SERVER_COMMAND, frame, read_message
 
 class Server:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -45,8 +46,14 @@ class Server:
         raise RuntimeError("the server closed its output")
 
     def initialize(self) -> None:
-        self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-                   "params": {"processId": None, "rootUri": None, "capabilities": {}}})  # fmt: skip
+        self.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
         self.answer(0)
         self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 

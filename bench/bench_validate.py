@@ -114,22 +114,28 @@ def main(argv: list[str] | None = None) -> int:
         wt_wasm = best_of([exe, "validate", "--features", "all", str(wasm)], repeat=args.repeat)
         ours = measure_ours(wat)
         if ours is None:
-            print(f"| {size} | {wat.stat().st_size:,} | | | {_s(wt_wat)} | {_s(wt_wasm)} | "
-                  f"{wt_wat.peak_rss_mib:.0f} | failed | failed | | | | |")  # fmt: skip
+            print(
+                f"| {size} | {wat.stat().st_size:,} | | | {_s(wt_wat)} | {_s(wt_wasm)} | "
+                f"{wt_wat.peak_rss_mib:.0f} | failed | failed | | | | |"
+            )
             bad += 1
             continue
         proc, ph = ours
         if ph["diagnostics"] or ph["reader_diagnostics"]:
             bad += 1  # the generated modules are valid: any diagnostic is a bug
-        print(f"| {size} | {wat.stat().st_size:,} | {int(ph['functions']):,} | "
-              f"{int(ph['instructions']):,} | {_s(wt_wat)} | {_s(wt_wasm)} | "
-              f"{max(wt_wat.peak_rss_mib, wt_wasm.peak_rss_mib):.0f} | {ph['parse_read']:.2f} | "
-              f"{ph['validate']:.2f} | {proc.seconds:.2f} | {proc.peak_rss_mib:.0f} | "
-              f"{_ratio(ph['validate'], wt_wasm)} | {_ratio(proc.seconds, wt_wat)} | "
-              f"{wt_wasm.user_seconds + wt_wasm.system_seconds:.3f} / {ph['validate_cpu']:.2f} |")  # fmt: skip
+        print(
+            f"| {size} | {wat.stat().st_size:,} | {int(ph['functions']):,} | "
+            f"{int(ph['instructions']):,} | {_s(wt_wat)} | {_s(wt_wasm)} | "
+            f"{max(wt_wat.peak_rss_mib, wt_wasm.peak_rss_mib):.0f} | {ph['parse_read']:.2f} | "
+            f"{ph['validate']:.2f} | {proc.seconds:.2f} | {proc.peak_rss_mib:.0f} | "
+            f"{_ratio(ph['validate'], wt_wasm)} | {_ratio(proc.seconds, wt_wat)} | "
+            f"{wt_wasm.user_seconds + wt_wasm.system_seconds:.3f} / {ph['validate_cpu']:.2f} |"
+        )
         if ph["diagnostics"] or ph["reader_diagnostics"]:
-            print(f"  ! {size}: {int(ph['reader_diagnostics'])} reader and {int(ph['diagnostics'])} "
-                  "validation diagnostics on a valid module")  # fmt: skip
+            print(
+                f"  ! {size}: {int(ph['reader_diagnostics'])} reader and {int(ph['diagnostics'])} "
+                "validation diagnostics on a valid module"
+            )
     return 1 if bad else 0
 
 

@@ -550,8 +550,9 @@ def _tail(g: _Gen) -> str:
     return f'  (data $init (;0;) (i32.const 1024) "{data}")\n)\n'
 
 
-def generate(out: TextIO, *, size: int | None = None, functions: int | None = None, seed: int = 0,
-             small: bool = False) -> int:  # fmt: skip
+def generate(
+    out: TextIO, *, size: int | None = None, functions: int | None = None, seed: int = 0, small: bool = False
+) -> int:
     """Writes a module of about ``size`` bytes, or with ``functions`` functions (at least
     the prelude of 26); with ``small``, of small functions only. Returns the number of
     functions."""
@@ -768,7 +769,10 @@ def main(argv: list[str] | None = None) -> int:
             generate_single_function(f, locals_=args.locals, seed=args.seed)
         else:
             generate(
-                f, size=parse_size(args.size) if args.size else None, functions=args.functions, seed=args.seed,
+                f,
+                size=parse_size(args.size) if args.size else None,
+                functions=args.functions,
+                seed=args.seed,
                 small=args.small,
             )
 

@@ -96,8 +96,15 @@ def multi_line(size: str) -> Shape:
 
 
 def shapes(levels: int, parens: int, line: str) -> list[Shape]:
-    return [nested_closed(levels), nested_unclosed(levels), nested_plain(levels), close_parens(parens),
-            nested_comments(levels), folded_operands(levels), one_line(line)]  # fmt: skip
+    return [
+        nested_closed(levels),
+        nested_unclosed(levels),
+        nested_plain(levels),
+        close_parens(parens),
+        nested_comments(levels),
+        folded_operands(levels),
+        one_line(line),
+    ]
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -125,8 +132,9 @@ class Server:
     """`wat-lsp --stdio` as a child process, spoken to one request at a time."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ids = iter(range(1, 1 << 62))
         threading.Thread(target=self._read, daemon=True).start()
@@ -198,7 +206,9 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     end = _position(text, len(text))
     whole = {"start": {"line": 0, "character": 0}, "end": end}
     # a screenful around the cursor (on one long line: 200 characters either side)
-    first = max(text.rfind("\n", 0, shape.cursor) + 1 if "\n" in text[: shape.cursor] else 0, shape.cursor - 200)
+    first = max(
+        text.rfind("\n", 0, shape.cursor) + 1 if "\n" in text[: shape.cursor] else 0, shape.cursor - 200
+    )
     near = {"start": _position(text, first), "end": _position(text, min(len(text), shape.cursor + 200))}
     answers: list[Answer] = []
 
@@ -208,7 +218,9 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
         answers.append(Answer(method, time.perf_counter() - t, response))
         return response
 
-    server.notify("textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}})
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+    )
     ask("textDocument/diagnostic", {"textDocument": doc})
     full = ask("textDocument/semanticTokens/full", {"textDocument": doc})
     ask("textDocument/foldingRange", {"textDocument": doc})
@@ -219,11 +231,16 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     ask("textDocument/documentHighlight", {"textDocument": doc, "position": at})
     ask("textDocument/selectionRange", {"textDocument": doc, "positions": [at]})
     ask("textDocument/definition", {"textDocument": doc, "position": at})
-    ask("textDocument/references", {"textDocument": doc, "position": at, "context": {"includeDeclaration": True}})
+    ask(
+        "textDocument/references",
+        {"textDocument": doc, "position": at, "context": {"includeDeclaration": True}},
+    )
     ask("textDocument/completion", {"textDocument": doc, "position": at})
     ask("textDocument/signatureHelp", {"textDocument": doc, "position": at})
-    actions = ask("textDocument/codeAction", {"textDocument": doc, "range": {"start": at, "end": at},
-                                              "context": {"diagnostics": []}})  # fmt: skip
+    actions = ask(
+        "textDocument/codeAction",
+        {"textDocument": doc, "range": {"start": at, "end": at}, "context": {"diagnostics": []}},
+    )
     for action in actions.get("result") or []:
         if isinstance(action, dict) and "data" in action:
             ask("codeAction/resolve", action)
@@ -246,8 +263,12 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
 def _range_ok(r: Any, lines: int) -> bool:
     try:
         s, e = r["start"], r["end"]
-        return 0 <= s["line"] < lines and 0 <= e["line"] < lines and (s["line"], s["character"]) <= (
-            e["line"], e["character"]) and min(s["character"], e["character"]) >= 0  # fmt: skip
+        return (
+            0 <= s["line"] < lines
+            and 0 <= e["line"] < lines
+            and (s["line"], s["character"]) <= (e["line"], e["character"])
+            and min(s["character"], e["character"]) >= 0
+        )
     except (KeyError, TypeError):
         return False
 
@@ -268,7 +289,12 @@ def check(shape: Shape, answer: Answer) -> str | None:
             return f"{len(items)} diagnostics, expected one"
         return None
     if m == "textDocument/semanticTokens/full":
-        ok = isinstance(r, dict) and isinstance(r.get("data"), list) and len(r["data"]) % 5 == 0 and "resultId" in r
+        ok = (
+            isinstance(r, dict)
+            and isinstance(r.get("data"), list)
+            and len(r["data"]) % 5 == 0
+            and "resultId" in r
+        )
         return None if ok else f"bad tokens {r!r:.200}"
     if m == "textDocument/semanticTokens/range":
         data = r.get("data") if isinstance(r, dict) else None
@@ -284,9 +310,17 @@ def check(shape: Shape, answer: Answer) -> str | None:
             return "folds not sorted or outside the document"
         return None
     if m == "textDocument/documentSymbol":
-        return None if isinstance(r, list) and all(_range_ok(s["range"], lines) for s in r) else f"bad symbols {r!r:.200}"
+        return (
+            None
+            if isinstance(r, list) and all(_range_ok(s["range"], lines) for s in r)
+            else f"bad symbols {r!r:.200}"
+        )
     if m == "textDocument/inlayHint":
-        return None if isinstance(r, list) and all(0 <= h["position"]["line"] < lines for h in r) else "bad hints"
+        return (
+            None
+            if isinstance(r, list) and all(0 <= h["position"]["line"] < lines for h in r)
+            else "bad hints"
+        )
     if m == "textDocument/hover":
         return None if r is None or (isinstance(r, dict) and "contents" in r) else f"bad hover {r!r:.200}"
     if m == "textDocument/selectionRange":
@@ -299,14 +333,20 @@ def check(shape: Shape, answer: Answer) -> str | None:
             level, depth = level.get("parent"), depth + 1
         return None if depth >= 1 else "empty selection"
     if m in ("textDocument/documentHighlight", "textDocument/references"):
-        return None if isinstance(r, list) and all(_range_ok(x["range"], lines) for x in r) else f"bad list {r!r:.200}"
+        return (
+            None
+            if isinstance(r, list) and all(_range_ok(x["range"], lines) for x in r)
+            else f"bad list {r!r:.200}"
+        )
     if m == "textDocument/definition":
         return None if r is None or isinstance(r, (dict, list)) else f"bad definition {r!r:.200}"
     if m == "textDocument/completion":
         ok = (isinstance(r, dict) and isinstance(r.get("items"), list)) or isinstance(r, list)
         return None if ok else f"bad completion {r!r:.200}"
     if m == "textDocument/signatureHelp":
-        return None if r is None or (isinstance(r, dict) and "signatures" in r) else f"bad signature {r!r:.200}"
+        return (
+            None if r is None or (isinstance(r, dict) and "signatures" in r) else f"bad signature {r!r:.200}"
+        )
     if m == "textDocument/codeAction":
         return None if isinstance(r, list) and all("title" in a for a in r) else f"bad actions {r!r:.200}"
     if m == "codeAction/resolve":

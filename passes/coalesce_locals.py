@@ -60,10 +60,14 @@ from wat_lsp.passes.removals import (
 from wat_lsp.passes.targets import readable_funcs
 
 NAME = "coalesce-locals"
-DESCRIPTION = "merge locals whose live ranges do not interfere, removing the copies, dead stores and locals left"
+DESCRIPTION = (
+    "merge locals whose live ranges do not interfere, removing the copies, dead stores and locals left"
+)
 
 GET, SET, TEE = "local.get", "local.set", "local.tee"
-_CONSTS = frozenset({"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func"})
+_CONSTS = frozenset(
+    {"i32.const", "i64.const", "f32.const", "f64.const", "v128.const", "ref.null", "ref.func"}
+)
 _DECL_ID = re.compile(rb"\((?:local|param)\s+(" + ID_PATTERN + rb")")
 
 
@@ -93,8 +97,9 @@ class Graph:
     keep_dead: list[bool]  # per local: its dead stores stay (and so count as interfering)
 
 
-def _reads(func: Func, lv: Liveness, loc: list[int]) -> tuple[dict[int, list[tuple[int, bool, int]]], set[int],
-                                                             set[int], dict[int, set[int]]]:  # fmt: skip
+def _reads(
+    func: Func, lv: Liveness, loc: list[int]
+) -> tuple[dict[int, list[tuple[int, bool, int]]], set[int], set[int], dict[int, set[int]]]:
     """Backwards over each reachable block: its events `(index, is_get, local)` (local
     `THROWS` for a call or throw inside a `try_table`), the stores some get can read, the
     gets after which their local is dead, and the locals live only until a call or throw
@@ -146,8 +151,15 @@ def _initialized_without(func: Func, loc: list[int], locals_: set[int], dead: se
         kind = kinds.get(id(ins.op))
         if kind is None:
             flags = ins.op.flags
-            kind = kinds[id(ins.op)] = (1 if Flag.BLOCK_START in flags else 2 if Flag.BLOCK_ELSE in flags
-                                        else 3 if Flag.BLOCK_END in flags else 0)  # fmt: skip
+            kind = kinds[id(ins.op)] = (
+                1
+                if Flag.BLOCK_START in flags
+                else 2
+                if Flag.BLOCK_ELSE in flags
+                else 3
+                if Flag.BLOCK_END in flags
+                else 0
+            )
         if kind == 1:
             marks.append(len(log))
         elif kind == 2:
@@ -165,7 +177,9 @@ def _initialized_without(func: Func, loc: list[int], locals_: set[int], dead: se
     return locals_ - bad
 
 
-def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], nondefault: list[bool]) -> Graph:
+def _interference(
+    func: Func, lv: Liveness, loc: list[int], types: list[int], nondefault: list[bool]
+) -> Graph:
     """`loc[i]`: the local instruction i accesses, -1 for other instructions."""
     body = func.body
     cfg = lv.cfg
@@ -175,8 +189,12 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
     # Dead stores to a non-defaultable local may go only when every get stays initialized.
     keep_dead = [x >= nparams and nd for x, nd in enumerate(nondefault)]  # params are always set
     if any(keep_dead):
-        dead = {i for acc in blocks.values() for i, is_get, x in acc
-                if x >= 0 and not is_get and keep_dead[x] and i not in effective}  # fmt: skip
+        dead = {
+            i
+            for acc in blocks.values()
+            for i, is_get, x in acc
+            if x >= 0 and not is_get and keep_dead[x] and i not in effective
+        }
         if dead:
             for x in _initialized_without(func, loc, {loc[i] for i in dead}, dead):
                 keep_dead[x] = False
@@ -205,7 +223,9 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
         values: dict[int, int] = {}
         if b is entry and not b.preds:
             for x in live:
-                values[x] = next(fresh) if x < nparams or nondefault[x] else value_of(_zero_key(decls[x].type))
+                values[x] = (
+                    next(fresh) if x < nparams or nondefault[x] else value_of(_zero_key(decls[x].type))
+                )
         else:
             for x in live:
                 values[x] = next(fresh)
@@ -261,8 +281,13 @@ def _interference(func: Func, lv: Liveness, loc: list[int], types: list[int], no
     return Graph(graph, effective, totals, keep_dead)
 
 
-def _color(order: list[int], nparams: int, types: list[int], graph: Interference,
-           partners: dict[int, list[tuple[int, int]]]) -> tuple[list[int], int, int]:  # fmt: skip
+def _color(
+    order: list[int],
+    nparams: int,
+    types: list[int],
+    graph: Interference,
+    partners: dict[int, list[tuple[int, int]]],
+) -> tuple[list[int], int, int]:
     """Greedy colouring in `order`: (slot per local or -1, copies removed, slots used).
 
     A local may not take the slot of a local it interferes with: those stored while it is
@@ -395,8 +420,16 @@ def func_result(doc: Document, func: Func) -> FuncResult | None:
         return None
 
 
-def _edits(doc: Document, func: Func, loc: list[int], reachable: list[bool], block_of: list[int], slot: list[int],
-           effective: set[int], keep_dead: list[bool]) -> FuncResult:  # fmt: skip
+def _edits(
+    doc: Document,
+    func: Func,
+    loc: list[int],
+    reachable: list[bool],
+    block_of: list[int],
+    slot: list[int],
+    effective: set[int],
+    keep_dead: list[bool],
+) -> FuncResult:
     data = doc.data
     body = func.body
     decls = func.all_locals

@@ -84,7 +84,7 @@ def apply_edits(data: bytes, edits: Iterable[TextEdit]) -> bytes:
     for e in sort_edits(edits):
         if not 0 <= e.start <= e.end <= len(data):
             raise ValueError(f"edit [{e.start}, {e.end}) is outside the document (0..{len(data)})")
-        parts.append(data[pos:e.start])
+        parts.append(data[pos : e.start])
         parts.append(e.new_text.encode("utf-8"))
         pos = e.end
     parts.append(data[pos:])

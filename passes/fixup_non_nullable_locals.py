@@ -21,8 +21,10 @@ from wat_lsp.passes.edits import TextEdit
 from wat_lsp.passes.targets import as_document, func_of, module_at
 
 NAME = "fixup-non-nullable-locals"
-DESCRIPTION = ("make locals that are read before the spec's 1a rule considers them set nullable, "
-               "wrapping their gets and tees in ref.as_non_null")  # fmt: skip
+DESCRIPTION = (
+    "make locals that are read before the spec's 1a rule considers them set nullable, "
+    "wrapping their gets and tees in ref.as_non_null"
+)
 CODE = "uninitialized-local"
 
 

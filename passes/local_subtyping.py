@@ -135,11 +135,14 @@ def _writable(tt: TypeTable, t: RefType, declared: RefType) -> RefType:
 
 def _with_types(func: Func, types: Sequence[ValType]) -> Func:
     """`func` with its declared locals retyped (params keep theirs)."""
-    return replace(func, locals=[d if d.type == types[d.index] else replace(d, type=types[d.index])
-                                 for d in func.locals])  # fmt: skip
+    return replace(
+        func, locals=[d if d.type == types[d.index] else replace(d, type=types[d.index]) for d in func.locals]
+    )
 
 
-def typing(ctx: ModuleContext, func: Func, types: Sequence[ValType]) -> tuple[dict[int, Val], list[Diagnostic]]:
+def typing(
+    ctx: ModuleContext, func: Func, types: Sequence[ValType]
+) -> tuple[dict[int, Val], list[Diagnostic]]:
     """Validate `func` as if its locals had `types`: the type each store stores (by
     instruction index) and the diagnostics."""
     diags: list[Diagnostic] = []
@@ -181,8 +184,11 @@ def refine(ctx: ModuleContext, func: Func) -> dict[int, RefType]:
     """Local index -> its refined type, for the locals of a valid `func` that can change."""
     decls = func.all_locals
     nparams = len(func.params)
-    refs = {i for i in range(nparams, len(decls))
-            if isinstance(decls[i].type, RefType) and decls[i].type.heap != UNRESOLVED}  # type: ignore[union-attr]  # fmt: skip
+    refs = {
+        i
+        for i in range(nparams, len(decls))
+        if isinstance(decls[i].type, RefType) and decls[i].type.heap != UNRESOLVED  # type: ignore[union-attr]
+    }
     if not refs:
         return {}
     stores = _stores(func, refs)
@@ -224,8 +230,9 @@ def _identifier(name: str) -> str:
     """`$name`, or `$"..."` when the name has characters an identifier cannot."""
     if _IDCHARS.fullmatch(name):
         return "$" + name
-    escaped = "".join(c if c.isprintable() and c not in '"\\' else "".join(f"\\{b:02x}" for b in c.encode())
-                      for c in name)  # fmt: skip
+    escaped = "".join(
+        c if c.isprintable() and c not in '"\\' else "".join(f"\\{b:02x}" for b in c.encode()) for c in name
+    )
     return f'$"{escaped}"'
 
 
@@ -373,7 +380,9 @@ def _func_at(doc: Document, offset: int) -> tuple[ScriptModule, Func] | None:
     for m in editable_modules(doc, valid_only=True):
         assert m.read is not None
         for f in m.read.module.funcs:
-            inside = f.import_ is None and f.index not in m.read.broken and f.span.start <= offset < f.span.end
+            inside = (
+                f.import_ is None and f.index not in m.read.broken and f.span.start <= offset < f.span.end
+            )
             if inside and (best is None or f.span.start >= best[1].span.start):
                 best = (m, f)
     return best

@@ -52,7 +52,9 @@ def never_read_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     """Remove the local a `never-read` diagnostic is about and turn its stores into drops."""
     x = diag.data.get("local")
     fn = _clean_func(doc, diag) if diag.code == NEVER_READ and isinstance(x, int) else None
-    return remove_unused_locals.never_read_edits(doc, fn, {x}) if fn is not None and isinstance(x, int) else []
+    return (
+        remove_unused_locals.never_read_edits(doc, fn, {x}) if fn is not None and isinstance(x, int) else []
+    )
 
 
 def never_read_fix_all(doc: Document) -> list[TextEdit]:

@@ -32,7 +32,9 @@ class PassInfo:
 
 
 _ALL = (
-    PassInfo(fixup_non_nullable_locals.NAME, fixup_non_nullable_locals.DESCRIPTION, fixup_non_nullable_locals.run),
+    PassInfo(
+        fixup_non_nullable_locals.NAME, fixup_non_nullable_locals.DESCRIPTION, fixup_non_nullable_locals.run
+    ),
     PassInfo(remove_unused_locals.NAME, remove_unused_locals.DESCRIPTION, remove_unused_locals.run),
     PassInfo(remove_dead_stores.NAME, remove_dead_stores.DESCRIPTION, remove_dead_stores.run),
     PassInfo(coalesce_locals.NAME, coalesce_locals.DESCRIPTION, coalesce_locals.run),

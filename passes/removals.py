@@ -28,8 +28,11 @@ _INDEX_AT_END = re.compile(rb"(" + ID_PATTERN + rb"|0x[0-9a-fA-F_]+|[0-9][0-9_]*
 def _node(doc: Document, span: Span) -> Node | None:
     """The outermost node spanning exactly `span` (`anyref` is a keyword inside a ref_type)."""
     node = doc.tree.root_node.descendant_for_byte_range(span.start, span.end)
-    while node is not None and (up := node.parent) is not None and (up.start_byte, up.end_byte) == (
-            node.start_byte, node.end_byte):  # fmt: skip
+    while (
+        node is not None
+        and (up := node.parent) is not None
+        and (up.start_byte, up.end_byte) == (node.start_byte, node.end_byte)
+    ):
         node = up
     return node
 
@@ -215,7 +218,11 @@ def store_edits(data: bytes, ins: Instr) -> list[TextEdit]:
     if ins.op.name != "local.tee":
         return []
     if not ins.folded:
-        return [_replace(data, ins.start, ins.end, kept, line_break) if kept else removal(data, ins.start, ins.end)]
+        return [
+            _replace(data, ins.start, ins.end, kept, line_break)
+            if kept
+            else removal(data, ins.start, ins.end)
+        ]
     if data[ins.oend - 1 : ins.oend] != b")" or data[ins.ostart : ins.ostart + 1] != b"(":
         return []
     close = TextEdit(_space_before(data, ins.oend - 1), ins.oend, "")

@@ -137,4 +137,3 @@ def never_read_quick_fix(data: bytes | Document, diag: Diagnostic) -> list[TextE
         return []
     fn = func_at(doc, diag.span, f)
     return never_read_edits(doc, fn, {x}) if fn is not None else []
-

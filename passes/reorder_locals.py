@@ -33,8 +33,9 @@ from wat_lsp.passes.edits import LineStarts, TextEdit, leading_blanks
 from wat_lsp.passes.targets import readable_funcs
 
 NAME = "reorder-locals"
-DESCRIPTION = ("sort locals by use count (ties by first use) and remove unused ones, renumbering "
-               "numeric local indices")  # fmt: skip
+DESCRIPTION = (
+    "sort locals by use count (ties by first use) and remove unused ones, renumbering numeric local indices"
+)
 _LOCAL_OPS = ("local.get", "local.set", "local.tee")
 _EXTRAS = ("comment", "block_comment", "annotation")
 # The index at the end of `local.get 3` (not a `$name`).
@@ -110,7 +111,9 @@ def _comments(data: bytes, extras: list[Node]) -> list[tuple[str, bool]]:
     return [(_text(data, k.start_byte, k.end_byte), True) for k in extras]
 
 
-def _split_group(data: bytes, node: Node, indices: list[int]) -> list[tuple[_Unit, list[tuple[str, bool]]]] | None:
+def _split_group(
+    data: bytes, node: Node, indices: list[int]
+) -> list[tuple[_Unit, list[tuple[str, bool]]]] | None:
     """An unnamed `(local a b c)` as one unit per type, each with the comments before it
     inside the group (the last also with those after it), and those comments alone (for
     when the type is removed)."""
@@ -145,8 +148,9 @@ def _indent(data: bytes, pos: int, lines: LineStarts | None = None) -> str:
     return lead.decode("utf-8", "replace")
 
 
-def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int],
-                      lines: LineStarts | None = None) -> TextEdit | None:  # fmt: skip
+def declarations_edit(
+    data: bytes, func_node: Node, func: Func, order: list[int], lines: LineStarts | None = None
+) -> TextEdit | None:
     """One edit rewriting the declarations of `func` in `order` (None: not locatable)."""
     kids = func_node.children
     at = [i for i, k in enumerate(kids) if k.type == "local"]
@@ -162,7 +166,11 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
         holds[k].append(d.index)
     # Extras on the line of a declaration's end are its own; the rest belong to the next one.
     stop = at[-1] + 1
-    while stop < len(kids) and kids[stop].type in _EXTRAS and b"\n" not in data[kids[stop - 1].end_byte : kids[stop].start_byte]:
+    while (
+        stop < len(kids)
+        and kids[stop].type in _EXTRAS
+        and b"\n" not in data[kids[stop - 1].end_byte : kids[stop].start_byte]
+    ):
         stop += 1
     region_end = kids[stop - 1].end_byte
     try:
@@ -178,15 +186,25 @@ def declarations_edit(data: bytes, func_node: Node, func: Func, order: list[int]
     for k, node in enumerate(nodes):
         gap = kids[bounds[k] + 1 : bounds[k + 1]]
         trailing = [c for c in gap if b"\n" not in data[node.end_byte : c.start_byte]]
-        before = [(_text(data, leading[0].start_byte, leading[-1].end_byte),
-                   b"\n" in data[leading[-1].end_byte : node.start_byte])] if leading else []  # fmt: skip
+        before = (
+            [
+                (
+                    _text(data, leading[0].start_byte, leading[-1].end_byte),
+                    b"\n" in data[leading[-1].end_byte : node.start_byte],
+                )
+            ]
+            if leading
+            else []
+        )
         after = _text(data, node.end_byte, trailing[-1].end_byte) if trailing else ""
         after_lc = _ends_in_line_comment(trailing, trailing[-1].end_byte) if trailing else False
         leading = gap[len(trailing) :]
         idx = holds[k]
         live = [x for x in idx if x in position]
         if not live:
-            pending += [(c, True) for c, _ in before] + _comments(data, _extras(node, node.start_byte, node.end_byte))
+            pending += [(c, True) for c, _ in before] + _comments(
+                data, _extras(node, node.start_byte, node.end_byte)
+            )
             pending += [(after.strip(), True)] if after else []
             continue
         slots = [position.get(x, -1) for x in idx]

@@ -16,8 +16,14 @@ def as_document(data: bytes | Document) -> Document:
 def editable_modules(doc: Document, valid_only: bool = False) -> list[ScriptModule]:
     """Text modules with a model, except those a script expects to fail (and, with
     `valid_only`, those with errors: liveness edits assume the code validates)."""
-    return [m for m in doc.modules if m.kind == "text" and m.read is not None and not m.expects_failure
-            and not (valid_only and _has_errors(m))]  # fmt: skip
+    return [
+        m
+        for m in doc.modules
+        if m.kind == "text"
+        and m.read is not None
+        and not m.expects_failure
+        and not (valid_only and _has_errors(m))
+    ]
 
 
 def _has_errors(m: ScriptModule) -> bool:
@@ -29,7 +35,12 @@ def module_at(doc: Document, span: Span) -> ScriptModule | None:
     best: ScriptModule | None = None
     for m in doc.modules:
         inside = m.span.start <= span.start and span.end <= m.span.end
-        if m.kind == "text" and m.read is not None and inside and (best is None or m.span.start >= best.span.start):
+        if (
+            m.kind == "text"
+            and m.read is not None
+            and inside
+            and (best is None or m.span.start >= best.span.start)
+        ):
             best = m
     return best
 

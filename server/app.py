@@ -37,20 +37,31 @@ VERSION = "0.1.0"
 
 class WatServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("wat-lsp", VERSION, protocol_cls=WatProtocol,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)  # fmt: skip
+        super().__init__(
+            "wat-lsp",
+            VERSION,
+            protocol_cls=WatProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
         self.documents = Documents()
         self.worker = Worker()
         self.config = Configuration()
-        self.publisher = Publisher(self.documents.get, self.publish_diagnostics_json,
-                                   self.log, lambda: self.encoding, self.worker,
-                                   lambda: self.overrides)  # fmt: skip
+        self.publisher = Publisher(
+            self.documents.get,
+            self.publish_diagnostics_json,
+            self.log,
+            lambda: self.encoding,
+            self.worker,
+            lambda: self.overrides,
+        )
         self.requests = Requests(self.documents, self.worker, self.publisher.pending)
 
     def publish_diagnostics_json(self, params: str) -> None:
         """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""
         method = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-        cast(WatProtocol, self.protocol).write_json(f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}}}')
+        cast(WatProtocol, self.protocol).write_json(
+            f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}}}'
+        )
 
     @property
     def overrides(self) -> Overrides:
@@ -91,7 +102,11 @@ class WatServer(LanguageServer):
             return
         caps = self.protocol.client_capabilities
         workspace = caps.workspace if caps is not None else None
-        if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
+        if (
+            workspace is not None
+            and workspace.diagnostics is not None
+            and workspace.diagnostics.refresh_support
+        ):
             self.workspace_diagnostic_refresh(None)
 
     async def fetch_configuration(self) -> None:
@@ -100,7 +115,8 @@ class WatServer(LanguageServer):
             return
         try:
             (section,) = await self.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)]))  # fmt: skip
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            )
         except Exception as e:  # a client that fails the request: keep the settings we have
             self.log(f"wat-lsp: workspace/configuration failed: {e}", types.MessageType.Warning)
             return
@@ -115,7 +131,9 @@ class WatServer(LanguageServer):
     def pull_diagnostics(self) -> bool:
         """Whether the client asks for diagnostics itself (then we do not push them)."""
         caps = self.protocol.client_capabilities
-        return caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
+        return (
+            caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
+        )
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
@@ -176,10 +194,14 @@ def make_server() -> WatServer:
             ls.publisher.clear(params.text_document.uri)
         ls.worker.submit(release.closed, params.text_document.uri)  # after the push's state goes
 
-    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
-                    types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))  # fmt: skip
-    async def diagnostic(ls: WatServer, params: types.DocumentDiagnosticParams,
-                         ) -> types.DocumentDiagnosticReport | RawResult:  # fmt: skip
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def diagnostic(
+        ls: WatServer,
+        params: types.DocumentDiagnosticParams,
+    ) -> types.DocumentDiagnosticReport | RawResult:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
@@ -189,117 +211,237 @@ def make_server() -> WatServer:
     # answer, then a worker lane, cancellable, checked against newer versions. `whole=True`:
     # the answer is about the whole text, so it may be made for a newer version than asked.
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    async def document_symbol(ls: WatServer, params: types.DocumentSymbolParams
-                              ) -> list[types.DocumentSymbol] | RawResult:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_symbols_json,
-                                             ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
+    async def document_symbol(
+        ls: WatServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol] | RawResult:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            ide_requests.document_symbols_json,
+            ls.encoding,
+            lane=Lane.WHOLE,
+            whole=True,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
-        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.hover, params.position,
-                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            None,
+            ide_requests.hover,
+            params.position,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION,
-                    types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS))  # fmt: skip
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
+    )
     async def completion_(ls: WatServer, params: types.CompletionParams) -> types.CompletionList:
-        return await ls.requests.on_document(params.text_document.uri, types.CompletionList(is_incomplete=False, items=[]),
-                                             completion.completion, params.position, ls.encoding, ls.snippets,
-                                             lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            types.CompletionList(is_incomplete=False, items=[]),
+            completion.completion,
+            params.position,
+            ls.encoding,
+            ls.snippets,
+            lane=Lane.INTERACTIVE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
-        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.definition, params.position,
-                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            None,
+            ide_requests.definition,
+            params.position,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
     # The first references to a module-level item need every function's occurrences: seconds
     # on a 13 MB file, so references, highlights and renames are whole-document work.
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
-        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.references_, params.position,
-                                             params.context.include_declaration, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            ide_requests.references_,
+            params.position,
+            params.context.include_declaration,
+            ls.encoding,
+            lane=Lane.WHOLE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-    async def document_highlight(ls: WatServer, params: types.DocumentHighlightParams
-                                 ) -> list[types.DocumentHighlight]:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.document_highlight,
-                                             params.position, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
+    async def document_highlight(
+        ls: WatServer, params: types.DocumentHighlightParams
+    ) -> list[types.DocumentHighlight]:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            ide_requests.document_highlight,
+            params.position,
+            ls.encoding,
+            lane=Lane.WHOLE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-    async def prepare_rename(ls: WatServer, params: types.PrepareRenameParams
-                             ) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.prepare_rename,
-                                             params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+    async def prepare_rename(
+        ls: WatServer, params: types.PrepareRenameParams
+    ) -> types.PrepareRenamePlaceholder | None:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            None,
+            ide_requests.prepare_rename,
+            params.position,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        return await ls.requests.on_document(params.text_document.uri, None, ide_requests.rename, params.position,
-                                             params.new_name, ls.encoding, lane=Lane.WHOLE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            None,
+            ide_requests.rename,
+            params.position,
+            params.new_name,
+            ls.encoding,
+            lane=Lane.WHOLE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    async def folding_range(ls: WatServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | RawResult:
-        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.folding_ranges_json,
-                                             lane=Lane.WHOLE, whole=True)  # fmt: skip
+    async def folding_range(
+        ls: WatServer, params: types.FoldingRangeParams
+    ) -> list[types.FoldingRange] | RawResult:
+        return await ls.requests.on_document(
+            params.text_document.uri, [], ide_requests.folding_ranges_json, lane=Lane.WHOLE, whole=True
+        )
 
     # Full results go out as JSON text made function by function; a delta is one edit around
     # what changed (VS Code asks for deltas once it has a result id).
-    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=ide_requests.SEMANTIC_LEGEND, range=True,
-                                                            full=types.SemanticTokensFullDelta(delta=True)))  # fmt: skip
-    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams
-                                   ) -> types.SemanticTokens | RawResult:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             ide_requests.semantic_tokens_full_json, ls.encoding,
-                                             lane=Lane.WHOLE, whole=True)  # fmt: skip
+    @server.feature(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        types.SemanticTokensRegistrationOptions(
+            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
+        ),
+    )
+    async def semantic_tokens_full(
+        ls: WatServer, params: types.SemanticTokensParams
+    ) -> types.SemanticTokens | RawResult:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            types.SemanticTokens(data=[]),
+            ide_requests.semantic_tokens_full_json,
+            ls.encoding,
+            lane=Lane.WHOLE,
+            whole=True,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
-    async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams
-                                    ) -> types.SemanticTokens | RawResult:  # fmt: skip
-        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             ide_requests.semantic_tokens_delta_json, params.previous_result_id,
-                                             ls.encoding, lane=Lane.WHOLE, whole=True)  # fmt: skip
+    async def semantic_tokens_delta(
+        ls: WatServer, params: types.SemanticTokensDeltaParams
+    ) -> types.SemanticTokens | RawResult:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            types.SemanticTokens(data=[]),
+            ide_requests.semantic_tokens_delta_json,
+            params.previous_result_id,
+            ls.encoding,
+            lane=Lane.WHOLE,
+            whole=True,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
-    async def semantic_tokens_range(ls: WatServer, params: types.SemanticTokensRangeParams) -> types.SemanticTokens:
-        return await ls.requests.on_document(params.text_document.uri, types.SemanticTokens(data=[]),
-                                             ide_requests.semantic_tokens_range, params.range, ls.encoding,
-                                             lane=Lane.INTERACTIVE)  # fmt: skip
+    async def semantic_tokens_range(
+        ls: WatServer, params: types.SemanticTokensRangeParams
+    ) -> types.SemanticTokens:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            types.SemanticTokens(data=[]),
+            ide_requests.semantic_tokens_range,
+            params.range,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        return await ls.requests.on_document(params.text_document.uri, [], ide_requests.inlay_hints_, params.range,
-                                             ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            ide_requests.inlay_hints_,
+            params.range,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True))  # fmt: skip
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True),
+    )
     async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        return await ls.requests.on_document(params.text_document.uri, [], _code_actions, params.range,
-                                             params.context.only, ls.encoding, ls.lazy_code_actions, ls.overrides,
-                                             lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            _code_actions,
+            params.range,
+            params.context.only,
+            ls.encoding,
+            ls.lazy_code_actions,
+            ls.overrides,
+            lane=Lane.INTERACTIVE,
+        )
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
         try:
-            return await ls.requests.call(code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE)
+            return await ls.requests.call(
+                code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+            )
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
-    @server.feature(types.TEXT_DOCUMENT_SIGNATURE_HELP,
-                    types.SignatureHelpOptions(trigger_characters=signature_help.TRIGGER_CHARACTERS,
-                                               retrigger_characters=signature_help.RETRIGGER_CHARACTERS))  # fmt: skip
+    @server.feature(
+        types.TEXT_DOCUMENT_SIGNATURE_HELP,
+        types.SignatureHelpOptions(
+            trigger_characters=signature_help.TRIGGER_CHARACTERS,
+            retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
+        ),
+    )
     async def signature_help_(ls: WatServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        return await ls.requests.on_document(params.text_document.uri, None, signature_help.signature_help,
-                                             params.position, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            None,
+            signature_help.signature_help,
+            params.position,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
-    async def selection_range(ls: WatServer, params: types.SelectionRangeParams) -> list[types.SelectionRange]:
-        return await ls.requests.on_document(params.text_document.uri, [], selection.selection_ranges,
-                                             params.positions, ls.encoding, lane=Lane.INTERACTIVE)  # fmt: skip
+    async def selection_range(
+        ls: WatServer, params: types.SelectionRangeParams
+    ) -> list[types.SelectionRange]:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            [],
+            selection.selection_ranges,
+            params.positions,
+            ls.encoding,
+            lane=Lane.INTERACTIVE,
+        )
 
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
-    async def workspace_symbol(ls: WatServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
-        return await ls.requests.call(workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding,
-                                      lane=Lane.WHOLE)  # fmt: skip
+    async def workspace_symbol(
+        ls: WatServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        return await ls.requests.call(
+            workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding, lane=Lane.WHOLE
+        )
 
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:
@@ -310,8 +452,14 @@ def make_server() -> WatServer:
     return server
 
 
-def _code_actions(snap: Snapshot, rng: types.Range, only: list[str] | None, encoding: Encoding, lazy: bool,
-                  overrides: Overrides) -> list[types.CodeAction]:  # fmt: skip
+def _code_actions(
+    snap: Snapshot,
+    rng: types.Range,
+    only: list[str] | None,
+    encoding: Encoding,
+    lazy: bool,
+    overrides: Overrides,
+) -> list[types.CodeAction]:
     start = snap.index.offset(rng.start.line, rng.start.character, encoding)
     end = max(start, snap.index.offset(rng.end.line, rng.end.character, encoding))
     return code_actions.list_actions(code_actions.Request(snap, start, end, only, encoding, lazy, overrides))

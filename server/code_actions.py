@@ -103,15 +103,24 @@ def _asked_for(kind: str, only: Sequence[str] | None) -> bool:
 
 def _quick_fixes(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
     snap = req.snap
-    touching = [d for d in shown if d.code in fixable_codes() and d.span.end >= req.start and d.span.start <= req.end]
+    touching = [
+        d for d in shown if d.code in fixable_codes() and d.span.end >= req.start and d.span.start <= req.end
+    ]
     if not touching:
         return []
     out: list[types.CodeAction] = []
     if not _eager(req):
         for d in touching:
             lsp = convert.diagnostic(d, snap.index, snap.uri, req.encoding)
-            out.append(types.CodeAction(title=f"Fix this `{d.code}`", kind=QUICK_FIX, diagnostics=[lsp],
-                                        is_preferred=True, data=_data(snap, "fix", **_diag_key(d))))  # fmt: skip
+            out.append(
+                types.CodeAction(
+                    title=f"Fix this `{d.code}`",
+                    kind=QUICK_FIX,
+                    diagnostics=[lsp],
+                    is_preferred=True,
+                    data=_data(snap, "fix", **_diag_key(d)),
+                )
+            )
         return out
     doc = snap.analysis()
     counts: dict[str, int] = {}
@@ -124,13 +133,25 @@ def _quick_fixes(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction
         lsp = convert.diagnostic(d, snap.index, snap.uri, req.encoding)
         fixes = fixes_for(doc, full, fix_all=not req.lazy)
         for fix in fixes:
-            out.append(types.CodeAction(title=fix.title, kind=QUICK_FIX, diagnostics=[lsp],
-                                        is_preferred=fix.preferred or None,
-                                        edit=_workspace_edit(snap, fix.edits, req.encoding)))  # fmt: skip
+            out.append(
+                types.CodeAction(
+                    title=fix.title,
+                    kind=QUICK_FIX,
+                    diagnostics=[lsp],
+                    is_preferred=fix.preferred or None,
+                    edit=_workspace_edit(snap, fix.edits, req.encoding),
+                )
+            )
         if req.lazy and fixes and counts.get(d.code, 0) > 1:
             # The whole-document pass is what costs; leave it to `resolve`.
-            out.append(types.CodeAction(title=_kind_title(d.code), kind=QUICK_FIX, diagnostics=[lsp],
-                                        data=_data(snap, "fix-kind", code=d.code)))  # fmt: skip
+            out.append(
+                types.CodeAction(
+                    title=_kind_title(d.code),
+                    kind=QUICK_FIX,
+                    diagnostics=[lsp],
+                    data=_data(snap, "fix-kind", code=d.code),
+                )
+            )
     return out
 
 
@@ -156,7 +177,7 @@ def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
 
 
 def _non_nullable(req: Request) -> list[types.CodeAction]:
-    """"Make `$x` non-nullable" for the local under the cursor, where local-subtyping allows.
+    """ "Make `$x` non-nullable" for the local under the cursor, where local-subtyping allows.
     It needs the Module model and a validation of the function, so a big document that is not
     analysed yet gets it only when the client asks for refactorings by name."""
     if not (_cheap(req) or _asked_for(REWRITE, req.only)) or func_node_at(req.snap, req.start) is None:
@@ -177,10 +198,20 @@ def _pass_actions(req: Request) -> list[types.CodeAction]:
     for name in PASSES:
         if func is not None:
             label = _func_label(snap.data, func)
-            out.append(types.CodeAction(title=f"Run {name} on function {label}", kind=REWRITE,
-                                        data=_data(snap, "pass-func", name=name, at=func.start_byte)))  # fmt: skip
-        out.append(types.CodeAction(title=f"Run {name} on module", kind=REWRITE,
-                                    data=_data(snap, "pass-module", name=name, at=req.start)))  # fmt: skip
+            out.append(
+                types.CodeAction(
+                    title=f"Run {name} on function {label}",
+                    kind=REWRITE,
+                    data=_data(snap, "pass-func", name=name, at=func.start_byte),
+                )
+            )
+        out.append(
+            types.CodeAction(
+                title=f"Run {name} on module",
+                kind=REWRITE,
+                data=_data(snap, "pass-module", name=name, at=req.start),
+            )
+        )
     if req.lazy:
         return out
     kept: list[types.CodeAction] = []
@@ -216,13 +247,16 @@ def _diag_key(d: Diagnostic) -> dict[str, Any]:
 
 def _find(doc: Document, d: Diagnostic) -> Diagnostic | None:
     """The full analysis' diagnostic (with the `data` fixes need) equal to `d`."""
-    return next((x for x in doc.diagnostics
-                 if x.code == d.code and x.span == d.span and x.message == d.message), None)  # fmt: skip
+    return next(
+        (x for x in doc.diagnostics if x.code == d.code and x.span == d.span and x.message == d.message), None
+    )
 
 
 def _workspace_edit(snap: Snapshot, edits: Sequence[TextEdit], encoding: Encoding) -> types.WorkspaceEdit:
-    lsp = [types.TextEdit(range=convert.range_(snap.index, e.start, e.end, encoding), new_text=e.new_text)
-           for e in edits]  # fmt: skip
+    lsp = [
+        types.TextEdit(range=convert.range_(snap.index, e.start, e.end, encoding), new_text=e.new_text)
+        for e in edits
+    ]
     return types.WorkspaceEdit(changes={snap.uri: lsp})
 
 
@@ -264,7 +298,9 @@ def _func_at(doc: Document, offset: int) -> Func | None:
     m = _module_at(doc, offset)
     if m is None or m.read is None or m.expects_failure:
         return None
-    return next((f for f in m.read.module.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
+    return next(
+        (f for f in m.read.module.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None
+    )
 
 
 def _within(edits: list[TextEdit], span: Span) -> list[TextEdit]:
@@ -298,7 +334,9 @@ def _compute_fix(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[Text
     return list(fixes[0].edits) if fixes else []
 
 
-def _compute_fix_kind(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]) -> list[TextEdit]:
+def _compute_fix_kind(
+    snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]
+) -> list[TextEdit]:
     doc = snap.analysis()
     code = data.get("code")
     for d in doc.diagnostics:
@@ -316,14 +354,18 @@ def _pass_info(data: dict[str, Any]) -> tuple[str, int]:
     return name, at
 
 
-def _compute_pass_func(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]) -> list[TextEdit]:
+def _compute_pass_func(
+    snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]
+) -> list[TextEdit]:
     name, at = _pass_info(data)
     doc = snap.analysis()
     f = _func_at(doc, at)
     return [] if f is None else _within(_run_pass(doc, name, runs), f.span)
 
 
-def _compute_pass_module(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]) -> list[TextEdit]:
+def _compute_pass_module(
+    snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]
+) -> list[TextEdit]:
     name, at = _pass_info(data)
     doc = snap.analysis()
     m = _module_at(doc, at)
@@ -340,8 +382,9 @@ _COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any], dict[str, list[TextEdit]
 }
 
 
-def resolve(action: types.CodeAction, lookup: Callable[[str], Snapshot | None],
-            encoding: Encoding) -> types.CodeAction:  # fmt: skip
+def resolve(
+    action: types.CodeAction, lookup: Callable[[str], Snapshot | None], encoding: Encoding
+) -> types.CodeAction:
     """Fill in `action.edit`, or say (in `disabled`) why there is nothing to apply."""
     data = action.data
     if data is None and action.edit is not None:

@@ -59,7 +59,9 @@ def item(c: core.Candidate, rng: types.Range, rank: int, snippets: bool) -> type
         sort_text=f"{rank:05d}",
         filter_text=c.label,
         text_edit=types.TextEdit(range=rng, new_text=text),
-        insert_text_format=types.InsertTextFormat.Snippet if snippet is not None else types.InsertTextFormat.PlainText,
+        insert_text_format=types.InsertTextFormat.Snippet
+        if snippet is not None
+        else types.InsertTextFormat.PlainText,
     )
 
 
@@ -71,7 +73,9 @@ def forget(uri: str) -> None:
     _clean.pop(uri, None)
 
 
-def completion(snap: Snapshot, position: types.Position, encoding: Encoding, snippets: bool) -> types.CompletionList:
+def completion(
+    snap: Snapshot, position: types.Position, encoding: Encoding, snippets: bool
+) -> types.CompletionList:
     offset = snap.index.offset(position.line, position.character, encoding)
     broken = snap.tree.root_node.has_error
     if not broken and len(snap.data) <= CLEAN_LIMIT:
@@ -79,5 +83,6 @@ def completion(snap: Snapshot, position: types.Position, encoding: Encoding, sni
     previous = (lambda: _clean.get(snap.uri)) if broken else None
     found = core.complete(snap.data, snap.tree, offset, snap.analysis, snippets, previous=previous)
     rng = convert.range_(snap.index, found.start, found.end, encoding)
-    return types.CompletionList(is_incomplete=found.incomplete,
-                                items=[item(c, rng, i, snippets) for i, c in enumerate(found.items)])  # fmt: skip
+    return types.CompletionList(
+        is_incomplete=found.incomplete, items=[item(c, rng, i, snippets) for i, c in enumerate(found.items)]
+    )

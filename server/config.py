@@ -48,7 +48,9 @@ def parse_settings(raw: object, where: str) -> Parsed:
     problems: list[str] = []
     limit = raw.get("maxDiagnostics")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        problems.append(f"{where}: `maxDiagnostics` must be a whole number, 0 for no limit, got {limit!r} (ignored)")
+        problems.append(
+            f"{where}: `maxDiagnostics` must be a whole number, 0 for no limit, got {limit!r} (ignored)"
+        )
         limit = None
     table = raw.get("severity")
     if table is None:

@@ -31,11 +31,15 @@ def encoding_of(kind: types.PositionEncodingKind | str | None) -> Encoding:
 
 
 def diagnostic(d: Diagnostic, index: LineIndex, uri: str, encoding: Encoding) -> types.Diagnostic:
-    result: types.Diagnostic = _converter().structure(lsp_diagnostic(d, index, uri, encoding), types.Diagnostic)
+    result: types.Diagnostic = _converter().structure(
+        lsp_diagnostic(d, index, uri, encoding), types.Diagnostic
+    )
     return result
 
 
-def diagnostics(ds: list[Diagnostic], index: LineIndex, uri: str, encoding: Encoding) -> list[types.Diagnostic]:
+def diagnostics(
+    ds: list[Diagnostic], index: LineIndex, uri: str, encoding: Encoding
+) -> list[types.Diagnostic]:
     return [diagnostic(d, index, uri, encoding) for d in ds]
 
 

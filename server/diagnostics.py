@@ -70,10 +70,14 @@ class Worker:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._lanes: dict[Lane, deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]] = {
-            lane: deque() for lane in Lane}  # fmt: skip
+            lane: deque() for lane in Lane
+        }
         self._urgent = 0  # jobs queued or running in the lanes before WHOLE
         sys.setswitchinterval(SWITCH_INTERVAL)
-        for name, lanes in (("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)), ("wat-lsp-whole", (Lane.WHOLE,))):
+        for name, lanes in (
+            ("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)),
+            ("wat-lsp-whole", (Lane.WHOLE,)),
+        ):
             threading.Thread(target=self._run, args=(lanes,), name=name, daemon=True).start()
 
     def submit(self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE) -> Future[T]:
@@ -85,7 +89,9 @@ class Worker:
             self._cond.notify_all()
         return future
 
-    async def run(self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE, token: Token | None = None) -> T:
+    async def run(
+        self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE, token: Token | None = None
+    ) -> T:
         """`fn(*args)` in the worker, awaited from the event loop. When the awaiting task is
         cancelled (`$/cancelRequest`), a job not yet started never starts, and `token` is
         cancelled for one under way (it gives up at its next check)."""
@@ -156,11 +162,18 @@ def _identity(d: Diagnostic) -> tuple[object, ...]:
 def _bounds(d: Diagnostic) -> tuple[int, int]:
     if not d.related:
         return d.span.start, d.span.end
-    return min(d.span.start, *(r.span.start for r in d.related)), max(d.span.end, *(r.span.end for r in d.related))
+    return min(d.span.start, *(r.span.start for r in d.related)), max(
+        d.span.end, *(r.span.end for r in d.related)
+    )
 
 
-def pushed_diagnostics(snap: Snapshot, encoding: Encoding, overrides: Overrides, last: _Converted | None = None,
-                       limit: int = MAX_DIAGNOSTICS) -> tuple[list[str], _Converted]:  # fmt: skip
+def pushed_diagnostics(
+    snap: Snapshot,
+    encoding: Encoding,
+    overrides: Overrides,
+    last: _Converted | None = None,
+    limit: int = MAX_DIAGNOSTICS,
+) -> tuple[list[str], _Converted]:
     """What the client is shown, the analysis' diagnostics at the configured severities, as
     JSON texts in `wat-lsp --check --format json`'s shape: a big document has
     thousands of diagnostics, and building lsprotocol objects for them and serialising those
@@ -220,9 +233,15 @@ def _more(count: int, limit: int, snap: Snapshot, encoding: Encoding) -> str:
     (where it does not hide a real one)."""
     end = snap.index.position(len(snap.data), encoding)
     position = {"line": end[0], "character": end[1]}
-    return json.dumps({"range": {"start": position, "end": position}, "severity": int(Severity.INFORMATION),
-                       "source": "wat-lsp", "code": "more-diagnostics",
-                       "message": f"{count} more diagnostics not shown (`maxDiagnostics`: {limit})"})  # fmt: skip
+    return json.dumps(
+        {
+            "range": {"start": position, "end": position},
+            "severity": int(Severity.INFORMATION),
+            "source": "wat-lsp",
+            "code": "more-diagnostics",
+            "message": f"{count} more diagnostics not shown (`maxDiagnostics`: {limit})",
+        }
+    )
 
 
 def publish_params(uri: str, version: int | None, items: list[str]) -> str:
@@ -272,16 +291,24 @@ class Publisher:
         (the client's text is that new too), so queued pulls never analyse old versions;
         "unchanged" when the client already has that snapshot's result. A full report is
         JSON text, made as a push's is (and sharing its reuse of the last result)."""
-        encoding, overrides, settings, limit = self._encoding(), self._overrides(), self.settings_serial, self.limit
+        encoding, overrides, settings, limit = (
+            self._encoding(),
+            self._overrides(),
+            self.settings_serial,
+            self.limit,
+        )
 
         def report() -> types.DocumentDiagnosticReport | RawResult:
             latest = self._lookup(snap.uri) or snap
             result_id = f"{latest.serial}.{settings}"
             if previous == result_id:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-            items, self._converted[latest.uri] = pushed_diagnostics(latest, encoding, overrides,
-                                                                    self._converted.get(latest.uri), limit)  # fmt: skip
-            return RawResult(f'{{"kind": "full", "resultId": {json.dumps(result_id)}, "items": [{", ".join(items)}]}}')
+            items, self._converted[latest.uri] = pushed_diagnostics(
+                latest, encoding, overrides, self._converted.get(latest.uri), limit
+            )
+            return RawResult(
+                f'{{"kind": "full", "resultId": {json.dumps(result_id)}, "items": [{", ".join(items)}]}}'
+            )
 
         return await self._worker.run(report, lane=Lane.DIAGNOSTICS)
 
@@ -289,8 +316,9 @@ class Publisher:
         """In the worker: skip a snapshot that newer edits superseded while the job waited."""
         if not self._current(snap):
             return None
-        items, self._converted[snap.uri] = pushed_diagnostics(snap, encoding, overrides,
-                                                              self._converted.get(snap.uri), self.limit)  # fmt: skip
+        items, self._converted[snap.uri] = pushed_diagnostics(
+            snap, encoding, overrides, self._converted.get(snap.uri), self.limit
+        )
         return items
 
     def schedule(self, snap: Snapshot, delay: float | None = None) -> None:
@@ -317,7 +345,9 @@ class Publisher:
         """The document was closed: forget pending work and clear what the client shows."""
         self.cancel(uri)
         self._edited.pop(uri, None)
-        self._worker.submit(self._converted.pop, uri, None, lane=Lane.DIAGNOSTICS)  # in the thread that owns it
+        self._worker.submit(
+            self._converted.pop, uri, None, lane=Lane.DIAGNOSTICS
+        )  # in the thread that owns it
         self._publish(publish_params(uri, None, []))
 
     async def _later(self, snap: Snapshot, delay: float) -> None:
@@ -325,8 +355,9 @@ class Publisher:
             await asyncio.sleep(delay)
             if not self._current(snap):
                 return  # closed or superseded by a newer edit
-            items = await self._worker.run(self._if_current, snap, self._encoding(), self._overrides(),
-                                           lane=Lane.DIAGNOSTICS)  # fmt: skip
+            items = await self._worker.run(
+                self._if_current, snap, self._encoding(), self._overrides(), lane=Lane.DIAGNOSTICS
+            )
             if items is None:
                 return
         except asyncio.CancelledError:

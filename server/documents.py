@@ -124,8 +124,9 @@ class Snapshot:
         return Point(*self.index.ts_point(offset))  # tree-sitter's rows: a lone CR ends none
 
 
-def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, encoding: Encoding,
-                 version: int) -> Snapshot:  # fmt: skip
+def apply_change(
+    snap: Snapshot, change: types.TextDocumentContentChangeEvent, encoding: Encoding, version: int
+) -> Snapshot:
     """One content change: splice the bytes, edit a copy of the tree, re-parse with it."""
     new = change.text.encode("utf-8", "surrogatepass")
     if isinstance(change, types.TextDocumentContentChangePartial):
@@ -143,10 +144,19 @@ def apply_change(snap: Snapshot, change: types.TextDocumentContentChangeEvent, e
     data = snap.data[:start] + new + snap.data[end:]
     tree = snap.tree.copy()
     tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
-    new_snap = Snapshot(snap.uri, version, data, parse(data, tree),
-                        snap.index.spliced(start, end, new, data), snap.incremental, snap.edits)  # fmt: skip
-    snap.edits.record(new_snap.serial, Edit(snap.serial, start, end, start + len(new),
-                                            new_snap.index.line_count - snap.index.line_count))  # fmt: skip
+    new_snap = Snapshot(
+        snap.uri,
+        version,
+        data,
+        parse(data, tree),
+        snap.index.spliced(start, end, new, data),
+        snap.incremental,
+        snap.edits,
+    )
+    snap.edits.record(
+        new_snap.serial,
+        Edit(snap.serial, start, end, start + len(new), new_snap.index.line_count - snap.index.line_count),
+    )
     return new_snap
 
 
@@ -165,8 +175,9 @@ class Documents:
         snap = self._docs[uri] = open_snapshot(uri, version, text)
         return snap
 
-    def change(self, params: types.DidChangeTextDocumentParams, encoding: Encoding,
-               log: Callable[[str], None]) -> Snapshot | None:  # fmt: skip
+    def change(
+        self, params: types.DidChangeTextDocumentParams, encoding: Encoding, log: Callable[[str], None]
+    ) -> Snapshot | None:
         """Apply a didChange. Protocol misuse is logged and handled as well as the text allows:
         a change to a document that is not open is dropped unless it replaces the whole text
         (then the document is opened with it); a version that does not increase is taken as
@@ -175,7 +186,11 @@ class Documents:
         snap = self._docs.get(uri)
         changes = list(params.content_changes)
         if snap is None:
-            whole = [i for i, c in enumerate(changes) if isinstance(c, types.TextDocumentContentChangeWholeDocument)]
+            whole = [
+                i
+                for i, c in enumerate(changes)
+                if isinstance(c, types.TextDocumentContentChangeWholeDocument)
+            ]
             if not whole:
                 log(f"wat-lsp: didChange for {uri}, which is not open: ignored")
                 return None
@@ -186,8 +201,10 @@ class Documents:
             log(f"wat-lsp: {uri}: version {version} after version {snap.version}: applied anyway")
         for change in changes:
             if isinstance(change, types.TextDocumentContentChangePartial) and not _inside(snap, change.range):
-                log(f"wat-lsp: {uri} version {version}: change range {_show(change.range)} is outside "
-                    f"the text ({snap.index.line_count} lines): clamped")  # fmt: skip
+                log(
+                    f"wat-lsp: {uri} version {version}: change range {_show(change.range)} is outside "
+                    f"the text ({snap.index.line_count} lines): clamped"
+                )
             snap = apply_change(snap, change, encoding, version)
         self._docs[snap.uri] = snap
         return snap
@@ -208,6 +225,7 @@ def _inside(snap: Snapshot, r: types.Range) -> bool:
     lines = snap.index.line_count
     ordered = (r.start.line, r.start.character) <= (r.end.line, r.end.character)
     return ordered and 0 <= r.start.line < lines and 0 <= r.end.line < lines and r.start.character >= 0
+
 
 def _show(r: types.Range) -> str:
     return f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}"

@@ -72,8 +72,10 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
         return out
 
     funcs = _SYMBOLS.results(lay, encoding, compute, lambda i, r: r.column == where[i][1])  # same column
-    texts = [(s.span.start, json.dumps(_CONVERTER.unstructure(convert.document_symbol(s, snap.index, encoding))))
-             for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))]  # fmt: skip
+    texts = [
+        (s.span.start, json.dumps(_CONVERTER.unstructure(convert.document_symbol(s, snap.index, encoding))))
+        for s in navigation.symbols(doc, frozenset(f.index for f in lay.funcs))
+    ]
     for start, (line, _), (sym, _) in zip(lay.starts, where, funcs, strict=True):
         if sym.line != line:  # else the text of the last answer (an edit moves few functions' lines)
             sym.line, sym.text = line, sym.template % tuple(line + n for n in sym.lines)
@@ -110,12 +112,18 @@ def _symbol_template(sym: types.DocumentSymbol, base: int, lines: list[int]) -> 
         start = position(r.start)
         return f'{{"start": {start}, "end": {position(r.end)}}}'
 
-    parts = [f'"name": {_text(sym.name)}', f'"kind": {int(sym.kind)}', f'"range": {range_(sym.range)}',
-             f'"selectionRange": {range_(sym.selection_range)}']  # fmt: skip
+    parts = [
+        f'"name": {_text(sym.name)}',
+        f'"kind": {int(sym.kind)}',
+        f'"range": {range_(sym.range)}',
+        f'"selectionRange": {range_(sym.selection_range)}',
+    ]
     if sym.detail is not None:
         parts.append(f'"detail": {_text(sym.detail)}')
     if sym.children:
-        parts.append('"children": [' + ", ".join(_symbol_template(c, base, lines) for c in sym.children) + "]")
+        parts.append(
+            '"children": [' + ", ".join(_symbol_template(c, base, lines) for c in sym.children) + "]"
+        )
     return "{" + ", ".join(parts) + "}"
 
 
@@ -146,8 +154,10 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         start, end = node.start_byte, node.end_byte
     if text is None:
         return None
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-                       range=_range(snap, start, end, encoding))  # fmt: skip
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        range=_range(snap, start, end, encoding),
+    )
 
 
 def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
@@ -158,43 +168,57 @@ def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> 
     return types.Location(uri=snap.uri, range=_range(snap, span.start, span.end, encoding))
 
 
-def references_(snap: Snapshot, position: types.Position, include_declaration: bool,
-                encoding: Encoding) -> list[types.Location]:  # fmt: skip
+def references_(
+    snap: Snapshot, position: types.Position, include_declaration: bool, encoding: Encoding
+) -> list[types.Location]:
     """Every occurrence of the item under the cursor, `$name` and numeric alike."""
     occ = _at(snap, position, encoding)
     if occ is None:
         return []
     found = navigation.occurrences(snap.analysis(), occ.key)
-    return [types.Location(uri=snap.uri, range=_range(snap, o.start, o.end, encoding))
-            for o in found if include_declaration or o.role != "decl"]  # fmt: skip
+    return [
+        types.Location(uri=snap.uri, range=_range(snap, o.start, o.end, encoding))
+        for o in found
+        if include_declaration or o.role != "decl"
+    ]
 
 
 _HIGHLIGHT = {"read": types.DocumentHighlightKind.Read, "write": types.DocumentHighlightKind.Write}
 
 
-def document_highlight(snap: Snapshot, position: types.Position,
-                       encoding: Encoding) -> list[types.DocumentHighlight]:  # fmt: skip
+def document_highlight(
+    snap: Snapshot, position: types.Position, encoding: Encoding
+) -> list[types.DocumentHighlight]:
     """Occurrences of the item under the cursor: Write for `local.set`/`local.tee`/`global.set`,
     Read for other local and global uses, Text for everything else (declarations too)."""
     occ = _at(snap, position, encoding)
     if occ is None:
         return []
-    return [types.DocumentHighlight(range=_range(snap, o.start, o.end, encoding),
-                                    kind=_HIGHLIGHT.get(o.role, types.DocumentHighlightKind.Text))
-            for o in navigation.occurrences(snap.analysis(), occ.key)]  # fmt: skip
+    return [
+        types.DocumentHighlight(
+            range=_range(snap, o.start, o.end, encoding),
+            kind=_HIGHLIGHT.get(o.role, types.DocumentHighlightKind.Text),
+        )
+        for o in navigation.occurrences(snap.analysis(), occ.key)
+    ]
 
 
-def prepare_rename(snap: Snapshot, position: types.Position,
-                   encoding: Encoding) -> types.PrepareRenamePlaceholder | None:  # fmt: skip
+def prepare_rename(
+    snap: Snapshot, position: types.Position, encoding: Encoding
+) -> types.PrepareRenamePlaceholder | None:
     """Only a `$name` can be renamed (a numeric reference stays a number)."""
     occ = _at(snap, position, encoding)
     if occ is None or not occ.named:
         return None
     placeholder = snap.data[occ.start : occ.end].decode("utf-8", "replace")
-    return types.PrepareRenamePlaceholder(range=_range(snap, occ.start, occ.end, encoding), placeholder=placeholder)
+    return types.PrepareRenamePlaceholder(
+        range=_range(snap, occ.start, occ.end, encoding), placeholder=placeholder
+    )
 
 
-def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: Encoding) -> types.WorkspaceEdit | None:
+def rename(
+    snap: Snapshot, position: types.Position, new_name: str, encoding: Encoding
+) -> types.WorkspaceEdit | None:
     doc = snap.analysis()
     occ = _at(snap, position, encoding)
     if occ is None or not occ.named:
@@ -206,8 +230,10 @@ def rename(snap: Snapshot, position: types.Position, new_name: str, encoding: En
     if conflict is not None:
         raise RenameRejected(conflict)
     text = new_name if new_name.startswith("$") else "$" + new_name
-    edits = [types.TextEdit(range=_range(snap, s.start, s.end, encoding), new_text=text)
-             for s in navigation.rename_edits(doc, occ.key, name)]  # fmt: skip
+    edits = [
+        types.TextEdit(range=_range(snap, s.start, s.end, encoding), new_text=text)
+        for s in navigation.rename_edits(doc, occ.key, name)
+    ]
     return types.WorkspaceEdit(changes={snap.uri: edits})
 
 
@@ -221,10 +247,19 @@ def folding_ranges_json(snap: Snapshot) -> RawResult:
     (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
     folds, dropped = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
     if dropped:
-        _log.warning("wat-lsp: folding ranges for %s: %d nested more than %d deep left out", snap.uri, dropped,
-                     folding.MAX_DEPTH)  # fmt: skip
-    return RawResult("[" + ", ".join(f'{{"startLine": {f.start_line}, "endLine": {f.end_line}, "kind": "{f.kind}"}}'
-                                     for f in folds) + "]")  # fmt: skip
+        _log.warning(
+            "wat-lsp: folding ranges for %s: %d nested more than %d deep left out",
+            snap.uri,
+            dropped,
+            folding.MAX_DEPTH,
+        )
+    return RawResult(
+        "["
+        + ", ".join(
+            f'{{"startLine": {f.start_line}, "endLine": {f.end_line}, "kind": "{f.kind}"}}' for f in folds
+        )
+        + "]"
+    )
 
 
 def _folding_range(f: folding.Fold) -> types.FoldingRange:
@@ -255,7 +290,11 @@ def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding
         return semantic_tokens_full_json(snap, encoding)
     data = semantic_tokens.tokens(snap.analysis(), snap.index, encoding)
     start, deleted, new = semantic_tokens.delta(old[1], data)
-    edits = f'[{{"start": {start}, "deleteCount": {deleted}, "data": {json.dumps(new)}}}]' if deleted or new else "[]"
+    edits = (
+        f'[{{"start": {start}, "deleteCount": {deleted}, "data": {json.dumps(new)}}}]'
+        if deleted or new
+        else "[]"
+    )
     return RawResult(f'{{"resultId": {json.dumps(_sent(snap, encoding, data))}, "edits": {edits}}}')
 
 
@@ -282,7 +321,9 @@ def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
 def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) -> types.SemanticTokens:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
-    return types.SemanticTokens(data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end))
+    return types.SemanticTokens(
+        data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end)
+    )
 
 
 # Bytes of a range given inlay hints at most: a viewport is kilobytes, but the visible "lines"
@@ -294,12 +335,21 @@ def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[t
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
     if end - start > INLAY_BYTES:
-        _log.warning("wat-lsp: inlay hints for %s: the range's first %d of %d bytes only", snap.uri,
-                     INLAY_BYTES, end - start)  # fmt: skip
+        _log.warning(
+            "wat-lsp: inlay hints for %s: the range's first %d of %d bytes only",
+            snap.uri,
+            INLAY_BYTES,
+            end - start,
+        )
         end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
     for h in inlay_hints.hints(snap.analysis(), start, end):
         line, col = snap.index.position(h.offset, encoding)
-        out.append(types.InlayHint(position=types.Position(line, col), label=h.label,
-                                   kind=types.InlayHintKind.Type if h.is_type else None))  # fmt: skip
+        out.append(
+            types.InlayHint(
+                position=types.Position(line, col),
+                label=h.label,
+                kind=types.InlayHintKind.Type if h.is_type else None,
+            )
+        )
     return out

@@ -284,7 +284,9 @@ class WatProtocol(LanguageServerProtocol):
         self.stderr: QueuedWriter | _Stderr = _Stderr()  # where `note` writes (a thread of its own on stdio)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
             yield handler, (params,), None
 
@@ -316,12 +318,18 @@ class WatProtocol(LanguageServerProtocol):
         self.stderr.write(f"wat-lsp: {line}\n".encode(errors="replace"))
         if self._initialized and not self._shutdown:
             with contextlib.suppress(Exception):
-                self.notify(types.WINDOW_LOG_MESSAGE,
-                            types.LogMessageParams(type=types.MessageType.Warning, message=f"wat-lsp: {line}"))  # fmt: skip
+                self.notify(
+                    types.WINDOW_LOG_MESSAGE,
+                    types.LogMessageParams(type=types.MessageType.Warning, message=f"wat-lsp: {line}"),
+                )
 
     def reply_error(self, msg_id: int | str | None, error: JsonRpcException) -> None:
         """An error response; with `"id": null` when `msg_id` is None (lsprotocol would drop it)."""
-        body = {"jsonrpc": self.VERSION, "id": msg_id, "error": {"code": error.code, "message": error.message}}
+        body = {
+            "jsonrpc": self.VERSION,
+            "id": msg_id,
+            "error": {"code": error.code, "message": error.message},
+        }
         self.write_json(json.dumps(body))
 
     def receive(self, body: bytes) -> None:
@@ -380,7 +388,9 @@ class WatProtocol(LanguageServerProtocol):
             what = f"{method}: " if isinstance(method, str) else ""
             self.note(f"an invalid message ({what}{problem}): {_preview(json.dumps(data).encode())}")
             if kind != "notification" and kind != "response":
-                self.reply_error(msg_id if good_id else None, JsonRpcInvalidRequest(f"Invalid Request: {what}{problem}"))
+                self.reply_error(
+                    msg_id if good_id else None, JsonRpcInvalidRequest(f"Invalid Request: {what}{problem}")
+                )
             return None
         try:
             if kind == "response":
@@ -395,7 +405,9 @@ class WatProtocol(LanguageServerProtocol):
                 data = {**data, "params": data.get("params")}  # optional in JSON-RPC
             return self._converter.structure(data, message_type)
         except Exception as e:  # the params (or result) do not have the shape the method says
-            problems = transform_error(e) if isinstance(e, BaseValidationError) else [f"{type(e).__name__}: {e}"]
+            problems = (
+                transform_error(e) if isinstance(e, BaseValidationError) else [f"{type(e).__name__}: {e}"]
+            )
             detail = " ".join("; ".join(problems).split())[:300]
             self.note(f"{method or 'a response'}: Invalid Params ({detail})")
             if kind == "request":
@@ -442,13 +454,17 @@ class WatProtocol(LanguageServerProtocol):
             return
         if not self._initialized and method != types.INITIALIZE:
             if request:
-                self.reply_error(msg_id, JsonRpcServerNotInitialized(f"{method}: the server is not initialized"))
+                self.reply_error(
+                    msg_id, JsonRpcServerNotInitialized(f"{method}: the server is not initialized")
+                )
             else:
                 self.note(f"{method} before initialize: dropped")
             return
         if method == types.INITIALIZE and self._initialized:
             if request:
-                self.reply_error(msg_id, JsonRpcInvalidRequest("initialize: the server is already initialized"))
+                self.reply_error(
+                    msg_id, JsonRpcInvalidRequest("initialize: the server is already initialized")
+                )
             return
         if self._shutdown:
             if request:

@@ -48,8 +48,9 @@ class Requests:
         self._edited: dict[str, float] = {}  # uri -> when its last edit arrived
         self._quiet: dict[str, float] = {}  # uri -> until when its whole-document work waits
 
-    async def on_document(self, uri: str, default: T, fn: Callable[..., T], *args: Any,
-                          lane: Lane, whole: bool = False) -> T:  # fmt: skip
+    async def on_document(
+        self, uri: str, default: T, fn: Callable[..., T], *args: Any, lane: Lane, whole: bool = False
+    ) -> T:
         """`fn(snapshot, *args)` for the document's snapshot (`default` when it is not open):
         `whole` when the answer is about the whole text, so it may be made for a newer one."""
         first = self._documents.get(uri)
@@ -116,7 +117,8 @@ class Requests:
         interpreter from the thread that reads the edits); then until the diagnostics are out."""
         deadline = time.monotonic() + DIAGNOSTICS_FIRST
         while (left := self._quiet.get(uri, 0.0) - time.monotonic()) > 0 or (
-                self._pushing(uri) and time.monotonic() < deadline):  # fmt: skip
+            self._pushing(uri) and time.monotonic() < deadline
+        ):
             time.sleep(min(left, 0.02) if left > 0 else 0.005)
             if token.cancelled:
                 raise cancel.Cancelled(cancel.CANCELLED)
@@ -154,4 +156,3 @@ class _Quiet(logging.Filter):
 
 
 logging.getLogger("pygls.protocol.json_rpc").addFilter(_Quiet())
-

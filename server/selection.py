@@ -11,14 +11,19 @@ from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
 
-def selection_ranges(snap: Snapshot, positions: list[types.Position], encoding: Encoding,
-                     ) -> list[types.SelectionRange]:  # fmt: skip
+def selection_ranges(
+    snap: Snapshot,
+    positions: list[types.Position],
+    encoding: Encoding,
+) -> list[types.SelectionRange]:
     out: list[types.SelectionRange] = []
     for p in positions:
         offset = snap.index.offset(p.line, p.character, encoding)
         chain: types.SelectionRange | None = None
         for s in reversed(selection_spans(snap.tree, offset)):
-            chain = types.SelectionRange(range=convert.range_(snap.index, s.start, s.end, encoding), parent=chain)
+            chain = types.SelectionRange(
+                range=convert.range_(snap.index, s.start, s.end, encoding), parent=chain
+            )
         assert chain is not None
         out.append(chain)
     return out

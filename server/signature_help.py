@@ -23,12 +23,16 @@ def _units(text: str, encoding: Encoding) -> int:
     return len(text)
 
 
-def signature_help(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.SignatureHelp | None:
+def signature_help(
+    snap: Snapshot, position: types.Position, encoding: Encoding
+) -> types.SignatureHelp | None:
     offset = snap.index.offset(position.line, position.character, encoding)
     sig = core.signature_help(snap.data, snap.tree, offset, snap.analysis)
     if sig is None:
         return None
-    params = [types.ParameterInformation(label=(_units(sig.label[:a], encoding), _units(sig.label[:b], encoding)))
-              for a, b in sig.params]  # fmt: skip
+    params = [
+        types.ParameterInformation(label=(_units(sig.label[:a], encoding), _units(sig.label[:b], encoding)))
+        for a, b in sig.params
+    ]
     info = types.SignatureInformation(label=sig.label, parameters=params, active_parameter=sig.active)
     return types.SignatureHelp(signatures=[info], active_signature=0, active_parameter=sig.active)

@@ -34,13 +34,16 @@ def matches(query: str, name: str) -> bool:
     return all(c in rest for c in query.casefold())
 
 
-def workspace_symbols(docs: Iterable[tuple[object, Callable[[], Document]]], query: str,
-                      limit: int = LIMIT) -> list[Found]:  # fmt: skip
+def workspace_symbols(
+    docs: Iterable[tuple[object, Callable[[], Document]]], query: str, limit: int = LIMIT
+) -> list[Found]:
     """Named symbols of each document (its analysis asked for in turn) whose name matches,
     in document and source order, at most `limit`."""
     out: list[Found] = []
     for key, analysis in docs:
-        pending: list[tuple[Symbol, str | None]] = [(s, None) for s in reversed(navigation.symbols(analysis()))]
+        pending: list[tuple[Symbol, str | None]] = [
+            (s, None) for s in reversed(navigation.symbols(analysis()))
+        ]
         while pending:  # depth first, in source order (two levels at most: module, type)
             s, container = pending.pop()
             if s.name.startswith("$") and matches(query, s.name):
@@ -60,7 +63,12 @@ def symbols(snaps: Iterable[Snapshot], query: str, encoding: Encoding) -> list[t
         snap = by_uri[str(f.key)]
         s = f.symbol
         rng = convert.range_(snap.index, s.span.start, s.span.end, encoding)
-        out.append(types.WorkspaceSymbol(name=s.name, kind=convert.symbol_kind(s.kind),
-                                         location=types.Location(uri=snap.uri, range=rng),
-                                         container_name=f.container))  # fmt: skip
+        out.append(
+            types.WorkspaceSymbol(
+                name=s.name,
+                kind=convert.symbol_kind(s.kind),
+                location=types.Location(uri=snap.uri, range=rng),
+                container_name=f.container,
+            )
+        )
     return out

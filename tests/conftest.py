@@ -46,8 +46,11 @@ def machine_lock() -> Callable[[str], contextlib.AbstractContextManager[None]]:
 async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     """The server over stdio, for a client with versioned push diagnostics and nothing else
     (UTF-16). Test modules that need other capabilities define their own `client`."""
-    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)))  # fmt: skip
+    caps = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)
+        )
+    )
     await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
     yield lsp_client
     await lsp_client.shutdown_session()

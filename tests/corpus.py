@@ -28,9 +28,11 @@ def missing() -> str | None:
     if core_files():
         return None
     how = "WAT_LSP_TESTSUITE" if os.environ.get("WAT_LSP_TESTSUITE") else "the vendored copy"
-    return (f"the spec test suite is missing: no .wast files in {ROOT} ({how}); "
-            f"restore tests/testsuite (git checkout -- tests/testsuite) or set WAT_LSP_TESTSUITE "
-            f"to a copy of https://github.com/WebAssembly/testsuite")  # fmt: skip
+    return (
+        f"the spec test suite is missing: no .wast files in {ROOT} ({how}); "
+        f"restore tests/testsuite (git checkout -- tests/testsuite) or set WAT_LSP_TESTSUITE "
+        f"to a copy of https://github.com/WebAssembly/testsuite"
+    )
 
 
 def case_id(path: Path) -> str:

@@ -19,8 +19,9 @@ class Session:
     """`wat-lsp --stdio` as a child process; messages read in a thread, stamped on arrival."""
 
     def __init__(self, init_options: dict[str, Any] | None = None) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         self._ids = 0
         self.versions: dict[str, int] = {}
@@ -78,15 +79,24 @@ class Session:
     def open(self, uri: str, text: str) -> float:
         self.versions[uri] = 1
         self.published.pop(uri, None)
-        return self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat",
-                                                                     "version": 1, "text": text}})  # fmt: skip
+        return self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}},
+        )
 
     def change(self, uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> float:
         self.versions[uri] += 1
-        rng = {"start": {"line": start[0], "character": start[1]}, "end": {"line": end[0], "character": end[1]}}
-        return self.notify("textDocument/didChange", {
-            "textDocument": {"uri": uri, "version": self.versions[uri]},
-            "contentChanges": [{"range": rng, "text": text}]})  # fmt: skip
+        rng = {
+            "start": {"line": start[0], "character": start[1]},
+            "end": {"line": end[0], "character": end[1]},
+        }
+        return self.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": self.versions[uri]},
+                "contentChanges": [{"range": rng, "text": text}],
+            },
+        )
 
     def close(self, uri: str) -> float:
         self.versions.pop(uri, None)

@@ -14,8 +14,11 @@ SECTIONS = dict(re.findall(r"^### `([a-z0-9-]+)`\n(.*?)(?=^##|\Z)", DOC, re.M | 
 
 
 def examples(kind: str) -> list[tuple[str, str]]:
-    return [(code, block) for code, body in SECTIONS.items()
-            for block in re.findall(rf"```wat {kind}\n(.*?)```", body, re.S)]  # fmt: skip
+    return [
+        (code, block)
+        for code, body in SECTIONS.items()
+        for block in re.findall(rf"```wat {kind}\n(.*?)```", body, re.S)
+    ]
 
 
 def test_every_code_is_documented() -> None:

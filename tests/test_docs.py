@@ -19,7 +19,9 @@ MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 def modules() -> list[str]:
     """Every module of the package as a repository path; `__init__.py` files are left out (the
     code map says so: they hold docstrings only)."""
-    found = [p for folder in PACKAGE_FOLDERS for p in (ROOT / folder).rglob("*.py") if p.name != "__init__.py"]
+    found = [
+        p for folder in PACKAGE_FOLDERS for p in (ROOT / folder).rglob("*.py") if p.name != "__init__.py"
+    ]
     found += (ROOT / "grammar" / "bindings").rglob("*.c")
     return sorted(p.relative_to(ROOT).as_posix() for p in found if "__pycache__" not in p.parts)
 
@@ -30,7 +32,9 @@ def our_markdown() -> list[Path]:
 
 def test_architecture_is_at_most_2000_words() -> None:
     words = len(ARCHITECTURE.read_text(encoding="utf-8").split())  # what `wc -w` counts
-    assert words <= 2000, f"docs/ARCHITECTURE.md has {words} words (at most 2,000): move detail to docs/decisions/"
+    assert words <= 2000, (
+        f"docs/ARCHITECTURE.md has {words} words (at most 2,000): move detail to docs/decisions/"
+    )
 
 
 def test_code_map_lists_every_module() -> None:
@@ -58,10 +62,12 @@ def test_every_decision_record_is_in_the_index() -> None:
 
 
 def test_no_document_points_outside_the_repository() -> None:
-    outside = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
-               for p in our_markdown()
-               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-               if "../shared" in line or "/work/" in line]  # fmt: skip
+    outside = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in our_markdown()
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "../shared" in line or "/work/" in line
+    ]
     assert not outside, "documents point outside the repository:\n" + "\n".join(outside)
 
 

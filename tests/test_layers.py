@@ -38,8 +38,11 @@ def imported(source: str, package: str) -> Iterator[tuple[int, str]]:
 
 
 def violations(source: str, package: str, forbidden: tuple[str, ...]) -> list[str]:
-    return [f"line {line}: imports {name}" for line, name in imported(source, package)
-            if any(name == f or name.startswith(f + ".") for f in forbidden)]  # fmt: skip
+    return [
+        f"line {line}: imports {name}"
+        for line, name in imported(source, package)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
 
 
 def _modules() -> Iterator[tuple[Path, str, tuple[str, ...]]]:
@@ -50,8 +53,9 @@ def _modules() -> Iterator[tuple[Path, str, tuple[str, ...]]]:
             yield path, package, forbidden
 
 
-@pytest.mark.parametrize("path, package, forbidden",
-                         [pytest.param(*m, id=str(m[0].relative_to(ROOT))) for m in _modules()])  # fmt: skip
+@pytest.mark.parametrize(
+    "path, package, forbidden", [pytest.param(*m, id=str(m[0].relative_to(ROOT))) for m in _modules()]
+)
 def test_core_does_not_speak_lsp(path: Path, package: str, forbidden: tuple[str, ...]) -> None:
     assert violations(path.read_text(encoding="utf-8"), package, forbidden) == []
 
@@ -60,23 +64,29 @@ def test_every_core_folder_is_checked() -> None:
     assert len(list(_modules())) >= 30
 
 
-@pytest.mark.parametrize("source, package", [
-    ("from wat_lsp.server.documents import Snapshot\n", "wat_lsp.analysis"),
-    ("from wat_lsp.server import pieces\n", "wat_lsp.analysis.ide"),
-    ("from wat_lsp import server\n", "wat_lsp.passes"),
-    ("def f() -> None:\n    import lsprotocol.types\n", "wat_lsp.analysis"),
-    ("from pygls.server import LanguageServer\n", "wat_lsp.passes"),
-    ("from ...server import app\n", "wat_lsp.analysis.ide"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "source, package",
+    [
+        ("from wat_lsp.server.documents import Snapshot\n", "wat_lsp.analysis"),
+        ("from wat_lsp.server import pieces\n", "wat_lsp.analysis.ide"),
+        ("from wat_lsp import server\n", "wat_lsp.passes"),
+        ("def f() -> None:\n    import lsprotocol.types\n", "wat_lsp.analysis"),
+        ("from pygls.server import LanguageServer\n", "wat_lsp.passes"),
+        ("from ...server import app\n", "wat_lsp.analysis.ide"),
+    ],
+)
 def test_a_wrong_import_is_found(source: str, package: str) -> None:
     assert violations(source, package, FORBIDDEN["analysis"]) != []
 
 
-@pytest.mark.parametrize("source", [
-    "from wat_lsp.analysis import cst\n",
-    "from wat_lsp.passes.edits import TextEdit\n",
-    "import tree_sitter\n",
-    "from . import cst\n",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from wat_lsp.analysis import cst\n",
+        "from wat_lsp.passes.edits import TextEdit\n",
+        "import tree_sitter\n",
+        "from . import cst\n",
+    ],
+)
 def test_a_right_import_passes(source: str) -> None:
     assert violations(source, "wat_lsp.analysis", FORBIDDEN["analysis"]) == []

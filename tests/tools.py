@@ -38,7 +38,10 @@ def wasm_opt() -> str | None:
     found = shutil.which("wasm-opt")
     if found:
         return found
-    for cand in (ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt", ROOT / "node_modules" / ".bin" / "wasm-opt"):
+    for cand in (
+        ROOT / "bench" / "node_modules" / ".bin" / "wasm-opt",
+        ROOT / "node_modules" / ".bin" / "wasm-opt",
+    ):
         if os.access(cand, os.X_OK):
             return str(cand)
     return None

@@ -68,7 +68,9 @@ def read_input(path: str) -> bytes:
     except OSError as e:
         raise InputError(f"{display_name(path)}: cannot read: {e.strerror or e}") from e
     if is_binary(data):
-        raise InputError(f"{display_name(path)}: binary module; expected text (use `wasm-tools print` to get WAT)")
+        raise InputError(
+            f"{display_name(path)}: binary module; expected text (use `wasm-tools print` to get WAT)"
+        )
     return data
 
 
@@ -84,24 +86,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="check files and print diagnostics")
-    mode.add_argument("--fix", action="store_true",
-                      help="apply every fix for error diagnostics and print the result")  # fmt: skip
-    mode.add_argument("--pass", dest="passes", metavar="NAME[,NAME...]",
-                      help="run passes (see --list-passes) and print the result")  # fmt: skip
+    mode.add_argument(
+        "--fix", action="store_true", help="apply every fix for error diagnostics and print the result"
+    )
+    mode.add_argument(
+        "--pass",
+        dest="passes",
+        metavar="NAME[,NAME...]",
+        help="run passes (see --list-passes) and print the result",
+    )
     mode.add_argument("--list-passes", action="store_true", help="list the passes with descriptions")
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", metavar="OUT", help="with --fix/--pass: write the result to OUT")
     out.add_argument("--in-place", action="store_true", help="with --fix/--pass: rewrite each input file")
-    mode.add_argument("--stdio", action="store_true",
-                      help="run the language server on stdin/stdout (the default with no arguments)")  # fmt: skip
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="output format for --check (default: text)")  # fmt: skip
-    p.add_argument("--min-severity", choices=tuple(MIN_SEVERITIES), default="warning",
-                   help="with --check: print diagnostics at least this severe (default: warning)")  # fmt: skip
-    p.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
-                   help="set a code's severity (error, warning, information, hint, or off to hide it); "
-                        "repeatable, e.g. --severity dead-store=warning")  # fmt: skip
-    p.add_argument("paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories; - reads standard input")
+    mode.add_argument(
+        "--stdio",
+        action="store_true",
+        help="run the language server on stdin/stdout (the default with no arguments)",
+    )
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format for --check (default: text)"
+    )
+    p.add_argument(
+        "--min-severity",
+        choices=tuple(MIN_SEVERITIES),
+        default="warning",
+        help="with --check: print diagnostics at least this severe (default: warning)",
+    )
+    p.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="set a code's severity (error, warning, information, hint, or off to hide it); "
+        "repeatable, e.g. --severity dead-store=warning",
+    )
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories; - reads standard input"
+    )
     return p
 
 
@@ -118,18 +140,26 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Severity | None]:
         if not eq or not code:
             raise UsageError(f"--severity expects CODE=LEVEL, got {item!r}")
         if code not in CODES:
-            raise UsageError(f"--severity: unknown diagnostic code {code!r} (the codes are in docs/diagnostics.md)")
+            raise UsageError(
+                f"--severity: unknown diagnostic code {code!r} (the codes are in docs/diagnostics.md)"
+            )
         try:
             out[code] = parse_severity(level)
         except ValueError:
-            raise UsageError(f"--severity {code}: unknown level {level!r}; expected error, warning, "
-                             "information, hint or off") from None  # fmt: skip
+            raise UsageError(
+                f"--severity {code}: unknown level {level!r}; expected error, warning, "
+                "information, hint or off"
+            ) from None
     return out
 
 
-def run_check(paths: Sequence[str], fmt: str, out: TextIO | None = None,
-              min_severity: Severity = Severity.WARNING,
-              overrides: Mapping[str, Severity | None] | None = None) -> int:  # fmt: skip
+def run_check(
+    paths: Sequence[str],
+    fmt: str,
+    out: TextIO | None = None,
+    min_severity: Severity = Severity.WARNING,
+    overrides: Mapping[str, Severity | None] | None = None,
+) -> int:
     """Print the diagnostics of each file at least as severe as `min_severity` (after the
     per-code `overrides`); the exit status counts errors only."""
     stream = out if out is not None else sys.stdout
@@ -167,8 +197,14 @@ def run_list_passes(out: TextIO | None = None) -> int:
     return EXIT_OK
 
 
-def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str | None, in_place: bool,
-                  out: TextIO | None = None, overrides: Mapping[str, Severity | None] | None = None) -> int:  # fmt: skip
+def run_transform(
+    paths: Sequence[str],
+    pass_names: Sequence[str],
+    output: str | None,
+    in_place: bool,
+    out: TextIO | None = None,
+    overrides: Mapping[str, Severity | None] | None = None,
+) -> int:
     """--fix and --pass: run `pass_names` over each file, then print/write the result.
 
     The exit status is --check's for the results: 1 when errors remain (they are listed on
@@ -213,8 +249,11 @@ def run_transform(paths: Sequence[str], pass_names: Sequence[str], output: str |
                 print(f"wat-lsp: {target}: cannot write: {e.strerror or e}", file=sys.stderr)
                 status = EXIT_FAILURE
                 continue
-        diags = [d for d in with_severities(analyse(result).diagnostics, overrides or {})
-                 if d.severity == Severity.ERROR]  # fmt: skip
+        diags = [
+            d
+            for d in with_severities(analyse(result).diagnostics, overrides or {})
+            if d.severity == Severity.ERROR
+        ]
         if diags:
             index = LineIndex(result)
             for d in diags:
@@ -249,8 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.paths:
             print("wat-lsp: --check needs at least one PATH", file=sys.stderr)
             return EXIT_FAILURE
-        return run_check(args.paths, args.format, min_severity=MIN_SEVERITIES[args.min_severity],
-                         overrides=overrides)  # fmt: skip
+        return run_check(
+            args.paths, args.format, min_severity=MIN_SEVERITIES[args.min_severity], overrides=overrides
+        )
     if args.stdio or not list(sys.argv[1:] if argv is None else argv):
         from wat_lsp.server.app import main as serve  # pygls loads only for the server
 

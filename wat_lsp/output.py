@@ -31,10 +31,12 @@ def lsp_diagnostic(
     }
     if d.related:
         out["relatedInformation"] = [
-            {"location": {"uri": uri, "range": lsp_range(index, r.span.start, r.span.end, encoding)},
-             "message": r.message}
+            {
+                "location": {"uri": uri, "range": lsp_range(index, r.span.start, r.span.end, encoding)},
+                "message": r.message,
+            }
             for r in d.related
-        ]  # fmt: skip
+        ]
     if d.tags:
         out["tags"] = [int(t) for t in d.tags]
     if d.data:

@@ -166,8 +166,13 @@ def _words_of(text: str) -> str:
 
 def _is_op_word(word: str) -> bool:
     """A word that starts an instruction (known or half-typed), not an immediate."""
-    return word[:1].isalpha() and word[:1].islower() and word not in _NOT_OPS and "=" not in word \
-        and not word.startswith("nan")  # fmt: skip
+    return (
+        word[:1].isalpha()
+        and word[:1].islower()
+        and word not in _NOT_OPS
+        and "=" not in word
+        and not word.startswith("nan")
+    )
 
 
 def _is_index(word: str) -> bool:
@@ -195,7 +200,9 @@ def _scan(data: bytes, start: int, end: int, stack: list[_Frame], skips: dict[in
             return _Scan(stack, True)
         elif kind == "str":
             if stack:
-                stack[-1].items.append(_Item("string", data[tok_start:pos].decode("utf-8", "replace"), tok_start, pos))
+                stack[-1].items.append(
+                    _Item("string", data[tok_start:pos].decode("utf-8", "replace"), tok_start, pos)
+                )
         elif kind == "word" and stack:
             _word(stack, _Item("word", data[tok_start:pos].decode("utf-8", "replace"), tok_start, pos))
     return _Scan(stack, False)
@@ -246,7 +253,9 @@ def _close(data: bytes, stack: list[_Frame], end: int) -> None:
         is_param = done.keyword == "param"
         if words and words[0].kind == "word" and words[0].text.startswith("$"):
             rest = words[1:]
-            parent.decls.append(_Decl(words[0].text[1:], (rest[0].start, rest[-1].end) if rest else "?", is_param))
+            parent.decls.append(
+                _Decl(words[0].text[1:], (rest[0].start, rest[-1].end) if rest else "?", is_param)
+            )
         else:
             parent.decls.extend(_Decl(None, (w.start, w.end), is_param) for w in words)
     elif done.keyword == "type":
@@ -317,9 +326,15 @@ def word_at(data: bytes, offset: int) -> tuple[int, int]:
     return start, end
 
 
-def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Document | None],
-             snippets: bool = True, skip: bool = True,
-             previous: Callable[[], Document | None] | None = None) -> Completion:  # fmt: skip
+def complete(
+    data: bytes,
+    tree: Tree,
+    offset: int,
+    analysis: Callable[[], Document | None],
+    snippets: bool = True,
+    skip: bool = True,
+    previous: Callable[[], Document | None] | None = None,
+) -> Completion:
     """What may be written at `offset`: candidates for the word around it. `analysis` is
     called only when module-level names are needed; `previous` (when given, also only then)
     is an earlier analysis whose names are listed after the current one's, those it lacks.
@@ -346,8 +361,16 @@ def complete(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Docume
 
 
 class _Context:
-    def __init__(self, data: bytes, stack: list[_Frame], offset: int, analysis: Callable[[], Document | None],
-                 snippets: bool, prefix: str, previous: Callable[[], Document | None] | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        data: bytes,
+        stack: list[_Frame],
+        offset: int,
+        analysis: Callable[[], Document | None],
+        snippets: bool,
+        prefix: str,
+        previous: Callable[[], Document | None] | None,
+    ) -> None:
         self.data = data
         self.prefix = prefix  # module-level lists are filtered as they are made (thousands of functions)
         self.cut = False  # some were left out
@@ -502,7 +525,11 @@ class _Context:
         if top.paren and kw == "elem" and parent in (None, "module"):
             if any(w.text == "func" for w in words):
                 return self._space("func")
-            return _keywords(("declare", "func")) if not words or (len(words) == 1 and _is_index(words[0].text)) else []
+            return (
+                _keywords(("declare", "func"))
+                if not words or (len(words) == 1 and _is_index(words[0].text))
+                else []
+            )
         if top.paren and kw in ("catch", "catch_ref", "catch_all", "catch_all_ref") and parent != "try":
             wants_tag = "all" not in kw and not items
             return self._space("tag") if wants_tag else (self._labels(skip=2) if len(items) < 2 else [])
@@ -595,7 +622,11 @@ class _Context:
         out: list[Candidate] = []
         for i, d in enumerate(params + locals_):
             label = f"${d.name}" if d.name is not None else str(i)
-            t = d.type if isinstance(d.type, str) else _words_of(self.data[d.type[0] : d.type[1]].decode("utf-8", "replace"))
+            t = (
+                d.type
+                if isinstance(d.type, str)
+                else _words_of(self.data[d.type[0] : d.type[1]].decode("utf-8", "replace"))
+            )
             out.append(Candidate(label, "param" if d.is_param else "local", t))
         return out
 
@@ -622,13 +653,24 @@ class _Context:
                 break
             if kw not in _BLOCKS:
                 continue
-            if kw == "if" and frame.paren and not (i + 1 < len(stack) and stack[i + 1].keyword in ("then", "else")):
+            if (
+                kw == "if"
+                and frame.paren
+                and not (i + 1 < len(stack) and stack[i + 1].keyword in ("then", "else"))
+            ):
                 continue  # a folded `if`'s condition is outside its label
-            if kw == "try" and frame.paren and not (i + 1 < len(stack) and stack[i + 1].keyword in ("do", "catch",
-                                                                                                     "catch_all")):  # fmt: skip
+            if (
+                kw == "try"
+                and frame.paren
+                and not (i + 1 < len(stack) and stack[i + 1].keyword in ("do", "catch", "catch_all"))
+            ):
                 continue
             first = frame.items[0] if frame.items else None
-            name = first.text if first is not None and first.kind == "word" and first.text.startswith("$") else None
+            name = (
+                first.text
+                if first is not None and first.kind == "word" and first.text.startswith("$")
+                else None
+            )
             what = f"{kw}, depth {depth}"
             out.append(Candidate(name or str(depth), "label", what))
             depth += 1
@@ -674,7 +716,11 @@ class _Context:
             return f"{addr}{item.limits.min}{top}{' shared' if item.shared else ''}"
         if isinstance(item, model.Tag):
             ft = m.func_type(item.type_idx)
-            return f"{self.show_list(ft.params, m)} -> {self.show_list(ft.results, m)}" if ft is not None else "tag"
+            return (
+                f"{self.show_list(ft.params, m)} -> {self.show_list(ft.results, m)}"
+                if ft is not None
+                else "tag"
+            )
         if isinstance(item, model.Elem):
             return f"{item.mode} {self.show(item.elem_type, m)}"
         if isinstance(item, model.Data):
@@ -714,9 +760,14 @@ class _Context:
             if td is None or not isinstance(td.comp, StructType):
                 continue
             names = {i: n for n, i in td.field_names.items()}
-            return [Candidate(f"${names[i]}" if i in names else str(i), "field",
-                              _field(self.show(f.storage, m), f.mutable))
-                    for i, f in enumerate(td.comp.fields)]  # fmt: skip
+            return [
+                Candidate(
+                    f"${names[i]}" if i in names else str(i),
+                    "field",
+                    _field(self.show(f.storage, m), f.mutable),
+                )
+                for i, f in enumerate(td.comp.fields)
+            ]
         return []
 
     # --- types ---
@@ -729,14 +780,20 @@ class _Context:
         return out + self._reftype_forms()
 
     def _reftype_forms(self) -> list[Candidate]:
-        return [Candidate("(ref …)", "valtype", "non-null reference", "(ref ${1})", "(ref )"),
-                Candidate("(ref null …)", "valtype", "nullable reference", "(ref null ${1})", "(ref null )")]  # fmt: skip
+        return [
+            Candidate("(ref …)", "valtype", "non-null reference", "(ref ${1})", "(ref )"),
+            Candidate("(ref null …)", "valtype", "nullable reference", "(ref null ${1})", "(ref null )"),
+        ]
 
     def _reftypes(self) -> list[Candidate]:
-        return [Candidate(t, "valtype", f"(ref null {REF_SHORTHANDS[t]})") for t in _REF_ABBREVS] + self._reftype_forms()
+        return [
+            Candidate(t, "valtype", f"(ref null {REF_SHORTHANDS[t]})") for t in _REF_ABBREVS
+        ] + self._reftype_forms()
 
     def _heaptypes(self) -> list[Candidate]:
-        out = [Candidate(h, "heaptype", f"abstract heap type ({ABS_HEAP_TOP[h]} hierarchy)") for h in _ABS_HEAP]
+        out = [
+            Candidate(h, "heaptype", f"abstract heap type ({ABS_HEAP_TOP[h]} hierarchy)") for h in _ABS_HEAP
+        ]
         return out + self._types_of(None)
 
 
@@ -817,8 +874,15 @@ def _module_at(doc: Document | None, offset: int) -> Module | None:
 
 
 def _items(m: Module, space: str) -> Sequence[object]:
-    seq: dict[str, Sequence[object]] = {"func": m.funcs, "global": m.globals, "table": m.tables,
-                                        "memory": m.memories, "tag": m.tags, "elem": m.elems, "data": m.datas}  # fmt: skip
+    seq: dict[str, Sequence[object]] = {
+        "func": m.funcs,
+        "global": m.globals,
+        "table": m.tables,
+        "memory": m.memories,
+        "tag": m.tags,
+        "elem": m.elems,
+        "data": m.datas,
+    }
     return seq.get(space, ())
 
 

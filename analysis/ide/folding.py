@@ -61,8 +61,10 @@ def _folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
 
     def compute(missing: list[int]) -> list[list[Fold]]:
         found = function_folds(doc, index, lay, missing)
-        return [[Fold(f.start_line - lines[i], f.end_line - lines[i], f.kind) for f in fs]
-                for i, fs in zip(missing, found, strict=True)]  # fmt: skip
+        return [
+            [Fold(f.start_line - lines[i], f.end_line - lines[i], f.kind) for f in fs]
+            for i, fs in zip(missing, found, strict=True)
+        ]
 
     out = outside_folds(doc, index, lay)
     for (found, _), line in zip(_PIECES.results(lay, None, compute), lines, strict=True):
@@ -74,7 +76,9 @@ def _folds_by_function(doc: Document, index: LineIndex) -> list[Fold]:
 _PIECES: function_cache.Cache[list[Fold]] = function_cache.Cache()
 
 
-def function_folds(doc: Document, index: LineIndex, lay: function_cache.Layout, which: list[int]) -> list[list[Fold]]:
+def function_folds(
+    doc: Document, index: LineIndex, lay: function_cache.Layout, which: list[int]
+) -> list[list[Fold]]:
     """The folds of some function fields of `lay` (positions in `lay.funcs`). Runs of line
     comments never cross a function's first or last line (`(func` and its `)` are on them),
     so each function's runs are its own."""
@@ -106,15 +110,21 @@ class _Sorted:
         self.starts = {name: [n.start_byte for n in ns] for name, ns in self.nodes.items()}
 
     def within(self, start: int, end: int) -> dict[str, list[Node]]:
-        return {name: ns[bisect.bisect_left(self.starts[name], start) : bisect.bisect_left(self.starts[name], end)]
-                for name, ns in self.nodes.items()}  # fmt: skip
+        return {
+            name: ns[
+                bisect.bisect_left(self.starts[name], start) : bisect.bisect_left(self.starts[name], end)
+            ]
+            for name, ns in self.nodes.items()
+        }
 
 
 def _captures(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
     return _query().captures(doc.tree.root_node, start, end)
 
 
-def _folds(doc: Document, index: LineIndex, captures: dict[str, list[Node]], start: int, end: int) -> list[Fold]:
+def _folds(
+    doc: Document, index: LineIndex, captures: dict[str, list[Node]], start: int, end: int
+) -> list[Fold]:
     """The folds of the nodes in `captures` that start in [start, end) (unsorted)."""
     out: list[Fold] = []
     line_of = index.line_of

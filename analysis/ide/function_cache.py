@@ -71,7 +71,9 @@ def _layout(doc: Document) -> Layout | None:
     if len(doc.modules) != 1 or doc.modules[0].read is None or doc.modules[0].kind != "text":
         return None
     data = doc.data
-    funcs = sorted((f for f in doc.modules[0].read.module.funcs if f.import_ is None), key=lambda f: f.span.start)
+    funcs = sorted(
+        (f for f in doc.modules[0].read.module.funcs if f.import_ is None), key=lambda f: f.span.start
+    )
     if not funcs:
         return None
     starts = [f.span.start for f in funcs]
@@ -100,8 +102,13 @@ class Cache(Generic[T]):
         self._limit = limit
         self._by_context: OrderedDict[Hashable, dict[tuple[int, bytes], tuple[T, int]]] = OrderedDict()
 
-    def results(self, lay: Layout, extra: Hashable, compute: Callable[[list[int]], list[T]],
-                valid: Callable[[int, T], bool] | None = None) -> list[tuple[T, int]]:  # fmt: skip
+    def results(
+        self,
+        lay: Layout,
+        extra: Hashable,
+        compute: Callable[[list[int]], list[T]],
+        valid: Callable[[int, T], bool] | None = None,
+    ) -> list[tuple[T, int]]:
         """Each function's result and the offset it was computed at; `compute` gets the
         positions in `lay.funcs` of those missing (or not `valid` for the function at that
         position any more) and returns their results, in order."""

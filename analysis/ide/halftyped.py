@@ -37,7 +37,7 @@ FIELD_NODES = frozenset(MODULE_FIELDS)
 IDCHARS = b"0-9A-Za-z!#$%&'*+\\-./:<=>?@\\\\^_`|~"
 IDBYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&'*+-./:<=>?@\\^_`|~")
 _TOKEN = re.compile(
-    rb'[ \t\n\r]*(?:(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))'
+    rb"[ \t\n\r]*(?:(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))"
     rb'|(?P<str>"(?:[^"\\\n]|\\[^\n])*"?)'
     rb'|(?P<word>\$"(?:[^"\\\n]|\\[^\n])*"?|[' + IDCHARS + rb"]+)"
     rb"|(?P<other>[^ \t\n\r]))"
@@ -45,8 +45,9 @@ _TOKEN = re.compile(
 _BLOCK_COMMENT = re.compile(rb"\(;|;\)")
 
 
-def tokens(data: bytes, start: int, end: int, skips: dict[int, int] | None = None,
-           stack: Sized = ()) -> Iterator[tuple[str, int, int]]:  # fmt: skip
+def tokens(
+    data: bytes, start: int, end: int, skips: dict[int, int] | None = None, stack: Sized = ()
+) -> Iterator[tuple[str, int, int]]:
     """The tokens in [start, end) as (kind, start, end): 'open', 'close', 'word', 'str',
     'other'; comments are passed over. The last one is ('inside', ...) when `end` (the cursor)
     is in a comment or a string. A token at a start in `skips` while `stack` (the caller's
@@ -86,8 +87,12 @@ def tokens(data: bytes, start: int, end: int, skips: dict[int, int] | None = Non
         yield kind, tok_start, pos
 
 
-def scan_start(data: bytes, tree: Tree, offset: int, statement: bool = False,
-               ) -> tuple[int, list[tuple[str, int]], Node | None, bool]:  # fmt: skip
+def scan_start(
+    data: bytes,
+    tree: Tree,
+    offset: int,
+    statement: bool = False,
+) -> tuple[int, list[tuple[str, int]], Node | None, bool]:
     """Where to lex from for a cursor at `offset`: the start of the module field (or top-level
     form) around it (with `statement`, of the statement around the cursor in it when there is
     one), restarted and bounded as the module doc says; the forms open there (`(module` and

@@ -120,7 +120,9 @@ def name_text(doc: Document, occ: Occurrence, offset: int) -> str | None:
         return f"{_code(f'{ins.op.name} {name}')}\nlabel of a `{ins.op.name}`{depth}"
     if key.space == "func" and key.item < len(m.funcs):
         f = m.funcs[key.item]
-        params = " ".join(f"(param {'$' + p.name + ' ' if p.name else ''}{types.show(p.type)})" for p in f.params)
+        params = " ".join(
+            f"(param {'$' + p.name + ' ' if p.name else ''}{types.show(p.type)})" for p in f.params
+        )
         results = " ".join(f"(result {types.show(r)})" for r in f.results)
         sig = " ".join(s for s in (f"${f.name}" if f.name else "", params, results) if s)
         kind = "imported function" if f.import_ is not None else "function"
@@ -159,14 +161,19 @@ def _local_at(m: Module, func: Func, index: int, x: int, t: ValType) -> list[str
         state = state_before(m, func, index)
         if state is not None and x < len(state.inits):
             initialized = "initialized" if state.inits[x] else "**not initialized**"
-            out.append(f"before this `{op}`: {initialized} (non-defaultable: a `local.set` must dominate reads)")
+            out.append(
+                f"before this `{op}`: {initialized} (non-defaultable: a `local.set` must dominate reads)"
+            )
     if x < 1024:  # liveness bitsets are per local; huge functions would make this slow
         before, after = live_around(func, compute_liveness(func), index)
         if op == "local.get":
             out.append("live here (read by this `local.get`)")
         elif op in ("local.set", "local.tee"):
-            out.append("the value stored here is read later (live)" if after >> x & 1
-                       else "the value stored here is never read (dead store)")  # fmt: skip
+            out.append(
+                "the value stored here is read later (live)"
+                if after >> x & 1
+                else "the value stored here is never read (dead store)"
+            )
         else:
             out.append("live here" if before >> x & 1 else "dead here")
     return out
@@ -186,7 +193,9 @@ def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
     state = state_before(m, func, index)
     if state is not None:
         stack = types.show_list(state.stack)
-        lines.append(f"operand stack before: `{stack}`" + (" (unreachable: polymorphic)" if state.polymorphic else ""))
+        lines.append(
+            f"operand stack before: `{stack}`" + (" (unreachable: polymorphic)" if state.polymorphic else "")
+        )
     return "\n\n".join(lines)
 
 

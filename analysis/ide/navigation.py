@@ -77,7 +77,9 @@ def occurrences(doc: Document, key: Key) -> list[Occurrence]:
     """Every occurrence of `key` in the document, in text order."""
     func = func_of(doc, key)
     if func is not None:
-        return [o for o in references.resolver(doc).occurrences(func.span.start, func.span.end) if o.key == key]
+        return [
+            o for o in references.resolver(doc).occurrences(func.span.start, func.span.end) if o.key == key
+        ]
     return list(references.index(doc).of(key))
 
 
@@ -106,9 +108,16 @@ def definition(doc: Document, key: Key) -> Span | None:
 
 
 def _items(m: Module, space: str) -> list[object]:
-    seq: dict[str, list[object]] = {"func": list(m.funcs), "type": list(m.types), "global": list(m.globals),
-                                    "table": list(m.tables), "memory": list(m.memories), "tag": list(m.tags),
-                                    "elem": list(m.elems), "data": list(m.datas)}  # fmt: skip
+    seq: dict[str, list[object]] = {
+        "func": list(m.funcs),
+        "type": list(m.types),
+        "global": list(m.globals),
+        "table": list(m.tables),
+        "memory": list(m.memories),
+        "tag": list(m.tags),
+        "elem": list(m.elems),
+        "data": list(m.datas),
+    }
     return seq.get(space, [])
 
 
@@ -221,8 +230,12 @@ def _label(name: str | None, index: int) -> str:
 
 def func_symbol(types: TypeTable, f: Func) -> Symbol:
     """A function's symbol, its parameters and locals as children."""
-    locals_ = tuple(Symbol(_label(d.name, d.index), "param" if d.is_param else "local",
-                           types.show(d.type), d.span, d.span) for d in f.params + f.locals)  # fmt: skip
+    locals_ = tuple(
+        Symbol(
+            _label(d.name, d.index), "param" if d.is_param else "local", types.show(d.type), d.span, d.span
+        )
+        for d in f.params + f.locals
+    )
     return Symbol(_label(f.name, f.index), "func", f"func {f.index}", f.span, f.name_span or f.span, locals_)
 
 
@@ -241,9 +254,13 @@ def symbols(doc: Document, skip: frozenset[int] = frozenset()) -> list[Symbol]:
             if t.implicit:
                 continue
             names = {i: n for n, i in t.field_names.items()}
-            fields = tuple(Symbol(_label(names.get(i), i), "field", "field", span, span)
-                           for i, span in enumerate(t.field_spans))  # fmt: skip
-            items.append(Symbol(_label(t.name, t.index), "type", type(t.comp).__name__, t.span, t.span, fields))
+            fields = tuple(
+                Symbol(_label(names.get(i), i), "field", "field", span, span)
+                for i, span in enumerate(t.field_spans)
+            )
+            items.append(
+                Symbol(_label(t.name, t.index), "type", type(t.comp).__name__, t.span, t.span, fields)
+            )
         items += [func_symbol(types, f) for f in m.funcs if f.index not in skip]
         for g in m.globals:
             items.append(Symbol(_label(g.name, g.index), "global", types.show(g.type), g.span, g.span))

@@ -75,14 +75,24 @@ def _query_text() -> str:
     lines = [f"({n} op: (instr_name) @op {_IDX})" for n in ("plain_instr", "folded_instr")]
     lines += [f"({n} {_IDX} @imm)" for n in ("plain_instr", "folded_instr")]
     lines += [f"({n} name: (identifier) @decl.{s})" for n, s in _DECL_FIELDS.items()]
-    lines += [f'(import_desc kind: "{k}" name: (identifier) @decl.{k})'
-              for k in ("func", "table", "memory", "global", "tag")]  # fmt: skip
-    lines += [f'(export_desc kind: "{k}" {_IDX} @use.{k})' for k in ("func", "table", "memory", "global", "tag")]
+    lines += [
+        f'(import_desc kind: "{k}" name: (identifier) @decl.{k})'
+        for k in ("func", "table", "memory", "global", "tag")
+    ]
+    lines += [
+        f'(export_desc kind: "{k}" {_IDX} @use.{k})' for k in ("func", "table", "memory", "global", "tag")
+    ]
     lines += [f"({n} {_IDX} @use.{s})" for n, s in _USES.items()]
-    lines += ["(ref_type heap: [(identifier) (integer)] @use.type)", "(elem (integer) @use.table)",
-              "(data (integer) @use.memory)", "(try_instr target: (_) @use.label)",
-              f"(try_instr {_IDX} @try)", f"(catch_clause {_IDX} @catch)", f"(on_clause {_IDX} @on)",
-              "[(catch_clause) (on_clause)] @clause"]  # fmt: skip
+    lines += [
+        "(ref_type heap: [(identifier) (integer)] @use.type)",
+        "(elem (integer) @use.table)",
+        "(data (integer) @use.memory)",
+        "(try_instr target: (_) @use.label)",
+        f"(try_instr {_IDX} @try)",
+        f"(catch_clause {_IDX} @catch)",
+        f"(on_clause {_IDX} @on)",
+        "[(catch_clause) (on_clause)] @clause",
+    ]
     lines += [f"({b} label: (identifier) @decl.label)" for b in _BLOCKS]
     lines += [f"({b} end_label: (identifier) @endlabel)" for b in _BLOCKS if not b.startswith("folded")]
     lines += ["(if_instr else_label: (identifier) @endlabel)"]
@@ -168,7 +178,9 @@ def _structure(name: str) -> int:
         return 0
     bits = 1 if op.flags & Flag.BLOCK_START else 0
     bits |= 2 if op.flags & Flag.BLOCK_END else 0
-    bits |= 4 if any(k in (Imm.LABEL, Imm.LABELS_DEFAULT, Imm.CATCHES, Imm.ON_CLAUSES) for k in op.imms) else 0
+    bits |= (
+        4 if any(k in (Imm.LABEL, Imm.LABELS_DEFAULT, Imm.CATCHES, Imm.ON_CLAUSES) for k in op.imms) else 0
+    )
     return bits
 
 
@@ -236,17 +248,32 @@ class _ModuleInfo:
 
     def count(self, space: str) -> int:
         m = self.module
-        seq: dict[str, Sequence[object]] = {"func": m.funcs, "type": m.types, "global": m.globals,
-                                        "table": m.tables, "memory": m.memories, "tag": m.tags,
-                                        "elem": m.elems, "data": m.datas}  # fmt: skip
+        seq: dict[str, Sequence[object]] = {
+            "func": m.funcs,
+            "type": m.types,
+            "global": m.globals,
+            "table": m.tables,
+            "memory": m.memories,
+            "tag": m.tags,
+            "elem": m.elems,
+            "data": m.datas,
+        }
         return len(seq.get(space, ()))
 
 
 def _module_info(number: int, module: Module) -> _ModuleInfo:
     funcs = sorted(module.funcs, key=lambda f: f.span.start)
-    types = sorted((t.index for t in module.types if not t.implicit), key=lambda i: module.types[i].span.start)
-    return _ModuleInfo(number, module, [f.span.start for f in funcs], funcs,
-                       [module.types[i].span.start for i in types], types)  # fmt: skip
+    types = sorted(
+        (t.index for t in module.types if not t.implicit), key=lambda i: module.types[i].span.start
+    )
+    return _ModuleInfo(
+        number,
+        module,
+        [f.span.start for f in funcs],
+        funcs,
+        [module.types[i].span.start for i in types],
+        types,
+    )
 
 
 @dataclass(slots=True)
@@ -267,7 +294,9 @@ class Resolver:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.data = doc.data
-        self.modules = [_module_info(n, sm.read.module) for n, sm in enumerate(doc.modules) if sm.read is not None]
+        self.modules = [
+            _module_info(n, sm.read.module) for n, sm in enumerate(doc.modules) if sm.read is not None
+        ]
         self.module_starts = [mi.module.span.start for mi in self.modules]
         # The last ranges asked for: hover, definition, highlight and rename all ask for the
         # function or field around the cursor (a 100,000-level function: a second each).
@@ -310,8 +339,9 @@ class Resolver:
         order = sorted(range(len(keys)), key=keys.__getitem__)
         return list(self._resolve(keys, caps, nodes, order))
 
-    def _resolve(self, keys: list[int], caps: list[str], nodes: list[Node], order: list[int]
-                 ) -> Iterator[Occurrence]:  # fmt: skip
+    def _resolve(
+        self, keys: list[int], caps: list[str], nodes: list[Node], order: list[int]
+    ) -> Iterator[Occurrence]:
         data = self.data
         group: list[Node] = []
         op: OpInfo | None = None
@@ -365,10 +395,13 @@ class Resolver:
         return value if err is None and value < mi.count(space) else None
 
     def _occ(self, key: Key, node: Node, role: str, number: int) -> Occurrence:
-        return tuple.__new__(Occurrence, (node.start_byte, node.end_byte, key,
-                                          node.type == "identifier", role, number))
+        return tuple.__new__(
+            Occurrence, (node.start_byte, node.end_byte, key, node.type == "identifier", role, number)
+        )
 
-    def _clause(self, node: Node, previous: _Clause | None, ranks: dict[tuple[int, int, int], int]) -> _Clause:
+    def _clause(
+        self, node: Node, previous: _Clause | None, ranks: dict[tuple[int, int, int], int]
+    ) -> _Clause:
         """A catch or on clause met in text order, with its rank among the clauses of its
         instruction that hold a label (`previous` now has all its tokens counted): what the
         clause's tokens need, found without `Node.parent`, which walks down from the root
@@ -416,7 +449,9 @@ class Resolver:
             if type_index is None or err is not None:
                 return None
             fi = mi.module.types[type_index].field_names.get(name)
-            return None if fi is None else self._occ(_key(mi.number, "field", type_index, fi), node, "decl", fi)
+            return (
+                None if fi is None else self._occ(_key(mi.number, "field", type_index, fi), node, "decl", fi)
+            )
         if space == "label":
             func = mi.func_at(at)
             if func is None:
@@ -430,8 +465,9 @@ class Resolver:
         index = self._index(mi, space, node)
         return None if index is None else self._occ(_key(mi.number, space, -1, index), node, "decl", index)
 
-    def _nested_label_or_tag(self, mi: _ModuleInfo, cap: str, node: Node,
-                             place: tuple[_Clause, int] | None = None) -> Occurrence | None:  # fmt: skip
+    def _nested_label_or_tag(
+        self, mi: _ModuleInfo, cap: str, node: Node, place: tuple[_Clause, int] | None = None
+    ) -> Occurrence | None:
         """Labels outside plain immediates (`end $l`, `delegate $l`, catch and on clauses) and
         the tags of catch and on clauses (`place`: the token's clause and rank in it, else
         found from the tree)."""
@@ -440,13 +476,21 @@ class Resolver:
                 first, kind = place[1] == 0, place[0].kind
             else:
                 parent = node.parent
-                kids = [c for c in parent.named_children if c.type in ("identifier", "integer")] if parent else []
+                kids = (
+                    [c for c in parent.named_children if c.type in ("identifier", "integer")]
+                    if parent
+                    else []
+                )
                 first = bool(kids) and kids[0].start_byte == node.start_byte
                 kind = self._kind(parent) if parent is not None else None
             has_tag = cap == "on" or "all" not in (kind or "")
             if first and has_tag:
                 index = self._index(mi, "tag", node)
-                return None if index is None else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
+                return (
+                    None
+                    if index is None
+                    else self._occ(_key(mi.number, "tag", -1, index), node, "use", index)
+                )
         func = mi.func_at(node.start_byte)
         if func is None:
             return None
@@ -485,8 +529,10 @@ class Resolver:
         rank = 0
         sibling = parent.prev_named_sibling
         while sibling is not None and sibling.type == parent.type:
-            if parent.type == "catch_clause" or sum(
-                    1 for c in sibling.named_children if c.type in ("identifier", "integer")) == 2:
+            if (
+                parent.type == "catch_clause"
+                or sum(1 for c in sibling.named_children if c.type in ("identifier", "integer")) == 2
+            ):
                 rank += 1
             sibling = sibling.prev_named_sibling
         return rank
@@ -514,8 +560,12 @@ class Resolver:
                 assert func is not None
                 index = self._local(mi, func, node)
                 if index is not None:
-                    yield self._occ(_key(mi.number, "local", func.index, index), node,
-                                    "write" if op.name in _WRITES else "read", index)  # fmt: skip
+                    yield self._occ(
+                        _key(mi.number, "local", func.index, index),
+                        node,
+                        "write" if op.name in _WRITES else "read",
+                        index,
+                    )
                 continue
             if space == "label":
                 assert func is not None
@@ -555,9 +605,15 @@ class Resolver:
         else:
             value, err = parse_u64(text)
             index = value if err is None and value < len(td.field_spans) else None
-        return None if index is None else self._occ(_key(mi.number, "field", type_index, index), node, "use", index)
+        return (
+            None
+            if index is None
+            else self._occ(_key(mi.number, "field", type_index, index), node, "use", index)
+        )
 
-    def _imm_label(self, mi: _ModuleInfo, func: Func, op_start: int, node: Node, rank: int) -> Occurrence | None:
+    def _imm_label(
+        self, mi: _ModuleInfo, func: Func, op_start: int, node: Node, rank: int
+    ) -> Occurrence | None:
         labels = mi.labels_of(func)
         i = bisect.bisect_left(labels.starts, op_start)
         if i >= len(labels.starts) or labels.starts[i] != op_start:
@@ -659,11 +715,15 @@ def build_index(doc: Document) -> Index:
             if len(missing) > function_cache.WHOLE_QUERY:
                 occs = resolver.occurrences()
                 starts = [o.start for o in occs]
-                parts = [occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
-                         for i in missing]  # fmt: skip
+                parts = [
+                    occs[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
+                    for i in missing
+                ]
             else:
-                parts = [_within(resolver.occurrences(lay.starts[i], lay.ends[i]), lay.starts[i], lay.ends[i])
-                         for i in missing]  # fmt: skip
+                parts = [
+                    _within(resolver.occurrences(lay.starts[i], lay.ends[i]), lay.starts[i], lay.ends[i])
+                    for i in missing
+                ]
             return [FuncOccurrences(p, _by_key(p)) for p in parts]
 
         funcs = _PIECES.results(lay, None, compute)
@@ -745,4 +805,3 @@ def in_range(doc: Document, start: int, end: int) -> list[Occurrence]:
     if idx is not None:
         return idx.in_range(start, end)
     return resolver(doc).occurrences(start, end)
-

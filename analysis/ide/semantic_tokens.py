@@ -36,14 +36,18 @@ _SPACE_TYPE = {"func": "function", "type": "type", "field": "property", "local":
                "global": "variable", "table": "namespace", "memory": "namespace", "tag": "event",
                "elem": "namespace", "data": "namespace"}  # fmt: skip
 
-_KEYWORDS = ('"module" "definition" "instance" "binary" "quote" "type" "rec" "sub" "final" "func" "struct" '
-             '"array" "cont" "field" "param" "result" "local" "import" "export" "table" "memory" "global" '
-             '"tag" "elem" "data" "start" "offset" "item" "declare" "pagesize" "shared" "describes" '
-             '"descriptor" "exact" "on" "mut" "ref" "null" "if" "then" "else" "loop" "block" "end" '
-             '"try_table" "try" "do" "catch" "catch_ref" "catch_all" "catch_all_ref" "delegate" "register" '
-             '"invoke" "get" "either" "thread" "wait"')  # fmt: skip
-_REF_ABBREVS = ('"funcref" "externref" "anyref" "eqref" "i31ref" "structref" "arrayref" "nullref" '
-                '"nullfuncref" "nullexternref" "exnref" "nullexnref" "contref" "nullcontref"')  # fmt: skip
+_KEYWORDS = (
+    '"module" "definition" "instance" "binary" "quote" "type" "rec" "sub" "final" "func" "struct" '
+    '"array" "cont" "field" "param" "result" "local" "import" "export" "table" "memory" "global" '
+    '"tag" "elem" "data" "start" "offset" "item" "declare" "pagesize" "shared" "describes" '
+    '"descriptor" "exact" "on" "mut" "ref" "null" "if" "then" "else" "loop" "block" "end" '
+    '"try_table" "try" "do" "catch" "catch_ref" "catch_all" "catch_all_ref" "delegate" "register" '
+    '"invoke" "get" "either" "thread" "wait"'
+)
+_REF_ABBREVS = (
+    '"funcref" "externref" "anyref" "eqref" "i31ref" "structref" "arrayref" "nullref" '
+    '"nullfuncref" "nullexternref" "exnref" "nullexnref" "contref" "nullcontref"'
+)
 
 
 @functools.cache
@@ -84,8 +88,9 @@ def _classify(doc: Document, o: Occurrence, cache: dict[object, tuple[int, int]]
     return kind, mods | (_DECLARATION if o.role == "decl" else 0)
 
 
-def tokens(doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, end: int | None = None
-           ) -> list[int]:  # fmt: skip
+def tokens(
+    doc: Document, index: LineIndex, encoding: Encoding, start: int = 0, end: int | None = None
+) -> list[int]:
     """The LSP-encoded data (5 integers per token, positions relative to the previous token)
     for the tokens in [start, end)."""
     if start == 0 and (end is None or end >= len(doc.data)):
@@ -124,7 +129,10 @@ def delta(old: list[int], new: list[int]) -> tuple[int, int, list[int]]:
         start += 1
     end = 0  # common suffix, not overlapping the prefix
     room = n - start
-    while end + step <= room and old[len(old) - end - step : len(old) - end] == new[len(new) - end - step : len(new) - end]:
+    while (
+        end + step <= room
+        and old[len(old) - end - step : len(old) - end] == new[len(new) - end - step : len(new) - end]
+    ):
         end += step
     while end < room and old[len(old) - end - 1] == new[len(new) - end - 1]:
         end += 1
@@ -247,7 +255,9 @@ _Segment = list[int] | tuple[_Chunk, int, int]
 _PIECES: function_cache.Cache[_Chunk] = function_cache.Cache()
 
 
-def _by_function(doc: Document, lay: function_cache.Layout, index: LineIndex, encoding: Encoding) -> list[_Segment]:
+def _by_function(
+    doc: Document, lay: function_cache.Layout, index: LineIndex, encoding: Encoding
+) -> list[_Segment]:
     data = doc.data
     idx = references.index(doc)
     where = [index.position(s, encoding) for s in lay.starts]
@@ -260,8 +270,10 @@ def _by_function(doc: Document, lay: function_cache.Layout, index: LineIndex, en
             every = _items(doc, occs, 0, len(data))
             cancel.check()
             starts = [t[0] for t in every]
-            parts = [every[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
-                     for i in missing]  # fmt: skip
+            parts = [
+                every[bisect.bisect_left(starts, lay.starts[i]) : bisect.bisect_left(starts, lay.ends[i])]
+                for i in missing
+            ]
         else:
             parts = [_items(doc, idx.function_occurrences(i), lay.starts[i], lay.ends[i]) for i in missing]
         out = []
@@ -270,7 +282,9 @@ def _by_function(doc: Document, lay: function_cache.Layout, index: LineIndex, en
             line, col = where[i]
             encoded, (last_line, last_col) = _encode(items, data, index, encoding, line, col)
             last_line -= line
-            out.append(_Chunk(array("i", encoded), (last_line, last_col - col if last_line == 0 else last_col)))
+            out.append(
+                _Chunk(array("i", encoded), (last_line, last_col - col if last_line == 0 else last_col))
+            )
         return out
 
     chunks = _PIECES.results(lay, encoding, compute)
@@ -319,8 +333,14 @@ def _line_starts(index: LineIndex) -> Sequence[int]:
     return [index.line_start(i) for i in range(index.line_count)]
 
 
-def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding, prev_line: int = 0,
-            prev_col: int = 0) -> tuple[list[int], tuple[int, int]]:  # fmt: skip
+def _encode(
+    items: list[Item],
+    data: bytes,
+    index: LineIndex,
+    encoding: Encoding,
+    prev_line: int = 0,
+    prev_col: int = 0,
+) -> tuple[list[int], tuple[int, int]]:
     """The data of `items` encoded after a token at (`prev_line`, `prev_col`), and where its
     last token is."""
     out: list[int] = []
@@ -347,8 +367,15 @@ def _encode(items: list[Item], data: bytes, index: LineIndex, encoding: Encoding
             le = min(e, index.line_end(cur))
             if le > at:
                 col = index.position(at, encoding)[1]  # counted on along a long line
-                append((cur - prev_line, col - prev_col if cur == prev_line else col, units(data, at, le, encoding),
-                        kind, mods))  # fmt: skip
+                append(
+                    (
+                        cur - prev_line,
+                        col - prev_col if cur == prev_line else col,
+                        units(data, at, le, encoding),
+                        kind,
+                        mods,
+                    )
+                )
                 prev_line, prev_col = cur, col
             if e <= le or cur + 1 >= nlines or starts[cur + 1] >= e:
                 break

@@ -66,6 +66,7 @@ _NOT_OPERAND = Flag.BLOCK_ELSE | Flag.BLOCK_END
 
 # --- where the cursor is -------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class Form:
     """An open `(` before the cursor: its keyword (None until one is typed) and how many
@@ -268,8 +269,9 @@ class _Label:
         self.text += text
 
 
-def _label(head: str, m: Module | None, ins: Instr | None, params: Sequence[Val], results: Sequence[Val],
-           typing: str) -> Signature:  # fmt: skip
+def _label(
+    head: str, m: Module | None, ins: Instr | None, params: Sequence[Val], results: Sequence[Val], typing: str
+) -> Signature:
     types = TypeTable(m) if m is not None else None
     show = types.show if types is not None else str
     label = _Label(head)
@@ -300,7 +302,9 @@ def _fixed(op: OpInfo) -> Signature:
 # --- the whole request -------------------------------------------------------------------------
 
 
-def signature_help(data: bytes, tree: Tree, offset: int, analysis: Callable[[], Document]) -> Signature | None:
+def signature_help(
+    data: bytes, tree: Tree, offset: int, analysis: Callable[[], Document]
+) -> Signature | None:
     """The signature of the folded instruction around `offset`, or None. `analysis` gives the
     document's analysis (asked for only when the opcode table alone does not type it)."""
     if not 0 <= offset <= len(data):

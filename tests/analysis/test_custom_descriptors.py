@@ -186,9 +186,17 @@ def _instruction_probes() -> list[tuple[str, str]]:
         func(f"(local.set $x (ref.cast_desc_eq {rt} (local.get $any) {desc}))", "anyref")
     for rt, local in itertools.product(TARGETS[:4], LOCALS):
         func(f"(local.set $x (ref.cast_desc_eq {rt} (local.get $any) (ref.null none)))", local)
-    casts = [("anyref", "(ref $a)"), ("(ref null $a)", "(ref null $c)"), ("(ref $c)", "(ref $a)"),
-             ("funcref", "(ref $a)"), ("anyref", "(ref (exact $a))"), ("eqref", "(ref null $m2)"),
-             ("(ref $s)", "(ref $c)"), ("anyref", "(ref $s)"), ("nullref", "(ref $a)")]  # fmt: skip
+    casts = [
+        ("anyref", "(ref $a)"),
+        ("(ref null $a)", "(ref null $c)"),
+        ("(ref $c)", "(ref $a)"),
+        ("funcref", "(ref $a)"),
+        ("anyref", "(ref (exact $a))"),
+        ("eqref", "(ref null $m2)"),
+        ("(ref $s)", "(ref $c)"),
+        ("anyref", "(ref $s)"),
+        ("nullref", "(ref $a)"),
+    ]
     labels = ["anyref", "(ref any)", "(ref null $a)", "(ref $a)", "(ref null $c)", "eqref"]
     values = ["(local.get $any)", "(local.get $pa)", "(local.get $fn)", "(unreachable)"]
     for op, (rt1, rt2), label in itertools.product(
@@ -202,10 +210,12 @@ def _instruction_probes() -> list[tuple[str, str]]:
         body = f"(drop (block (result anyref) ({op} 0 anyref (ref $a) {value} {desc})))"
         func(body, "anyref")
     # constant expressions
-    for init in [*(f"(struct.new_desc $a (i32.const 1) {d})" for d in DESCS if "local" not in d),
-                 "(struct.new_default_desc $m1 (struct.new_desc $m2 (struct.new $m3)))",
-                 "(ref.get_desc $a (ref.null none))",
-                 "(ref.cast_desc_eq (ref null $a) (ref.null none) (ref.null none))"]:  # fmt: skip
+    for init in [
+        *(f"(struct.new_desc $a (i32.const 1) {d})" for d in DESCS if "local" not in d),
+        "(struct.new_default_desc $m1 (struct.new_desc $m2 (struct.new $m3)))",
+        "(ref.get_desc $a (ref.null none))",
+        "(ref.cast_desc_eq (ref null $a) (ref.null none) (ref.null none))",
+    ]:
         out.append((f"global <- {init}", f"(module {HEADER} (global anyref {init}))"))
     return out
 
@@ -240,8 +250,10 @@ def _type_probes() -> list[tuple[str, str]]:
     same = "(rec (type $x (descriptor $y) (struct)) (type $y (describes $x) (struct)))"
     plain = "(rec (type $x (struct)) (type $y (struct)))"
     for other in (same, plain):
-        text = (f"(module {same} {other.replace('$x', '$x2').replace('$y', '$y2')} "
-                "(func (param (ref $x)) (result (ref $x2)) (local.get 0)))")  # fmt: skip
+        text = (
+            f"(module {same} {other.replace('$x', '$x2').replace('$y', '$y2')} "
+            "(func (param (ref $x)) (result (ref $x2)) (local.get 0)))"
+        )
         out.append((f"equivalence with {other}", text))
     return out
 
@@ -275,8 +287,10 @@ def test_probes_agree_with_wasm_tools() -> None:
         elif oracle.ok != (not ours):
             said = "accepts" if oracle.ok else oracle.reason
             disagreements.append(f"{name}: wasm-tools {said}, we {ours or 'accept'}")
-    print(f"\ncustom-descriptors probes: {len(PROBES)}, accepted by wasm-tools {counts[True]}, "
-          f"rejected {counts[False]} (of which the spec accepts {counts['behind']})")  # fmt: skip
+    print(
+        f"\ncustom-descriptors probes: {len(PROBES)}, accepted by wasm-tools {counts[True]}, "
+        f"rejected {counts[False]} (of which the spec accepts {counts['behind']})"
+    )
     assert not disagreements, "\n".join(disagreements[:40])
     assert (len(PROBES), counts[True], counts["behind"]) == (750, 104, 2)
 
@@ -289,34 +303,48 @@ def test_br_on_cast_keeps_the_core_rule() -> None:
         (block (result (ref any)) (br_on_cast 1 (ref any) (ref null $t) (local.get 0))) (unreachable)))"""
     assert wasmtools.validate(text).ok
     assert not wasmtools.validate(text, features="all,-custom-descriptors").ok
-    assert _ours(text) == ["type-mismatch: `br_on_cast` casts to (ref null $t), which is not a "
-                           "subtype of the input type (ref any)"]  # fmt: skip
+    assert _ours(text) == [
+        "type-mismatch: `br_on_cast` casts to (ref null $t), which is not a "
+        "subtype of the input type (ref any)"
+    ]
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("(drop (struct.new $a (i32.const 1)))",
-         "type-mismatch: $a has a descriptor, so `struct.new` cannot allocate it: use "
-         "`struct.new_desc` with the descriptor as last operand"),
-        ("(drop (struct.new_default_desc $s (ref.null none)))",
-         "type-mismatch: `struct.new_default_desc` allocates a type with a descriptor, but $s has "
-         "no `(descriptor ...)` clause: use `struct.new_default`"),
-        ("(drop (struct.new_desc $a (i32.const 1) (local.get $pb)))",
-         "type-mismatch: `struct.new_desc` expects (ref null (exact $b)) (operand 2 of 2), found "
-         "(ref null $b)"),
-        ("(drop (ref.get_desc $b (local.get $pb)))",
-         "type-mismatch: `ref.get_desc` needs a type with a descriptor, but $b has no "
-         "`(descriptor ...)` clause"),
-        ("(drop (ref.cast_desc_eq (ref any) (local.get $any) (ref.null none)))",
-         "type-mismatch: `ref.cast_desc_eq` casts to (ref any), but type any has no descriptor: "
-         "only a type declared with `(descriptor ...)` can be cast by descriptor"),
-        ("(drop (block (result anyref) (br_on_cast_desc_eq 0 funcref (ref $a) (local.get $fn) "
-         "(local.get $pb))))",
-         "type-mismatch: `br_on_cast_desc_eq` casts funcref to (ref $a), which is in another type "
-         "hierarchy"),
+        (
+            "(drop (struct.new $a (i32.const 1)))",
+            "type-mismatch: $a has a descriptor, so `struct.new` cannot allocate it: use "
+            "`struct.new_desc` with the descriptor as last operand",
+        ),
+        (
+            "(drop (struct.new_default_desc $s (ref.null none)))",
+            "type-mismatch: `struct.new_default_desc` allocates a type with a descriptor, but $s has "
+            "no `(descriptor ...)` clause: use `struct.new_default`",
+        ),
+        (
+            "(drop (struct.new_desc $a (i32.const 1) (local.get $pb)))",
+            "type-mismatch: `struct.new_desc` expects (ref null (exact $b)) (operand 2 of 2), found "
+            "(ref null $b)",
+        ),
+        (
+            "(drop (ref.get_desc $b (local.get $pb)))",
+            "type-mismatch: `ref.get_desc` needs a type with a descriptor, but $b has no "
+            "`(descriptor ...)` clause",
+        ),
+        (
+            "(drop (ref.cast_desc_eq (ref any) (local.get $any) (ref.null none)))",
+            "type-mismatch: `ref.cast_desc_eq` casts to (ref any), but type any has no descriptor: "
+            "only a type declared with `(descriptor ...)` can be cast by descriptor",
+        ),
+        (
+            "(drop (block (result anyref) (br_on_cast_desc_eq 0 funcref (ref $a) (local.get $fn) "
+            "(local.get $pb))))",
+            "type-mismatch: `br_on_cast_desc_eq` casts funcref to (ref $a), which is in another type "
+            "hierarchy",
+        ),
     ],
-)  # fmt: skip
+)
 def test_instruction_messages(body: str, message: str) -> None:
     text = f"(module {HEADER} (func {PARAMS} {body}))"
     assert _ours(text) == [message]
@@ -326,22 +354,32 @@ def test_instruction_messages(body: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("types_", "message"),
     [
-        ("(type $x (descriptor $y) (struct)) (type $y (describes $x) (struct))",
-         "invalid-type: `(descriptor $y)` of $x names a type outside its recursion group: a type "
-         "and its descriptor must be defined in one `rec` group"),
-        ("(rec (type $x (descriptor $y) (struct)) (type $y (struct)))",
-         "invalid-type: $x says `(descriptor $y)`, but $y does not say `(describes $x)`"),
-        ("(rec (type $y (describes $x) (struct)) (type $x (descriptor $y) (struct)))",
-         "invalid-type: `(describes $x)` of $y is a forward use: the described type must be "
-         "defined before its descriptor"),
-        ("(rec (type $x (descriptor $y) (array i8)) (type $y (describes $x) (struct)))",
-         "invalid-type: only a struct type can have a `descriptor` clause, but $x is an array type"),
-        ("(rec (type $x (sub (descriptor $y) (struct))) (type $y (sub (describes $x) (struct)))"
-         " (type $z (sub $x (struct))))",
-         "invalid-type: $z does not match its supertype $x: the supertype has the descriptor $y, "
-         "so a subtype needs a `(descriptor ...)` clause too"),
+        (
+            "(type $x (descriptor $y) (struct)) (type $y (describes $x) (struct))",
+            "invalid-type: `(descriptor $y)` of $x names a type outside its recursion group: a type "
+            "and its descriptor must be defined in one `rec` group",
+        ),
+        (
+            "(rec (type $x (descriptor $y) (struct)) (type $y (struct)))",
+            "invalid-type: $x says `(descriptor $y)`, but $y does not say `(describes $x)`",
+        ),
+        (
+            "(rec (type $y (describes $x) (struct)) (type $x (descriptor $y) (struct)))",
+            "invalid-type: `(describes $x)` of $y is a forward use: the described type must be "
+            "defined before its descriptor",
+        ),
+        (
+            "(rec (type $x (descriptor $y) (array i8)) (type $y (describes $x) (struct)))",
+            "invalid-type: only a struct type can have a `descriptor` clause, but $x is an array type",
+        ),
+        (
+            "(rec (type $x (sub (descriptor $y) (struct))) (type $y (sub (describes $x) (struct)))"
+            " (type $z (sub $x (struct))))",
+            "invalid-type: $z does not match its supertype $x: the supertype has the descriptor $y, "
+            "so a subtype needs a `(descriptor ...)` clause too",
+        ),
     ],
-)  # fmt: skip
+)
 def test_type_messages(types_: str, message: str) -> None:
     text = f"(module {types_})"
     assert message in _ours(text)
@@ -400,8 +438,14 @@ def test_semantic_tokens_on_new_instructions() -> None:
         line, col = line + dl, (col + dc if dl == 0 else dc)
         tokens[(line, col)] = kind
     kinds = {}
-    for name in ("ref.get_desc", "ref.cast_desc_eq", "br_on_cast_desc_eq_fail", "struct.new_desc",
-                 "struct.new", "local.get"):  # fmt: skip
+    for name in (
+        "ref.get_desc",
+        "ref.cast_desc_eq",
+        "br_on_cast_desc_eq_fail",
+        "struct.new_desc",
+        "struct.new",
+        "local.get",
+    ):
         n = next(n for n, text in enumerate(lines) if f"({name} " in text)
         kinds[name] = tokens.get((n, lines[n].index(f"({name} ") + 1))
     assert None not in kinds.values()
@@ -427,8 +471,11 @@ def test_liveness_follows_the_branch(op: str) -> None:
     without = text.replace(f"({op} $l anyref (ref $a) (local.get $any) (local.get $d))", "(local.get $any)")
 
     def dead(t: str) -> list[int]:
-        return [t.encode()[: d.span.start].count(b"\n") for d in analyse(t.encode()).diagnostics
-                if d.code == "dead-store"]  # fmt: skip
+        return [
+            t.encode()[: d.span.start].count(b"\n")
+            for d in analyse(t.encode()).diagnostics
+            if d.code == "dead-store"
+        ]
 
     assert _ours(text) == []
     assert (dead(text), dead(without)) == ([], [3])
@@ -442,5 +489,7 @@ def test_clauses_name_types_for_navigation() -> None:
     result = hover(snap, at, "utf-16")
     assert result is not None and isinstance(result.contents, types.MarkupContent)
     assert result.contents.value == "```wat\n(type $b (describes $a) (struct))\n```\ntype index 1"
-    found = {(loc.range.start.line, loc.range.start.character) for loc in references_(snap, at, True, "utf-16")}
+    found = {
+        (loc.range.start.line, loc.range.start.character) for loc in references_(snap, at, True, "utf-16")
+    }
     assert found == {(n, c.start()) for n, line in enumerate(lines) for c in re.finditer(r"\$b\b", line)}

@@ -126,18 +126,28 @@ def test_exact_mutants_agree_with_wasm_tools() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("(local $x (ref (exact $s))) (local.set $x (ref.cast (ref $s) (local.get $any)))",
-         "`local.set` expects (ref (exact $s)), found (ref $s)"),
-        ("(local $x (ref null (exact $s))) (local.set $x (ref.null $s))",
-         "`local.set` expects (ref null (exact $s)), found (ref null $s)"),
-        ("(local $x (ref (exact $f))) (local.set $x (ref.func $imp))",
-         "`local.set` expects (ref (exact $f)), found (ref $f)"),
-        ("(local $x (ref (exact $s2))) (local.set $x (struct.new_default $s))",
-         "`local.set` expects (ref (exact $s2)), found (ref (exact $s))"),
-        ("(local $x (ref (exact $a))) (local.set $x (array.new_fixed $fa 0))",
-         "`local.set` expects (ref (exact $a)), found (ref (exact $fa))"),
+        (
+            "(local $x (ref (exact $s))) (local.set $x (ref.cast (ref $s) (local.get $any)))",
+            "`local.set` expects (ref (exact $s)), found (ref $s)",
+        ),
+        (
+            "(local $x (ref null (exact $s))) (local.set $x (ref.null $s))",
+            "`local.set` expects (ref null (exact $s)), found (ref null $s)",
+        ),
+        (
+            "(local $x (ref (exact $f))) (local.set $x (ref.func $imp))",
+            "`local.set` expects (ref (exact $f)), found (ref $f)",
+        ),
+        (
+            "(local $x (ref (exact $s2))) (local.set $x (struct.new_default $s))",
+            "`local.set` expects (ref (exact $s2)), found (ref (exact $s))",
+        ),
+        (
+            "(local $x (ref (exact $a))) (local.set $x (array.new_fixed $fa 0))",
+            "`local.set` expects (ref (exact $a)), found (ref (exact $fa))",
+        ),
     ],
-)  # fmt: skip
+)
 def test_exact_messages(body: str, message: str) -> None:
     text = f"(module {HEADER} (func (param $any anyref) {body}))"
     assert _ours(text) == [f"type-mismatch: {message}"]

@@ -50,14 +50,22 @@ TEMPLATES: list[tuple[str, str, str]] = [
     ("func-export", '(module (func) (export "f" (func <{L}>)))', LITERAL),
     ("func-elem", "(module (table 1 funcref) (elem (i32.const 0) func <{L}>))", LITERAL),
     ("start", "(module (func) (start <{L}>))", LITERAL),
-    ("type-call_indirect", "(module (table 1 funcref) (func (call_indirect (type <{L}>) (i32.const 0))))", LITERAL),
+    (
+        "type-call_indirect",
+        "(module (table 1 funcref) (func (call_indirect (type <{L}>) (i32.const 0))))",
+        LITERAL,
+    ),
     ("type-typeuse", "(module (func (type <{L}>)))", LITERAL),
     ("type-heap", "(module (func (param (ref <{L}>))))", LITERAL),
     ("local", "(module (func (drop (local.get <{L}>))))", LITERAL),
     ("global", "(module (func (drop (global.get <{L}>))))", LITERAL),
     ("table", "(module (table 1 funcref) (func (drop (table.size <{L}>))))", LITERAL),
     ("table-elem", "(module (table 1 funcref) (func $f) (elem <{L}> (i32.const 0) $f))", LITERAL),
-    ("table-elem-use", "(module (table 1 funcref) (func $f) (elem (table <{L}>) (i32.const 0) func $f))", LITERAL),
+    (
+        "table-elem-use",
+        "(module (table 1 funcref) (func $f) (elem (table <{L}>) (i32.const 0) func $f))",
+        LITERAL,
+    ),
     ("memory", "(module (memory 1) (func (drop (memory.size <{L}>))))", LITERAL),
     ("memory-load", "(module (memory 1) (func (drop (i32.load <{L}> (i32.const 0)))))", LITERAL),
     ("memory-data", '(module (memory 1) (data <{L}> (i32.const 0) ""))', LITERAL),
@@ -67,8 +75,11 @@ TEMPLATES: list[tuple[str, str, str]] = [
     ("tag", "(module (func (throw <{L}>)))", LITERAL),
     ("label", "(module (func (br <{L}>)))", LITERAL),
     ("label-br_table", "(module (func (block (br_table 0 <{L}> (i32.const 0)))))", LITERAL),
-    ("field", "(module (type $s (struct (field i32))) (func (param (ref $s)) (drop (struct.get $s <{L}> (local.get 0)))))",
-     LITERAL),
+    (
+        "field",
+        "(module (type $s (struct (field i32))) (func (param (ref $s)) (drop (struct.get $s <{L}> (local.get 0)))))",
+        LITERAL,
+    ),
     # limits
     ("memory-min", "(module (memory <{L}>))", LITERAL),
     ("memory-max", "(module (memory 1 <{L}>))", LITERAL),
@@ -82,12 +93,22 @@ TEMPLATES: list[tuple[str, str, str]] = [
     ("offset", "(module (memory 1) (func (drop (i32.load <offset={L}> (i32.const 0)))))", MALFORMED),
     ("align", "(module (memory 1) (func (drop (i32.load <align={L}> (i32.const 0)))))", MALFORMED),
     ("lane-extract", "(module (func (drop (i8x16.extract_lane_s <{L}> (v128.const i64x2 0 0)))))", MALFORMED),
-    ("lane-replace", "(module (func (drop (i32x4.replace_lane <{L}> (v128.const i64x2 0 0) (i32.const 0)))))",
-     MALFORMED),
-    ("lane-load", "(module (memory 1) (func (drop (v128.load8_lane <{L}> (i32.const 0) (v128.const i64x2 0 0)))))",
-     MALFORMED),
-    ("lane-shuffle", "(module (func (drop (i8x16.shuffle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 <{L}>"
-     " (v128.const i64x2 0 0) (v128.const i64x2 0 0)))))", MALFORMED),
+    (
+        "lane-replace",
+        "(module (func (drop (i32x4.replace_lane <{L}> (v128.const i64x2 0 0) (i32.const 0)))))",
+        MALFORMED,
+    ),
+    (
+        "lane-load",
+        "(module (memory 1) (func (drop (v128.load8_lane <{L}> (i32.const 0) (v128.const i64x2 0 0)))))",
+        MALFORMED,
+    ),
+    (
+        "lane-shuffle",
+        "(module (func (drop (i8x16.shuffle 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 <{L}>"
+        " (v128.const i64x2 0 0) (v128.const i64x2 0 0)))))",
+        MALFORMED,
+    ),
 ]
 # literals of one form only: long exponents, hex digits inside other tokens
 FIXED: list[tuple[str, str, str]] = [
@@ -116,8 +137,11 @@ def _case(name: str, template: str, code: str, literal: str) -> Case:
     return Case(name, text[:end] + text[end + 1 :], code, start, end)
 
 
-CASES = [_case(f"{name}-{form}", t, code, lit) for name, t, code in TEMPLATES
-         for form, lit in (("dec", DEC), ("hex", HEX))] + [_case(n, t, c, "") for n, t, c in FIXED]  # fmt: skip
+CASES = [
+    _case(f"{name}-{form}", t, code, lit)
+    for name, t, code in TEMPLATES
+    for form, lit in (("dec", DEC), ("hex", HEX))
+] + [_case(n, t, c, "") for n, t, c in FIXED]
 
 
 def _expected(case: Case) -> list[tuple[str, int, int]]:
@@ -135,16 +159,24 @@ def test_in_process(case: Case) -> None:
 def test_check_cli(tmp_path: Path) -> None:
     for i, case in enumerate(CASES):
         (tmp_path / f"{i:03}.wat").write_text(case.text)
-    proc = subprocess.run([sys.executable, "-m", "wat_lsp", "--check", "--format", "json", str(tmp_path)],
-                          capture_output=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "wat_lsp", "--check", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        timeout=300,
+    )
     assert proc.returncode == 1
     assert proc.stderr == b""
-    got = {Path(entry["uri"].removeprefix("file://")).name: entry["diagnostics"] for entry in json.loads(proc.stdout)}
+    got = {
+        Path(entry["uri"].removeprefix("file://")).name: entry["diagnostics"]
+        for entry in json.loads(proc.stdout)
+    }
     wrong = []
     for i, case in enumerate(CASES):
         # one line of ASCII: LSP characters are byte offsets
-        found = [(d["code"], d["range"]["start"]["character"], d["range"]["end"]["character"])
-                 for d in got.get(f"{i:03}.wat", [])]  # fmt: skip
+        found = [
+            (d["code"], d["range"]["start"]["character"], d["range"]["end"]["character"])
+            for d in got.get(f"{i:03}.wat", [])
+        ]
         if found != _expected(case):
             wrong.append((case.name, found))
     assert wrong == []
@@ -154,8 +186,9 @@ class _Server:
     """The server over stdio, with a reader thread so a missing answer times out."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         assert self.proc.stdout is not None
         threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
@@ -196,20 +229,31 @@ def test_server_stdio() -> None:
     server = _Server()
     wrong = []
     try:
-        answer = server.send("initialize", {"processId": None, "rootUri": None, "capabilities": {}}, request=True)
+        answer = server.send(
+            "initialize", {"processId": None, "rootUri": None, "capabilities": {}}, request=True
+        )
         server.wait_for(lambda m: m.get("id") == answer)
         server.send("initialized", {})
         for i, case in enumerate(CASES):
             uri = f"file:///huge/{i:03}.wat"
-            server.send("textDocument/didOpen",
-                        {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": case.text}})  # fmt: skip
-            published = server.wait_for(lambda m, uri=uri: m.get("method") == "textDocument/publishDiagnostics"
-                                        and m["params"]["uri"] == uri)  # fmt: skip
-            found = [(d["code"], d["range"]["start"]["character"], d["range"]["end"]["character"])
-                     for d in published["params"]["diagnostics"]]  # fmt: skip
-            hover = server.send("textDocument/hover", {"textDocument": {"uri": uri},
-                                                       "position": {"line": 0, "character": case.start}},
-                                request=True)  # fmt: skip
+            server.send(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": case.text}},
+            )
+            published = server.wait_for(
+                lambda m, uri=uri: (
+                    m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+                )
+            )
+            found = [
+                (d["code"], d["range"]["start"]["character"], d["range"]["end"]["character"])
+                for d in published["params"]["diagnostics"]
+            ]
+            hover = server.send(
+                "textDocument/hover",
+                {"textDocument": {"uri": uri}, "position": {"line": 0, "character": case.start}},
+                request=True,
+            )
             response = server.wait_for(lambda m, hover=hover: m.get("id") == hover and "method" not in m)
             server.send("textDocument/didClose", {"textDocument": {"uri": uri}})
             if found != _expected(case) or "error" in response:

@@ -32,7 +32,7 @@ SRC = b"""(module
   (data (i32.const 8) "hi")
 )
 """
-ALPHABET = b"0123456789()$ abcilgtx.\n@;\"\xc3\x80"
+ALPHABET = b'0123456789()$ abcilgtx.\n@;"\xc3\x80'
 
 
 def _key(d: Diagnostic) -> tuple[object, ...]:
@@ -94,7 +94,7 @@ def test_edit_in_one_function_reanalyses_it_alone() -> None:
 
 
 def test_scripts_fall_back_to_analyse() -> None:
-    src = b"(module (func)) (assert_invalid (module (func (i32.const 0))) \"type mismatch\")"
+    src = b'(module (func)) (assert_invalid (module (func (i32.const 0))) "type mismatch")'
     da = DocumentAnalysis()
     assert isinstance(da.update(src, parse(src)), Document)
 
@@ -126,7 +126,13 @@ def test_liveness_agrees_with_analyse_under_random_edits() -> None:
             start, end = rng.choice(bodies)
             pos = rng.randrange(start, min(end, len(data)))
             ch = bytes([rng.choice(b"0123456789$xyzkwp ()lgt.")])
-            data = rng.choice((data[:pos] + ch + data[pos + 1 :], data[:pos] + ch + data[pos:], data[:pos] + data[pos + 1 :]))
+            data = rng.choice(
+                (
+                    data[:pos] + ch + data[pos + 1 :],
+                    data[:pos] + ch + data[pos:],
+                    data[:pos] + data[pos + 1 :],
+                )
+            )
             tree = parse(data)
             got = _diags(da.update(data, tree))
             want = analyse(data, tree).diagnostics
@@ -156,7 +162,9 @@ def test_liveness_of_untouched_functions_is_kept() -> None:
     assert [e.live is k for e, k in zip(state.entries, kept, strict=True)] == [True, False, True]
     assert [(d.code, d.span) for d in again] == [(d.code, d.span) for d in first]
     # an error in $a hides its liveness diagnostics, and only its own
-    data = LIVE_SRC.replace(b"(local.get $x))\n  (func $b", b"(local.get $x) (nop) (i64.const 0))\n  (func $b")
+    data = LIVE_SRC.replace(
+        b"(local.get $x))\n  (func $b", b"(local.get $x) (nop) (i64.const 0))\n  (func $b"
+    )
     broken = _diags(da.update(data, parse(data)))
     assert da.last_mode == "incremental"
     assert [d.code for d in broken] == ["stack-height", "never-read", "dead-store"]

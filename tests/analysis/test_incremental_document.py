@@ -33,8 +33,18 @@ from tests.corpus import ROOT as SUITE
 from tests.corpus import core_files
 
 ROOT = Path(__file__).resolve().parents[2]
-CHARS = "0123456789()$ abcdefilgnorstux.\n;\"é"
-SNIPPETS = ["(i32.const 1)", "(drop)", "nop", "\n    ", "local.get 0", "(block $b (br $b))", "i32.add", ")", "("]
+CHARS = '0123456789()$ abcdefilgnorstux.\n;"é'
+SNIPPETS = [
+    "(i32.const 1)",
+    "(drop)",
+    "nop",
+    "\n    ",
+    "local.get 0",
+    "(block $b (br $b))",
+    "i32.add",
+    ")",
+    "(",
+]
 ENC: Encoding = "utf-16"
 CONVERTER = default_converter()
 
@@ -46,7 +56,12 @@ def _spec_modules(limit: int) -> list[tuple[str, str]]:
         data = path.read_bytes()
         for node in parse(data).root_node.named_children:
             text = data[node.start_byte : node.end_byte]
-            if node.type == "module" and b"(func" in text and b"quote" not in text[:20] and b"binary" not in text[:20]:
+            if (
+                node.type == "module"
+                and b"(func" in text
+                and b"quote" not in text[:20]
+                and b"binary" not in text[:20]
+            ):
                 out.append((path.name, text.decode("utf-8", "replace")))
                 break
         if len(out) >= limit:
@@ -97,8 +112,9 @@ def _edit(rng: random.Random, text: str) -> tuple[types.TextDocumentContentChang
         new = rng.choice(SNIPPETS)
     while 0 < end < len(text) and text[end - 1] == "\r" and text[end] == "\n":
         end += 1
-    change = types.TextDocumentContentChangePartial(range=types.Range(_position(text, at), _position(text, end)),
-                                                    text=new)  # fmt: skip
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(_position(text, at), _position(text, end)), text=new
+    )
     return change, text[:at] + new + text[end:]
 
 
@@ -121,14 +137,22 @@ def _probes(rng: random.Random, snap: Snapshot, n: int) -> list[types.Position]:
 def _answers(snap: Snapshot, probes: list[types.Position]) -> list[object]:
     """What every navigation feature answers on `snap` (and at `probes`)."""
     whole = types.Range(types.Position(0, 0), types.Position(snap.index.line_count, 0))
-    out: list[object] = [ide_requests.document_symbols(snap, ENC), ide_requests.folding_ranges(snap),
-                         ide_requests.semantic_tokens_full(snap, ENC).data,
-                         ide_requests.inlay_hints_(snap, whole, ENC)]  # fmt: skip
+    out: list[object] = [
+        ide_requests.document_symbols(snap, ENC),
+        ide_requests.folding_ranges(snap),
+        ide_requests.semantic_tokens_full(snap, ENC).data,
+        ide_requests.inlay_hints_(snap, whole, ENC),
+    ]
     for p in probes:
         near = types.Range(types.Position(max(0, p.line - 3), 0), types.Position(p.line + 3, 0))
-        out += [ide_requests.hover(snap, p, ENC), ide_requests.definition(snap, p, ENC),
-                ide_requests.references_(snap, p, True, ENC), ide_requests.document_highlight(snap, p, ENC),
-                ide_requests.semantic_tokens_range(snap, near, ENC).data, ide_requests.inlay_hints_(snap, near, ENC)]  # fmt: skip
+        out += [
+            ide_requests.hover(snap, p, ENC),
+            ide_requests.definition(snap, p, ENC),
+            ide_requests.references_(snap, p, True, ENC),
+            ide_requests.document_highlight(snap, p, ENC),
+            ide_requests.semantic_tokens_range(snap, near, ENC).data,
+            ide_requests.inlay_hints_(snap, near, ENC),
+        ]
     return out
 
 
@@ -145,7 +169,9 @@ def _same(got: Document, want: Document) -> None:
         assert a == b
 
 
-def _whole_answers(monkeypatch: pytest.MonkeyPatch, snap: Snapshot, probes: list[types.Position]) -> list[object]:
+def _whole_answers(
+    monkeypatch: pytest.MonkeyPatch, snap: Snapshot, probes: list[types.Position]
+) -> list[object]:
     """`_answers` computed over the whole document at once, as before `pieces`: no layout,
     so nothing is kept per function (the oracle for what is assembled function by function)."""
     with monkeypatch.context() as m:
@@ -189,10 +215,14 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
             sent = got
         assert sent["data"] == want[2]
         assert json.loads(ide_requests.semantic_tokens_full_json(twin, ENC).text)["data"] == want[2]
-        sent = json.loads(ide_requests.semantic_tokens_full_json(snap, ENC).text)  # the twin's was the last sent
+        sent = json.loads(
+            ide_requests.semantic_tokens_full_json(snap, ENC).text
+        )  # the twin's was the last sent
         assert _answers(snap, probes) == want
         # symbols and folding ranges as the server sends them (JSON text made function by function)
-        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(
+            want[0]
+        )
         assert json.loads(ide_requests.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
         kept.append((doc, snap.data))
     for doc, data in kept:  # later versions did not change earlier ones
@@ -204,8 +234,13 @@ def test_incremental_documents_equal_analyse(name: str, text: str, monkeypatch: 
 def test_edit_far_from_functions_moves_them_lazily() -> None:
     """After an edit in the first function, the others are `MovedFunc`s until read, and then
     equal what `analyse` reads; functions before the edit are shared with the last version."""
-    src = b"(module\n" + b"".join(b"  (func $f%d (param i32) (local i64)\n    local.get 0\n    drop)\n" % i
-                                    for i in range(5)) + b")\n"  # fmt: skip
+    src = (
+        b"(module\n"
+        + b"".join(
+            b"  (func $f%d (param i32) (local i64)\n    local.get 0\n    drop)\n" % i for i in range(5)
+        )
+        + b")\n"
+    )
     da = DocumentAnalysis()
     da.update(src, parse(src))
     first = da.document(src, parse(src))
@@ -227,9 +262,19 @@ def test_edit_far_from_functions_moves_them_lazily() -> None:
 def test_moved_func_behaves_as_a_func() -> None:
     op = lookup("nop")
     assert op is not None
-    f = Func(3, "f", Span(10, 40), Span(16, 18), 0, [LocalDecl(0, "p", "i32", Span(19, 32), True)], (),
-             [LocalDecl(1, None, "i64", Span(33, 36), False)], [Instr(op, (), 37, 40, 37, 40)], exports=["e"],
-             body_span=Span(37, 40))  # fmt: skip
+    f = Func(
+        3,
+        "f",
+        Span(10, 40),
+        Span(16, 18),
+        0,
+        [LocalDecl(0, "p", "i32", Span(19, 32), True)],
+        (),
+        [LocalDecl(1, None, "i64", Span(33, 36), False)],
+        [Instr(op, (), 37, 40, 37, 40)],
+        exports=["e"],
+        body_span=Span(37, 40),
+    )
     m = relocate.moved_func(f, 5)
     assert relocate.moved_func(f, 0) is f
     assert (m.span, m.name_span, m.body_span, m.exports) == (Span(15, 45), Span(21, 23), Span(42, 45), ["e"])
@@ -244,7 +289,7 @@ def test_moved_func_behaves_as_a_func() -> None:
 
 def test_moved_func_without_the_fast_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     """The field-by-field paths, taken when the model gains fields, move the same way."""
-    src = b"(module (func $f (export \"f\") (param $p i32) (local i64) (block $b (br $b)) nop))"
+    src = b'(module (func $f (export "f") (param $p i32) (local i64) (block $b (br $b)) nop))'
     f = analyse(src).modules[0].read.module.funcs[0]  # type: ignore[union-attr]
     fast = relocate.moved_func(f, 7)
     assert fast.body  # shifted now, by the fast path
@@ -284,27 +329,47 @@ def test_whole_document_answers_when_functions_share_lines(monkeypatch: pytest.M
     names with `%` (the symbols' JSON is a %-template): every version's answers are the
     whole-document computation's."""
     function_cache.clear()
-    text = ('(module (func $a%1 (param $p%q i32) nop) (func $b (local $x i64)\n    nop\n    ;; one\n    ;; two\n'
-            '    (block $l (br $l))) (func $c (result i32) (i32.const 1)))\n')  # fmt: skip
+    text = (
+        "(module (func $a%1 (param $p%q i32) nop) (func $b (local $x i64)\n    nop\n    ;; one\n    ;; two\n"
+        "    (block $l (br $l))) (func $c (result i32) (i32.const 1)))\n"
+    )
     snap = open_snapshot("untitled:lines.wat", 1, text)
-    edits = [("nop)", "nop nop)"), ("(br $l)", "(br $l)\n"), ("$a%1", "$a%12"), ("(i32.const 1)", "(i32.const 10)")]
+    edits = [
+        ("nop)", "nop nop)"),
+        ("(br $l)", "(br $l)\n"),
+        ("$a%1", "$a%12"),
+        ("(i32.const 1)", "(i32.const 10)"),
+    ]
     for version, (old, new) in enumerate(edits, 2):
         at = _position(text, text.index(old))
         end = _position(text, text.index(old) + len(old))
-        snap = apply_change(snap, types.TextDocumentContentChangePartial(range=types.Range(at, end), text=new),
-                            ENC, version)  # fmt: skip
+        snap = apply_change(
+            snap, types.TextDocumentContentChangePartial(range=types.Range(at, end), text=new), ENC, version
+        )
         text = text.replace(old, new, 1)
         twin = _fresh(snap)
         want = _whole_answers(monkeypatch, twin, [])
         assert _answers(snap, []) == want
-        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(want[0])
+        assert json.loads(ide_requests.document_symbols_json(snap, ENC).text) == CONVERTER.unstructure(
+            want[0]
+        )
         assert json.loads(ide_requests.folding_ranges_json(snap).text) == CONVERTER.unstructure(want[1])
     assert "$a%12" in json.dumps(CONVERTER.unstructure(ide_requests.document_symbols(snap, ENC)))
 
 
-@pytest.mark.parametrize("old,new", [([], []), ([1, 2, 3], [1, 2, 3]), ([1, 2, 3], []), ([], [4, 5]),
-                                     ([1, 2, 3], [1, 9, 3]), ([1, 2, 3], [1, 2, 3, 4]), ([0, 1, 2, 3], [1, 2, 3]),
-                                     (list(range(9000)), [*range(4100), 7, *range(4100, 9000)])])  # fmt: skip
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ([], []),
+        ([1, 2, 3], [1, 2, 3]),
+        ([1, 2, 3], []),
+        ([], [4, 5]),
+        ([1, 2, 3], [1, 9, 3]),
+        ([1, 2, 3], [1, 2, 3, 4]),
+        ([0, 1, 2, 3], [1, 2, 3]),
+        (list(range(9000)), [*range(4100), 7, *range(4100, 9000)]),
+    ],
+)
 def test_semantic_tokens_delta_is_one_minimal_edit(old: list[int], new: list[int]) -> None:
     start, deleted, data = semantic_tokens.delta(old, new)
     assert old[:start] + data + old[start + deleted :] == new

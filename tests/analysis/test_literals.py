@@ -107,8 +107,16 @@ def _midpoints(width: int) -> list[Fraction]:
     inf_bits = 0x7F800000 if width == 32 else 0x7FF0000000000000
     patterns = [0, 1, 2, 0x7FFFFF, 0x800000, 0x3F800000, 0x3F800001, 0x4B7FFFFF, 0x7F7FFFFE]
     if width == 64:
-        patterns = [0, 1, 0xFFFFFFFFFFFFF, 0x10000000000000, 0x3FF0000000000000, 0x3FF0000000000001,
-                    0x433FFFFFFFFFFFFF, 0x7FEFFFFFFFFFFFFE]  # fmt: skip
+        patterns = [
+            0,
+            1,
+            0xFFFFFFFFFFFFF,
+            0x10000000000000,
+            0x3FF0000000000000,
+            0x3FF0000000000001,
+            0x433FFFFFFFFFFFFF,
+            0x7FEFFFFFFFFFFFFE,
+        ]
     out = [(_bits_value(b, width) + _bits_value(b + 1, width)) / 2 for b in patterns]
     top = _bits_value(inf_bits - 1, width)
     return [*out, top + (top - _bits_value(inf_bits - 2, width)) / 2]
@@ -229,7 +237,10 @@ def test_long_integers() -> None:
     assert parse_int(zeros + "42", 32) == (42, None)
     assert parse_int("-" + zeros + "9223372036854775808", 64) == (1 << 63, None)
     assert parse_int("0x" + zeros + "ffffffff", 32) == (0xFFFFFFFF, None)
-    assert parse_int("1" + zeros, 64)[1] == f"integer constant out of range for i64: `1{zeros[:23]}…{zeros[:12]}`"
+    assert (
+        parse_int("1" + zeros, 64)[1]
+        == f"integer constant out of range for i64: `1{zeros[:23]}…{zeros[:12]}`"
+    )
     assert parse_int("-1" + zeros, 64)[1] is not None
     assert parse_int("0x1" + zeros, 64)[1] is not None
     assert parse_int("18446744073709551616", 64)[1] is not None  # 2**64: the largest value not saturated

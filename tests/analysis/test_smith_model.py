@@ -200,15 +200,19 @@ def _compare_body(f: Func, codes: list[tuple[int, ...]], text: bytes) -> str | N
         lo = max(0, i - 3)
         ours = " ".join(x.op.name for x in body[lo : i + 4])
         theirs = " ".join(_op_name(c) for c in codes[lo : i + 4])
-        return (f"instruction {i} (line {_line(text, ins.start)}): ours `{ins.op.name}`, "
-                f"binary `{_op_name(code)}`; from {lo}: ours [{ours}] binary [{theirs}]")  # fmt: skip
+        return (
+            f"instruction {i} (line {_line(text, ins.start)}): ours `{ins.op.name}`, "
+            f"binary `{_op_name(code)}`; from {lo}: ours [{ours}] binary [{theirs}]"
+        )
     if len(body) != len(codes):
         i = min(len(body), len(codes))
         extra = body[i : i + 4] if len(body) > i else []
         where = f" (line {_line(text, extra[0].start)})" if extra else ""
-        return (f"{len(body)} instructions, binary has {len(codes)}; from {i}{where}: ours "
-                f"[{' '.join(x.op.name for x in extra)}] binary "
-                f"[{' '.join(_op_name(c) for c in codes[i:i + 4])}]")  # fmt: skip
+        return (
+            f"{len(body)} instructions, binary has {len(codes)}; from {i}{where}: ours "
+            f"[{' '.join(x.op.name for x in extra)}] binary "
+            f"[{' '.join(_op_name(c) for c in codes[i : i + 4])}]"
+        )
     return None
 
 
@@ -228,8 +232,7 @@ def _check_module(wasm: bytes, text: str, tally: Tally) -> list[str]:
     doc = analyse(data)
     problems: list[str] = []
     for d in [d for d in doc.diagnostics if d.severity == Severity.ERROR][:3]:  # warnings: liveness
-        problems.append(f"line {_line(data, d.span.start)}: {d.severity.name.lower()}[{d.code}] "
-                        f"{d.message}")  # fmt: skip
+        problems.append(f"line {_line(data, d.span.start)}: {d.severity.name.lower()}[{d.code}] {d.message}")
     read = [m for m in doc.modules if m.read is not None]
     if len(read) != 1 or read[0].read is None:
         return [*problems, f"{len(read)} modules read, expected 1"]
@@ -239,8 +242,10 @@ def _check_module(wasm: bytes, text: str, tally: Tally) -> list[str]:
     imported = [f for f in m.funcs if f.import_ is not None]
     defined = [f for f in m.funcs if f.import_ is None]
     if (len(imported), len(defined)) != (counts.num_imported_funcs, counts.num_defined_funcs):
-        problems.append(f"functions: {len(imported)} imported + {len(defined)} defined, binary has "
-                        f"{counts.num_imported_funcs} + {counts.num_defined_funcs}")  # fmt: skip
+        problems.append(
+            f"functions: {len(imported)} imported + {len(defined)} defined, binary has "
+            f"{counts.num_imported_funcs} + {counts.num_defined_funcs}"
+        )
         return problems
     tally.modules += 1
     tally.functions += len(m.funcs)
@@ -307,12 +312,16 @@ def test_model_matches_binary(corpus: Corpus, start: int, form: str, request: py
 
 def test_plain_imports_rewrite() -> None:
     """The compact-imports rewrite gives the binary of the same module written plainly."""
-    compact = wasmtools.parse('(module (type (func)) (import "m" (item "a" (func (type 0))) '
-                              '(item "b" (global i32))) (import "n" (item "c") (item "d") '
-                              '(func (type 0))) (func (type 0)))')  # fmt: skip
-    plain = wasmtools.parse('(module (type (func)) (import "m" "a" (func (type 0))) '
-                            '(import "m" "b" (global i32)) (import "n" "c" (func (type 0))) '
-                            '(import "n" "d" (func (type 0))) (func (type 0)))')  # fmt: skip
+    compact = wasmtools.parse(
+        '(module (type (func)) (import "m" (item "a" (func (type 0))) '
+        '(item "b" (global i32))) (import "n" (item "c") (item "d") '
+        "(func (type 0))) (func (type 0)))"
+    )
+    plain = wasmtools.parse(
+        '(module (type (func)) (import "m" "a" (func (type 0))) '
+        '(import "m" "b" (global i32)) (import "n" "c" (func (type 0))) '
+        '(import "n" "d" (func (type 0))) (func (type 0)))'
+    )
     assert compact != plain
     assert _plain_imports(compact) == plain
     assert _plain_imports(plain) == plain

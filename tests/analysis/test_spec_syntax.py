@@ -23,8 +23,14 @@ def _stage_errors(m: ScriptModule) -> list[str]:
 def _check(path: Path) -> tuple[list[str], tuple[int, int, int, int]]:
     doc = analyse(path.read_bytes())
     problems: list[str] = []
-    top = [d for d in doc.diagnostics if d.code == "syntax" and not any(
-        m.span.start <= d.span.start < m.span.end for m in doc.modules if m.expect == "assert_malformed")]
+    top = [
+        d
+        for d in doc.diagnostics
+        if d.code == "syntax"
+        and not any(
+            m.span.start <= d.span.start < m.span.end for m in doc.modules if m.expect == "assert_malformed"
+        )
+    ]
     problems += [f"document: {d.message} at {d.span.start}" for d in top]
     ok = malformed = malformed_hit = 0
     for m in doc.modules:
@@ -55,7 +61,9 @@ def test_core_file(path: Path) -> None:
 # more malformed ("i32 constant out of range"); the merged spec reads them as u64 and the
 # validator reports them (`invalid-limits`).
 KNOWN_PROPOSAL_PROBLEMS = {
-    "proposals/threads/memory.wast": [f"malformed module at byte {b} read without error" for b in (2306, 2398, 2504)],
+    "proposals/threads/memory.wast": [
+        f"malformed module at byte {b} read without error" for b in (2306, 2398, 2504)
+    ],
 }
 
 

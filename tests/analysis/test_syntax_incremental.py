@@ -37,7 +37,24 @@ SUITE_FILES = ["local_init.wast", "call.wast", "br_if.wast", "loop.wast", "func.
 SNIPPETS = ["(i32.const 1)", "(local.get 0)", "(drop)", "nop", " ", "\n", "(block (result i32) (i32.const 7))",
             "local.set $x", "(return)", "(br 0)", "i32.add", "(f64.const 0x1p-3)", "(ref.null func)",
             "(if (then))", "end", "(local $z i64)", "(param i32)", "(result i32)", "(type 0)", "$x", "0", "-", "."]  # fmt: skip
-SOUP = ["(", ")", "((", "))", "(;", ";)", ";;", '"', "\\", "$", "@", "(@", "(module", "(func", "))))", "(type"]
+SOUP = [
+    "(",
+    ")",
+    "((",
+    "))",
+    "(;",
+    ";)",
+    ";;",
+    '"',
+    "\\",
+    "$",
+    "@",
+    "(@",
+    "(module",
+    "(func",
+    "))))",
+    "(type",
+]
 GARBAGE = ["\x00", "é", "🙂", "\u2028", "\r\n", "\t", "\x7f", "\ufeff", "中文", "`", "#", "\xff"]
 
 
@@ -82,8 +99,14 @@ def _reparse(tree: Tree, data: bytes, start: int, end: int, new: bytes) -> tuple
     """What `server.documents.apply_change` does: splice, edit a copy of the tree, re-parse."""
     changed = data[:start] + new + data[end:]
     edited = tree.copy()
-    edited.edit(start, end, start + len(new), _point(data, start), _point(data, end),
-                _point(changed, start + len(new)))  # fmt: skip
+    edited.edit(
+        start,
+        end,
+        start + len(new),
+        _point(data, start),
+        _point(data, end),
+        _point(changed, start + len(new)),
+    )
     return parse(changed, edited), changed
 
 
@@ -126,8 +149,25 @@ def test_paren_balance_by_chunks_equals_one_scan(monkeypatch: pytest.MonkeyPatch
     """Chunks cut at item lines, with block comments, strings and `;;` comments across them,
     texts edited (cache hits and misses), and tiny chunks so that every cut is exercised."""
     rng = random.Random(SEED + 1)
-    pieces = [b"(", b")", b"\n(", b"\n  (", b"\n\t(", b"\n   (", b"(;", b";)", b";;x", b'"a', b'"', b"\\", b"\n",
-              b"x ", b"\r", b"\r\n(", b"(func"]  # fmt: skip
+    pieces = [
+        b"(",
+        b")",
+        b"\n(",
+        b"\n  (",
+        b"\n\t(",
+        b"\n   (",
+        b"(;",
+        b";)",
+        b";;x",
+        b'"a',
+        b'"',
+        b"\\",
+        b"\n",
+        b"x ",
+        b"\r",
+        b"\r\n(",
+        b"(func",
+    ]
     for chunk in (16, 64, syntax._CHUNK):
         monkeypatch.setattr(syntax, "_CHUNK", chunk)
         for _ in range(1500):

@@ -121,18 +121,25 @@ LEGACY_TRY = f"""(module {T}
       (catch_all (drop (local.get $x))))))"""
 
 DECL = "(local $x (ref $t))"
-DECLARED = ("local `$x` is declared here with the non-defaultable type `(ref $t)`")
+DECLARED = "local `$x` is declared here with the non-defaultable type `(ref $t)`"
 
 
 def test_1a_set_in_both_arms_of_if() -> None:
-    (d,) = check(BOTH_ARMS, [
-        ("uninitialized-local", "local.get $x", 0,
-         "local `$x` of type `(ref $t)` is read before it is set: it is set in both arms of `if`, "
-         "but a set counts only until the end of its arm, which comes before this read (the spec "
-         "does not merge the arms of an `if`)"),
-    ])  # fmt: skip
+    (d,) = check(
+        BOTH_ARMS,
+        [
+            (
+                "uninitialized-local",
+                "local.get $x",
+                0,
+                "local `$x` of type `(ref $t)` is read before it is set: it is set in both arms of `if`, "
+                "but a set counts only until the end of its arm, which comes before this read (the spec "
+                "does not merge the arms of an `if`)",
+            ),
+        ],
+    )
     data = BOTH_ARMS.encode()
-    rel = [(data[r.span.start:r.span.end].decode(), r.message) for r in d.related]
+    rel = [(data[r.span.start : r.span.end].decode(), r.message) for r in d.related]
     assert rel == [
         (DECL, DECLARED),
         ("local.set $x", "`local.set` of `$x` in the `then` arm"),
@@ -144,58 +151,99 @@ def test_1a_set_in_both_arms_of_if() -> None:
 
 
 def test_1a_set_inside_unnamed_block() -> None:
-    (d,) = check(UNNAMED_BLOCK, [
-        ("uninitialized-local", "local.get $x", 0,
-         "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
-         "`block` counts only until the end of that block, which comes before this read (unnamed "
-         "blocks count too: Binaryen drops them and accepts this, the spec and engines do not)"),
-    ])  # fmt: skip
+    (d,) = check(
+        UNNAMED_BLOCK,
+        [
+            (
+                "uninitialized-local",
+                "local.get $x",
+                0,
+                "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
+                "`block` counts only until the end of that block, which comes before this read (unnamed "
+                "blocks count too: Binaryen drops them and accepts this, the spec and engines do not)",
+            ),
+        ],
+    )
     data = UNNAMED_BLOCK.encode()
-    rel = [(data[r.span.start:r.span.end].decode(), r.message) for r in d.related]
-    assert rel == [(DECL, DECLARED), ("local.set $x", "`local.set` of `$x`, inside `block`"),
-                   (")", "`block` ends here")]  # fmt: skip
+    rel = [(data[r.span.start : r.span.end].decode(), r.message) for r in d.related]
+    assert rel == [
+        (DECL, DECLARED),
+        ("local.set $x", "`local.set` of `$x`, inside `block`"),
+        (")", "`block` ends here"),
+    ]
     # the `end` is the block's closing parenthesis
     assert d.related[2].span.start == data.index(b"(local.get $p)))") + len("(local.get $p))")
 
 
 def test_1a_set_then_branch_out() -> None:
-    check(SET_THEN_BR, [
-        ("uninitialized-local", "local.get $x", 0,
-         "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
-         "`block $out` counts only until the end of that block, which comes before this read"),
-    ])  # fmt: skip
+    check(
+        SET_THEN_BR,
+        [
+            (
+                "uninitialized-local",
+                "local.get $x",
+                0,
+                "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
+                "`block $out` counts only until the end of that block, which comes before this read",
+            ),
+        ],
+    )
 
 
 def test_1a_read_in_unreachable_code() -> None:
-    check(UNREACHABLE_READ, [
-        ("uninitialized-local", "local.get $x", 0,
-         "local `$x` of type `(ref $t)` is read before it is set (unreachable code is validated "
-         "too)"),
-    ])  # fmt: skip
+    check(
+        UNREACHABLE_READ,
+        [
+            (
+                "uninitialized-local",
+                "local.get $x",
+                0,
+                "local `$x` of type `(ref $t)` is read before it is set (unreachable code is validated too)",
+            ),
+        ],
+    )
 
 
 def test_1a_every_read_is_reported() -> None:
-    msg = ("local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
-           "`loop $l` counts only until the end of that block, which comes before this read")
-    check(LOOP, [("uninitialized-local", "local.get $x", 0, msg),
-                 ("uninitialized-local", "local.get $x", 1, msg)])  # fmt: skip
+    msg = (
+        "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside "
+        "`loop $l` counts only until the end of that block, which comes before this read"
+    )
+    check(
+        LOOP,
+        [("uninitialized-local", "local.get $x", 0, msg), ("uninitialized-local", "local.get $x", 1, msg)],
+    )
 
 
 def test_1a_try_table_and_unnamed_local() -> None:
-    (d,) = check(TRY_TABLE, [
-        ("uninitialized-local", "local.get 1", 0,
-         "local 1 of type `(ref $t)` is read before it is set: the `local.set` of it inside "
-         "`try_table` counts only until the end of that block, which comes before this read"),
-    ])  # fmt: skip
+    (d,) = check(
+        TRY_TABLE,
+        [
+            (
+                "uninitialized-local",
+                "local.get 1",
+                0,
+                "local 1 of type `(ref $t)` is read before it is set: the `local.set` of it inside "
+                "`try_table` counts only until the end of that block, which comes before this read",
+            ),
+        ],
+    )
     assert d.data == {"func": 0, "local": 1}
 
 
 def test_1a_legacy_try_catch_resets() -> None:
-    check(LEGACY_TRY, [
-        ("uninitialized-local", "local.get $x", 0,
-         "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside the "
-         "body of `try` counts only until the end of that block, which comes before this read"),
-    ])  # fmt: skip
+    check(
+        LEGACY_TRY,
+        [
+            (
+                "uninitialized-local",
+                "local.get $x",
+                0,
+                "local `$x` of type `(ref $t)` is read before it is set: the `local.set` of it inside the "
+                "body of `try` counts only until the end of that block, which comes before this read",
+            ),
+        ],
+    )
 
 
 VALID_1A = [
@@ -250,179 +298,395 @@ TYPING = """(module
 
 
 def test_typing_errors_all_reported_without_cascades() -> None:
-    check(TYPING, [
-        ("type-mismatch", "i32.add", 0, "`i32.add` expects i32 (operand 2 of 2), found i64"),
-        ("type-mismatch", "i32.add", 1, "`i32.add` expects 2 operands of type i32, found 1"),
-        ("type-mismatch", "call $h", 0, "`call` expects (ref $t), found (ref null $t)"),
-        ("immutable-global", "global.set $g", 0,
-         "global $g is immutable: declare it `(mut ...)` to use `global.set` on it"),
-        ("unknown-index", "call 99", 0, "unknown function 99: the module has 4 functions"),
-        ("type-mismatch", "(local.get $p)«)»", 1,
-         "the function body must end with [(ref $t)] on the stack, found [(ref null $t)]"),
-        ("stack-height", "(i32.const 2)«)»", 0,
-         "`block` must end with [i32] on the stack, found [i32 i32]: 1 value too many"),
-        ("stack-height", "(i32.const 2))«)»", 0,
-         "the function body must end with [] on the stack, found [i32]: 1 value too many"),
-        ("stack-height", "(block (result i32)«)»", 0,
-         "`block` must end with [i32] on the stack, found []: 1 value missing"),
-    ])  # fmt: skip
+    check(
+        TYPING,
+        [
+            ("type-mismatch", "i32.add", 0, "`i32.add` expects i32 (operand 2 of 2), found i64"),
+            ("type-mismatch", "i32.add", 1, "`i32.add` expects 2 operands of type i32, found 1"),
+            ("type-mismatch", "call $h", 0, "`call` expects (ref $t), found (ref null $t)"),
+            (
+                "immutable-global",
+                "global.set $g",
+                0,
+                "global $g is immutable: declare it `(mut ...)` to use `global.set` on it",
+            ),
+            ("unknown-index", "call 99", 0, "unknown function 99: the module has 4 functions"),
+            (
+                "type-mismatch",
+                "(local.get $p)«)»",
+                1,
+                "the function body must end with [(ref $t)] on the stack, found [(ref null $t)]",
+            ),
+            (
+                "stack-height",
+                "(i32.const 2)«)»",
+                0,
+                "`block` must end with [i32] on the stack, found [i32 i32]: 1 value too many",
+            ),
+            (
+                "stack-height",
+                "(i32.const 2))«)»",
+                0,
+                "the function body must end with [] on the stack, found [i32]: 1 value too many",
+            ),
+            (
+                "stack-height",
+                "(block (result i32)«)»",
+                0,
+                "`block` must end with [i32] on the stack, found []: 1 value missing",
+            ),
+        ],
+    )
 
 
 CASES: list[tuple[str, list[Expected]]] = [
     # branches
-    ("(module (func (block $a (result i32) (block $b (br_table $a $b (i32.const 0) (i32.const 0)))"
-     " (i32.const 1)) (drop)))", [
-        ("type-mismatch", "br_table $a $b", 0,
-         "`br_table` targets must all take the same number of values: the default label "
-         "(`block $b`) takes [], `block $a` takes [i32]"),
-    ]),
-    ("(module (func (br 2)))", [
-        ("unknown-index", "br 2", 0, "unknown label 2: only 1 label is in scope here (0 to 0)"),
-    ]),
-    ("(module (func (block (drop (br_on_null 0))) (block (drop (br_on_null 0 (i32.const 0))))))", [
-        ("type-mismatch", "br_on_null 0", 0, "`br_on_null` expects 1 reference operand, found 0"),
-        ("type-mismatch", "br_on_null 0", 1, "`br_on_null` expects a reference, found i32"),
-    ]),
-    ("(module (type $s (sub (struct))) (type $u (sub $s (struct (field i32))))"
-     " (func (param anyref) (result (ref $s))"
-     " (block (result (ref $s)) (br_on_cast 0 anyref (ref null $u) (local.get 0)) (unreachable))))", [
-        ("type-mismatch", "br_on_cast 0 anyref (ref null $u)", 0,
-         "`br_on_cast` branches with (ref null $u), but the label of `block` expects (ref $s)"),
-    ]),
-    ("(module (type $s (struct)) (func (param (ref $s)) (result anyref)"
-     " (br_on_cast 0 eqref (ref $s) (local.get 0))))", [
-        ("type-mismatch", "br_on_cast 0 eqref (ref $s)", 0,
-         "`br_on_cast` needs a label that takes a reference, but the function body takes []"
-         .replace("[]", "[anyref]")),
-    ][:0]),
+    (
+        "(module (func (block $a (result i32) (block $b (br_table $a $b (i32.const 0) (i32.const 0)))"
+        " (i32.const 1)) (drop)))",
+        [
+            (
+                "type-mismatch",
+                "br_table $a $b",
+                0,
+                "`br_table` targets must all take the same number of values: the default label "
+                "(`block $b`) takes [], `block $a` takes [i32]",
+            ),
+        ],
+    ),
+    (
+        "(module (func (br 2)))",
+        [
+            ("unknown-index", "br 2", 0, "unknown label 2: only 1 label is in scope here (0 to 0)"),
+        ],
+    ),
+    (
+        "(module (func (block (drop (br_on_null 0))) (block (drop (br_on_null 0 (i32.const 0))))))",
+        [
+            ("type-mismatch", "br_on_null 0", 0, "`br_on_null` expects 1 reference operand, found 0"),
+            ("type-mismatch", "br_on_null 0", 1, "`br_on_null` expects a reference, found i32"),
+        ],
+    ),
+    (
+        "(module (type $s (sub (struct))) (type $u (sub $s (struct (field i32))))"
+        " (func (param anyref) (result (ref $s))"
+        " (block (result (ref $s)) (br_on_cast 0 anyref (ref null $u) (local.get 0)) (unreachable))))",
+        [
+            (
+                "type-mismatch",
+                "br_on_cast 0 anyref (ref null $u)",
+                0,
+                "`br_on_cast` branches with (ref null $u), but the label of `block` expects (ref $s)",
+            ),
+        ],
+    ),
+    (
+        "(module (type $s (struct)) (func (param (ref $s)) (result anyref)"
+        " (br_on_cast 0 eqref (ref $s) (local.get 0))))",
+        [
+            (
+                "type-mismatch",
+                "br_on_cast 0 eqref (ref $s)",
+                0,
+                "`br_on_cast` needs a label that takes a reference, but the function body takes []".replace(
+                    "[]", "[anyref]"
+                ),
+            ),
+        ][:0],
+    ),
     # select
-    ("(module (func (param funcref) (drop (select (local.get 0) (local.get 0) (i32.const 1)))))", [
-        ("type-mismatch", "select", 0,
-         "`select` without a type works on numbers and vectors only, found funcref: write "
-         "`select (result funcref)`"),
-    ]),
-    ("(module (func (drop (select (i32.const 0) (i64.const 0) (i32.const 1)))))", [
-        ("type-mismatch", "select", 0, "`select` operands must have the same type, found i32 and i64"),
-    ]),
+    (
+        "(module (func (param funcref) (drop (select (local.get 0) (local.get 0) (i32.const 1)))))",
+        [
+            (
+                "type-mismatch",
+                "select",
+                0,
+                "`select` without a type works on numbers and vectors only, found funcref: write "
+                "`select (result funcref)`",
+            ),
+        ],
+    ),
+    (
+        "(module (func (drop (select (i32.const 0) (i64.const 0) (i32.const 1)))))",
+        [
+            ("type-mismatch", "select", 0, "`select` operands must have the same type, found i32 and i64"),
+        ],
+    ),
     # if without else
-    ("(module (func (result i32) (if (result i32) (i32.const 1) (then (i32.const 1)))))", [
-        ("type-mismatch", "if (result i32)", 0,
-         "`if` without `else` must produce its parameters unchanged ([] -> [i32]): add an `else` arm"),
-    ]),
+    (
+        "(module (func (result i32) (if (result i32) (i32.const 1) (then (i32.const 1)))))",
+        [
+            (
+                "type-mismatch",
+                "if (result i32)",
+                0,
+                "`if` without `else` must produce its parameters unchanged ([] -> [i32]): add an `else` arm",
+            ),
+        ],
+    ),
     # memory
-    ("(module (memory 1) (func (drop (i32.load align=8 (i32.const 0)))))", [
-        ("invalid-alignment", "i32.load align=8", 0,
-         "alignment must not be larger than natural: `i32.load` accesses 4 bytes, align=8"),
-    ]),
-    ("(module (func (drop (i32.load (i32.const 0)))))", [
-        ("unknown-index", "i32.load", 0, "unknown memory 0: the module has 0 memories"),
-    ]),
-    ("(module (func (param v128) (drop (i32x4.extract_lane 4 (local.get 0)))))", [
-        ("invalid-lane", "i32x4.extract_lane 4", 0,
-         "invalid lane index 4 for `i32x4.extract_lane`: it has 4 lanes (0 to 3)"),
-    ]),
-    ("(module (memory 1) (func (data.drop 0)))", [
-        ("unknown-index", "data.drop 0", 0, "unknown data segment 0: the module has 0 data segments"),
-    ]),
+    (
+        "(module (memory 1) (func (drop (i32.load align=8 (i32.const 0)))))",
+        [
+            (
+                "invalid-alignment",
+                "i32.load align=8",
+                0,
+                "alignment must not be larger than natural: `i32.load` accesses 4 bytes, align=8",
+            ),
+        ],
+    ),
+    (
+        "(module (func (drop (i32.load (i32.const 0)))))",
+        [
+            ("unknown-index", "i32.load", 0, "unknown memory 0: the module has 0 memories"),
+        ],
+    ),
+    (
+        "(module (func (param v128) (drop (i32x4.extract_lane 4 (local.get 0)))))",
+        [
+            (
+                "invalid-lane",
+                "i32x4.extract_lane 4",
+                0,
+                "invalid lane index 4 for `i32x4.extract_lane`: it has 4 lanes (0 to 3)",
+            ),
+        ],
+    ),
+    (
+        "(module (memory 1) (func (data.drop 0)))",
+        [
+            ("unknown-index", "data.drop 0", 0, "unknown data segment 0: the module has 0 data segments"),
+        ],
+    ),
     # references
-    ("(module (func $f (drop (ref.func $f))))", [
-        ("undeclared-ref", "ref.func $f", 0,
-         "undeclared function reference: $f must appear in an element segment, export or global "
-         "initializer to be used with `ref.func` in a function body; add `(elem declare func $f)`"),
-    ]),
-    ("(module (type $a (array i8)) (func (param (ref $a)) (drop (array.get $a (local.get 0) "
-     "(i32.const 0)))))", [
-        ("type-mismatch", "array.get $a", 0,
-         "array $a is packed (i8): read it with `array.get_s` or `array.get_u`"),
-    ]),
-    ("(module (type $s (struct (field i32))) (func (param (ref $s)) (struct.set $s 0 (local.get 0) "
-     "(i32.const 1))))", [
-        ("immutable-field", "struct.set $s 0", 0,
-         "field 0 of $s is immutable: declare it `(mut ...)` to use `struct.set`"),
-    ]),
+    (
+        "(module (func $f (drop (ref.func $f))))",
+        [
+            (
+                "undeclared-ref",
+                "ref.func $f",
+                0,
+                "undeclared function reference: $f must appear in an element segment, export or global "
+                "initializer to be used with `ref.func` in a function body; add `(elem declare func $f)`",
+            ),
+        ],
+    ),
+    (
+        "(module (type $a (array i8)) (func (param (ref $a)) (drop (array.get $a (local.get 0) "
+        "(i32.const 0)))))",
+        [
+            (
+                "type-mismatch",
+                "array.get $a",
+                0,
+                "array $a is packed (i8): read it with `array.get_s` or `array.get_u`",
+            ),
+        ],
+    ),
+    (
+        "(module (type $s (struct (field i32))) (func (param (ref $s)) (struct.set $s 0 (local.get 0) "
+        "(i32.const 1))))",
+        [
+            (
+                "immutable-field",
+                "struct.set $s 0",
+                0,
+                "field 0 of $s is immutable: declare it `(mut ...)` to use `struct.set`",
+            ),
+        ],
+    ),
     # tail calls: the callee's results must fit the caller's
-    ("(module (func $g (result i64) (i64.const 0)) (func (result i32) (return_call $g)))", [
-        ("type-mismatch", "return_call $g", 0,
-         "`return_call` returns the callee's results [i64], which do not match the function's "
-         "results [i32]"),
-    ]),
+    (
+        "(module (func $g (result i64) (i64.const 0)) (func (result i32) (return_call $g)))",
+        [
+            (
+                "type-mismatch",
+                "return_call $g",
+                0,
+                "`return_call` returns the callee's results [i64], which do not match the function's "
+                "results [i32]",
+            ),
+        ],
+    ),
     # exceptions
-    ("(module (tag $e (param i32)) (func (block $l (try_table (catch $e $l)))))", [
-        ("type-mismatch", "try_table (catch $e $l)", 0,
-         "`(catch $e 0)` passes [i32] to the label of `block $l`, which expects []"),
-    ]),
-    ("(module (func (block (rethrow 0))))", [
-        ("invalid-label", "rethrow 0", 0,
-         "`rethrow` must target a `catch` or `catch_all` clause, but label 0 is `block`"),
-    ]),
+    (
+        "(module (tag $e (param i32)) (func (block $l (try_table (catch $e $l)))))",
+        [
+            (
+                "type-mismatch",
+                "try_table (catch $e $l)",
+                0,
+                "`(catch $e 0)` passes [i32] to the label of `block $l`, which expects []",
+            ),
+        ],
+    ),
+    (
+        "(module (func (block (rethrow 0))))",
+        [
+            (
+                "invalid-label",
+                "rethrow 0",
+                0,
+                "`rethrow` must target a `catch` or `catch_all` clause, but label 0 is `block`",
+            ),
+        ],
+    ),
     # module-level rules
-    ('(module (func (export "a")) (func (export "a")))', [
-        ("duplicate-export", '(export "a")', 1, 'duplicate export name "a"'),
-    ]),
-    ("(module (func $s (result i32) (i32.const 0)) (start $s))", [
-        ("invalid-start", "(start $s)", 0,
-         "the start function $s must have type [] -> [], found [] -> [i32]"),
-    ]),
-    ("(module (memory 2 1))", [
-        ("invalid-limits", "(memory 2 1)", 0, "memory minimum 2 is larger than its maximum 1"),
-    ]),
-    ("(module (memory 65537))", [
-        ("invalid-limits", "(memory 65537)", 0, "memory minimum 65537 exceeds 65536 pages"),
-    ]),
-    ("(module (global $g (mut i32) (i32.const 0)) (global i32 (global.get $g)))", [
-        ("invalid-constant", "global.get $g", 0,
-         "a constant expression cannot read the mutable global $g"),
-    ]),
-    ("(module (memory 1) (global i32 (i32.load (i32.const 0))))", [
-        ("invalid-constant", "i32.load", 0,
-         "`i32.load` is not allowed in a constant expression (only `*.const`, `ref.null`, "
-         "`ref.func`, `global.get`, `ref.i31`, `struct.new*`, `array.new`, `array.new_default`, "
-         "`array.new_fixed`, the extern/any conversions and integer `add`/`sub`/`mul` are)"),
-    ]),
-    ("(module (table 1 (ref func)))", [
-        ("type-mismatch", "(table 1 (ref func))", 0,
-         "a table of the non-nullable type (ref func) needs an initializer expression: "
-         "`(table 1 (ref func) (ref.func ...))`"),
-    ]),
+    (
+        '(module (func (export "a")) (func (export "a")))',
+        [
+            ("duplicate-export", '(export "a")', 1, 'duplicate export name "a"'),
+        ],
+    ),
+    (
+        "(module (func $s (result i32) (i32.const 0)) (start $s))",
+        [
+            (
+                "invalid-start",
+                "(start $s)",
+                0,
+                "the start function $s must have type [] -> [], found [] -> [i32]",
+            ),
+        ],
+    ),
+    (
+        "(module (memory 2 1))",
+        [
+            ("invalid-limits", "(memory 2 1)", 0, "memory minimum 2 is larger than its maximum 1"),
+        ],
+    ),
+    (
+        "(module (memory 65537))",
+        [
+            ("invalid-limits", "(memory 65537)", 0, "memory minimum 65537 exceeds 65536 pages"),
+        ],
+    ),
+    (
+        "(module (global $g (mut i32) (i32.const 0)) (global i32 (global.get $g)))",
+        [
+            (
+                "invalid-constant",
+                "global.get $g",
+                0,
+                "a constant expression cannot read the mutable global $g",
+            ),
+        ],
+    ),
+    (
+        "(module (memory 1) (global i32 (i32.load (i32.const 0))))",
+        [
+            (
+                "invalid-constant",
+                "i32.load",
+                0,
+                "`i32.load` is not allowed in a constant expression (only `*.const`, `ref.null`, "
+                "`ref.func`, `global.get`, `ref.i31`, `struct.new*`, `array.new`, `array.new_default`, "
+                "`array.new_fixed`, the extern/any conversions and integer `add`/`sub`/`mul` are)",
+            ),
+        ],
+    ),
+    (
+        "(module (table 1 (ref func)))",
+        [
+            (
+                "type-mismatch",
+                "(table 1 (ref func))",
+                0,
+                "a table of the non-nullable type (ref func) needs an initializer expression: "
+                "`(table 1 (ref func) (ref.func ...))`",
+            ),
+        ],
+    ),
     # types: subtyping declarations
-    ("(module (type $a (struct)) (type $b (sub $a (struct))))", [
-        ("invalid-type", "(type $b (sub $a (struct)))", 0,
-         "$b cannot be a subtype of $a: $a is final (declare it `(sub ...)` without `final` to "
-         "allow subtypes)"),
-    ]),
-    ("(module (type $a (sub (struct (field (mut i32))))) (type $b (sub $a (struct (field i32)))))", [
-        ("invalid-type", "(type $b (sub $a (struct (field i32))))", 0,
-         "$b does not match its supertype $a: field 0: mutability differs"),
-    ]),
-    ("(module (type $a (sub (struct (field (mut anyref))))) "
-     "(type $b (sub $a (struct (field (mut eqref))))))", [
-        ("invalid-type", "(type $b (sub $a (struct (field (mut eqref)))))", 0,
-         "$b does not match its supertype $a: field 0: a mutable field must keep its type exactly "
-         "(eqref vs anyref)"),
-    ]),
-    ("(module (type $a (struct (field (ref $b)))) (type $b (struct)))", [
-        ("invalid-type", "(type $a (struct (field (ref $b))))", 0,
-         "type $b is defined later, outside this recursion group: a type can refer forward only "
-         "within its own `rec` group"),
-    ]),
-    ("(module (type $ft (func (param i32) (result i32))) (type $ct (cont $ft))"
-     " (tag $y (param i32) (result i32)) (func (throw $y (i32.const 1))))", [
-        ("type-mismatch", "throw $y", 0,
-         "tag $y has results [i32]: only a tag without results is an exception"),
-    ]),
-    ("(module (tag (result i32)))", [
-        ("invalid-type", "(tag (result i32))", 0,
-         "non-empty tag result type: an exception tag has no results, found [i32]"),
-    ]),
+    (
+        "(module (type $a (struct)) (type $b (sub $a (struct))))",
+        [
+            (
+                "invalid-type",
+                "(type $b (sub $a (struct)))",
+                0,
+                "$b cannot be a subtype of $a: $a is final (declare it `(sub ...)` without `final` to "
+                "allow subtypes)",
+            ),
+        ],
+    ),
+    (
+        "(module (type $a (sub (struct (field (mut i32))))) (type $b (sub $a (struct (field i32)))))",
+        [
+            (
+                "invalid-type",
+                "(type $b (sub $a (struct (field i32))))",
+                0,
+                "$b does not match its supertype $a: field 0: mutability differs",
+            ),
+        ],
+    ),
+    (
+        "(module (type $a (sub (struct (field (mut anyref))))) "
+        "(type $b (sub $a (struct (field (mut eqref))))))",
+        [
+            (
+                "invalid-type",
+                "(type $b (sub $a (struct (field (mut eqref)))))",
+                0,
+                "$b does not match its supertype $a: field 0: a mutable field must keep its type exactly "
+                "(eqref vs anyref)",
+            ),
+        ],
+    ),
+    (
+        "(module (type $a (struct (field (ref $b)))) (type $b (struct)))",
+        [
+            (
+                "invalid-type",
+                "(type $a (struct (field (ref $b))))",
+                0,
+                "type $b is defined later, outside this recursion group: a type can refer forward only "
+                "within its own `rec` group",
+            ),
+        ],
+    ),
+    (
+        "(module (type $ft (func (param i32) (result i32))) (type $ct (cont $ft))"
+        " (tag $y (param i32) (result i32)) (func (throw $y (i32.const 1))))",
+        [
+            (
+                "type-mismatch",
+                "throw $y",
+                0,
+                "tag $y has results [i32]: only a tag without results is an exception",
+            ),
+        ],
+    ),
+    (
+        "(module (tag (result i32)))",
+        [
+            (
+                "invalid-type",
+                "(tag (result i32))",
+                0,
+                "non-empty tag result type: an exception tag has no results, found [i32]",
+            ),
+        ],
+    ),
 ]
 
 
 def test_constant_expression_range_covers_the_expression() -> None:
-    check("(module (global i32 (i32.add (i32.const 0) (i32.const 1)) (i32.const 1)))", [
-        ("stack-height", "(i32.add (i32.const 0) (i32.const 1)) (i32.const 1)", 0,
-         "the initializer of global 0 must end with [i32] on the stack, found [i32 i32]: 1 value too "
-         "many"),
-    ])  # fmt: skip
+    check(
+        "(module (global i32 (i32.add (i32.const 0) (i32.const 1)) (i32.const 1)))",
+        [
+            (
+                "stack-height",
+                "(i32.add (i32.const 0) (i32.const 1)) (i32.const 1)",
+                0,
+                "the initializer of global 0 must end with [i32] on the stack, found [i32 i32]: 1 value too "
+                "many",
+            ),
+        ],
+    )
 
 
 @pytest.mark.parametrize(("src", "expected"), CASES, ids=[c[0][:60] for c in CASES])
@@ -495,14 +759,17 @@ def test_deep_nesting_is_not_recursive() -> None:
     for k in range(depth):
         body.append(Instr(block, (bt,), k, k + 1, k, k + 1, match=2 * depth - 1 - k))
     for k in range(depth):
-        body.append(Instr(end, (), depth + k, depth + k + 1, depth + k, depth + k + 1,
-                          match=depth - 1 - k))  # fmt: skip
+        body.append(Instr(end, (), depth + k, depth + k + 1, depth + k, depth + k + 1, match=depth - 1 - k))
     body.append(Instr(get, (0,), 3 * depth, 3 * depth + 1, 3 * depth, 3 * depth + 1))
     body.append(Instr(drop, (), 3 * depth + 2, 3 * depth + 3, 3 * depth + 2, 3 * depth + 3))
     local = LocalDecl(0, "x", RefType(False, "func"), Span(0, 0), False)
     func = Func(0, None, Span(0, 4 * depth), None, 0, [], (), [local], body)
-    module = Module(Span(0, 4 * depth), types=[TypeDef(0, None, Span(0, 0), FuncType((), ()))],
-                    rec_groups=[RecGroup(0, 1, Span(0, 0))], funcs=[func])  # fmt: skip
+    module = Module(
+        Span(0, 4 * depth),
+        types=[TypeDef(0, None, Span(0, 0), FuncType((), ()))],
+        rec_groups=[RecGroup(0, 1, Span(0, 0))],
+        funcs=[func],
+    )
     diags = validate_module(module)
     assert [(d.code, d.span) for d in diags] == [("uninitialized-local", Span(3 * depth, 3 * depth + 1))]
 
@@ -510,8 +777,13 @@ def test_deep_nesting_is_not_recursive() -> None:
 def test_unreadable_instruction_causes_no_follow_on_typing_errors() -> None:
     """The reader drops `foo.bar` (and says so); the missing operand it leaves is not
     reported again, while independent errors in the same body still are."""
-    src = (b"(module (type $t (struct)) (func (result i32) (local $x (ref $t))"
-           b" (i32.add (foo.bar) (i32.const 1)) (drop (local.get $x)) (call 7)))")  # fmt: skip
+    src = (
+        b"(module (type $t (struct)) (func (result i32) (local $x (ref $t))"
+        b" (i32.add (foo.bar) (i32.const 1)) (drop (local.get $x)) (call 7)))"
+    )
     doc = analyse(src)
-    assert [d.code for d in doc.diagnostics] == ["unknown-instruction", "uninitialized-local",
-                                                 "unknown-index"]  # fmt: skip
+    assert [d.code for d in doc.diagnostics] == [
+        "unknown-instruction",
+        "uninitialized-local",
+        "unknown-index",
+    ]

@@ -82,8 +82,11 @@ def run(sources: list[str]) -> dict[str, int]:
 
 
 def test_snippets_have_the_oracles_verdict() -> None:
-    invalid = [src for src, expected in CASES if expected and src not in ORACLE_DIFFERS
-               and not any(d in src for d in ORACLE_DIFFERS)]  # fmt: skip
+    invalid = [
+        src
+        for src, expected in CASES
+        if expected and src not in ORACLE_DIFFERS and not any(d in src for d in ORACLE_DIFFERS)
+    ]
     for src in invalid:
         assert not wasmtools.validate(src.encode()).ok, src
     for src in VALID + VALID_1A:
@@ -105,8 +108,12 @@ _INSTR_LINE = re.compile(r"^\s+[a-z]")
 
 def _shift(pattern: str, rng: random.Random) -> Callable[[str], str]:
     def apply(line: str) -> str:
-        return re.sub(pattern, lambda m: f"{m.group(1)} {max(0, int(m.group(2)) + rng.choice((1, -1, 2)))}",
-                      line, count=1)  # fmt: skip
+        return re.sub(
+            pattern,
+            lambda m: f"{m.group(1)} {max(0, int(m.group(2)) + rng.choice((1, -1, 2)))}",
+            line,
+            count=1,
+        )
 
     return apply
 
@@ -138,18 +145,25 @@ def mutate(rng: random.Random, text: str) -> str | None:
     elif kind == 6:
         lines.insert(i, "    unreachable")
     elif kind == 7:
-        lines[i] = _shift(r"\b(br|br_if|br_table|br_on_null|br_on_non_null|br_on_cast|br_on_cast_fail) (\d+)",
-                          rng)(line)  # fmt: skip
+        lines[i] = _shift(
+            r"\b(br|br_if|br_table|br_on_null|br_on_non_null|br_on_cast|br_on_cast_fail) (\d+)", rng
+        )(line)
     elif kind == 8:
         lines[i] = _shift(r"(local\.(?:get|set|tee)) (\d+)", rng)(line)
     elif kind == 9:
-        lines[i] = _shift(r"\b(struct\.\w+|array\.\w+|call_ref|ref\.cast|ref\.test|call|global\.\w+) (\d+)",
-                          rng)(line)  # fmt: skip
+        lines[i] = _shift(
+            r"\b(struct\.\w+|array\.\w+|call_ref|ref\.cast|ref\.test|call|global\.\w+) (\d+)", rng
+        )(line)
     elif kind == 10:
-        lines[i] = (line.replace("(ref null ", "(ref ", 1) if "(ref null" in line
-                    else line.replace("(ref ", "(ref null ", 1))  # fmt: skip
+        lines[i] = (
+            line.replace("(ref null ", "(ref ", 1)
+            if "(ref null" in line
+            else line.replace("(ref ", "(ref null ", 1)
+        )
     else:
-        lines[i] = re.sub(r"\b(\d+)\b", lambda m: str(int(m.group(1)) + rng.choice((1, -1, 2))), line, count=1)
+        lines[i] = re.sub(
+            r"\b(\d+)\b", lambda m: str(int(m.group(1)) + rng.choice((1, -1, 2))), line, count=1
+        )
     out = "\n".join(lines)
     return out if out != text else None
 
@@ -209,8 +223,10 @@ def _stmt(rng: random.Random, depth: int, labels: int) -> str:
 
 def random_1a_program(rng: random.Random) -> str:
     stmts = " ".join(_stmt(rng, 0, 1) for _ in range(rng.randrange(1, 7)))
-    return ("(module (type $t (struct)) (tag $e) (func (param $p (ref $t)) (param $q (ref null $t))"
-            f" (param $c i32) (local $x (ref $t)) (local $y (ref $t)) {stmts}))")  # fmt: skip
+    return (
+        "(module (type $t (struct)) (tag $e) (func (param $p (ref $t)) (param $q (ref null $t))"
+        f" (param $c i32) (local $x (ref $t)) (local $y (ref $t)) {stmts}))"
+    )
 
 
 def test_1a_random_programs_match_the_oracle() -> None:
@@ -250,12 +266,23 @@ class _TypeGen:
         r = self.rng
         k = r.randrange(3)
         if k == 0:
-            return ("struct", [(r.random() < 0.4, r.choice(("i8", "i16")) if r.random() < 0.15
-                                else self.val(size, before)) for _ in range(r.randrange(4))])  # fmt: skip
+            return (
+                "struct",
+                [
+                    (
+                        r.random() < 0.4,
+                        r.choice(("i8", "i16")) if r.random() < 0.15 else self.val(size, before),
+                    )
+                    for _ in range(r.randrange(4))
+                ],
+            )
         if k == 1:
             return ("array", (r.random() < 0.5, self.val(size, before)))
-        return ("func", [self.val(size, before) for _ in range(r.randrange(3))],
-                [self.val(size, before) for _ in range(r.randrange(3))])  # fmt: skip
+        return (
+            "func",
+            [self.val(size, before) for _ in range(r.randrange(3))],
+            [self.val(size, before) for _ in range(r.randrange(3))],
+        )
 
     @staticmethod
     def absolute(v: object, gstart: int, start: int) -> object:
@@ -310,8 +337,13 @@ class _TypeGen:
             return "(struct " + " ".join(f"(field {field(f)})" for f in c[1]) + ")"
         if c[0] == "array":
             return f"(array {field(c[1])})"
-        return ("(func " + " ".join(f"(param {self.render_val(p, start)})" for p in c[1]) + " "
-                + " ".join(f"(result {self.render_val(x, start)})" for x in c[2]) + ")")  # fmt: skip
+        return (
+            "(func "
+            + " ".join(f"(param {self.render_val(p, start)})" for p in c[1])
+            + " "
+            + " ".join(f"(result {self.render_val(x, start)})" for x in c[2])
+            + ")"
+        )
 
     def section(self) -> tuple[str, int]:
         self.all = []
@@ -349,6 +381,8 @@ def test_gc_types_match_the_oracle() -> None:
             a, b = rng.randrange(n), rng.randrange(n)
             na, nb = rng.choice(("null ", "")), rng.choice(("null ", ""))
             hb = str(b) if rng.random() < 0.8 else rng.choice(_ABS)
-            sources.append(f"(module {types} (func (param (ref {na}{a})) (result (ref {nb}{hb})) (local.get 0)))")
+            sources.append(
+                f"(module {types} (func (param (ref {na}{a})) (result (ref {nb}{hb})) (local.get 0)))"
+            )
     counts = run(sources)
     assert counts["valid"] > 40 and counts["invalid"] > 40, counts

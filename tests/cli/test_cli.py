@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def check(tmp_path: Path, name: str, data: bytes, *args: str) -> tuple[int, str, str]:
     path = tmp_path / name
     path.write_bytes(data)
-    proc = subprocess.run([sys.executable, "-m", "wat_lsp", "--check", *args, str(path)],
-                          capture_output=True, cwd=tmp_path)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "wat_lsp", "--check", *args, str(path)], capture_output=True, cwd=tmp_path
+    )
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
@@ -86,24 +87,31 @@ def test_empty_file_is_an_empty_module() -> None:
 
 def test_invalid_utf8_one_message() -> None:
     assert messages(b"(module (func $f\xff\xfe (nop)))") == [
-        ("invalid-utf8", 16, 17, "invalid UTF-8 at byte 16: the text format is UTF-8")]
+        ("invalid-utf8", 16, 17, "invalid UTF-8 at byte 16: the text format is UTF-8")
+    ]
 
 
 def test_unbalanced_parenthesis() -> None:
     assert messages(b"(module (func (nop)") == [
-        ("syntax", 8, 13, "`(func` on line 1 is never closed: a `)` is missing")]
+        ("syntax", 8, 13, "`(func` on line 1 is never closed: a `)` is missing")
+    ]
     assert messages(b"(module (func)))") == [("syntax", 15, 16, "unmatched `)`: no `(` opens it")]
 
 
 def test_unterminated_string_and_comment() -> None:
-    assert ("syntax", 14, 16, 'unterminated string literal: a `"` is missing before the end of the line') \
-        in messages(b'(module (data "abc))\n')
-    assert ("syntax", 8, 10, "unterminated block comment: `(;` has no matching `;)`") \
-        in messages(b"(module (; abc (func))\n")
+    assert (
+        "syntax",
+        14,
+        16,
+        'unterminated string literal: a `"` is missing before the end of the line',
+    ) in messages(b'(module (data "abc))\n')
+    assert ("syntax", 8, 10, "unterminated block comment: `(;` has no matching `;)`") in messages(
+        b"(module (; abc (func))\n"
+    )
 
 
 def test_nested_block_comments_and_annotations() -> None:
-    assert messages(b"(module (; a (; b ;) c ;) (@custom \"x\" (a b)) (func))") == []
+    assert messages(b'(module (; a (; b ;) c ;) (@custom "x" (a b)) (func))') == []
 
 
 @pytest.mark.parametrize("folded", [False, True])
@@ -121,9 +129,11 @@ def test_deep_nesting_without_recursion(folded: bool) -> None:
 
 def test_malformed_literals() -> None:
     assert messages(b"(module (func i32.const 4294967296 drop))") == [
-        ("malformed-literal", 24, 34, "integer constant out of range for i32: `4294967296`")]
+        ("malformed-literal", 24, 34, "integer constant out of range for i32: `4294967296`")
+    ]
     assert messages(b'(module (data "\\q"))') == [
-        ("malformed-literal", 14, 18, "unknown escape `\\q` in string literal")]
+        ("malformed-literal", 14, 18, "unknown escape `\\q` in string literal")
+    ]
 
 
 def test_missing_white_space() -> None:
@@ -131,11 +141,18 @@ def test_missing_white_space() -> None:
 
 
 def test_wast_expectations() -> None:
-    data = b'(assert_malformed (module quote "(func i32.const 0x)") "malformed")\n' \
-           b'(assert_malformed (module quote "(func)") "nothing wrong")\n'
-    assert messages(data) == [(
-        "expectation", 86, 109,
-        "the script expects this module to be malformed, but wat-lsp reads it without error")]
+    data = (
+        b'(assert_malformed (module quote "(func i32.const 0x)") "malformed")\n'
+        b'(assert_malformed (module quote "(func)") "nothing wrong")\n'
+    )
+    assert messages(data) == [
+        (
+            "expectation",
+            86,
+            109,
+            "the script expects this module to be malformed, but wat-lsp reads it without error",
+        )
+    ]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="spec test suite not available")
@@ -159,7 +176,9 @@ LIVE = b"""(module
 """
 
 
-def run_main(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, *args: str) -> tuple[int, str, str]:
+def run_main(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, *args: str
+) -> tuple[int, str, str]:
     path = tmp_path / "a.wat"
     path.write_bytes(data)
     code = main(["--check", *args, str(path)])
@@ -186,15 +205,31 @@ def test_warnings_by_default_hints_on_request(tmp_path: Path, capsys: pytest.Cap
     code, out, _ = run_main(tmp_path, capsys, LIVE, "--min-severity", "hint")
     assert (code, out.splitlines()) == (0, UNUSED + NEVER_READ + DEAD)
     assert run_main(tmp_path, capsys, LIVE, "--min-severity", "error") == (0, "", "")
-    assert run_main(tmp_path, capsys, LIVE, "--min-severity", "information")[1].splitlines() == UNUSED + NEVER_READ
+    assert (
+        run_main(tmp_path, capsys, LIVE, "--min-severity", "information")[1].splitlines()
+        == UNUSED + NEVER_READ
+    )
 
 
 def test_severity_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_main(tmp_path, capsys, LIVE, "--severity", "never-read=error",
-                            "--severity", "unused-local=off", "--severity", "dead-store=warning")  # fmt: skip
+    code, out, _ = run_main(
+        tmp_path,
+        capsys,
+        LIVE,
+        "--severity",
+        "never-read=error",
+        "--severity",
+        "unused-local=off",
+        "--severity",
+        "dead-store=warning",
+    )
     assert code == 1  # an error remains
-    assert out.splitlines() == [NEVER_READ[0].replace("warning[", "error["), *NEVER_READ[1:],
-                                DEAD[0].replace("hint[", "warning["), *DEAD[1:]]  # fmt: skip
+    assert out.splitlines() == [
+        NEVER_READ[0].replace("warning[", "error["),
+        *NEVER_READ[1:],
+        DEAD[0].replace("hint[", "warning["),
+        *DEAD[1:],
+    ]
     bad = b"(module (func (result i32) (i64.const 1)))"
     code, out, _ = run_main(tmp_path, capsys, bad, "--severity", "type-mismatch=warning")
     assert code == 0 and out.startswith("a.wat:1:41: warning[type-mismatch]: ")
@@ -202,13 +237,24 @@ def test_severity_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert run_main(tmp_path, capsys, bad, "--severity", "type-mismatch=Off") == (0, "", "")  # levels are not
 
 
-@pytest.mark.parametrize(("arg", "message"), [
-    ("nope=error", "wat-lsp: --severity: unknown diagnostic code 'nope' (the codes are in docs/diagnostics.md)\n"),
-    ("dead-store=loud", "wat-lsp: --severity dead-store: unknown level 'loud'; expected error, warning, "
-                        "information, hint or off\n"),
-    ("dead-store", "wat-lsp: --severity expects CODE=LEVEL, got 'dead-store'\n"),
-])  # fmt: skip
-def test_severity_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], arg: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        (
+            "nope=error",
+            "wat-lsp: --severity: unknown diagnostic code 'nope' (the codes are in docs/diagnostics.md)\n",
+        ),
+        (
+            "dead-store=loud",
+            "wat-lsp: --severity dead-store: unknown level 'loud'; expected error, warning, "
+            "information, hint or off\n",
+        ),
+        ("dead-store", "wat-lsp: --severity expects CODE=LEVEL, got 'dead-store'\n"),
+    ],
+)
+def test_severity_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arg: str, message: str
+) -> None:
     assert run_main(tmp_path, capsys, LIVE, "--severity", arg) == (2, "", message)
 
 
@@ -222,7 +268,9 @@ def test_json_has_hints_only_when_selected(tmp_path: Path, capsys: pytest.Captur
     _, out, _ = run_main(tmp_path, capsys, LIVE, "--format", "json")
     [entry] = json.loads(out)
     assert [(d["code"], d["severity"], d["tags"]) for d in entry["diagnostics"]] == [
-        ("unused-local", 2, [1]), ("never-read", 2, [1])]
+        ("unused-local", 2, [1]),
+        ("never-read", 2, [1]),
+    ]
     assert entry["diagnostics"][1]["data"] == {"func": 0, "local": 2}
     assert entry["diagnostics"][1]["relatedInformation"][0]["message"] == "written here"
     _, out, _ = run_main(tmp_path, capsys, LIVE, "--format", "json", "--min-severity", "hint")
@@ -235,7 +283,9 @@ def test_no_liveness_in_functions_with_errors(tmp_path: Path, capsys: pytest.Cap
     code, out, _ = run_main(tmp_path, capsys, data, "--min-severity", "hint")
     assert code == 1
     assert [line.split(": ")[1] for line in out.splitlines() if line.startswith("a.wat")] == [
-        "error[stack-height]", "warning[unused-local]"]  # $y only
+        "error[stack-height]",
+        "warning[unused-local]",
+    ]  # $y only
 
 
 def test_readme_example_gives_exactly_the_1a_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -266,5 +316,10 @@ def test_standard_input() -> None:
     assert fixed.encode() == _stdin(["--fix", str(ROOT / "examples" / "shapes.wat")], b"")[1].encode()
     assert _stdin(["--check", "-"], fixed.encode())[0] == 0
     assert _stdin(["--pass", "reorder-locals", "-"], b"(module (func (local i32)))")[1] == "(module (func))"
-    assert _stdin(["--fix", "--in-place", "-"], bad)[:3:2] == (2, "wat-lsp: --in-place cannot rewrite standard input\n")
-    assert _stdin(["--check", "-"], b"\x00asm\x01\x00\x00\x00")[2].startswith("wat-lsp: <stdin>: binary module")
+    assert _stdin(["--fix", "--in-place", "-"], bad)[:3:2] == (
+        2,
+        "wat-lsp: --in-place cannot rewrite standard input\n",
+    )
+    assert _stdin(["--check", "-"], b"\x00asm\x01\x00\x00\x00")[2].startswith(
+        "wat-lsp: <stdin>: binary module"
+    )

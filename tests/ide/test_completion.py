@@ -81,8 +81,11 @@ def instructions(prefix: str = "", *, block: str | None = None) -> list[str]:
     out = []
     for name, op in OPCODES.items():
         if op.flags & (Flag.BLOCK_END | Flag.BLOCK_ELSE):
-            ok = block is not None and (name == "end" or (name == "else" and block == "if")
-                                        or (name in ("catch", "catch_all", "delegate") and block == "try"))  # fmt: skip
+            ok = block is not None and (
+                name == "end"
+                or (name == "else" and block == "if")
+                or (name in ("catch", "catch_all", "delegate") and block == "try")
+            )
             if not ok:
                 continue
         if name.startswith(prefix):
@@ -93,8 +96,25 @@ def instructions(prefix: str = "", *, block: str | None = None) -> list[str]:
 VALTYPES = [*NUM_TYPES, *REF_SHORTHANDS, "(ref …)", "(ref null …)"]
 HEAPTYPES = ["any", "eq", "i31", "struct", "array", "none", "func", "nofunc", "extern", "noextern", "exn",
              "noexn", "cont", "nocont"]  # fmt: skip
-MODULE_FIELDS = ["func", "type", "import", "export", "global", "memory", "table", "data", "elem", "tag", "start", "rec"]
-LABELS = [("$l", "label", "loop, depth 0"), ("$out", "label", "block, depth 1"), ("2", "label", "function body, depth 2")]
+MODULE_FIELDS = [
+    "func",
+    "type",
+    "import",
+    "export",
+    "global",
+    "memory",
+    "table",
+    "data",
+    "elem",
+    "tag",
+    "start",
+    "rec",
+]
+LABELS = [
+    ("$l", "label", "loop, depth 0"),
+    ("$out", "label", "block, depth 1"),
+    ("2", "label", "function body, depth 2"),
+]
 LOCALS = [("$n", "param", "i32"), ("$p", "local", "(ref null $pt)"), ("2", "local", "i64")]
 
 
@@ -104,7 +124,10 @@ LOCALS = [("$n", "param", "i32"), ("$p", "local", "(ref null $pt)"), ("2", "loca
 def test_instruction_names_by_prefix_with_types() -> None:
     found = run(in_body("i32.a|"))
     assert [(c.label, c.detail) for c in found.items[:3]] == [
-        ("i32.add", "[i32 i32] -> [i32]"), ("i32.and", "[i32 i32] -> [i32]"), ("i32.atomic.load", "[addr] -> [i32]")]  # fmt: skip
+        ("i32.add", "[i32 i32] -> [i32]"),
+        ("i32.and", "[i32 i32] -> [i32]"),
+        ("i32.atomic.load", "[addr] -> [i32]"),
+    ]
     assert labels(in_body("i32.a|")) == instructions("i32.a")
     assert labels(in_body("i32.|")) == instructions("i32.")
     assert found.incomplete  # filtered: ask again when the prefix shrinks
@@ -114,7 +137,8 @@ def test_instruction_names_by_prefix_with_types() -> None:
     found = run(text)
     assert (found.start, found.end) == (start, start + len("local.get"))
     assert [(c.label, c.detail, c.snippet) for c in found.items] == [
-        ("local.get", "typed by the `local.get` rule", "local.get ${1}")]  # fmt: skip
+        ("local.get", "typed by the `local.get` rule", "local.get ${1}")
+    ]
 
 
 def test_instruction_snippets_only_for_immediates_and_clients_that_take_them() -> None:
@@ -155,12 +179,18 @@ def test_locals_params_with_types() -> None:
     assert rows(in_body("local.tee $|")) == LOCALS[:2]
     assert rows(in_body("local.get $p|")) == [LOCALS[1]]
     # params from the function's type when it declares none inline
-    assert rows(MODULE.replace("@@", "").replace("##", "local.get |")) == [("0", "param", "i32"), ("1", "local", "f32")]
+    assert rows(MODULE.replace("@@", "").replace("##", "local.get |")) == [
+        ("0", "param", "i32"),
+        ("1", "local", "f32"),
+    ]
 
 
 def test_functions_globals_and_module_spaces() -> None:
-    assert rows(in_body("call |")) == [("$log", "func", "[i32] -> []"), ("$inc", "func", "[i32] -> [i32]"),
-                                       ("$t2", "func", "[i32] -> [i32]")]  # fmt: skip
+    assert rows(in_body("call |")) == [
+        ("$log", "func", "[i32] -> []"),
+        ("$inc", "func", "[i32] -> [i32]"),
+        ("$t2", "func", "[i32] -> [i32]"),
+    ]
     assert labels(in_body("return_call $i|")) == ["$inc"]
     assert labels(in_body("(ref.func |)")) == ["$log", "$inc", "$t2"]
     assert rows(in_body("global.get |")) == [("$g", "global", "(mut i32)"), ("$k", "global", "i32")]
@@ -179,10 +209,13 @@ def test_functions_globals_and_module_spaces() -> None:
 
 def test_memories_only_with_several() -> None:
     assert labels(in_body("i32.load $|")) == []
-    two = "(module (memory $a 1) (memory $b i64 2 3) (data $d \"\") (func i32.load |))"
+    two = '(module (memory $a 1) (memory $b i64 2 3) (data $d "") (func i32.load |))'
     assert rows(two)[:2] == [("$a", "memory", "1"), ("$b", "memory", "i64 2 3")]
     assert rows(two.replace("i32.load |", "memory.init $|")) == [
-        ("$a", "memory", "1"), ("$b", "memory", "i64 2 3"), ("$d", "data", "passive")]  # fmt: skip
+        ("$a", "memory", "1"),
+        ("$b", "memory", "i64 2 3"),
+        ("$d", "data", "passive"),
+    ]
     assert rows(two.replace("i32.load |", "memory.init $a $|")) == [("$d", "data", "passive")]
 
 
@@ -203,13 +236,21 @@ def test_labels_innermost_first() -> None:
     assert rows(in_body("br_table $l $|")) == LABELS[:2]
     assert rows(in_body("br_on_null |")) == LABELS
     assert rows(in_body("block $z (result i32) (br |")) == [
-        ("$z", "label", "block, depth 0"), ("$l", "label", "loop, depth 1"), ("$out", "label", "block, depth 2"),
-        ("3", "label", "function body, depth 3")]  # fmt: skip
+        ("$z", "label", "block, depth 0"),
+        ("$l", "label", "loop, depth 1"),
+        ("$out", "label", "block, depth 2"),
+        ("3", "label", "function body, depth 3"),
+    ]
     # unnamed blocks by depth; a folded `if`'s condition is outside its label, its arms inside
     assert rows("(module (func (block (if $b (br_if |) (then (br 0))))))") == [
-        ("0", "label", "block, depth 0"), ("1", "label", "function body, depth 1")]  # fmt: skip
+        ("0", "label", "block, depth 0"),
+        ("1", "label", "function body, depth 1"),
+    ]
     assert rows("(module (func (block (if $b (i32.const 0) (then (br |))))))") == [
-        ("$b", "label", "if, depth 0"), ("1", "label", "block, depth 1"), ("2", "label", "function body, depth 2")]  # fmt: skip
+        ("$b", "label", "if, depth 0"),
+        ("1", "label", "block, depth 1"),
+        ("2", "label", "function body, depth 2"),
+    ]
     # a catch clause's label is outside its try_table; its tag first
     assert rows(in_body("try_table $t (catch |")) == [("$err", "tag", "[i32] -> []")]
     assert rows(in_body("(try_table $t (catch $err |")) == LABELS
@@ -251,8 +292,15 @@ def test_keywords_after_paren() -> None:
     assert labels("(module (global $g (|)))") == ["export", "import", "mut", "ref"]
     assert labels("(module (rec (|)))") == ["type"]
     assert labels("(module (func (if (|")[:5] == ["type", "param", "result", "then", "else"]
-    assert labels("(module (func (try_table (|")[:7] == ["type", "param", "result", "catch", "catch_ref",
-                                                         "catch_all", "catch_all_ref"]  # fmt: skip
+    assert labels("(module (func (try_table (|")[:7] == [
+        "type",
+        "param",
+        "result",
+        "catch",
+        "catch_ref",
+        "catch_all",
+        "catch_all_ref",
+    ]
     assert labels("(module (func (select (|")[:1] == ["result"]
 
 
@@ -271,12 +319,18 @@ def test_value_types() -> None:
     assert labels("(module (type $s (array |)))") == storage
     ref = {c.label: c for c in run("(module (func (param |)))").items}["(ref …)"]
     assert (ref.snippet, ref.text, ref.detail) == ("(ref ${1})", "(ref )", "non-null reference")
-    assert rows("(module (func (result i|))")[:2] == [("i32", "valtype", "number type"), ("i64", "valtype", "number type")]
+    assert rows("(module (func (result i|))")[:2] == [
+        ("i32", "valtype", "number type"),
+        ("i64", "valtype", "number type"),
+    ]
 
 
 def test_module_field_references() -> None:
     text = "(module (func $f) (func $g (param i32)) (global $c i32 (i32.const 0)) @@)"
-    assert rows(text.replace("@@", "(start |)")) == [("$f", "func", "[] -> []"), ("$g", "func", "[i32] -> []")]
+    assert rows(text.replace("@@", "(start |)")) == [
+        ("$f", "func", "[] -> []"),
+        ("$g", "func", "[i32] -> []"),
+    ]
     assert labels(text.replace("@@", '(export "x" (func $|))')) == ["$f", "$g"]
     assert labels(text.replace("@@", '(export "x" (global |))')) == ["$c"]
     assert labels(text.replace("@@", "(elem declare func $f |)")) == ["$f", "$g"]
@@ -325,21 +379,31 @@ def test_names_of_an_earlier_analysis_while_the_text_does_not_parse() -> None:
     tree = parse(data)
     earlier = analyse(clean.encode())
     found = complete(data, tree, at, _const(analyse(data, tree)), previous=_const(earlier))
-    assert [(c.label, c.detail) for c in found.items] == [("$c", "[i32] -> []"), ("$a", "[] -> []"),
-                                                          ("$b", "[i32] -> []")]  # fmt: skip
+    assert [(c.label, c.detail) for c in found.items] == [
+        ("$c", "[i32] -> []"),
+        ("$a", "[] -> []"),
+        ("$b", "[i32] -> []"),
+    ]
     # through the server: the last clean version it completed in is remembered
     snap = open_snapshot("untitled:e.wat", 1, clean)
     line, col = 1, len("  (func $a")
     assert completion(snap, types.Position(line, col), "utf-16", snippets=False).items == []  # `$a`: a name
-    change = types.TextDocumentContentChangePartial(range=types.Range(types.Position(line, col), types.Position(line, col)),
-                                                    text=" (call ")  # fmt: skip
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(types.Position(line, col), types.Position(line, col)), text=" (call "
+    )
     snap = apply_change(snap, change, "utf-16", 2)
     assert snap.tree.root_node.has_error
     items = completion(snap, types.Position(line, col + len(" (call ")), "utf-16", snippets=False).items
     assert [i.label for i in items] == ["$b", "$c", "$a"]  # `(func $a (call )` left open: `$a` lost
     forget("untitled:e.wat")
-    snap = apply_change(snap, types.TextDocumentContentChangePartial(
-        range=types.Range(types.Position(0, 0), types.Position(0, 0)), text=" "), "utf-16", 3)  # fmt: skip
+    snap = apply_change(
+        snap,
+        types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)), text=" "
+        ),
+        "utf-16",
+        3,
+    )
     items = completion(snap, types.Position(line, col + len(" (call ")), "utf-16", snippets=False).items
     assert [i.label for i in items] == ["$b", "$c"]
 
@@ -375,20 +439,27 @@ def test_lsp_items_ranges_in_utf16_and_snippets() -> None:
     assert item.label_details == types.CompletionItemLabelDetails(description="param")
     # the whole word `$ete` is replaced; the comment's astral character is two UTF-16 units
     start = len("  (; 𝔁é ;) local.get ".encode("utf-16-le")) // 2
-    assert item.text_edit == types.TextEdit(types.Range(types.Position(1, start), types.Position(1, start + 4)), "$ete")
+    assert item.text_edit == types.TextEdit(
+        types.Range(types.Position(1, start), types.Position(1, start + 4)), "$ete"
+    )
     start8 = len("  (; 𝔁é ;) local.get ".encode())
     found8 = completion(snap, types.Position(1, start8 + 3), "utf-8", snippets=True)
     assert [i.text_edit for i in found8.items] == [
-        types.TextEdit(types.Range(types.Position(1, start8), types.Position(1, start8 + 4)), "$ete")]  # fmt: skip
+        types.TextEdit(types.Range(types.Position(1, start8), types.Position(1, start8 + 4)), "$ete")
+    ]
     snap = open_snapshot("untitled:c.wat", 1, "(module (func local.g))")
     pos = types.Position(0, len("(module (func local.g"))
     (item,) = completion(snap, pos, "utf-16", snippets=True).items
-    assert (item.insert_text_format, item.text_edit) == (types.InsertTextFormat.Snippet, types.TextEdit(
-        types.Range(types.Position(0, 14), types.Position(0, 21)), "local.get ${1}"))  # fmt: skip
+    assert (item.insert_text_format, item.text_edit) == (
+        types.InsertTextFormat.Snippet,
+        types.TextEdit(types.Range(types.Position(0, 14), types.Position(0, 21)), "local.get ${1}"),
+    )
     assert item.sort_text == "00000" and item.kind == types.CompletionItemKind.Operator
     (item,) = completion(snap, pos, "utf-16", snippets=False).items
     assert (item.insert_text_format, item.text_edit.new_text if item.text_edit else None) == (
-        types.InsertTextFormat.PlainText, "local.get")  # fmt: skip
+        types.InsertTextFormat.PlainText,
+        "local.get",
+    )
 
 
 # --- robustness ---------------------------------------------------------------------------------
@@ -427,8 +498,27 @@ def test_damaged_documents_never_raise() -> None:
 
 
 def _damaged(rng: random.Random, original: bytes) -> bytes:
-    pieces = [b"(", b")", b"$", b".", b"(local.get ", b'"', b";;", b"(;", b";)", b"end ", b"block ", b"\xff",
-              b"(func", b"(@a", b"br_table ", b"(ref null ", b"struct.get $", b"\r", b"\n"]  # fmt: skip
+    pieces = [
+        b"(",
+        b")",
+        b"$",
+        b".",
+        b"(local.get ",
+        b'"',
+        b";;",
+        b"(;",
+        b";)",
+        b"end ",
+        b"block ",
+        b"\xff",
+        b"(func",
+        b"(@a",
+        b"br_table ",
+        b"(ref null ",
+        b"struct.get $",
+        b"\r",
+        b"\n",
+    ]
     data = bytearray(original)
     for _ in range(rng.randint(1, 6)):
         p = rng.randrange(len(data))
@@ -452,7 +542,9 @@ def test_skipping_complete_instructions_changes_nothing() -> None:
             for offset in range(0, len(data) + 1, 7):
                 a = complete(data, tree, offset, _const(doc))
                 b = complete(data, tree, offset, _const(doc), skip=False)
-                assert (a.start, a.end, a.incomplete, a.items) == (b.start, b.end, b.incomplete, b.items), offset
+                assert (a.start, a.end, a.incomplete, a.items) == (b.start, b.end, b.incomplete, b.items), (
+                    offset
+                )
 
 
 def test_a_long_function_is_not_lexed_token_by_token() -> None:
@@ -477,9 +569,13 @@ CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--
 
 @pytest_lsp.fixture(config=CONFIG)
 async def snippet_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        completion=types.CompletionClientCapabilities(
-            completion_item=types.ClientCompletionItemOptions(snippet_support=True))))  # fmt: skip
+    caps = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            completion=types.CompletionClientCapabilities(
+                completion_item=types.ClientCompletionItemOptions(snippet_support=True)
+            )
+        )
+    )
     result = await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
     assert result.capabilities.completion_provider is not None
     assert list(result.capabilities.completion_provider.trigger_characters or []) == ["$", ".", "("]
@@ -491,36 +587,58 @@ async def snippet_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageCl
 async def test_completion_over_stdio(snippet_client: LanguageClient) -> None:
     uri = "untitled:complete.wat"
     text = MODULE.replace("@@", "").replace("##", "")
-    snippet_client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+    snippet_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+    )
     # type `local.get $` in `$t2`, as an editor sends it
     at = text.index("(local f32) ") + len("(local f32) ")
     line = text.count("\n", 0, at)
     col = at - (text.rfind("\n", 0, at) + 1)
     change = types.TextDocumentContentChangePartial(
-        range=types.Range(types.Position(line, col), types.Position(line, col)), text="local.get $")
-    snippet_client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(uri=uri, version=2), [change]))  # fmt: skip
+        range=types.Range(types.Position(line, col), types.Position(line, col)), text="local.get $"
+    )
+    snippet_client.text_document_did_change(
+        types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=2), [change])
+    )
     end = col + len("local.get $")
-    found = await snippet_client.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(line, end),
-        context=types.CompletionContext(types.CompletionTriggerKind.TriggerCharacter, "$")))  # fmt: skip
+    found = await snippet_client.text_document_completion_async(
+        types.CompletionParams(
+            types.TextDocumentIdentifier(uri),
+            types.Position(line, end),
+            context=types.CompletionContext(types.CompletionTriggerKind.TriggerCharacter, "$"),
+        )
+    )
     assert isinstance(found, types.CompletionList)
     assert [(i.label, i.detail) for i in found.items] == []  # `$t2` has no named locals
-    found = await snippet_client.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(line, end - 1)))  # fmt: skip
+    found = await snippet_client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, end - 1))
+    )
     assert isinstance(found, types.CompletionList)
     assert [(i.label, i.kind, i.detail, i.text_edit) for i in found.items[:2]] == [
-        ("0", types.CompletionItemKind.Variable, "i32",
-         types.TextEdit(types.Range(types.Position(line, end - 1), types.Position(line, end)), "0")),
-        ("1", types.CompletionItemKind.Variable, "f32",
-         types.TextEdit(types.Range(types.Position(line, end - 1), types.Position(line, end)), "1"))]  # fmt: skip
+        (
+            "0",
+            types.CompletionItemKind.Variable,
+            "i32",
+            types.TextEdit(types.Range(types.Position(line, end - 1), types.Position(line, end)), "0"),
+        ),
+        (
+            "1",
+            types.CompletionItemKind.Variable,
+            "f32",
+            types.TextEdit(types.Range(types.Position(line, end - 1), types.Position(line, end)), "1"),
+        ),
+    ]
     # an instruction with an immediate, as a snippet for this client
-    found = await snippet_client.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(line, col + len("local.g"))))  # fmt: skip
+    found = await snippet_client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, col + len("local.g")))
+    )
     assert isinstance(found, types.CompletionList)
-    assert [(i.label, i.insert_text_format) for i in found.items] == [("local.get", types.InsertTextFormat.Snippet)]
+    assert [(i.label, i.insert_text_format) for i in found.items] == [
+        ("local.get", types.InsertTextFormat.Snippet)
+    ]
     assert found.items[0].text_edit == types.TextEdit(
-        types.Range(types.Position(line, col), types.Position(line, col + len("local.get"))), "local.get ${1}")  # fmt: skip
+        types.Range(types.Position(line, col), types.Position(line, col + len("local.get"))), "local.get ${1}"
+    )
 
 
 @pytest.mark.asyncio
@@ -528,11 +646,18 @@ async def test_completion_over_stdio_without_snippets(client: LanguageClient) ->
     """The shared fixture's client takes no snippets: instructions come as plain text."""
     uri = "untitled:plain.wat"
     text = "(module (func $f (param $x i32) (local.g)))"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+    )
     at = text.index("local.g") + len("local.g")
-    found = await client.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(0, at)))  # fmt: skip
+    found = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(0, at))
+    )
     assert isinstance(found, types.CompletionList)
     assert [(i.label, i.insert_text_format, i.text_edit) for i in found.items] == [
-        ("local.get", types.InsertTextFormat.PlainText,
-         types.TextEdit(types.Range(types.Position(0, at - 7), types.Position(0, at)), "local.get"))]  # fmt: skip
+        (
+            "local.get",
+            types.InsertTextFormat.PlainText,
+            types.TextEdit(types.Range(types.Position(0, at - 7), types.Position(0, at)), "local.get"),
+        )
+    ]

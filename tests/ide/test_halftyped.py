@@ -15,8 +15,15 @@ def _tokens(text: str, end: int | None = None, skips: dict[int, int] | None = No
 
 def test_tokens_pass_over_comments() -> None:
     text = '(func $"a b" ;; line\n (; block (; nested ;) ;) "s\\"t" i32.add,)'
-    assert _tokens(text) == [("open", "("), ("word", "func"), ("word", '$"a b"'), ("str", '"s\\"t"'),
-                             ("word", "i32.add"), ("other", ","), ("close", ")")]  # fmt: skip
+    assert _tokens(text) == [
+        ("open", "("),
+        ("word", "func"),
+        ("word", '$"a b"'),
+        ("str", '"s\\"t"'),
+        ("word", "i32.add"),
+        ("other", ","),
+        ("close", ")"),
+    ]
 
 
 def test_the_cursor_inside_a_comment_or_a_string() -> None:
@@ -34,15 +41,22 @@ def test_a_skip_jumps_over_a_run() -> None:
     text = "(func (nop) (nop) (drop"
     at = text.index("(nop)")
     end = text.index("(drop") - 1
-    assert _tokens(text, skips={at: end}) == [("open", "("), ("word", "func"), ("skip", "(nop) (nop)"),
-                                              ("open", "("), ("word", "drop")]  # fmt: skip
+    assert _tokens(text, skips={at: end}) == [
+        ("open", "("),
+        ("word", "func"),
+        ("skip", "(nop) (nop)"),
+        ("open", "("),
+        ("word", "drop"),
+    ]
     # no open form: the run is read token by token
     data = text.encode()
     assert [k for k, _, _ in halftyped.tokens(data, at, len(data), {at: end}, [])][:2] == ["open", "word"]
 
 
 def test_scan_start_at_the_field_or_the_statement() -> None:
-    text = "(module\n  (func $a nop)\n  (func $b (param i32)\n    (drop (i32.add (i32.const 1) (i32.const 2)))))"
+    text = (
+        "(module\n  (func $a nop)\n  (func $b (param i32)\n    (drop (i32.add (i32.const 1) (i32.const 2)))))"
+    )
     data = text.encode()
     tree = parse(data)
     at = text.index("(i32.const 2)")

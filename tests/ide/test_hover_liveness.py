@@ -79,7 +79,11 @@ def test_hover_liveness_equals_dead_stores_here() -> None:
     lv = compute_liveness(func)
     dead = dead_stores(func, lv)
     locals_ = [ins.imms[0] if ins.imms else None for ins in func.body]
-    verdicts = [(i, bool(live_around(func, lv, i)[1] >> x & 1)) for i in _stores(func) if isinstance(x := locals_[i], int)]
+    verdicts = [
+        (i, bool(live_around(func, lv, i)[1] >> x & 1))
+        for i in _stores(func)
+        if isinstance(x := locals_[i], int)
+    ]
     assert [i for i, live in verdicts if not live] == dead
     assert len(verdicts) == 4 and len(dead) == 1
     # `dead-store` diagnostics say the same: only the first store to $y

@@ -40,8 +40,10 @@ def _occurrences(marked: str) -> tuple[Document, list[Occurrence]]:
 
 
 def _rows(doc: Document, occs: list[Occurrence]) -> list[Row]:
-    return [(doc.data[o.start : o.end].decode(), o.key.space, o.key.owner, o.key.item, o.role, o.number)
-            for o in occs]  # fmt: skip
+    return [
+        (doc.data[o.start : o.end].decode(), o.key.space, o.key.owner, o.key.item, o.role, o.number)
+        for o in occs
+    ]
 
 
 MODULE = """(module
@@ -77,28 +79,55 @@ def test_every_index_space_declarations_and_uses() -> None:
     are strings."""
     doc, occs = _occurrences(MODULE)
     assert _rows(doc, occs) == [
-        ("$t", "type", -1, 0, "decl", 0), ("$s", "type", -1, 1, "decl", 1),
-        ("$a", "field", 1, 0, "decl", 0), ("$b", "field", 1, 1, "decl", 1),
-        ("$imp", "func", -1, 0, "decl", 0), ("$t", "type", -1, 0, "use", 0),
-        ("$ig", "global", -1, 0, "decl", 0), ("$g", "global", -1, 1, "decl", 1), ("$ig", "global", -1, 0, "read", 0),
-        ("$tb", "table", -1, 0, "decl", 0), ("$m", "memory", -1, 0, "decl", 0), ("$e", "tag", -1, 0, "decl", 0),
-        ("$el", "elem", -1, 0, "decl", 0), ("$tb", "table", -1, 0, "use", 0),
-        ("$imp", "func", -1, 0, "use", 0), ("$f", "func", -1, 1, "use", 1),
-        ("$d", "data", -1, 0, "decl", 0), ("$m", "memory", -1, 0, "use", 0),
-        ("$f", "func", -1, 1, "use", 1), ("0", "table", -1, 0, "use", 0),
+        ("$t", "type", -1, 0, "decl", 0),
+        ("$s", "type", -1, 1, "decl", 1),
+        ("$a", "field", 1, 0, "decl", 0),
+        ("$b", "field", 1, 1, "decl", 1),
+        ("$imp", "func", -1, 0, "decl", 0),
+        ("$t", "type", -1, 0, "use", 0),
+        ("$ig", "global", -1, 0, "decl", 0),
+        ("$g", "global", -1, 1, "decl", 1),
+        ("$ig", "global", -1, 0, "read", 0),
+        ("$tb", "table", -1, 0, "decl", 0),
+        ("$m", "memory", -1, 0, "decl", 0),
+        ("$e", "tag", -1, 0, "decl", 0),
+        ("$el", "elem", -1, 0, "decl", 0),
+        ("$tb", "table", -1, 0, "use", 0),
+        ("$imp", "func", -1, 0, "use", 0),
+        ("$f", "func", -1, 1, "use", 1),
+        ("$d", "data", -1, 0, "decl", 0),
+        ("$m", "memory", -1, 0, "use", 0),
+        ("$f", "func", -1, 1, "use", 1),
+        ("0", "table", -1, 0, "use", 0),
         # the function: index 1 after the import; its locals are owned by it
-        ("$f", "func", -1, 1, "decl", 1), ("$t", "type", -1, 0, "use", 0),
-        ("$p", "local", 1, 0, "decl", 0), ("$l", "local", 1, 1, "decl", 1), ("$r", "local", 1, 2, "decl", 2),
+        ("$f", "func", -1, 1, "decl", 1),
+        ("$t", "type", -1, 0, "use", 0),
+        ("$p", "local", 1, 0, "decl", 0),
+        ("$l", "local", 1, 1, "decl", 1),
+        ("$r", "local", 1, 2, "decl", 2),
         ("$s", "type", -1, 1, "use", 1),
-        ("$l", "local", 1, 1, "write", 1), ("$g", "global", -1, 1, "read", 1),
-        ("1", "global", -1, 1, "write", 1), ("1", "local", 1, 1, "read", 1),
-        ("$r", "local", 1, 2, "write", 2), ("$s", "type", -1, 1, "use", 1), ("$p", "local", 1, 0, "read", 0),
-        ("$s", "type", -1, 1, "use", 1), ("$b", "field", 1, 1, "use", 1), ("$r", "local", 1, 2, "read", 2),
-        ("1", "type", -1, 1, "use", 1), ("0", "field", 1, 0, "use", 0), ("2", "local", 1, 2, "read", 2),
-        ("$m", "memory", -1, 0, "use", 0), ("$d", "data", -1, 0, "use", 0), ("0", "elem", -1, 0, "use", 0),
-        ("$tb", "table", -1, 0, "use", 0), ("$t", "type", -1, 0, "use", 0),
-        ("$imp", "func", -1, 0, "use", 0), ("$l", "local", 1, 1, "write", 1), ("$p", "local", 1, 0, "read", 0),
-    ]  # fmt: skip
+        ("$l", "local", 1, 1, "write", 1),
+        ("$g", "global", -1, 1, "read", 1),
+        ("1", "global", -1, 1, "write", 1),
+        ("1", "local", 1, 1, "read", 1),
+        ("$r", "local", 1, 2, "write", 2),
+        ("$s", "type", -1, 1, "use", 1),
+        ("$p", "local", 1, 0, "read", 0),
+        ("$s", "type", -1, 1, "use", 1),
+        ("$b", "field", 1, 1, "use", 1),
+        ("$r", "local", 1, 2, "read", 2),
+        ("1", "type", -1, 1, "use", 1),
+        ("0", "field", 1, 0, "use", 0),
+        ("2", "local", 1, 2, "read", 2),
+        ("$m", "memory", -1, 0, "use", 0),
+        ("$d", "data", -1, 0, "use", 0),
+        ("0", "elem", -1, 0, "use", 0),
+        ("$tb", "table", -1, 0, "use", 0),
+        ("$t", "type", -1, 0, "use", 0),
+        ("$imp", "func", -1, 0, "use", 0),
+        ("$l", "local", 1, 1, "write", 1),
+        ("$p", "local", 1, 0, "read", 0),
+    ]
     assert all(o.named == (doc.data[o.start : o.start + 1] == b"$") for o in occs)
     assert {o.key.module for o in occs} == {0}
 
@@ -111,14 +140,21 @@ def test_all_occurrences_of_one_item() -> None:
     def of(token: str) -> list[tuple[int, str, str]]:
         """(line, token, role) of each occurrence of the item `token` declares."""
         decl = next(o for o in occs if o.role == "decl" and doc.data[o.start : o.end] == token.encode())
-        return [(doc.data.count(b"\n", 0, o.start), doc.data[o.start : o.end].decode(), o.role)
-                for o in references.index(doc).of(decl.key)]  # fmt: skip
+        return [
+            (doc.data.count(b"\n", 0, o.start), doc.data[o.start : o.end].decode(), o.role)
+            for o in references.index(doc).of(decl.key)
+        ]
 
     assert of("$p") == [(13, "$p", "decl"), (16, "$p", "read"), (24, "$p", "read")]
     assert of("$l") == [(13, "$l", "decl"), (14, "$l", "write"), (15, "1", "read"), (23, "$l", "write")]
     assert of("$g") == [(5, "$g", "decl"), (14, "$g", "read"), (15, "1", "write")]
-    assert of("$s") == [(2, "$s", "decl"), (13, "$s", "use"), (16, "$s", "use"), (17, "$s", "use"),
-                        (18, "1", "use")]  # fmt: skip
+    assert of("$s") == [
+        (2, "$s", "decl"),
+        (13, "$s", "use"),
+        (16, "$s", "use"),
+        (17, "$s", "use"),
+        (18, "1", "use"),
+    ]
     assert of("$a") == [(2, "$a", "decl"), (18, "0", "use")]
     assert of("$b") == [(2, "$b", "decl"), (17, "$b", "use")]
     assert of("$f") == [(9, "$f", "use"), (11, "$f", "use"), (13, "$f", "decl")]
@@ -169,23 +205,36 @@ def test_labels_with_shadowing() -> None:
     doc, occs = _occurrences(LABELS)
     rows = [r for r in _rows(doc, occs) if r[1] == "label"]
     assert rows == [
-        ("$l", "label", 0, 0, "decl", -1), ("$l", "label", 0, 1, "decl", -1),
+        ("$l", "label", 0, 0, "decl", -1),
+        ("$l", "label", 0, 1, "decl", -1),
         ("$l", "label", 0, 1, "use", 0),  # the loop's `$l` shadows the block's
         ("1", "label", 0, 0, "use", 1),
-        ("$x", "label", 0, 4, "decl", -1), ("$l", "label", 0, 1, "use", 1),
-        ("$x", "label", 0, 4, "use", 0), ("$l", "label", 0, 1, "use", 1), ("2", "label", 0, 0, "use", 2),
-        ("0", "label", 0, 1, "use", 0), ("0", "label", 0, 0, "use", 0),
-        ("$o", "label", 0, 14, "decl", -1), ("$o", "label", 0, 15, "decl", -1),
-        ("$o", "label", 0, 15, "use", 0), ("$o", "label", 0, 15, "use", -1), ("$o", "label", 0, 14, "use", 0),
+        ("$x", "label", 0, 4, "decl", -1),
+        ("$l", "label", 0, 1, "use", 1),
+        ("$x", "label", 0, 4, "use", 0),
+        ("$l", "label", 0, 1, "use", 1),
+        ("2", "label", 0, 0, "use", 2),
+        ("0", "label", 0, 1, "use", 0),
+        ("0", "label", 0, 0, "use", 0),
+        ("$o", "label", 0, 14, "decl", -1),
+        ("$o", "label", 0, 15, "decl", -1),
+        ("$o", "label", 0, 15, "use", 0),
+        ("$o", "label", 0, 15, "use", -1),
+        ("$o", "label", 0, 14, "use", 0),
         ("0", "label", 0, 21, "use", 0),
-        ("$i", "label", 0, 25, "decl", -1), ("$i", "label", 0, 25, "use", 0), ("$i", "label", 0, 25, "use", -1),
-        ("0", "label", 0, 25, "use", 0), ("$i", "label", 0, 25, "use", -1),
-    ]  # fmt: skip
+        ("$i", "label", 0, 25, "decl", -1),
+        ("$i", "label", 0, 25, "use", 0),
+        ("$i", "label", 0, 25, "use", -1),
+        ("0", "label", 0, 25, "use", 0),
+        ("$i", "label", 0, 25, "use", -1),
+    ]
     labels = [o for o in occs if o.key.space == "label"]
 
     def lines(first: Occurrence) -> list[tuple[int, str]]:
-        return [(doc.data.count(b"\n", 0, o.start), doc.data[o.start : o.end].decode())
-                for o in references.index(doc).of(first.key)]  # fmt: skip
+        return [
+            (doc.data.count(b"\n", 0, o.start), doc.data[o.start : o.end].decode())
+            for o in references.index(doc).of(first.key)
+        ]
 
     assert lines(labels[0]) == [(2, "$l"), (5, "1"), (8, "2"), (10, "0")]  # `(block $l`
     assert lines(labels[1]) == [(3, "$l"), (4, "$l"), (7, "$l"), (8, "$l"), (9, "0")]  # `(loop $l`
@@ -217,9 +266,13 @@ def test_catch_clauses() -> None:
     doc, occs = _occurrences(CATCHES)
     assert _rows(doc, occs)[2:] == [
         ("$h", "label", 0, 0, "decl", -1),
-        ("$e", "tag", -1, 0, "use", 0), ("$h", "label", 0, 0, "use", 0), ("$e2", "tag", -1, 1, "use", 1),
-        ("0", "label", 0, 0, "use", 0), ("$h", "label", 0, 0, "use", 0), ("$e", "tag", -1, 0, "use", 0),
-    ]  # fmt: skip
+        ("$e", "tag", -1, 0, "use", 0),
+        ("$h", "label", 0, 0, "use", 0),
+        ("$e2", "tag", -1, 1, "use", 1),
+        ("0", "label", 0, 0, "use", 0),
+        ("$h", "label", 0, 0, "use", 0),
+        ("$e", "tag", -1, 0, "use", 0),
+    ]
     assert [d.code for d in doc.diagnostics] == ["type-mismatch"] * 3
 
 
@@ -228,13 +281,21 @@ def test_legacy_try_catch_and_delegate() -> None:
     is a block for `br` and `end $t`."""
     doc, occs = _occurrences(LEGACY)
     assert _rows(doc, occs) == [
-        ("$x", "tag", -1, 0, "decl", 0), ("$f", "func", -1, 0, "decl", 0), ("$p", "local", 0, 0, "decl", 0),
-        ("$f", "func", -1, 0, "use", 0), ("$p", "local", 0, 0, "read", 0), ("$x", "tag", -1, 0, "use", 0),
+        ("$x", "tag", -1, 0, "decl", 0),
+        ("$f", "func", -1, 0, "decl", 0),
+        ("$p", "local", 0, 0, "decl", 0),
         ("$f", "func", -1, 0, "use", 0),
-        ("$out", "label", 0, 8, "decl", -1), ("$out", "label", 0, 8, "use", 0),
-        ("$b", "label", 0, 13, "decl", -1), ("$t", "label", 0, 14, "decl", -1), ("$x", "tag", -1, 0, "use", 0),
-        ("$t", "label", 0, 14, "use", 0), ("$t", "label", 0, 14, "use", -1),
-    ]  # fmt: skip
+        ("$p", "local", 0, 0, "read", 0),
+        ("$x", "tag", -1, 0, "use", 0),
+        ("$f", "func", -1, 0, "use", 0),
+        ("$out", "label", 0, 8, "decl", -1),
+        ("$out", "label", 0, 8, "use", 0),
+        ("$b", "label", 0, 13, "decl", -1),
+        ("$t", "label", 0, 14, "decl", -1),
+        ("$x", "tag", -1, 0, "use", 0),
+        ("$t", "label", 0, 14, "use", 0),
+        ("$t", "label", 0, 14, "use", -1),
+    ]
 
 
 OPTIONAL = """(module
@@ -268,18 +329,28 @@ def test_optional_table_and_memory_indices() -> None:
     uses = [r for r in _rows(doc, occs) if r[4] == "use"]
     assert uses == [
         ("$el", "elem", -1, 0, "use", 0),
-        ("$t1", "table", -1, 1, "use", 1), ("$el", "elem", -1, 0, "use", 0),
-        ("1", "table", -1, 1, "use", 1), ("0", "elem", -1, 0, "use", 0),
-        ("$t1", "table", -1, 1, "use", 1), ("$t0", "table", -1, 0, "use", 0),
+        ("$t1", "table", -1, 1, "use", 1),
+        ("$el", "elem", -1, 0, "use", 0),
+        ("1", "table", -1, 1, "use", 1),
+        ("0", "elem", -1, 0, "use", 0),
+        ("$t1", "table", -1, 1, "use", 1),
+        ("$t0", "table", -1, 0, "use", 0),
         ("$d", "data", -1, 0, "use", 0),
-        ("$m1", "memory", -1, 1, "use", 1), ("$d", "data", -1, 0, "use", 0),
-        ("$m1", "memory", -1, 1, "use", 1), ("0", "memory", -1, 0, "use", 0),
-        ("$m1", "memory", -1, 1, "use", 1), ("1", "memory", -1, 1, "use", 1), ("1", "table", -1, 1, "use", 1),
-    ]  # fmt: skip
+        ("$m1", "memory", -1, 1, "use", 1),
+        ("$d", "data", -1, 0, "use", 0),
+        ("$m1", "memory", -1, 1, "use", 1),
+        ("0", "memory", -1, 0, "use", 0),
+        ("$m1", "memory", -1, 1, "use", 1),
+        ("1", "memory", -1, 1, "use", 1),
+        ("1", "table", -1, 1, "use", 1),
+    ]
     init, copy, load = lookup("table.init"), lookup("memory.copy"), lookup("i32.load")
     assert init is not None and copy is not None and load is not None
-    assert [references.imm_spaces(init, n) for n in (1, 2, 3)] == [("elem",), ("table", "elem"),
-                                                                   ("table", "elem", None)]  # fmt: skip
+    assert [references.imm_spaces(init, n) for n in (1, 2, 3)] == [
+        ("elem",),
+        ("table", "elem"),
+        ("table", "elem", None),
+    ]
     assert [references.imm_spaces(copy, n) for n in (0, 2)] == [(), ("memory", "memory")]
     assert references.imm_spaces(load, 1) == ("memory",)
     assert IMM_SPACE[Imm.TABLE_OPT] == "table" and IMM_SPACE[Imm.MEMORY_OPT] == "memory"
@@ -310,14 +381,29 @@ def test_heap_types_imports_scripts_and_what_does_not_resolve() -> None:
     doc, occs = _occurrences(UNRESOLVED)
     rows = _rows(doc, occs)
     assert [r for r in rows if r[1] == "field"] == [
-        ("$v", "field", 0, 0, "decl", 0), ("$v", "field", 1, 0, "decl", 0), ("$w", "field", 1, 1, "decl", 1),
-        ("$v", "field", 1, 0, "use", 0)]  # fmt: skip
+        ("$v", "field", 0, 0, "decl", 0),
+        ("$v", "field", 1, 0, "decl", 0),
+        ("$w", "field", 1, 1, "decl", 1),
+        ("$v", "field", 1, 0, "use", 0),
+    ]
     assert [(r[0], r[1], r[3]) for r in rows if r[1] == "type"] == [
-        ("$s", "type", 0), ("$u", "type", 1), ("$s", "type", 0), ("$u", "type", 1), ("0", "type", 0),
-        ("$u", "type", 1), ("$s", "type", 0), ("$s", "type", 0)]  # fmt: skip
+        ("$s", "type", 0),
+        ("$u", "type", 1),
+        ("$s", "type", 0),
+        ("$u", "type", 1),
+        ("0", "type", 0),
+        ("$u", "type", 1),
+        ("$s", "type", 0),
+        ("$s", "type", 0),
+    ]
     assert [(doc.data[o.start : o.end].decode(), o.key) for o in occs if o.key.module == 1] == [
-        ("$f", Key(1, "func", -1, 0)), ("$f", Key(1, "func", -1, 0)), ("0", Key(1, "func", -1, 0)),
-        ("$f", Key(1, "func", -1, 0)), ("$out", Key(1, "label", 1, 5)), ("$out", Key(1, "label", 1, 5))]  # fmt: skip
+        ("$f", Key(1, "func", -1, 0)),
+        ("$f", Key(1, "func", -1, 0)),
+        ("0", Key(1, "func", -1, 0)),
+        ("$f", Key(1, "func", -1, 0)),
+        ("$out", Key(1, "label", 1, 5)),
+        ("$out", Key(1, "label", 1, 5)),
+    ]
     assert references.index(doc).of(Key(0, "func", -1, 0)) != references.index(doc).of(Key(1, "func", -1, 0))
 
 
@@ -339,8 +425,12 @@ def test_text_after_a_syntax_error() -> None:
     doc, occs = _occurrences(AFTER_ERROR)
     assert "syntax" in {d.code for d in doc.diagnostics}
     assert [(r[0], r[1], r[3], r[4]) for r in _rows(doc, occs)][-5:] == [
-        ("$a", "func", 0, "use"), ("$g", "global", 0, "read"), ("$c", "func", 2, "use"),
-        ("$c", "func", 2, "decl"), ("$b", "func", 1, "use")]  # fmt: skip
+        ("$a", "func", 0, "use"),
+        ("$g", "global", 0, "read"),
+        ("$c", "func", 2, "use"),
+        ("$c", "func", 2, "decl"),
+        ("$b", "func", 1, "use"),
+    ]
     doc, occs = _occurrences(BETWEEN_FIELDS)
     assert "syntax" in {d.code for d in doc.diagnostics}
     q = [o for o in occs if doc.data[o.start : o.end] == b"$q"]
@@ -353,6 +443,9 @@ def test_quoted_names_are_byte_spans() -> None:
     marked = '(module (func [$"é"] (param [$"ü x"] i32) (call [$"\\c3\\a9"] (local.get [$"ü x"]))))'
     doc, occs = _occurrences(marked)
     assert _rows(doc, occs) == [
-        ('$"é"', "func", -1, 0, "decl", 0), ('$"ü x"', "local", 0, 0, "decl", 0),
-        ('$"\\c3\\a9"', "func", -1, 0, "use", 0), ('$"ü x"', "local", 0, 0, "read", 0)]  # fmt: skip
+        ('$"é"', "func", -1, 0, "decl", 0),
+        ('$"ü x"', "local", 0, 0, "decl", 0),
+        ('$"\\c3\\a9"', "func", -1, 0, "use", 0),
+        ('$"ü x"', "local", 0, 0, "read", 0),
+    ]
     assert [(o.start, o.end) for o in occs][:1] == [(14, 19)]

@@ -23,9 +23,19 @@ def test_selection_ranges() -> None:
     func = SELECT[SELECT.index("(func") : -1]
     assert spans("get 0", 1) == ["local.get", "local.get 0", func, SELECT]
     assert spans("i32.const 1", 11) == ["1", "i32.const 1", func, SELECT]  # the token ending at the cursor
-    assert spans("(local.get 0)", 5) == ["local.get", "(local.get 0)", "(i32.add (local.get 0) (i32.const 2))", func,
-                                         SELECT]  # fmt: skip
-    assert spans("(local.get 0)", 0) == ["(local.get 0)", "(i32.add (local.get 0) (i32.const 2))", func, SELECT]
+    assert spans("(local.get 0)", 5) == [
+        "local.get",
+        "(local.get 0)",
+        "(i32.add (local.get 0) (i32.const 2))",
+        func,
+        SELECT,
+    ]
+    assert spans("(local.get 0)", 0) == [
+        "(local.get 0)",
+        "(i32.add (local.get 0) (i32.const 2))",
+        func,
+        SELECT,
+    ]
     assert spans("(param", 3) == ["param", "(param i32)", func, SELECT]
     assert spans("$f", 2) == ["$f", func, SELECT]
     assert spans("\n    i32.const", 2) == [func, SELECT]  # white space: the form around it

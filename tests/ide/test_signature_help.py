@@ -30,51 +30,88 @@ def sig(snippet: str) -> Sig:
     return found.label, [found.label[a:b] for a, b in found.params], found.active
 
 
-@pytest.mark.parametrize(("snippet", "expected"), [
-    ("(i32.add (local.get 0) |)", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 1)),
-    ("(i32.add |", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 0)),
-    ("(i32.add (i32.const 1) (i32.const 2) (i32.const 3) |)", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 3)),
-    ("(i32.add (|)", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 0)),
-    ("(i32.add (i32.const 1) (i32.eqz|)", ("i32.eqz [i32] -> [i32]", ["i32"], 0)),
-    ("(call $f (i32.const 1) |)", ("call $f (param $a i32) (param $b f64) (result i32)",
-                                   ["(param $a i32)", "(param $b f64)"], 1)),
-    ("(call $f (i32.const 1) |", ("call $f (param $a i32) (param $b f64) (result i32)",
-                                  ["(param $a i32)", "(param $b f64)"], 1)),  # unclosed: the text repaired
-    ("(call $f (call $f |", ("call $f (param $a i32) (param $b f64) (result i32)",
-                             ["(param $a i32)", "(param $b f64)"], 0)),
-    ("(call $g |)", ("call $g (param i32) (result i32)", ["(param i32)"], 0)),
-    ("(return_call $f (i32.const 1) |)", ("return_call $f (param $a i32) (param $b f64)",
-                                          ["(param $a i32)", "(param $b f64)"], 1)),
-    ("(struct.new $pt (i32.const 1) |)", ("struct.new $pt (field $x i32) (field $y i64) (result (ref (exact $pt)))",
-                                          ["(field $x i32)", "(field $y i64)"], 1)),
-    ("(call_ref $sig |)", ("call_ref $sig (param i32) (ref null $sig) (result i32)", ["(param i32)", "(ref null $sig)"], 0)),
-    ("(call_indirect (type $sig) (i32.const 0) |)", ("call_indirect (type $sig) (param i32) i32 (result i32)",
-                                                     ["(param i32)", "i32"], 1)),
-    ("(call_indirect $tab (param i32) (result i32) (|)", ("call_indirect $tab (param i32) i32 (result i32)",
-                                                          ["(param i32)", "i32"], 0)),
-    ("(call_indirect (type $sig|) (i32.const 0))", ("call_indirect (type $sig) (param i32) i32 (result i32)",
-                                                    ["(param i32)", "i32"], 0)),
-    ("(br $out |)", ("br $out [i32] -> []", ["i32"], 0)),
-    ("(br_if 0 (i32.const 1) |", ("br_if 0 [i32 i32] -> [i32]", ["i32", "i32"], 1)),
-    ("(br_table 0 1 |)", ("br_table 0 1 [i32 i32] -> []", ["i32", "i32"], 0)),  # labels checked one by one
-    ("(array.new_fixed $arr 3 |)", ("array.new_fixed $arr 3 [i32 i32 i32] -> [(ref (exact $arr))]",
-                                    ["i32", "i32", "i32"], 0)),
-    ("(select (result i32) |)", ("select (result i32) [i32 i32 i32] -> [i32]", ["i32", "i32", "i32"], 0)),
-    ("(i32.load offset=4 |)", ("i32.load offset=4 [i32] -> [i32]", ["i32"], 0)),
-    ("(global.set $g |)", ("global.set $g [i32] -> []", ["i32"], 0)),
-    ("(local.tee 0 |)", ("local.tee 0 [i32] -> [i32]", ["i32"], 0)),
-    ("(if (result i32) | (then (i32.const 1)) (else (i32.const 2)))", ("if (result i32) [i32] -> [i32]", ["i32"], 0)),
-    ("(struct.new_default $pt |)", ("struct.new_default $pt [] -> [(ref (exact $pt))]", [], 0)),
-    # the stack decides, or nothing to show
-    ("(drop |)", None),
-    ("(select |)", None),
-    ("(call $nope |)", None),
-    ("(if (result i32) (i32.const 1) (then |))", None),
-    ("(block (i32.const 1) |)", None),
-    ("|(i32.add)", None),
-    ("(i32.add ;; |\n)", None),
-    ('(i32.add (; | ;))', None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("(i32.add (local.get 0) |)", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 1)),
+        ("(i32.add |", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 0)),
+        (
+            "(i32.add (i32.const 1) (i32.const 2) (i32.const 3) |)",
+            ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 3),
+        ),
+        ("(i32.add (|)", ("i32.add [i32 i32] -> [i32]", ["i32", "i32"], 0)),
+        ("(i32.add (i32.const 1) (i32.eqz|)", ("i32.eqz [i32] -> [i32]", ["i32"], 0)),
+        (
+            "(call $f (i32.const 1) |)",
+            ("call $f (param $a i32) (param $b f64) (result i32)", ["(param $a i32)", "(param $b f64)"], 1),
+        ),
+        (
+            "(call $f (i32.const 1) |",
+            ("call $f (param $a i32) (param $b f64) (result i32)", ["(param $a i32)", "(param $b f64)"], 1),
+        ),  # unclosed: the text repaired
+        (
+            "(call $f (call $f |",
+            ("call $f (param $a i32) (param $b f64) (result i32)", ["(param $a i32)", "(param $b f64)"], 0),
+        ),
+        ("(call $g |)", ("call $g (param i32) (result i32)", ["(param i32)"], 0)),
+        (
+            "(return_call $f (i32.const 1) |)",
+            ("return_call $f (param $a i32) (param $b f64)", ["(param $a i32)", "(param $b f64)"], 1),
+        ),
+        (
+            "(struct.new $pt (i32.const 1) |)",
+            (
+                "struct.new $pt (field $x i32) (field $y i64) (result (ref (exact $pt)))",
+                ["(field $x i32)", "(field $y i64)"],
+                1,
+            ),
+        ),
+        (
+            "(call_ref $sig |)",
+            ("call_ref $sig (param i32) (ref null $sig) (result i32)", ["(param i32)", "(ref null $sig)"], 0),
+        ),
+        (
+            "(call_indirect (type $sig) (i32.const 0) |)",
+            ("call_indirect (type $sig) (param i32) i32 (result i32)", ["(param i32)", "i32"], 1),
+        ),
+        (
+            "(call_indirect $tab (param i32) (result i32) (|)",
+            ("call_indirect $tab (param i32) i32 (result i32)", ["(param i32)", "i32"], 0),
+        ),
+        (
+            "(call_indirect (type $sig|) (i32.const 0))",
+            ("call_indirect (type $sig) (param i32) i32 (result i32)", ["(param i32)", "i32"], 0),
+        ),
+        ("(br $out |)", ("br $out [i32] -> []", ["i32"], 0)),
+        ("(br_if 0 (i32.const 1) |", ("br_if 0 [i32 i32] -> [i32]", ["i32", "i32"], 1)),
+        (
+            "(br_table 0 1 |)",
+            ("br_table 0 1 [i32 i32] -> []", ["i32", "i32"], 0),
+        ),  # labels checked one by one
+        (
+            "(array.new_fixed $arr 3 |)",
+            ("array.new_fixed $arr 3 [i32 i32 i32] -> [(ref (exact $arr))]", ["i32", "i32", "i32"], 0),
+        ),
+        ("(select (result i32) |)", ("select (result i32) [i32 i32 i32] -> [i32]", ["i32", "i32", "i32"], 0)),
+        ("(i32.load offset=4 |)", ("i32.load offset=4 [i32] -> [i32]", ["i32"], 0)),
+        ("(global.set $g |)", ("global.set $g [i32] -> []", ["i32"], 0)),
+        ("(local.tee 0 |)", ("local.tee 0 [i32] -> [i32]", ["i32"], 0)),
+        (
+            "(if (result i32) | (then (i32.const 1)) (else (i32.const 2)))",
+            ("if (result i32) [i32] -> [i32]", ["i32"], 0),
+        ),
+        ("(struct.new_default $pt |)", ("struct.new_default $pt [] -> [(ref (exact $pt))]", [], 0)),
+        # the stack decides, or nothing to show
+        ("(drop |)", None),
+        ("(select |)", None),
+        ("(call $nope |)", None),
+        ("(if (result i32) (i32.const 1) (then |))", None),
+        ("(block (i32.const 1) |)", None),
+        ("|(i32.add)", None),
+        ("(i32.add ;; |\n)", None),
+        ("(i32.add (; | ;))", None),
+    ],
+)
 def test_signature_help(snippet: str, expected: Sig) -> None:
     assert sig(snippet) == expected
 

@@ -463,13 +463,21 @@ def _exported_state(store: wasmtime.Store, info: ModuleInfo, exports: Any) -> tu
             out.append(f"{exp.name}={_global_value(store, item)}")
         elif exp.kind in ("memory", "table"):
             # After every call: tables only by their size and first elements, to stay cheap.
-            size, digest = _memory_state(store, item) if exp.kind == "memory" else _table_state(store, item, 256)
+            size, digest = (
+                _memory_state(store, item) if exp.kind == "memory" else _table_state(store, item, 256)
+            )
             out.append(f"{exp.name}={exp.kind}:{size}:{digest}")
     return tuple(out)
 
 
 def _isolated_call(
-    module: wasmtime.Module, info: ModuleInfo, name: str, ft: FuncType, argset: int, fuel: int, memory_limit: int
+    module: wasmtime.Module,
+    info: ModuleInfo,
+    name: str,
+    ft: FuncType,
+    argset: int,
+    fuel: int,
+    memory_limit: int,
 ) -> CallResult:
     """One call in a fresh store and instance, with the exported state it leaves."""
     store = wasmtime.Store(engine(True))
@@ -544,7 +552,9 @@ def run_exports(
         assert isinstance(func, wasmtime.Func)
         ft = info.func_type(exp.index)
         if isolate:
-            calls = tuple(_isolated_call(module, info, exp.name, ft, a, fuel, memory_limit) for a in range(arg_sets))
+            calls = tuple(
+                _isolated_call(module, info, exp.name, ft, a, fuel, memory_limit) for a in range(arg_sets)
+            )
         else:
             calls = tuple(_call(store, func, info, ft, a, fuel, log) for a in range(arg_sets))
         out[exp.name] = Outcome("func", calls)

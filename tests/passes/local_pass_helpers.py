@@ -32,11 +32,17 @@ def wasm_opt_locals(src: bytes, pass_name: str, tmp_path: Path) -> list[tuple[st
     exe = need_wasm_opt()
     wasm = tmp_path / "in.wasm"
     wasm.write_bytes(wasmtools.parse(src))
-    out = subprocess.run([exe, str(wasm), f"--{pass_name}", "-all", "-S", "-o", "-"], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [exe, str(wasm), f"--{pass_name}", "-all", "-S", "-o", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     # Binaryen types struct.new and casts to final types as exact; we never introduce exactness.
-    return [(m.group(1), re.sub(r"\(exact (\$\S+)\)", r"\1", m.group(2)))
-            for m in re.finditer(r"^\s*\(local \$(\S+) (.*)\)$", out, re.M)]  # fmt: skip
+    return [
+        (m.group(1), re.sub(r"\(exact (\$\S+)\)", r"\1", m.group(2)))
+        for m in re.finditer(r"^\s*\(local \$(\S+) (.*)\)$", out, re.M)
+    ]
 
 
 def our_locals(src: bytes) -> list[tuple[str, str]]:

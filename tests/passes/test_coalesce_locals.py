@@ -45,14 +45,17 @@ NAMED = """(module
 
 
 def test_folded_named_copies_merge_into_the_param() -> None:
-    check(NAMED, """(module
+    check(
+        NAMED,
+        """(module
   (func $f (export "f") (param $p i32) (result i32)
     ;; three
     (local.set $p (i32.add (local.get $p) (i32.const 1)))
     ;; copy
     (local.set $p (i32.mul (local.get $p) (i32.const 3)))
     (local.get $p)))
-""")
+""",
+    )
 
 
 PLAIN = """(module
@@ -87,7 +90,9 @@ PLAIN = """(module
 
 def test_plain_numeric_loop() -> None:
     """Copies on the loop's back edge go; the unused i64 goes; 4 joins the param, 2 joins 1."""
-    check(PLAIN, """(module
+    check(
+        PLAIN,
+        """(module
   (func $sum (export "sum") (param i32) (result i32)
     (local i32)
     i32.const 0
@@ -110,7 +115,8 @@ def test_plain_numeric_loop() -> None:
     end
     local.get 1)
 )
-""")
+""",
+    )
 
 
 APART = """(module
@@ -139,7 +145,9 @@ def test_interfering_locals_stay_apart_and_tees() -> None:
     """$a and $b are live together, so they keep two slots ($b takes the param's, which is
     dead by then). In $tees a copy chain through a tee goes whole, a dead tee leaves its
     operand, a dead set of a call becomes `drop`, and numeric indices are renumbered."""
-    check(APART, """(module
+    check(
+        APART,
+        """(module
   (func $apart (export "apart") (param $p i32) (result i32) (local $a i32)
     (local.set $a (i32.mul (local.get $p) (i32.const 3)))
     (local.set $p (i32.add (local.get $p) (i32.const 5)))
@@ -155,7 +163,8 @@ def test_interfering_locals_stay_apart_and_tees() -> None:
     i32.add)
   (func $side (result i32) (i32.const 11))
 )
-""")
+""",
+    )
 
 
 BRANCHES = """(module
@@ -186,7 +195,9 @@ def test_branches_and_try_table() -> None:
     """In $try, the handler reads $a when $g throws, so $a = 7 stays and $a, $b stay apart
     ($c joins the param); the copy into $a after the call is dead, as nothing after it can
     throw. In $branches both arms store into the slot of $p."""
-    check(BRANCHES, """(module
+    check(
+        BRANCHES,
+        """(module
   (type $node (struct (field i32)))
   (tag $e)
   (func $g (param i32) (if (local.get 0) (then (throw $e))))
@@ -206,7 +217,8 @@ def test_branches_and_try_table() -> None:
     (local.set $q (i32.add (local.get $p) (local.get $q)))
     (i32.add (local.get $q) (local.get $p)))
 )
-""")
+""",
+    )
 
 
 def test_store_before_a_throw_in_a_try_table_is_live() -> None:
@@ -245,7 +257,9 @@ NON_NULLABLE = """(module
 def test_non_nullable_locals() -> None:
     """Non-nullable locals merge; a dead store to one goes (as `drop`) when every get still
     follows a set, and stays when the 1a rule needs it."""
-    check(NON_NULLABLE, """(module
+    check(
+        NON_NULLABLE,
+        """(module
   (type $node (struct (field i32)))
   (func $nn (export "nn") (param $p i32) (result i32) (local $x (ref $node))
     (local.set $x (struct.new $node (local.get $p)))
@@ -260,7 +274,8 @@ def test_non_nullable_locals() -> None:
     (local.set $x (struct.new $node (i32.add (struct.get $node 0 (local.get $x)) (i32.const 1))))
     (struct.get $node 0 (local.get $x)))
 )
-""")
+""",
+    )
 
 
 def test_names_fall_back_to_indices_and_zero_values() -> None:
@@ -272,20 +287,26 @@ def test_names_fall_back_to_indices_and_zero_values() -> None:
     (local.set 1 (i32.add (local.get $p) (local.get $b)))
     (i32.add (local.get 1) (local.get $a))))
 """
-    check(src, """(module
+    check(
+        src,
+        """(module
   (func (export "z") (param $p i32) (result i32) (local i32) (local $a i32)
     (local.set 1 (i32.add (local.get $p) (local.get 1)))
     (i32.add (local.get 1) (local.get $a))))
-""")
+""",
+    )
 
 
 def test_unreachable_code_and_untouched_functions() -> None:
     unreachable = """(module (func (export "u") (result i32) (local $a i32) (local $b i32)
   (local.set $a (i32.const 1)) (return (local.get $a)) (local.set $b (i32.const 2)) (local.get $b)))
 """
-    check(unreachable, """(module (func (export "u") (result i32) (local $a i32)
+    check(
+        unreachable,
+        """(module (func (export "u") (result i32) (local $a i32)
   (local.set $a (i32.const 1)) (return (local.get $a)) (local.set $a (i32.const 2)) (local.get $a)))
-""")
+""",
+    )
     invalid = b"(module (func (local $a i32) (local $b i32) (local.set $a (i32.const 1)) (i64.const 1)))"
     assert run_passes(invalid, ["coalesce-locals"]) == invalid
     legacy = b"(module (tag $e) (func (local $a i32) (local $b i32) (try (do) (catch $e))))"
@@ -349,48 +370,58 @@ def test_comments_survive_byte_for_byte() -> None:
 
 
 def test_a_removed_copy_keeps_its_comment() -> None:
-    check("""(module
+    check(
+        """(module
   (func (export "copy") (param $p i32) (result i32) (local $a i32)
     (local.set $a (; c ;) (local.get $p)) ;; a copy
     (i32.add (local.get $a) (i32.const 1))))
-""", """(module
+""",
+        """(module
   (func (export "copy") (param $p i32) (result i32)
     (; c ;) ;; a copy
     (i32.add (local.get $p) (i32.const 1))))
-""")
+""",
+    )
 
 
 def test_a_removed_dead_store_keeps_its_comment() -> None:
-    check("""(module
+    check(
+        """(module
   (func (export "dead") (param i32) (result i32) (local i32 i32)
     (local.set 2 (; c ;) (i32.const 1)) ;; dead
     (local.set 2 (i32.add (local.get 0) (i32.const 2)))
     (local.get 2)))
-""", """(module
+""",
+        """(module
   (func (export "dead") (param i32) (result i32)
     (; c ;) ;; dead
     (local.set 0 (i32.add (local.get 0) (i32.const 2)))
     (local.get 0)))
-""")
+""",
+    )
 
 
 def test_a_removed_declaration_keeps_its_comment() -> None:
-    check("""(module
+    check(
+        """(module
   (func (export "decl") (param $p i64) (result i64)
     (local $unused i64 (; c ;)) (local $b i64)
     (local.set $b (local.get $p))
     (local.get $b)))
-""", """(module
+""",
+        """(module
   (func (export "decl") (param $p i64) (result i64)
     (; c ;)
     (local.get $p)))
-""")
+""",
+    )
 
 
 def test_comments_between_a_removed_store_and_its_index_stay() -> None:
     # a dead set becoming `drop`, a dead folded tee (a `;;` comment: the line break stays)
     # and a dead plain tee going
-    check("""(module
+    check(
+        """(module
   (func (export "h") (param $p i32) (result i32) (local $a i32) (local $b i32)
     (local.set (; s ;) $a (i32.add (local.get $p) (i32.const 1)))
     (drop (local.tee ;; t
@@ -400,7 +431,8 @@ def test_comments_between_a_removed_store_and_its_index_stay() -> None:
     drop
     (local.set $a (i32.const 5))
     (local.get $a)))
-""", """(module
+""",
+        """(module
   (func (export "h") (param $p i32) (result i32)
     (drop (; s ;) (i32.add (local.get $p) (i32.const 1)))
     (drop ;; t
@@ -410,12 +442,14 @@ def test_comments_between_a_removed_store_and_its_index_stay() -> None:
     drop
     (local.set $p (i32.const 5))
     (local.get $p)))
-""")
+""",
+    )
 
 
 def test_a_kept_line_comment_still_ends_its_line() -> None:
     # in a removed declaration, and in a removed copy with code after it on the same line
-    check("""(module
+    check(
+        """(module
   (func (export "line") (result f32) (local $x f32)
     (local f32 ;; c
       f64) (local.set $x (f32.const 1.5))
@@ -423,7 +457,8 @@ def test_a_kept_line_comment_still_ends_its_line() -> None:
   (func (export "inline") (param $p i32) (result i32) (local $a i32)
     (local.set $a ;; d
       (local.get $p)) (i32.add (local.get $a) (i32.const 3))))
-""", """(module
+""",
+        """(module
   (func (export "line") (result f32) (local $x f32)
     ;; c
     (local.set $x (f32.const 1.5))
@@ -431,7 +466,8 @@ def test_a_kept_line_comment_still_ends_its_line() -> None:
   (func (export "inline") (param $p i32) (result i32)
     ;; d
     (i32.add (local.get $p) (i32.const 3))))
-""")
+""",
+    )
 
 
 def test_comments_put_anywhere_in_smith_modules_survive() -> None:
@@ -447,8 +483,12 @@ def test_comments_put_anywhere_in_smith_modules_survive() -> None:
         spots: set[int] = set()
         for f in read.module.funcs:
             spots.update(p for d in f.locals for p in (d.span.start, d.span.end))
-            spots.update(p for ins in f.body if ins.op.name.startswith("local.")
-                         for p in (ins.ostart, ins.start, ins.start + len(ins.op.name), ins.end, ins.oend))  # fmt: skip
+            spots.update(
+                p
+                for ins in f.body
+                if ins.op.name.startswith("local.")
+                for p in (ins.ostart, ins.start, ins.start + len(ins.op.name), ins.end, ins.oend)
+            )
         comments = [rng.choice(kinds).format(k) for k in range(10)]
         parts, last = [], 0
         for p, c in zip(sorted(rng.sample(sorted(spots), min(len(spots), 10))), comments, strict=False):
@@ -461,7 +501,8 @@ def test_comments_put_anywhere_in_smith_modules_survive() -> None:
         assert all(out.count(c.strip().encode()) == src.count(c.strip().encode()) for c in comments), seed
         plain = run_passes(data, ["coalesce-locals"])
         assert [f.num_locals for f in decode_module(wasmtools.parse(out)).functions] == [
-            f.num_locals for f in decode_module(wasmtools.parse(plain)).functions], seed  # fmt: skip
+            f.num_locals for f in decode_module(wasmtools.parse(plain)).functions
+        ], seed
         outs.append(out)
     assert len(outs) >= 15
     assert all(r.ok for r in wasmtools.validate_many(outs))
@@ -509,13 +550,26 @@ def test_no_more_locals_than_wasm_opt(tmp_path: Path) -> None:
     for k, src in enumerate((NAMED, PLAIN, APART, BRANCHES, NON_NULLABLE, _single_function(300))):
         ours = decode_module(wasmtools.parse(coalesce(src))).functions
         (tmp_path / f"{k}.wasm").write_bytes(wasmtools.parse(src))
-        subprocess.run([wasm_opt, "--all-features", "--coalesce-locals", str(tmp_path / f"{k}.wasm"),
-                        "-o", str(tmp_path / f"{k}.out.wasm")], capture_output=True, check=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            [
+                wasm_opt,
+                "--all-features",
+                "--coalesce-locals",
+                str(tmp_path / f"{k}.wasm"),
+                "-o",
+                str(tmp_path / f"{k}.out.wasm"),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
         theirs = decode_module((tmp_path / f"{k}.out.wasm").read_bytes()).functions
         pairs = [(a.num_locals, b.num_locals) for a, b in zip(ours, theirs, strict=True)]
         assert all(a <= b for a, b in pairs), (k, pairs)
         fewer += sum(a < b for a, b in pairs)
-        copies = [len(_COPY.findall(wasmtools.print_wasm(w))) for w in (wasmtools.parse(coalesce(src)),
-                  (tmp_path / f"{k}.out.wasm").read_bytes())]  # fmt: skip
+        copies = [
+            len(_COPY.findall(wasmtools.print_wasm(w)))
+            for w in (wasmtools.parse(coalesce(src)), (tmp_path / f"{k}.out.wasm").read_bytes())
+        ]
         assert copies[0] <= copies[1], (k, copies)  # copies left: at most wasm-opt's
     assert fewer >= 2  # wasm-opt keeps a slot for unused locals of a type nothing else has

@@ -53,8 +53,13 @@ class Expected:
 def expected(data: bytes) -> Expected | None:
     doc = analyse(data)
     errors = [d for d in doc.diagnostics if d.severity == Severity.ERROR]
-    targets = {(f, x) for d in errors if d.code == "uninitialized-local"
-               for f, x in [(d.data["func"], d.data["local"])] if isinstance(f, int) and isinstance(x, int)}  # fmt: skip
+    targets = {
+        (f, x)
+        for d in errors
+        if d.code == "uninitialized-local"
+        for f, x in [(d.data["func"], d.data["local"])]
+        if isinstance(f, int) and isinstance(x, int)
+    }
     if not targets:
         return None
     read = doc.modules[0].read
@@ -81,7 +86,9 @@ def token_problems(before: bytes, after: bytes, want: Expected) -> list[str]:
         if i < len(a) and tok == a[i]:
             i += 1
     if i < len(a):
-        return [f"not insertions only: token {i} of the input ({a[i]!r}, near {a[max(0, i - 4) : i + 2]}) is gone"]
+        return [
+            f"not insertions only: token {i} of the input ({a[i]!r}, near {a[max(0, i - 4) : i + 2]}) is gone"
+        ]
     inserted = Counter(b) - Counter(a)
     problems = []
     other = {t: n for t, n in inserted.items() if t not in _WRAP_TOKENS}
@@ -89,16 +96,20 @@ def token_problems(before: bytes, after: bytes, want: Expected) -> list[str]:
         problems.append(f"inserted other tokens: {other}")
     got = (inserted[b"null"], inserted[b"ref.as_non_null"], inserted[b"("], inserted[b")"])
     if got != (len(want.locals_), want.gets, want.folded, want.folded):
-        problems.append(f"inserted null/ref.as_non_null/(/) {got}, want "
-                        f"{(len(want.locals_), want.gets, want.folded, want.folded)}")  # fmt: skip
+        problems.append(
+            f"inserted null/ref.as_non_null/(/) {got}, want "
+            f"{(len(want.locals_), want.gets, want.folded, want.folded)}"
+        )
     return problems
 
 
 def type_problems(before: Module, after: Module, want: Expected) -> list[str]:
     """The fixed locals' declared types become nullable; no other local's type changes."""
     t_before, t_after = local_types(before), local_types(after)
-    want_types = {k: replace(t, nullable=True) if k in want.locals_ and isinstance(t, RefType) else t
-                  for k, t in t_before.items()}  # fmt: skip
+    want_types = {
+        k: replace(t, nullable=True) if k in want.locals_ and isinstance(t, RefType) else t
+        for k, t in t_before.items()
+    }
     if t_after == want_types:
         return []
     changed = [k for k in t_before if t_after.get(k) != want_types[k]]
@@ -111,7 +122,9 @@ def minimality_problems(before: bytes, after: bytes, want: Expected) -> list[str
     return token_problems(before, after, want) + type_problems(m_before.module, m_after.module, want)
 
 
-def fix_with_cli(tmp_path: Path, cases: list[tuple[str, bytes]], capsys: pytest.CaptureFixture[str]) -> list[bytes]:
+def fix_with_cli(
+    tmp_path: Path, cases: list[tuple[str, bytes]], capsys: pytest.CaptureFixture[str]
+) -> list[bytes]:
     d = tmp_path / "cases"
     d.mkdir()
     paths = []
@@ -125,8 +138,9 @@ def fix_with_cli(tmp_path: Path, cases: list[tuple[str, bytes]], capsys: pytest.
     return [p.read_bytes() for p in paths]
 
 
-def check_cases(tmp_path: Path, cases: list[tuple[str, bytes]], capsys: pytest.CaptureFixture[str],
-                validate: bool = True) -> Counter[str]:  # fmt: skip
+def check_cases(
+    tmp_path: Path, cases: list[tuple[str, bytes]], capsys: pytest.CaptureFixture[str], validate: bool = True
+) -> Counter[str]:
     wants = [expected(data) for _, data in cases]
     chosen = [(c, w) for c, w in zip(cases, wants, strict=True) if w is not None]
     fixed = fix_with_cli(tmp_path, [c for c, _ in chosen], capsys)
@@ -220,10 +234,14 @@ def test_minimality_check_rejects_more_than_the_fix() -> None:
     src = b"(module (type $t (struct)) (func (local $x (ref $t)) (block (local.set $x (struct.new $t))) (drop (local.get $x))))"
     want = expected(src)
     assert want == Expected(frozenset({(0, 0)}), 1, 1, True)
-    good = src.replace(b"(ref $t)", b"(ref null $t)").replace(b"(drop (local.get $x))", b"(drop (ref.as_non_null (local.get $x)))")
+    good = src.replace(b"(ref $t)", b"(ref null $t)").replace(
+        b"(drop (local.get $x))", b"(drop (ref.as_non_null (local.get $x)))"
+    )
     assert minimality_problems(src, good, want) == []
     # wrapping the set too, or also making the local nullable in a second way, is not minimal
-    extra = good.replace(b"(local.set $x (struct.new $t))", b"(local.set $x (ref.as_non_null (struct.new $t)))")
+    extra = good.replace(
+        b"(local.set $x (struct.new $t))", b"(local.set $x (ref.as_non_null (struct.new $t)))"
+    )
     assert minimality_problems(src, extra, want)
     dropped = good.replace(b"(drop (ref.as_non_null (local.get $x)))", b"(nop)")
     assert minimality_problems(src, dropped, want)

@@ -30,8 +30,11 @@ def _changed_modules(before: Document, after: Document) -> list[bytes]:
     b = [m for m in after.modules if m.kind == "text" and not m.expects_failure]
     assert len(a) == len(b)
     old, new = before.data, after.data
-    return [new[y.span.start : y.span.end] for x, y in zip(a, b, strict=True)
-            if old[x.span.start : x.span.end] != new[y.span.start : y.span.end]]  # fmt: skip
+    return [
+        new[y.span.start : y.span.end]
+        for x, y in zip(a, b, strict=True)
+        if old[x.span.start : x.span.end] != new[y.span.start : y.span.end]
+    ]
 
 
 @pytest.mark.skipif(not SPEC_ROOT.exists(), reason="spec test suite not available")
@@ -76,8 +79,9 @@ def test_runnable_smith_sample_behaves_the_same() -> None:
     for r in wasmtools.validate_many([o for _, o in pairs]):
         assert r.ok, r.reason
     for data, out in pairs:
-        assert not wasmtime_run.diff_outcomes(wasmtime_run.run_exports(data.decode()),
-                                              wasmtime_run.run_exports(out.decode()))  # fmt: skip
+        assert not wasmtime_run.diff_outcomes(
+            wasmtime_run.run_exports(data.decode()), wasmtime_run.run_exports(out.decode())
+        )
 
 
 # Smith rarely stores into reference locals. Widening every reference local to the top of its

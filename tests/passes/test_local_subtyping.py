@@ -104,20 +104,23 @@ S_EDITS = [TextEdit(GC_SRC.index(b"$s (ref null") + 7, GC_SRC.index(b"$s (ref nu
 def test_local_subtyping_exact_edits() -> None:
     edits = local_subtyping.run(analyse(GC_SRC))
     at = GC_SRC.index
-    assert sorted(edits) == sorted([
-        *S_EDITS,  # ` null` of $s, and the folded ref.as_non_null around a get of it
-        TextEdit(at(b"anyref) (;"), at(b"anyref) (;") + 6, "(ref null $shape)"),
-        TextEdit(at(b"(ref null struct)") + 4, at(b"(ref null struct)") + 9, ""),
-        TextEdit(at(b"(ref null struct)") + 10, at(b"(ref null struct)") + 16, "$sq"),
-        TextEdit(at(b"ref.as_non_null   ;;"), at(b"ref.as_non_null   ;;") + 18, ""),
-        TextEdit(at(b"anyref) (local $a"), at(b"anyref) (local $a") + 6, "(ref $sq)"),
-        TextEdit(at(b"anyref)\n    (local.set $s"), at(b"anyref)\n    (local.set $s") + 6, "(ref $sq)"),
-    ])  # fmt: skip
+    assert sorted(edits) == sorted(
+        [
+            *S_EDITS,  # ` null` of $s, and the folded ref.as_non_null around a get of it
+            TextEdit(at(b"anyref) (;"), at(b"anyref) (;") + 6, "(ref null $shape)"),
+            TextEdit(at(b"(ref null struct)") + 4, at(b"(ref null struct)") + 9, ""),
+            TextEdit(at(b"(ref null struct)") + 10, at(b"(ref null struct)") + 16, "$sq"),
+            TextEdit(at(b"ref.as_non_null   ;;"), at(b"ref.as_non_null   ;;") + 18, ""),
+            TextEdit(at(b"anyref) (local $a"), at(b"anyref) (local $a") + 6, "(ref $sq)"),
+            TextEdit(at(b"anyref)\n    (local.set $s"), at(b"anyref)\n    (local.set $s") + 6, "(ref $sq)"),
+        ]
+    )
 
 
 def test_local_subtyping_matches_wasm_opt(tmp_path: Path) -> None:
     assert our_locals(run_pass(GC_SRC, "local-subtyping")) == [
-        (n, t) for n, t in wasm_opt_locals(GC_SRC, "local-subtyping", tmp_path)]  # fmt: skip
+        (n, t) for n, t in wasm_opt_locals(GC_SRC, "local-subtyping", tmp_path)
+    ]
 
 
 def test_least_upper_bounds() -> None:
@@ -133,10 +136,28 @@ def test_least_upper_bounds() -> None:
     assert read is not None
     tt = module_context(read.module).types
     lub = local_subtyping.heap_lub
-    assert [lub(tt, 3, 2), lub(tt, 3, 1), lub(tt, 1, 1), lub(tt, 3, "none"), lub(tt, "none", 2)] == [0, 1, 1, 3, 2]
-    assert [lub(tt, 1, 4), lub(tt, 1, "i31"), lub(tt, "i31", "array"), lub(tt, 4, "array")] == ["eq", "eq", "eq", "array"]
-    assert [lub(tt, 5, 6), lub(tt, 5, "nofunc"), lub(tt, 5, "any"), lub(tt, "extern", "any")] == ["func", 5, None, None]
-    assert local_subtyping.lub_of(tt, [RefType(False, 3), None, RefType(True, "none"), RefType(False, "bot")]) == RefType(True, 3)
+    assert [lub(tt, 3, 2), lub(tt, 3, 1), lub(tt, 1, 1), lub(tt, 3, "none"), lub(tt, "none", 2)] == [
+        0,
+        1,
+        1,
+        3,
+        2,
+    ]
+    assert [lub(tt, 1, 4), lub(tt, 1, "i31"), lub(tt, "i31", "array"), lub(tt, 4, "array")] == [
+        "eq",
+        "eq",
+        "eq",
+        "array",
+    ]
+    assert [lub(tt, 5, 6), lub(tt, 5, "nofunc"), lub(tt, 5, "any"), lub(tt, "extern", "any")] == [
+        "func",
+        5,
+        None,
+        None,
+    ]
+    assert local_subtyping.lub_of(
+        tt, [RefType(False, 3), None, RefType(True, "none"), RefType(False, "bot")]
+    ) == RefType(True, 3)
     assert local_subtyping.lub_of(tt, ["i32"]) is None
     assert local_subtyping.lub_of(tt, [None]) is None
 
@@ -226,13 +247,23 @@ def _valid_spec_modules(name: str) -> list[bytes]:
     if not path.exists():
         return []
     data = path.read_bytes()
-    return [data[m.span.start : m.span.end] for m in analyse(data).modules
-            if m.kind == "text" and m.read is not None and not m.expects_failure
-            and any(isinstance(d.type, RefType) and not d.type.nullable for f in m.read.module.funcs for d in f.locals)]  # fmt: skip
+    return [
+        data[m.span.start : m.span.end]
+        for m in analyse(data).modules
+        if m.kind == "text"
+        and m.read is not None
+        and not m.expects_failure
+        and any(
+            isinstance(d.type, RefType) and not d.type.nullable for f in m.read.module.funcs for d in f.locals
+        )
+    ]
 
 
-INVERSE_CASES = [PLAIN_INIT] + [m for n in ("local_init.wast", "array_copy.wast", "array_new_data.wast",
-                                             "array_new_elem.wast") for m in _valid_spec_modules(n)]  # fmt: skip
+INVERSE_CASES = [PLAIN_INIT] + [
+    m
+    for n in ("local_init.wast", "array_copy.wast", "array_new_data.wast", "array_new_elem.wast")
+    for m in _valid_spec_modules(n)
+]
 
 
 @pytest.mark.parametrize("index", range(len(INVERSE_CASES)))
@@ -260,9 +291,13 @@ def _local_init_invalid() -> list[bytes]:
     if not path.exists():
         return []
     data = path.read_bytes()
-    return [data[m.span.start : m.span.end] for m in analyse(data).modules
-            if m.expect == "assert_invalid" and m.kind == "text"
-            and {d.code for d in m.diagnostics} == {"uninitialized-local"}]  # fmt: skip
+    return [
+        data[m.span.start : m.span.end]
+        for m in analyse(data).modules
+        if m.expect == "assert_invalid"
+        and m.kind == "text"
+        and {d.code for d in m.diagnostics} == {"uninitialized-local"}
+    ]
 
 
 LOCAL_INIT_INVALID = _local_init_invalid()
@@ -290,12 +325,22 @@ def test_make_non_nullable() -> None:
     doc = analyse(GC_SRC)
     at = GC_SRC.index
     s_edits = S_EDITS
-    for offset in (at(b"(local $s"), at(b"$s (ref null") + 2, at(b"local.get $s))))") + 11, at(b"(local.set $s (struct") + 1):
+    for offset in (
+        at(b"(local $s"),
+        at(b"$s (ref null") + 2,
+        at(b"local.get $s))))") + 11,
+        at(b"(local.set $s (struct") + 1,
+    ):
         assert local_subtyping.make_non_nullable(doc, offset) == ("Make `$s` non-nullable", s_edits)
     n4 = at(b"(ref null struct)")
     four = local_subtyping.make_non_nullable(GC_SRC, at(b"local.get 4\n"))
-    assert four == ("Make local 4 non-nullable", [TextEdit(n4 + 4, n4 + 9, ""),
-                                                   TextEdit(at(b"ref.as_non_null   ;;"), at(b"ref.as_non_null   ;;") + 18, "")])  # fmt: skip
+    assert four == (
+        "Make local 4 non-nullable",
+        [
+            TextEdit(n4 + 4, n4 + 9, ""),
+            TextEdit(at(b"ref.as_non_null   ;;"), at(b"ref.as_non_null   ;;") + 18, ""),
+        ],
+    )
     assert local_subtyping.make_non_nullable(doc, n4) == four
     out = apply_edits(GC_SRC, s_edits)
     same_behaviour(GC_SRC, out)
@@ -337,22 +382,34 @@ def _widened(data: bytes) -> bytes:
     for f in read.module.funcs:
         for d in f.locals:
             node = local_subtyping._type_node(doc, d)
-            if not isinstance(d.type, RefType) or d.type.exact or tt.top(d.type.heap) not in _TOPS or node is None:
+            if (
+                not isinstance(d.type, RefType)
+                or d.type.exact
+                or tt.top(d.type.heap) not in _TOPS
+                or node is None
+            ):
                 continue
             edits.append(TextEdit(node.start_byte, node.end_byte, _TOPS[tt.top(d.type.heap) or ""]))
             cast = f"ref.cast {local_subtyping.spell(tt, d.type)}"
             for ins in f.body:
                 if ins.op.name in ("local.get", "local.tee") and ins.imms[0] == d.index:
                     if ins.folded:
-                        edits += [TextEdit(ins.ostart, ins.ostart, f"({cast} "), TextEdit(ins.oend, ins.oend, ")")]
+                        edits += [
+                            TextEdit(ins.ostart, ins.ostart, f"({cast} "),
+                            TextEdit(ins.oend, ins.oend, ")"),
+                        ]
                     else:
                         edits.append(TextEdit(ins.end, ins.end, " " + cast))
     return apply_edits(data, edits)
 
 
 def test_widened_smith_locals_are_refined_again() -> None:
-    corpus = dict((seed, wat) for seed, _wasm, wat in wasmtools.smith_corpus(WIDENED_SEEDS[-1] + 1,
-                                                                              options=wasmtools.RUNNABLE_SMITH_CONFIG))  # fmt: skip
+    corpus = dict(
+        (seed, wat)
+        for seed, _wasm, wat in wasmtools.smith_corpus(
+            WIDENED_SEEDS[-1] + 1, options=wasmtools.RUNNABLE_SMITH_CONFIG
+        )
+    )
     for seed in WIDENED_SEEDS:
         widened = _widened(corpus[seed].encode())
         doc = analyse(widened)
@@ -367,8 +424,13 @@ def test_widened_smith_locals_are_refined_again() -> None:
         orig, wide, refined = [r.module.funcs for r in reads if r is not None]
         assert reads[1] is not None
         tt = module_context(reads[1].module).types
-        changed = [(a.type, c.type) for f, g, h in zip(orig, wide, refined, strict=True)
-                   for a, b, c in zip(f.locals, g.locals, h.locals, strict=True) if b.type != c.type]  # fmt: skip
+        changed = [
+            (a.type, c.type)
+            for f, g, h in zip(orig, wide, refined, strict=True)
+            for a, b, c in zip(f.locals, g.locals, h.locals, strict=True)
+            if b.type != c.type
+        ]
         assert changed and all(tt.is_sub(c, a) for a, c in changed), seed
-        assert not wasmtime_run.diff_outcomes(wasmtime_run.run_exports(widened.decode()),
-                                              wasmtime_run.run_exports(out.decode())), seed  # fmt: skip
+        assert not wasmtime_run.diff_outcomes(
+            wasmtime_run.run_exports(widened.decode()), wasmtime_run.run_exports(out.decode())
+        ), seed

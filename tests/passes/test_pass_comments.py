@@ -151,8 +151,14 @@ def edit_problems(doc: Document, edits: list[TextEdit]) -> list[str]:
                 break
         if e.start == e.end and 0 < e.start < len(data):
             before, after = data[e.start - 1 : e.start], data[e.start : e.start + 1]
-            token = (not before.isspace() and not after.isspace() and before != b"(" and after != b")"
-                     and before != b")" and after != b"(")  # fmt: skip
+            token = (
+                not before.isspace()
+                and not after.isspace()
+                and before != b"("
+                and after != b")"
+                and before != b")"
+                and after != b"("
+            )
             if token and not (mask[e.start - 1] and mask[e.start]):
                 problems.append(f"{e} inserts inside the token around {data[e.start - 8 : e.start + 8]!r}")
     return problems

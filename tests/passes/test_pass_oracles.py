@@ -96,7 +96,9 @@ def _outputs(doc: Document, name: str, report: Report) -> dict[str, bytes]:
 
 
 def _run(data: bytes, arg_sets: int) -> dict[str, wasmtime_run.Outcome]:
-    return wasmtime_run.run_exports(bytes(wasmtime.wat2wasm(data.decode("utf-8"))), arg_sets=arg_sets, isolate=True)
+    return wasmtime_run.run_exports(
+        bytes(wasmtime.wat2wasm(data.decode("utf-8"))), arg_sets=arg_sets, isolate=True
+    )
 
 
 def check_modules(modules: list[tuple[str, bytes]], arg_sets: int) -> Report:
@@ -222,7 +224,9 @@ def test_every_pass_changes_some_gc_module() -> None:
     """The hand-written modules give every pass something to do (the error fixes aside:
     they only edit invalid modules)."""
     docs = [analyse(p.read_bytes()) for p in GC_MODULES]
-    idle = [name for name, info in PASSES.items() if name not in FIX_PASSES and not any(info.run(d) for d in docs)]
+    idle = [
+        name for name, info in PASSES.items() if name not in FIX_PASSES and not any(info.run(d) for d in docs)
+    ]
     assert not idle, f"passes with nothing to do on tests/gc_modules: {idle}"
 
 

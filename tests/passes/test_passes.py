@@ -136,7 +136,9 @@ def test_params_and_valid_locals_never_change() -> None:
 
 
 def test_assert_invalid_modules_in_scripts_are_left_alone() -> None:
-    src = b'(assert_invalid (module (func (local $x (ref func)) (drop (local.get $x)))) "uninitialized local")'
+    src = (
+        b'(assert_invalid (module (func (local $x (ref func)) (drop (local.get $x)))) "uninitialized local")'
+    )
     assert analyse(src).diagnostics == []
     assert fixup.fix_all(src) == []
 
@@ -148,8 +150,10 @@ def _local_init_cases() -> list[bytes]:
     data = path.read_bytes()
     out = []
     for m in analyse(data).modules:
-        if m.expect == "assert_invalid" and m.kind == "text" and any(
-            d.code == "uninitialized-local" for d in m.diagnostics
+        if (
+            m.expect == "assert_invalid"
+            and m.kind == "text"
+            and any(d.code == "uninitialized-local" for d in m.diagnostics)
         ):
             out.append(data[m.span.start : m.span.end])
     return out
@@ -189,8 +193,9 @@ def test_fix_shapes_validates_and_behaves_like_the_hand_fixed_version() -> None:
     assert marker in src
     hand = src.replace(marker, b"(block)\n          ").replace(b"$i)))))\n", b"$i))))\n")
     assert wasmtools.validate(hand).ok
-    assert not wasmtime_run.diff_outcomes(wasmtime_run.run_exports(hand.decode()),
-                                          wasmtime_run.run_exports(out.decode()))  # fmt: skip
+    assert not wasmtime_run.diff_outcomes(
+        wasmtime_run.run_exports(hand.decode()), wasmtime_run.run_exports(out.decode())
+    )
 
 
 VALID = """(module

@@ -97,15 +97,33 @@ def test_reorder_order_is_use_count_then_first_use() -> None:
 def test_reorder_edits_touch_only_declarations_and_numeric_indices() -> None:
     edits = sorted(reorder_locals.run(analyse(R_SRC)))
     start = R_SRC.index(b"(local $a i32)")
-    assert edits[0] == TextEdit(start, R_SRC.index(b"(local $c i32)") + len("(local $c i32)"),
-                                R_OUT[start : R_OUT.index(b"\n    local.get 0")].decode())  # fmt: skip
+    assert edits[0] == TextEdit(
+        start,
+        R_SRC.index(b"(local $c i32)") + len("(local $c i32)"),
+        R_OUT[start : R_OUT.index(b"\n    local.get 0")].decode(),
+    )
     g = R_SRC.index(b"(local i32 i64 f32)")
     assert edits[6] == TextEdit(g, g + len("(local i32 i64 f32)"), "(local i64 i32)")
     h = R_SRC.index(b"(local $x i32)")
     assert edits[11] == TextEdit(h, R_SRC.index(b";; y") + 4, "(local $y i32) ;; y\n    (local $x i32)")
-    indices = [(R_SRC[e.start : e.end].decode(), e.new_text) for e in edits if e not in (edits[0], edits[6], edits[11])]
-    assert indices == [("5", "3"), ("1", "4"), ("3", "5"), ("4", "6"), ("7", "2"), ("1", "0"), ("0", "1"), ("1", "0"),
-                       ("0", "1"), ("2", "1"), ("2", "1")]  # fmt: skip
+    indices = [
+        (R_SRC[e.start : e.end].decode(), e.new_text)
+        for e in edits
+        if e not in (edits[0], edits[6], edits[11])
+    ]
+    assert indices == [
+        ("5", "3"),
+        ("1", "4"),
+        ("3", "5"),
+        ("4", "6"),
+        ("7", "2"),
+        ("1", "0"),
+        ("0", "1"),
+        ("1", "0"),
+        ("0", "1"),
+        ("2", "1"),
+        ("2", "1"),
+    ]
 
 
 def test_reorder_removals_only_are_remove_unused_locals() -> None:
@@ -115,13 +133,20 @@ def test_reorder_removals_only_are_remove_unused_locals() -> None:
     assert read is not None
     edits = reorder_locals.run(doc)
     assert edits == remove_unused_locals.func_edits(doc, read.module.funcs[0])
-    assert apply_edits(src, edits) == b"(module (func (local $a i32) ;; b\n (local $c i32) (local.set $a (i32.const 1)) (drop (local.get 1))))"
+    assert (
+        apply_edits(src, edits)
+        == b"(module (func (local $a i32) ;; b\n (local $c i32) (local.set $a (i32.const 1)) (drop (local.get 1))))"
+    )
 
 
 def test_reorder_leaves_alone_what_it_cannot_renumber() -> None:
-    sorted_ = b"(module (func (param i32) (local i32 i64) (local.set 1 (local.get 0)) (local.set 2 (i64.const 0))))"
+    sorted_ = (
+        b"(module (func (param i32) (local i32 i64) (local.set 1 (local.get 0)) (local.set 2 (i64.const 0))))"
+    )
     assert reorder_locals.run(analyse(sorted_)) == []
-    unresolved = b"(module (func (local $a i32) (local $b i32) (drop (local.get $b)) (drop (local.get $nope))))"
+    unresolved = (
+        b"(module (func (local $a i32) (local $b i32) (drop (local.get $b)) (drop (local.get $nope))))"
+    )
     assert reorder_locals.run(analyse(unresolved)) == []
     no_locals = b"(module (func (param $p i32) (drop (local.get $p))))"
     assert reorder_locals.run(analyse(no_locals)) == []
@@ -129,22 +154,28 @@ def test_reorder_leaves_alone_what_it_cannot_renumber() -> None:
 
 def test_reorder_line_comment_never_swallows_code() -> None:
     # the declaration with a `;;` comment moves to the end of a one-line list
-    src = b"(module (func (export \"f\") (result i32) (local $a i32) ;; a\n  (local $b i32) (local.set $b (i32.const 3)) (local.set $a (local.get $b)) (local.get $b)))"
+    src = b'(module (func (export "f") (result i32) (local $a i32) ;; a\n  (local $b i32) (local.set $b (i32.const 3)) (local.set $a (local.get $b)) (local.get $b)))'
     out = run_pass(src, "reorder-locals")
-    assert out == (b"(module (func (export \"f\") (result i32) (local $b i32)\n  (local $a i32) ;; a\n"
-                   b"  (local.set $b (i32.const 3)) (local.set $a (local.get $b)) (local.get $b)))")  # fmt: skip
+    assert out == (
+        b'(module (func (export "f") (result i32) (local $b i32)\n  (local $a i32) ;; a\n'
+        b"  (local.set $b (i32.const 3)) (local.set $a (local.get $b)) (local.get $b)))"
+    )
     same_behaviour(src, out)
     # a removed declaration's comment goes with the next kept one, or after the last
     src = b"(module (func (local $u i32) ;; unused\n (local $x i32) (local $y i32)\n (local.set $y (local.get $y)) (local.set $y (local.get $x))))"
-    assert run_pass(src, "reorder-locals") == (b"(module (func (local $y i32)\n  ;; unused\n  (local $x i32)\n"
-                                            b" (local.set $y (local.get $y)) (local.set $y (local.get $x))))")  # fmt: skip
+    assert run_pass(src, "reorder-locals") == (
+        b"(module (func (local $y i32)\n  ;; unused\n  (local $x i32)\n"
+        b" (local.set $y (local.get $y)) (local.set $y (local.get $x))))"
+    )
 
 
 def test_reorder_odd_declarations() -> None:
     # an empty `(local)` goes, its comment with the next declaration
     src = b"(module (func (local $a i32) (local) ;; empty\n (local $b i32) (drop (local.get $b)) (local.set $b (local.get $a))))"
-    assert run_pass(src, "reorder-locals") == (b"(module (func ;; empty\n  (local $b i32)\n  (local $a i32)"
-                                            b" (drop (local.get $b)) (local.set $b (local.get $a))))")  # fmt: skip
+    assert run_pass(src, "reorder-locals") == (
+        b"(module (func ;; empty\n  (local $b i32)\n  (local $a i32)"
+        b" (drop (local.get $b)) (local.set $b (local.get $a))))"
+    )
     # text that is not UTF-8 inside the declarations: nothing is rewritten, nothing crashes
     bad = b"(module (func (local $a i32) ;; \xff\n (local $b i32) (drop (local.get $b)) (local.set $a (local.get $b))))"
     assert reorder_locals.run(analyse(bad)) == []

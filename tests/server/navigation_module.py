@@ -62,9 +62,13 @@ def module_client() -> Any:
 
     @pytest_lsp.fixture(config=CONFIG, scope="module", loop_scope="module")
     async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-        result = await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+        result = await lsp_client.initialize_session(
+            types.InitializeParams(capabilities=types.ClientCapabilities())
+        )
         SERVER_CAPABILITIES[id(lsp_client)] = result.capabilities
-        lsp_client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT)))
+        lsp_client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
+        )
         yield lsp_client
         await lsp_client.shutdown_session()
 
@@ -80,13 +84,21 @@ def at(needle: str, skip: int = 0, text: str = TEXT) -> types.Position:
 def span(r: types.Range) -> tuple[int, int, int, str]:
     """A one-line range as (line, start, end, its text)."""
     assert r.start.line == r.end.line
-    return r.start.line, r.start.character, r.end.character, LINES[r.start.line][r.start.character : r.end.character]
+    return (
+        r.start.line,
+        r.start.character,
+        r.end.character,
+        LINES[r.start.line][r.start.character : r.end.character],
+    )
 
 
 DOC = types.TextDocumentIdentifier(URI)
 
+
 async def hover_text(client: LanguageClient, where: types.Position, uri: str = URI) -> str | None:
-    found = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), where))
+    found = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), where)
+    )
     if found is None:
         return None
     assert isinstance(found.contents, types.MarkupContent)

@@ -77,9 +77,19 @@ def _open(client: LanguageClient, uri: str, text: str, version: int = 1) -> None
     )
 
 
-def _change(client: LanguageClient, uri: str, version: int, line: int, start: int, end: int, text: str,
-            end_line: int | None = None) -> None:  # fmt: skip
-    rng = types.Range(types.Position(line, start), types.Position(line if end_line is None else end_line, end))
+def _change(
+    client: LanguageClient,
+    uri: str,
+    version: int,
+    line: int,
+    start: int,
+    end: int,
+    text: str,
+    end_line: int | None = None,
+) -> None:
+    rng = types.Range(
+        types.Position(line, start), types.Position(line if end_line is None else end_line, end)
+    )
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(version=version, uri=uri),

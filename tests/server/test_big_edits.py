@@ -60,8 +60,10 @@ def test_a_missing_parenthesis_gives_a_few_diagnostics() -> None:
     assert len(diags) < 30, [d.message for d in diags]
     outside = [d for d in diags if "outside the module" in d.message]
     assert len(outside) == 1
-    assert outside[0].message == ("`(func ...)` is outside the module (a `(` missing or a `)` too many before it?): "
-                                  "this field and the 288 after it are not analysed")  # fmt: skip
+    assert outside[0].message == (
+        "`(func ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+        "this field and the 288 after it are not analysed"
+    )
     assert broken[outside[0].span.start : outside[0].span.end] == b"(func"
     # The same from the server's incremental analysis, and back again once restored.
     analysis = DocumentAnalysis()
@@ -106,7 +108,9 @@ def test_max_diagnostics_setting() -> None:
     assert parse_settings({"maxDiagnostics": 0}, "x").settings.limit == 0
     parsed = parse_settings({"maxDiagnostics": -3, "severity": {"never-read": "off"}}, "x")
     assert parsed.settings.limit == MAX_DIAGNOSTICS and parsed.settings.severity == {"never-read": None}
-    assert parsed.problems == ("x: `maxDiagnostics` must be a whole number, 0 for no limit, got -3 (ignored)",)
+    assert parsed.problems == (
+        "x: `maxDiagnostics` must be a whole number, 0 for no limit, got -3 (ignored)",
+    )
     config = Configuration()
     assert config.set_initialization_options({"maxDiagnostics": 50}) == (True, ())
     assert config.set_workspace({"severity": {}}) == (False, ())
@@ -138,10 +142,12 @@ def test_editing_locals_rereads_only_the_function() -> None:
     analysis = DocumentAnalysis()
     _updated(analysis, text)
     at = text.index(b"(local $x i32)", text.index(b"$f40 "))
-    edits = [text[:at] + b"(local $x i64)" + text[at + 14 :],  # an error in the body now
-             text[:at] + b"(local $x (i32)" + text[at + 14 :],  # a parenthesis typed
-             text[:at] + b"(local $x i32) (local $y f32)" + text[at + 14 :],
-             text]  # fmt: skip
+    edits = [
+        text[:at] + b"(local $x i64)" + text[at + 14 :],  # an error in the body now
+        text[:at] + b"(local $x (i32)" + text[at + 14 :],  # a parenthesis typed
+        text[:at] + b"(local $x i32) (local $y f32)" + text[at + 14 :],
+        text,
+    ]
     for data in edits:
         assert _updated(analysis, data) == analyse(data).diagnostics
         assert analysis.last_mode == "incremental", data[at : at + 30]
@@ -162,17 +168,24 @@ def test_undoing_a_parenthesis_that_restructured_the_tree_is_incremental() -> No
 
 
 def test_an_edit_inside_one_body_shifts_what_follows() -> None:
-    text = (module(30)[:-3] + '  (func $bad (result i32) (i64.const 1))\n  (export "x" (func $nope))\n'
-            '  (start $f3)\n  (export "dup" (func $f2))\n)\n').encode()  # fmt: skip
+    text = (
+        module(30)[:-3] + '  (func $bad (result i32) (i64.const 1))\n  (export "x" (func $nope))\n'
+        '  (start $f3)\n  (export "dup" (func $f2))\n)\n'
+    ).encode()
     at = text.index(b"  (func $f5 ")  # a duplicate export after the edit, related to this one before it
     text = text[:at] + b'  (export "dup" (func $f1))\n' + text[at:]
     analysis = DocumentAnalysis()
     _updated(analysis, text)
     at = text.index(b"(global.get $g)", text.index(b"$f7 "))
-    for new in (text[:at] + b"(i32.const 123456)" + text[at + 15 :],  # longer
-                text[:at] + b"(i32.const 1)" + text[at + 15 :],  # shorter
-                text[:at] + b"(global.get $nope)" + text[at + 15 :],
-                text):  # fmt: skip
+    for new in (
+        text[:at] + b"(i32.const 123456)" + text[at + 15 :],  # longer
+        text[:at] + b"(i32.const 1)" + text[at + 15 :],  # shorter
+        text[:at] + b"(global.get $nope)" + text[at + 15 :],
+        text,
+    ):
         assert _updated(analysis, new) == analyse(new).diagnostics
         assert analysis.last_mode == "incremental"
-        assert analysis.document(new, parse(new)).modules[0].read.module == analyse(new).modules[0].read.module  # type: ignore[union-attr]
+        assert (
+            analysis.document(new, parse(new)).modules[0].read.module  # type: ignore[union-attr]
+            == analyse(new).modules[0].read.module  # type: ignore[union-attr]
+        )

@@ -19,9 +19,16 @@ async def highlights(client: LanguageClient, where: types.Position) -> list[tupl
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_document_highlight_kinds(client: LanguageClient) -> None:
-    text, read, write = types.DocumentHighlightKind.Text, types.DocumentHighlightKind.Read, types.DocumentHighlightKind.Write
+    text, read, write = (
+        types.DocumentHighlightKind.Text,
+        types.DocumentHighlightKind.Read,
+        types.DocumentHighlightKind.Write,
+    )
     assert await highlights(client, at("(local $p", 8)) == [
-        (15, 11, "$p", text), (16, 15, "$p", write), (17, 46, "$p", read)]  # fmt: skip
+        (15, 11, "$p", text),
+        (16, 15, "$p", write),
+        (17, 46, "$p", read),
+    ]
     assert await highlights(client, at("global.set $g", 12)) == [(4, 10, "$g", text), (18, 16, "$g", write)]
     assert await highlights(client, at("global.get $k", 12)) == [(5, 10, "$k", text), (25, 27, "$k", read)]
     assert await highlights(client, at("(br $l", 5)) == [(22, 15, "$l", text), (23, 14, "$l", text)]

@@ -20,6 +20,8 @@ async def test_folding_ranges(client: LanguageClient) -> None:
         (0, 33, region),  # the module
         (12, 13, comment),  # two `;;` lines
         (14, 33, region),  # the function
-        (19, 24, region), (20, 24, region), (22, 23, region),  # block $out, loop $l, block $l
+        (19, 24, region),
+        (20, 24, region),
+        (22, 23, region),  # block $out, loop $l, block $l
         (26, 28, region),  # block $h
-    ]  # fmt: skip
+    ]

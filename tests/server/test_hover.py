@@ -16,18 +16,42 @@ client = module_client()
 @pytest.mark.asyncio(loop_scope="module")
 async def test_hover(client: LanguageClient) -> None:
     assert await hover_text(client, at("(local.get $n)", 12)) == (
-        "```wat\n(param $n i32)\n```\n\nparam index 0\n\nlive here (read by this `local.get`)")
-    assert await hover_text(client, at("global.set $g", 12)) == "```wat\n(global $g (mut i32))\n```\nglobal index 0"
+        "```wat\n(param $n i32)\n```\n\nparam index 0\n\nlive here (read by this `local.get`)"
+    )
+    assert (
+        await hover_text(client, at("global.set $g", 12))
+        == "```wat\n(global $g (mut i32))\n```\nglobal index 0"
+    )
     assert await hover_text(client, at("call $log", 6)) == (
-        "```wat\n(func $log (param i32))\n```\nimported function index 0")
-    assert await hover_text(client, at("$pt $x", 5)) == "```wat\n(field $x (mut i32))\n```\nfield index 0 of type `$pt`"
-    assert await hover_text(client, at("(br 0", 4)) == "```wat\nloop $l\n```\nlabel of a `loop`; relative depth 0 here"
-    assert await hover_text(client, at("(elem.drop", 1)) == "```wat\nelem.drop\n```\n\n`[] -> []`\n\noperand stack before: `[]`"
-    assert await hover_text(client, at("data.drop $ds", 11)) == "```wat\n(data $ds \"hi\")\n```\ndata segment index 0"
-    assert await hover_text(client, at("(i32.eqz", 1)) == "```wat\ni32.eqz\n```\n\n`[i32] -> [i32]`\n\noperand stack before: `[i32]`"
+        "```wat\n(func $log (param i32))\n```\nimported function index 0"
+    )
+    assert (
+        await hover_text(client, at("$pt $x", 5))
+        == "```wat\n(field $x (mut i32))\n```\nfield index 0 of type `$pt`"
+    )
+    assert (
+        await hover_text(client, at("(br 0", 4))
+        == "```wat\nloop $l\n```\nlabel of a `loop`; relative depth 0 here"
+    )
+    assert (
+        await hover_text(client, at("(elem.drop", 1))
+        == "```wat\nelem.drop\n```\n\n`[] -> []`\n\noperand stack before: `[]`"
+    )
+    assert (
+        await hover_text(client, at("data.drop $ds", 11))
+        == '```wat\n(data $ds "hi")\n```\ndata segment index 0'
+    )
+    assert (
+        await hover_text(client, at("(i32.eqz", 1))
+        == "```wat\ni32.eqz\n```\n\n`[i32] -> [i32]`\n\noperand stack before: `[i32]`"
+    )
     assert await hover_text(client, at("(struct.get", 1)) == (
-        "```wat\nstruct.get\n```\n\ntyped by the `struct.get` rule\n\noperand stack before: `[(ref $pt)]`")
-    assert await hover_text(client, at("(call $log", 1)) == "```wat\ncall\n```\n\n`[i32] -> []`\n\noperand stack before: `[i32]`"
+        "```wat\nstruct.get\n```\n\ntyped by the `struct.get` rule\n\noperand stack before: `[(ref $pt)]`"
+    )
+    assert (
+        await hover_text(client, at("(call $log", 1))
+        == "```wat\ncall\n```\n\n`[i32] -> []`\n\noperand stack before: `[i32]`"
+    )
     assert await hover_text(client, at("(block $h", 2)) is None  # a keyword, not an instruction name
 
 
@@ -46,18 +70,26 @@ UNINIT = """(module
 @pytest.mark.asyncio(loop_scope="module")
 async def test_hover_initialization_and_liveness(client: LanguageClient) -> None:
     uri = "untitled:uninit.wat"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, UNINIT)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, UNINIT))
+    )
     first = UNINIT.index("(drop (local.get $r))") + len("(drop (local.get $")
     second = UNINIT.rindex("(drop (local.get $r))") + len("(drop (local.get $")
     # the set inside `then` is undone at the `if`'s end (rule 1a)
     assert await hover_text(client, at("", first, UNINIT), uri) == (
         "```wat\n(local $r (ref $t))\n```\n\nlocal index 1\n\nbefore this `local.get`: **not initialized** "
-        "(non-defaultable: a `local.set` must dominate reads)\n\nlive here (read by this `local.get`)")
-    assert "before this `local.get`: initialized" in (await hover_text(client, at("", second, UNINIT), uri) or "")
+        "(non-defaultable: a `local.set` must dominate reads)\n\nlive here (read by this `local.get`)"
+    )
+    assert "before this `local.get`: initialized" in (
+        await hover_text(client, at("", second, UNINIT), uri) or ""
+    )
     assert (await hover_text(client, at("(local.set $dead", 12, UNINIT), uri) or "").endswith(
-        "the value stored here is never read (dead store)")
+        "the value stored here is never read (dead store)"
+    )
     assert (await hover_text(client, at("(local.set $r (struct.new $t))\n", 12, UNINIT), uri) or "").endswith(
-        "the value stored here is read later (live)")
+        "the value stored here is read later (live)"
+    )
     # the operand stack before an instruction, in a block
     assert (await hover_text(client, at("(struct.new $t))))", 1, UNINIT), uri) or "").endswith(
-        "operand stack before: `[]`")
+        "operand stack before: `[]`"
+    )

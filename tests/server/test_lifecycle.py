@@ -24,7 +24,7 @@ client = push_client()
 async def test_garbage_and_bad_requests_do_not_kill_it(client: LanguageClient) -> None:
     uri = "untitled:garbage.wat"
     # NUL, a lone surrogate (not UTF-8 at all), unbalanced parentheses and comments, bad escapes.
-    garbage = "(((((\x00\U0010ffff;; \ud800 ))))))) (module (func (param $ (;) \"\\u{zz}\n" * 50
+    garbage = '(((((\x00\U0010ffff;; \ud800 ))))))) (module (func (param $ (;) "\\u{zz}\n' * 50
     _open(client, uri, garbage)
     codes = {d["code"] for d in await _published(client, uri, 1)}
     assert {"syntax", "invalid-utf8"} <= codes
@@ -37,8 +37,14 @@ async def test_garbage_and_bad_requests_do_not_kill_it(client: LanguageClient) -
     # Invalid parameters: sent raw, since the client would not serialise them.
     answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     client.protocol._request_futures["bad-params"] = answer  # type: ignore[assignment]
-    client.protocol._send_data({"jsonrpc": "2.0", "id": "bad-params", "method": types.TEXT_DOCUMENT_DIAGNOSTIC,
-                                "params": {"bogus": 1}})  # fmt: skip
+    client.protocol._send_data(
+        {
+            "jsonrpc": "2.0",
+            "id": "bad-params",
+            "method": types.TEXT_DOCUMENT_DIAGNOSTIC,
+            "params": {"bogus": 1},
+        }
+    )
     with pytest.raises(JsonRpcInvalidParams):
         await asyncio.wait_for(answer, 10)
     for _ in range(100):  # the log message follows the answer
@@ -54,22 +60,32 @@ async def test_garbage_and_bad_requests_do_not_kill_it(client: LanguageClient) -
 
 @pytest.mark.parametrize("args", [[], ["--stdio"]])
 def test_exits_when_stdin_closes(args: list[str]) -> None:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                       "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {}},
+        }
+    ).encode()
     message = b"Content-Length: %d\r\n\r\n" % len(body) + body
-    proc = subprocess.run([sys.executable, "-m", "wat_lsp", *args], input=message, capture_output=True,
-                          timeout=30)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "wat_lsp", *args], input=message, capture_output=True, timeout=30
+    )
     assert b'"positionEncoding": "utf-16"' in proc.stdout or b'"positionEncoding":"utf-16"' in proc.stdout
     assert b'"textDocumentSync"' in proc.stdout
 
 
 @pytest.mark.parametrize(("shutdown", "status"), [(True, 0), (False, 1)])
 def test_exits_on_exit(shutdown: bool, status: int) -> None:
-    proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     assert proc.stdin is not None
-    messages: list[dict[str, Any]] = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
-                {"jsonrpc": "2.0", "method": "initialized", "params": {}}]  # fmt: skip
+    messages: list[dict[str, Any]] = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    ]
     if shutdown:
         messages.append({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
     messages.append({"jsonrpc": "2.0", "method": "exit"})

@@ -47,12 +47,24 @@ def test_every_request_well_formed(server: pathological.Server, name: str) -> No
     shape = SHAPES[name]()
     answers = pathological.run(server, shape, f"file:///pathological/{name}.wat", timeout=HANG)
     methods = {a.method for a in answers}
-    every = {"textDocument/diagnostic", "textDocument/semanticTokens/full", "textDocument/semanticTokens/range",
-             "textDocument/semanticTokens/full/delta", "textDocument/foldingRange", "textDocument/documentSymbol",
-             "textDocument/inlayHint", "textDocument/hover", "textDocument/documentHighlight",
-             "textDocument/selectionRange", "textDocument/definition", "textDocument/references",
-             "textDocument/completion", "textDocument/signatureHelp", "textDocument/codeAction",
-             "textDocument/prepareRename"}  # fmt: skip
+    every = {
+        "textDocument/diagnostic",
+        "textDocument/semanticTokens/full",
+        "textDocument/semanticTokens/range",
+        "textDocument/semanticTokens/full/delta",
+        "textDocument/foldingRange",
+        "textDocument/documentSymbol",
+        "textDocument/inlayHint",
+        "textDocument/hover",
+        "textDocument/documentHighlight",
+        "textDocument/selectionRange",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/completion",
+        "textDocument/signatureHelp",
+        "textDocument/codeAction",
+        "textDocument/prepareRename",
+    }
     assert every <= methods
     if name not in ("parens", "unclosed"):  # a function named `$f` that parses: renamed, actions resolved
         assert {"textDocument/rename", "codeAction/resolve"} <= methods
@@ -64,8 +76,10 @@ def test_garbage_gets_one_diagnostic(server: pathological.Server) -> None:
     """1,000,000 `)`: one syntax error, not one per parenthesis."""
     shape = pathological.close_parens(1_000_000)
     uri = "file:///pathological/million.wat"
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat", "version": 1,
-                                                            "text": shape.text}})  # fmt: skip
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": shape.text}},
+    )
     report = server.request("textDocument/diagnostic", {"textDocument": {"uri": uri}}, HANG)["result"]
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     assert [d["code"] for d in report["items"]] == ["syntax"]
@@ -76,12 +90,16 @@ def test_garbage_gets_one_diagnostic(server: pathological.Server) -> None:
 DEEP_TEXTS = {
     "closed": "(module (func $f " + "(block $l " * 300 + "(br $l) (call $f)" + ")" * 300 + "))",
     "unclosed": "(module (func " + "(block " * 300,
-    "folded": "(module (func (result i32)\n" + "(i32.add " * 300 + "(local.get 0)" + " (i32.const 1))" * 300 + "))\n",
+    "folded": "(module (func (result i32)\n"
+    + "(i32.add " * 300
+    + "(local.get 0)"
+    + " (i32.const 1))" * 300
+    + "))\n",
     "plain": "(module (func\n" + "block $x\n" * 300 + "br 3 end $x\n" * 300 + "))\n",
     "parens": ")" * 5000 + "(module (func $g (local.get 0)))",
     "comments": "(module " + "(;" * 300 + ";)" * 300 + " (func $h (param $p i32) (local.get $p)) ;; x\n)",
     "garbage": "(module (func $f (param i32) (block $a (; c ;) (i32.add (local.get 0) ) (call 3 $f) junk ) ) ;; x\n"
-               "(func $g i32.const 0 (block (loop)) (]) end))  (type (func)) (( " + "(block " * 40 + ")" * 20,
+    "(func $g i32.const 0 (block (loop)) (]) end))  (type (func)) (( " + "(block " * 40 + ")" * 20,
 }
 
 
@@ -101,7 +119,9 @@ def test_deep_query_finds_what_one_cursor_finds(name: str) -> None:
     data = DEEP_TEXTS[name].encode()
     tree = parse(data)
     rnd = random.Random(name)
-    ranges = [(0, None)] + [tuple(sorted((rnd.randrange(len(data)), rnd.randrange(len(data))))) for _ in range(6)]
+    ranges = [(0, None)] + [
+        tuple(sorted((rnd.randrange(len(data)), rnd.randrange(len(data))))) for _ in range(6)
+    ]
     for query in (references._query(), semantic_tokens._query(), folding._query()):
         for start, end in ranges:
             cursor = QueryCursor(query.query)
@@ -119,8 +139,19 @@ def test_columns_counted_on_along_a_line() -> None:
     from wat_lsp.analysis.positions import LineIndex
 
     rnd = random.Random(5)
-    pieces = [b"a", b" ", b"\n", b"\r", b"\xc3\xa9", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xe2\x82",
-              b"\x80", b"\r\n"]  # fmt: skip
+    pieces = [
+        b"a",
+        b" ",
+        b"\n",
+        b"\r",
+        b"\xc3\xa9",
+        b"\xf0\x9f\x98\x80",
+        b"\xed\xa0\x80",
+        b"\xff",
+        b"\xe2\x82",
+        b"\x80",
+        b"\r\n",
+    ]
     for trial in range(300):
         data = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 80)))
         index = LineIndex(data)
@@ -176,14 +207,19 @@ def test_catch_and_on_clauses_resolved_without_parents() -> None:
 
     nested = "(module (tag $e) (func $f " + "(block $b (try_table (catch $e $b) (catch_all 0) " * 300 + "nop"
     texts = [(nested + "))" * 300 + "))").encode()]
-    texts.append(b"(module (type $ft (func)) (type $ct (cont $ft)) (tag $e) (tag $t) (func $g (param $k (ref $ct))"
-                 b" (block $l (block $m (resume $ct (on $e $l) (on $t switch) (on $e $m) (local.get $k))))))")
+    texts.append(
+        b"(module (type $ft (func)) (type $ct (cont $ft)) (tag $e) (tag $t) (func $g (param $k (ref $ct))"
+        b" (block $l (block $m (resume $ct (on $e $l) (on $t switch) (on $e $m) (local.get $k))))))"
+    )
     texts += [p.read_bytes() for p in core_files() if p.name in ("try_table.wast", "instance.wast")]
     for data in texts:
         doc = analyse(data)
         found = Resolver(doc).occurrences()
         assert found == ByParents(doc).occurrences()
-    assert sum(o.key.space == "label" and o.role == "use" for o in Resolver(analyse(texts[0])).occurrences()) == 600
+    assert (
+        sum(o.key.space == "label" and o.role == "use" for o in Resolver(analyse(texts[0])).occurrences())
+        == 600
+    )
 
 
 def test_syntax_errors_deep_inside_nesting() -> None:
@@ -209,12 +245,22 @@ def test_comments_kept_by_removals_deep_inside_nesting() -> None:
     def body(copy: str) -> str:
         return " ".join(f"{copy % i}(drop (local.get $b))" for i in range(300))
 
-    text = ("(module (func $f (param $a i32) (local $b i32) " + "(block " * LEVELS
-            + body("(local.set $b (; c%d ;) (local.get $a)) ") + ")" * LEVELS + "))\n")  # fmt: skip
+    text = (
+        "(module (func $f (param $a i32) (local $b i32) "
+        + "(block " * LEVELS
+        + body("(local.set $b (; c%d ;) (local.get $a)) ")
+        + ")" * LEVELS
+        + "))\n"
+    )
     doc = analyse(text.encode())
     out = apply_edits(doc.data, PASSES["coalesce-locals"].run(doc)).decode()
-    expected = ("(module (func $f (param $a i32) " + "(block " * LEVELS
-                + body("(; c%d ;) ").replace("$b", "$a") + ")" * LEVELS + "))\n")  # fmt: skip
+    expected = (
+        "(module (func $f (param $a i32) "
+        + "(block " * LEVELS
+        + body("(; c%d ;) ").replace("$b", "$a")
+        + ")" * LEVELS
+        + "))\n"
+    )
     assert out == expected
 
 
@@ -224,7 +270,9 @@ def test_line_starts_as_rfind() -> None:
 
     data = b"a\n" + b"x" * 5000 + b"\n\n  (y)\r\n" + b"z" * 300 + b"\n"
     lines = LineStarts(data)
-    assert [lines(p) for p in range(len(data) + 1)] == [data.rfind(b"\n", 0, p) + 1 for p in range(len(data) + 1)]
+    assert [lines(p) for p in range(len(data) + 1)] == [
+        data.rfind(b"\n", 0, p) + 1 for p in range(len(data) + 1)
+    ]
 
 
 @pytest.mark.parametrize("name", [*DEEP_TEXTS, "example"])

@@ -52,8 +52,9 @@ class Server:
     stderr kept."""
 
     def __init__(self, manual: bool = False) -> None:
-        self.proc = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)  # fmt: skip
+        self.proc = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         self.stderr: list[str] = []
@@ -119,8 +120,12 @@ class Server:
         self.send(body("initialized", {}))
 
     def open(self, uri: str = URI, text: str = TEXT) -> None:
-        self.send(body("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat", "version": 1,
-                                                                 "text": text}}))  # fmt: skip
+        self.send(
+            body(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}},
+            )
+        )
         while True:
             message = self.next()
             if message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri:
@@ -160,14 +165,23 @@ def assert_quiet(server: Server) -> None:
 
 def test_requests_and_notifications_before_initialize() -> None:
     with Server() as server:
-        server.send(body("textDocument/hover", {"textDocument": {"uri": URI}, "position": {"line": 2, "character": 15}},
-                         id=1))  # fmt: skip
+        server.send(
+            body(
+                "textDocument/hover",
+                {"textDocument": {"uri": URI}, "position": {"line": 2, "character": 15}},
+                id=1,
+            )
+        )
         assert error(server.answer(1)) == NOT_INITIALIZED
         server.send(body("shutdown", id=2))
         assert error(server.answer(2)) == NOT_INITIALIZED
         # dropped: no diagnostics for it, no internal error, and the document is not open later
-        server.send(body("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "wat", "version": 1,
-                                                                   "text": TEXT}}))  # fmt: skip
+        server.send(
+            body(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": URI, "languageId": "wat", "version": 1, "text": TEXT}},
+            )
+        )
         server.send(body("$/cancelRequest", {"id": 1}))
         server.initialize()
         server.send(symbols(3))
@@ -207,13 +221,16 @@ def test_requests_after_shutdown() -> None:
 # -- Headers ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", [
-    b"content-length: %d\r\n\r\n",
-    b"CONTENT-LENGTH:%d\r\n\r\n",
-    b"Content-Length:  %d \r\n\r\n",
-    b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: %d\r\n\r\n",
-    b"Content-Length: %d\r\ncontent-type: application/json\r\n\r\n",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"content-length: %d\r\n\r\n",
+        b"CONTENT-LENGTH:%d\r\n\r\n",
+        b"Content-Length:  %d \r\n\r\n",
+        b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: %d\r\n\r\n",
+        b"Content-Length: %d\r\ncontent-type: application/json\r\n\r\n",
+    ],
+)
 def test_header_names_are_case_insensitive_and_content_type_ignored(header: bytes) -> None:
     with Server() as server:
         server.initialize()
@@ -298,37 +315,54 @@ def _end_session() -> Iterator[None]:
 # -- JSON-RPC's error codes --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "id", "code"), [
-    (b'{"id": 1, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": "x"}}}', 1,
-     INVALID_REQUEST),
-    (b'{"jsonrpc": "1.0", "id": 1, "method": "shutdown"}', 1, INVALID_REQUEST),
-    (b'{"jsonrpc": 2, "id": "a", "method": "shutdown"}', "a", INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": {"a": 1}, "method": "shutdown"}', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": [1], "method": "shutdown"}', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": 1.5, "method": "shutdown"}', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": true, "method": "shutdown"}', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": null, "method": "shutdown"}', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": 1, "method": 7}', 1, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": 1}', 1, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0"}', None, INVALID_REQUEST),
-    (b'[{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}]', None, INVALID_REQUEST),  # a batch: one error
-    (b"[]", None, INVALID_REQUEST),
-    (b"42", None, INVALID_REQUEST),
-    (b'"text"', None, INVALID_REQUEST),
-    (b'{"jsonrpc": "2.0", "id": 1, "method": "shutdown"', None, PARSE_ERROR),
-    (b"{{{{ not JSON", None, PARSE_ERROR),
-    (b"", None, PARSE_ERROR),
-    (b"[" * 100_000, None, PARSE_ERROR),
-    (b'{"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {"textDocument": {"uri": "\xff\xfe"},'
-     b' "position": {"line": 0, "character": 0}}}', 5, PARSE_ERROR),  # not UTF-8, its id still readable
-    (b'\xff{"jsonrpc": "2.0", "id": 5, "method": "shutdown"}', None, PARSE_ERROR),
-    (b'{"jsonrpc": "2.0", "id": 3, "method": "wat/unknown"}', 3, METHOD_NOT_FOUND),
-    (b'{"jsonrpc": "2.0", "id": 3, "method": "$/unknown"}', 3, METHOD_NOT_FOUND),
-    (b'{"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {"textDocument": {"uri": 3}}}', 4,
-     INVALID_PARAMS),
-    (b'{"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {"textDocument": {"uri": "u"},'
-     b' "position": {"line": -1, "character": 0}}}', 4, INVALID_PARAMS),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "id", "code"),
+    [
+        (
+            b'{"id": 1, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": "x"}}}',
+            1,
+            INVALID_REQUEST,
+        ),
+        (b'{"jsonrpc": "1.0", "id": 1, "method": "shutdown"}', 1, INVALID_REQUEST),
+        (b'{"jsonrpc": 2, "id": "a", "method": "shutdown"}', "a", INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": {"a": 1}, "method": "shutdown"}', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": [1], "method": "shutdown"}', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": 1.5, "method": "shutdown"}', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": true, "method": "shutdown"}', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": null, "method": "shutdown"}', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": 7}', 1, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": 1}', 1, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0"}', None, INVALID_REQUEST),
+        (b'[{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}]', None, INVALID_REQUEST),  # a batch: one error
+        (b"[]", None, INVALID_REQUEST),
+        (b"42", None, INVALID_REQUEST),
+        (b'"text"', None, INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "id": 1, "method": "shutdown"', None, PARSE_ERROR),
+        (b"{{{{ not JSON", None, PARSE_ERROR),
+        (b"", None, PARSE_ERROR),
+        (b"[" * 100_000, None, PARSE_ERROR),
+        (
+            b'{"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {"textDocument": {"uri": "\xff\xfe"},'
+            b' "position": {"line": 0, "character": 0}}}',
+            5,
+            PARSE_ERROR,
+        ),  # not UTF-8, its id still readable
+        (b'\xff{"jsonrpc": "2.0", "id": 5, "method": "shutdown"}', None, PARSE_ERROR),
+        (b'{"jsonrpc": "2.0", "id": 3, "method": "wat/unknown"}', 3, METHOD_NOT_FOUND),
+        (b'{"jsonrpc": "2.0", "id": 3, "method": "$/unknown"}', 3, METHOD_NOT_FOUND),
+        (
+            b'{"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {"textDocument": {"uri": 3}}}',
+            4,
+            INVALID_PARAMS,
+        ),
+        (
+            b'{"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {"textDocument": {"uri": "u"},'
+            b' "position": {"line": -1, "character": 0}}}',
+            4,
+            INVALID_PARAMS,
+        ),
+    ],
+)
 def test_error_codes(data: bytes, id: Any, code: int) -> None:
     server = _session()
     server.send(data)
@@ -340,19 +374,22 @@ def test_error_codes(data: bytes, id: Any, code: int) -> None:
     assert_quiet(server)
 
 
-@pytest.mark.parametrize("data", [
-    b'{"jsonrpc": "2.0", "method": "wat/unknownNotification", "params": {}}',
-    b'{"jsonrpc": "2.0", "method": "$/unknownNotification", "params": {"x": 1}}',
-    b'{"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 12345}}',
-    b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": 3}}}',
-    b'{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": [1, 2]}',
-    b'{"jsonrpc": "2.0", "method": "textDocument/didClose"}',
-    b'{"method": "textDocument/didOpen", "params": {}}',
-    b'{"jsonrpc": "2.0", "method": 12}',
-    b'{"jsonrpc": "2.0", "id": 77, "result": null}',  # a response to nothing
-    b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "u\xff",'
-    b' "languageId": "wat", "version": 1, "text": ""}}}',  # not UTF-8, no id
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"jsonrpc": "2.0", "method": "wat/unknownNotification", "params": {}}',
+        b'{"jsonrpc": "2.0", "method": "$/unknownNotification", "params": {"x": 1}}',
+        b'{"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 12345}}',
+        b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": 3}}}',
+        b'{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": [1, 2]}',
+        b'{"jsonrpc": "2.0", "method": "textDocument/didClose"}',
+        b'{"method": "textDocument/didOpen", "params": {}}',
+        b'{"jsonrpc": "2.0", "method": 12}',
+        b'{"jsonrpc": "2.0", "id": 77, "result": null}',  # a response to nothing
+        b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "u\xff",'
+        b' "languageId": "wat", "version": 1, "text": ""}}}',  # not UTF-8, no id
+    ],
+)
 def test_notifications_are_never_answered(data: bytes) -> None:
     """Unknown ones are ignored; malformed ones are logged in one line, without a traceback
     and without a message shown to the user."""
@@ -394,27 +431,34 @@ def _position_requests(line: int, character: int) -> list[tuple[str, dict[str, A
         ("textDocument/semanticTokens/range", {**doc, "range": rng}),
         ("textDocument/inlayHint", {**doc, "range": rng}),
         ("textDocument/codeAction", {**doc, "range": rng, "context": {"diagnostics": []}}),
-        ("textDocument/codeAction", {**doc, "range": {"start": pos, "end": pos}, "context": {"diagnostics": []}}),
+        (
+            "textDocument/codeAction",
+            {**doc, "range": {"start": pos, "end": pos}, "context": {"diagnostics": []}},
+        ),
     ]
 
 
-@pytest.mark.parametrize(("line", "character", "clamped"), [
-    (2, len(LINES[2]) + 1, (2, len(LINES[2]))),
-    (4, 10**6, (4, len(LINES[4]))),
-    (2, 2**31 - 1, (2, len(LINES[2]))),
-    (4, 2**31, (4, len(LINES[4]))),
-    (1, 2**64, (1, len(LINES[1]))),
-    (LAST, 10**9, (LAST, len(LINES[LAST]))),
-    (LAST + 1, 0, (LAST, len(LINES[LAST]))),
-    (10**6, 3, (LAST, len(LINES[LAST]))),
-    (2**31 - 1, 2**31 - 1, (LAST, len(LINES[LAST]))),
-    (2**32, 2**40, (LAST, len(LINES[LAST]))),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("line", "character", "clamped"),
+    [
+        (2, len(LINES[2]) + 1, (2, len(LINES[2]))),
+        (4, 10**6, (4, len(LINES[4]))),
+        (2, 2**31 - 1, (2, len(LINES[2]))),
+        (4, 2**31, (4, len(LINES[4]))),
+        (1, 2**64, (1, len(LINES[1]))),
+        (LAST, 10**9, (LAST, len(LINES[LAST]))),
+        (LAST + 1, 0, (LAST, len(LINES[LAST]))),
+        (10**6, 3, (LAST, len(LINES[LAST]))),
+        (2**31 - 1, 2**31 - 1, (LAST, len(LINES[LAST]))),
+        (2**32, 2**40, (LAST, len(LINES[LAST]))),
+    ],
+)
 def test_positions_past_the_end_are_clamped(line: int, character: int, clamped: tuple[int, int]) -> None:
     server = _session()
     if True:
-        for n, ((method, params), (_, expected)) in enumerate(zip(_position_requests(line, character),
-                                                                  _position_requests(*clamped), strict=True)):  # fmt: skip
+        for n, ((method, params), (_, expected)) in enumerate(
+            zip(_position_requests(line, character), _position_requests(*clamped), strict=True)
+        ):
             server.send(body(method, params, id=f"far {n}"))
             server.send(body(method, expected, id=f"clamped {n}"))
             far, near = server.answer(f"far {n}"), server.answer(f"clamped {n}")
@@ -447,8 +491,12 @@ def test_a_client_that_reads_slowly_stalls_nothing() -> None:
         assert read_message(out) is not None
         server.send(body("initialized", {}))
         uri = "untitled:big.wat"
-        server.send(body("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat", "version": 1,
-                                                                   "text": BIG}}))  # fmt: skip
+        server.send(
+            body(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": BIG}},
+            )
+        )
         while (m := read_message(out)) is not None and m.get("method") != "textDocument/publishDiagnostics":
             pass
         # The client stops reading; the server has megabytes of results for it...
@@ -494,7 +542,10 @@ def test_a_client_that_reads_slowly_stalls_nothing() -> None:
                 ids.append(message["id"])
                 results[message["id"]] = message.get("result")
         # (the hover may come first: it does not wait behind whole-document work)
-        assert sorted(ids) == sorted(expected) and [i for i in ids if i != "hover"] == [*expected[:6], "after"]
+        assert sorted(ids) == sorted(expected) and [i for i in ids if i != "hover"] == [
+            *expected[:6],
+            "after",
+        ]
         assert all(len(results[f"big {n}"]) == 2000 for n in range(6))
         assert "local index 1" in results["hover"]["contents"]["value"]
 
@@ -505,13 +556,22 @@ def test_edit_ranges_past_uinteger_are_clamped() -> None:
     with Server() as server:
         server.initialize()
         server.open()
-        change = {"range": {"start": {"line": 6, "character": 2}, "end": {"line": 2**40, "character": 2**33}},
-                  "text": "(func $h))"}  # fmt: skip
-        server.send(body("textDocument/didChange", {"textDocument": {"uri": URI, "version": 2},
-                                                    "contentChanges": [change]}))  # fmt: skip
+        change = {
+            "range": {"start": {"line": 6, "character": 2}, "end": {"line": 2**40, "character": 2**33}},
+            "text": "(func $h))",
+        }
+        server.send(
+            body(
+                "textDocument/didChange",
+                {"textDocument": {"uri": URI, "version": 2}, "contentChanges": [change]},
+            )
+        )
         while True:
             message = server.next()
-            if message.get("method") == "textDocument/publishDiagnostics" and message["params"].get("version") == 2:
+            if (
+                message.get("method") == "textDocument/publishDiagnostics"
+                and message["params"].get("version") == 2
+            ):
                 assert message["params"]["diagnostics"] == []
                 break
         server.send(symbols(1))

@@ -24,7 +24,9 @@ async def test_quick_fix_for_uninitialized_local(client: LanguageClient, tmp_pat
     (diag,) = [d for d in await _published(client, uri, 1) if d["code"] == "uninitialized-local"]
     rng = CONVERTER.structure(diag["range"], types.Range)
     actions = await client.text_document_code_action_async(
-        types.CodeActionParams(types.TextDocumentIdentifier(uri), rng, types.CodeActionContext(diagnostics=[]))
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri), rng, types.CodeActionContext(diagnostics=[])
+        )
     )
     assert actions
     fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred)

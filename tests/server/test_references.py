@@ -13,25 +13,47 @@ from tests.server.navigation_module import DOC, at, module_client, span
 client = module_client()
 
 
-async def references(client: LanguageClient, where: types.Position, decl: bool = True) -> list[tuple[int, int, int, str]]:
+async def references(
+    client: LanguageClient, where: types.Position, decl: bool = True
+) -> list[tuple[int, int, int, str]]:
     found = await client.text_document_references_async(
-        types.ReferenceParams(text_document=DOC, position=where,
-                              context=types.ReferenceContext(include_declaration=decl)))  # fmt: skip
+        types.ReferenceParams(
+            text_document=DOC, position=where, context=types.ReferenceContext(include_declaration=decl)
+        )
+    )
     return [span(loc.range) for loc in found or []]
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_references_named_and_numeric(client: LanguageClient) -> None:
     assert await references(client, at("(local.get $n)", 12)) == [
-        (14, 32, 34, "$n"), (16, 45, 47, "$n"), (21, 40, 41, "0"), (33, 15, 17, "$n")]  # fmt: skip
+        (14, 32, 34, "$n"),
+        (16, 45, 47, "$n"),
+        (21, 40, 41, "0"),
+        (33, 15, 17, "$n"),
+    ]
     assert await references(client, at("(local.get $n)", 12), decl=False) == [
-        (16, 45, 47, "$n"), (21, 40, 41, "0"), (33, 15, 17, "$n")]  # fmt: skip
+        (16, 45, 47, "$n"),
+        (21, 40, 41, "0"),
+        (33, 15, 17, "$n"),
+    ]
     assert await references(client, at("func $inc)", 6)) == [
-        (9, 17, 21, "$inc"), (11, 22, 26, "$inc"), (14, 8, 12, "$inc")]  # fmt: skip
+        (9, 17, 21, "$inc"),
+        (11, 22, 26, "$inc"),
+        (14, 8, 12, "$inc"),
+    ]
     assert await references(client, at("(type $pt", 7)) == [
-        (1, 8, 11, "$pt"), (15, 24, 27, "$pt"), (15, 45, 48, "$pt"), (16, 30, 33, "$pt"), (18, 31, 34, "$pt")]  # fmt: skip
+        (1, 8, 11, "$pt"),
+        (15, 24, 27, "$pt"),
+        (15, 45, 48, "$pt"),
+        (16, 30, 33, "$pt"),
+        (18, 31, 34, "$pt"),
+    ]
     assert await references(client, at("(type $sig) (param", 7)) == [
-        (2, 8, 12, "$sig"), (14, 19, 23, "$sig"), (32, 36, 40, "$sig")]  # fmt: skip
+        (2, 8, 12, "$sig"),
+        (14, 19, 23, "$sig"),
+        (32, 36, 40, "$sig"),
+    ]
     assert await references(client, at("$pt $x", 5)) == [(1, 27, 29, "$x"), (18, 35, 37, "$x")]
     assert await references(client, at("(field $y", 8)) == [(1, 48, 50, "$y")]
     # labels: per function and scoped; `br 0` in the loop is the loop's

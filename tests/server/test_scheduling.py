@@ -32,7 +32,11 @@ import genwat  # noqa: E402
 
 CANCELLED, MODIFIED = -32800, -32801
 URI = "untitled:big.wat"
-FOLDING, SYMBOLS, TOKENS = "textDocument/foldingRange", "textDocument/documentSymbol", "textDocument/semanticTokens/full"
+FOLDING, SYMBOLS, TOKENS = (
+    "textDocument/foldingRange",
+    "textDocument/documentSymbol",
+    "textDocument/semanticTokens/full",
+)
 WHOLE = (FOLDING, SYMBOLS, TOKENS)
 
 
@@ -80,8 +84,11 @@ def test_cancellation_storm_and_a_hover_after_it() -> None:
         raw.published(URI, 1, timeout=120)
         storm: list[tuple[int, str, dict[str, Any]]] = []
         for k in range(50):
-            method, params = (_request(TOKENS, URI), _request(SYMBOLS, URI),
-                              _request("textDocument/hover", URI, position=sites[k % len(sites)]))[k % 3]  # fmt: skip
+            method, params = (
+                _request(TOKENS, URI),
+                _request(SYMBOLS, URI),
+                _request("textDocument/hover", URI, position=sites[k % len(sites)]),
+            )[k % 3]
             storm.append((k, method, params))
         for k, method, params in storm:
             raw.send(method, params, id=k)
@@ -105,7 +112,9 @@ def test_cancellation_storm_and_a_hover_after_it() -> None:
             assert by_id[k]["result"], (k, method)  # the symbols, tokens and hover of the module
     # The hover sent after the storm does not wait for the storm's whole-document work.
     order = [a["id"] for a in answers]
-    last_whole = max(order.index(k) for k, method, _ in storm if method != "textDocument/hover" and k not in cancelled)
+    last_whole = max(
+        order.index(k) for k, method, _ in storm if method != "textDocument/hover" and k not in cancelled
+    )
     assert order.index("after") < last_whole
     assert "result" in by_id["after"] and by_id["after"]["result"]["contents"]
 
@@ -122,11 +131,18 @@ def test_requests_on_a_superseded_version() -> None:
         # Both worker threads busy with the big document for a while: its first analysis (the
         # diagnostics, then a hover, in the analysis thread) and its first full tokens.
         _open(raw, URI, big)
-        raw.send("textDocument/hover", {"textDocument": {"uri": URI}, "position": _calls(big, 1)[0]}, id="busy1")
+        raw.send(
+            "textDocument/hover", {"textDocument": {"uri": URI}, "position": _calls(big, 1)[0]}, id="busy1"
+        )
         raw.send(TOKENS, {"textDocument": {"uri": URI}}, id="busy2")
         # Version 2 and requests about it; then version 3 before any of them can start.
-        raw.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
-                                            "contentChanges": [{"text": small.replace("1", "2")}]})  # fmt: skip
+        raw.send(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"text": small.replace("1", "2")}],
+            },
+        )
         pos = {"line": 2, "character": 6}
         whole_range = {"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 0}}
         for id, (method, params) in {
@@ -134,19 +150,40 @@ def test_requests_on_a_superseded_version() -> None:
             "completion": _request("textDocument/completion", uri, position=pos),
             "definition": _request("textDocument/definition", uri, position=pos),
             "inlay": _request("textDocument/inlayHint", uri, range=whole_range),
-            "actions": _request("textDocument/codeAction", uri, range=whole_range, context={"diagnostics": []}),
+            "actions": _request(
+                "textDocument/codeAction", uri, range=whole_range, context={"diagnostics": []}
+            ),
             "range-tokens": _request("textDocument/semanticTokens/range", uri, range=whole_range),
             "symbols-2": _request(SYMBOLS, uri),
             "folding-2": _request(FOLDING, uri),
             "tokens-2": _request(TOKENS, uri),
         }.items():
             raw.send(method, params, id=id)
-        raw.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
-                                            "contentChanges": [{"text": newer}]})  # fmt: skip
+        raw.send(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": newer}]},
+        )
         raw.send(SYMBOLS, {"textDocument": {"uri": uri}}, id="symbols-3")
-        got = {a["id"]: a for a in _answers(raw, {"hover", "completion", "definition", "inlay", "actions",
-                                                  "range-tokens", "symbols-2", "folding-2", "tokens-2", "symbols-3",
-                                                  "busy1", "busy2"})}  # fmt: skip
+        got = {
+            a["id"]: a
+            for a in _answers(
+                raw,
+                {
+                    "hover",
+                    "completion",
+                    "definition",
+                    "inlay",
+                    "actions",
+                    "range-tokens",
+                    "symbols-2",
+                    "folding-2",
+                    "tokens-2",
+                    "symbols-3",
+                    "busy1",
+                    "busy2",
+                },
+            )
+        }
         # Fresh answers about version 3, asked once nothing is queued.
         raw.send(FOLDING, {"textDocument": {"uri": uri}}, id="folding-fresh")
         raw.send(SYMBOLS, {"textDocument": {"uri": uri}}, id="symbols-fresh")
@@ -181,19 +218,29 @@ def test_edit_burst_newest_diagnostics_before_leftovers() -> None:
         for k in range(50):
             version = 2 + k
             here = {"line": pos["line"], "character": pos["character"] + k}
-            raw.send("textDocument/didChange", {"textDocument": {"uri": URI, "version": version},
-                                                "contentChanges": [{"range": {"start": here, "end": here},
-                                                                    "text": "7"}]})  # fmt: skip
+            raw.send(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": URI, "version": version},
+                    "contentChanges": [{"range": {"start": here, "end": here}, "text": "7"}],
+                },
+            )
             after = {"line": here["line"], "character": here["character"] + 1}
-            visible = {"start": {"line": max(0, pos["line"] - 30), "character": 0},
-                       "end": {"line": pos["line"] + 30, "character": 0}}  # fmt: skip
+            visible = {
+                "start": {"line": max(0, pos["line"] - 30), "character": 0},
+                "end": {"line": pos["line"] + 30, "character": 0},
+            }
             for method, params in (
                 _request("textDocument/hover", URI, position=after),
                 _request(TOKENS, URI),
                 _request(SYMBOLS, URI),
                 _request(FOLDING, URI),
-                _request("textDocument/codeAction", URI, range={"start": after, "end": after},
-                         context={"diagnostics": []}),
+                _request(
+                    "textDocument/codeAction",
+                    URI,
+                    range={"start": after, "end": after},
+                    context={"diagnostics": []},
+                ),
                 _request("textDocument/inlayHint", URI, range=visible),
             ):
                 raw.send(method, params, id=next_id)
@@ -222,7 +269,9 @@ def test_edit_burst_newest_diagnostics_before_leftovers() -> None:
     # The newest version's diagnostics come before the answers about its whole text.
     for id, version in requests.items():
         if version == final and kinds[id] in WHOLE:
-            assert pushes[-1] < next(i for i, m in enumerate(stream) if m.get("id") == id and "method" not in m)
+            assert pushes[-1] < next(
+                i for i, m in enumerate(stream) if m.get("id") == id and "method" not in m
+            )
     # After the newest diagnostics, nothing computed for an older version: only answers to the
     # last keystroke's requests, or errors (ContentModified) for the older ones.
     for message in stream[pushes[-1] + 1 :]:
@@ -232,7 +281,9 @@ def test_edit_burst_newest_diagnostics_before_leftovers() -> None:
     # folding was answered ContentModified, but for the few computed before the burst of
     # edits was recognised (the first edit of a burst looks like a lone keystroke; on a slow
     # machine the server may read edits far enough apart to see pauses).
-    old_whole = [m for m in stream if "method" not in m and requests[m["id"]] != final and kinds[m["id"]] in WHOLE]
+    old_whole = [
+        m for m in stream if "method" not in m and requests[m["id"]] != final and kinds[m["id"]] in WHOLE
+    ]
     assert len(old_whole) == 3 * 49
     assert sum(1 for m in old_whole if "result" in m) <= len(old_whole) // 4
     assert all("result" in m or m["error"]["code"] == MODIFIED for m in old_whole)

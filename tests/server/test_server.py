@@ -25,10 +25,12 @@ async def test_document_symbols(client: LanguageClient) -> None:
     assert result is not None
     symbols = [s for s in result if isinstance(s, types.DocumentSymbol)]
     assert [(s.name, s.kind) for s in symbols] == [
-        ("$shape", types.SymbolKind.Class), ("$circle", types.SymbolKind.Class),
-        ("$shapes", types.SymbolKind.Class), ("$circle", types.SymbolKind.Function),
+        ("$shape", types.SymbolKind.Class),
+        ("$circle", types.SymbolKind.Class),
+        ("$shapes", types.SymbolKind.Class),
+        ("$circle", types.SymbolKind.Function),
         ("$total", types.SymbolKind.Function),
-    ]  # fmt: skip
+    ]
     total = symbols[-1]
     assert total.selection_range.start == _at(text, "$total")
     assert total.range.start == _at(text, "(func $total")
@@ -42,18 +44,25 @@ async def test_hover_on_local(client: LanguageClient) -> None:
     text = SHAPES.read_text(encoding="utf-8")
     _open(client, uri, text)
     where = _at(text, "(local.get $s)", len("(local.get $"))
-    hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), where))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), where)
+    )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "(local $s (ref $shape))" in hover.contents.value
     assert "local index 3" in hover.contents.value
     assert hover.range is not None and hover.range.start == _at(text, "(local.get $s)", len("(local.get "))
     # A parameter, and nothing on a keyword.
     where = _at(text, "(local.get $r)", len("(local.get $r"))  # right after the name
-    hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), where))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), where)
+    )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "(param $r f64)" in hover.contents.value and "param index 0" in hover.contents.value
     where = _at(text, "(loop $next", 2)
-    assert await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), where)) is None
+    assert (
+        await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), where))
+        is None
+    )
 
 
 @pytest.mark.asyncio
@@ -82,7 +91,9 @@ async def test_definition(client: LanguageClient) -> None:
         return types.Range(start, end)
 
     assert await definition_of("(local.set $x", len("(local.set $")) == span("(local $x i32)")
-    assert await definition_of("(global.get $g", len("(global.get $")) == span("(global $g (mut i32) (i32.const 0))")
+    assert await definition_of("(global.get $g", len("(global.get $")) == span(
+        "(global $g (mut i32) (i32.const 0))"
+    )
     assert await definition_of("(call $f", len("(call $")) == span("$f (type", 2)
     assert await definition_of("(type $t) (param", len("(type $")) == span("(type $t (func (param i32)))")
     assert await definition_of("(local.get $p", len("(local.get $")) == span("(param $p i32)")

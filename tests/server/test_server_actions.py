@@ -62,7 +62,9 @@ def _capabilities(*, lazy: bool, configuration: bool = False) -> types.ClientCap
 @pytest_lsp.fixture(config=CONFIG)
 async def lazy(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     """Resolves code actions' edits lazily, as VS Code and Neovim do."""
-    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=_capabilities(lazy=True)))
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=_capabilities(lazy=True))
+    )
     provider = result.capabilities.code_action_provider
     assert isinstance(provider, types.CodeActionOptions) and provider.resolve_provider
     yield lsp_client
@@ -83,8 +85,11 @@ async def configured(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient
     `workspace/configuration`."""
     lsp_client.set_configuration({"severity": {"uninitialized-local": "warning"}}, section="wat-lsp")
     options = {"severity": {"uninitialized-local": "hint", "syntax": "loud", "no-such-code": "off"}}
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=_capabilities(lazy=True, configuration=True), initialization_options=options))  # fmt: skip
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=_capabilities(lazy=True, configuration=True), initialization_options=options
+        )
+    )
     yield lsp_client
     await lsp_client.shutdown_session()
 
@@ -114,7 +119,9 @@ class Doc:
     def __init__(self, client: LanguageClient, uri: str, text: str) -> None:
         self.client, self.uri, self.text, self.version = client, uri, text, 1
         _published(client)
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+        )
 
     def apply(self, edit: types.WorkspaceEdit | None) -> None:
         """Apply a workspace edit here and send it as one didChange (ranges last to first)."""
@@ -131,11 +138,15 @@ class Doc:
         self.version += 1
         ordered = sorted(edits, key=lambda e: at(e.range.start), reverse=True)
         changes = [types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in ordered]
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri), list(changes)))  # fmt: skip
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri), list(changes)
+            )
+        )
 
-    async def diagnostics(self, ok: Callable[[list[types.Diagnostic]], bool] = lambda _: True,
-                          timeout: float = 20) -> list[types.Diagnostic]:  # fmt: skip
+    async def diagnostics(
+        self, ok: Callable[[list[types.Diagnostic]], bool] = lambda _: True, timeout: float = 20
+    ) -> list[types.Diagnostic]:
         """The published diagnostics of the current version, once `ok` holds for them."""
 
         record = _published(self.client)
@@ -155,12 +166,23 @@ class Doc:
         data = self.text.encode()
         index = LineIndex(data)
         assert sorted(published, key=json.dumps) == sorted(
-            CONVERTER.unstructure([CONVERTER.structure(lsp_diagnostic(d, index, self.uri), types.Diagnostic)
-                                   for d in analyse(data).diagnostics]), key=json.dumps)  # fmt: skip
+            CONVERTER.unstructure(
+                [
+                    CONVERTER.structure(lsp_diagnostic(d, index, self.uri), types.Diagnostic)
+                    for d in analyse(data).diagnostics
+                ]
+            ),
+            key=json.dumps,
+        )
 
     async def actions(self, rng: types.Range, only: list[str] | None = None) -> list[types.CodeAction]:
-        result = await self.client.text_document_code_action_async(types.CodeActionParams(
-            types.TextDocumentIdentifier(self.uri), rng, types.CodeActionContext(diagnostics=[], only=only)))  # fmt: skip
+        result = await self.client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(self.uri),
+                rng,
+                types.CodeActionContext(diagnostics=[], only=only),
+            )
+        )
         return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
     def range_of(self, needle: str, trim: int = 0) -> types.Range:
@@ -195,7 +217,8 @@ async def test_quick_fix_then_zero_diagnostics(lazy: LanguageClient) -> None:
     assert fix.edit is not None  # a small document: computed while listing
     doc.apply(fix.edit)
     assert doc.text == SHAPES.replace("(local $s (ref $shape))", "(local $s (ref null $shape))").replace(
-        "(local.get $s)", "(ref.as_non_null (local.get $s))")  # fmt: skip
+        "(local.get $s)", "(ref.as_non_null (local.get $s))"
+    )
     assert await doc.diagnostics() == []
     _valid(doc.text)
 
@@ -253,19 +276,30 @@ async def test_pass_on_function_and_module(lazy: LanguageClient) -> None:
 async def test_stale_and_bad_resolves(lazy: LanguageClient) -> None:
     doc = Doc(lazy, "untitled:stale.wat", LOCALS)
     await doc.settled()
-    (action,) = [a for a in await doc.actions(doc.range_of("(local.get $p)"))
-                 if a.title == "Run remove-unused-locals on function `$a`"]  # fmt: skip
+    (action,) = [
+        a
+        for a in await doc.actions(doc.range_of("(local.get $p)"))
+        if a.title == "Run remove-unused-locals on function `$a`"
+    ]
     # The document changes between listing and resolving: no edit, and the reason.
     start = doc.position(doc.text.index("(func $b"))
     doc.apply(types.WorkspaceEdit(changes={doc.uri: [types.TextEdit(types.Range(start, start), ";; x\n  ")]}))
     stale = await lazy.code_action_resolve_async(action)
     assert stale.edit is None and stale.disabled is not None and "changed" in stale.disabled.reason
     # Data this server never made: an error answer, and the server carries on.
-    (fresh,) = [a for a in await doc.actions(doc.range_of("(local.get $p)"))
-                if a.title == "Run remove-unused-locals on function `$a`"]  # fmt: skip
+    (fresh,) = [
+        a
+        for a in await doc.actions(doc.range_of("(local.get $p)"))
+        if a.title == "Run remove-unused-locals on function `$a`"
+    ]
     assert isinstance(fresh.data, dict)
-    for data in ({**fresh.data, "action": "format-disk"}, {**fresh.data, "name": "no-such-pass"},
-                 {**fresh.data, "at": "here"}, {"serial": fresh.data["serial"]}, [1, 2]):  # fmt: skip
+    for data in (
+        {**fresh.data, "action": "format-disk"},
+        {**fresh.data, "name": "no-such-pass"},
+        {**fresh.data, "at": "here"},
+        {"serial": fresh.data["serial"]},
+        [1, 2],
+    ):
         with pytest.raises(JsonRpcInvalidParams):
             await lazy.code_action_resolve_async(types.CodeAction(title="x", data=data))
     await doc.settled()
@@ -319,8 +353,6 @@ async def test_severity_configuration(configured: LanguageClient) -> None:
     assert any("`severity` must map" in m.message for m in configured.log_messages)
 
 
-
-
 NULLABLE = """(module
   (type $t (struct (field i32)))
   (func $f (result i32)
@@ -334,26 +366,36 @@ NULLABLE = """(module
 async def test_make_non_nullable(lazy: LanguageClient) -> None:
     doc = Doc(lazy, "untitled:nullable.wat", NULLABLE)
     await doc.settled()
-    (action,) = [a for a in await doc.actions(doc.range_of("$x (ref null"), only=[types.CodeActionKind.Refactor])
-                 if a.title.startswith("Make")]  # fmt: skip
+    (action,) = [
+        a
+        for a in await doc.actions(doc.range_of("$x (ref null"), only=[types.CodeActionKind.Refactor])
+        if a.title.startswith("Make")
+    ]
     assert action.title == "Make `$x` non-nullable" and action.kind == types.CodeActionKind.RefactorRewrite
     doc.apply(action.edit)
     assert doc.text == NULLABLE.replace("(ref null $t)", "(ref $t)").replace(
-        "(ref.as_non_null (local.get $x))", "(local.get $x)")  # fmt: skip
+        "(ref.as_non_null (local.get $x))", "(local.get $x)"
+    )
     await doc.settled()
     _valid(doc.text)
     # Not offered where it does not hold: a parameter, or the now non-nullable local.
-    assert not [a for a in await doc.actions(doc.range_of("$x (ref"), only=[types.CodeActionKind.Refactor])
-                if a.title.startswith("Make")]  # fmt: skip
+    assert not [
+        a
+        for a in await doc.actions(doc.range_of("$x (ref"), only=[types.CodeActionKind.Refactor])
+        if a.title.startswith("Make")
+    ]
 
 
 @pytest_lsp.fixture(config=CONFIG)
 async def pulling(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     """Pulls diagnostics, has no `workspace/configuration`: settings arrive pushed."""
-    caps = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        diagnostic=types.DiagnosticClientCapabilities()))  # fmt: skip
+    caps = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(diagnostic=types.DiagnosticClientCapabilities())
+    )
     options = {"severity": {"uninitialized-local": "information"}}
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps, initialization_options=options))
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=caps, initialization_options=options)
+    )
     yield lsp_client
     await lsp_client.shutdown_session()
 
@@ -361,25 +403,32 @@ async def pulling(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
 @pytest.mark.asyncio
 async def test_pulled_diagnostics_follow_settings(pulling: LanguageClient) -> None:
     uri = "untitled:pulled.wat"
-    pulling.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, SHAPES)))
+    pulling.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, SHAPES))
+    )
     ask = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
     report = await pulling.text_document_diagnostic_async(ask)
     assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
     assert [(d.code, d.severity) for d in report.items] == [
-        ("uninitialized-local", types.DiagnosticSeverity.Information)]  # fmt: skip
-    pulling.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"wat-lsp": {"severity": {"uninitialized-local": "off"}}}))  # fmt: skip
+        ("uninitialized-local", types.DiagnosticSeverity.Information)
+    ]
+    pulling.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"wat-lsp": {"severity": {"uninitialized-local": "off"}}})
+    )
     # The text did not change, the settings did: a full report, not "unchanged".
     again = await pulling.text_document_diagnostic_async(
-        types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id))
+        types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri), previous_result_id=report.result_id)
+    )
     assert isinstance(again, types.RelatedFullDocumentDiagnosticReport) and list(again.items) == []
 
 
 def test_listing_a_big_document_does_not_analyse_it() -> None:
     """In process: over 256 KB and not analysed yet, a listing reads only the incremental
     diagnostics and the tree, lazy or not, unless the client names the kind it wants."""
-    body = "".join(f"  (func $f{n} (result i32) (local $x i32) (local.set $x (i32.const {n})) (local.get $x))\n"
-                   for n in range(4000))  # fmt: skip
+    body = "".join(
+        f"  (func $f{n} (result i32) (local $x i32) (local.set $x (i32.const {n})) (local.get $x))\n"
+        for n in range(4000)
+    )
     text = f"(module\n{body})\n"
     assert len(text) > code_actions.EAGER_BYTES
     snap = open_snapshot("untitled:big.wat", 1, text)
@@ -390,7 +439,8 @@ def test_listing_a_big_document_does_not_analyse_it() -> None:
     line = text.count("\n", 0, digit)
     column = digit - (text.rfind("\n", 0, digit) + 1)
     change = types.TextDocumentContentChangePartial(
-        range=types.Range(types.Position(line, column), types.Position(line, column + 1)), text="9")
+        range=types.Range(types.Position(line, column), types.Position(line, column + 1)), text="9"
+    )
     snap = apply_change(snap, change, "utf-16", 2)
     func = text[text.rindex("(func ", 0, at) + 6 :].split(" ", 1)[0]
     for lazy in (True, False):

@@ -71,7 +71,9 @@ def _expected(text: str, uri: str) -> list[str]:
     incremental path may order diagnostics with equal ranges differently)."""
     data = text.encode("utf-8")
     index = LineIndex(data)
-    return sorted(json.dumps(lsp_diagnostic(d, index, uri), sort_keys=True) for d in analyse(data).diagnostics)
+    return sorted(
+        json.dumps(lsp_diagnostic(d, index, uri), sort_keys=True) for d in analyse(data).diagnostics
+    )
 
 
 def _canonical(diagnostics: list[Any]) -> list[str]:
@@ -81,7 +83,9 @@ def _canonical(diagnostics: list[Any]) -> list[str]:
 @functools.cache
 def _every_severity() -> list[str]:
     """`--check` hides hints by default; the server publishes every severity."""
-    help_text = subprocess.run([sys.executable, "-m", "wat_lsp", "--help"], capture_output=True, text=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "wat_lsp", "--help"], capture_output=True, text=True
+    ).stdout
     return ["--min-severity", "hint"] if "--min-severity" in help_text else []
 
 
@@ -137,11 +141,10 @@ class Text:
             new = "".join(rng.choice(pool) for _ in range(rng.choice([1, 1, 2, 4])))
             end = self._end(start, 3) if rng.random() < 0.3 else start
         change = types.TextDocumentContentChangePartial(
-            range=types.Range(self.position(start), self.position(end)), text=new)  # fmt: skip
+            range=types.Range(self.position(start), self.position(end)), text=new
+        )
         self.text = self.text[:start] + new + self.text[end:]
         return change
-
-
 
 
 async def _settle(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
@@ -153,7 +156,11 @@ async def _settle(client: LanguageClient, uri: str, version: int) -> list[types.
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
         )
         assert params.uri == uri, (params.uri, uri)
-        assert params.version is not None and last < params.version <= version, (params.version, last, version)
+        assert params.version is not None and last < params.version <= version, (
+            params.version,
+            last,
+            version,
+        )
         last = params.version
         if params.version == version:
             return list(params.diagnostics)
@@ -166,7 +173,9 @@ async def test_random_edits_match_check(client: LanguageClient, tmp_path: Path) 
     for name, text in _sources():
         path = tmp_path / name
         uri = file_uri(str(path))
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+        )
         assert _canonical(await _settle(client, uri, 1)) == _expected(text, uri)
         docs.append((uri, path, Text(rng, text), [1]))
     steps = cli_runs = 0
@@ -178,8 +187,11 @@ async def test_random_edits_match_check(client: LanguageClient, tmp_path: Path) 
             version[0] += 1
             steps += 1
             change = doc.edit(mode if rng.random() < 0.8 else "snippet")
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(version=version[0], uri=uri), [change]))  # fmt: skip
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version=version[0], uri=uri), [change]
+                )
+            )
         published = _canonical(await _settle(client, uri, version[0]))
         expected = _expected(doc.text, uri)
         assert published == expected, f"round {round_}, {uri} version {version[0]}:\n{doc.text}"
@@ -211,13 +223,13 @@ def test_reused_pushes_equal_fresh_ones() -> None:
             fresh, _ = pushed_diagnostics(snap, "utf-16", {})
             assert items == fresh, (name, version)
             assert sorted(json.dumps(json.loads(item), sort_keys=True) for item in items) == _expected(
-                text.text, snap.uri)  # fmt: skip
+                text.text, snap.uri
+            )
             if last is not None:
                 before = {id(item) for item in last.items.values()}
                 reused += any(id(item) in before for item in items)
             last = converted
     assert reused > 50
-
 
 
 def test_reuse_after_a_deletion_at_a_line_start() -> None:
@@ -227,7 +239,8 @@ def test_reuse_after_a_deletion_at_a_line_start() -> None:
     snap = open_snapshot("untitled:a.wat", 1, text)
     _, last = pushed_diagnostics(snap, "utf-16", {})
     change = types.TextDocumentContentChangePartial(
-        range=types.Range(types.Position(2, 0), types.Position(2, 2)), text="")
+        range=types.Range(types.Position(2, 0), types.Position(2, 2)), text=""
+    )
     snap = apply_change(snap, change, "utf-16", 2)
     items, _ = pushed_diagnostics(snap, "utf-16", {}, last)
     assert items == pushed_diagnostics(snap, "utf-16", {})[0]
@@ -243,8 +256,9 @@ def test_code_actions_on_random_text() -> None:
         text = Text(rng, original)
         snap = open_snapshot(file_uri(name), 1, original)
         for version in range(2, 30):
-            snap = apply_change(snap, text.edit(rng.choice(["snippet", "soup", "garbage", "delete"])), "utf-16",
-                                version)  # fmt: skip
+            snap = apply_change(
+                snap, text.edit(rng.choice(["snippet", "soup", "garbage", "delete"])), "utf-16", version
+            )
             if version % 7:
                 continue
             at = rng.randrange(len(snap.data) + 1)

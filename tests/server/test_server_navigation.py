@@ -28,12 +28,20 @@ async def test_script_modules_and_utf16(client: LanguageClient) -> None:
     """Each module of a script is its own scope; columns count UTF-16 units after non-ASCII."""
     uri = "untitled:script.wast"
     doc = types.TextDocumentIdentifier(uri)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, SCRIPT)))
-    found = await client.text_document_references_async(types.ReferenceParams(
-        text_document=doc, position=at("(call $f)))", 7, SCRIPT), context=types.ReferenceContext(True)))  # fmt: skip
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, SCRIPT))
+    )
+    found = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=doc, position=at("(call $f)))", 7, SCRIPT), context=types.ReferenceContext(True)
+        )
+    )
     assert [(r.range.start.line, r.range.start.character) for r in found or []] == [(1, 8), (2, 40)]
-    found = await client.text_document_references_async(types.ReferenceParams(
-        text_document=doc, position=types.Position(5, 30), context=types.ReferenceContext(True)))  # fmt: skip
+    found = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=doc, position=types.Position(5, 30), context=types.ReferenceContext(True)
+        )
+    )
     assert [(r.range.start.line, r.range.start.character) for r in found or []] == [(5, 8), (5, 30)]
     legend = SERVER_CAPABILITIES[id(client)].semantic_tokens_provider
     assert isinstance(legend, types.SemanticTokensOptions)
@@ -62,15 +70,18 @@ BROKEN = """(module (func $f (param $p i32) (block $l (br $l
 async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None:
     uri = "untitled:broken.wast"
     doc = types.TextDocumentIdentifier(uri)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, BROKEN)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, BROKEN))
+    )
     lines = BROKEN.splitlines()
     for line, text in enumerate(lines):
         for col in range(0, len(text) + 1, 5):
             where = types.Position(line, col)
             await client.text_document_hover_async(types.HoverParams(doc, where))
             await client.text_document_definition_async(types.DefinitionParams(doc, where))
-            await client.text_document_references_async(types.ReferenceParams(
-                text_document=doc, position=where, context=types.ReferenceContext(True)))  # fmt: skip
+            await client.text_document_references_async(
+                types.ReferenceParams(text_document=doc, position=where, context=types.ReferenceContext(True))
+            )
             await client.text_document_document_highlight_async(types.DocumentHighlightParams(doc, where))
             await client.text_document_prepare_rename_async(types.PrepareRenameParams(doc, where))
     everything = types.Range(types.Position(0, 0), types.Position(len(lines), 0))
@@ -79,10 +90,14 @@ async def test_broken_text_never_fails_a_request(client: LanguageClient) -> None
     await client.text_document_folding_range_async(types.FoldingRangeParams(doc))
     # liveness around an unresolved `local.get $nope`
     unresolved = "(module (func (local $a i32) (local.set $a (i32.const 1)) (local.get $nope) (drop) (drop (local.get $a))))"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        types.TextDocumentItem("untitled:unresolved.wat", "wat", 1, unresolved)))  # fmt: skip
-    assert (await hover_text(client, at("local.set $a", 11, unresolved), "untitled:unresolved.wat") or "").endswith(
-        "the value stored here is read later (live)")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem("untitled:unresolved.wat", "wat", 1, unresolved)
+        )
+    )
+    assert (
+        await hover_text(client, at("local.set $a", 11, unresolved), "untitled:unresolved.wat") or ""
+    ).endswith("the value stored here is read later (live)")
     assert not [m.message for m in client.log_messages if "internal error" in m.message]
     # the named things that resolve still do
     where = at("(local.get $p)", 12, BROKEN)

@@ -39,8 +39,9 @@ class Raw:
     """The server as a subprocess, spoken to in JSON-RPC frames."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -91,8 +92,11 @@ class Raw:
             message = self.next(max(0.1, deadline - time.monotonic()))
             self.seen.append(message)
             params = message.get("params") or {}
-            if message.get("method") == "textDocument/publishDiagnostics" and params.get("uri") == uri \
-                    and params.get("version") == version:  # fmt: skip
+            if (
+                message.get("method") == "textDocument/publishDiagnostics"
+                and params.get("uri") == uri
+                and params.get("version") == version
+            ):
                 diagnostics: list[dict[str, Any]] = params["diagnostics"]
                 return diagnostics
 
@@ -111,8 +115,10 @@ class Raw:
 
 
 def _open(raw: Raw, uri: str, text: str, version: int = 1) -> None:
-    raw.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat", "version": version,
-                                                       "text": text}})  # fmt: skip
+    raw.send(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "wat", "version": version, "text": text}},
+    )
 
 
 def _check(text: str, uri: str) -> list[dict[str, Any]]:
@@ -125,22 +131,33 @@ def _check(text: str, uri: str) -> list[dict[str, Any]]:
 def test_string_ids_garbage_frames_and_requests_after_shutdown() -> None:
     with Raw() as raw:
         # Before `initialize`: answered (with an error or a result), never ignored.
-        raw.send("textDocument/hover", {"textDocument": {"uri": "untitled:a"}, "position": {"line": 0,
-                                                                                            "character": 0}},
-                 id="early")  # fmt: skip
+        raw.send(
+            "textDocument/hover",
+            {"textDocument": {"uri": "untitled:a"}, "position": {"line": 0, "character": 0}},
+            id="early",
+        )
         raw.answer("early")
         raw.initialize()
         raw.send_bytes(b"{{{{ not JSON")  # no id to answer: logged
-        raw.send_bytes(json.dumps({"jsonrpc": "2.0", "method": "textDocument/didOpen",
-                                   "params": {"textDocument": {"uri": 3}}}).encode())  # fmt: skip
-        raw.send("textDocument/hover", {"textDocument": {"uri": "untitled:a"}, "position": {"line": -1,
-                                                                                            "character": 0}},
-                 id="negative")  # fmt: skip
+        raw.send_bytes(
+            json.dumps(
+                {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": 3}}}
+            ).encode()
+        )
+        raw.send(
+            "textDocument/hover",
+            {"textDocument": {"uri": "untitled:a"}, "position": {"line": -1, "character": 0}},
+            id="negative",
+        )
         assert raw.answer("negative")["error"]["code"] == INVALID_PARAMS
         raw.send("wat/unknown", {}, id="unknown")
         assert raw.answer("unknown")["error"]["code"] == METHOD_NOT_FOUND
-        raw.send("textDocument/hover", {"textDocument": {"uri": "untitled:a"}, "position": {"line": 0, "character": 0}},
-                 id="old", jsonrpc="1.0")  # fmt: skip
+        raw.send(
+            "textDocument/hover",
+            {"textDocument": {"uri": "untitled:a"}, "position": {"line": 0, "character": 0}},
+            id="old",
+            jsonrpc="1.0",
+        )
         assert raw.answer("old")["error"]["code"] == INVALID_REQUEST
         uri = "untitled:ok.wat"
         _open(raw, uri, "(module (func (result i32) (i32.const 0)))")
@@ -187,8 +204,6 @@ def test_exits_when_stdin_closes_during_analysis() -> None:
         assert time.monotonic() - start < 10
 
 
-
-
 async def _published(client: LanguageClient, uri: str, version: int) -> list[dict[str, Any]]:
     while True:
         params: types.PublishDiagnosticsParams = await client.wait_for_notification(
@@ -199,15 +214,20 @@ async def _published(client: LanguageClient, uri: str, version: int) -> list[dic
             return out
 
 
-def _change(client: LanguageClient, uri: str, version: int,
-            *changes: types.TextDocumentContentChangeEvent) -> None:  # fmt: skip
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(version=version, uri=uri), list(changes)))  # fmt: skip
+def _change(
+    client: LanguageClient, uri: str, version: int, *changes: types.TextDocumentContentChangeEvent
+) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri), list(changes)
+        )
+    )
 
 
 def _partial(l1: int, c1: int, l2: int, c2: int, text: str) -> types.TextDocumentContentChangePartial:
-    return types.TextDocumentContentChangePartial(range=types.Range(types.Position(l1, c1), types.Position(l2, c2)),
-                                                  text=text)  # fmt: skip
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(types.Position(l1, c1), types.Position(l2, c2)), text=text
+    )
 
 
 async def _logged(client: LanguageClient, needle: str) -> None:
@@ -225,12 +245,16 @@ async def test_misused_document_sync(client: LanguageClient) -> None:
     ghost = "untitled:ghost.wat"
     _change(client, ghost, 4, _partial(0, 0, 0, 0, "(module"))
     await _logged(client, "not open: ignored")
-    _change(client, ghost, 5, types.TextDocumentContentChangeWholeDocument(text="(module (func (i32.const 1)))"))
+    _change(
+        client, ghost, 5, types.TextDocumentContentChangeWholeDocument(text="(module (func (i32.const 1)))")
+    )
     assert [d["code"] for d in await _published(client, ghost, 5)] == ["stack-height"]
 
     uri = "untitled:misuse.wat"
     text = "(module\n  (func $f (result i32)\n    (i32.const 1)))\n"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 10, text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 10, text))
+    )
     assert await _published(client, uri, 10) == []
     # The version goes backwards: the edit still counts, and is published with that version.
     _change(client, uri, 3, _partial(2, 17, 2, 17, " (drop (i32.const 2))"))
@@ -249,11 +273,19 @@ async def test_misused_document_sync(client: LanguageClient) -> None:
     text = text.replace("(module\n", "(module ;; c\n").replace("    (i32.const 1)", "    (nop) (i32.const 1)")
     assert await _published(client, uri, 5) == _check(text, uri)
     # Many changes in one notification, overlapping each other's text: applied in order.
-    _change(client, uri, 6, _partial(0, 0, 0, 7, "(module $m"), _partial(0, 0, 0, 10, "(module"),
-            types.TextDocumentContentChangeWholeDocument(text=text), _partial(1, 2, 1, 2, "🙂"),
-            _partial(1, 2, 1, 4, ""))  # fmt: skip
+    _change(
+        client,
+        uri,
+        6,
+        _partial(0, 0, 0, 7, "(module $m"),
+        _partial(0, 0, 0, 10, "(module"),
+        types.TextDocumentContentChangeWholeDocument(text=text),
+        _partial(1, 2, 1, 2, "🙂"),
+        _partial(1, 2, 1, 4, ""),
+    )
     assert await _published(client, uri, 6) == _check(text, uri)
     # And the document is what the client thinks it is.
     result = await client.text_document_document_symbol_async(
-        types.DocumentSymbolParams(types.TextDocumentIdentifier(uri)))  # fmt: skip
+        types.DocumentSymbolParams(types.TextDocumentIdentifier(uri))
+    )
     assert result is not None and [s.name for s in result] == ["$f"]

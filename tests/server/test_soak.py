@@ -69,8 +69,14 @@ def test_open_close_and_edit_give_memory_back() -> None:
             s.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
             s.request("textDocument/foldingRange", {"textDocument": {"uri": uri}})
             # The last job of each worker is about the document closed next: nothing of it may stay.
-            s.request("textDocument/references", {"textDocument": {"uri": uri}, "position": {"line": 3, "character": 12},
-                                                  "context": {"includeDeclaration": True}})  # fmt: skip
+            s.request(
+                "textDocument/references",
+                {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": 3, "character": 12},
+                    "context": {"includeDeclaration": True},
+                },
+            )
             s.close(uri)
         _, items = s.diagnostics(edited)
         assert not [d for d in items if d["severity"] == 1]

@@ -17,21 +17,31 @@ SCRIPT = """(module $m1
 
 
 def test_workspace_symbols() -> None:
-    one = "(module (func $main) (table $tab 1 funcref) (tag $oops) (data $d \"\") (elem $e func))"
+    one = '(module (func $main) (table $tab 1 funcref) (tag $oops) (data $d "") (elem $e func))'
 
     def docs() -> list[tuple[object, object]]:
         return [("a", lambda: analyse(SCRIPT.encode())), ("b", lambda: analyse(one.encode()))]
 
     def find(query: str, limit: int = 1000) -> list[tuple[object, str, str, str | None]]:
-        return [(f.key, f.symbol.name, f.symbol.kind, f.container)
-                for f in workspace_symbols.workspace_symbols(docs(), query, limit)]  # type: ignore[arg-type]  # fmt: skip
+        return [
+            (f.key, f.symbol.name, f.symbol.kind, f.container)
+            for f in workspace_symbols.workspace_symbols(docs(), query, limit)  # type: ignore[arg-type]
+        ]
 
     assert find("") == [
-        ("a", "$point", "type", "(module $m1)"), ("a", "$px", "field", "$point"), ("a", "$py", "field", "$point"),
-        ("a", "$main", "func", "(module $m1)"), ("a", "$pi", "global", "(module $m1)"),
-        ("a", "$heap", "memory", "(module $m1)"), ("a", "$Print", "func", "(module $m2)"),
-        ("b", "$main", "func", None), ("b", "$tab", "table", None), ("b", "$oops", "tag", None),
-        ("b", "$d", "data", None), ("b", "$e", "elem", None)]  # fmt: skip
+        ("a", "$point", "type", "(module $m1)"),
+        ("a", "$px", "field", "$point"),
+        ("a", "$py", "field", "$point"),
+        ("a", "$main", "func", "(module $m1)"),
+        ("a", "$pi", "global", "(module $m1)"),
+        ("a", "$heap", "memory", "(module $m1)"),
+        ("a", "$Print", "func", "(module $m2)"),
+        ("b", "$main", "func", None),
+        ("b", "$tab", "table", None),
+        ("b", "$oops", "tag", None),
+        ("b", "$d", "data", None),
+        ("b", "$e", "elem", None),
+    ]
     assert [s[1] for s in find("PI")] == ["$point", "$pi", "$Print"]  # case-insensitive subsequence
     assert [s[1] for s in find("mn")] == ["$main", "$main"]
     assert [s[1] for s in find("$pr")] == ["$Print"]
