@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from lsprotocol import types
@@ -207,193 +209,9 @@ def make_server() -> WatServer:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         return await ls.publisher.pull(snap, params.previous_result_id)  # the diagnostics lane, newest text
 
-    # Every request runs through `ls.requests` (`scheduling.py`): the snapshot or the default
-    # answer, then a worker lane, cancellable, checked against newer versions. `whole=True`:
-    # the answer is about the whole text, so it may be made for a newer version than asked.
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    async def document_symbol(
-        ls: WatServer, params: types.DocumentSymbolParams
-    ) -> list[types.DocumentSymbol] | RawResult:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            ide_requests.document_symbols_json,
-            ls.encoding,
-            lane=Lane.WHOLE,
-            whole=True,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: WatServer, params: types.HoverParams) -> types.Hover | None:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            None,
-            ide_requests.hover,
-            params.position,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
-    )
-    async def completion_(ls: WatServer, params: types.CompletionParams) -> types.CompletionList:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            types.CompletionList(is_incomplete=False, items=[]),
-            completion.completion,
-            params.position,
-            ls.encoding,
-            ls.snippets,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    async def definition(ls: WatServer, params: types.DefinitionParams) -> types.Location | None:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            None,
-            ide_requests.definition,
-            params.position,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    # The first references to a module-level item need every function's occurrences: seconds
-    # on a 13 MB file, so references, highlights and renames are whole-document work.
-    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    async def references(ls: WatServer, params: types.ReferenceParams) -> list[types.Location]:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            ide_requests.references_,
-            params.position,
-            params.context.include_declaration,
-            ls.encoding,
-            lane=Lane.WHOLE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-    async def document_highlight(
-        ls: WatServer, params: types.DocumentHighlightParams
-    ) -> list[types.DocumentHighlight]:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            ide_requests.document_highlight,
-            params.position,
-            ls.encoding,
-            lane=Lane.WHOLE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-    async def prepare_rename(
-        ls: WatServer, params: types.PrepareRenameParams
-    ) -> types.PrepareRenamePlaceholder | None:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            None,
-            ide_requests.prepare_rename,
-            params.position,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
-    async def rename(ls: WatServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            None,
-            ide_requests.rename,
-            params.position,
-            params.new_name,
-            ls.encoding,
-            lane=Lane.WHOLE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    async def folding_range(
-        ls: WatServer, params: types.FoldingRangeParams
-    ) -> list[types.FoldingRange] | RawResult:
-        return await ls.requests.on_document(
-            params.text_document.uri, [], ide_requests.folding_ranges_json, lane=Lane.WHOLE, whole=True
-        )
-
-    # Full results go out as JSON text made function by function; a delta is one edit around
-    # what changed (VS Code asks for deltas once it has a result id).
-    @server.feature(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-        types.SemanticTokensRegistrationOptions(
-            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
-        ),
-    )
-    async def semantic_tokens_full(
-        ls: WatServer, params: types.SemanticTokensParams
-    ) -> types.SemanticTokens | RawResult:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            types.SemanticTokens(data=[]),
-            ide_requests.semantic_tokens_full_json,
-            ls.encoding,
-            lane=Lane.WHOLE,
-            whole=True,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
-    async def semantic_tokens_delta(
-        ls: WatServer, params: types.SemanticTokensDeltaParams
-    ) -> types.SemanticTokens | RawResult:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            types.SemanticTokens(data=[]),
-            ide_requests.semantic_tokens_delta_json,
-            params.previous_result_id,
-            ls.encoding,
-            lane=Lane.WHOLE,
-            whole=True,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
-    async def semantic_tokens_range(
-        ls: WatServer, params: types.SemanticTokensRangeParams
-    ) -> types.SemanticTokens:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            types.SemanticTokens(data=[]),
-            ide_requests.semantic_tokens_range,
-            params.range,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
-    async def inlay_hint(ls: WatServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            ide_requests.inlay_hints_,
-            params.range,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True),
-    )
-    async def code_action(ls: WatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            _code_actions,
-            params.range,
-            params.context.only,
-            ls.encoding,
-            ls.lazy_code_actions,
-            ls.overrides,
-            lane=Lane.INTERACTIVE,
-        )
+    # Every request about one document: see `_DOCUMENT_REQUESTS`.
+    for request in _DOCUMENT_REQUESTS:
+        _register(server, request)
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
@@ -403,36 +221,6 @@ def make_server() -> WatServer:
             )
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
-
-    @server.feature(
-        types.TEXT_DOCUMENT_SIGNATURE_HELP,
-        types.SignatureHelpOptions(
-            trigger_characters=signature_help.TRIGGER_CHARACTERS,
-            retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
-        ),
-    )
-    async def signature_help_(ls: WatServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            None,
-            signature_help.signature_help,
-            params.position,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)
-    async def selection_range(
-        ls: WatServer, params: types.SelectionRangeParams
-    ) -> list[types.SelectionRange]:
-        return await ls.requests.on_document(
-            params.text_document.uri,
-            [],
-            selection.selection_ranges,
-            params.positions,
-            ls.encoding,
-            lane=Lane.INTERACTIVE,
-        )
 
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
@@ -463,6 +251,162 @@ def _code_actions(
     start = snap.index.offset(rng.start.line, rng.start.character, encoding)
     end = max(start, snap.index.offset(rng.end.line, rng.end.character, encoding))
     return code_actions.list_actions(code_actions.Request(snap, start, end, only, encoding, lazy, overrides))
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRequest:
+    """A request about one document, run through `ls.requests` (`scheduling.py`): the
+    snapshot or the default answer, then the work in a worker lane, cancellable, checked
+    against newer versions of the text."""
+
+    method: str
+    work: Callable[..., Any]  # (snapshot, *args) -> the answer
+    args: Callable[[WatServer, Any], tuple[Any, ...]]  # the work's arguments after the snapshot
+    default: Callable[[], Any]  # the answer when the document is not open
+    lane: Lane
+    whole: bool = False  # about the whole text: may be answered for a newer version than asked
+    options: Any = None  # registration options announced in the server's capabilities
+
+
+def _none() -> None:
+    return None
+
+
+def _no_tokens() -> types.SemanticTokens:
+    return types.SemanticTokens(data=[])
+
+
+def _no_completions() -> types.CompletionList:
+    return types.CompletionList(is_incomplete=False, items=[])
+
+
+def _at(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.position, ls.encoding
+
+
+def _in(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.range, ls.encoding
+
+
+def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return (ls.encoding,)
+
+
+INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
+# The first references to a module-level item need every function's occurrences (seconds on a
+# 13 MB file), so references, highlights and renames are whole-document work. Full semantic
+# tokens go out as JSON text made function by function; a delta is one edit around what
+# changed (VS Code asks for deltas once it has a result id).
+_DOCUMENT_REQUESTS = (
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
+    ),
+    DocumentRequest(types.TEXT_DOCUMENT_HOVER, ide_requests.hover, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_COMPLETION,
+        completion.completion,
+        lambda ls, p: (p.position, ls.encoding, ls.snippets),
+        _no_completions,
+        INTERACTIVE,
+        options=types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
+    ),
+    DocumentRequest(types.TEXT_DOCUMENT_DEFINITION, ide_requests.definition, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_REFERENCES,
+        ide_requests.references_,
+        lambda ls, p: (p.position, p.context.include_declaration, ls.encoding),
+        list,
+        WHOLE,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, ide_requests.document_highlight, _at, list, WHOLE
+    ),
+    DocumentRequest(types.TEXT_DOCUMENT_PREPARE_RENAME, ide_requests.prepare_rename, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_RENAME,
+        ide_requests.rename,
+        lambda ls, p: (p.position, p.new_name, ls.encoding),
+        _none,
+        WHOLE,
+        options=types.RenameOptions(prepare_provider=True),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_FOLDING_RANGE,
+        ide_requests.folding_ranges_json,
+        lambda ls, p: (),
+        list,
+        WHOLE,
+        True,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        ide_requests.semantic_tokens_full_json,
+        _whole,
+        _no_tokens,
+        WHOLE,
+        True,
+        options=types.SemanticTokensRegistrationOptions(
+            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
+        ),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA,
+        ide_requests.semantic_tokens_delta_json,
+        lambda ls, p: (p.previous_result_id, ls.encoding),
+        _no_tokens,
+        WHOLE,
+        True,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE,
+        ide_requests.semantic_tokens_range,
+        _in,
+        _no_tokens,
+        INTERACTIVE,
+    ),
+    DocumentRequest(types.TEXT_DOCUMENT_INLAY_HINT, ide_requests.inlay_hints_, _in, list, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        _code_actions,
+        lambda ls, p: (p.range, p.context.only, ls.encoding, ls.lazy_code_actions, ls.overrides),
+        list,
+        INTERACTIVE,
+        options=types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_SIGNATURE_HELP,
+        signature_help.signature_help,
+        _at,
+        _none,
+        INTERACTIVE,
+        options=types.SignatureHelpOptions(
+            trigger_characters=signature_help.TRIGGER_CHARACTERS,
+            retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
+        ),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_SELECTION_RANGE,
+        selection.selection_ranges,
+        lambda ls, p: (p.positions, ls.encoding),
+        list,
+        INTERACTIVE,
+    ),
+)
+
+
+def _register(server: WatServer, request: DocumentRequest) -> None:
+    async def handler(ls: WatServer, params: Any) -> Any:
+        return await ls.requests.on_document(
+            params.text_document.uri,
+            request.default(),
+            request.work,
+            *request.args(ls, params),
+            lane=request.lane,
+            whole=request.whole,
+        )
+
+    handler.__name__ = handler.__qualname__ = request.method  # what errors are logged under
+    server.feature(request.method, request.options)(handler)
 
 
 def main() -> int:
