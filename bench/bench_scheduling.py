@@ -25,6 +25,7 @@ import argparse
 import json
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ for p in (str(HERE), str(HERE.parent)):
 from bench_parse import ensure_input  # noqa: E402
 from bench_server import Server, _ms, _position  # noqa: E402
 
+from tests.lsp_wire import read_body  # noqa: E402
+
 URI = "file:///bench/sched.wat"
 CAPABILITIES = {"textDocument": {"publishDiagnostics": {"versionSupport": True},
                                  "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": True}}}  # fmt: skip
@@ -48,27 +51,20 @@ class Client(Server):
     it is a result (Python's `json.loads` takes most of a second for one, and the server's
     writes wait for the pipe meanwhile)."""
 
+    def _start_reader(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
     def _read(self) -> None:
         out = self.proc.stdout
         assert out is not None
         head = re.compile(rb'"id": (\d+), "(result|error)"')
-        while True:
-            length = None
-            line = out.readline()
-            while line.strip():
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-                line = out.readline()
-            if not line or length is None:
-                self.inbox.put(None)
-                return
-            body = out.read(length)
-            found = head.search(body, 0, 100) if length > 1 << 20 else None
+        while (body := read_body(out)) is not None:
+            found = head.search(body, 0, 100) if len(body) > 1 << 20 else None
             message = (
                 {"id": int(found.group(1)), found.group(2).decode(): True} if found else json.loads(body)
             )
             self.inbox.put((time.perf_counter(), message))
+        self.inbox.put(None)
 
 
 def _open(server: Server, data: bytes) -> None:

@@ -34,7 +34,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ for p in (str(HERE), str(HERE.parent)):
 
 from bench_parse import ensure_functions_input  # noqa: E402
 
-from tests.lsp_wire import SERVER_COMMAND, frame, read_message  # noqa: E402
+from tests.lsp_wire import SERVER_COMMAND, frame, start_reader  # noqa: E402
 
 URI = "file:///bench/doc.wat"
 
@@ -59,16 +58,13 @@ class Server:
             SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._start_reader()
 
-    def _read(self) -> None:
-        out = self.proc.stdout
-        assert out is not None
-        while True:
-            message = read_message(out)
-            self.inbox.put(None if message is None else (time.perf_counter(), message))
-            if message is None:
-                return
+    def _start_reader(self) -> None:
+        """Messages stamped on arrival into `inbox`."""
+        start_reader(
+            self.proc.stdout, lambda m: self.inbox.put(None if m is None else (time.perf_counter(), m))
+        )
 
     def send(self, method: str, params: Any, id: int | None = None) -> float:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}

@@ -19,7 +19,6 @@ import json
 import queue
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ for _p in (str(HERE), str(HERE.parent)):
 
 import genwat  # noqa: E402
 
-from tests.lsp_wire import SERVER_COMMAND, frame, read_message  # noqa: E402
+from tests.lsp_wire import SERVER_COMMAND, frame, start_reader  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -137,18 +136,9 @@ class Server:
         )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ids = iter(range(1, 1 << 62))
-        threading.Thread(target=self._read, daemon=True).start()
+        start_reader(self.proc.stdout, self.inbox.put)
         self.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
         self.notify("initialized", {})
-
-    def _read(self) -> None:
-        out = self.proc.stdout
-        assert out is not None
-        while True:
-            message = read_message(out)
-            self.inbox.put(message)
-            if message is None:
-                return
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import queue
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from .lsp_wire import SERVER_COMMAND, frame, read_message
+from .lsp_wire import SERVER_COMMAND, frame, start_reader
 
 
 class Session:
@@ -26,21 +25,14 @@ class Session:
         self._ids = 0
         self.versions: dict[str, int] = {}
         self.published: dict[str, tuple[float, int | None, list[dict[str, Any]]]] = {}  # uri -> the last push
-        threading.Thread(target=self._read, daemon=True).start()
+        start_reader(
+            self.proc.stdout, lambda m: self.inbox.put(None if m is None else (time.perf_counter(), m))
+        )
         params: dict[str, Any] = {"processId": None, "rootUri": None, "capabilities": {}}
         if init_options is not None:
             params["initializationOptions"] = init_options
         self.request("initialize", params)
         self.notify("initialized", {})
-
-    def _read(self) -> None:
-        out = self.proc.stdout
-        assert out is not None
-        while True:
-            message = read_message(out)
-            self.inbox.put(None if message is None else (time.perf_counter(), message))
-            if message is None:
-                return
 
     def send(self, message: dict[str, Any]) -> float:
         assert self.proc.stdin is not None

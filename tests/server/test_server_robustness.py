@@ -7,7 +7,6 @@ import asyncio
 import json
 import queue
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from pytest_lsp import LanguageClient
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
 
-from tests.lsp_wire import SERVER_COMMAND, frame, read_message
+from tests.lsp_wire import SERVER_COMMAND, frame, start_reader
 from wat_lsp.output import lsp_diagnostic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,16 +42,7 @@ class Raw:
             COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        out = self.proc.stdout
-        assert out is not None
-        while True:
-            message = read_message(out)
-            self.messages.put(message)
-            if message is None:
-                return
+        start_reader(self.proc.stdout, self.messages.put)
 
     def send_bytes(self, body: bytes) -> None:
         assert self.proc.stdin is not None
