@@ -156,6 +156,10 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         reader = ModuleReader(data, root)
         result = reader.read(bare)
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
+    if diags:
+        diags = _into_expected_failures(diags, modules)
+    if not diags and _holds_nothing(root):
+        diags.append(_empty(Span(0, 0), "the text"))
     for m in modules:
         diags.extend(_module_report(m))
     errors = error_starts(diags)
@@ -170,6 +174,45 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
 
 
 _CONTAINERS = frozenset({*MODULE_NODES, "assertion", "wast_assertion", "thread", "wast_thread"})
+
+
+def _into_expected_failures(diags: list[Diagnostic], modules: list[ScriptModule]) -> list[Diagnostic]:
+    """Moves the text's diagnostics (syntax, lexical, encoding) that start inside a module a
+    script expects to fail into that module's own: they are that module's failure, which the
+    script asks for, not an error of the script (see `_module_report`). The rest is returned."""
+    diags.sort(key=lambda d: d.span.start)
+    starts = [d.span.start for d in diags]
+    moved = [False] * len(diags)
+    for m in modules:
+        if not m.expects_failure:
+            continue
+        lo = bisect.bisect_left(starts, m.span.start)
+        hi = bisect.bisect_left(starts, m.span.end, lo)
+        for k in range(lo, hi):
+            m.diagnostics.append(diags[k])
+            moved[k] = True
+    return [d for d, gone in zip(diags, moved, strict=True) if not gone]
+
+
+def _holds_nothing(root: Node) -> bool:
+    """Only comments and white space: what wasm-tools calls no meaningful token (an
+    annotation is one)."""
+    return all(c.type in _COMMENTS for c in root.children)
+
+
+_COMMENTS = frozenset({"comment", "block_comment"})
+
+
+def _empty(span: Span, what: str) -> Diagnostic:
+    """A text, or a quoted module, with no module field (comments and white space at most): the
+    spec reads it as an empty module, wasm-tools rejects it; an empty file is more likely a
+    mistake than meant (decision 31)."""
+    return make(
+        "empty-module",
+        f"{what} holds no module field: an empty module is valid WebAssembly, "
+        "but wasm-tools rejects it (expected at least one module field)",
+        span,
+    )
 
 
 def _outside(data: bytes, bare: list[Node]) -> Diagnostic:
@@ -283,6 +326,8 @@ def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
         fields = [f for f in fields if f not in nested]
         result = ModuleReader(text, tree.root_node).read(fields)
     inner_diags.extend(_checked(result))
+    if not inner_diags and _holds_nothing(tree.root_node):
+        diags.append(_empty(cst.span(node), "the quoted text"))
 
     def to_outer(span: Span) -> Span:
         for start, lit in reversed(pieces):
@@ -300,8 +345,11 @@ def _module_report(m: ScriptModule) -> list[Diagnostic]:
     if m.expect is not None and m.expect.endswith("_custom"):
         return []  # only a custom section or annotation is judged: not ours to report
     if m.expect == "assert_malformed":
-        if any(d.code in MALFORMED_CODES and d.severity == Severity.ERROR for d in m.diagnostics):
-            return []
+        if any(
+            (d.code in MALFORMED_CODES and d.severity == Severity.ERROR) or d.code == "empty-module"
+            for d in m.diagnostics
+        ):
+            return []  # wasm-tools rejects an empty module as malformed (decision 31)
         if m.kind in ("binary", "instance"):
             return []  # binary modules are not decoded here
         return [
