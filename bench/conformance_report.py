@@ -28,14 +28,15 @@ from wat_lsp.analysis.document import analyse  # noqa: E402
 from tests.corpus import ROOT, core_files, proposal_files  # noqa: E402
 from tests.oracles.wasmtools import wasm_tools_exe  # noqa: E402
 
-
 # Every feature on (we validate everything as on), and a directive's verdict without its
 # message (we do not match messages).
 WAST_FLAGS = ("--features", "all", "--ignore-error-messages")
 
 
 def wast_passes(path: Path) -> bool:
-    proc = subprocess.run([wasm_tools_exe(), "wast", *WAST_FLAGS, str(path)], capture_output=True, check=False, timeout=300)
+    proc = subprocess.run(
+        [wasm_tools_exe(), "wast", *WAST_FLAGS, str(path)], capture_output=True, check=False, timeout=300
+    )
     return proc.returncode == 0
 
 

@@ -81,7 +81,9 @@ def test_script_verdicts_equal_wasm_tools() -> None:
     checked = {_name(p) for p in paths}
     for name, line in sorted(listed):
         if name in checked and (name, line) not in seen:
-            problems.append(f"{name}:{line}: listed in {DIFFERENCES.name}, but both now see what the script expects")
+            problems.append(
+                f"{name}:{line}: listed in {DIFFERENCES.name}, but both now see what the script expects"
+            )
     Path(".pytest_cache").mkdir(exist_ok=True)
     summary = f"{len(paths)} scripts, {commands} judged commands, {agreeing} as expected by both"
     Path(".pytest_cache/script_oracle.txt").write_text("\n".join([summary, *report]) + "\n")

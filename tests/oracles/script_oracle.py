@@ -126,7 +126,10 @@ def compare(path: Path, verdict: WastVerdict) -> list[CommandResult]:
     command given that line)."""
     data = path.read_bytes()
     doc = analyse(data)
-    forms = [(n.start_point[0] + 1, n.end_point[0] + 1, n.start_byte, n.end_byte) for n in doc.tree.root_node.named_children]
+    forms = [
+        (n.start_point[0] + 1, n.end_point[0] + 1, n.start_byte, n.end_byte)
+        for n in doc.tree.root_node.named_children
+    ]
     firsts = [f[0] for f in forms]
 
     def forms_at(line: int) -> list[int]:
@@ -141,7 +144,9 @@ def compare(path: Path, verdict: WastVerdict) -> list[CommandResult]:
     for line, cause in verdict.failed.items():
         for k in forms_at(line)[:1]:
             failed[k] = cause
-    errors = sorted((d.span.start, f"[{d.code}] {d.message}") for d in doc.diagnostics if d.severity == Severity.ERROR)
+    errors = sorted(
+        (d.span.start, f"[{d.code}] {d.message}") for d in doc.diagnostics if d.severity == Severity.ERROR
+    )
     starts = [e[0] for e in errors]
     seen: dict[int, int] = {}
     results: list[CommandResult] = []

@@ -1,0 +1,130 @@
+"""What a script's expectations make of its modules' diagnostics (decision 7, decision 31):
+a module a script expects to fail and that fails gets nothing, whatever stage it fails at
+(syntax included), and its errors never leak into the rest of the script; empty modules get
+the `empty-module` warning. Exact codes, ranges and messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.incremental import DocumentAnalysis
+from wat_lsp.analysis.syntax import parse
+
+from tests.oracles.wasmtools import validate
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+
+EMPTY_TEXT = (
+    "the text holds no module field: an empty module is valid WebAssembly, "
+    "but wasm-tools rejects it (expected at least one module field)"
+)
+EMPTY_QUOTE = EMPTY_TEXT.replace("the text", "the quoted text")
+NOT_MALFORMED = "the script expects this module to be malformed, but wat-lsp reads it without error"
+NOT_INVALID = "the script expects this module to be invalid, but wat-lsp validates it without error"
+
+
+def messages(text: str) -> list[tuple[str, int, int, str]]:
+    return [(d.code, d.span.start, d.span.end, d.message) for d in analyse(text.encode()).diagnostics]
+
+
+# Malformed modules, not quoted, each failing with a syntax error of ours (and rejected by
+# `wasm-tools parse`, checked below).
+MALFORMED = [
+    "(module (func else))",
+    "(module (table 1 funcref) (elem (i32.const 0) funcref (if)))",
+    "(module (func (i32.const 1 2 3) end end))",
+    "(module (func (if (then) (else) (else))))",
+    "(module (type (func (param i32 $x))))",
+    "(module (memory 1) (data (i32.const 0) 1 2))",
+    "(module (func $f (param $x i32) (local.get $x) (drop) (local $y i32)))",
+    "(module (func (block (result i32) (i32.const 0) end)))",
+    '(module (func) (export "a" (func 0) (func 0)))',
+    "(module (func (i32.const)))",
+]
+
+# A module after them, with one type error: what must still be reported, and only that.
+AFTER = '(module (func (export "f") (result i32) (i64.const 1)))'
+AFTER_ERROR = ("type-mismatch", "the function body must end with [i32] on the stack, found [i64]")
+
+
+@pytest.mark.parametrize("module", MALFORMED)
+def test_wasm_tools_rejects_each(module: str) -> None:
+    assert not validate(module)
+
+
+@pytest.mark.parametrize("module", MALFORMED)
+@pytest.mark.parametrize("assertion", ["assert_malformed", "assert_invalid"])
+def test_failing_module_gets_nothing_and_stays_inside(assertion: str, module: str) -> None:
+    text = f'({assertion} {module} "x")\n{AFTER}\n'
+    code, message = AFTER_ERROR
+    at = text.index("(i64.const 1)") + len("(i64.const 1)")  # the function's `)`
+    assert messages(text) == [(code, at, at + 1, message)]
+
+
+def test_issue_examples_and_own_script() -> None:
+    text = (
+        '(assert_malformed (module (func else)) "...")\n'
+        '(assert_malformed (module (table 1 funcref) (elem (i32.const 0) funcref (if))) "...")\n'
+    )
+    assert messages(text) == []
+    assert messages((SCRIPTS / "expectations.wast").read_text()) == []
+
+
+def test_unlinkable_module_keeps_its_errors() -> None:
+    """`assert_unlinkable` needs a module that reads and validates: its errors are errors."""
+    text = '(assert_unlinkable (module (func (i32.const))) "x")\n'
+    at = text.index("i32.const")
+    assert messages(text) == [("malformed", at, at + len("i32.const"), "`i32.const` expects a number")]
+
+
+def test_modules_that_read_cleanly_still_disagree() -> None:
+    text = '(assert_malformed (module (func)) "x")\n(assert_invalid (module (func)) "x")\n'
+    first = text.index("(module")
+    second = text.index("(module", first + 1)
+    assert messages(text) == [
+        ("expectation", first, first + len("(module (func))"), NOT_MALFORMED),
+        ("expectation", second, second + len("(module (func))"), NOT_INVALID),
+    ]
+
+
+def test_syntax_error_outside_any_module_is_reported() -> None:
+    """Only errors inside the module an assertion expects to fail are that module's."""
+    text = '(assert_malformed (module (func else)) "x")\n(module (func else))\n'
+    at = text.rindex("else")
+    got = messages(text)
+    assert [(c, s, e) for c, s, e, _ in got] == [("syntax", at, at + len("else"))]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", ";; a comment\n", "(; a block comment ;)\n;; and a line\n"])
+def test_empty_text_warns(text: str) -> None:
+    assert messages(text) == [("empty-module", 0, 0, EMPTY_TEXT)]
+
+
+@pytest.mark.parametrize("text", ["", ";; only this\n"])
+def test_empty_text_incremental_equals_full(text: str) -> None:
+    data = text.encode()
+    got = DocumentAnalysis().update(data, parse(data))
+    diags = got if isinstance(got, list) else got.diagnostics
+    assert diags == analyse(data).diagnostics
+
+
+@pytest.mark.parametrize("text", ["(module)", "(module $m)", '(@custom "x" "")', '(module quote "(@a)")'])
+def test_not_empty(text: str) -> None:
+    """`(module)` is what the text says, and wasm-tools reads it; an annotation is a token."""
+    assert messages(text) == []
+
+
+def test_empty_quoted_module() -> None:
+    text = '(module quote "")\n(module quote ";; c" " (; d ;) ")\n'
+    second = text.index("(module quote", 1)
+    assert messages(text) == [
+        ("empty-module", 0, len('(module quote "")'), EMPTY_QUOTE),
+        ("empty-module", second, len(text) - 1, EMPTY_QUOTE),
+    ]
+
+
+def test_empty_quoted_module_is_what_assert_malformed_expects() -> None:
+    """wasm-tools rejects it as malformed; the spec reads it as `(module)` (decision 31)."""
+    assert messages('(assert_malformed (module quote "") "expected at least one module field")') == []
