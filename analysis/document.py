@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
+from wat_lsp.analysis.ide.halftyped import tokens
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.liveness import func_diagnostics
@@ -127,6 +128,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         tree = parse(data)
     diags = text_diagnostics(data, tree)
     modules: list[ScriptModule] = []
+    failing_forms: list[tuple[ScriptModule, int]] = []  # broken assertions: (module, form start)
     root = tree.root_node
     nodes = cst.named(root)
     bare = [n for n in nodes if not (n.type in _CONTAINERS or _is_wast_command(n))]
@@ -149,6 +151,9 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
             kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, kind))
+            broken = node.has_error or (node.next_sibling is not None and node.next_sibling.is_error)
+            if broken and modules and modules[-1].expects_failure:
+                failing_forms.append((modules[-1], node.start_byte))
         elif node.type in ("thread", "wast_thread"):
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, None))
@@ -157,7 +162,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         result = reader.read(bare)
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
     if diags:
-        diags = _into_expected_failures(diags, modules)
+        diags = _into_expected_failures(data, diags, modules, failing_forms)
     if not diags and _holds_nothing(root):
         diags.append(_empty(Span(0, 0), "the text"))
     for m in modules:
@@ -176,22 +181,47 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
 _CONTAINERS = frozenset({*MODULE_NODES, "assertion", "wast_assertion", "thread", "wast_thread"})
 
 
-def _into_expected_failures(diags: list[Diagnostic], modules: list[ScriptModule]) -> list[Diagnostic]:
+def _into_expected_failures(
+    data: bytes,
+    diags: list[Diagnostic],
+    modules: list[ScriptModule],
+    failing_forms: list[tuple[ScriptModule, int]],
+) -> list[Diagnostic]:
     """Moves the text's diagnostics (syntax, lexical, encoding) that start inside a module a
     script expects to fail into that module's own: they are that module's failure, which the
-    script asks for, not an error of the script (see `_module_report`). The rest is returned."""
+    script asks for, not an error of the script (see `_module_report`). The rest is returned.
+
+    When the module's text broke the assertion's node (tree-sitter closed it early, or left
+    its tail in an ERROR beside it), the module's failure reaches to the `)` that closes the
+    assertion's form in the text (`failing_forms`): nothing of it cascades to what follows."""
     diags.sort(key=lambda d: d.span.start)
     starts = [d.span.start for d in diags]
     moved = [False] * len(diags)
+    reach = {id(m): _form_end(data, start) for m, start in failing_forms}
     for m in modules:
         if not m.expects_failure:
             continue
         lo = bisect.bisect_left(starts, m.span.start)
-        hi = bisect.bisect_left(starts, m.span.end, lo)
+        hi = bisect.bisect_left(starts, max(m.span.end, reach.get(id(m), 0)), lo)
         for k in range(lo, hi):
-            m.diagnostics.append(diags[k])
-            moved[k] = True
+            if not moved[k]:
+                m.diagnostics.append(diags[k])
+                moved[k] = True
     return [d for d, gone in zip(diags, moved, strict=True) if not gone]
+
+
+def _form_end(data: bytes, start: int) -> int:
+    """Where the parenthesised form opening at `start` closes in the text (strings and
+    comments passed over), or the end of the text."""
+    depth = 0
+    for kind, _, end in tokens(data, start, len(data)):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                return end
+    return len(data)
 
 
 def _holds_nothing(root: Node) -> bool:

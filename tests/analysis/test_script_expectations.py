@@ -8,10 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.incremental import DocumentAnalysis
+from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.syntax import parse
 
+from tests.corpus import core_files, proposal_files
 from tests.oracles.wasmtools import validate
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -59,7 +62,7 @@ def test_wasm_tools_rejects_each(module: str) -> None:
 def test_failing_module_gets_nothing_and_stays_inside(assertion: str, module: str) -> None:
     text = f'({assertion} {module} "x")\n{AFTER}\n'
     code, message = AFTER_ERROR
-    at = text.index("(i64.const 1)") + len("(i64.const 1)")  # the function's `)`
+    at = text.rindex("(i64.const 1)") + len("(i64.const 1)")  # the function's `)`
     assert messages(text) == [(code, at, at + 1, message)]
 
 
@@ -128,3 +131,65 @@ def test_empty_quoted_module() -> None:
 def test_empty_quoted_module_is_what_assert_malformed_expects() -> None:
     """wasm-tools rejects it as malformed; the spec reads it as `(module)` (decision 31)."""
     assert messages('(assert_malformed (module quote "") "expected at least one module field")') == []
+
+
+def _quoted_malformed(path: Path) -> list[str]:
+    """The text of each `assert_malformed (module quote ...)` of a script that can be written
+    unquoted: valid UTF-8 without string quotes, comments, annotations or control characters,
+    parentheses balanced."""
+    data = path.read_bytes()
+    out: list[str] = []
+    for node in parse(data).root_node.named_children:
+        if node.type != "assertion" or cst.keyword(node) != "assert_malformed":
+            continue
+        for q in cst.named(node):
+            if q.type != "module_quote":
+                continue
+            inner = b""
+            for s in cst.named(q):
+                value, err = parse_string(cst.text(data, s)) if s.type == "string" else (b"", None)
+                if err is not None:
+                    break
+                inner += value + b" "
+            else:
+                text = inner.decode("utf-8", "replace")
+                if _writable(text):
+                    out.append(text if text.lstrip().startswith("(module") else f"(module {text})")
+    return out
+
+
+def _writable(text: str) -> bool:
+    if any(bad in text for bad in ('"', ";;", "(;", ";)", "(@", "\ufffd")):
+        return False
+    if any(ord(c) < 32 and c not in " \t\n\r" for c in text):
+        return False
+    depth = 0
+    for c in text:
+        depth += (c == "(") - (c == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# The threads proposal's scripts expect these to be malformed only with memory64 off.
+FEATURE_DISABLED = {"(module (memory 0x1_0000_0000) )", "(module (memory 0x1_0000_0000 0x1_0000_0000) )",
+                    "(module (memory 0 0x1_0000_0000) )"}  # fmt: skip
+
+
+def test_suite_malformed_modules_unquoted_stay_inside() -> None:
+    """Every quoted `assert_malformed` module of the spec suite, written unquoted, is rejected
+    with nothing reported, and its syntax errors (however tree-sitter recovers) never reach the
+    module after it."""
+    modules = [m for p in core_files() + proposal_files() for m in _quoted_malformed(p)]
+    assert len(modules) > 900
+    code, message = AFTER_ERROR
+    accepted: set[str] = set()
+    for module in modules:
+        text = f'(assert_malformed {module} "x")\n{AFTER}\n'
+        at = text.rindex("(i64.const 1)") + len("(i64.const 1)")
+        got = messages(text)
+        if got and got[0][0] == "expectation":
+            accepted.add(module)
+            got = got[1:]
+        assert got == [(code, at, at + 1, message)], module
+    assert accepted == FEATURE_DISABLED
