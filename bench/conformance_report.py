@@ -8,6 +8,11 @@ disagreement is a script `wasm-tools wast --features all --ignore-error-messages
 least one error (warnings and hints are counted apart). Scripts `wasm-tools wast` fails are
 counted too, but they are not disagreements. `--files` lists the disagreeing scripts with
 their first error.
+
+The last columns are per command, from the script oracle (tests/oracles/script_oracle.py):
+the `assert_malformed`/`assert_invalid`/`assert_unlinkable` commands, those where we report
+something while wasm-tools sees what the script expects (`we report`), and the reverse
+(`wt fails`), in every script wasm-tools can split.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from wat_lsp.analysis.diagnostics import Severity  # noqa: E402
 from wat_lsp.analysis.document import analyse  # noqa: E402
 
 from tests.corpus import ROOT, core_files, proposal_files  # noqa: E402
+from tests.oracles.script_oracle import compare, wast_verdict  # noqa: E402
 from tests.oracles.wasmtools import wasm_tools_exe  # noqa: E402
 
 # Every feature on (we validate everything as on), and a directive's verdict without its
@@ -61,11 +67,18 @@ def main() -> None:
         paths = sorted(p for d in args.dirs for p in (d.rglob("*.wast") if d.is_dir() else [d]))
     else:
         paths = (core_files() if args.all else []) + proposal_files()
-    # group -> [scripts, wasm-tools passes, disagreements, scripts with warnings only]
-    table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    # group -> [scripts, wasm-tools passes, disagreements, scripts with warnings only,
+    #           judged commands, we report alone, wasm-tools fails alone]
+    table: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
     for path in paths:
         row = table[group_of(path)]
         row[0] += 1
+        verdict = wast_verdict(path)
+        if not verdict.error:
+            for r in compare(path, verdict):
+                row[4] += 1
+                row[5] += r.theirs_as_expected and not r.ours_as_expected
+                row[6] += r.ours_as_expected and not r.theirs_as_expected
         if not wast_passes(path):
             continue
         row[1] += 1
@@ -78,11 +91,13 @@ def main() -> None:
                 print(f"  {path}: {len(errors)} errors, first [{d.code}] at byte {d.span.start}: {d.message}")
         elif diags:
             row[3] += 1
-    print(f"{'directory':36} {'scripts':>7} {'wast ok':>7} {'disagree':>8} {'warn only':>9}")
-    for group, (n, ok, bad, warn) in sorted(table.items()):
-        print(f"{group:36} {n:7} {ok:7} {bad:8} {warn:9}")
-    total = [sum(r[i] for r in table.values()) for i in range(4)]
-    print(f"{'total':36} {total[0]:7} {total[1]:7} {total[2]:8} {total[3]:9}")
+    head = ("scripts", "wast ok", "disagree", "warn only", "commands", "we report", "wt fails")
+    print(f"{'directory':36} " + " ".join(f"{h:>9}" for h in head))
+    for group, row in [
+        *sorted(table.items()),
+        ("total", [sum(r[i] for r in table.values()) for i in range(7)]),
+    ]:
+        print(f"{group:36} " + " ".join(f"{v:9}" for v in row))
 
 
 if __name__ == "__main__":
