@@ -149,11 +149,11 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         elif node.type in ("assertion", "wast_assertion"):
             kind_node = node.child_by_field_name("kind")
             kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
-            for inner in _modules_in(node):
-                modules.append(_script_module(data, inner, kind))
-            broken = node.has_error or (node.next_sibling is not None and node.next_sibling.is_error)
-            if broken and modules and modules[-1].expects_failure:
-                failing_forms.append((modules[-1], node.start_byte))
+            inside = [_script_module(data, inner, kind) for inner in _modules_in(node)]
+            modules.extend(inside)
+            torn = node.has_error or (node.next_sibling is not None and node.next_sibling.is_error)
+            if torn and inside and inside[-1].expects_failure:
+                failing_forms.append((inside[-1], node.start_byte))
         elif node.type in ("thread", "wast_thread"):
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, None))
