@@ -89,3 +89,32 @@ def test_script_verdicts_equal_wasm_tools() -> None:
     Path(".pytest_cache/script_oracle.txt").write_text("\n".join([summary, *report]) + "\n")
     assert commands > 1000, summary
     assert not problems, "\n".join(problems)
+
+
+def test_compare_reads_both_sides(tmp_path: Path) -> None:
+    """Per command, matched by line across a multi-line command: who sees what the script
+    expects, with our first error and wasm-tools' cause."""
+    script = tmp_path / "s.wast"
+    script.write_text(
+        '(assert_invalid (module (func)) "type mismatch")\n'
+        "(assert_malformed\n"
+        '  (module quote "(func i32.const 0x)")\n'
+        '  "unknown operator")\n'
+        '(assert_malformed (module (func else)) "else")\n'
+    )
+    got = compare(script, wast_verdict(script))
+    expectation = (
+        "[expectation] the script expects this module to be invalid, but wat-lsp validates it without error"
+    )
+    assert got == [
+        CommandResult(
+            1,
+            "assert_invalid",
+            False,
+            False,
+            expectation,
+            "encoded and validated successfully but should have failed with: type mismatch",
+        ),
+        CommandResult(3, "assert_malformed", True, True, "", ""),
+        CommandResult(5, "assert_malformed", True, True, "", ""),
+    ]
