@@ -197,7 +197,7 @@ def _into_expected_failures(
     diags.sort(key=lambda d: d.span.start)
     starts = [d.span.start for d in diags]
     moved = [False] * len(diags)
-    reach = {id(m): _form_end(data, start) for m, start in failing_forms}
+    reach = {id(m): _form_end(data, start) or 0 for m, start in failing_forms}
     for m in modules:
         if not m.expects_failure:
             continue
@@ -210,9 +210,10 @@ def _into_expected_failures(
     return [d for d, gone in zip(diags, moved, strict=True) if not gone]
 
 
-def _form_end(data: bytes, start: int) -> int:
+def _form_end(data: bytes, start: int) -> int | None:
     """Where the parenthesised form opening at `start` closes in the text (strings and
-    comments passed over), or the end of the text."""
+    comments passed over); None if it never does (the missing `)` is an error of the script,
+    not the module's)."""
     depth = 0
     for kind, _, end in tokens(data, start, len(data)):
         if kind == "open":
@@ -221,7 +222,7 @@ def _form_end(data: bytes, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return end
-    return len(data)
+    return None
 
 
 def _holds_nothing(root: Node) -> bool:

@@ -193,3 +193,19 @@ def test_suite_malformed_modules_unquoted_stay_inside() -> None:
             got = got[1:]
         assert got == [(code, at, at + 1, message)], module
     assert accepted == FEATURE_DISABLED
+
+
+def test_unclosed_assertion_is_the_scripts_error() -> None:
+    """A `)` missing after the assertion is not the module's failure: it is reported, and
+    what follows is still checked."""
+    text = '(assert_malformed (module (func else)) "x"\n(module (func (result i32) (i64.const 0)))\n'
+    at = text.rindex("(i64.const 0)") + len("(i64.const 0)")
+    assert messages(text) == [
+        (
+            "syntax",
+            0,
+            len("(assert_malformed"),
+            "`(assert_malformed` on line 1 is never closed: a `)` is missing",
+        ),
+        ("type-mismatch", at, at + 1, "the function body must end with [i32] on the stack, found [i64]"),
+    ]
