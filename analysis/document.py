@@ -126,11 +126,14 @@ def analyse(data: bytes, tree: Tree | None = None) -> Document:
 def _analyse(data: bytes, tree: Tree | None) -> Document:
     if tree is None:
         tree = parse(data)
+    shown = tree  # the tree the Document keeps (the caller's), whatever is read below
+    modules = _torn_assertions(data, tree)
+    if modules:
+        tree = parse(_blanked(data, [m.span for m in modules]))
     diags = text_diagnostics(data, tree)
-    modules: list[ScriptModule] = []
-    failing_forms: list[tuple[ScriptModule, int]] = []  # broken assertions: (module, form start)
     root = tree.root_node
     nodes = cst.named(root)
+    reach: dict[int, int] = {}  # id(module) -> end of the assertion holding only it
     bare = [n for n in nodes if not (n.type in _CONTAINERS or _is_wast_command(n))]
     if bare and len(bare) < len(nodes):
         # Fields beside a module or script commands: not a module of bare fields but a
@@ -142,7 +145,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         # fields outside start.
         diags.append(_outside(data, bare))
         diags.sort(key=lambda d: (d.span.start, d.span.end))
-        return Document(data, tree, [], diags)
+        return Document(data, shown, [], diags)
     for node in nodes:
         if node.type in MODULE_NODES:
             modules.append(_script_module(data, node, None))
@@ -151,9 +154,8 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
             kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
             inside = [_script_module(data, inner, kind) for inner in _modules_in(node)]
             modules.extend(inside)
-            torn = node.has_error or (node.next_sibling is not None and node.next_sibling.is_error)
-            if torn and inside and inside[-1].expects_failure:
-                failing_forms.append((inside[-1], node.start_byte))
+            if len(inside) == 1:  # its errors anywhere in the assertion are its failure's
+                reach[id(inside[0])] = node.end_byte
         elif node.type in ("thread", "wast_thread"):
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, None))
@@ -162,7 +164,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         result = reader.read(bare)
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
     if diags:
-        diags = _into_expected_failures(data, diags, modules, failing_forms)
+        diags = _into_expected_failures(diags, modules, reach)
     if not diags and _holds_nothing(root):
         diags.append(_empty(Span(0, 0), "the text"))
     for m in modules:
@@ -175,29 +177,24 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
                 if f.index not in broken:
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
-    return Document(data, tree, modules, diags)
+    modules.sort(key=lambda m: m.span.start)
+    return Document(data, shown, modules, diags)
 
 
 _CONTAINERS = frozenset({*MODULE_NODES, "assertion", "wast_assertion", "thread", "wast_thread"})
 
 
 def _into_expected_failures(
-    data: bytes,
-    diags: list[Diagnostic],
-    modules: list[ScriptModule],
-    failing_forms: list[tuple[ScriptModule, int]],
+    diags: list[Diagnostic], modules: list[ScriptModule], reach: dict[int, int]
 ) -> list[Diagnostic]:
     """Moves the text's diagnostics (syntax, lexical, encoding) that start inside a module a
-    script expects to fail into that module's own: they are that module's failure, which the
-    script asks for, not an error of the script (see `_module_report`). The rest is returned.
-
-    When the module's text broke the assertion's node (tree-sitter closed it early, or left
-    its tail in an ERROR beside it), the module's failure reaches to the `)` that closes the
-    assertion's form in the text (`failing_forms`): nothing of it cascades to what follows."""
+    script expects to fail, or after it in the assertion that holds only it (`reach`: where
+    tree-sitter's recovery put a missing `)`), into that module's own: they are that module's
+    failure, which the script asks for, not an error of the script (see `_module_report`).
+    The rest is returned."""
     diags.sort(key=lambda d: d.span.start)
     starts = [d.span.start for d in diags]
     moved = [False] * len(diags)
-    reach = {id(m): _form_end(data, start) or 0 for m, start in failing_forms}
     for m in modules:
         if not m.expects_failure:
             continue
@@ -210,19 +207,59 @@ def _into_expected_failures(
     return [d for d, gone in zip(diags, moved, strict=True) if not gone]
 
 
-def _form_end(data: bytes, start: int) -> int | None:
-    """Where the parenthesised form opening at `start` closes in the text (strings and
-    comments passed over); None if it never does (the missing `)` is an error of the script,
-    not the module's)."""
+_EXPECT_FAILURE = (b"(assert_malformed", b"(assert_invalid")
+
+
+def _torn_assertions(data: bytes, tree: Tree) -> list[ScriptModule]:
+    """`assert_malformed`/`assert_invalid` forms whose syntax error tore the tree: the form as
+    the parentheses of the text delimit it is not one node (tree-sitter's recovery closed it
+    early, or took what follows into it). Each is a failing module of its own, its span the
+    whole form, its diagnostics the syntax errors inside; the caller reads the rest of the
+    text with these forms blanked out, so nothing of them cascades (decision 31)."""
+    root = tree.root_node
+    if not root.has_error or not any(k in data for k in _EXPECT_FAILURE):
+        return []
+    whole = {(n.start_byte, n.end_byte) for n in root.children if n.type in ("assertion", "wast_assertion")}
+    torn: list[ScriptModule] = []
+    syntax: list[Diagnostic] | None = None
+    for start, end, word in _top_level_forms(data):
+        if word not in ("assert_malformed", "assert_invalid") or (start, end) in whole:
+            continue
+        if syntax is None:
+            syntax = syntax_diagnostics(tree, data)
+        inside = [d for d in syntax if start <= d.span.start < end]
+        if inside:  # a tear is a syntax error (else the form would be one node)
+            torn.append(ScriptModule("text", Span(start, end), word, None, inside))
+    return torn
+
+
+def _top_level_forms(data: bytes) -> Iterator[tuple[int, int, str]]:
+    """The closed top-level forms of the text, by its parentheses (strings and comments passed
+    over): (start, end, the keyword after the `(`)."""
     depth = 0
-    for kind, _, end in tokens(data, start, len(data)):
+    start = 0
+    word = ""
+    for kind, tok_start, tok_end in tokens(data, 0, len(data)):
         if kind == "open":
+            if depth == 0:
+                start, word = tok_start, ""
             depth += 1
-        elif kind == "close":
+        elif kind == "close" and depth > 0:
             depth -= 1
             if depth == 0:
-                return end
-    return None
+                yield start, tok_end, word
+        elif kind == "word" and depth == 1 and not word:
+            word = data[tok_start:tok_end].decode("ascii", "replace")
+
+
+def _blanked(data: bytes, spans: list[Span]) -> bytes:
+    """`data` with the bytes of `spans` turned to spaces (line breaks kept): what is left
+    parses at its own offsets."""
+    out = bytearray(data)
+    for span in spans:
+        piece = out[span.start : span.end]
+        out[span.start : span.end] = bytes(b if b in (0x0A, 0x0D) else 0x20 for b in piece)
+    return bytes(out)
 
 
 def _holds_nothing(root: Node) -> bool:

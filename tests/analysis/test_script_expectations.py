@@ -5,6 +5,8 @@ the `empty-module` warning. Exact codes, ranges and messages."""
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,42 @@ def test_unclosed_assertion_is_the_scripts_error() -> None:
         ),
         ("type-mismatch", at, at + 1, "the function body must end with [i32] on the stack, found [i64]"),
     ]
+
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[()]|[^\s()"]+')
+
+
+def test_mutated_modules_stay_inside() -> None:
+    """Small modules of the spec suite with one token deleted, doubled or swapped (seeded),
+    inside `assert_malformed` and `assert_invalid`: however tree-sitter recovers (an assertion
+    closed early, or the rest of the script taken into it), nothing is reported but an
+    `expectation` on the assertion, and the module after it is checked as if alone."""
+    rng = random.Random(0)
+    modules = []
+    for path in core_files()[:120]:
+        data = path.read_bytes()
+        for node in parse(data).root_node.named_children:
+            piece = data[node.start_byte : node.end_byte]
+            if node.type == "module" and len(piece) < 600 and b";" not in piece:
+                modules.append(piece.decode())
+    code, message = AFTER_ERROR
+    for _ in range(800):
+        toks = _TOKEN.findall(rng.choice(modules))
+        where = [k for k, t in enumerate(toks) if t not in "()" and k > 1]
+        if not where:  # `(module)`
+            continue
+        k = rng.choice(where)
+        op = rng.randrange(3)
+        if op == 0:
+            del toks[k]
+        elif op == 1:
+            toks.insert(k, toks[k])
+        else:
+            j = rng.choice(where)
+            toks[k], toks[j] = toks[j], toks[k]
+        for assertion in ("assert_malformed", "assert_invalid"):
+            text = f'({assertion} {" ".join(toks)} "x")\n{AFTER}\n'
+            at = text.rindex("(i64.const 1)") + len("(i64.const 1)")
+            got = messages(text)
+            assert [d for d in got if d[0] != "expectation"] == [(code, at, at + 1, message)], text
+            assert all(d[2] <= text.index(AFTER) for d in got if d[0] == "expectation"), text
