@@ -165,7 +165,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
     if diags:
         diags = _into_expected_failures(diags, modules, reach)
-    if not diags and _holds_nothing(root):
+    if not diags and not modules and _holds_nothing(root):
         diags.append(_empty(Span(0, 0), "the text"))
     for m in modules:
         diags.extend(_module_report(m))

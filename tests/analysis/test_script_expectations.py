@@ -250,3 +250,14 @@ def test_mutated_modules_stay_inside() -> None:
             got = messages(text)
             assert [d for d in got if d[0] != "expectation"] == [(code, at, at + 1, message)], text
             assert all(d[2] <= text.index(AFTER) for d in got if d[0] == "expectation"), text
+
+
+def test_torn_assertion_alone_is_not_empty() -> None:
+    """An assertion whose module tears the tree, alone in the script: the text is not empty."""
+    torn = '(assert_malformed (module (import "a" funcref (table i64 0 "b"))) "x")\n'
+    assert messages(torn) == []
+    doc = analyse(torn.encode())
+    assert [(m.kind, m.expect, m.span.start, m.span.end) for m in doc.modules] == [
+        ("text", "assert_malformed", 0, len(torn) - 1)
+    ]
+    assert doc.modules[0].diagnostics[0].code == "syntax"
