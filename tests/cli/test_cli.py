@@ -82,7 +82,16 @@ def test_binary_module_is_refused(tmp_path: Path) -> None:
 
 
 def test_empty_file_is_an_empty_module() -> None:
-    assert messages(b"") == []
+    """Valid for the spec, rejected by wasm-tools: a warning (decision 31)."""
+    assert messages(b"") == [
+        (
+            "empty-module",
+            0,
+            0,
+            "the text holds no module field: an empty module is valid WebAssembly, "
+            "but wasm-tools rejects it (expected at least one module field)",
+        )
+    ]
 
 
 def test_invalid_utf8_one_message() -> None:
