@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
-from wat_lsp.analysis.ide.halftyped import tokens
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.liveness import func_diagnostics
 from wat_lsp.analysis.model import Func, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult
 from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+from wat_lsp.analysis.tokens import tokens
 from wat_lsp.analysis.validate import validate_module
 
 BINARY_MAGIC = b"\0asm"
