@@ -78,6 +78,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unused-local": (Severity.WARNING, "a declared local that is never read or written"),
     "never-read": (Severity.WARNING, "a declared local that is written but never read"),
     "dead-store": (Severity.HINT, "a `local.set`/`local.tee` whose value no `local.get` can read"),
+    # lints (analysis/lints/): valid code that is likely a mistake or can be simpler
+    "unreachable-code": (Severity.HINT, "instructions after one that never falls through (`br`, `return`, `unreachable`, `throw`, ...)"),
+    "shadowed-label": (Severity.WARNING, "a block label with the name of an enclosing block's label"),
+    "unused-item": (Severity.WARNING, "a function, type, table, memory, global, tag or passive segment nothing uses or exports"),
+    "mut-never-set": (Severity.WARNING, "a mutable global (not imported or exported) that is never set"),
+    "try-table-no-catch": (Severity.WARNING, "a `try_table` without a catch clause"),
+    "unreachable-catch": (Severity.WARNING, "a `try_table` catch clause that an earlier clause always wins over"),
+    "tee-dropped": (Severity.HINT, "a `local.tee` whose value is dropped right away (`local.set` does that)"),
+    "removable-block": (Severity.HINT, "a `block`/`loop` no branch targets, whose contents can stand without it"),
 }  # fmt: skip
 
 

@@ -5,8 +5,9 @@ many modules, some inside assertions: `assert_malformed` and `assert_invalid` mo
 expected to fail, so their own diagnostics are not the document's errors; instead the
 document reports a disagreement when we find such a module acceptable.
 
-Liveness diagnostics (`unused-local`, `never-read`, `dead-store`) come last: for each
-function of a module meant to be valid whose own text holds no error (see `liveness_report`).
+Liveness diagnostics (`unused-local`, `never-read`, `dead-store`) and the function lints come
+last: for each function of a module meant to be valid whose own text holds no error (see
+`liveness_report`); then the module lints (`lints.registry`) of such modules holding no error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
 from wat_lsp.analysis.lexical import lexical_diagnostics
+from wat_lsp.analysis.lints.registry import func_lints, module_lints
 from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.liveness import func_diagnostics
 from wat_lsp.analysis.model import Func, Span
@@ -170,12 +172,18 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
     for m in modules:
         diags.extend(_module_report(m))
     errors = error_starts(diags)
+    linted: list[ScriptModule] = []
     for m in modules:
         if m.read is not None and liveness_applies(m):
             broken = m.read.broken
             for f in m.read.module.funcs:
                 if f.index not in broken:
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
+            if not has_error_in(errors, m.span.start, m.span.end):
+                linted.append(m)
+    for m in linted:  # after every function's: as `incremental` adds them
+        assert m.read is not None
+        diags.extend(module_lints(m.read.module, data))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
     modules.sort(key=lambda m: m.span.start)
     return Document(data, shown, modules, diags)
@@ -317,12 +325,12 @@ def has_error_in(errors: list[int], start: int, end: int) -> bool:
 
 
 def liveness_report(f: Func, start: int, end: int, errors: list[int]) -> list[Diagnostic]:
-    """The liveness diagnostics of function `f` (its field spanning [start, end)), or none when
+    """The liveness diagnostics and function lints (`lints.registry`) of function `f` (its field spanning [start, end)), or none when
     an error starts inside the field: the analysis would be unreliable there, and the error is
     what to fix first. `document.analyse` and `incremental` both decide by this."""
     if f.import_ is not None or has_error_in(errors, start, end):
         return []
-    return func_diagnostics(f)
+    return func_diagnostics(f) + func_lints(f)
 
 
 _WAST_COMMANDS = frozenset({"register", "invoke", "get", "wast_register", "wast_invoke", "wast_get",

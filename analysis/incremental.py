@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
@@ -47,6 +48,9 @@ from wat_lsp.analysis.document import (
     text_diagnostics,
 )
 from wat_lsp.analysis.lexical import _ILLEGAL
+from wat_lsp.analysis.lints.common import Candidate
+from wat_lsp.analysis.lints.registry import MODULE_CODES, module_candidates, shown
+from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, module_fields, read_function_body
 from wat_lsp.analysis.types_reader import TypeNames
@@ -101,6 +105,7 @@ class _Entry:
     # edit allocates nothing for the functions it does not touch.
     live: list[Diagnostic] | None = None
     live_at: int = 0
+    uses: Counter[UseKey] | None = None  # what `func`'s locals and body use (`lints.uses`)
 
 
 @dataclass(slots=True)
@@ -115,6 +120,11 @@ class _State:
     full_starts: list[int]
     full_ends: list[int]
     entry_of: dict[int, int]  # function index -> its entry (defined and imported by `func`)
+    # The module lints' candidates (spans as at the last full read) and every use, kept
+    # counted as functions are read again: an edit recounts the edited function's only.
+    candidates: list[Candidate] = dataclasses.field(default_factory=list)
+    counts: Counter[UseKey] = dataclasses.field(default_factory=Counter)
+    module_span: Span = Span(0, 0)  # the module's node now
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of
@@ -246,6 +256,7 @@ class DocumentAnalysis:
                 clean = was_clean and state.clean_changes and not broken
                 pre = [] if clean else text_diagnostics(data, tree)
                 state.clean_text = not pre
+                state.module_span = Span(node.start_byte, node.end_byte)
                 self._state = state
                 if old is self._kept or not broken:
                     self._kept = None
@@ -266,6 +277,7 @@ class DocumentAnalysis:
             self._kept = None
         self._state = _full(data, node, bare, funcs)
         self._state.clean_text = not pre
+        self._state.module_span = Span(node.start_byte, node.end_byte)
         self.last_mode = "full"
         return _assemble(pre, self._state, data)
 
@@ -416,6 +428,10 @@ def _reread(
         reader._check_glue(f)
         read_function_body(reader, func, f, tn)
         valid = validate_function(old.module, func, old.ctx, partial=bool(reader.broken))
+        if e.uses is not None:
+            old.counts.subtract(e.uses)
+        e.uses = func_uses(func)
+        old.counts.update(e.uses)
         e.glue = [_shift(d, -e.start) for d in reader.glue.pop(f.start_byte, [])]
         e.body = [_shift(d, -e.start) for d in reader.diags]
         e.valid = [_shift(d, -e.start) for d in valid]
@@ -534,8 +550,13 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
                 base,
                 base is not None and base.index in result.broken,
                 s,
+                uses=func_uses(base) if base is not None and base.import_ is None else None,
             )
         )
+    counts = module_uses(module)
+    for e in entries:
+        if e.uses is not None:
+            counts.update(e.uses)
     return _State(
         module,
         ctx,
@@ -546,6 +567,8 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
         [e.start for e in entries],
         [e.end for e in entries],
         entry_of,
+        module_candidates(module, data),
+        counts,
     )
 
 
@@ -594,9 +617,23 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
         if e.live_at != e.start:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
         out.extend(e.live)
+    out.extend(_module_lints(st, errors))
     out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
     return out
+
+
+def _module_lints(st: _State, errors: list[int]) -> list[Diagnostic]:
+    """`lints.registry.module_lints` of the module now, as `analyse` shows them (when no
+    error starts in the module), from the kept candidates and counts."""
+    if has_error_in(errors, st.module_span.start, st.module_span.end):
+        return []
+    found = shown(st.candidates, st.counts)
+    if not found:
+        return []
+    remap = _Remap(st.full_starts, st.full_ends)
+    remap.new([e.start for e in st.entries], [e.end for e in st.entries])
+    return [remap.diagnostic(d) for d in found]
 
 
 def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None) -> list[Diagnostic]:
@@ -644,6 +681,14 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
         out = [move(d) for d in prev[:a]] + mine + [move(d) for d in prev[b:]]
     else:
         out = prev[:a] + mine + prev[b:]
+    # The module lints depend on every function: made again, after the others of equal span
+    # as `_assemble` adds them (a stable sort of a list in order but for them).
+    if st.candidates:
+        out = [d for d in out if d.code not in MODULE_CODES]
+        lints = _module_lints(st, error_starts(out))
+        if lints:
+            out += lints
+            out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
     return out
 

@@ -24,8 +24,9 @@ from typing import NamedTuple
 from tree_sitter import Node
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import function_cache
+from wat_lsp.analysis.labels import label_depths
 from wat_lsp.analysis.literals import parse_id, parse_u64
-from wat_lsp.analysis.model import Catch, Func, Instr, Module
+from wat_lsp.analysis.model import Func, Instr, Module
 from wat_lsp.analysis.opcodes import (
     IMM_SPACE,
     ONE_INDEX_OR_INTEGER,
@@ -134,22 +135,6 @@ def _imm_spaces(name: str, n: int) -> tuple[str | None, ...]:
             out.append(IMM_SPACE.get(kind))
     out.extend([None] * (n - len(out)))
     return tuple(out)
-
-
-def label_depths(ins: Instr) -> list[int]:
-    """The relative depths of an instruction's label immediates, in text order."""
-    out: list[int] = []
-    kinds = [k for k in ins.op.imms if k not in (Imm.LABEL_DEF, Imm.LABEL_ID)]  # not kept in `imms`
-    for kind, value in zip(kinds, ins.imms, strict=False):
-        if kind is Imm.LABEL and isinstance(value, int):
-            out.append(value)
-        elif kind is Imm.LABELS_DEFAULT and isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, int))
-        elif kind is Imm.CATCHES and isinstance(value, tuple):
-            out.extend(c.label for c in value if isinstance(c, Catch))
-        elif kind is Imm.ON_CLAUSES and isinstance(value, tuple):
-            out.extend(pair[1] for pair in value if isinstance(pair, tuple) and isinstance(pair[1], int))
-    return out
 
 
 @dataclass(slots=True)

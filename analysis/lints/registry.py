@@ -1,0 +1,72 @@
+"""The lints, in the order their diagnostics are made: function lints (run per function, with
+the liveness checks, so an edit re-runs the edited function's only) and module lints (whose
+candidates are made once per read of the module and shown by use counts; see `common`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.labels import BlockLabels, block_labels
+from wat_lsp.analysis.lints import (
+    mut_never_set,
+    removable_block,
+    shadowed_label,
+    tee_dropped,
+    try_table_catches,
+    unreachable_code,
+    unused_item,
+)
+from wat_lsp.analysis.lints.common import Candidate
+from wat_lsp.analysis.lints.uses import UseKey, all_uses
+from wat_lsp.analysis.model import Func, Module
+
+FuncLint = Callable[[Func, BlockLabels], list[Diagnostic]]
+ModuleLint = Callable[[Module, bytes], list[Candidate]]
+
+FUNC_LINTS: tuple[FuncLint, ...] = (
+    unreachable_code.check,
+    shadowed_label.check,
+    tee_dropped.check,
+    try_table_catches.check,
+    removable_block.check,
+)
+MODULE_LINTS: tuple[ModuleLint, ...] = (unused_item.candidates, mut_never_set.candidates)
+
+FUNC_CODES = frozenset({unreachable_code.CODE, shadowed_label.CODE, tee_dropped.CODE,
+                        try_table_catches.NO_CATCH, try_table_catches.UNREACHABLE, removable_block.CODE})  # fmt: skip
+MODULE_CODES = frozenset({unused_item.CODE, mut_never_set.CODE})
+CODES = FUNC_CODES | MODULE_CODES
+
+
+def func_lints(func: Func) -> list[Diagnostic]:
+    """Every function lint's diagnostics of a defined function, each sorted by span."""
+    if func.import_ is not None or not func.body:
+        return []
+    labels = block_labels(func.body)
+    out: list[Diagnostic] = []
+    for check in FUNC_LINTS:
+        out.extend(check(func, labels))
+    return out
+
+
+def module_candidates(module: Module, data: bytes) -> list[Candidate]:
+    out: list[Candidate] = []
+    for make in MODULE_LINTS:
+        out.extend(make(module, data))
+    return out
+
+
+def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[Diagnostic]:
+    """The candidates' diagnostics that the use counts call for."""
+    return [
+        c.diagnostic
+        for c in cands
+        if not counts.get(c.unused) and (c.used is None or counts.get(c.used))
+    ]
+
+
+def module_lints(module: Module, data: bytes) -> list[Diagnostic]:
+    """The module lints of a module whose text holds no error."""
+    return shown(module_candidates(module, data), all_uses(module))

@@ -1,0 +1,143 @@
+"""What refers to what, from the Module model: the items each function and the module's other
+fields use, as counted keys (`("func", 3)`, `("global-set", 0)` for a write), so that the
+module lints can ask "does anything use this?" and the incremental path can recount one
+function. Type uses count even when implicit: a function written with an inline signature
+that matches a declared type uses that type."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from wat_lsp.analysis.model import (
+    ArrayType,
+    BlockType,
+    Catch,
+    ContType,
+    Func,
+    FuncType,
+    Instr,
+    MemArg,
+    Module,
+    RefType,
+    StructType,
+)
+from wat_lsp.analysis.opcodes import IMM_SPACE, Imm
+
+UseKey = tuple[str, int]
+_SKIP = (Imm.LABEL_DEF, Imm.LABEL_ID)
+_NOT_ITEMS = frozenset({"label", "local", "field"})
+
+
+def _type_uses(t: object, out: list[UseKey]) -> None:
+    if isinstance(t, RefType) and isinstance(t.heap, int):
+        out.append(("type", t.heap))
+
+
+def _value(v: object, out: list[UseKey]) -> None:
+    """Uses inside a structured immediate (types, memargs, catches, tuples of them)."""
+    if isinstance(v, RefType):
+        _type_uses(v, out)
+    elif isinstance(v, BlockType):
+        if v.type_idx is not None:
+            out.append(("type", v.type_idx))
+        for t in (*v.params, *v.results):
+            _type_uses(t, out)
+    elif isinstance(v, MemArg):
+        out.append(("memory", v.memory))
+    elif isinstance(v, Catch):
+        if v.tag is not None:
+            out.append(("tag", v.tag))
+    elif isinstance(v, tuple):
+        for x in v:  # immediates nest a level or two, never by user-controlled depth
+            _value(x, out)
+
+
+def instr_uses(ins: Instr, out: list[UseKey]) -> None:
+    kinds = [k for k in ins.op.imms if k not in _SKIP]
+    writes = ins.op.name != "global.get"
+    for kind, v in zip(kinds, ins.imms, strict=False):
+        space = IMM_SPACE.get(kind)
+        if isinstance(v, int) and not isinstance(v, bool):
+            if space is not None and space not in _NOT_ITEMS and v >= 0:
+                out.append((space, v))
+                if space == "global" and writes:
+                    out.append(("global-set", v))
+        elif kind is Imm.ON_CLAUSES and isinstance(v, tuple):
+            out.extend(("tag", p[0]) for p in v if isinstance(p, tuple) and p and isinstance(p[0], int))
+        else:
+            _value(v, out)
+
+
+def _expr_uses(body: Iterable[Instr], out: list[UseKey]) -> None:
+    for ins in body:
+        if ins.imms:
+            instr_uses(ins, out)
+
+
+def func_uses(func: Func) -> Counter[UseKey]:
+    """What a defined function's locals and body use (its signature is the module's part)."""
+    out: list[UseKey] = []
+    for d in func.locals:
+        _type_uses(d.type, out)
+    _expr_uses(func.body, out)
+    return Counter(out)
+
+
+def module_uses(module: Module) -> Counter[UseKey]:
+    """What every field but the defined functions' locals and bodies uses."""
+    out: list[UseKey] = []
+    for td in module.types:
+        comp = td.comp
+        if isinstance(comp, FuncType):
+            for t in (*comp.params, *comp.results):
+                _type_uses(t, out)
+        elif isinstance(comp, StructType):
+            for f in comp.fields:
+                _type_uses(f.storage, out)
+        elif isinstance(comp, ArrayType):
+            _type_uses(comp.elem.storage, out)
+        elif isinstance(comp, ContType):
+            out.append(("type", comp.func_type))
+        out.extend(("type", s) for s in td.supertypes if s != td.index)
+        for x in (td.describes, td.descriptor):
+            if x is not None:
+                out.append(("type", x))
+    for f in module.funcs:
+        out.append(("type", f.type_idx))
+        for d in f.params:
+            _type_uses(d.type, out)
+        for t in f.results:
+            _type_uses(t, out)
+    for tb in module.tables:
+        _type_uses(tb.elem_type, out)
+        _expr_uses(tb.init or (), out)
+    for g in module.globals:
+        _type_uses(g.type, out)
+        _expr_uses(g.init, out)
+    for tg in module.tags:
+        out.append(("type", tg.type_idx))
+    for e in module.elems:
+        _type_uses(e.elem_type, out)
+        for item in e.items:
+            _expr_uses(item, out)
+        if e.mode == "active":
+            out.append(("table", e.table))
+            _expr_uses(e.offset, out)
+    for dt in module.datas:
+        if dt.mode == "active":
+            out.append(("memory", dt.memory))
+            _expr_uses(dt.offset, out)
+    for ex in module.exports:
+        out.append((ex.kind, ex.index))
+    if module.start is not None:
+        out.append(("func", module.start.func))
+    return Counter(out)
+
+
+def all_uses(module: Module) -> Counter[UseKey]:
+    counts = module_uses(module)
+    for f in module.funcs:
+        if f.import_ is None:
+            counts.update(func_uses(f))
+    return counts
