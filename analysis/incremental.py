@@ -108,6 +108,9 @@ class _Entry:
     uses: Counter[UseKey] | None = None  # what `func`'s locals and body use (`lints.uses`)
 
 
+_NOWHERE = Span(0, 0)
+
+
 @dataclass(slots=True)
 class _State:
     module: Module
@@ -124,7 +127,7 @@ class _State:
     # counted as functions are read again: an edit recounts the edited function's only.
     candidates: list[Candidate] = dataclasses.field(default_factory=list)
     counts: Counter[UseKey] = dataclasses.field(default_factory=Counter)
-    module_span: Span = Span(0, 0)  # the module's node now
+    module_span: Span = _NOWHERE  # the module's node now
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of

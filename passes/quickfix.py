@@ -7,6 +7,7 @@ Liveness fixes: `unused-local` removes the declaration; `dead-store` turns the `
 into `drop` (its value's effects stay) or removes the `local.tee`; `never-read` does both at
 once: the declaration goes and every store of the local with it. They apply where the
 diagnostics are shown: in functions whose text holds no error (`document.liveness_report`).
+The lints' fixes are `fix_lints.FIXERS`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document, error_starts, has_error_in
 from wat_lsp.analysis.model import Func
-from wat_lsp.passes import fixup_non_nullable_locals, remove_dead_stores, remove_unused_locals
+from wat_lsp.passes import fix_lints, fixup_non_nullable_locals, remove_dead_stores, remove_unused_locals
 from wat_lsp.passes.edits import TextEdit
 from wat_lsp.passes.targets import func_at
 
@@ -79,6 +80,7 @@ _FIXERS: dict[str, tuple[str, Callable[[Document, Diagnostic], list[TextEdit]]]]
     remove_unused_locals.CODE: ("Remove the unused local {name}", remove_unused_locals.quick_fix),
     remove_dead_stores.CODE: ("Remove the dead store to {local}", dead_store_fix),
     NEVER_READ: ("Remove {local} and its stores (their values are still computed)", never_read_fix),
+    **fix_lints.FIXERS,
 }  # fmt: skip
 
 # code -> (title, whole-document pass): "fix all of this kind".
@@ -88,6 +90,8 @@ _FIX_ALL: dict[str, tuple[str, Callable[[Document], list[TextEdit]]]] = {
     remove_unused_locals.CODE: ("Remove every unused local", remove_unused_locals.run),
     remove_dead_stores.CODE: ("Remove every dead store", remove_dead_stores.run),
     NEVER_READ: ("Remove every local that is never read, and its stores", never_read_fix_all),
+    **{code: (f"Fix every `{code}`", lambda doc, c=code: fix_lints.fix_all(doc, frozenset({c})))
+       for code in fix_lints.FIXERS},
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.passes import (
     coalesce_locals,
+    fix_lints,
     fixup_non_nullable_locals,
     local_subtyping,
     remove_dead_stores,
@@ -40,6 +41,7 @@ _ALL = (
     PassInfo(coalesce_locals.NAME, coalesce_locals.DESCRIPTION, coalesce_locals.run),
     PassInfo(reorder_locals.NAME, reorder_locals.DESCRIPTION, reorder_locals.run),
     PassInfo(local_subtyping.NAME, local_subtyping.DESCRIPTION, local_subtyping.run),
+    PassInfo(fix_lints.NAME, fix_lints.DESCRIPTION, fix_lints.run),
 )
 PASSES: dict[str, PassInfo] = {p.name: p for p in _ALL}
 

@@ -61,9 +61,7 @@ def module_candidates(module: Module, data: bytes) -> list[Candidate]:
 def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[Diagnostic]:
     """The candidates' diagnostics that the use counts call for."""
     return [
-        c.diagnostic
-        for c in cands
-        if not counts.get(c.unused) and (c.used is None or counts.get(c.used))
+        c.diagnostic for c in cands if not counts.get(c.unused) and (c.used is None or counts.get(c.used))
     ]
 
 

@@ -42,9 +42,9 @@ def candidates(module: Module, data: bytes) -> list[Candidate]:
             name = getattr(x, "name", None)
             if name is not None and name.startswith("_"):
                 continue
-            span = getattr(x, "span")
+            span = x.span
             at = getattr(x, "name_span", None) or head_span(data, span)
-            out.append(_candidate(space, getattr(x, "index"), name, at, getattr(x, "import_", None) is not None))
+            out.append(_candidate(space, x.index, name, at, getattr(x, "import_", None) is not None))
 
     groups = module.rec_groups
     add("type", [t for t in module.types if not t.implicit and 0 <= t.rec_group < len(groups)
