@@ -232,3 +232,12 @@ def _overlaps(starts: list[int], ends: list[int], e: TextEdit) -> bool:
     the order of an insertion against a neighbouring edit would be unclear)."""
     k = bisect.bisect_right(starts, e.end)  # the last range starting at or before e.end
     return k > 0 and ends[k - 1] >= e.start
+
+
+def fix_all_of(code: str) -> Callable[[Document], list[TextEdit]]:
+    """`fix_all` of one code (the quick fixes' "fix every ..." entry)."""
+    return lambda doc: fix_all(doc, frozenset({code}))
+
+
+def run(doc: Document) -> list[TextEdit]:
+    return fix_all(doc)

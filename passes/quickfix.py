@@ -90,8 +90,7 @@ _FIX_ALL: dict[str, tuple[str, Callable[[Document], list[TextEdit]]]] = {
     remove_unused_locals.CODE: ("Remove every unused local", remove_unused_locals.run),
     remove_dead_stores.CODE: ("Remove every dead store", remove_dead_stores.run),
     NEVER_READ: ("Remove every local that is never read, and its stores", never_read_fix_all),
-    **{code: (f"Fix every `{code}`", lambda doc, c=code: fix_lints.fix_all(doc, frozenset({c})))
-       for code in fix_lints.FIXERS},
+    **{code: (f"Fix every `{code}`", fix_lints.fix_all_of(code)) for code in fix_lints.FIXERS},
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ UNREACHABLE = "unreachable-catch"
 def catches(imms: tuple[object, ...]) -> tuple[Catch, ...] | None:
     for v in imms:
         if isinstance(v, tuple) and all(isinstance(c, Catch) for c in v):
-            return v  # type: ignore[return-value]
+            return v
     return None
 
 

@@ -93,8 +93,8 @@ def module_uses(module: Module) -> Counter[UseKey]:
             for t in (*comp.params, *comp.results):
                 _type_uses(t, out)
         elif isinstance(comp, StructType):
-            for f in comp.fields:
-                _type_uses(f.storage, out)
+            for fld in comp.fields:
+                _type_uses(fld.storage, out)
         elif isinstance(comp, ArrayType):
             _type_uses(comp.elem.storage, out)
         elif isinstance(comp, ContType):

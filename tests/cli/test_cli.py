@@ -128,7 +128,7 @@ def test_deep_nesting_without_recursion(folded: bool) -> None:
     n = 100_000
     body = "(block " * n + ")" * n if folded else "block " * n + "end " * n
     doc = analyse(f"(module (func {body}))".encode())
-    assert doc.diagnostics == []
+    assert {d.code for d in doc.diagnostics} == {"removable-block"}  # a hint per block: none targeted
     read = doc.modules[0].read
     assert read is not None
     instrs = read.module.funcs[0].body
