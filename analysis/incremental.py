@@ -128,6 +128,7 @@ class _State:
     candidates: list[Candidate] = dataclasses.field(default_factory=list)
     counts: Counter[UseKey] = dataclasses.field(default_factory=Counter)
     module_span: Span = _NOWHERE  # the module's node now
+    shown: list[int] = dataclasses.field(default_factory=list)  # the candidates `diagnostics` has
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of
@@ -620,23 +621,28 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
         if e.live_at != e.start:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
         out.extend(e.live)
-    out.extend(_module_lints(st, errors))
+    out.extend(_module_lints(st, _shown(st, errors)))
     out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
     return out
 
 
-def _module_lints(st: _State, errors: list[int]) -> list[Diagnostic]:
-    """`lints.registry.module_lints` of the module now, as `analyse` shows them (when no
-    error starts in the module), from the kept candidates and counts."""
-    if has_error_in(errors, st.module_span.start, st.module_span.end):
+def _shown(st: _State, errors: list[int]) -> list[int]:
+    """The module lints' candidates to show now, as `analyse` would (none when an error
+    starts in the module), from the kept candidates and counts."""
+    if not st.candidates or has_error_in(errors, st.module_span.start, st.module_span.end):
         return []
-    found = shown(st.candidates, st.counts)
+    return shown(st.candidates, st.counts)
+
+
+def _module_lints(st: _State, found: list[int]) -> list[Diagnostic]:
+    """The diagnostics of candidates `found`, moved from the last full read to where they are."""
+    st.shown = found
     if not found:
         return []
     remap = _Remap(st.full_starts, st.full_ends)
     remap.new([e.start for e in st.entries], [e.end for e in st.entries])
-    return [remap.diagnostic(d) for d in found]
+    return [remap.diagnostic(st.candidates[k].diagnostic) for k in found]
 
 
 def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None) -> list[Diagnostic]:
@@ -684,14 +690,24 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
         out = [move(d) for d in prev[:a]] + mine + [move(d) for d in prev[b:]]
     else:
         out = prev[:a] + mine + prev[b:]
-    # The module lints depend on every function: made again, after the others of equal span
-    # as `_assemble` adds them (a stable sort of a list in order but for them).
+    # The module lints depend on every function. When the same candidates are shown, `prev`
+    # has them where they are now (moved with the rest) but for those on the function's
+    # header (unchanged), which go back among its diagnostics after the others of equal span,
+    # as `_assemble` adds them. Else they are all made again (a stable sort of a list in
+    # order but for them).
     if st.candidates:
-        out = [d for d in out if d.code not in MODULE_CODES]
-        lints = _module_lints(st, error_starts(out))
-        if lints:
-            out += lints
-            out.sort(key=lambda d: (d.span.start, d.span.end))
+        found = _shown(st, error_starts(out))
+        if found == st.shown:
+            kept = [d for d in prev[a:b] if d.code in MODULE_CODES]
+            if kept:
+                mine = sorted(mine + kept, key=lambda d: (d.span.start, d.span.end))
+                out = out[:a] + mine + out[a + len(mine) - len(kept) :]
+        else:
+            out = [d for d in out if d.code not in MODULE_CODES]
+            lints = _module_lints(st, found)
+            if lints:
+                out += lints
+                out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
     return out
 

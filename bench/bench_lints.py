@@ -42,7 +42,7 @@ def lints_off() -> Iterator[None]:
 def edits(data: bytes, n: int) -> list[bytes]:
     """`n` versions, each the last with one more `i32.const` digit changed inside a function body."""
     out: list[bytes] = []
-    at = data.find(b"(func")
+    at = data.find(b"\n  (func ")  # the first function field (type definitions say `(func` too)
     step = max(1, len(data) // (n + 1))
     for k in range(n):
         pos = data.find(b"i32.const ", at + step * (k > 0))

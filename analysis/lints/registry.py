@@ -58,13 +58,13 @@ def module_candidates(module: Module, data: bytes) -> list[Candidate]:
     return out
 
 
-def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[Diagnostic]:
-    """The candidates' diagnostics that the use counts call for."""
-    return [
-        c.diagnostic for c in cands if not counts.get(c.unused) and (c.used is None or counts.get(c.used))
-    ]
+def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[int]:
+    """Which candidates the use counts call for (their positions in `cands`)."""
+    get = counts.get
+    return [k for k, c in enumerate(cands) if not get(c.unused) and (c.used is None or get(c.used))]
 
 
 def module_lints(module: Module, data: bytes) -> list[Diagnostic]:
     """The module lints of a module whose text holds no error."""
-    return shown(module_candidates(module, data), all_uses(module))
+    cands = module_candidates(module, data)
+    return [cands[k].diagnostic for k in shown(cands, all_uses(module))]

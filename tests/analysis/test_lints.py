@@ -333,3 +333,25 @@ def test_incremental_equals_analyse() -> None:
         diags = got.diagnostics if not isinstance(got, list) else got
         assert diags == analyse(data).diagnostics, text
     assert da.last_mode == "incremental"
+
+
+def test_incremental_moves_kept_module_lints() -> None:
+    """An edit that changes a function's length moves the unused items after it."""
+    base = '(module\n  (func $b (export "b") (nop))\n  (func $z (nop))\n  (global $g (mut i32) (i32.const 0))\n  (func $r (export "r") (result i32) (global.get $g)))'
+    versions = [
+        base,
+        base.replace('(func $b (export "b") (nop))', '(func $b (export "b") (nop) (nop) (nop))'),
+        base.replace('(func $b (export "b") (nop))', '(func $b (export "b") (nop) (nop))'),
+        base.replace('(func $b (export "b") (nop))', '(func $b (export "b") (call $z) (nop))'),
+        base.replace('(func $b (export "b") (nop))', '(func $b (export "b") (call $z))'),
+        base,
+        base.replace("(func $z (nop))", "(func $z (nop) (nop))"),  # inside the unused function
+        base.replace("(func $z (nop))", "(func $z)"),
+    ]
+    da = DocumentAnalysis()
+    for text in versions:
+        data = text.encode()
+        got = da.update(data, parse(data))
+        diags = got.diagnostics if not isinstance(got, list) else got
+        assert diags == analyse(data).diagnostics, text
+        assert da.document(data, parse(data)).diagnostics == diags
