@@ -6,6 +6,7 @@ that matches a declared type uses that type."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 
@@ -22,7 +23,7 @@ from wat_lsp.analysis.model import (
     RefType,
     StructType,
 )
-from wat_lsp.analysis.opcodes import IMM_SPACE, Imm
+from wat_lsp.analysis.opcodes import IMM_SPACE, Imm, lookup
 
 UseKey = tuple[str, int]
 _SKIP = (Imm.LABEL_DEF, Imm.LABEL_ID)
@@ -53,15 +54,39 @@ def _value(v: object, out: list[UseKey]) -> None:
             _value(x, out)
 
 
-def instr_uses(ins: Instr, out: list[UseKey]) -> None:
-    kinds = [k for k in ins.op.imms if k not in _SKIP]
-    writes = ins.op.name != "global.get"
-    for kind, v in zip(kinds, ins.imms, strict=False):
+_STRUCTURED = frozenset({Imm.BLOCK_TYPE, Imm.TYPE_USE, Imm.MEMARG, Imm.CATCHES, Imm.HEAP_TYPE, Imm.REF_TYPE,
+                         Imm.SELECT_TYPES, Imm.ON_CLAUSES})  # fmt: skip
+
+
+@functools.cache
+def _plan(name: str) -> tuple[tuple[int, Imm, str | None], ...]:
+    """Per instruction name: the immediates (position in `imms`, kind, index space) that can
+    use an item. Most instructions have none (`local.get`, `i32.const`): one lookup each."""
+    op = lookup(name)
+    if op is None:
+        return ()
+    kinds = [k for k in op.imms if k not in _SKIP]
+    out: list[tuple[int, Imm, str | None]] = []
+    for pos, kind in enumerate(kinds):
         space = IMM_SPACE.get(kind)
+        if (space is not None and space not in _NOT_ITEMS) or kind in _STRUCTURED:
+            out.append((pos, kind, space if space not in _NOT_ITEMS else None))
+    return tuple(out)
+
+
+def instr_uses(ins: Instr, out: list[UseKey]) -> None:
+    plan = _plan(ins.op.name)
+    if not plan:
+        return
+    imms = ins.imms
+    for pos, kind, space in plan:
+        if pos >= len(imms):
+            break
+        v = imms[pos]
         if isinstance(v, int) and not isinstance(v, bool):
-            if space is not None and space not in _NOT_ITEMS and v >= 0:
+            if space is not None and v >= 0:
                 out.append((space, v))
-                if space == "global" and writes:
+                if space == "global" and ins.op.name != "global.get":
                     out.append(("global-set", v))
         elif kind is Imm.ON_CLAUSES and isinstance(v, tuple):
             out.extend(("tag", p[0]) for p in v if isinstance(p, tuple) and p and isinstance(p[0], int))
@@ -71,7 +96,7 @@ def instr_uses(ins: Instr, out: list[UseKey]) -> None:
 
 def _expr_uses(body: Iterable[Instr], out: list[UseKey]) -> None:
     for ins in body:
-        if ins.imms:
+        if ins.imms and _plan(ins.op.name):
             instr_uses(ins, out)
 
 
