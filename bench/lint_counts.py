@@ -48,7 +48,9 @@ def suspicious(doc: Document) -> list[str]:
             space, index = d.data["space"], d.data["index"]
             assert isinstance(space, str) and isinstance(index, int)
             item = getattr(m.read.module, _SPACES[space])[index]
-            if getattr(item, "exports", None):
+            if getattr(item, "exports", None) or any(
+                ex.kind == space and ex.index == index for ex in m.read.module.exports
+            ):
                 out.append(f"unused-item on an exported item at {d.span}")
             key = references.Key(doc.modules.index(m), space, -1, index)
             uses = [o for o in references.index(doc).of(key) if o.role != "decl"]
@@ -64,6 +66,12 @@ def suspicious(doc: Document) -> list[str]:
                     if inside and cfg.reachable[cfg.block_of[k]]:
                         out.append(f"unreachable-code on reachable `{ins.op.name}` at {ins.start}")
                         break
+        elif d.code == "mut-never-set":
+            m = module_at(doc, d.span)
+            assert m is not None and m.read is not None
+            g = d.data["index"]
+            if any(ex.kind == "global" and ex.index == g for ex in m.read.module.exports):
+                out.append(f"mut-never-set on an exported global at {d.span}")
         elif d.code == "shadowed-label":
             inner = doc.data[d.span.start : d.span.end].split()[1:2]
             outer = (

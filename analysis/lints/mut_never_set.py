@@ -34,8 +34,10 @@ def mut_span(data: bytes, span: Span) -> Span | None:
 
 def candidates(module: Module, data: bytes) -> list[Candidate]:
     out: list[Candidate] = []
+    # Inline exports and `(export "x" (global $g))` fields alike are in `module.exports`.
+    exported = {ex.index for ex in module.exports if ex.kind == "global"}
     for g in module.globals:
-        if not g.mutable or g.import_ is not None or g.exports:
+        if not g.mutable or g.import_ is not None or g.index in exported:
             continue
         at = mut_span(data, g.span)
         if at is None:

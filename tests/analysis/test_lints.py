@@ -206,6 +206,11 @@ def test_unused_item_fix() -> None:
 # --- mut-never-set -----------------------------------------------------------------------
 
 
+def test_mut_never_set_exported_by_an_export_field() -> None:
+    src = '(module (global $g (mut i32) (i32.const 1)) (export "g" (global $g)) (func (export "f") (result i32) (global.get $g)))'
+    assert lints(src) == []
+
+
 def test_mut_never_set() -> None:
     src = '(module (import "m" "i" (global $i (mut i32)))\n (global $g (mut i32) (i32.const 1)) (global $x (export "x") (mut i32) (i32.const 1))\n (global $s (mut i32) (i32.const 1))\n (func (export "f") (result i32) (global.set $s (global.get $i)) (i32.add (global.get $g) (global.get $x))))'
     assert lints(src) == [("mut-never-set", "(mut i32)", "global `$g` is mutable but never set")]
