@@ -129,6 +129,10 @@ class _State:
     counts: Counter[UseKey] = dataclasses.field(default_factory=Counter)
     module_span: Span = _NOWHERE  # the module's node now
     shown: list[int] = dataclasses.field(default_factory=list)  # the candidates `diagnostics` has
+    # How often a use count went from or to zero: shared, like `counts`, by the states made
+    # from one full read; and the candidates the counts called for (errors aside) at that time.
+    flips: list[int] = dataclasses.field(default_factory=lambda: [0])
+    by_counts: tuple[int, list[int]] | None = None
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of
@@ -432,10 +436,16 @@ def _reread(
         reader._check_glue(f)
         read_function_body(reader, func, f, tn)
         valid = validate_function(old.module, func, old.ctx, partial=bool(reader.broken))
+        new_uses = func_uses(func)
+        counts = old.counts
+        touched = new_uses.keys() | e.uses.keys() if e.uses is not None else new_uses.keys()
+        was = [counts.get(k, 0) > 0 for k in touched]
         if e.uses is not None:
-            old.counts.subtract(e.uses)
-        e.uses = func_uses(func)
-        old.counts.update(e.uses)
+            counts.subtract(e.uses)
+        counts.update(new_uses)
+        if was != [counts.get(k, 0) > 0 for k in touched]:
+            old.flips[0] += 1
+        e.uses = new_uses
         e.glue = [_shift(d, -e.start) for d in reader.glue.pop(f.start_byte, [])]
         e.body = [_shift(d, -e.start) for d in reader.diags]
         e.valid = [_shift(d, -e.start) for d in valid]
@@ -632,7 +642,9 @@ def _shown(st: _State, errors: list[int]) -> list[int]:
     starts in the module), from the kept candidates and counts."""
     if not st.candidates or has_error_in(errors, st.module_span.start, st.module_span.end):
         return []
-    return shown(st.candidates, st.counts)
+    if st.by_counts is None or st.by_counts[0] != st.flips[0]:
+        st.by_counts = (st.flips[0], shown(st.candidates, st.counts))
+    return st.by_counts[1]
 
 
 def _module_lints(st: _State, found: list[int]) -> list[Diagnostic]:

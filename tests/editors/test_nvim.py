@@ -186,12 +186,13 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     assert result["completion"] == ["$all", "$i", "$sum", "$s"]
 
     # After the quick fix: the buffer is exactly `wat-lsp --fix` of the file, and the server
-    # publishes no diagnostics for that version.
+    # publishes no error for that version: only the hint that the block nothing branches to
+    # (it broke the 1a rule) could go.
     assert result["text"] == _fixed_text(source)
     assert result["text"] != text
     assert result["final_version"] >= result["applied_version"]
-    assert result["final_published"] == []
-    assert result["final_diagnostics"] == 0
+    assert [d["code"] for d in result["final_published"]] == ["removable-block"]
+    assert result["final_diagnostics"] == 1
 
     # The other buffers under the same root reuse its client, .wast gets its filetype; the
     # root is the directory holding `.git`, else the file's own directory.

@@ -87,5 +87,6 @@ def test_array_new_fixed_with_a_huge_count_is_validated_without_looping() -> Non
         b" (func unreachable (array.new_fixed $a 4000000000 (i32.const 1)) drop))"
     )
     assert [(d.code, d.message) for d in doc.diagnostics] == [
-        ("type-mismatch", "`array.new_fixed` expects 4000000000 operands of type i32, found 1")
+        ("type-mismatch", "`array.new_fixed` expects 4000000000 operands of type i32, found 1"),
+        ("unreachable-code", "unreachable code: `unreachable` before it never falls through"),
     ]
