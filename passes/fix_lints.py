@@ -64,6 +64,10 @@ def unreachable_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     return _edit(doc, diag.span.start, diag.span.end)
 
 
+_SPACES = {"func": "funcs", "type": "types", "table": "tables", "memory": "memories", "global": "globals",
+           "tag": "tags", "elem": "elems", "data": "datas"}  # fmt: skip
+
+
 def _item(module: Module, space: str, index: int) -> object | None:
     items: list[object] = {
         "func": module.funcs, "type": module.types, "table": module.tables, "memory": module.memories,
@@ -81,9 +85,11 @@ def unused_item_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     span = getattr(item, "span", None)
     if not isinstance(span, Span) or span.start == span.end:
         return []
-    # Removing it shifts the indices after it: only where every later item is named where used.
+    # Removing it shifts the indices after it: only where every later item is named where used
+    # (the occurrence index tells; a whole-document build, not needed for the last item).
     mod = doc.modules.index(m)
-    for o in references.index(doc).in_range(m.span.start, m.span.end):
+    last = index == len(getattr(m.read.module, _SPACES[space])) - 1
+    for o in [] if last else references.index(doc).in_range(m.span.start, m.span.end):
         k = o.key
         if k.module == mod and k.space == space and k.item > index and not o.named and o.role != "decl":
             return []
