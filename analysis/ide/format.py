@@ -1,0 +1,863 @@
+"""The formatter: bytes in, formatted bytes (or the minimal edits) out.
+
+Only white space between tokens changes: every token (strings, numbers, ids, comments,
+annotations) is copied byte for byte and none is added, moved past another or dropped, so
+the module means what it meant ([decision 29](../../docs/decisions/0029-formatter-moves-only-white-space.md)).
+
+The tree says where the items (module fields, script commands) are and which hold a
+syntax error; those are copied verbatim with the white space before them. An item without
+an error is laid out from a scan of its text into units (`(`, `)`, a run of atoms on one
+line, a comment), which is linear and touches a Python object per line rather than per
+token. A form that fits the line width (and holds no line comment and at most one plain
+instruction) is printed flat; else its head stays on its first line and its body goes one
+element a line, one indent deeper; plain blocks (`block` ... `end`) indent their
+instructions. No recursion over nesting depth: forms are laid out from an explicit stack.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from tree_sitter import Node, Tree
+from wat_lsp.analysis.syntax import parse
+from wat_lsp.passes.edits import TextEdit
+
+WRAP_BEFORE = ("never", "overflow", "multiOnly", "always")
+MULTI_LINE = ("never", "overflow", "smart", "wrap", "always")
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    """The settings, named as wasm-language-tools names them (`docs/formatting.md`)."""
+
+    indentWidth: int = 2
+    useTabs: bool = False
+    printWidth: int = 80
+    splitClosingParens: bool = False
+    wrapBeforeLocals: str = "overflow"
+    wrapBeforeFields: str = "overflow"
+    wrapBeforeConstExpr: str = "overflow"
+    multiLineLocals: str = "smart"
+    multiLineFields: str = "smart"
+    ignoreCommentDirective: str = "fmt-ignore"
+
+
+_CHOICES = {
+    "wrapBeforeLocals": WRAP_BEFORE,
+    "wrapBeforeFields": WRAP_BEFORE,
+    "wrapBeforeConstExpr": WRAP_BEFORE,
+    "multiLineLocals": MULTI_LINE,
+    "multiLineFields": MULTI_LINE,
+}
+_ALIASES = {"lineWidth": "printWidth", "tabSize": "indentWidth", "indentSize": "indentWidth"}
+
+
+def _camel(name: str) -> str:
+    parts = re.split(r"[-_]", name)
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def options_from(settings: dict[str, Any], base: FormatOptions | None = None) -> tuple[FormatOptions, list[str]]:
+    """`base` with the settings that are valid applied, and a message per one that is not.
+    Keys may be camelCase (`printWidth`), snake_case or kebab-case (`print-width`)."""
+    opts = base or FormatOptions()
+    known = {f.name: f for f in fields(FormatOptions)}
+    changes: dict[str, Any] = {}
+    errors: list[str] = []
+    for raw, value in settings.items():
+        key = _camel(str(raw))
+        key = _ALIASES.get(key, key)
+        if key not in known:
+            errors.append(f"unknown format option `{raw}`")
+            continue
+        default = getattr(FormatOptions(), key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000
+        else:
+            ok = isinstance(value, str)
+            if ok and key in _CHOICES:
+                value = {"multi-only": "multiOnly", "multi_only": "multiOnly"}.get(value, value)
+                ok = value in _CHOICES[key]
+        if not ok:
+            allowed = " or ".join(_CHOICES.get(key, ()))
+            errors.append(f"format option `{raw}`: bad value {value!r}" + (f" (expected {allowed})" if allowed else ""))
+            continue
+        changes[key] = value
+    return replace(opts, **changes), errors
+
+
+# ---------------------------------------------------------------------------------------
+# Words
+
+# Words that are immediates or parts of a type, never an instruction (the grammar's
+# reserved words that do not start an instruction, and the keyword leaves it aliases).
+_NOT_INSTR = frozenset(
+    """module definition instance binary quote type rec sub final func struct array cont field
+    mut ref null exact describes descriptor param result local import export table memory
+    global tag elem data start offset item declare pagesize shared then do on register invoke
+    get either thread wait i32 i64 f32 f64 v128 i8 i16 extern any eq i31 none nofunc noextern
+    exn noexn nocont funcref externref anyref eqref i31ref structref arrayref nullref
+    nullfuncref nullexternref exnref nullexnref contref nullcontref i8x16 i16x8 i32x4 i64x2
+    f32x4 f64x2 inf nan""".split()
+)
+_OPENS = frozenset(("block", "loop", "if", "try_table", "try"))
+_MIDS = frozenset(("else", "catch", "catch_all"))
+_CLOSES = frozenset(("end", "delegate"))
+
+
+def _is_instr(word: str) -> bool:
+    c = word[:1]
+    return (
+        "a" <= c <= "z"
+        and word not in _NOT_INSTR
+        and not word.startswith(("offset=", "align=", "nan:", "inf:"))
+        and "=" not in word
+    )
+
+
+# Forms that stay on their parent's first line, by the parent's keyword ("" for a folded
+# instruction); others start the body.
+_TYPE_FORMS = frozenset(("ref", "mut", "shared", "exact"))
+_BLOCK_HEAD = frozenset(("type", "param", "result"))
+_HEAD_FORMS: dict[str, frozenset[str]] = {
+    "func": frozenset(("type", "param", "result", "export", "import", "exact")),
+    "block": _BLOCK_HEAD,
+    "loop": _BLOCK_HEAD,
+    "if": _BLOCK_HEAD,
+    "try": _BLOCK_HEAD,
+    "try_table": _BLOCK_HEAD | {"catch", "catch_ref", "catch_all", "catch_all_ref"},
+    "global": frozenset(("export", "import")) | _TYPE_FORMS,
+    "table": frozenset(("export", "import")) | _TYPE_FORMS,
+    "memory": frozenset(("export", "import", "pagesize")),
+    "tag": frozenset(("export", "import", "type", "param", "result")),
+    "data": frozenset(("memory",)),
+    "elem": frozenset(("table",)),
+    "sub": frozenset(("describes", "descriptor")),
+    "field": _TYPE_FORMS,
+    "param": _TYPE_FORMS,
+    "result": _TYPE_FORMS,
+    "local": _TYPE_FORMS,
+    "mut": _TYPE_FORMS,
+    "ref": _TYPE_FORMS,
+    "": frozenset(("type", "param", "result", "on")) | _TYPE_FORMS,
+}
+_NO_HEAD_FORMS: frozenset[str] = frozenset()
+# Forms that follow a plain instruction on its line: its immediates.
+_IMMEDIATE_FORMS = frozenset(("type", "param", "result", "on", "catch", "catch_ref", "catch_all", "catch_all_ref"))
+_IMMEDIATE_FORMS |= _TYPE_FORMS
+# Forms whose body is a constant expression.
+_CONST_HOLDERS = frozenset(("global", "offset", "item", "table"))
+
+# ---------------------------------------------------------------------------------------
+# Scanning an item's text into units
+
+_ATOM = r'(?:[^ \t\r\n()";]+|"(?:[^"\\\n]|\\.)*")+'
+_UNIT = re.compile(
+    r"[ \t\r\n]*(?:(\()(?![;@])|(\))|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
+)
+_ATOMS = re.compile(_ATOM)
+_BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
+_ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+
+OPEN, CLOSE, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5
+
+
+class _Bad(Exception):
+    """The scan met text it does not understand: the item is copied verbatim."""
+
+
+def _skip_block_comment(text: str, pos: int) -> int:
+    depth = 0
+    for m in _BLOCK_COMMENT_MARK.finditer(text, pos):
+        depth += 1 if m.group() == "(;" else -1
+        if depth == 0:
+            return m.end()
+    raise _Bad
+
+
+def _skip_annotation(text: str, pos: int) -> int:
+    depth = 0
+    at = pos
+    n = len(text)
+    while at < n:
+        m = _ANNOT_MARK.search(text, at)
+        if m is None:
+            break
+        g = m.group()
+        if g == "(":
+            depth += 1
+            at = m.end()
+        elif g == ")":
+            depth -= 1
+            at = m.end()
+            if depth == 0:
+                return at
+        elif g == '"':
+            s = re.compile(r'"(?:[^"\\]|\\.)*"', re.S).match(text, m.start())
+            if s is None:
+                raise _Bad
+            at = s.end()
+        elif g == "(;":
+            at = _skip_block_comment(text, m.start())
+        else:
+            at = m.end()
+    raise _Bad
+
+
+class _Units:
+    """An item's text as units, with per-form widths and the forms that must break."""
+
+    __slots__ = ("kind", "text", "nl", "start", "close", "width", "hard", "piece")
+
+    def __init__(self, text: str, crlf: bool) -> None:
+        kind: list[int] = []
+        txt: list[str] = []
+        nl: list[int] = []
+        start: list[int] = []
+        piece: list[str] = []
+        close: dict[int, int] = {}
+        hard: set[int] = set()
+        stack: list[int] = []
+        match = _UNIT.match
+        count = text.count
+        pos = 0
+        n = len(text)
+        prev_open = True
+        while True:
+            m = match(text, pos)
+            if m is None:
+                if text[pos:].strip(" \t\r\n"):
+                    raise _Bad
+                break
+            g = m.lastindex
+            s = m.start(g)  # type: ignore[arg-type]
+            e = m.end()
+            lines = count("\n", pos, s)
+            idx = len(kind)
+            if g == 1:
+                stack.append(idx)
+                t = "("
+            elif g == 2:
+                if not stack:
+                    raise _Bad
+                o = stack.pop()
+                close[o] = idx
+                if o in hard and stack:
+                    hard.add(stack[-1])
+                t = ")"
+            elif g == 3:
+                t = m.group(3)
+                if "\t" in t or "  " in t:
+                    t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
+            elif g == 4:
+                t = m.group(4)
+                if crlf:
+                    t = t.rstrip("\r")
+                if stack:
+                    hard.add(stack[-1])
+                g = LCOMMENT
+            else:
+                e = _skip_block_comment(text, s) if g == 5 else _skip_annotation(text, s)
+                t = text[s:e]
+                if "\n" in t and stack:
+                    hard.add(stack[-1])
+                g = BCOMMENT  # an annotation too: laid out like a block comment
+            kind.append(g if g != 4 else LCOMMENT)
+            txt.append(t)
+            nl.append(2 if lines > 1 else lines)
+            start.append(s)
+            piece.append(t if (prev_open or g == 2) else " " + t)
+            prev_open = g == 1
+            pos = e
+            if pos >= n:
+                break
+        if stack:
+            raise _Bad
+        self.kind = kind
+        self.text = txt
+        self.nl = nl
+        self.start = start
+        self.close = close
+        self.hard = hard
+        self.piece = piece
+        width: dict[int, int] = {}
+        # A form's flat width: its pieces joined (the opening piece without its space).
+        if close:
+            cum = [0]
+            acc = 0
+            for p in piece:
+                acc += len(p)
+                cum.append(acc)
+            for o, c in close.items():
+                width[o] = cum[c + 1] - cum[o + 1] + 1
+        self.width = width
+
+    def flat(self, o: int) -> str:
+        return "(" + "".join(self.piece[o + 1 : self.close[o] + 1])
+
+
+# ---------------------------------------------------------------------------------------
+# Elements of a form and their layout
+
+# Element kinds.
+E_ATOMS, E_INSTR, E_FORM, E_LCOMMENT, E_BCOMMENT = 1, 2, 3, 4, 5
+
+
+@dataclass(slots=True)
+class _El:
+    kind: int
+    text: str  # atoms, an instruction with its atom immediates, a comment ("" for a form)
+    nl: int  # line breaks before it in the source (0, 1, 2 for more)
+    form: int = -1  # the opening unit of a form
+    attach: bool = False  # a form following an instruction on its line
+    block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch`
+
+
+def _split_run(text: str, nl: int, into: list[_El], body: bool) -> None:
+    """A run of atoms as elements: atoms up to the first instruction, then one element per
+    instruction with its immediates (in a body; elsewhere the run is one element)."""
+    if not body or (" " not in text and not _is_instr(text)):
+        into.append(_El(E_ATOMS if not (body and _is_instr(text)) else E_INSTR, text, nl))
+        return
+    words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+    cur: list[str] = []
+    for w in words:
+        if _is_instr(w) and cur:
+            _push(cur, into, nl)
+            nl = 0
+            cur = []
+        cur.append(w)
+    _push(cur, into, nl)
+
+
+def _push(words: list[str], into: list[_El], nl: int) -> None:
+    head = words[0]
+    if not _is_instr(head):
+        into.append(_El(E_ATOMS, " ".join(words), nl))
+        return
+    block = 1 if head in _OPENS else -1 if head in _CLOSES else 2 if head in _MIDS else 0
+    into.append(_El(E_INSTR, " ".join(words), nl, block=block))
+
+
+_BODY_FORMS = frozenset(
+    ("func", "global", "table", "offset", "item", "elem", "block", "loop", "if", "then", "else",
+     "try_table", "try", "do", "catch", "catch_all")
+)  # fmt: skip
+
+
+def _head_forms(kw: str) -> frozenset[str]:
+    got = _HEAD_FORMS.get(kw)
+    if got is not None:
+        return got
+    return _HEAD_FORMS[""] if _is_instr(kw) else _NO_HEAD_FORMS
+
+
+# A frame of the layout stack, a list for speed: its fields by position.
+_F_OPEN, _F_LEVEL, _F_KW, _F_ELS, _F_NEXT, _F_DEPTH, _F_LAST_LINE_COMMENT, _F_TRAIL, _F_HEAD, _F_JOIN = range(10)
+
+
+class _Layout:
+    """Lays out one item's units; `out` collects the text."""
+
+    def __init__(self, u: _Units, source: str, opts: FormatOptions, newline: str) -> None:
+        self.u = u
+        self.source = source
+        self.o = opts
+        self.nlc = newline
+        self.unit = "\t" if opts.useTabs else " " * opts.indentWidth
+        self.tabw = opts.indentWidth
+        self.out: list[str] = []
+        self.col = 0
+
+    def newline(self, level: int, blank: bool = False) -> None:
+        self.out.append((self.nlc + self.nlc if blank else self.nlc) + self.unit * level)
+        self.col = level * self.tabw
+
+    def write(self, s: str) -> None:
+        self.out.append(s)
+        self.col += len(s)
+
+    def keyword(self, o: int) -> str:
+        u = self.u
+        if o + 1 < len(u.kind) and u.kind[o + 1] == RUN:
+            return u.text[o + 1].split(" ", 1)[0]
+        return ""
+
+    def ignores(self, el: _El | None) -> bool:
+        d = self.o.ignoreCommentDirective
+        return el is not None and el.kind == E_LCOMMENT and bool(d) and d in el.text
+
+    def elements(self, o: int) -> tuple[str, list[_El]]:
+        """The keyword of the form opened at `o` and the elements after it."""
+        u = self.u
+        c = u.close[o]
+        kind, text, nls = u.kind, u.text, u.nl
+        els: list[_El] = []
+        kw = ""
+        i = o + 1
+        if i < c and kind[i] == RUN:
+            kw, _, rest = text[i].partition(" ")
+            if rest:
+                _split_run(rest, 0, els, kw in _BODY_FORMS)
+            i += 1
+        body = kw in _BODY_FORMS
+        while i < c:
+            k = kind[i]
+            if k == OPEN:
+                attach = (
+                    bool(els)
+                    and els[-1].kind == E_INSTR
+                    and els[-1].block != -1
+                    and self.keyword(i) in _IMMEDIATE_FORMS
+                )
+                els.append(_El(E_FORM, "", nls[i], form=i, attach=attach))
+                i = u.close[i] + 1
+                continue
+            if k == RUN:
+                _split_run(text[i], nls[i], els, body)
+            else:
+                els.append(_El(E_LCOMMENT if k == LCOMMENT else E_BCOMMENT, text[i], nls[i]))
+            i += 1
+        return kw, els
+
+    def must_break(self, o: int) -> bool:
+        """Whether a form that fits is broken anyway: two plain instructions, a plain
+        block, or an option saying so, in it or in a form inside it. Called only for forms
+        that fit the line, so the walk is short."""
+        opts = self.o
+        stack = [o]
+        while stack:
+            kw, els = self.elements(stack.pop())
+            heads = _head_forms(kw)
+            instrs = locals_ = fields_ = consts = 0
+            for el in els:
+                if el.kind == E_INSTR:
+                    instrs += 1
+                    if el.block:
+                        return True
+                elif el.kind == E_FORM:
+                    k = self.keyword(el.form)
+                    if k == "local":
+                        locals_ += 1
+                    elif k == "field":
+                        fields_ += 1
+                    elif k not in heads:
+                        consts += 1
+                    stack.append(el.form)
+            if instrs > 1:
+                return True
+            if kw == "func" and locals_ and _forced(opts.wrapBeforeLocals, opts.multiLineLocals, locals_):
+                return True
+            if kw == "struct" and fields_ and _forced(opts.wrapBeforeFields, opts.multiLineFields, fields_):
+                return True
+            if kw in _CONST_HOLDERS and (instrs or consts):
+                w = opts.wrapBeforeConstExpr
+                if w == "always" or (w == "multiOnly" and instrs + consts > 1):
+                    return True
+        return False
+
+    def item(self) -> str:
+        """Lay out the whole item: its top-level units at indent 0."""
+        u = self.u
+        tops: list[_El] = []
+        i = 0
+        n = len(u.kind)
+        while i < n:
+            k = u.kind[i]
+            if k == OPEN:
+                tops.append(_El(E_FORM, "", u.nl[i], form=i))
+                i = u.close[i] + 1
+                continue
+            kind = E_LCOMMENT if k == LCOMMENT else E_BCOMMENT if k == BCOMMENT else E_ATOMS
+            tops.append(_El(kind, u.text[i], u.nl[i]))
+            i += 1
+        for j, el in enumerate(tops):
+            if j:
+                if el.nl or tops[j - 1].kind == E_LCOMMENT:
+                    self.newline(0, el.nl > 1)
+                else:
+                    self.write(" ")
+            if el.kind == E_FORM:
+                self.form(el.form, 0, 0, j > 0 and self.ignores(tops[j - 1]))
+            else:
+                self.write(el.text)
+        return "".join(self.out)
+
+    def verbatim(self, o: int) -> None:
+        u = self.u
+        self.write(self.source[u.start[o] : u.start[u.close[o]] + 1])
+
+    def form(self, root: int, level: int, root_trail: int, root_ignored: bool = False) -> None:
+        """Lay out the form opened at unit `root` at the current column, its body at
+        `level` + 1, from an explicit stack of frames."""
+        u = self.u
+        width = self.o.printWidth
+        split = self.o.splitClosingParens
+        frames: list[list[Any]] = []
+
+        def open_form(o: int, lvl: int, trail: int, ignored: bool) -> None:
+            if ignored:
+                self.verbatim(o)
+                return
+            if o not in u.hard and self.col + u.width[o] + trail <= width and not self.must_break(o):
+                self.write(u.flat(o))
+                return
+            kw, els = self.elements(o)
+            self.write("(" + kw)
+            head = self.head(kw, els, lvl, trail)
+            frames.append([o, lvl, kw, els, head, 0, head > 0 and els[head - 1].kind == E_LCOMMENT, trail, head, None])
+
+        open_form(root, level, root_trail, root_ignored)
+        while frames:
+            fr = frames[-1]
+            els: list[_El] = fr[_F_ELS]
+            i: int = fr[_F_NEXT]
+            lvl: int = fr[_F_LEVEL]
+            if i >= len(els):
+                frames.pop()
+                if split or fr[_F_LAST_LINE_COMMENT]:
+                    self.newline(lvl)
+                self.write(")")
+                continue
+            el = els[i]
+            fr[_F_NEXT] = i + 1
+            fr[_F_LAST_LINE_COMMENT] = el.kind == E_LCOMMENT
+            child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
+            depth: int = fr[_F_DEPTH]
+            prev = els[i - 1] if i else None
+            if el.kind == E_FORM and el.attach:
+                self.write(" ")
+                open_form(el.form, lvl + 1 + depth, child_trail, False)
+                continue
+            if (
+                el.nl == 0
+                and prev is not None
+                and el.kind in (E_LCOMMENT, E_BCOMMENT)
+                and "\n" not in el.text
+                and prev.kind != E_LCOMMENT
+            ):
+                self.write(" " + el.text)  # it followed the previous element on its line
+                continue
+            if el.kind == E_INSTR and el.block:
+                if el.block != 1:
+                    depth = max(depth - 1, 0)
+                fr[_F_DEPTH] = depth + (1 if el.block in (1, 2) else 0)
+            if prev is not None and prev.kind != E_LCOMMENT and self.joins(fr, i, child_trail):
+                self.write(" ")
+            else:
+                self.newline(lvl + 1 + depth, el.nl > 1 and i > fr[_F_HEAD])
+            if el.kind == E_FORM:
+                open_form(el.form, lvl + 1 + depth, child_trail, self.ignores(prev))
+            else:
+                self.write(el.text)
+
+    def head(self, kw: str, els: list[_El], lvl: int, trail: int) -> int:
+        """Writes the elements that stay on the form's first line; returns how many."""
+        u = self.u
+        width = self.o.printWidth
+        heads = _head_forms(kw)
+        n = len(els)
+        i = 0
+        while i < n:
+            el = els[i]
+            last_trail = trail + 1 if i == n - 1 else 0
+            if el.kind == E_ATOMS or (el.kind == E_BCOMMENT and el.nl == 0 and "\n" not in el.text):
+                if self.col + 1 + len(el.text) + last_trail > width and el.kind == E_ATOMS and " " in el.text:
+                    self.fill(el.text, lvl + 1)
+                elif self.col + 1 + len(el.text) + last_trail > width and i > 0:
+                    break
+                else:
+                    self.write(" " + el.text)
+            elif el.kind == E_FORM and not el.attach and self.keyword(el.form) in heads:
+                f = el.form
+                if f in u.hard or self.col + 1 + u.width[f] + last_trail > width:
+                    break
+                self.write(" " + u.flat(f))
+            elif el.kind == E_LCOMMENT and el.nl == 0:
+                self.write(" " + el.text)
+                return i + 1
+            else:
+                break
+            i += 1
+        return i
+
+    def fill(self, text: str, level: int) -> None:
+        """Atoms over as many lines as they need, the first after the current column."""
+        width = self.o.printWidth
+        words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+        for word in words:
+            if self.col + 1 + len(word) > width and self.col > level * self.tabw:
+                self.newline(level)
+                self.write(word)
+            else:
+                self.write(" " + word)
+
+    def joins(self, fr: list[Any], i: int, trail: int) -> bool:
+        """Whether body element `i` of a broken form goes on the current line."""
+        els: list[_El] = fr[_F_ELS]
+        el = els[i]
+        prev = els[i - 1]
+        width = self.o.printWidth
+        if el.kind == E_ATOMS and prev.kind == E_ATOMS:
+            return self.col + 1 + len(el.text) + trail <= width
+        if fr[_F_JOIN] is None:
+            fr[_F_JOIN] = self.plan_joins(fr)
+        return i in fr[_F_JOIN]
+
+    def plan_joins(self, fr: list[Any]) -> set[int]:
+        """Which body elements of a broken form follow their predecessor on its line: the
+        locals of a function and fields of a struct by the options, and a constant
+        expression by `wrapBeforeConstExpr`. Planned when the first body element is laid
+        out, so the column is the end of the head."""
+        u = self.u
+        o = self.o
+        kw: str = fr[_F_KW]
+        els: list[_El] = fr[_F_ELS]
+        head: int = fr[_F_HEAD]
+        width = o.printWidth
+        lvl: int = fr[_F_LEVEL]
+        out: set[int] = set()
+        if kw in _CONST_HOLDERS:
+            rest = [j for j in range(head, len(els)) if els[j].kind in (E_INSTR, E_FORM)]
+            if rest and rest[0] == head and head > 0 and els[head].kind in (E_INSTR, E_FORM):
+                el = els[head]
+                w = len(el.text) if el.kind == E_INSTR else u.width[el.form]
+                fits = self.col + 1 + w <= width and not (el.kind == E_FORM and el.form in u.hard)
+                how = o.wrapBeforeConstExpr
+                if how == "never" or (how != "always" and fits and (how == "overflow" or len(rest) == 1)):
+                    if how != "overflow" or len(rest) == 1:
+                        out.add(head)
+            return out
+        if kw == "func":
+            want, wrap, multi = "local", o.wrapBeforeLocals, o.multiLineLocals
+        elif kw == "struct":
+            want, wrap, multi = "field", o.wrapBeforeFields, o.multiLineFields
+        else:
+            return out
+        group: list[int] = []
+        for j in range(head, len(els)):
+            el = els[j]
+            if el.kind == E_FORM and self.keyword(el.form) == want and el.form not in u.hard:
+                if group and group[-1] != j - 1:
+                    break
+                group.append(j)
+            elif group or el.kind != E_FORM:
+                break
+        if not group:
+            return out
+        widths = [u.width[els[j].form] for j in group]
+        total = sum(widths) + len(widths) - 1
+        one_line = multi == "never" or (
+            multi in ("overflow", "smart") and not (multi == "smart" and len(group) > 1 and els[group[1]].nl)
+        )
+        first_joins = False
+        if group[0] == head and head > 0:
+            if wrap == "never":
+                first_joins = True
+            elif wrap == "overflow" or (wrap == "multiOnly" and len(group) == 1):
+                need = total if one_line else widths[0]
+                first_joins = self.col + 1 + need <= width
+        start = self.col + 1 if first_joins else (lvl + 1) * self.tabw
+        if first_joins:
+            out.add(group[0])
+        if len(group) > 1:
+            if multi == "never" or (one_line and start + total <= width):
+                out.update(group[1:])
+            elif multi == "wrap":
+                col = start + widths[0]
+                for j, w in zip(group[1:], widths[1:], strict=True):
+                    if col + 1 + w <= width:
+                        out.add(j)
+                        col += 1 + w
+                    else:
+                        col = (lvl + 1) * self.tabw + w
+        return out
+
+
+def _forced(wrap: str, multi: str, count: int) -> bool:
+    return wrap == "always" or (wrap == "multiOnly" and count > 1) or (multi == "always" and count > 1)
+
+
+# ---------------------------------------------------------------------------------------
+# The document: items from the tree
+
+
+def _newline_of(data: bytes) -> str:
+    crlf = data.count(b"\r\n")
+    return "\r\n" if crlf and crlf * 2 >= data.count(b"\n") else "\n"
+
+
+@dataclass(slots=True)
+class _Item:
+    start: int  # byte offsets of the item's text
+    end: int
+    verbatim: bool  # copied with the white space before it
+    gap_start: int  # where the white space before it starts
+    nl: int  # line breaks before it (0, 1, 2 for more)
+    comment: bool  # a line comment: what follows starts a new line
+    module: Node | None = None  # a module with an error: its fields are items of their own
+
+
+def _items(root: Node, data: bytes) -> list[_Item]:
+    out: list[_Item] = []
+    prev_end = 0
+    cur = root.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        more = cur.goto_next_sibling()
+        if c.start_byte == c.end_byte:
+            continue  # MISSING
+        nl = data.count(b"\n", prev_end, c.start_byte)
+        bad = c.has_error or c.is_error or c.is_missing
+        module = c if (bad and c.type == "module" and not c.is_error) else None
+        out.append(
+            _Item(c.start_byte, c.end_byte, bad and module is None, prev_end, min(nl, 2), c.type == "comment", module)
+        )
+        prev_end = c.end_byte
+    return out
+
+
+def _format_module_with_errors(node: Node, data: bytes, opts: FormatOptions, newline: str, out: list[str]) -> None:
+    """A module holding an error: its header and fields without errors laid out, the rest
+    copied with the white space before it."""
+    parts = _items(node, data)
+    # The header: `(`, `module`, `definition`, name; all good tokens if the item is a module.
+    header_end = 0
+    for j, it in enumerate(parts):
+        text = data[it.start : it.end]
+        if it.verbatim or text[:1] == b"(" and j > 0 or it.comment or text[:2] == b"(;":
+            break
+        header_end = j + 1
+    if header_end < 2:  # no `(module`: copy it all
+        out.append(data[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape"))
+        return
+    out.append(" ".join(data[p.start : p.end].decode("utf-8", "surrogateescape") for p in parts[:header_end]))
+    unit = "\t" if opts.useTabs else " " * opts.indentWidth
+    closing = parts[-1] if data[parts[-1].start : parts[-1].end] == b")" and not parts[-1].verbatim else None
+    body = parts[header_end : len(parts) - (1 if closing else 0)]
+    last_comment = False
+    for it in body:
+        _emit_item(it, data, opts, newline, out, 1, unit, last_comment)
+        last_comment = it.comment
+    if closing is not None:
+        if opts.splitClosingParens or last_comment:
+            out.append(newline)
+        out.append(")")
+
+
+def _emit_item(
+    it: _Item, data: bytes, opts: FormatOptions, newline: str, out: list[str], level: int, unit: str, after_comment: bool
+) -> None:
+    text = data[it.start : it.end].decode("utf-8", "surrogateescape")
+    if it.verbatim:
+        out.append(data[it.gap_start : it.start].decode("utf-8", "surrogateescape") + text)
+        return
+    if it.nl or after_comment:
+        out.append((newline * 2 if it.nl > 1 else newline) + unit * level)
+    elif out:
+        out.append(" ")
+    if it.module is not None:
+        _format_module_with_errors(it.module, data, opts, newline, out)
+        return
+    out.append(_format_item(text, opts, newline, level))
+
+
+def _format_item(text: str, opts: FormatOptions, newline: str, level: int) -> str:
+    """One item without errors, laid out at `level`; verbatim if the scan fails."""
+    if text.startswith(";;"):
+        return text.rstrip("\r")
+    try:
+        units = _Units(text, newline == "\r\n")
+    except _Bad:
+        return text
+    lay = _Layout(units, text, opts, newline)
+    if level:
+        lay.col = level * lay.tabw
+        # lay out as a form at this level: the item is one form
+        for j, k in enumerate(units.kind):
+            if k == OPEN and j == 0 and units.close[0] == len(units.kind) - 1:
+                lay.form(0, level, 0)
+                return "".join(lay.out)
+        out = lay.item()
+        return out.replace(newline, newline + lay.unit * level)
+    return lay.item()
+
+
+def format_text(data: bytes, opts: FormatOptions | None = None, tree: Tree | None = None) -> bytes:
+    """`data` formatted. Never raises on any input; text it cannot read stays as it is."""
+    opts = opts or FormatOptions()
+    if tree is None:
+        tree = parse(data)
+    newline = _newline_of(data)
+    out: list[str] = []
+    items = _items(tree.root_node, data)
+    ignore_next = False
+    last_comment = False
+    for it in items:
+        if ignore_next and not it.comment:
+            it = replace(it, verbatim=True, module=None)
+            ignore_next = False
+        if it.comment and opts.ignoreCommentDirective and opts.ignoreCommentDirective.encode() in data[it.start : it.end]:
+            ignore_next = True
+        if not out and not it.verbatim:
+            it = replace(it, nl=0)
+        _emit_item(it, data, opts, newline, out, 0, "", last_comment and not it.verbatim)
+        last_comment = it.comment
+    text = "".join(out)
+    if text:
+        text = text.rstrip(" \t\r\n") + newline if not items[-1].verbatim else text
+    if items and items[-1].verbatim:
+        text += data[items[-1].end :].decode("utf-8", "surrogateescape")
+    return text.encode("utf-8", "surrogateescape")
+
+
+def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
+    """The edits turning `old` into `new`, touching only what differs: lines compared
+    first, then the bytes of each changed block (only white space differs in practice)."""
+    if old == new:
+        return []
+    a = old.split(b"\n")
+    b = new.split(b"\n")
+    offsets = [0]
+    for line in a:
+        offsets.append(offsets[-1] + len(line) + 1)
+    edits: list[TextEdit] = []
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        start = offsets[i1]
+        end = min(offsets[i2], len(old))
+        repl = b"\n".join(b[j1:j2])
+        if i2 < len(a) and j2 < len(b):
+            repl += b"\n"
+        elif i2 >= len(a) and j2 < len(b):
+            repl = b"\n" + repl if start == len(old) else repl + b"\n"
+        edits.extend(_narrow(old, start, end, repl))
+    return edits
+
+
+def _narrow(old: bytes, start: int, end: int, repl: bytes) -> list[TextEdit]:
+    """One replacement, trimmed of the bytes it shares with the old text at both ends."""
+    seg = old[start:end]
+    p = 0
+    m = min(len(seg), len(repl))
+    while p < m and seg[p] == repl[p]:
+        p += 1
+    s = 0
+    while s < m - p and seg[len(seg) - 1 - s] == repl[len(repl) - 1 - s]:
+        s += 1
+    new_text = repl[p : len(repl) - s]
+    return [TextEdit(start + p, end - s, new_text.decode("utf-8", "surrogateescape"))]
+
+
+def format_edits(data: bytes, opts: FormatOptions | None = None, tree: Tree | None = None) -> list[TextEdit]:
+    return minimal_edits(data, format_text(data, opts, tree))
