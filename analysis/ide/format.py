@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -213,7 +214,7 @@ def _skip_annotation(text: str, pos: int) -> int:
 class _Units:
     """An item's text as units, with per-form widths and the forms that must break."""
 
-    __slots__ = ("kind", "text", "nl", "start", "close", "width", "hard", "piece")
+    __slots__ = ("kind", "text", "nl", "start", "close", "width", "hard", "piece", "containers")
 
     def __init__(self, text: str, crlf: bool) -> None:
         kind: list[int] = []
@@ -224,6 +225,7 @@ class _Units:
         close: dict[int, int] = {}
         hard: set[int] = set()
         stack: list[int] = []
+        containers: list[int] = []  # forms whose keyword may make them break although they fit
         match = _UNIT.match
         count = text.count
         pos = 0
@@ -255,6 +257,8 @@ class _Units:
                 t = m.group(3)
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
+                if prev_open and t.partition(" ")[0] in _MAY_BREAK:
+                    containers.append(idx - 1)
             elif g == 4:
                 t = m.group(4)
                 if crlf:
@@ -286,6 +290,7 @@ class _Units:
         self.close = close
         self.hard = hard
         self.piece = piece
+        self.containers = containers
         width: dict[int, int] = {}
         # A form's flat width: its pieces joined (the opening piece without its space).
         if close:
@@ -298,6 +303,11 @@ class _Units:
                 width[o] = cum[c + 1] - cum[o + 1] + 1
         self.width = width
 
+    def has_container(self, o: int) -> bool:
+        """Whether the form opened at `o` is or holds a form that may break although it fits."""
+        at = bisect_left(self.containers, o)
+        return at < len(self.containers) and self.containers[at] <= self.close[o]
+
     def flat(self, o: int) -> str:
         return "(" + "".join(self.piece[o + 1 : self.close[o] + 1])
 
@@ -309,7 +319,7 @@ class _Units:
 E_ATOMS, E_INSTR, E_FORM, E_LCOMMENT, E_BCOMMENT = 1, 2, 3, 4, 5
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _El:
     kind: int
     text: str  # atoms, an instruction with its atom immediates, a comment ("" for a form)
@@ -319,21 +329,35 @@ class _El:
     block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch`
 
 
+# Runs already split, by (text, line breaks before, in a body): most lines of a body are
+# one of a few thousand instructions. The elements are shared, never changed.
+_RUNS: dict[tuple[str, int, bool], tuple[_El, ...]] = {}
+_RUNS_LIMIT = 200_000
+
+
 def _split_run(text: str, nl: int, into: list[_El], body: bool) -> None:
     """A run of atoms as elements: atoms up to the first instruction, then one element per
     instruction with its immediates (in a body; elsewhere the run is one element)."""
-    if not body or (" " not in text and not _is_instr(text)):
-        into.append(_El(E_ATOMS if not (body and _is_instr(text)) else E_INSTR, text, nl))
-        return
-    words = _ATOMS.findall(text) if '"' in text else text.split(" ")
-    cur: list[str] = []
-    for w in words:
-        if _is_instr(w) and cur:
-            _push(cur, into, nl)
-            nl = 0
-            cur = []
-        cur.append(w)
-    _push(cur, into, nl)
+    key = (text, nl, body)
+    done = _RUNS.get(key)
+    if done is None:
+        els: list[_El] = []
+        if not body:
+            els.append(_El(E_ATOMS, text, nl))
+        else:
+            words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+            cur: list[str] = []
+            for w in words:
+                if cur and _is_instr(w):
+                    _push(cur, els, nl)
+                    nl = 0
+                    cur = []
+                cur.append(w)
+            _push(cur, els, nl)
+        if len(_RUNS) >= _RUNS_LIMIT:
+            _RUNS.clear()
+        done = _RUNS[key] = tuple(els)
+    into.extend(done)
 
 
 def _push(words: list[str], into: list[_El], nl: int) -> None:
@@ -349,6 +373,9 @@ _BODY_FORMS = frozenset(
     ("func", "global", "table", "offset", "item", "elem", "block", "loop", "if", "then", "else",
      "try_table", "try", "do", "catch", "catch_all")
 )  # fmt: skip
+
+
+_MAY_BREAK = _BODY_FORMS | {"struct"}
 
 
 def _head_forms(kw: str) -> frozenset[str]:
@@ -505,7 +532,11 @@ class _Layout:
             if ignored:
                 self.verbatim(o)
                 return
-            if o not in u.hard and self.col + u.width[o] + trail <= width and not self.must_break(o):
+            if (
+                o not in u.hard
+                and self.col + u.width[o] + trail <= width
+                and not (u.has_container(o) and self.must_break(o))
+            ):
                 self.write(u.flat(o))
                 return
             kw, els = self.elements(o)
@@ -528,8 +559,19 @@ class _Layout:
             el = els[i]
             fr[_F_NEXT] = i + 1
             fr[_F_LAST_LINE_COMMENT] = el.kind == E_LCOMMENT
-            child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
             depth: int = fr[_F_DEPTH]
+            kind = el.kind
+            if kind == E_INSTR and fr[_F_KW] not in _CONST_HOLDERS:
+                # the common case, a plain instruction on a line of its own
+                block = el.block
+                if block:
+                    if block != 1:
+                        depth = depth - 1 if depth else 0
+                    fr[_F_DEPTH] = depth + 1 if block != -1 else depth
+                self.newline(lvl + 1 + depth, el.nl > 1 and i > fr[_F_HEAD])
+                self.write(el.text)
+                continue
+            child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
             prev = els[i - 1] if i else None
             if el.kind == E_FORM and el.attach:
                 self.write(" ")
@@ -554,6 +596,8 @@ class _Layout:
                 self.newline(lvl + 1 + depth, el.nl > 1 and i > fr[_F_HEAD])
             if el.kind == E_FORM:
                 open_form(el.form, lvl + 1 + depth, child_trail, self.ignores(prev))
+            elif el.kind == E_ATOMS and self.col + len(el.text) + child_trail > width and " " in el.text:
+                self.fill(el.text, lvl + 1 + depth)
             else:
                 self.write(el.text)
 
@@ -591,8 +635,12 @@ class _Layout:
         """Atoms over as many lines as they need, the first after the current column."""
         width = self.o.printWidth
         words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+        fresh = self.col == level * self.tabw and self.out and self.out[-1].endswith(self.nlc + self.unit * level)
         for word in words:
-            if self.col + 1 + len(word) > width and self.col > level * self.tabw:
+            if fresh:
+                self.write(word)
+                fresh = False
+            elif self.col + 1 + len(word) > width and self.col > level * self.tabw:
                 self.newline(level)
                 self.write(word)
             else:
@@ -701,12 +749,15 @@ class _Item:
     gap_start: int  # where the white space before it starts
     nl: int  # line breaks before it (0, 1, 2 for more)
     comment: bool  # a line comment: what follows starts a new line
-    module: Node | None = None  # a module with an error: its fields are items of their own
+    module: Node | None = None  # a module laid out field by field
 
 
-def _items(root: Node, data: bytes) -> list[_Item]:
+def _items(root: Node, data: bytes, opts: FormatOptions, top: bool) -> list[_Item]:
+    """The children of `root` as items. A top-level module with an error, or too big to
+    ever fit on a line, is laid out field by field (fields with errors copied, and a field
+    at a time in memory)."""
     out: list[_Item] = []
-    prev_end = 0
+    prev_end = 0 if top else root.start_byte
     cur = root.walk()
     more = cur.goto_first_child()
     while more:
@@ -717,7 +768,9 @@ def _items(root: Node, data: bytes) -> list[_Item]:
             continue  # MISSING
         nl = data.count(b"\n", prev_end, c.start_byte)
         bad = c.has_error or c.is_error or c.is_missing
-        module = c if (bad and c.type == "module" and not c.is_error) else None
+        module = None
+        if top and c.type == "module" and not c.is_error and (bad or _never_fits(data, c, opts)):
+            module = c
         out.append(
             _Item(c.start_byte, c.end_byte, bad and module is None, prev_end, min(nl, 2), c.type == "comment", module)
         )
@@ -725,52 +778,89 @@ def _items(root: Node, data: bytes) -> list[_Item]:
     return out
 
 
-def _format_module_with_errors(node: Node, data: bytes, opts: FormatOptions, newline: str, out: list[str]) -> None:
-    """A module holding an error: its header and fields without errors laid out, the rest
-    copied with the white space before it."""
-    parts = _items(node, data)
-    # The header: `(`, `module`, `definition`, name; all good tokens if the item is a module.
-    header_end = 0
-    for j, it in enumerate(parts):
-        text = data[it.start : it.end]
-        if it.verbatim or text[:1] == b"(" and j > 0 or it.comment or text[:2] == b"(;":
-            break
-        header_end = j + 1
-    if header_end < 2:  # no `(module`: copy it all
-        out.append(data[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape"))
-        return
-    out.append(" ".join(data[p.start : p.end].decode("utf-8", "surrogateescape") for p in parts[:header_end]))
-    unit = "\t" if opts.useTabs else " " * opts.indentWidth
-    closing = parts[-1] if data[parts[-1].start : parts[-1].end] == b")" and not parts[-1].verbatim else None
-    body = parts[header_end : len(parts) - (1 if closing else 0)]
-    last_comment = False
-    for it in body:
-        _emit_item(it, data, opts, newline, out, 1, unit, last_comment)
-        last_comment = it.comment
-    if closing is not None:
-        if opts.splitClosingParens or last_comment:
-            out.append(newline)
-        out.append(")")
+def _never_fits(data: bytes, node: Node, opts: FormatOptions) -> bool:
+    """More characters than white space could ever fit on a line (a character is at most
+    four bytes)."""
+    s, e = node.start_byte, node.end_byte
+    size = e - s
+    if size <= 4 * opts.printWidth:
+        return False
+    blanks = sum(data.count(c, s, e) for c in (b" ", b"\n", b"\t", b"\r"))
+    return size - blanks > 4 * opts.printWidth
 
 
-def _emit_item(
-    it: _Item, data: bytes, opts: FormatOptions, newline: str, out: list[str], level: int, unit: str, after_comment: bool
-) -> None:
-    text = data[it.start : it.end].decode("utf-8", "surrogateescape")
-    if it.verbatim:
-        out.append(data[it.gap_start : it.start].decode("utf-8", "surrogateescape") + text)
-        return
-    if it.nl or after_comment:
-        out.append((newline * 2 if it.nl > 1 else newline) + unit * level)
-    elif out:
-        out.append(" ")
-    if it.module is not None:
-        _format_module_with_errors(it.module, data, opts, newline, out)
-        return
-    out.append(_format_item(text, opts, newline, level))
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
-def _format_item(text: str, opts: FormatOptions, newline: str, level: int) -> str:
+class _Emitter:
+    """The document's text, item by item."""
+
+    def __init__(self, data: bytes, opts: FormatOptions) -> None:
+        self.data = data
+        self.opts = opts
+        self.newline = _newline_of(data)
+        self.unit = "\t" if opts.useTabs else " " * opts.indentWidth
+        self.out: list[str] = []
+
+    def items(self, items: list[_Item], level: int, last_trail: int) -> None:
+        opts = self.opts
+        directive = opts.ignoreCommentDirective.encode()
+        ignore_next = False
+        after_comment = False
+        data = self.data
+        for j, it in enumerate(items):
+            if ignore_next and not it.comment:
+                it = replace(it, verbatim=True, module=None)
+                ignore_next = False
+            if it.comment and directive and directive in data[it.start : it.end]:
+                ignore_next = True
+            trail = last_trail if j == len(items) - 1 else 0
+            self.item(it, level, trail, after_comment)
+            after_comment = it.comment
+
+    def item(self, it: _Item, level: int, trail: int, after_comment: bool) -> None:
+        out = self.out
+        data = self.data
+        if it.verbatim:
+            out.append(_decode(data[it.gap_start : it.end]))
+            return
+        if out and (it.nl or after_comment):
+            out.append((self.newline * 2 if it.nl > 1 else self.newline) + self.unit * level)
+        elif out:
+            out.append(" ")
+        if it.module is not None:
+            self.module(it.module)
+            return
+        text = _decode(data[it.start : it.end])
+        out.append(_format_item(text, self.opts, self.newline, level, trail))
+
+    def module(self, node: Node) -> None:
+        """A module laid out field by field: its header, its fields at level 1, the `)`."""
+        data = self.data
+        parts = _items(node, data, self.opts, False)
+        header = 0
+        for it in parts:
+            text = data[it.start : it.end]
+            if it.verbatim or it.comment or (header and text[:1] == b"("):
+                break
+            header += 1
+        if header < 2 or data[parts[0].start : parts[0].end] != b"(":
+            self.out.append(_decode(data[node.start_byte : node.end_byte]))  # no `(module`: as it is
+            return
+        self.out.append("(" + " ".join(_decode(data[p.start : p.end]) for p in parts[1:header]))
+        last = parts[-1]
+        closing = not last.verbatim and data[last.start : last.end] == b")" and len(parts) > header
+        body = parts[header : len(parts) - (1 if closing else 0)]
+        split = self.opts.splitClosingParens
+        self.items(body, 1, 0 if split else 1)
+        if closing:
+            if split or (body and body[-1].comment):
+                self.out.append(self.newline)
+            self.out.append(")")
+
+
+def _format_item(text: str, opts: FormatOptions, newline: str, level: int, trail: int) -> str:
     """One item without errors, laid out at `level`; verbatim if the scan fails."""
     if text.startswith(";;"):
         return text.rstrip("\r")
@@ -779,15 +869,10 @@ def _format_item(text: str, opts: FormatOptions, newline: str, level: int) -> st
     except _Bad:
         return text
     lay = _Layout(units, text, opts, newline)
-    if level:
+    if level and units.kind and units.kind[0] == OPEN and units.close[0] == len(units.kind) - 1:
         lay.col = level * lay.tabw
-        # lay out as a form at this level: the item is one form
-        for j, k in enumerate(units.kind):
-            if k == OPEN and j == 0 and units.close[0] == len(units.kind) - 1:
-                lay.form(0, level, 0)
-                return "".join(lay.out)
-        out = lay.item()
-        return out.replace(newline, newline + lay.unit * level)
+        lay.form(0, level, trail)
+        return "".join(lay.out)
     return lay.item()
 
 
@@ -796,26 +881,14 @@ def format_text(data: bytes, opts: FormatOptions | None = None, tree: Tree | Non
     opts = opts or FormatOptions()
     if tree is None:
         tree = parse(data)
-    newline = _newline_of(data)
-    out: list[str] = []
-    items = _items(tree.root_node, data)
-    ignore_next = False
-    last_comment = False
-    for it in items:
-        if ignore_next and not it.comment:
-            it = replace(it, verbatim=True, module=None)
-            ignore_next = False
-        if it.comment and opts.ignoreCommentDirective and opts.ignoreCommentDirective.encode() in data[it.start : it.end]:
-            ignore_next = True
-        if not out and not it.verbatim:
-            it = replace(it, nl=0)
-        _emit_item(it, data, opts, newline, out, 0, "", last_comment and not it.verbatim)
-        last_comment = it.comment
-    text = "".join(out)
-    if text:
-        text = text.rstrip(" \t\r\n") + newline if not items[-1].verbatim else text
+    em = _Emitter(data, opts)
+    items = _items(tree.root_node, data, opts, True)
+    em.items(items, 0, 0)
+    text = "".join(em.out)
     if items and items[-1].verbatim:
-        text += data[items[-1].end :].decode("utf-8", "surrogateescape")
+        text += _decode(data[items[-1].end :])
+    elif text:
+        text = text.rstrip(" \t\r\n") + em.newline
     return text.encode("utf-8", "surrogateescape")
 
 
