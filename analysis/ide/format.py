@@ -447,7 +447,12 @@ class _Layout:
                 i = u.close[i] + 1
                 continue
             if k == RUN:
+                n = len(els)
                 _split_run(text[i], nls[i], els, body)
+                if n and els[n - 1].kind == E_ATOMS and els[n].kind == E_ATOMS:
+                    # atoms are filled over lines whatever lines they were on
+                    merged = _El(E_ATOMS, els[n - 1].text + " " + els[n].text, els[n - 1].nl)
+                    els[n - 1 : n + 1] = [merged]
             else:
                 els.append(_El(E_LCOMMENT if k == LCOMMENT else E_BCOMMENT, text[i], nls[i]))
             i += 1
@@ -597,7 +602,7 @@ class _Layout:
             if el.kind == E_FORM:
                 open_form(el.form, lvl + 1 + depth, child_trail, self.ignores(prev))
             elif el.kind == E_ATOMS and self.col + len(el.text) + child_trail > width and " " in el.text:
-                self.fill(el.text, lvl + 1 + depth)
+                self.fill(el.text, lvl + 1 + depth, child_trail)
             else:
                 self.write(el.text)
 
@@ -613,7 +618,7 @@ class _Layout:
             last_trail = trail + 1 if i == n - 1 else 0
             if el.kind == E_ATOMS or (el.kind == E_BCOMMENT and el.nl == 0 and "\n" not in el.text):
                 if self.col + 1 + len(el.text) + last_trail > width and el.kind == E_ATOMS and " " in el.text:
-                    self.fill(el.text, lvl + 1)
+                    self.fill(el.text, lvl + 1, last_trail)
                 elif self.col + 1 + len(el.text) + last_trail > width and i > 0:
                     break
                 else:
@@ -631,16 +636,18 @@ class _Layout:
             i += 1
         return i
 
-    def fill(self, text: str, level: int) -> None:
-        """Atoms over as many lines as they need, the first after the current column."""
+    def fill(self, text: str, level: int, trail: int) -> None:
+        """Atoms over as many lines as they need, the first after the current column (as
+        separate runs of atoms would be laid out: the result is the same either way)."""
         width = self.o.printWidth
         words = _ATOMS.findall(text) if '"' in text else text.split(" ")
-        fresh = self.col == level * self.tabw and self.out and self.out[-1].endswith(self.nlc + self.unit * level)
-        for word in words:
+        fresh = self.col == level * self.tabw and bool(self.out) and self.out[-1].endswith(self.nlc + self.unit * level)
+        last = len(words) - 1
+        for j, word in enumerate(words):
             if fresh:
                 self.write(word)
                 fresh = False
-            elif self.col + 1 + len(word) > width and self.col > level * self.tabw:
+            elif j and self.col + 1 + len(word) + (trail if j == last else 0) > width:
                 self.newline(level)
                 self.write(word)
             else:
@@ -709,8 +716,9 @@ class _Layout:
             if wrap == "never":
                 first_joins = True
             elif wrap == "overflow" or (wrap == "multiOnly" and len(group) == 1):
-                need = total if one_line else widths[0]
-                first_joins = self.col + 1 + need <= width
+                # only if the whole group fits after the head, whatever way the rest goes
+                # (deciding by the first alone would change with the line breaks it makes)
+                first_joins = self.col + 1 + total <= width
         start = self.col + 1 if first_joins else (lvl + 1) * self.tabw
         if first_joins:
             out.add(group[0])
@@ -802,6 +810,7 @@ class _Emitter:
         self.newline = _newline_of(data)
         self.unit = "\t" if opts.useTabs else " " * opts.indentWidth
         self.out: list[str] = []
+        self.ends_in_comment = False  # the text so far ends with a line comment
 
     def items(self, items: list[_Item], level: int, last_trail: int) -> None:
         opts = self.opts
@@ -822,6 +831,7 @@ class _Emitter:
     def item(self, it: _Item, level: int, trail: int, after_comment: bool) -> None:
         out = self.out
         data = self.data
+        self.ends_in_comment = it.comment
         if it.verbatim:
             out.append(_decode(data[it.gap_start : it.end]))
             return
@@ -858,6 +868,7 @@ class _Emitter:
             if split or (body and body[-1].comment):
                 self.out.append(self.newline)
             self.out.append(")")
+            self.ends_in_comment = False
 
 
 def _format_item(text: str, opts: FormatOptions, newline: str, level: int, trail: int) -> str:
@@ -887,8 +898,8 @@ def format_text(data: bytes, opts: FormatOptions | None = None, tree: Tree | Non
     text = "".join(em.out)
     if items and items[-1].verbatim:
         text += _decode(data[items[-1].end :])
-    elif text:
-        text = text.rstrip(" \t\r\n") + em.newline
+    elif text:  # one line break at the end (a line comment keeps its trailing blanks)
+        text = text.rstrip("\r\n" if em.ends_in_comment else " \t\r\n") + em.newline
     return text.encode("utf-8", "surrogateescape")
 
 
