@@ -22,6 +22,7 @@ from wat_lsp.server import (
     code_actions,
     completion,
     convert,
+    formatting,
     ide_requests,
     release,
     selection,
@@ -382,6 +383,30 @@ _DOCUMENT_REQUESTS = (
         options=types.SignatureHelpOptions(
             trigger_characters=signature_help.TRIGGER_CHARACTERS,
             retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
+        ),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_FORMATTING,
+        formatting.formatting,
+        lambda ls, p: (p.options, ls.config.current.format, ls.encoding),
+        list,
+        WHOLE,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_RANGE_FORMATTING,
+        formatting.range_formatting,
+        lambda ls, p: (p.range, p.options, ls.config.current.format, ls.encoding),
+        list,
+        WHOLE,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_ON_TYPE_FORMATTING,
+        formatting.on_type_formatting,
+        lambda ls, p: (p.position, p.options, ls.config.current.format, ls.encoding),
+        list,
+        INTERACTIVE,
+        options=types.DocumentOnTypeFormattingOptions(
+            first_trigger_character=formatting.ON_TYPE_FIRST, more_trigger_character=formatting.ON_TYPE_MORE
         ),
     ),
     DocumentRequest(

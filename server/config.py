@@ -3,7 +3,8 @@ shows at most.
 
 Clients send them as initialization options and as the `wat-lsp` section of
 `workspace/configuration`, both shaped `{"severity": {"<code>": "warning" | "off" | ...},
-"maxDiagnostics": 1000}`.
+"maxDiagnostics": 1000, "format": {"printWidth": 100, ...}}` (the format options of
+docs/formatting.md; a project's `wat-lsp.toml` or `pyproject.toml` overrides them).
 Reading settings never fails: what cannot be understood is reported as a problem (the server
 logs it) and ignored, so one typo does not discard the rest.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from wat_lsp.analysis.diagnostics import CODES, Severity, parse_severity
+from wat_lsp.analysis.ide.format import options_from
 
 SECTION = "wat-lsp"
 # A document's diagnostics shown at most (one broken parenthesis in a big file used to give
@@ -26,6 +29,7 @@ class Settings:
     # code -> severity; None turns the code off. Codes not listed keep their default.
     severity: Mapping[str, Severity | None] = field(default_factory=dict)
     max_diagnostics: int | None = None  # None: not given here
+    format: Mapping[str, Any] = field(default_factory=dict)  # the valid format options given
 
     @property
     def limit(self) -> int:
@@ -46,6 +50,7 @@ def parse_settings(raw: object, where: str) -> Parsed:
     if not isinstance(raw, Mapping):
         return Parsed(Settings(), (f"{where}: expected an object, got {_kind(raw)}",))
     problems: list[str] = []
+    fmt = _format_settings(raw.get("format"), where, problems)
     limit = raw.get("maxDiagnostics")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         problems.append(
@@ -54,10 +59,10 @@ def parse_settings(raw: object, where: str) -> Parsed:
         limit = None
     table = raw.get("severity")
     if table is None:
-        return Parsed(Settings(max_diagnostics=limit), tuple(problems))
+        return Parsed(Settings(max_diagnostics=limit, format=fmt), tuple(problems))
     if not isinstance(table, Mapping):
         problems.append(f"{where}: `severity` must map codes to levels, got {_kind(table)}")
-        return Parsed(Settings(max_diagnostics=limit), tuple(problems))
+        return Parsed(Settings(max_diagnostics=limit, format=fmt), tuple(problems))
     severity: dict[str, Severity | None] = {}
     for code, level in table.items():
         if not isinstance(code, str) or code not in CODES:
@@ -70,13 +75,30 @@ def parse_settings(raw: object, where: str) -> Parsed:
             severity[code] = parse_severity(level)
         except ValueError as e:
             problems.append(f"{where}: {code}: {e} (ignored)")
-    return Parsed(Settings(severity, limit), tuple(problems))
+    return Parsed(Settings(severity, limit, fmt), tuple(problems))
+
+
+def _format_settings(raw: object, where: str, problems: list[str]) -> dict[str, Any]:
+    """The format options that are valid (each invalid one is a problem)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: `format` must be an object, got {_kind(raw)} (ignored)")
+        return {}
+    good: dict[str, Any] = {}
+    for key, value in raw.items():
+        _, errors = options_from({key: value})
+        if errors:
+            problems.extend(f"{where}: {e} (ignored)" for e in errors)
+        else:
+            good[key] = value
+    return good
 
 
 def merged(base: Settings, override: Settings) -> Settings:
     """`override`'s entries over `base`'s (workspace configuration over initialization options)."""
     limit = override.max_diagnostics if override.max_diagnostics is not None else base.max_diagnostics
-    return Settings({**base.severity, **override.severity}, limit)
+    return Settings({**base.severity, **override.severity}, limit, {**base.format, **override.format})
 
 
 def _kind(value: object) -> str:

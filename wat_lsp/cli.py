@@ -264,6 +264,12 @@ def run_transform(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "format":
+        from wat_lsp import format_command
+
+        return format_command.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         overrides = parse_overrides(args.severity)

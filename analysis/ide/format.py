@@ -16,7 +16,6 @@ instructions. No recursion over nesting depth: forms are laid out from an explic
 
 from __future__ import annotations
 
-import difflib
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, fields, replace
@@ -595,11 +594,14 @@ class _Layout:
                 if el.block != 1:
                     depth = max(depth - 1, 0)
                 fr[_F_DEPTH] = depth + (1 if el.block in (1, 2) else 0)
-            if prev is not None and prev.kind != E_LCOMMENT and self.joins(fr, i, child_trail):
+            joined = (prev is None or prev.kind != E_LCOMMENT) and self.joins(fr, i, child_trail)
+            if joined:
                 self.write(" ")
             else:
                 self.newline(lvl + 1 + depth, el.nl > 1 and i > fr[_F_HEAD])
-            if el.kind == E_FORM:
+            if el.kind == E_FORM and joined and el.form not in u.hard:
+                self.write(u.flat(el.form))  # planned to stay on this line, even past the width
+            elif el.kind == E_FORM:
                 open_form(el.form, lvl + 1 + depth, child_trail, self.ignores(prev))
             elif el.kind == E_ATOMS and self.col + len(el.text) + child_trail > width and " " in el.text:
                 self.fill(el.text, lvl + 1 + depth, child_trail)
@@ -657,9 +659,8 @@ class _Layout:
         """Whether body element `i` of a broken form goes on the current line."""
         els: list[_El] = fr[_F_ELS]
         el = els[i]
-        prev = els[i - 1]
         width = self.o.printWidth
-        if el.kind == E_ATOMS and prev.kind == E_ATOMS:
+        if i and el.kind == E_ATOMS and els[i - 1].kind == E_ATOMS:
             return self.col + 1 + len(el.text) + trail <= width
         if fr[_F_JOIN] is None:
             fr[_F_JOIN] = self.plan_joins(fr)
@@ -680,7 +681,7 @@ class _Layout:
         out: set[int] = set()
         if kw in _CONST_HOLDERS:
             rest = [j for j in range(head, len(els)) if els[j].kind in (E_INSTR, E_FORM)]
-            if rest and rest[0] == head and head > 0 and els[head].kind in (E_INSTR, E_FORM):
+            if rest and rest[0] == head and els[head].kind in (E_INSTR, E_FORM):
                 el = els[head]
                 w = len(el.text) if el.kind == E_INSTR else u.width[el.form]
                 fits = self.col + 1 + w <= width and not (el.kind == E_FORM and el.form in u.hard)
@@ -712,7 +713,7 @@ class _Layout:
             multi in ("overflow", "smart") and not (multi == "smart" and len(group) > 1 and els[group[1]].nl)
         )
         first_joins = False
-        if group[0] == head and head > 0:
+        if group[0] == head:
             if wrap == "never":
                 first_joins = True
             elif wrap == "overflow" or (wrap == "multiOnly" and len(group) == 1):
@@ -903,45 +904,164 @@ def format_text(data: bytes, opts: FormatOptions | None = None, tree: Tree | Non
     return text.encode("utf-8", "surrogateescape")
 
 
-def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
-    """The edits turning `old` into `new`, touching only what differs: lines compared
-    first, then the bytes of each changed block (only white space differs in practice)."""
-    if old == new:
-        return []
-    a = old.split(b"\n")
-    b = new.split(b"\n")
-    offsets = [0]
-    for line in a:
-        offsets.append(offsets[-1] + len(line) + 1)
-    edits: list[TextEdit] = []
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if tag == "equal":
+_BLANKS = re.compile(rb"[ \t\r\n]*")
+
+
+def _common_prefix(a: bytes, i: int, b: bytes, j: int) -> int:
+    """How many bytes `a[i:]` and `b[j:]` share at their start: equal stretches skipped in
+    growing steps, a difference found by halving."""
+    n = 0
+    step = 256
+    limit = min(len(a) - i, len(b) - j)
+    while n < limit:
+        k = min(step, limit - n)
+        if a[i + n : i + n + k] == b[j + n : j + n + k]:
+            n += k
+            step = min(step * 2, 1 << 20)
             continue
-        start = offsets[i1]
-        end = min(offsets[i2], len(old))
-        repl = b"\n".join(b[j1:j2])
-        if i2 < len(a) and j2 < len(b):
-            repl += b"\n"
-        elif i2 >= len(a) and j2 < len(b):
-            repl = b"\n" + repl if start == len(old) else repl + b"\n"
-        edits.extend(_narrow(old, start, end, repl))
-    return edits
+        lo, hi = 0, k  # the first difference is in [n + lo, n + hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if a[i + n + lo : i + n + mid] == b[j + n + lo : j + n + mid]:
+                lo = mid
+            else:
+                hi = mid
+        return n + lo
+    return n
 
 
-def _narrow(old: bytes, start: int, end: int, repl: bytes) -> list[TextEdit]:
-    """One replacement, trimmed of the bytes it shares with the old text at both ends."""
-    seg = old[start:end]
-    p = 0
-    m = min(len(seg), len(repl))
-    while p < m and seg[p] == repl[p]:
-        p += 1
-    s = 0
-    while s < m - p and seg[len(seg) - 1 - s] == repl[len(repl) - 1 - s]:
-        s += 1
-    new_text = repl[p : len(repl) - s]
-    return [TextEdit(start + p, end - s, new_text.decode("utf-8", "surrogateescape"))]
+def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
+    """The edits turning `old` into `new` when they differ in white space only (what the
+    formatter makes): one edit per place where the blanks between two tokens differ, so an
+    editor keeps cursors and marks. Linear; equal stretches are compared in C. Text that
+    differs otherwise gets one edit for the rest."""
+    edits: list[TextEdit] = []
+    i = j = 0
+    while True:
+        n = _common_prefix(old, i, new, j)
+        i += n
+        j += n
+        if i >= len(old) and j >= len(new):
+            return edits
+        mo = _BLANKS.match(old, i)
+        mn = _BLANKS.match(new, j)
+        assert mo is not None and mn is not None  # `*` always matches
+        if mo.end() == i and mn.end() == j or (mo.end() >= len(old)) != (mn.end() >= len(new)):
+            # not a difference of blanks: replace the rest, less the common end
+            tail = 0
+            while tail < len(old) - i and tail < len(new) - j and old[-1 - tail] == new[-1 - tail]:
+                tail += 1
+            text = new[j : len(new) - tail].decode("utf-8", "surrogateescape")
+            edits.append(TextEdit(i, len(old) - tail, text))
+            return edits
+        edits.append(TextEdit(i, mo.end(), new[j : mn.end()].decode("ascii")))
+        i, j = mo.end(), mn.end()
 
 
 def format_edits(data: bytes, opts: FormatOptions | None = None, tree: Tree | None = None) -> list[TextEdit]:
     return minimal_edits(data, format_text(data, opts, tree))
+
+
+def range_edits(
+    data: bytes, start: int, end: int, opts: FormatOptions | None = None, tree: Tree | None = None
+) -> list[TextEdit]:
+    """The formatting edits inside the items the range [start, end] touches (top-level
+    items, and the fields of a module), from the start of the first one's line."""
+    if tree is None:
+        tree = parse(data)
+    spans: list[tuple[int, int]] = []
+    cur = tree.root_node.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        more = cur.goto_next_sibling()
+        if c.end_byte < start or c.start_byte > end:
+            continue
+        if c.type == "module" and c.child_count:
+            inner = [f for f in c.children if f.end_byte >= start and f.start_byte <= end and f.type != ")"]
+            fields_ = [f for f in inner if f.type not in ("(", "module", "identifier", "definition")]
+            if fields_ and len(fields_) == len(inner):
+                spans.extend((f.start_byte, f.end_byte) for f in fields_)
+                continue
+        spans.append((c.start_byte, c.end_byte))
+    if not spans:
+        return []
+    lo = data.rfind(b"\n", 0, spans[0][0]) + 1
+    hi = spans[-1][1]
+    return [e for e in format_edits(data, opts, tree) if lo <= e.start and e.end <= hi]
+
+
+# A word that starts or ends a plain block, or the `(`, `)` and tokens to skip, for the
+# indentation of one line.
+_INDENT_SCAN = re.compile(rb'\(;|;\)|;;[^\n]*|"(?:[^"\\\n]|\\.)*"?|\(|\)|[^ \t\r\n()";]+')
+_DEDENT_WORDS = frozenset((b"end", b"else", b"catch", b"catch_all", b"delegate"))
+
+
+def line_indent_edit(
+    data: bytes, offset: int, opts: FormatOptions | None = None, tree: Tree | None = None
+) -> list[TextEdit]:
+    """The edit re-indenting the line holding `offset` (after a newline or a `)` is typed):
+    one level per `(` open before it and per plain block open in the innermost form, one
+    less when the line starts with `)`, `end` or `else`. Scans from the top-level item."""
+    opts = opts or FormatOptions()
+    if tree is None:
+        tree = parse(data)
+    line = data.rfind(b"\n", 0, offset) + 1
+    root = tree.root_node
+    top = 0
+    cur = root.walk()
+    more = cur.goto_first_child()
+    while more:
+        c = cur.node
+        assert c is not None
+        if c.start_byte >= line:
+            break
+        if c.end_byte <= line and c.type != "module":
+            top = c.end_byte
+        else:
+            top = c.start_byte
+            break
+        more = cur.goto_next_sibling()
+    opens: list[int] = []  # per open `(`: the plain blocks open inside it
+    blocks = 0
+    comment = 0
+    after_open = False
+    for m in _INDENT_SCAN.finditer(data, top, line):
+        t = m.group()
+        if t == b"(;":
+            comment += 1
+        elif t == b";)":
+            comment = max(comment - 1, 0)
+        elif comment or t.startswith((b";;", b'"')):
+            continue
+        elif t == b"(":
+            opens.append(blocks)
+            blocks = 0
+            after_open = True
+            continue
+        elif t == b")":
+            blocks = opens.pop() if opens else 0
+        elif not after_open:
+            if t in (b"block", b"loop", b"if", b"try", b"try_table"):
+                blocks += 1
+            elif t in (b"end", b"delegate"):
+                blocks = max(blocks - 1, 0)
+        after_open = False
+    if comment:
+        return []  # inside a block comment: its lines are its own
+    level = len(opens) + blocks
+    end_blank = line
+    while end_blank < len(data) and data[end_blank] in (32, 9):
+        end_blank += 1
+    rest = data[end_blank : end_blank + 16]
+    first = re.match(rb"[^ \t\r\n()]+", rest)
+    if rest.startswith(b")"):
+        level -= 1
+    elif first is not None and first.group() in _DEDENT_WORDS and blocks:
+        level -= 1
+    unit = "\t" if opts.useTabs else " " * opts.indentWidth
+    want = unit * max(level, 0)
+    if data[line:end_blank] == want.encode():
+        return []
+    return [TextEdit(line, end_blank, want)]
