@@ -25,6 +25,9 @@ from tree_sitter import Node, Tree
 from wat_lsp.analysis.syntax import parse
 from wat_lsp.passes.edits import TextEdit
 
+# Indentation stops growing at this depth: 100,000 nested blocks indented in full would
+# make gigabytes of blanks.
+MAX_INDENT = 100
 WRAP_BEFORE = ("never", "overflow", "multiOnly", "always")
 MULTI_LINE = ("never", "overflow", "smart", "wrap", "always")
 
@@ -402,6 +405,7 @@ class _Layout:
         self.col = 0
 
     def newline(self, level: int, blank: bool = False) -> None:
+        level = min(level, MAX_INDENT)
         self.out.append((self.nlc + self.nlc if blank else self.nlc) + self.unit * level)
         self.col = level * self.tabw
 
@@ -643,6 +647,7 @@ class _Layout:
         separate runs of atoms would be laid out: the result is the same either way)."""
         width = self.o.printWidth
         words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+        level = min(level, MAX_INDENT)
         fresh = self.col == level * self.tabw and bool(self.out) and self.out[-1].endswith(self.nlc + self.unit * level)
         last = len(words) - 1
         for j, word in enumerate(words):
@@ -720,7 +725,7 @@ class _Layout:
                 # only if the whole group fits after the head, whatever way the rest goes
                 # (deciding by the first alone would change with the line breaks it makes)
                 first_joins = self.col + 1 + total <= width
-        start = self.col + 1 if first_joins else (lvl + 1) * self.tabw
+        start = self.col + 1 if first_joins else min(lvl + 1, MAX_INDENT) * self.tabw
         if first_joins:
             out.add(group[0])
         if len(group) > 1:
@@ -733,7 +738,7 @@ class _Layout:
                         out.add(j)
                         col += 1 + w
                     else:
-                        col = (lvl + 1) * self.tabw + w
+                        col = min(lvl + 1, MAX_INDENT) * self.tabw + w
         return out
 
 
@@ -1061,7 +1066,7 @@ def line_indent_edit(
     elif first is not None and first.group() in _DEDENT_WORDS and blocks:
         level -= 1
     unit = "\t" if opts.useTabs else " " * opts.indentWidth
-    want = unit * max(level, 0)
+    want = unit * min(max(level, 0), MAX_INDENT)
     if data[line:end_blank] == want.encode():
         return []
     return [TextEdit(line, end_blank, want)]
