@@ -221,6 +221,22 @@ def test_severity_setting_reaches_the_server(nvim: str, tmp_path: Path) -> None:
     assert result["server_log"] == []
 
 
+def test_format_a_buffer(nvim: str, tmp_path: Path) -> None:
+    """Neovim's LSP client formats a buffer (`textDocument/formatting`, its edits applied):
+    the buffer is then what `wat-lsp format` makes of the file, with tabs: `--clean` Neovim
+    has `noexpandtab`, which the request's `FormattingOptions` say."""
+    source = tmp_path / "messy.wat"
+    source.write_text("(module (func $f (param i32)   (result i32)\n local.get 0\n      i32.eqz) ;; done\n)\n")
+    result = _run_nvim(nvim, {
+        "runtimepath": str(NVIM_DIR), "cmd": _server_command(), "timeout_ms": WAIT_MS,
+        "file": str(source), "out": str(tmp_path / "result.json"), "format": True,
+    }, tmp_path)  # fmt: skip
+    done = subprocess.run([*_server_command(), "format", "--use-tabs", "-"], input=source.read_text(), capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.stdout == "(module\n\t(func $f (param i32) (result i32)\n\t\tlocal.get 0\n\t\ti32.eqz) ;; done\n)\n"
+    assert result["text"] == done.stdout
+
+
 def test_queries_are_the_grammars() -> None:
     """editors/nvim/queries/wat holds copies of grammar/queries (a plugin dir must be self-contained)."""
     grammar = ROOT / "grammar" / "queries"
