@@ -9,6 +9,7 @@ on PATH, its formatting of the same document is timed in the same run; else it s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -67,14 +68,17 @@ def lsp_formatting(command: list[str] | None, path: Path, name: str) -> str:
     uri = path.resolve().as_uri()
     server.request(1, "initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": {}})
     server.send("initialized", {})
-    server.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}})
-    try:
+    server.send(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}},
+    )
+    with contextlib.suppress(Exception):  # a server that publishes nothing: time the request anyway
         server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics", timeout=600)
-    except Exception:  # noqa: BLE001 - a server that publishes nothing: time the request anyway
-        pass
     cpu0 = server.cpu_seconds()
     took, result = server.request(
-        2, "textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}
+        2,
+        "textDocument/formatting",
+        {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}},
     )
     cpu = server.cpu_seconds() - cpu0
     edits = len(result or [])
@@ -85,7 +89,9 @@ def lsp_formatting(command: list[str] | None, path: Path, name: str) -> str:
 
 def _other_server(command: list[str]) -> Any:
     server = Server.__new__(Server)
-    server.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    server.proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     import queue
 
     server.inbox = queue.Queue()
@@ -112,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             if parts
             else ["", "", "", ""]
         )
-        print(f"| {size} | {path.stat().st_size:,} | {wall:.2f} s | {cpu:.2f} s | {rss // MiB} MiB | " + " | ".join(cells) + " |")
+        print(
+            f"| {size} | {path.stat().st_size:,} | {wall:.2f} s | {cpu:.2f} s | {rss // MiB} MiB | "
+            + " | ".join(cells)
+            + " |"
+        )
         sys.stdout.flush()
     if args.no_lsp:
         return 0
@@ -120,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     print(lsp_formatting(None, path, f"wat-lsp {args.lsp}"))
     other = shutil.which("wat_server")
     if other is None:
-        print("wat_server (wasm-language-tools) is not on PATH: its formatting is not timed "
-              "(cargo install wat_server --version '~0.11')")
+        print(
+            "wat_server (wasm-language-tools) is not on PATH: its formatting is not timed "
+            "(cargo install wat_server --version '~0.11')"
+        )
     else:
         print(lsp_formatting([other], path, f"wat_server {args.lsp}"))
     return 0

@@ -17,9 +17,10 @@ from lsprotocol import types
 from wat_lsp.analysis.ide import format as fmt
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes.edits import TextEdit
-from wat_lsp.project_config import format_options
 from wat_lsp.server.convert import range_
 from wat_lsp.server.documents import Snapshot
+
+from wat_lsp.project_config import format_options
 
 _log = logging.getLogger(__name__)
 # Typed characters that ask for the line to be re-indented.
@@ -44,7 +45,9 @@ def _path(uri: str) -> Path | None:
 
 
 def _edits(snap: Snapshot, edits: list[TextEdit], encoding: Encoding) -> list[types.TextEdit]:
-    return [types.TextEdit(range=range_(snap.index, e.start, e.end, encoding), new_text=e.new_text) for e in edits]
+    return [
+        types.TextEdit(range=range_(snap.index, e.start, e.end, encoding), new_text=e.new_text) for e in edits
+    ]
 
 
 def formatting(

@@ -30,19 +30,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Format .wat/.wast files (only white space changes; see docs/formatting.md).",
     )
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--check", action="store_true", help="write nothing; exit 1 listing files that would change")
+    how.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 listing files that would change"
+    )
     how.add_argument("--diff", action="store_true", help="write nothing; print a unified diff, exit 1 if any")
     p.add_argument("--print-width", type=int, metavar="N", help="line width (printWidth, default 80)")
     p.add_argument("--indent-width", type=int, metavar="N", help="spaces per indent (indentWidth, default 2)")
     p.add_argument("--use-tabs", action="store_true", default=None, help="indent with tabs (useTabs)")
     p.add_argument(
-        "--split-closing-parens", action="store_true", default=None, help="`)` of a broken form on its own line"
+        "--split-closing-parens",
+        action="store_true",
+        default=None,
+        help="`)` of a broken form on its own line",
     )
     for name in ("wrap-before-locals", "wrap-before-fields", "wrap-before-const-expr"):
         p.add_argument(f"--{name}", choices=WRAP_BEFORE)
     for name in ("multi-line-locals", "multi-line-fields"):
         p.add_argument(f"--{name}", choices=MULTI_LINE)
-    p.add_argument("paths", nargs="+", metavar="PATH", help=".wat/.wast files or directories; - reads standard input")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help=".wat/.wast files or directories; - reads standard input"
+    )
     return p
 
 

@@ -63,7 +63,9 @@ def _camel(name: str) -> str:
     return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
 
 
-def options_from(settings: dict[str, Any], base: FormatOptions | None = None) -> tuple[FormatOptions, list[str]]:
+def options_from(
+    settings: dict[str, Any], base: FormatOptions | None = None
+) -> tuple[FormatOptions, list[str]]:
     """`base` with the settings that are valid applied, and a message per one that is not.
     Keys may be camelCase (`printWidth`), snake_case or kebab-case (`print-width`)."""
     opts = base or FormatOptions()
@@ -88,7 +90,9 @@ def options_from(settings: dict[str, Any], base: FormatOptions | None = None) ->
                 ok = value in _CHOICES[key]
         if not ok:
             allowed = " or ".join(_CHOICES.get(key, ()))
-            errors.append(f"format option `{raw}`: bad value {value!r}" + (f" (expected {allowed})" if allowed else ""))
+            errors.append(
+                f"format option `{raw}`: bad value {value!r}" + (f" (expected {allowed})" if allowed else "")
+            )
             continue
         changes[key] = value
     return replace(opts, **changes), errors
@@ -100,13 +104,93 @@ def options_from(settings: dict[str, Any], base: FormatOptions | None = None) ->
 # Words that are immediates or parts of a type, never an instruction (the grammar's
 # reserved words that do not start an instruction, and the keyword leaves it aliases).
 _NOT_INSTR = frozenset(
-    """module definition instance binary quote type rec sub final func struct array cont field
-    mut ref null exact describes descriptor param result local import export table memory
-    global tag elem data start offset item declare pagesize shared then do on register invoke
-    get either thread wait i32 i64 f32 f64 v128 i8 i16 extern any eq i31 none nofunc noextern
-    exn noexn nocont funcref externref anyref eqref i31ref structref arrayref nullref
-    nullfuncref nullexternref exnref nullexnref contref nullcontref i8x16 i16x8 i32x4 i64x2
-    f32x4 f64x2 inf nan""".split()
+    [
+        "module",
+        "definition",
+        "instance",
+        "binary",
+        "quote",
+        "type",
+        "rec",
+        "sub",
+        "final",
+        "func",
+        "struct",
+        "array",
+        "cont",
+        "field",
+        "mut",
+        "ref",
+        "null",
+        "exact",
+        "describes",
+        "descriptor",
+        "param",
+        "result",
+        "local",
+        "import",
+        "export",
+        "table",
+        "memory",
+        "global",
+        "tag",
+        "elem",
+        "data",
+        "start",
+        "offset",
+        "item",
+        "declare",
+        "pagesize",
+        "shared",
+        "then",
+        "do",
+        "on",
+        "register",
+        "invoke",
+        "get",
+        "either",
+        "thread",
+        "wait",
+        "i32",
+        "i64",
+        "f32",
+        "f64",
+        "v128",
+        "i8",
+        "i16",
+        "extern",
+        "any",
+        "eq",
+        "i31",
+        "none",
+        "nofunc",
+        "noextern",
+        "exn",
+        "noexn",
+        "nocont",
+        "funcref",
+        "externref",
+        "anyref",
+        "eqref",
+        "i31ref",
+        "structref",
+        "arrayref",
+        "nullref",
+        "nullfuncref",
+        "nullexternref",
+        "exnref",
+        "nullexnref",
+        "contref",
+        "nullcontref",
+        "i8x16",
+        "i16x8",
+        "i32x4",
+        "i64x2",
+        "f32x4",
+        "f64x2",
+        "inf",
+        "nan",
+    ]
 )
 _OPENS = frozenset(("block", "loop", "if", "try_table", "try"))
 _MIDS = frozenset(("else", "catch", "catch_all"))
@@ -151,7 +235,9 @@ _HEAD_FORMS: dict[str, frozenset[str]] = {
 }
 _NO_HEAD_FORMS: frozenset[str] = frozenset()
 # Forms that follow a plain instruction on its line: its immediates.
-_IMMEDIATE_FORMS = frozenset(("type", "param", "result", "on", "catch", "catch_ref", "catch_all", "catch_all_ref"))
+_IMMEDIATE_FORMS = frozenset(
+    ("type", "param", "result", "on", "catch", "catch_ref", "catch_all", "catch_all_ref")
+)
 _IMMEDIATE_FORMS |= _TYPE_FORMS
 # Forms whose body is a constant expression.
 _CONST_HOLDERS = frozenset(("global", "offset", "item", "table"))
@@ -216,7 +302,7 @@ def _skip_annotation(text: str, pos: int) -> int:
 class _Units:
     """An item's text as units, with per-form widths and the forms that must break."""
 
-    __slots__ = ("kind", "text", "nl", "start", "close", "width", "hard", "piece", "containers")
+    __slots__ = ("close", "containers", "hard", "kind", "nl", "piece", "start", "text", "width")
 
     def __init__(self, text: str, crlf: bool) -> None:
         kind: list[int] = []
@@ -388,7 +474,9 @@ def _head_forms(kw: str) -> frozenset[str]:
 
 
 # A frame of the layout stack, a list for speed: its fields by position.
-_F_OPEN, _F_LEVEL, _F_KW, _F_ELS, _F_NEXT, _F_DEPTH, _F_LAST_LINE_COMMENT, _F_TRAIL, _F_HEAD, _F_JOIN = range(10)
+_F_OPEN, _F_LEVEL, _F_KW, _F_ELS, _F_NEXT, _F_DEPTH, _F_LAST_LINE_COMMENT, _F_TRAIL, _F_HEAD, _F_JOIN = range(
+    10
+)
 
 
 class _Layout:
@@ -550,7 +638,9 @@ class _Layout:
             kw, els = self.elements(o)
             self.write("(" + kw)
             head = self.head(kw, els, lvl, trail)
-            frames.append([o, lvl, kw, els, head, 0, head > 0 and els[head - 1].kind == E_LCOMMENT, trail, head, None])
+            frames.append(
+                [o, lvl, kw, els, head, 0, head > 0 and els[head - 1].kind == E_LCOMMENT, trail, head, None]
+            )
 
         open_form(root, level, root_trail, root_ignored)
         while frames:
@@ -648,7 +738,11 @@ class _Layout:
         width = self.o.printWidth
         words = _ATOMS.findall(text) if '"' in text else text.split(" ")
         level = min(level, MAX_INDENT)
-        fresh = self.col == level * self.tabw and bool(self.out) and self.out[-1].endswith(self.nlc + self.unit * level)
+        fresh = (
+            self.col == level * self.tabw
+            and bool(self.out)
+            and self.out[-1].endswith(self.nlc + self.unit * level)
+        )
         last = len(words) - 1
         for j, word in enumerate(words):
             if fresh:
@@ -691,9 +785,8 @@ class _Layout:
                 w = len(el.text) if el.kind == E_INSTR else u.width[el.form]
                 fits = self.col + 1 + w <= width and not (el.kind == E_FORM and el.form in u.hard)
                 how = o.wrapBeforeConstExpr
-                if how == "never" or (how != "always" and fits and (how == "overflow" or len(rest) == 1)):
-                    if how != "overflow" or len(rest) == 1:
-                        out.add(head)
+                if how == "never" or (how != "always" and fits and len(rest) == 1):
+                    out.add(head)
             return out
         if kw == "func":
             want, wrap, multi = "local", o.wrapBeforeLocals, o.multiLineLocals
@@ -786,7 +879,15 @@ def _items(root: Node, data: bytes, opts: FormatOptions, top: bool) -> list[_Ite
         if top and c.type == "module" and not c.is_error and (bad or _never_fits(data, c, opts)):
             module = c
         out.append(
-            _Item(c.start_byte, c.end_byte, bad and module is None, prev_end, min(nl, 2), c.type == "comment", module)
+            _Item(
+                c.start_byte,
+                c.end_byte,
+                bad and module is None,
+                prev_end,
+                min(nl, 2),
+                c.type == "comment",
+                module,
+            )
         )
         prev_end = c.end_byte
     return out
@@ -951,7 +1052,7 @@ def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
         mo = _BLANKS.match(old, i)
         mn = _BLANKS.match(new, j)
         assert mo is not None and mn is not None  # `*` always matches
-        if mo.end() == i and mn.end() == j or (mo.end() >= len(old)) != (mn.end() >= len(new)):
+        if (mo.end() == i and mn.end() == j) or (mo.end() >= len(old)) != (mn.end() >= len(new)):
             # not a difference of blanks: replace the rest, less the common end
             tail = 0
             while tail < len(old) - i and tail < len(new) - j and old[-1 - tail] == new[-1 - tail]:
@@ -1061,9 +1162,7 @@ def line_indent_edit(
         end_blank += 1
     rest = data[end_blank : end_blank + 16]
     first = re.match(rb"[^ \t\r\n()]+", rest)
-    if rest.startswith(b")"):
-        level -= 1
-    elif first is not None and first.group() in _DEDENT_WORDS and blocks:
+    if rest.startswith(b")") or (first is not None and first.group() in _DEDENT_WORDS and blocks):
         level -= 1
     unit = "\t" if opts.useTabs else " " * opts.indentWidth
     want = unit * min(max(level, 0), MAX_INDENT)

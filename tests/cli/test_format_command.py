@@ -62,7 +62,10 @@ def test_settings_from_the_project_and_the_command_line(tmp_path: Path) -> None:
         b"(module\n    (func $f (param i32) (result i32)\n        local.get 0\n        i32.eqz))\n"
     )
     code, out, _ = run(tmp_path, "--use-tabs", "-", data=MESSY)
-    assert (code, out) == (0, "(module\n\t(func $f (param i32) (result i32)\n\t\tlocal.get 0\n\t\ti32.eqz))\n")
+    assert (code, out) == (
+        0,
+        "(module\n\t(func $f (param i32) (result i32)\n\t\tlocal.get 0\n\t\ti32.eqz))\n",
+    )
 
 
 def test_bad_input(tmp_path: Path) -> None:
@@ -76,4 +79,7 @@ def test_bad_input(tmp_path: Path) -> None:
     (tmp_path / "wat-lsp.toml").write_text("[format]\nprintWidth = 0\n")
     code, _, err = run(tmp_path, "-", data=MESSY)
     # a bad setting is reported and left out, as the server does
-    assert (code, err) == (0, f"wat-lsp format: {tmp_path / 'wat-lsp.toml'}: format option `printWidth`: bad value 0\n")
+    assert (code, err) == (
+        0,
+        f"wat-lsp format: {tmp_path / 'wat-lsp.toml'}: format option `printWidth`: bad value 0\n",
+    )

@@ -17,6 +17,7 @@ from wat_lsp.analysis.ide.format import (
     range_edits,
 )
 from wat_lsp.passes.edits import TextEdit, apply_edits
+
 from wat_lsp.project_config import format_options
 
 
@@ -67,7 +68,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'printWidth': 40},
+        {"printWidth": 40},
         """\
 (module
   (type $s
@@ -85,7 +86,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'indentWidth': 4},
+        {"indentWidth": 4},
         """\
 (module
     (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -99,11 +100,11 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'useTabs': True},
-        '(module\n\t(type $s (struct (field $a i32) (field $b i64) (field $c f32)))\n\t(global $g i32 (i32.const 42))\n\t(func $f (param $x i32) (result i32)\n\t\t(local $a i32)\n\t\t(local $b i32)\n\t\t(local $c i32)\n\t\t(local.set $a (local.get $x))\n\t\t(local.get $a)))\n',
+        {"useTabs": True},
+        "(module\n\t(type $s (struct (field $a i32) (field $b i64) (field $c f32)))\n\t(global $g i32 (i32.const 42))\n\t(func $f (param $x i32) (result i32)\n\t\t(local $a i32)\n\t\t(local $b i32)\n\t\t(local $c i32)\n\t\t(local.set $a (local.get $x))\n\t\t(local.get $a)))\n",
     ),
     (
-        {'splitClosingParens': True},
+        {"splitClosingParens": True},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -119,7 +120,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeLocals': 'never', 'printWidth': 50},
+        {"wrapBeforeLocals": "never", "printWidth": 50},
         """\
 (module
   (type $s
@@ -134,7 +135,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeLocals': 'always', 'multiLineLocals': 'never'},
+        {"wrapBeforeLocals": "always", "multiLineLocals": "never"},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -146,7 +147,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeLocals': 'multiOnly', 'multiLineLocals': 'overflow'},
+        {"wrapBeforeLocals": "multiOnly", "multiLineLocals": "overflow"},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -158,7 +159,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeFields': 'always'},
+        {"wrapBeforeFields": "always"},
         """\
 (module
   (type $s
@@ -174,7 +175,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeFields': 'never', 'printWidth': 40},
+        {"wrapBeforeFields": "never", "printWidth": 40},
         """\
 (module
   (type $s
@@ -191,7 +192,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'wrapBeforeConstExpr': 'always'},
+        {"wrapBeforeConstExpr": "always"},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -206,7 +207,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineLocals': 'never'},
+        {"multiLineLocals": "never"},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -218,7 +219,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineLocals': 'wrap', 'printWidth': 40},
+        {"multiLineLocals": "wrap", "printWidth": 40},
         """\
 (module
   (type $s
@@ -235,7 +236,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineLocals': 'always'},
+        {"multiLineLocals": "always"},
         """\
 (module
   (type $s (struct (field $a i32) (field $b i64) (field $c f32)))
@@ -249,7 +250,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineFields': 'always'},
+        {"multiLineFields": "always"},
         """\
 (module
   (type $s
@@ -266,7 +267,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineFields': 'wrap', 'printWidth': 40},
+        {"multiLineFields": "wrap", "printWidth": 40},
         """\
 (module
   (type $s
@@ -283,7 +284,7 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 """,
     ),
     (
-        {'multiLineFields': 'never', 'printWidth': 40},
+        {"multiLineFields": "never", "printWidth": 40},
         """\
 (module
   (type $s
@@ -324,7 +325,9 @@ def test_plain_blocks_indent_their_instructions() -> None:
         "(module (func try (result i32) i32.const 1 catch $e i32.const 2 catch_all i32.const 3 end drop "
         "try_table (catch $e 0) nop end if (result i32) i32.const 1 else i32.const 2 end))"
     )
-    assert fmt(src) == """\
+    assert (
+        fmt(src)
+        == """\
 (module
   (func
     try (result i32)
@@ -344,6 +347,7 @@ def test_plain_blocks_indent_their_instructions() -> None:
       i32.const 2
     end))
 """
+    )
 
 
 def test_a_field_with_an_error_is_copied() -> None:
@@ -376,7 +380,9 @@ def test_scripts_and_quoted_modules() -> None:
 
 
 def test_line_ends_are_kept() -> None:
-    assert format_text(b"(module\r\n(func  (nop)) ;; c\r\n)\r\n") == b"(module\r\n  (func (nop)) ;; c\r\n)\r\n"
+    assert (
+        format_text(b"(module\r\n(func  (nop)) ;; c\r\n)\r\n") == b"(module\r\n  (func (nop)) ;; c\r\n)\r\n"
+    )
 
 
 def test_blank_lines_between_fields_collapse_to_one() -> None:
@@ -396,7 +402,16 @@ def test_deep_nesting() -> None:
 
 
 def test_bad_bytes_never_raise() -> None:
-    for data in (b"", b"\n\n", b"\xff\xfe(module", b'(module "\xff', b"(;", b"(@", b")))", b"(module (func (@a"):
+    for data in (
+        b"",
+        b"\n\n",
+        b"\xff\xfe(module",
+        b'(module "\xff',
+        b"(;",
+        b"(@",
+        b")))",
+        b"(module (func (@a",
+    ):
         out = format_text(data)
         assert out.replace(b"\n", b"").replace(b" ", b"") == data.replace(b"\n", b"").replace(b" ", b"")
 
@@ -404,7 +419,12 @@ def test_bad_bytes_never_raise() -> None:
 def test_minimal_edits_touch_only_blanks() -> None:
     src = b"(module (func  $f\n(result i32)   i32.const 1))"
     edits = format_edits(src)
-    assert edits == [TextEdit(14, 15, ""), TextEdit(17, 18, " "), TextEdit(31, 33, ""), TextEdit(46, 46, "\n")]
+    assert edits == [
+        TextEdit(14, 15, ""),
+        TextEdit(17, 18, " "),
+        TextEdit(31, 33, ""),
+        TextEdit(46, 46, "\n"),
+    ]
     assert apply_edits(src, edits) == format_text(src)
     assert format_edits(format_text(src)) == []
 
@@ -440,7 +460,9 @@ def test_on_type_reindents_the_line(text: str, line: int, indent: str | None) ->
 
 
 def test_option_values_are_checked() -> None:
-    opts, errors = options_from({"print-width": 100, "wrap_before_locals": "multi-only", "nope": 1, "useTabs": "yes"})
+    opts, errors = options_from(
+        {"print-width": 100, "wrap_before_locals": "multi-only", "nope": 1, "useTabs": "yes"}
+    )
     assert (opts.printWidth, opts.wrapBeforeLocals) == (100, "multiOnly")
     assert errors == ["unknown format option `nope`", "format option `useTabs`: bad value 'yes'"]
     _, errors = options_from({"multiLineLocals": "sometimes"})
@@ -452,10 +474,12 @@ def test_option_values_are_checked() -> None:
 def test_project_settings_are_found_upward(tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    (tmp_path / "pyproject.toml").write_text('[tool.wat-lsp.format]\nprintWidth = 100\nuse-tabs = true\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.wat-lsp.format]\nprintWidth = 100\nuse-tabs = true\n")
     opts, problems = format_options(deep / "x.wat")
     assert (opts.printWidth, opts.useTabs, problems) == (100, True, [])
     (tmp_path / "a" / "wat-lsp.toml").write_text('[format]\nindentWidth = 3\nsplitClosingParens = "yes"\n')
     opts, problems = format_options(deep / "x.wat", FormatOptions(printWidth=70))
     assert (opts.printWidth, opts.indentWidth, opts.splitClosingParens) == (70, 3, False)
-    assert problems == [f"{tmp_path / 'a' / 'wat-lsp.toml'}: format option `splitClosingParens`: bad value 'yes'"]
+    assert problems == [
+        f"{tmp_path / 'a' / 'wat-lsp.toml'}: format option `splitClosingParens`: bad value 'yes'"
+    ]

@@ -95,7 +95,7 @@ def test_spec_scripts(path: Path) -> None:
 
 
 def smith_texts() -> list[tuple[str, bytes]]:
-    out = []
+    out: list[tuple[str, bytes]] = []
     for seed, wasm, wat in wasmtools.smith_corpus(SMITH, 0):
         out.append((f"smith{seed}", wat.encode()))
         out.append((f"smith{seed}-folded", wasmtools.print_wasm(wasm, fold=True).encode()))
@@ -108,7 +108,7 @@ def genwat_texts() -> list[tuple[str, bytes]]:
         import genwat
     finally:
         sys.path.pop(0)
-    out = []
+    out: list[tuple[str, bytes]] = []
     for seed in (1, 2):
         f = io.StringIO()
         genwat.generate(f, functions=30, seed=seed)
@@ -122,7 +122,9 @@ def genwat_texts() -> list[tuple[str, bytes]]:
 @pytest.mark.parametrize("which", ["smith", "gc"])
 def test_modules(which: str) -> None:
     """smith modules printed plain and folded; the GC modules and genwat code."""
-    texts = smith_texts() if which == "smith" else [(p.stem, p.read_bytes()) for p in GC_MODULES] + genwat_texts()
+    texts = (
+        smith_texts() if which == "smith" else [(p.stem, p.read_bytes()) for p in GC_MODULES] + genwat_texts()
+    )
     changed = 0
     for name, src in texts:
         out = format_text(src)
@@ -150,7 +152,7 @@ def damage(rng: random.Random, data: bytes) -> bytes:
 
 def error_items(data: bytes) -> list[bytes]:
     """The top-level items and module fields holding a syntax error, in order."""
-    out = []
+    out: list[bytes] = []
     for c in parse(data).root_node.children:
         if c.type == "module" and c.has_error and not c.is_error:
             out.extend(data[f.start_byte : f.end_byte] for f in c.children if f.has_error or f.is_error)

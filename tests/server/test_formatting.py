@@ -4,7 +4,7 @@ the request's indentation and the client's `format` settings."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 import pytest_lsp
@@ -14,7 +14,7 @@ from wat_lsp.analysis.ide.format import FormatOptions, format_text
 from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.passes.edits import TextEdit, apply_edits
 
-from tests.conftest import SERVER_COMMAND
+from tests.lsp_wire import SERVER_COMMAND
 
 TEXT = "(module\n(func $f (param i32)   (result i32)\n  local.get 0\n    (i32.add (i32.const 1)\n (i32.const 2))\n drop))\n"
 
@@ -29,7 +29,7 @@ async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     await lsp_client.shutdown_session()
 
 
-def applied(text: str, edits: list[types.TextEdit] | None) -> str:
+def applied(text: str, edits: Sequence[types.TextEdit] | None) -> str:
     data = text.encode()
     index = LineIndex(data)
     ours = [
@@ -44,7 +44,9 @@ def applied(text: str, edits: list[types.TextEdit] | None) -> str:
 
 
 def open_doc(client: LanguageClient, uri: str, text: str) -> types.TextDocumentIdentifier:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+    )
     return types.TextDocumentIdentifier(uri)
 
 
@@ -80,10 +82,14 @@ async def test_on_type_formatting(client: LanguageClient) -> None:
     text = "(module\n  (func\n    block\n  i32.const 1\n"
     doc = open_doc(client, "untitled:t.wat", text)
     edits = await client.text_document_on_type_formatting_async(
-        types.DocumentOnTypeFormattingParams(doc, types.Position(3, 0), "\n", types.FormattingOptions(2, True))
+        types.DocumentOnTypeFormattingParams(
+            doc, types.Position(3, 0), "\n", types.FormattingOptions(2, True)
+        )
     )
     assert applied(text, edits) == "(module\n  (func\n    block\n      i32.const 1\n"
     edits = await client.text_document_on_type_formatting_async(
-        types.DocumentOnTypeFormattingParams(doc, types.Position(3, 6), ")", types.FormattingOptions(2, False))
+        types.DocumentOnTypeFormattingParams(
+            doc, types.Position(3, 6), ")", types.FormattingOptions(2, False)
+        )
     )
     assert applied(text, edits) == "(module\n  (func\n    block\n\t\t\ti32.const 1\n"
