@@ -7,6 +7,7 @@ cursors and marks. Options: the request's `FormattingOptions` (indent), then the
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from lsprotocol import types
 from wat_lsp.analysis.ide import format as fmt
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes.edits import TextEdit
-from wat_lsp.server.convert import range_
+from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
 
 from wat_lsp.project_config import format_options
@@ -44,15 +45,24 @@ def _path(uri: str) -> Path | None:
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
 
 
-def _edits(snap: Snapshot, edits: list[TextEdit], encoding: Encoding) -> list[types.TextEdit]:
-    return [
-        types.TextEdit(range=range_(snap.index, e.start, e.end, encoding), new_text=e.new_text) for e in edits
-    ]
+def _edits(snap: Snapshot, edits: list[TextEdit], encoding: Encoding) -> RawResult:
+    """The edits as JSON text: made directly, not as protocol objects (60,000 edits for a
+    13 MB module took seconds through the converter)."""
+    position = snap.index.position
+    parts = []
+    for e in edits:
+        sl, sc = position(e.start, encoding)
+        el, ec = position(e.end, encoding)
+        parts.append(
+            f'{{"range":{{"start":{{"line":{sl},"character":{sc}}},"end":{{"line":{el},"character":{ec}}}}},'
+            f'"newText":{json.dumps(e.new_text)}}}'
+        )
+    return RawResult("[" + ",".join(parts) + "]")
 
 
 def formatting(
     snap: Snapshot, request: types.FormattingOptions, client: Mapping[str, Any], encoding: Encoding
-) -> list[types.TextEdit]:
+) -> RawResult:
     edits = fmt.format_edits(snap.data, options(snap, request, client), snap.tree)
     return _edits(snap, edits, encoding)
 
@@ -63,7 +73,7 @@ def range_formatting(
     request: types.FormattingOptions,
     client: Mapping[str, Any],
     encoding: Encoding,
-) -> list[types.TextEdit]:
+) -> RawResult:
     start = snap.index.offset(rng.start.line, rng.start.character, encoding)
     end = max(start, snap.index.offset(rng.end.line, rng.end.character, encoding))
     edits = fmt.range_edits(snap.data, start, end, options(snap, request, client), snap.tree)
@@ -76,7 +86,7 @@ def on_type_formatting(
     request: types.FormattingOptions,
     client: Mapping[str, Any],
     encoding: Encoding,
-) -> list[types.TextEdit]:
+) -> RawResult:
     at = snap.index.offset(position.line, position.character, encoding)
     edits = fmt.line_indent_edit(snap.data, at, options(snap, request, client), snap.tree)
     return _edits(snap, edits, encoding)

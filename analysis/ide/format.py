@@ -16,12 +16,14 @@ instructions. No recursion over nesting depth: forms are laid out from an explic
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from tree_sitter import Node, Tree
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.syntax import parse
 from wat_lsp.passes.edits import TextEdit
 
@@ -302,22 +304,24 @@ def _skip_annotation(text: str, pos: int) -> int:
 class _Units:
     """An item's text as units, with per-form widths and the forms that must break."""
 
-    __slots__ = ("close", "containers", "hard", "kind", "nl", "piece", "start", "text", "width")
+    __slots__ = ("close", "containers", "hard", "kind", "nl", "start", "text", "width")
 
     def __init__(self, text: str, crlf: bool) -> None:
         kind: list[int] = []
         txt: list[str] = []
         nl: list[int] = []
         start: list[int] = []
-        piece: list[str] = []
         close: dict[int, int] = {}
+        width: dict[int, int] = {}
         hard: set[int] = set()
-        stack: list[int] = []
+        # per open form: its unit and the flat width up to and including its `(`
+        stack: list[tuple[int, int]] = []
         containers: list[int] = []  # forms whose keyword may make them break although they fit
         match = _UNIT.match
         count = text.count
         pos = 0
         n = len(text)
+        acc = 0  # the flat width so far (a space before each unit not after `(` nor a `)`)
         prev_open = True
         while True:
             m = match(text, pos)
@@ -328,44 +332,56 @@ class _Units:
             g = m.lastindex
             s = m.start(g)  # type: ignore[arg-type]
             e = m.end()
-            lines = count("\n", pos, s)
             idx = len(kind)
-            if g == 1:
-                stack.append(idx)
-                t = "("
-            elif g == 2:
-                if not stack:
-                    raise _Bad
-                o = stack.pop()
-                close[o] = idx
-                if o in hard and stack:
-                    hard.add(stack[-1])
-                t = ")"
-            elif g == 3:
+            if g == 3:
                 t = m.group(3)
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
-                if prev_open and t.partition(" ")[0] in _MAY_BREAK:
-                    containers.append(idx - 1)
+                if prev_open:
+                    if t.partition(" ")[0] in _MAY_BREAK:
+                        containers.append(idx - 1)
+                    acc += len(t)
+                else:
+                    acc += len(t) + 1
+                prev_open = False
+            elif g == 1:
+                acc += 1 if prev_open else 2
+                stack.append((idx, acc))
+                t = "("
+                prev_open = True
+            elif g == 2:
+                if not stack:
+                    raise _Bad
+                o, at = stack.pop()
+                acc += 1
+                close[o] = idx
+                width[o] = acc - at + 1
+                if o in hard and stack:
+                    hard.add(stack[-1][0])
+                t = ")"
+                prev_open = False
             elif g == 4:
                 t = m.group(4)
                 if crlf:
                     t = t.rstrip("\r")
                 if stack:
-                    hard.add(stack[-1])
+                    hard.add(stack[-1][0])
                 g = LCOMMENT
+                acc += len(t) + (0 if prev_open else 1)
+                prev_open = False
             else:
                 e = _skip_block_comment(text, s) if g == 5 else _skip_annotation(text, s)
                 t = text[s:e]
                 if "\n" in t and stack:
-                    hard.add(stack[-1])
+                    hard.add(stack[-1][0])
                 g = BCOMMENT  # an annotation too: laid out like a block comment
-            kind.append(g if g != 4 else LCOMMENT)
+                acc += len(t) + (0 if prev_open else 1)
+                prev_open = False
+            kind.append(g)
             txt.append(t)
+            lines = count("\n", pos, s)
             nl.append(2 if lines > 1 else lines)
             start.append(s)
-            piece.append(t if (prev_open or g == 2) else " " + t)
-            prev_open = g == 1
             pos = e
             if pos >= n:
                 break
@@ -377,18 +393,7 @@ class _Units:
         self.start = start
         self.close = close
         self.hard = hard
-        self.piece = piece
         self.containers = containers
-        width: dict[int, int] = {}
-        # A form's flat width: its pieces joined (the opening piece without its space).
-        if close:
-            cum = [0]
-            acc = 0
-            for p in piece:
-                acc += len(p)
-                cum.append(acc)
-            for o, c in close.items():
-                width[o] = cum[c + 1] - cum[o + 1] + 1
         self.width = width
 
     def has_container(self, o: int) -> bool:
@@ -397,7 +402,16 @@ class _Units:
         return at < len(self.containers) and self.containers[at] <= self.close[o]
 
     def flat(self, o: int) -> str:
-        return "(" + "".join(self.piece[o + 1 : self.close[o] + 1])
+        """The form opened at `o` on one line."""
+        kind = self.kind
+        text = self.text
+        parts = ["("]
+        prev_open = True
+        for j in range(o + 1, self.close[o] + 1):
+            k = kind[j]
+            parts.append(text[j] if prev_open or k == CLOSE else " " + text[j])
+            prev_open = k == OPEN
+        return "".join(parts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -457,6 +471,13 @@ def _push(words: list[str], into: list[_El], nl: int) -> None:
     into.append(_El(E_INSTR, " ".join(words), nl, block=block))
 
 
+@functools.cache
+def _line_starts(newline: str, unit: str) -> tuple[list[str], list[str]]:
+    """A line break and the indentation of each level, without and with a blank line."""
+    lines = [newline + unit * i for i in range(MAX_INDENT + 1)]
+    return lines, [newline + line for line in lines]
+
+
 _BODY_FORMS = frozenset(
     ("func", "global", "table", "offset", "item", "elem", "block", "loop", "if", "then", "else",
      "try_table", "try", "do", "catch", "catch_all")
@@ -491,10 +512,12 @@ class _Layout:
         self.tabw = opts.indentWidth
         self.out: list[str] = []
         self.col = 0
+        self.lines, self.blank_lines = _line_starts(newline, self.unit)
 
     def newline(self, level: int, blank: bool = False) -> None:
-        level = min(level, MAX_INDENT)
-        self.out.append((self.nlc + self.nlc if blank else self.nlc) + self.unit * level)
+        if level > MAX_INDENT:
+            level = MAX_INDENT
+        self.out.append((self.blank_lines if blank else self.lines)[level])
         self.col = level * self.tabw
 
     def write(self, s: str) -> None:
@@ -926,6 +949,8 @@ class _Emitter:
         after_comment = False
         data = self.data
         for j, it in enumerate(items):
+            if not j & 63:
+                cancel.check()  # the server's formatting of a big module can be cancelled
             if ignore_next and not it.comment:
                 it = replace(it, verbatim=True, module=None)
                 ignore_next = False
