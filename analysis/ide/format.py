@@ -689,8 +689,12 @@ class _Layout:
                     if block != 1:
                         depth = depth - 1 if depth else 0
                     fr[_F_DEPTH] = depth + 1 if block != -1 else depth
-                self.newline(lvl + 1 + depth, el.nl > 1 and i > fr[_F_HEAD])
-                self.write(el.text)
+                level = lvl + 1 + depth
+                if level > MAX_INDENT:
+                    level = MAX_INDENT
+                starts = self.blank_lines if el.nl > 1 and i > fr[_F_HEAD] else self.lines
+                self.out.append(starts[level] + el.text)
+                self.col = level * self.tabw + len(el.text)
                 continue
             child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
             prev = els[i - 1] if i else None
