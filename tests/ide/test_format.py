@@ -37,9 +37,12 @@ def test_gc_module_before_after() -> None:
     assert fmt(GC_AFTER) == GC_AFTER
 
 
-def test_docs_show_the_gc_module() -> None:
+def test_docs_show_the_gc_module_and_every_option() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "formatting.md").read_text()
     assert GC_BEFORE in doc and GC_AFTER in doc
+    assert OPTIONS_SOURCE in doc
+    for options, expected in OPTION_CASES:
+        assert f"`{options}`:\n\n```wat\n{expected}```" in doc or not options, options
 
 
 OPTIONS_SOURCE = """\
