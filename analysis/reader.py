@@ -15,7 +15,15 @@ from wat_lsp.analysis import cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.immediates import SIMD_LANES, ImmCache
-from wat_lsp.analysis.literals import parse_float, parse_id, parse_int, parse_name, parse_string, parse_u64, shown
+from wat_lsp.analysis.literals import (
+    parse_float,
+    parse_id,
+    parse_int,
+    parse_name,
+    parse_string,
+    parse_u64,
+    shown,
+)
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,
@@ -698,6 +706,16 @@ class ModuleReader:
             elif k.type in INSTR_NODES:
                 mode = "active"
                 offset = self._const_expr([k])
+        first = next((k for k in cst.named(node) if k.type in ("string", "data_value")), None)
+        if mode == "passive" and first is not None and first.type == "data_value":
+            # `(data (i32 1))`: wasm-tools reads a parenthesis right after `data` (and its
+            # `$id`) as the offset of an active segment, so it fails on this one.
+            self.report(
+                "malformed",
+                "a passive data segment cannot start with a numeric value (it reads as an offset "
+                'expression): put a string first, e.g. `""`',
+                cst.span(first),
+            )
         return Data(index, d.name, cst.span(node), mode, self._strings(node), memory, offset)
 
     # --- function bodies ------------------------------------------------------------------
