@@ -174,6 +174,8 @@ def _placement(data: bytes, leaf: Node, ident: str, module_level: str) -> str | 
             return None
         return "`@name` may stand only right after a definition's keyword and `$id`"
     if ident == BRANCH_HINT:
+        while after is not None and after.type == "annotation" and annotation_id(data, after) == BRANCH_HINT:
+            after = _next_meaningful(after, data)  # the duplicate is reported on its own
         if after is None or after.type not in _INSTRUCTIONS:
             return "`@metadata.code.branch_hint` must precede an instruction"
         prev = next(_previous(leaf, data), None)

@@ -156,8 +156,8 @@ MEMORY_CONTROL: list[str] = [
     "(module (memory 1) (func (memory.discard (f32.const 0) (i32.const 0))))",
     "(module (memory 1 (pagesize 1)) (func (memory.discard (i32.const 0) (i32.const 0))))",
     "(module (memory 1) (global i32 (memory.discard (i32.const 0) (i32.const 0))))",
-    "(module (import \"m\" \"mem\" (memory 1)) (func (memory.discard (i32.const 0) (i32.const 0))))",
-    "(module (import \"m\" \"mem\" (memory i64 1)) (func (memory.discard (i64.const 0) (i64.const 0))))",
+    '(module (import "m" "mem" (memory 1)) (func (memory.discard (i32.const 0) (i32.const 0))))',
+    '(module (import "m" "mem" (memory i64 1)) (func (memory.discard (i64.const 0) (i64.const 0))))',
     "(module (memory 1) (func (block (memory.discard (i32.const 0) (i32.const 0)))))",
     "(module (memory 1) (func unreachable memory.discard))",
     "(module (memory 1) (func (param i64) (memory.discard (i32.wrap_i64 (local.get 0)) (i32.const 8))))",
@@ -208,7 +208,7 @@ NUMERIC_DATA: list[str] = [
     "(module (memory 0) (data (i32.const 0) (f64 1)))",
     "(module (memory 1) (data $d (i8 1)) (func (data.drop $d)))",
     "(module (data (i8 1)))",
-    "(module (memory 1) (data (memory 0) (offset (i32.const 8)) (i16 1) \"x\"))",
+    '(module (memory 1) (data (memory 0) (offset (i32.const 8)) (i16 1) "x"))',
     "(module (memory i64 1) (data (i64.const 0) (i64 1)))",
     "(module (memory i64 1) (data (i32.const 0) (i64 1)))",
 ]
@@ -258,7 +258,7 @@ BRANCH_HINTS: list[str] = [
     _bh("(loop " + _BH.format("\\01") + " (br_if 0 (local.get 0)))"),
     _bh(_BH.format("\\01") + " (if (i32.const 0) (then))"),
     _bh(_BH.format("\\01") + " (if (local.get 0) (then)) " + _BH.format("\\00") + " " + _IF),
-    "(module (@metadata.code.branch_hint \"\\01\"))",
+    '(module (@metadata.code.branch_hint "\\01"))',
     _bh(_BH.format("\\01") + " (if (then))"),
 ]
 
@@ -331,5 +331,5 @@ ANNOTATIONS: list[str] = [
     '(module (@producers (processed-by "\\ff" "1")))',
     "(module (@producers ()))",
     '(module (@foo "anything" (at all) 1 2))',
-    '(module (func (@foo (@name 1)) nop))',
+    "(module (func (@foo (@name 1)) nop))",
 ]
