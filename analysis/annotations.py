@@ -14,7 +14,9 @@ text and judges its place from its neighbours in the tree. The rules, from the `
   and `after last` place it at either end.
 * `(@producers (language|sdk|processed-by "name" "version")*)`, module level only.
 * `(@metadata.code.branch_hint "\\00")` or `"\\01"`: right before an instruction, at most
-  one per instruction.
+  one per instruction. In a function a hint on anything but `if` or `br_if` gets the warning
+  `branch-hint-target`: `wasm-tools validate` accepts it, its `wast` runner (which reads the
+  hint section) and the spec's custom-section rules do not.
 * `(@dylink.0 ...)`: module level only; its contents are not checked here.
 """
 
@@ -25,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
+from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, make
 from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.model import Span
@@ -90,9 +93,11 @@ def _tokens(data: bytes, start: int, end: int, base: int) -> Iterator[Token]:
         at = m.end()
 
 
-def module_spans(tree: Tree) -> list[tuple[int, int]]:
+def module_spans(tree: Tree, data: bytes) -> list[tuple[int, int]]:
     """Where the text's modules are: `(module ...)` forms, at the top or in script commands;
-    the whole text when it is a module's bare fields (a `.wat` file, a quoted module)."""
+    the whole text when it is a module's bare fields (a `.wat` file, a quoted module). Not
+    the modules of `assert_malformed_custom`-like assertions: the script expects their custom
+    sections to be wrong, and the core spec keeps such modules."""
     root = tree.root_node
     out: list[tuple[int, int]] = []
     other = False
@@ -101,7 +106,10 @@ def module_spans(tree: Tree) -> list[tuple[int, int]]:
             out.append((node.start_byte, node.end_byte))
         elif node.type in _MODULE_CONTAINERS:
             other = True
-            out.extend((n.start_byte, n.end_byte) for n in node.named_children if n.type == "module")
+            kind_node = node.child_by_field_name("kind")
+            kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
+            if not kind.endswith("_custom"):
+                out.extend((n.start_byte, n.end_byte) for n in node.named_children if n.type == "module")
         elif node.type.startswith(("module_", "wast_")) or node.type in ("register", "invoke", "get"):
             other = True
     if not out and not other:
@@ -303,7 +311,8 @@ def annotation_diagnostics(tree: Tree, data: bytes, leaves: list[Node], base: in
     known = [(leaf, ident) for leaf in leaves if (ident := annotation_id(data, leaf)) in KNOWN]
     if not known:
         return []
-    spans = module_spans(tree)
+    spans = module_spans(tree, data)
+    funcs = _func_spans(tree) if any(ident == BRANCH_HINT for _, ident in known) else []
     whole = len(spans) == 1 and spans[0] == (tree.root_node.start_byte, tree.root_node.end_byte)
     module_level = (
         "source_file"
@@ -314,5 +323,42 @@ def annotation_diagnostics(tree: Tree, data: bytes, leaves: list[Node], base: in
     for leaf, ident in known:
         if not any(s <= leaf.start_byte < e for s, e in spans):
             continue
-        out.extend(check_annotation(data, leaf, ident, module_level, base))
+        found = check_annotation(data, leaf, ident, module_level, base)
+        out.extend(found)
+        if ident == BRANCH_HINT and not found and any(s <= leaf.start_byte < e for s, e in funcs):
+            target = _hinted(leaf, data)
+            if target not in (None, "if", "br_if"):
+                out.append(
+                    make(
+                        "branch-hint-target",
+                        f"a branch hint on `{target}`: only `if` and `br_if` take one",
+                        Span(base + leaf.start_byte, base + leaf.end_byte),
+                    )
+                )
     return out
+
+
+def _func_spans(tree: Tree) -> list[tuple[int, int]]:
+    """Functions of the text's modules (top-level, in script commands, or bare fields)."""
+    out = []
+    stack = list(tree.root_node.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type == "func":
+            out.append((node.start_byte, node.end_byte))
+        elif node.type == "module" or node.type in _MODULE_CONTAINERS:
+            stack.extend(node.named_children)
+    return out
+
+
+def _hinted(leaf: Node, data: bytes) -> str | None:
+    """The mnemonic of the instruction a branch hint stands before."""
+    nxt = _next_meaningful(leaf, data)
+    while nxt is not None and nxt.type == "annotation":
+        nxt = _next_meaningful(nxt, data)
+    if nxt is None:
+        return None
+    op = nxt.child_by_field_name("op")
+    if op is not None:
+        return cst.text(data, op)
+    return cst.keyword(nxt)
