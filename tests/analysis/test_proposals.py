@@ -219,3 +219,29 @@ def test_annotations_outside_modules_are_skipped() -> None:
 def test_quoted_module_annotations() -> None:
     src = '(module quote "(@producers (sdk \\"a\\"))")'
     assert [d.code for d in errors(src)] == ["malformed"]
+
+
+def test_annotation_diagnostics_follow_edits_incrementally() -> None:
+    """Editing a function body re-judges its annotations, as `analyse` would (invariant 8)."""
+    from wat_lsp.analysis.incremental import DocumentAnalysis
+    from wat_lsp.analysis.syntax import parse
+
+    from tests.analysis.test_incremental_document import _same
+
+    hint = b'(@metadata.code.branch_hint "\\01")'
+    src = b"(module\n" + b"".join(
+        b"  (func $f%d (param i32)\n    %s (if (local.get 0) (then)))\n" % (i, hint) for i in range(4)
+    ) + b")\n"
+    da = DocumentAnalysis()
+    da.update(src, parse(src))
+    assert da.document(src, parse(src)).diagnostics == []
+    for old, new in [
+        (b'"\\01") (if', b'"\\07") (if'),  # a bad value
+        (b"(if (local.get 0) (then))", b"(drop (local.get 0))"),  # a hint on `drop`
+        (b'"\\07") (drop', b'"\\00") (drop'),
+    ]:
+        data = src.replace(old, new, 1)
+        doc = da.document(data, parse(data))
+        _same(doc, analyse(data))
+        src = data
+    assert [d.code for d in doc.diagnostics] == ["branch-hint-target"]
