@@ -333,3 +333,73 @@ ANNOTATIONS: list[str] = [
     '(module (@foo "anything" (at all) 1 2))',
     "(module (func (@foo (@name 1)) nop))",
 ]
+
+# Handlers on loops and blocks, `resume_throw`, `switch` over recursive types, tags with
+# results used as exceptions, continuation subtyping and the `cont`/`nocont` heap types.
+_E = "(tag $e (param i32) (result i32)) (tag $t0) (tag $x (param i32))"
+
+
+def _m(body: str, head: str = _FT + " " + _F0 + " " + _E) -> str:
+    return f"(module {head} {body})"
+
+
+STACK_SWITCHING += [
+    _m("(func (param (ref $ct)) (result i32) (resume_throw $ct $x (i32.const 1) (local.get 0)))"),
+    _m("(func (param (ref $ct)) (result i32) (resume_throw $ct $x (local.get 0)))"),
+    _m("(func (param (ref $ct)) (result i32) (resume_throw $ct $t0 (on $e 0) (local.get 0)))"),
+    _m(
+        "(func (param (ref $ct)) (result i32) (loop $l (result i32) (resume $ct (on $t0 $l) (i32.const 1) (local.get 0))))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (loop $l (param (ref $c0)) (resume $c0 (on $t0 $l) (local.get 0)) (unreachable)) )"
+    ),
+    _m(
+        "(func (param (ref $c0)) (local.get 0) (loop $l (param (ref $c0)) (resume $c0 (on $t0 $l)) (unreachable)))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (block $l (result (ref null $c0)) (resume $c0 (on $t0 $l) (local.get 0)) (unreachable)) (drop))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (block $l (result (ref $ct)) (resume $c0 (on $t0 $l) (local.get 0)) (unreachable)) (drop))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (block $l (result contref) (resume $c0 (on $t0 $l) (local.get 0)) (unreachable)) (drop))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (block $l (result i32 (ref $ct)) (resume $c0 (on $e $l) (local.get 0)) (unreachable)) (drop) (drop))"
+    ),
+    _m(
+        "(func (param (ref $c0)) (block $l (result i32 (ref $c0)) (resume $c0 (on $e $l) (local.get 0)) (unreachable)) (drop) (drop))"
+    ),
+    _m("(func (param (ref $c0)) (resume $c0 (on 99 0) (local.get 0)))"),
+    _m("(func (param (ref $c0)) (resume $c0 (on $t0 9) (local.get 0)))"),
+    _m("(func (suspend 99))"),
+    _m("(func (suspend $x))"),
+    _m("(func (result i32) (suspend $x (i32.const 0)) (i32.const 0))"),
+    _m("(func (param (ref $c0)) (switch $c0 $t0 (local.get 0)))"),
+    _m("(func (param (ref $ct)) (result i32) (switch $ct $e (i32.const 1) (local.get 0)))"),
+    "(module (rec (type $fs (func (param (ref null $cs)))) (type $cs (cont $fs))) (tag $sw) (func (param (ref $cs)) (switch $cs $sw (local.get 0))))",
+    "(module (rec (type $fs (func (param (ref null $cs)))) (type $cs (cont $fs))) (tag $sw) (func (param (ref $cs)) (switch $cs $sw (local.get 0)) (unreachable)))",
+    "(module (rec (type $fs (func (param i64 (ref null $cs)) (result i64))) (type $cs (cont $fs))) (tag $sw (result i64)) (func (param (ref $cs)) (result i64) (switch $cs $sw (i64.const 1) (local.get 0))))",
+    "(module (rec (type $fs (func (param i64 (ref null $cs)) (result i64))) (type $cs (cont $fs))) (tag $sw (result i64)) (func (param (ref $cs)) (result i64) (switch $cs $sw (i64.const 1) (local.get 0)) (drop) (i64.const 0)))",
+    "(module (type $f1 (func (param i32))) (type $f2 (func (param i32) (result i32))) (rec (type $fs (func (param (ref null $c2)) (result i32))) (type $c2 (cont $fs))) (tag $sw (result i32)) (func (param (ref $c2)) (result i32) (switch $c2 $sw (local.get 0))))",
+    "(module (type $ft (sub (func (param i32)))) (type $ft2 (sub $ft (func (param i32)))) (type $ct (sub (cont $ft))) (type $ct2 (sub $ct (cont $ft2))))",
+    "(module (type $ft (sub (func))) (type $ft2 (sub (func (param i32)))) (type $ct (sub (cont $ft))) (type $ct2 (sub $ct (cont $ft2))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param (ref $ct)) (result (ref null cont)) (local.get 0)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param (ref $ct)) (result (ref null any)) (local.get 0)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param (ref null nocont)) (result (ref null $ct)) (local.get 0)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param nullcontref) (result nullfuncref) (local.get 0)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (global $g (mut contref) (ref.null nocont)) (func (global.set $g (ref.null $ct))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (table 1 contref) (func (param (ref $ct)) (table.set (i32.const 0) (local.get 0))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (elem declare func $f) (func $f) (global (ref $ct) (cont.new $ct (ref.func $f))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param (ref $ct)) (drop (cont.bind $ct $ct (local.get 0)))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (func (param (ref $ct)) (result (ref $ft)) (local.get 0)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (type $ft)) (func (param (ref $ct)) (resume $ct (on $t switch) (local.get 0))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (func (param (ref $ct)) (block (result i32 (ref $ct)) (resume $ct (on $t 0) (local.get 0)) (unreachable)) (drop) (drop)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (type $ft1 (func (param i32))) (type $ct1 (cont $ft1)) (tag $t (result i32)) (func (param (ref $ct)) (block (result (ref $ct1)) (resume $ct (on $t 0) (local.get 0)) (unreachable)) (drop)))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (type $ft1 (func (param i64))) (type $ct1 (cont $ft1)) (tag $t (result i32)) (func (param (ref $ct)) (block (result (ref $ct1)) (resume $ct (on $t 0) (local.get 0)) (unreachable)) (drop)))",
+    '(module (type $ft (func)) (type $ct (cont $ft)) (import "m" "t" (tag (result i32))))',
+    "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (func (try_table (catch $t 0))))",
+    "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (func (block (try_table (catch $t 0)))))",
+    '(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (export "t" (tag $t)))',
+]
