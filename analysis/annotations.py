@@ -22,6 +22,7 @@ text and judges its place from its neighbours in the tree. The rules, from the `
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +75,41 @@ class Token:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """An annotation token with its parent and its siblings (the parent's children)."""
+
+    leaf: Node
+    parent: Node
+    siblings: list[Node]
+    index: int
+
+
+def find_annotations(tree: Tree, starts: list[int]) -> list[Site]:
+    """The annotation tokens that start at one of `starts` (sorted offsets of `(@`), each
+    with its neighbours. The walk enters only nodes that hold one of `starts`, each once, so
+    it is linear at any depth (`Node.parent` and `descendant_for_byte_range` are not: they
+    walk down from the root, every time)."""
+    if not starts:
+        return []
+    wanted = set(starts)
+    out: list[Site] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        kids = node.children
+        for i, c in enumerate(kids):
+            if c.type == "annotation":
+                if c.start_byte in wanted:
+                    out.append(Site(c, node, kids, i))
+            elif c.child_count:
+                k = bisect.bisect_left(starts, c.start_byte)
+                if k < len(starts) and starts[k] < c.end_byte:
+                    stack.append(c)
+    out.sort(key=lambda site: site.leaf.start_byte)
+    return out
+
+
 def annotation_id(data: bytes, leaf: Node) -> str | None:
     m = _ID.match(data, leaf.start_byte)
     return m.group(1).decode("utf-8", "replace") if m is not None else None
@@ -118,13 +154,14 @@ def module_spans(tree: Tree, data: bytes) -> list[tuple[int, int]]:
 
 
 def check_annotation(
-    data: bytes, leaf: Node, ident: str, module_level: str, base: int = 0
+    data: bytes, site: Site, ident: str, module_level: str, base: int = 0
 ) -> list[Diagnostic]:
-    """Diagnostics for one annotation `leaf` with a `KNOWN` id, inside a module whose fields
-    have the parent node type `module_level`."""
+    """Diagnostics for one annotation with a `KNOWN` id, inside a module whose fields have
+    the parent node type `module_level`."""
     out: list[Diagnostic] = []
+    leaf = site.leaf
     span = Span(base + leaf.start_byte, base + leaf.end_byte)
-    placed = _placement(data, leaf, ident, module_level)
+    placed = _placement(data, site, ident, module_level)
     if placed is not None:
         out.append(make("malformed", placed, span))
         return out
@@ -138,31 +175,31 @@ def check_annotation(
     return out
 
 
-def _previous(leaf: Node, data: bytes) -> Iterator[Node]:
-    """Siblings before `leaf`, nearest first, without comments and skipped annotations."""
-    prev = leaf.prev_sibling
-    while prev is not None:
+def _previous(site: Site, data: bytes) -> Iterator[Node]:
+    """Siblings before the annotation, nearest first, without comments and skipped annotations."""
+    for k in range(site.index - 1, -1, -1):
+        prev = site.siblings[k]
         if not _skipped(prev, data):
             yield prev
-        prev = prev.prev_sibling
 
 
 def _skipped(node: Node, data: bytes) -> bool:
     return node.type in _TRIVIA or (node.type == "annotation" and annotation_id(data, node) not in KNOWN)
 
 
-def _next_meaningful(leaf: Node, data: bytes) -> Node | None:
-    nxt = leaf.next_sibling
-    while nxt is not None and _skipped(nxt, data):
-        nxt = nxt.next_sibling
-    return nxt
+def _following(site: Site, data: bytes) -> Iterator[Node]:
+    """Siblings after the annotation, nearest first, without comments and skipped annotations."""
+    for k in range(site.index + 1, len(site.siblings)):
+        nxt = site.siblings[k]
+        if not _skipped(nxt, data):
+            yield nxt
 
 
-def _placement(data: bytes, leaf: Node, ident: str, module_level: str) -> str | None:
-    """Why `leaf` may not stand where it is (None when it may)."""
-    parent = leaf.parent
-    ptype = parent.type if parent is not None else ""
-    after = _next_meaningful(leaf, data)
+def _placement(data: bytes, site: Site, ident: str, module_level: str) -> str | None:
+    """Why the annotation may not stand where it is (None when it may)."""
+    parent = site.parent
+    ptype = parent.type
+    after = next(_following(site, data), None)
     if ident != BRANCH_HINT and after is not None and after.type == "identifier":
         return f"`@{ident}` stands before the `$id`: the `$id` comes first"
     if ident in _MODULE_LEVEL:
@@ -170,26 +207,34 @@ def _placement(data: bytes, leaf: Node, ident: str, module_level: str) -> str | 
             return None
         return f"`@{ident}` is a module field: it may stand only among the module's fields"
     if ident == NAME:
-        if (
-            parent is not None
-            and ptype in _NAMED
-            and all(not p.is_named or p.type == "identifier" for p in _previous(leaf, data))
-        ):
+        if ptype in _NAMED and all(not p.is_named or p.type == "identifier" for p in _previous(site, data)):
             if ptype in _ONE_TYPE:
-                types = [n for n in parent.named_children if n.type != "identifier" and not _skipped(n, data)]
+                types = [
+                    n
+                    for n in site.siblings
+                    if n.is_named and n.type != "identifier" and not _skipped(n, data)
+                ]
                 if len(types) != 2:  # the type and this annotation
                     return "`@name` names one parameter or local: declare one type after it"
             return None
         return "`@name` may stand only right after a definition's keyword and `$id`"
     if ident == BRANCH_HINT:
-        while after is not None and after.type == "annotation" and annotation_id(data, after) == BRANCH_HINT:
-            after = _next_meaningful(after, data)  # the duplicate is reported on its own
-        if after is None or after.type not in _INSTRUCTIONS:
+        if _hinted_node(site, data) is None:
             return "`@metadata.code.branch_hint` must precede an instruction"
-        prev = next(_previous(leaf, data), None)
+        prev = next(_previous(site, data), None)
         if prev is not None and prev.type == "annotation" and annotation_id(data, prev) == BRANCH_HINT:
             return "duplicate `@metadata.code.branch_hint`: one hint per instruction"
         return None
+    return None
+
+
+def _hinted_node(site: Site, data: bytes) -> Node | None:
+    """The instruction a branch hint stands before (over other hints: a duplicate is reported
+    on its own), or None."""
+    for nxt in _following(site, data):
+        if nxt.type == "annotation" and annotation_id(data, nxt) == BRANCH_HINT:
+            continue
+        return nxt if nxt.type in _INSTRUCTIONS else None
     return None
 
 
@@ -305,34 +350,33 @@ def _branch_hint(toks: list[Token]) -> Problem | None:
 _CONTENTS = {NAME: _name, CUSTOM: _custom, PRODUCERS: _producers, BRANCH_HINT: _branch_hint}
 
 
-def annotation_diagnostics(tree: Tree, data: bytes, leaves: list[Node], base: int = 0) -> list[Diagnostic]:
-    """Diagnostics for the `KNOWN` annotations among `leaves` (annotation tokens) that stand
-    inside a module."""
-    known = [(leaf, ident) for leaf in leaves if (ident := annotation_id(data, leaf)) in KNOWN]
+def annotation_diagnostics(tree: Tree, data: bytes, sites: list[Site], base: int = 0) -> list[Diagnostic]:
+    """Diagnostics for the `KNOWN` annotations among `sites` that stand inside a module."""
+    known = [(site, ident) for site in sites if (ident := annotation_id(data, site.leaf)) in KNOWN]
     if not known:
         return []
     spans = module_spans(tree, data)
+    root = tree.root_node
+    whole = len(spans) == 1 and spans[0] == (root.start_byte, root.end_byte)
+    bare = whole and not any(n.type == "module" for n in root.named_children)
+    module_level = "source_file" if bare else "module"
     funcs = _func_spans(tree) if any(ident == BRANCH_HINT for _, ident in known) else []
-    whole = len(spans) == 1 and spans[0] == (tree.root_node.start_byte, tree.root_node.end_byte)
-    module_level = (
-        "source_file"
-        if whole and not any(n.type == "module" for n in tree.root_node.named_children)
-        else "module"
-    )
     out: list[Diagnostic] = []
-    for leaf, ident in known:
-        if not any(s <= leaf.start_byte < e for s, e in spans):
+    for site, ident in known:
+        at = site.leaf.start_byte
+        if not any(s <= at < e for s, e in spans):
             continue
-        found = check_annotation(data, leaf, ident, module_level, base)
+        found = check_annotation(data, site, ident, module_level, base)
         out.extend(found)
-        if ident == BRANCH_HINT and not found and any(s <= leaf.start_byte < e for s, e in funcs):
-            target = _hinted(leaf, data)
-            if target not in (None, "if", "br_if"):
+        if ident == BRANCH_HINT and not found and any(s <= at < e for s, e in funcs):
+            target = _hinted_node(site, data)
+            op = _mnemonic(target, data) if target is not None else None
+            if op not in (None, "if", "br_if"):
                 out.append(
                     make(
                         "branch-hint-target",
-                        f"a branch hint on `{target}`: only `if` and `br_if` take one",
-                        Span(base + leaf.start_byte, base + leaf.end_byte),
+                        f"a branch hint on `{op}`: only `if` and `br_if` take one",
+                        Span(base + at, base + site.leaf.end_byte),
                     )
                 )
     return out
@@ -351,14 +395,6 @@ def _func_spans(tree: Tree) -> list[tuple[int, int]]:
     return out
 
 
-def _hinted(leaf: Node, data: bytes) -> str | None:
-    """The mnemonic of the instruction a branch hint stands before."""
-    nxt = _next_meaningful(leaf, data)
-    while nxt is not None and nxt.type == "annotation":
-        nxt = _next_meaningful(nxt, data)
-    if nxt is None:
-        return None
-    op = nxt.child_by_field_name("op")
-    if op is not None:
-        return cst.text(data, op)
-    return cst.keyword(nxt)
+def _mnemonic(node: Node, data: bytes) -> str | None:
+    op = node.child_by_field_name("op")
+    return cst.text(data, op) if op is not None else cst.keyword(node)

@@ -229,9 +229,13 @@ def test_annotation_diagnostics_follow_edits_incrementally() -> None:
     from tests.analysis.test_incremental_document import _same
 
     hint = b'(@metadata.code.branch_hint "\\01")'
-    src = b"(module\n" + b"".join(
-        b"  (func $f%d (param i32)\n    %s (if (local.get 0) (then)))\n" % (i, hint) for i in range(4)
-    ) + b")\n"
+    src = (
+        b"(module\n"
+        + b"".join(
+            b"  (func $f%d (param i32)\n    %s (if (local.get 0) (then)))\n" % (i, hint) for i in range(4)
+        )
+        + b")\n"
+    )
     da = DocumentAnalysis()
     da.update(src, parse(src))
     assert da.document(src, parse(src)).diagnostics == []
