@@ -9,7 +9,7 @@ text and judges its place from its neighbours in the tree. The rules, from the `
 
 * `(@name "s")`: one UTF-8 string, right after a definition's keyword and optional `$id`
   (module, func, param, local, type, global, memory, table, tag, elem, data, an import's
-  item, a struct field, a block label); a param or local so named declares one type.
+  item, a struct field, a block label); a param, local or field so named declares one type.
 * `(@custom "name" (before|after SECTION)? "bytes"*)`, module level only; `before first`
   and `after last` place it at either end.
 * `(@producers (language|sdk|processed-by "name" "version")*)`, module level only.
@@ -48,7 +48,7 @@ _NAMED = frozenset({
     "elem", "data", "import_desc", "field_decl", "block_instr", "if_instr", "try_table_instr",
     "try_instr", "folded_block", "folded_if", "folded_try_table", "folded_try",
 })  # fmt: skip
-_ONE_TYPE = frozenset({"param", "local"})
+_ONE_TYPE = frozenset({"param", "local", "field_decl"})
 _INSTRUCTIONS = frozenset({
     "plain_instr", "block_instr", "if_instr", "try_table_instr", "try_instr", "folded_instr",
     "folded_block", "folded_if", "folded_try_table", "folded_try",
@@ -215,7 +215,7 @@ def _placement(data: bytes, site: Site, ident: str, module_level: str) -> str | 
                     if n.is_named and n.type != "identifier" and not _skipped(n, data)
                 ]
                 if len(types) != 2:  # the type and this annotation
-                    return "`@name` names one parameter or local: declare one type after it"
+                    return "`@name` names one parameter, local or field: declare one type after it"
             return None
         return "`@name` may stand only right after a definition's keyword and `$id`"
     if ident == BRANCH_HINT:

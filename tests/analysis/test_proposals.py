@@ -184,7 +184,7 @@ def test_annotations_exact() -> None:
     assert one('(module (func (param (@name "p") i32 i64)))') == (
         "malformed",
         '(@name "p")',
-        "`@name` names one parameter or local: declare one type after it",
+        "`@name` names one parameter, local or field: declare one type after it",
     )
     assert one('(module (@name "\\ff"))') == (
         "malformed",
