@@ -120,7 +120,9 @@ def test_unterminated_string_and_comment() -> None:
 
 
 def test_nested_block_comments_and_annotations() -> None:
-    assert messages(b'(module (; a (; b ;) c ;) (@custom "x" (a b)) (func))') == []
+    assert messages(b'(module (; a (; b ;) c ;) (@custom "x" (after func)) (@foo "x" (a (b))) (func))') == []
+    # `@custom` is one of the annotations wasm-tools reads: its placement must be a section
+    assert [m[0] for m in messages(b'(module (@custom "x" (a b)) (func))')] == ["malformed"]
 
 
 @pytest.mark.parametrize("folded", [False, True])
