@@ -39,7 +39,11 @@ from tests.tools import missing_tool, need_node
 
 INSTALL = VSCODE / "e2e" / "install.sh"
 DRIVER = VSCODE / "e2e" / "drive.js"
-CACHE = Path(os.environ.get("WAT_LSP_E2E_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wat-lsp-e2e")
+# Where install.sh puts code-server and playwright-core (the same rule as there).
+CACHE = Path(
+    os.environ.get("WAT_LSP_E2E_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wat-lsp-e2e"
+)
 ARTIFACTS = Path(os.environ.get("WAT_LSP_ARTIFACTS") or ROOT / "build" / "test-artifacts")
 
 START_TIMEOUT_S = 60  # code-server answering /healthz
@@ -145,10 +149,12 @@ def _code_server(tools: Tools, home: Path, workspace: Path) -> Iterator[str]:
         while True:
             if process.poll() is not None:
                 pytest.fail(f"code-server exited {process.returncode}:\n{log.read_text(errors='replace')}")
-            with suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
+            with (
+                suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer,
+            ):
+                if answer.status == 200:
+                    break
             if time.monotonic() > deadline:
                 pytest.fail(f"code-server did not answer in {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}")
             time.sleep(0.2)
@@ -196,18 +202,17 @@ def _formatted_by_server(path: Path) -> str | None:
                 return message
         pytest.fail(f"the server closed its output before answering request {id_}")
 
+    edits: list[dict[str, Any]] | None = None
     try:
         send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}})
-        capabilities = answer(1)["result"]["capabilities"]
-        if not capabilities.get("documentFormattingProvider"):
-            return None
-        send({"method": "initialized", "params": {}})
-        uri = path.as_uri()
-        send({"method": "textDocument/didOpen",
-              "params": {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}}})  # fmt: skip
-        send({"id": 2, "method": "textDocument/formatting",
-              "params": {"textDocument": {"uri": uri}, "options": FORMATTING_OPTIONS}})  # fmt: skip
-        edits = answer(2)["result"] or []
+        if answer(1)["result"]["capabilities"].get("documentFormattingProvider"):
+            send({"method": "initialized", "params": {}})
+            uri = path.as_uri()
+            send({"method": "textDocument/didOpen",
+                  "params": {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}}})  # fmt: skip
+            send({"id": 2, "method": "textDocument/formatting",
+                  "params": {"textDocument": {"uri": uri}, "options": FORMATTING_OPTIONS}})  # fmt: skip
+            edits = answer(2)["result"] or []
         send({"id": 3, "method": "shutdown"})
         answer(3)
         send({"method": "exit"})
@@ -217,6 +222,8 @@ def _formatted_by_server(path: Path) -> str | None:
         if server.poll() is None:
             server.kill()
             server.wait()
+    if edits is None:
+        return None
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
@@ -230,60 +237,32 @@ def _formatted_by_server(path: Path) -> str | None:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
-    seen: dict[str, Any]  # what drive.js saw
-    fixed: str  # bad.wat as VS Code saved it
-    expected_fix: str  # `wat-lsp --fix bad.wat`
-    diagnostic: dict[str, Any]  # the CLI's (LSP-shaped) diagnostic for bad.wat
-    screenshot: Path
-    formatted: str | None  # messy.wat after Format Document (None: no formatting provider)
-    expected_format: str | None
-
-
-@pytest.fixture(scope="module")
-def session(
-    vscode_build: Path, tmp_path_factory: pytest.TempPathFactory, machine_lock: Callable[[str], AbstractContextManager[None]]
-) -> Session:
-    """One browser session through everything the tests below check (a start costs ~10 s)."""
+def _drive(
+    vscode_build: Path,
+    home: Path,
+    machine_lock: Callable[[str], AbstractContextManager[None]],
+    fix: dict[str, str] | None,
+    format_: dict[str, str] | None,
+) -> dict[str, Any]:
+    """Installs the .vsix into a code-server of its own under `home`, serves `home/workspace`,
+    runs drive.js with `fix` and `format_` (see there); what it saw."""
     tools = _tools()
-    home = tmp_path_factory.mktemp("vscode-e2e")
-    workspace = home / "workspace"
-    workspace.mkdir()
-    bad, messy = workspace / "bad.wat", workspace / "messy.wat"
-    bad.write_text(BAD)
-    messy.write_text(MESSY)
-    expected_fix = _wat_lsp("--fix", str(bad))
-    [report] = json.loads(_wat_lsp("--check", "--format", "json", str(bad)))
-    [diagnostic] = report["diagnostics"]
-    expected_format = _formatted_by_server(messy)
-
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data")}
     user = home / "user-data" / "User"
     user.mkdir(parents=True)
     (user / "settings.json").write_text(json.dumps({**SETTINGS, **_server_settings()}, indent=2))
     installed = subprocess.run(
         [str(tools.code_server), "--user-data-dir", str(home / "user-data"), "--extensions-dir",
          str(home / "extensions"), "--install-extension", str(vscode_build)],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-        env={**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data")},
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, env=env,
     )  # fmt: skip
     assert installed.returncode == 0 and "successfully installed" in installed.stdout, installed.stdout + installed.stderr
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    screenshot = ARTIFACTS / "vscode-diagnostic.png"
-    failure = ARTIFACTS / "vscode-failure.png"
-    screenshot.unlink(missing_ok=True)
+    failure = ARTIFACTS / f"vscode-failure-{home.name}.png"
     failure.unlink(missing_ok=True)
     # One browser and code-server at a time on the machine: two at once on 2 cores time out.
-    with machine_lock("vscode-e2e"), _code_server(tools, home, workspace) as url:
-        config = {
-            "url": url,
-            "chromium": tools.chromium,
-            "screenshot": str(screenshot),
-            "failureScreenshot": str(failure),
-            "fix": {"file": bad.name, "path": str(bad), "title": FIX_TITLE},
-            "format": None if expected_format is None else {"file": messy.name, "path": str(messy)},
-        }
+    with machine_lock("vscode-e2e"), _code_server(tools, home, home / "workspace") as url:
+        config = {"url": url, "chromium": tools.chromium, "failureScreenshot": str(failure), "fix": fix, "format": format_}
         (home / "drive.json").write_text(json.dumps(config))
         done = _run_group(["node", str(DRIVER), str(home / "drive.json")], DRIVE_TIMEOUT_S,
                           env={**os.environ, "NODE_PATH": str(tools.node_modules)})  # fmt: skip
@@ -291,58 +270,75 @@ def session(
             log = (home / "code-server.log").read_text(errors="replace")
             pytest.fail(f"drive.js exited {done.returncode} (screenshot: {failure})\n{done.stderr}\n"
                         f"code-server's log:\n{log[-4000:]}")  # fmt: skip
-    print(f"VS Code screenshot of the diagnostic: {screenshot}")
-    return Session(
-        seen=json.loads(done.stdout),
-        fixed=bad.read_text(),
-        expected_fix=expected_fix,
-        diagnostic=diagnostic,
-        screenshot=screenshot,
-        formatted=None if expected_format is None else messy.read_text(),
-        expected_format=expected_format,
-    )
+    seen: dict[str, Any] = json.loads(done.stdout)
+    return seen
 
 
-def test_diagnostic_shown(session: Session, record_property: Callable[[str, object], None]) -> None:
-    seen, diagnostic = session.seen, session.diagnostic
+def _workspace(tmp_path: Path, files: dict[str, str]) -> Path:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for name, text in files.items():
+        (workspace / name).write_text(text)
+    return workspace
+
+
+def test_diagnostic_and_quick_fix(
+    vscode_build: Path,
+    tmp_path: Path,
+    machine_lock: Callable[[str], AbstractContextManager[None]],
+    record_property: Callable[[str, object], None],
+) -> None:
+    bad = _workspace(tmp_path, {"bad.wat": BAD}) / "bad.wat"
+    expected_fix = _wat_lsp("--fix", str(bad))
+    [report] = json.loads(_wat_lsp("--check", "--format", "json", str(bad)))
+    [diagnostic] = report["diagnostics"]
     assert diagnostic["code"] == "uninitialized-local"
+    screenshot = ARTIFACTS / "vscode-diagnostic.png"
+    screenshot.unlink(missing_ok=True)
+    fix = {"file": bad.name, "path": str(bad), "title": FIX_TITLE, "screenshot": str(screenshot)}
+    seen = _drive(vscode_build, tmp_path, machine_lock, fix, None)
+    print(f"VS Code screenshot of the diagnostic: {screenshot}")
+    record_property("screenshot", str(screenshot))
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # The error in the editor (one squiggle) and in the status bar's count.
     assert seen["squiggles"] == 1
     assert seen["problems"] == "Errors: 1"
-    related = [r["message"] for r in diagnostic["relatedInformation"]]
+    related = diagnostic["relatedInformation"]
     assert len(related) == 3
+
+    def at(position: dict[str, int]) -> tuple[int, int]:  # 1-based, as VS Code shows positions
+        return position["line"] + 1, position["character"] + 1
+
     # The Problems view: the file, the error at its position, then each related location.
-    file_row, error_row, *related_rows = seen["panel"]
-    assert file_row == "1 problems in file bad.wat of folder ."
-    start = diagnostic["range"]["start"]
-    assert error_row == (f"Error: {diagnostic['message']} at line {start['line'] + 1} and character "
-                         f"{start['character'] + 1}. This problem has references to 3 locations. generated by wat-lsp")  # fmt: skip
-    assert related_rows == [
-        f"{r['message']} at line {r['location']['range']['start']['line'] + 1} and character "
-        f"{r['location']['range']['start']['character'] + 1} in bad.wat"
-        for r in diagnostic["relatedInformation"]
-    ]
+    line, column = at(diagnostic["range"]["start"])
+    assert seen["panel"] == [
+        "1 problems in file bad.wat of folder .",
+        f"Error: {diagnostic['message']} at line {line} and character {column}. "
+        "This problem has references to 3 locations. generated by wat-lsp",
+        *(f"{r['message']} at line {at(r['location']['range']['start'])[0]} and character "
+          f"{at(r['location']['range']['start'])[1]} in bad.wat" for r in related),
+    ]  # fmt: skip
     # The hover at the error: message and code, then the related locations as links.
     assert seen["hover"][0] == f"{diagnostic['message']}wat-lsp(uninitialized-local)"
     assert seen["hover"][1:4] == [
-        f"bad.wat({r['location']['range']['start']['line'] + 1}, {r['location']['range']['start']['character'] + 1}): "
-        f"{r['message']}"
-        for r in diagnostic["relatedInformation"]
+        "bad.wat({}, {}): {}".format(*at(r["location"]["range"]["start"]), r["message"]) for r in related
     ]
-    assert session.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    record_property("screenshot", str(session.screenshot))
 
-
-def test_quick_fix_applied_and_saved(session: Session) -> None:
-    seen = session.seen
+    # The quick fix, chosen by the keyboard, applied, and the file saved by VS Code.
     assert seen["menu"][0] == FIX_TITLE  # the preferred fix comes first
     assert seen["applied"] == FIX_TITLE
     assert seen["problemsAfter"] == "No Problems"
-    assert session.fixed == session.expected_fix
-    assert session.fixed != BAD
+    assert bad.read_text() == expected_fix != BAD
 
 
-def test_format_document(session: Session) -> None:
-    if session.expected_format is None:
+def test_format_document(
+    vscode_build: Path, tmp_path: Path, machine_lock: Callable[[str], AbstractContextManager[None]]
+) -> None:
+    messy = _workspace(tmp_path, {"messy.wat": MESSY}) / "messy.wat"
+    expected = _formatted_by_server(messy)
+    if expected is None:
         pytest.skip("the server does not advertise documentFormattingProvider: Format Document not tried")
-    assert session.formatted == session.expected_format
-    assert session.formatted != MESSY
+    assert expected != MESSY
+    _drive(vscode_build, tmp_path, machine_lock, None, {"file": messy.name, "path": str(messy)})
+    assert messy.read_text() == expected

@@ -4,7 +4,7 @@
 //
 //   NODE_PATH=<cache>/node_modules node drive.js CONFIG.json
 //
-// CONFIG: { url, chromium, screenshot, failureScreenshot, fix: { file, path, title },
+// CONFIG: { url, chromium, failureScreenshot, fix: null | { file, path, title, screenshot },
 //           format: null | { file, path } }: `file` as Quick Open finds it, `path` on disk.
 // The keyboard, not the mouse: VS Code's quick-fix menu in the browser answers arrows and Enter,
 // not clicks, and shortcuts need no coordinates that change with fonts and layout.
@@ -48,16 +48,16 @@ async function saved(page, path, before) {
   }
 }
 
-async function quickFix(page) {
+async function quickFix(page, title) {
   await page.keyboard.press('Control+.');
   const rows = page.locator('.action-widget .monaco-list-row.action');
   await rows.first().waitFor({ state: 'visible', timeout: STEP_MS });
   const titles = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
   const focused = await rows.evaluateAll((els) => els.findIndex((e) => e.classList.contains('focused')));
   seen.menu = titles;
-  const target = titles.indexOf(config.fix.title);
+  const target = titles.indexOf(title);
   if (target < 0) {
-    throw new Error(`no action titled ${JSON.stringify(config.fix.title)} in the quick-fix menu: ${JSON.stringify(titles)}`);
+    throw new Error(`no action titled ${JSON.stringify(title)} in the quick-fix menu: ${JSON.stringify(titles)}`);
   }
   const key = target >= focused ? 'ArrowDown' : 'ArrowUp';
   for (let i = 0; i < Math.abs(target - Math.max(focused, 0)); i += 1) {
@@ -67,13 +67,9 @@ async function quickFix(page) {
   await page.keyboard.press('Enter');
 }
 
-async function run(page) {
-  await page.goto(config.url);
-  await page.locator('[id="status.problems"]').waitFor({ timeout: STEP_MS });
-  step('workbench');
-
-  const original = fs.readFileSync(config.fix.path, 'utf8');
-  await openFile(page, config.fix.file);
+async function diagnosticAndFix(page, fix) {
+  const original = fs.readFileSync(fix.path, 'utf8');
+  await openFile(page, fix.file);
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: STEP_MS });
   step('diagnostic');
   seen.squiggles = await page.locator('.monaco-editor .squiggly-error').count();
@@ -95,29 +91,41 @@ async function run(page) {
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'uninitialized-local' });
   await hover.first().waitFor({ timeout: STEP_MS });
   seen.hover = (await hover.first().innerText()).split('\n').filter((line) => line.trim());
-  await page.screenshot({ path: config.screenshot });
+  await page.screenshot({ path: fix.screenshot });
   step('screenshot');
   await page.keyboard.press('Escape');
 
-  await quickFix(page);
+  await quickFix(page, fix.title);
   // VS Code saves a file changed by a code action by itself (files.refactoring.autoSave).
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: STEP_MS });
-  await saved(page, config.fix.path, original);
+  await saved(page, fix.path, original);
   await page.waitForFunction((before) => {
     const item = document.querySelector('[id="status.problems"]');
     return item !== null && item.getAttribute('aria-label') !== before;
   }, seen.problems, { timeout: STEP_MS });
   seen.problemsAfter = await problemsLabel(page);
   step('quick fix');
+}
 
+async function formatDocument(page, format) {
+  const unformatted = fs.readFileSync(format.path, 'utf8');
+  await openFile(page, format.file);
+  await page.keyboard.press('Shift+Alt+F');
+  await page.locator('.tab.active.dirty').waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Control+S');
+  await saved(page, format.path, unformatted);
+  step('format');
+}
+
+async function run(page) {
+  await page.goto(config.url);
+  await page.locator('[id="status.problems"]').waitFor({ timeout: STEP_MS });
+  step('workbench');
+  if (config.fix) {
+    await diagnosticAndFix(page, config.fix);
+  }
   if (config.format) {
-    const unformatted = fs.readFileSync(config.format.path, 'utf8');
-    await openFile(page, config.format.file);
-    await page.keyboard.press('Shift+Alt+F');
-    await page.locator('.tab.active.dirty').waitFor({ timeout: STEP_MS });
-    await page.keyboard.press('Control+S');
-    await saved(page, config.format.path, unformatted);
-    step('format');
+    await formatDocument(page, config.format);
   }
 }
 
