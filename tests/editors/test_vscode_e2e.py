@@ -3,7 +3,7 @@ and headless Chromium, driven by playwright-core (`editors/vscode/e2e/drive.js`)
 keyboard as a person would: it sees the `uninitialized-local` error (the squiggle, the Problems
 count, the related locations), applies the quick fix with Ctrl+. and the arrows, and the file
 VS Code saves equals `wat-lsp --fix`'s output. When the server advertises document formatting,
-Format Document (Shift+Alt+F) gives what the server's formatter gives.
+Format Document (from the Command Palette) gives what the server's formatter gives.
 
 Everything runs from `editors/vscode/e2e/install.sh`'s cache (`$WAT_LSP_E2E_CACHE`, by default
 ~/.cache/wat-lsp-e2e) and Debian's `chromium`; when something is missing the tests skip naming
@@ -340,5 +340,8 @@ def test_format_document(
     if expected is None:
         pytest.skip("the server does not advertise documentFormattingProvider: Format Document not tried")
     assert expected != MESSY
-    _drive(vscode_build, tmp_path, machine_lock, None, {"file": messy.name, "path": str(messy)})
+    # The inlay hint after `$a`'s first use shows the server is up (see drive.js).
+    format_ = {"file": messy.name, "path": str(messy), "ready": "$a#0: i32"}
+    seen = _drive(vscode_build, tmp_path, machine_lock, None, format_)
+    assert seen["command"].startswith("Format Document")
     assert messy.read_text() == expected

@@ -5,7 +5,8 @@
 //   NODE_PATH=<cache>/node_modules node drive.js CONFIG.json
 //
 // CONFIG: { url, chromium, failureScreenshot, fix: null | { file, path, title, screenshot },
-//           format: null | { file, path } }: `file` as Quick Open finds it, `path` on disk.
+//           format: null | { file, path, ready } }: `file` as Quick Open finds it, `path` on disk,
+//           `ready` text in the editor once the server answers (an inlay hint).
 // The keyboard, not the mouse: VS Code's quick-fix menu in the browser answers arrows and Enter,
 // not clicks, and shortcuts need no coordinates that change with fonts and layout.
 
@@ -38,7 +39,8 @@ async function openFile(page, name) {
 }
 
 /** Waits until the file at `path` holds other text than `before`: the save has reached the disk
- * (the tab's dirty mark is no sign: a code action's save comes a second later, unmarked). */
+ * (the tab's dirty mark is no sign: code-server auto-saves after a second, and a save goes to
+ * the disk through the server after the mark is gone). */
 async function saved(page, path, before) {
   for (const end = Date.now() + STEP_MS; fs.readFileSync(path, 'utf8') === before; ) {
     if (Date.now() > end) {
@@ -96,8 +98,9 @@ async function diagnosticAndFix(page, fix) {
   await page.keyboard.press('Escape');
 
   await quickFix(page, fix.title);
-  // VS Code saves a file changed by a code action by itself (files.refactoring.autoSave).
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: STEP_MS });
+  // code-server auto-saves (files.autoSave is afterDelay there); Ctrl+S as a person would anyway.
+  await page.keyboard.press('Control+S');
   await saved(page, fix.path, original);
   await page.waitForFunction((before) => {
     const item = document.querySelector('[id="status.problems"]');
@@ -110,8 +113,25 @@ async function diagnosticAndFix(page, fix) {
 async function formatDocument(page, format) {
   const unformatted = fs.readFileSync(format.path, 'utf8');
   await openFile(page, format.file);
-  await page.keyboard.press('Shift+Alt+F');
-  await page.locator('.tab.active.dirty').waitFor({ timeout: STEP_MS });
+  // Formatting asked before the server is up gets "There is no formatter for 'wat' files". Its
+  // inlay hints show it is up: they are part of the editor's text.
+  await page.waitForFunction((ready) => {
+    const lines = document.querySelector('.monaco-editor .view-lines');
+    return lines !== null && lines.innerText.replace(/\s/g, ' ').includes(ready);
+  }, format.ready, { timeout: STEP_MS });
+  const before = await page.locator('.monaco-editor .view-lines').innerText();
+  // The Command Palette, not Shift+Alt+F: in a browser Alt+F opens the File menu.
+  await page.keyboard.press('Control+Shift+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: STEP_MS });
+  await page.keyboard.type('Format Document');
+  const first = page.locator('.quick-input-list .monaco-list-row').first();
+  await first.waitFor({ timeout: STEP_MS });
+  seen.command = await first.getAttribute('aria-label');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((text) => {
+    const lines = document.querySelector('.monaco-editor .view-lines');
+    return lines !== null && lines.innerText !== text;
+  }, before, { timeout: STEP_MS });
   await page.keyboard.press('Control+S');
   await saved(page, format.path, unformatted);
   step('format');
