@@ -20,6 +20,7 @@ CODE_SERVER=4.100.3
 PLAYWRIGHT=1.65.2
 RIPGREP_PACKAGE=1.15.11  # @vscode/ripgrep's version in code-server 4.100.3
 RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
+HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"  # as Python's Path.home() falls back
 CACHE="${WAT_LSP_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wat-lsp-e2e}"
 MARK="$CACHE/.installed"
 WANT="code-server@$CODE_SERVER playwright-core@$PLAYWRIGHT"
