@@ -95,7 +95,10 @@ class Tools:
     chromium: str
 
 
-def _tools() -> Tools:
+@pytest.fixture(scope="session")
+def tools() -> Tools:
+    """What the tests run on, or skip (fail under CI) naming what is missing; asked for before
+    `vscode_build`, so a machine without them skips at once."""
     need_node()
     hint = f"run {INSTALL.relative_to(ROOT)} (as root for its Debian packages)"
     chromium = shutil.which("chromium")
@@ -238,6 +241,7 @@ def _formatted_by_server(path: Path) -> str | None:
 
 
 def _drive(
+    tools: Tools,
     vscode_build: Path,
     home: Path,
     machine_lock: Callable[[str], AbstractContextManager[None]],
@@ -246,7 +250,6 @@ def _drive(
 ) -> dict[str, Any]:
     """Installs the .vsix into a code-server of its own under `home`, serves `home/workspace`,
     runs drive.js with `fix` and `format_` (see there); what it saw."""
-    tools = _tools()
     env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data")}
     user = home / "user-data" / "User"
     user.mkdir(parents=True)
@@ -283,6 +286,7 @@ def _workspace(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_diagnostic_and_quick_fix(
+    tools: Tools,
     vscode_build: Path,
     tmp_path: Path,
     machine_lock: Callable[[str], AbstractContextManager[None]],
@@ -296,7 +300,7 @@ def test_diagnostic_and_quick_fix(
     screenshot = ARTIFACTS / "vscode-diagnostic.png"
     screenshot.unlink(missing_ok=True)
     fix = {"file": bad.name, "path": str(bad), "title": FIX_TITLE, "screenshot": str(screenshot)}
-    seen = _drive(vscode_build, tmp_path, machine_lock, fix, None)
+    seen = _drive(tools, vscode_build, tmp_path, machine_lock, fix, None)
     print(f"VS Code screenshot of the diagnostic: {screenshot}")
     record_property("screenshot", str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -333,7 +337,7 @@ def test_diagnostic_and_quick_fix(
 
 
 def test_format_document(
-    vscode_build: Path, tmp_path: Path, machine_lock: Callable[[str], AbstractContextManager[None]]
+    tools: Tools, vscode_build: Path, tmp_path: Path, machine_lock: Callable[[str], AbstractContextManager[None]]
 ) -> None:
     messy = _workspace(tmp_path, {"messy.wat": MESSY}) / "messy.wat"
     expected = _formatted_by_server(messy)
@@ -342,6 +346,6 @@ def test_format_document(
     assert expected != MESSY
     # The inlay hint after `$a`'s first use shows the server is up (see drive.js).
     format_ = {"file": messy.name, "path": str(messy), "ready": "$a#0: i32"}
-    seen = _drive(vscode_build, tmp_path, machine_lock, None, format_)
+    seen = _drive(tools, vscode_build, tmp_path, machine_lock, None, format_)
     assert seen["command"].startswith("Format Document")
     assert messy.read_text() == expected

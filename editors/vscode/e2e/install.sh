@@ -19,7 +19,10 @@ set -euo pipefail
 CODE_SERVER=4.100.3
 PLAYWRIGHT=1.65.2
 RIPGREP_PACKAGE=1.15.11  # @vscode/ripgrep's version in code-server 4.100.3
-RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
+case "$(uname -m)" in  # the asset @vscode/ripgrep would download (its lib/postinstall.js)
+    aarch64) RIPGREP_ASSET=ripgrep-v13.0.0-10-aarch64-unknown-linux-musl.tar.gz ;;
+    *) RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz ;;
+esac
 HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"  # as Python's Path.home() falls back
 CACHE="${WAT_LSP_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wat-lsp-e2e}"
 MARK="$CACHE/.installed"
