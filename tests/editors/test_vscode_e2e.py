@@ -49,12 +49,15 @@ ARTIFACTS = Path(os.environ.get("WAT_LSP_ARTIFACTS") or ROOT / "build" / "test-a
 START_TIMEOUT_S = 60  # code-server answering /healthz
 DRIVE_TIMEOUT_S = 240  # the whole browser session; each step inside has 60 s
 
+# The error, and a warning that the settings turn off (`SEVERITY`): it must not be shown.
 BAD = """(module
   (type $t (struct))
   (func (local $x (ref $t))
     (block (local.set $x (struct.new $t)))
-    (drop (local.get $x))))
+    (drop (local.get $x)))
+  (func (local $unused i32)))
 """
+SEVERITY = {"unused-local": "off"}
 FIX_TITLE = "Make `$x` nullable and assert non-null at its reads"
 # Valid, and formatted nothing like the formatter would.
 MESSY = """(module
@@ -75,6 +78,8 @@ SETTINGS = {
     "workbench.tips.enabled": False,
     # Format Document sends these options; the formatter's reference run below sends the same.
     "[wat]": {"editor.detectIndentation": False, "editor.tabSize": 2, "editor.insertSpaces": True},
+    # A server setting, through the extension (initialization options, workspace/configuration).
+    "wat-lsp.severity": SEVERITY,
 }
 FORMATTING_OPTIONS = {"tabSize": 2, "insertSpaces": True}
 
@@ -294,7 +299,8 @@ def test_diagnostic_and_quick_fix(
 ) -> None:
     bad = _workspace(tmp_path, {"bad.wat": BAD}) / "bad.wat"
     expected_fix = _wat_lsp("--fix", str(bad))
-    [report] = json.loads(_wat_lsp("--check", "--format", "json", str(bad)))
+    off = [f"--severity={code}={level}" for code, level in SEVERITY.items()]
+    [report] = json.loads(_wat_lsp("--check", "--format", "json", *off, str(bad)))
     [diagnostic] = report["diagnostics"]
     assert diagnostic["code"] == "uninitialized-local"
     screenshot = ARTIFACTS / "vscode-diagnostic.png"
@@ -305,7 +311,8 @@ def test_diagnostic_and_quick_fix(
     record_property("screenshot", str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    # The error in the editor (one squiggle) and in the status bar's count.
+    # The error in the editor (one squiggle) and in the status bar's count; the warning turned
+    # off by the setting is nowhere (the count would say "Errors: 1, Warnings: 1").
     assert seen["squiggles"] == 1
     assert seen["problems"] == "Errors: 1"
     related = diagnostic["relatedInformation"]
