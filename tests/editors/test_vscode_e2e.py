@@ -1,8 +1,9 @@
 """VS Code for real: code-server (VS Code 1.100.3 in a browser) hosts the freshly packaged .vsix,
 and headless Chromium, driven by playwright-core (`editors/vscode/e2e/drive.js`), uses it by the
 keyboard as a person would: it sees the `uninitialized-local` error (the squiggle, the Problems
-count, the related locations), applies the quick fix with Ctrl+. and the arrows, and the file
-VS Code saves equals `wat-lsp --fix`'s output. When the server advertises document formatting,
+count, the related locations) and not the warning the workspace's `wat-lsp.severity` turns off,
+applies the quick fix with Ctrl+. and the arrows, and the file VS Code saves equals
+`wat-lsp --fix`'s output. When the server advertises document formatting,
 Format Document (from the Command Palette) gives what the server's formatter gives.
 
 Everything runs from `editors/vscode/e2e/install.sh`'s cache (`$WAT_LSP_E2E_CACHE`, by default
