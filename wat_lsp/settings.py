@@ -25,7 +25,9 @@ LEVELS: tuple[str, ...] = ("error", "warning", "information", "hint", "off")
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    name: str  # the key in the `wat-lsp` section, e.g. "maxDiagnostics"
+    # The key in the `wat-lsp` section, e.g. "maxDiagnostics"; a dotted name ("format.indentWidth")
+    # is nested in the section's object, as VS Code sends it.
+    name: str
     kind: Kind  # the JSON type of the value
     default: Any
     description: str  # Markdown, one or two sentences

@@ -34,10 +34,23 @@ function serverSettingNames(manifest) {
     .filter((name) => !CLIENT_ONLY.includes(name));
 }
 
-/** @param {string[]} names */
+/**
+ * The server's settings shaped as `workspace/configuration` answers for the section: a dotted
+ * name (`format.indentWidth`) is nested (`{format: {indentWidth}}`).
+ * @param {string[]} names
+ */
 function serverSettings(names) {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return Object.fromEntries(names.map((name) => [name, config.get(name)]));
+  const out = {};
+  for (const name of names) {
+    const path = name.split('.');
+    let at = out;
+    for (const part of path.slice(0, -1)) {
+      at = at[part] = at[part] || {};
+    }
+    at[path[path.length - 1]] = config.get(name);
+  }
+  return out;
 }
 
 /** @param {string[]} names the server's settings */
@@ -113,4 +126,5 @@ function deactivate() {
   return stop();
 }
 
-module.exports = { activate, deactivate };
+// serverSettings: for tests/editors/test_vscode_settings.py.
+module.exports = { activate, deactivate, serverSettings };

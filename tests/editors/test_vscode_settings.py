@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from wat_lsp.server.config import Settings, parse_settings
 from wat_lsp.settings import BY_NAME, CLIENT_ONLY, LEVELS, SECTION, SETTINGS, Setting, vscode_property
 
 from tests.editors.vscode_build import MANIFEST, ROOT, VSCODE
+from tests.tools import need_node
 
 PROPERTIES: dict[str, Any] = MANIFEST["contributes"]["configuration"]["properties"]
 
@@ -76,3 +79,31 @@ def test_the_readme_lists_every_setting_with_its_default() -> None:
     readme = (VSCODE / "README.md").read_text()
     for key, prop in PROPERTIES.items():
         assert f"| `{key}` | `{json.dumps(prop['default'])}` |" in readme, key
+
+
+def test_the_extension_sends_settings_shaped_as_the_section(vscode_build: Path) -> None:
+    """extension.js's initialization options: each server setting's value, a dotted name nested
+    as `workspace/configuration` nests it (run in Node with a stand-in `vscode` module; the
+    build gives node_modules its vscode-languageclient)."""
+    need_node()
+    values = {"severity": {"dead-store": "off"}, "maxDiagnostics": 5, "format.indentWidth": 4, "format.useTabs": False}
+    script = """
+const Module = require('module');
+const values = JSON.parse(process.argv[2]);
+const workspace = { getConfiguration: (section) => ({ get: (name) => values[name] }) };
+const stub = new Proxy(function () {}, { get: (t, k) => (k === 'then' ? undefined : stub),
+  apply: () => stub, construct: () => stub });
+const vscode = new Proxy({}, { get: (t, k) => (k === 'workspace' ? workspace : stub) });
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+};
+require.cache['vscode'] = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscode };
+const { serverSettings } = require(process.argv[1]);
+console.log(JSON.stringify(serverSettings(Object.keys(values))));
+"""
+    done = subprocess.run(["node", "-e", script, str(VSCODE / "extension.js"), json.dumps(values)],
+                          capture_output=True, text=True, timeout=60, cwd=VSCODE)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "severity": {"dead-store": "off"}, "maxDiagnostics": 5, "format": {"indentWidth": 4, "useTabs": False}}  # fmt: skip
