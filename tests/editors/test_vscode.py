@@ -6,17 +6,12 @@ The `vscode_build` fixture (tests/editors/conftest.py, tests/editors/vscode_buil
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from wat_lsp.analysis.opcodes import OPCODES
 
 from tests.editors.vscode_build import MANIFEST, ROOT, VSCODE
@@ -125,49 +120,134 @@ def _tokenize(texts: list[str], tmp_path: Path) -> list[list[list[Token]]]:
 
 
 CASES: list[tuple[str, list[Token]]] = [
-    ("(module $m (func $f (param $x i32) (result (ref null $t))))", [
-        ("(", "source.wat"), ("module", "storage.type.wat"), ("$m", "variable.other.wat"), (" (", "source.wat"),
-        ("func", "storage.type.function.wat"), ("$f", "entity.name.function.wat"), (" (", "source.wat"),
-        ("param", "storage.type.wat"), ("$x", "variable.other.wat"), ("i32", "support.type.wat"),
-        (") (", "source.wat"), ("result", "storage.type.wat"), (" (", "source.wat"), ("ref", "support.type.wat"),
-        ("null", "support.type.wat"), ("$t", "variable.other.wat"), ("))))", "source.wat")]),
-    ('(type $"a b" (struct (field $x (mut i8))))', [
-        ("(", "source.wat"), ("type", "storage.type.type.wat"), ('$"a b"', "entity.name.type.wat"),
-        (" (", "source.wat"), ("struct", "storage.type.wat"), (" (", "source.wat"), ("field", "storage.type.wat"),
-        ("$x", "variable.other.wat"), (" (", "source.wat"), ("mut", "storage.type.wat"),
-        ("i8", "support.type.wat"), ("))))", "source.wat")]),
-    (";; line (; not a block\n(; outer (; inner ;) still ;) nop", [
-        (";; line (; not a block", "comment.line.double-semicolon.wat"),
-        ("(;", "punctuation.definition.comment.begin.wat"), (" outer ", "comment.block.wat"),
-        ("(;", "punctuation.definition.comment.begin.wat"), (" inner ", "comment.block.wat"),
-        (";)", "punctuation.definition.comment.end.wat"), (" still ", "comment.block.wat"),
-        (";)", "punctuation.definition.comment.end.wat"), ("nop", "support.function.instruction.wat")]),
-    ("f64.const -0x1.8p+3 +inf nan:0x7f_ff nan:canonical 1_000.5e-3 0xFF $x1 x1", [
-        ("f64.const", "support.function.instruction.wat"), ("-0x1.8p+3", "constant.numeric.wat"),
-        ("+inf", "constant.numeric.wat"), ("nan:0x7f_ff", "constant.numeric.wat"),
-        ("nan:canonical", "constant.numeric.wat"), ("1_000.5e-3", "constant.numeric.wat"),
-        ("0xFF", "constant.numeric.wat"), ("$x1", "variable.other.wat"), (" x1", "source.wat")]),
-    ('(data "a\\n\\ff\\u{1F600}\\q" "b;;")', [
-        ("(", "source.wat"), ("data", "storage.type.wat"), ('"', "string.quoted.double.wat"),
-        ("a", "string.quoted.double.wat"), ("\\n", "constant.character.escape.wat"),
-        ("\\ff", "constant.character.escape.wat"), ("\\u{1F600}", "constant.character.escape.wat"),
-        ("\\q", "invalid.illegal.escape.wat"), ('"', "string.quoted.double.wat"), ('"', "string.quoted.double.wat"),
-        ("b;;", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"), (")", "source.wat")]),
-    ('(@custom "name" (after code) $x) (i32.load offset=0x10 align=4)', [
-        ("(", "punctuation.section.annotation.begin.wat"), ("@custom", "storage.type.annotation.wat"),
-        ('"', "string.quoted.double.wat"), ("name", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"),
-        ("(", "meta.annotation.wat"), ("after code", "meta.annotation.wat"),
-        (")", "meta.annotation.wat"), ("$x", "variable.other.wat"), (")", "punctuation.section.annotation.end.wat"),
-        (" (", "source.wat"), ("i32.load", "support.function.instruction.wat"),
-        ("offset", "variable.parameter.memarg.wat"), ("=", "keyword.operator.assignment.wat"),
-        ("0x10", "constant.numeric.wat"), ("align", "variable.parameter.memarg.wat"),
-        ("=", "keyword.operator.assignment.wat"), ("4", "constant.numeric.wat"), (")", "source.wat")]),
-    ('(assert_invalid (module) "type mismatch") block $l br_if $l end', [
-        ("(", "source.wat"), ("assert_invalid", "keyword.other.script.wat"), (" (", "source.wat"),
-        ("module", "storage.type.wat"), (") ", "source.wat"), ('"', "string.quoted.double.wat"),
-        ("type mismatch", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"), (") ", "source.wat"),
-        ("block", "keyword.control.wat"), ("$l", "variable.other.wat"), ("br_if", "keyword.control.wat"),
-        ("$l", "variable.other.wat"), ("end", "keyword.control.wat")]),
+    (
+        "(module $m (func $f (param $x i32) (result (ref null $t))))",
+        [
+            ("(", "source.wat"),
+            ("module", "storage.type.wat"),
+            ("$m", "variable.other.wat"),
+            (" (", "source.wat"),
+            ("func", "storage.type.function.wat"),
+            ("$f", "entity.name.function.wat"),
+            (" (", "source.wat"),
+            ("param", "storage.type.wat"),
+            ("$x", "variable.other.wat"),
+            ("i32", "support.type.wat"),
+            (") (", "source.wat"),
+            ("result", "storage.type.wat"),
+            (" (", "source.wat"),
+            ("ref", "support.type.wat"),
+            ("null", "support.type.wat"),
+            ("$t", "variable.other.wat"),
+            ("))))", "source.wat"),
+        ],
+    ),
+    (
+        '(type $"a b" (struct (field $x (mut i8))))',
+        [
+            ("(", "source.wat"),
+            ("type", "storage.type.type.wat"),
+            ('$"a b"', "entity.name.type.wat"),
+            (" (", "source.wat"),
+            ("struct", "storage.type.wat"),
+            (" (", "source.wat"),
+            ("field", "storage.type.wat"),
+            ("$x", "variable.other.wat"),
+            (" (", "source.wat"),
+            ("mut", "storage.type.wat"),
+            ("i8", "support.type.wat"),
+            ("))))", "source.wat"),
+        ],
+    ),
+    (
+        ";; line (; not a block\n(; outer (; inner ;) still ;) nop",
+        [
+            (";; line (; not a block", "comment.line.double-semicolon.wat"),
+            ("(;", "punctuation.definition.comment.begin.wat"),
+            (" outer ", "comment.block.wat"),
+            ("(;", "punctuation.definition.comment.begin.wat"),
+            (" inner ", "comment.block.wat"),
+            (";)", "punctuation.definition.comment.end.wat"),
+            (" still ", "comment.block.wat"),
+            (";)", "punctuation.definition.comment.end.wat"),
+            ("nop", "support.function.instruction.wat"),
+        ],
+    ),
+    (
+        "f64.const -0x1.8p+3 +inf nan:0x7f_ff nan:canonical 1_000.5e-3 0xFF $x1 x1",
+        [
+            ("f64.const", "support.function.instruction.wat"),
+            ("-0x1.8p+3", "constant.numeric.wat"),
+            ("+inf", "constant.numeric.wat"),
+            ("nan:0x7f_ff", "constant.numeric.wat"),
+            ("nan:canonical", "constant.numeric.wat"),
+            ("1_000.5e-3", "constant.numeric.wat"),
+            ("0xFF", "constant.numeric.wat"),
+            ("$x1", "variable.other.wat"),
+            (" x1", "source.wat"),
+        ],
+    ),
+    (
+        '(data "a\\n\\ff\\u{1F600}\\q" "b;;")',
+        [
+            ("(", "source.wat"),
+            ("data", "storage.type.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("a", "string.quoted.double.wat"),
+            ("\\n", "constant.character.escape.wat"),
+            ("\\ff", "constant.character.escape.wat"),
+            ("\\u{1F600}", "constant.character.escape.wat"),
+            ("\\q", "invalid.illegal.escape.wat"),
+            ('"', "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("b;;", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            (")", "source.wat"),
+        ],
+    ),
+    (
+        '(@custom "name" (after code) $x) (i32.load offset=0x10 align=4)',
+        [
+            ("(", "punctuation.section.annotation.begin.wat"),
+            ("@custom", "storage.type.annotation.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("name", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("(", "meta.annotation.wat"),
+            ("after code", "meta.annotation.wat"),
+            (")", "meta.annotation.wat"),
+            ("$x", "variable.other.wat"),
+            (")", "punctuation.section.annotation.end.wat"),
+            (" (", "source.wat"),
+            ("i32.load", "support.function.instruction.wat"),
+            ("offset", "variable.parameter.memarg.wat"),
+            ("=", "keyword.operator.assignment.wat"),
+            ("0x10", "constant.numeric.wat"),
+            ("align", "variable.parameter.memarg.wat"),
+            ("=", "keyword.operator.assignment.wat"),
+            ("4", "constant.numeric.wat"),
+            (")", "source.wat"),
+        ],
+    ),
+    (
+        '(assert_invalid (module) "type mismatch") block $l br_if $l end',
+        [
+            ("(", "source.wat"),
+            ("assert_invalid", "keyword.other.script.wat"),
+            (" (", "source.wat"),
+            ("module", "storage.type.wat"),
+            (") ", "source.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("type mismatch", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            (") ", "source.wat"),
+            ("block", "keyword.control.wat"),
+            ("$l", "variable.other.wat"),
+            ("br_if", "keyword.control.wat"),
+            ("$l", "variable.other.wat"),
+            ("end", "keyword.control.wat"),
+        ],
+    ),
 ]
 
 
@@ -188,14 +268,16 @@ def test_grammar_scopes(vscode_build: Path, tmp_path: Path) -> None:
         assert [t for line in lines for t in line] == expected, text
     # Every instruction of the opcode table is one token, an instruction.
     assert instructions == [
-        [(m, "keyword.control.wat" if m in CONTROL else "support.function.instruction.wat")] for m in mnemonics]
+        [(m, "keyword.control.wat" if m in CONTROL else "support.function.instruction.wat")]
+        for m in mnemonics
+    ]
     # A real module: comments are comments, no token is invalid, the names are what they are.
     flat = [t for line in shapes for t in line]
     assert [t for t, s in flat if s.startswith("comment")] == [
-        line.strip() for line in example.splitlines() if line.strip().startswith(";;")]
+        line.strip() for line in example.splitlines() if line.strip().startswith(";;")
+    ]
     assert not any("invalid" in s for _, s in flat)
     assert ("$total", "entity.name.function.wat") in flat
     assert ("$shape", "entity.name.type.wat") in flat
     assert ("struct.get", "support.function.instruction.wat") in flat
     assert ("3.141592653589793", "constant.numeric.wat") in flat
-

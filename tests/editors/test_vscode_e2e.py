@@ -165,7 +165,9 @@ def _code_server(tools: Tools, home: Path, workspace: Path) -> Iterator[str]:
                 if answer.status == 200:
                     break
             if time.monotonic() > deadline:
-                pytest.fail(f"code-server did not answer in {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}")
+                pytest.fail(
+                    f"code-server did not answer in {START_TIMEOUT_S} s:\n{log.read_text(errors='replace')}"
+                )
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/?folder={workspace}"
     finally:
@@ -196,7 +198,9 @@ def _formatted_by_server(path: Path) -> str | None:
     """The text the server's `textDocument/formatting` makes of `path` (ASCII, so UTF-16 columns
     are byte columns), or None when the server does not advertise formatting."""
     text = path.read_text()
-    server = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     assert server.stdin is not None and server.stdout is not None
 
     def send(message: dict[str, Any]) -> None:
@@ -213,7 +217,13 @@ def _formatted_by_server(path: Path) -> str | None:
 
     edits: list[dict[str, Any]] | None = None
     try:
-        send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+        send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
         if answer(1)["result"]["capabilities"].get("documentFormattingProvider"):
             send({"method": "initialized", "params": {}})
             uri = path.as_uri()
@@ -265,13 +275,21 @@ def _drive(
          str(home / "extensions"), "--install-extension", str(vscode_build)],
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, env=env,
     )  # fmt: skip
-    assert installed.returncode == 0 and "successfully installed" in installed.stdout, installed.stdout + installed.stderr
+    assert installed.returncode == 0 and "successfully installed" in installed.stdout, (
+        installed.stdout + installed.stderr
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failure = ARTIFACTS / f"vscode-failure-{home.name}.png"
     failure.unlink(missing_ok=True)
     # One browser and code-server at a time on the machine: two at once on 2 cores time out.
     with machine_lock("vscode-e2e"), _code_server(tools, home, home / "workspace") as url:
-        config = {"url": url, "chromium": tools.chromium, "failureScreenshot": str(failure), "fix": fix, "format": format_}
+        config = {
+            "url": url,
+            "chromium": tools.chromium,
+            "failureScreenshot": str(failure),
+            "fix": fix,
+            "format": format_,
+        }
         (home / "drive.json").write_text(json.dumps(config))
         done = _run_group(["node", str(DRIVER), str(home / "drive.json")], DRIVE_TIMEOUT_S,
                           env={**os.environ, "NODE_PATH": str(tools.node_modules)})  # fmt: skip
@@ -345,7 +363,10 @@ def test_diagnostic_and_quick_fix(
 
 
 def test_format_document(
-    tools: Tools, vscode_build: Path, tmp_path: Path, machine_lock: Callable[[str], AbstractContextManager[None]]
+    tools: Tools,
+    vscode_build: Path,
+    tmp_path: Path,
+    machine_lock: Callable[[str], AbstractContextManager[None]],
 ) -> None:
     messy = _workspace(tmp_path, {"messy.wat": MESSY}) / "messy.wat"
     expected = _formatted_by_server(messy)

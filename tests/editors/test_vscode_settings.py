@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from wat_lsp.analysis.diagnostics import parse_severity
 from wat_lsp.server.config import Settings, parse_settings
-from wat_lsp.settings import BY_NAME, CLIENT_ONLY, LEVELS, SECTION, SETTINGS, Setting, vscode_property
 
 from tests.editors.vscode_build import MANIFEST, ROOT, VSCODE
 from tests.tools import need_node
+from wat_lsp.settings import BY_NAME, CLIENT_ONLY, LEVELS, SECTION, SETTINGS, Setting, vscode_property
 
 PROPERTIES: dict[str, Any] = MANIFEST["contributes"]["configuration"]["properties"]
 
@@ -86,7 +86,12 @@ def test_the_extension_sends_settings_shaped_as_the_section(vscode_build: Path) 
     as `workspace/configuration` nests it (run in Node with a stand-in `vscode` module; the
     build gives node_modules its vscode-languageclient)."""
     need_node()
-    values = {"severity": {"dead-store": "off"}, "maxDiagnostics": 5, "format.indentWidth": 4, "format.useTabs": False}
+    values = {
+        "severity": {"dead-store": "off"},
+        "maxDiagnostics": 5,
+        "format.indentWidth": 4,
+        "format.useTabs": False,
+    }
     script = """
 const Module = require('module');
 const values = JSON.parse(process.argv[2]);
