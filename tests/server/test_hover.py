@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
 from wat_lsp.analysis.ide.hover import plain_text
 
 from tests.server.navigation_module import URI, at, hover_text, module_client
