@@ -146,7 +146,9 @@ def _run_emacs(spec: dict[str, Any], work: Path) -> dict[str, Any]:
         pytest.fail(f"Emacs exited {process.returncode} without results\n{stdout}\n{stderr}")
     result: dict[str, Any] = json.loads(out.read_text())
     if not result.get("ok"):
-        pytest.fail(f"Emacs harness failed after steps {result.get('steps')}: {result.get('error')}\n{stderr[-4000:]}")
+        pytest.fail(
+            f"Emacs harness failed after steps {result.get('steps')}: {result.get('error')}\n{stderr[-4000:]}"
+        )
     return result
 
 
@@ -181,15 +183,20 @@ def _server_formatting(text: str) -> str | None:
                                stderr=subprocess.DEVNULL)  # fmt: skip
     assert process.stdin is not None and process.stdout is not None
     uri = "untitled:format.wat"
+    initialize = {"processId": None, "rootUri": None, "capabilities": {}}
+    document = {"uri": uri, "languageId": "wat", "version": 1, "text": text}
+    options = {"tabSize": 2, "insertSpaces": True}
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None,
-                                                                        "capabilities": {}}},  # fmt: skip
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
-        {"jsonrpc": "2.0", "method": "textDocument/didOpen",
-         "params": {"textDocument": {"uri": uri, "languageId": "wat", "version": 1, "text": text}}},
-        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/formatting",
-         "params": {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}},
-    ]  # fmt: skip
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": document}},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "textDocument/formatting",
+            "params": {"textDocument": {"uri": uri}, "options": options},
+        },
+    ]
     try:
         process.stdin.write(b"".join(frame(json.dumps(m).encode()) for m in messages))
         process.stdin.flush()

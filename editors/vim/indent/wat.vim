@@ -1,0 +1,12 @@
+" WebAssembly text: two spaces per open parenthesis, the formatter's structure indent; a line
+" starting with `)` lines up with the line that opened it. Comments and strings keep theirs.
+if exists('b:did_indent')
+  finish
+endif
+let b:did_indent = 1
+
+setlocal indentexpr=wat#Indent(v:lnum)
+setlocal indentkeys=0),!^F,o,O
+setlocal nolisp
+
+let b:undo_indent = 'setlocal indentexpr< indentkeys< lisp<'
