@@ -5,7 +5,6 @@
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "28.1"))
 ;; Keywords: languages, wasm
-;; URL: https://github.com/wat-lsp/wat-lsp
 
 ;;; Commentary:
 
