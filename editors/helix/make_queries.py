@@ -1,8 +1,7 @@
 """Write queries/wat/highlights.scm and locals.scm for Helix from grammar/queries/ (the one copy
 of the rules), capture names renamed to Helix's theme scopes (in locals.scm, a definition's
-capture names the scope its references get). The order stays: Helix, like
-Neovim, lets the last matching pattern win since it reversed its precedence (helix#9458);
-Helix releases that load this grammar (ABI 15: 25.07 and later) all do.
+capture names the scope its references get). The order stays: since
+Helix reversed its precedence (helix#9458), the last matching pattern wins there as in Neovim.
 
     python3 editors/helix/make_queries.py          # rewrite the file
     python3 editors/helix/make_queries.py --check  # exit 1 if it is not up to date
