@@ -1,7 +1,7 @@
 ;;; wat-mode.el --- Major mode for the WebAssembly text format, with wat-lsp -*- lexical-binding: t; -*-
 
 ;; Copyright (C) the wat-lsp authors
-;; License: MIT (see LICENSE at the top of the wat-lsp repository)
+;; License: Apache-2.0 (see LICENSE at the top of the wat-lsp repository)
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "28.1"))
 ;; Keywords: languages, wasm
