@@ -183,7 +183,7 @@ def _server_formatting(text: str) -> str | None:
                                stderr=subprocess.DEVNULL)  # fmt: skip
     assert process.stdin is not None and process.stdout is not None
     uri = "untitled:format.wat"
-    initialize = {"processId": None, "rootUri": None, "capabilities": {}}
+    initialize: dict[str, Any] = {"processId": None, "rootUri": None, "capabilities": {}}
     document = {"uri": uri, "languageId": "wat", "version": 1, "text": text}
     options = {"tabSize": 2, "insertSpaces": True}
     messages = [

@@ -79,7 +79,7 @@ def test_ale_location_list(tmp_path: Path) -> None:
     shutil.copyfile(EXAMPLE, source)
     [expected] = [d for d in _check_json(source) if d["code"] == "uninitialized-local"]
 
-    spec = {"runtimepath": str(VIM_DIR), "executable": command[0], "options": "", "file": str(source),
+    spec: dict[str, Any] = {"runtimepath": str(VIM_DIR), "executable": command[0], "options": "", "file": str(source),
             "out": str(tmp_path / "result.json"), "timeout_ms": WAIT_MS,
             "indent_lines": INDENT_TEXT.splitlines(), "face_lines": FACE_TEXT.splitlines()}  # fmt: skip
     (tmp_path / "spec.json").write_text(json.dumps(spec))
