@@ -272,3 +272,16 @@ def test_eglot(tmp_path: Path) -> None:
         pytest.skip("formatter not available (the server has no documentFormattingProvider)")
     assert result["formatted"] == _server_formatting(UNFORMATTED)
     assert result["formatted"] != UNFORMATTED
+
+
+def test_eglot_workspace_configuration(tmp_path: Path) -> None:
+    """`eglot-workspace-configuration`'s `:wat-lsp` section (README's `.dir-locals.el`) reaches
+    the server: `uninitialized-local` turned into a warning."""
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    source = project / "shapes.wat"
+    shutil.copyfile(EXAMPLE, source)
+    spec = {**_mode_spec(tmp_path), "cmd": _server_command(), "file": str(source),
+            "severity": {"uninitialized-local": "warning"}}  # fmt: skip
+    result = _run_emacs(spec, tmp_path)
+    assert result["types"] == ["eglot-warning"]

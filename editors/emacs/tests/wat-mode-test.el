@@ -109,13 +109,17 @@
   (cl-remove-if-not (lambda (d) (string-match-p "uninitialized-local" (flymake-diagnostic-text d)))
                     (flymake-diagnostics)))
 
-(defun wat-test--eglot ()
+(cl-defun wat-test--eglot ()
   (require 'eglot)
   (wat-test--put :eglot_version (if (boundp 'eglot-version) eglot-version
                                   (ignore-errors (package-get-version))))
   ;; The plain-text hover path: eglot offers markdown first only with markdown-mode.
   (when (fboundp 'gfm-view-mode) (fmakunbound 'gfm-view-mode))
   (setq wat-mode-server-command (wat-test--get :cmd))
+  ;; As a user's .dir-locals.el would set it (editors/emacs/README.md).
+  (when (wat-test--get :severity)
+    (setq-default eglot-workspace-configuration
+                  `(:wat-lsp (:severity ,(wat-test--get :severity)))))
   (find-file (wat-test--get :file))
   (wat-test--put :major_mode (format "%s" major-mode))
   (apply #'eglot (eglot--guess-contact))
@@ -128,6 +132,16 @@
                                          :hover)
                               :contentFormat))
     (wat-test--step "managed")
+    (when (wat-test--get :severity)
+      ;; Only the setting: the server asks for it after `initialized' and publishes again.
+      (wat-test--wait "a warning" (lambda ()
+                                    (cl-some (lambda (d) (eq (flymake-diagnostic-type d) 'eglot-warning))
+                                             (wat-test--uninit)))
+                      #'flymake-start)
+      (wat-test--put :types (mapcar (lambda (d) (format "%s" (flymake-diagnostic-type d)))
+                                    (flymake-diagnostics)))
+      (eglot-shutdown server)
+      (cl-return-from wat-test--eglot))
     ;; Flymake shows the diagnostic.
     (wat-test--wait "flymake's uninitialized-local diagnostic" #'wat-test--uninit #'flymake-start)
     (let* ((diag (car (wat-test--uninit)))
