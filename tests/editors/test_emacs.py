@@ -1,9 +1,10 @@
 """editors/emacs in a real batch Emacs: wat-mode's faces, comments and indentation; then eglot
 with the server: flymake's diagnostic, the quick fix through eglot's code actions, a plain-text
-hover, and `eglot-format-buffer` once the server formats.
+hover, the workspace configuration, and `eglot-format-buffer` once the server formats; and
+lsp-mode with the same server: its diagnostic.
 
-Emacs and eglot come from Debian (`emacs-nox`, 28.2 on bookworm, and `elpa-eglot` 1.9; Emacs
-29+ has eglot built in). This test installs nothing: `.ci/run` does. Without them the test is
+Emacs, eglot and lsp-mode come from Debian (`emacs-nox`, 28.2 on bookworm, `elpa-eglot` 1.9,
+`elpa-lsp-mode` 8.0; Emacs 29+ has eglot built in). This test installs nothing: `.ci/run` does. Without them the test is
 skipped locally and fails under CI (`tests/tools.py`).
 """
 
@@ -285,3 +286,22 @@ def test_eglot_workspace_configuration(tmp_path: Path) -> None:
             "severity": {"uninitialized-local": "warning"}}  # fmt: skip
     result = _run_emacs(spec, tmp_path)
     assert result["types"] == ["eglot-warning"]
+
+
+def test_lsp_mode(tmp_path: Path) -> None:
+    """wat-mode's lsp-mode client (registered once lsp-mode loads) starts the server and its
+    diagnostic reaches flymake."""
+    done = subprocess.run([_emacs(), "--batch", "--eval", "(progn (package-initialize) (require 'lsp-mode))"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    if done.returncode != 0:
+        missing_tool(f"lsp-mode is not available to Emacs (Debian elpa-lsp-mode): {done.stderr[-500:]}")
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    source = project / "shapes.wat"
+    shutil.copyfile(EXAMPLE, source)
+    [expected] = [d for d in _check_json(source) if d["code"] == "uninitialized-local"]
+    spec = {**_mode_spec(tmp_path), "cmd": _server_command(), "file": str(source), "client": "lsp-mode"}
+    result = _run_emacs(spec, tmp_path)
+    assert (result["major_mode"], result["language_id"]) == ("wat-mode", "wat")
+    assert result["workspaces"] == ["wat-lsp"]
+    assert result["diagnostics"] == [expected["message"]]

@@ -189,10 +189,45 @@
       (set-buffer-modified-p nil)
       (eglot-shutdown server))))
 
+(defvar lsp-session-file)
+(defvar lsp-auto-guess-root)
+(defvar lsp-diagnostics-provider)
+(defvar lsp-restart)
+(defvar lsp-enable-file-watchers)
+(defvar lsp-enable-snippet)
+(defvar lsp-headerline-breadcrumb-enable)
+(defvar lsp-keep-workspace-alive)
+(declare-function lsp "lsp-mode")
+(declare-function lsp-buffer-language "lsp-mode")
+(declare-function lsp-workspaces "lsp-mode")
+(declare-function lsp--workspace-print "lsp-mode")
+(declare-function lsp-workspace-shutdown "lsp-mode")
+
+(defun wat-test--lsp-mode ()
+  "The same file under lsp-mode (its packages activated, as an init file would)."
+  (package-initialize)
+  (require 'lsp-mode)
+  (setq wat-mode-server-command (wat-test--get :cmd))
+  (setq lsp-session-file (locate-user-emacs-file "lsp-session")  ; under the test's HOME
+        lsp-auto-guess-root t lsp-diagnostics-provider :flymake lsp-restart 'ignore
+        lsp-enable-file-watchers nil lsp-enable-snippet nil lsp-headerline-breadcrumb-enable nil
+        lsp-keep-workspace-alive nil)
+  (find-file (wat-test--get :file))
+  (wat-test--put :major_mode (format "%s" major-mode))
+  (wat-test--put :language_id (lsp-buffer-language))
+  (lsp)
+  (wat-test--step "started")
+  (wat-test--wait "lsp-mode's diagnostic" (lambda () (flymake-diagnostics)) #'flymake-start)
+  (wat-test--put :workspaces (mapcar (lambda (w) (car (split-string (lsp--workspace-print w) ":")))
+                                     (lsp-workspaces)))
+  (wat-test--put :diagnostics (mapcar #'flymake-diagnostic-text (flymake-diagnostics)))
+  (set-buffer-modified-p nil))
+
 (condition-case err
     (let ((debug-on-error nil))
       (wat-test--mode)
-      (when (wat-test--get :cmd) (wat-test--eglot))
+      (when (wat-test--get :cmd)
+        (if (equal (wat-test--get :client) "lsp-mode") (wat-test--lsp-mode) (wat-test--eglot)))
       (wat-test--put :ok t))
   (error (wat-test--put :error (error-message-string err))))
 (wat-test--finish)
