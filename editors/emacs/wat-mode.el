@@ -134,8 +134,48 @@ For eglot and lsp-mode; read each time a server starts."
       ("\\_<[a-z][a-z0-9_.]*\\_>" . font-lock-builtin-face)))
   "Font-lock keywords of `wat-mode'.")
 
+;; Plain (unfolded) block instructions indent their bodies as the formatter does:
+;;   block $b          if            try_table (catch $e 0)
+;;     local.get 0       nop           call $f
+;;   end               else          end
+;;                       nop
+;;                     end
+(defconst wat-mode--plain-open "\\(?:block\\|loop\\|if\\|try_table\\|try\\)\\_>"
+  "A bare word that opens a plain block: its following lines go one level in.")
+
+(defconst wat-mode--plain-middle "\\(?:else\\|catch\\|catch_all\\|catch_ref\\|catch_all_ref\\)\\_>"
+  "A bare word that ends a part of a plain block and starts the next.")
+
+(defconst wat-mode--plain-close "\\(?:end\\|delegate\\)\\_>"
+  "A bare word that closes a plain block.")
+
+(defun wat-mode--plain-extra (depth)
+  "Columns the current line gets from plain blocks open at paren DEPTH.
+Read from the nearest line above that starts at the same depth (not in a
+comment or string), trusting its indentation: indenting top down makes it right."
+  (save-excursion
+    (let ((here (point)) found)
+      (beginning-of-line)
+      (while (and (not found) (zerop (forward-line -1)))
+        (let ((state (syntax-ppss (line-beginning-position))))
+          (cond ((< (car state) depth) (setq found 'none))  ; the list's opening line: none open
+                ((and (= (car state) depth) (not (nth 3 state)) (not (nth 4 state))
+                      (progn (back-to-indentation) (not (looking-at-p "$\\|;;\\|(;"))))
+                 (setq found (point))))))
+      (if (not (integerp found))
+          0
+        (goto-char found)
+        (let ((extra (- (current-column) (* wat-mode-indent-offset depth))))
+          (when (looking-at-p (concat wat-mode--plain-open "\\|" wat-mode--plain-middle))
+            (setq extra (+ extra wat-mode-indent-offset)))
+          (goto-char here)
+          (back-to-indentation)
+          (when (looking-at-p (concat wat-mode--plain-close "\\|" wat-mode--plain-middle))
+            (setq extra (- extra wat-mode-indent-offset)))
+          (max extra 0))))))
+
 (defun wat-mode-indent-line ()
-  "Indent the current line by its parenthesis depth."
+  "Indent the current line: paren depth, plus the plain blocks open there."
   (interactive)
   (let* ((state (save-excursion (syntax-ppss (line-beginning-position))))
          (in-text (or (nth 3 state) (nth 4 state)))
@@ -143,9 +183,10 @@ For eglot and lsp-mode; read each time a server starts."
           (unless in-text
             (save-excursion
               (back-to-indentation)
-              (let ((depth (car state)))
-                (when (looking-at-p ")") (setq depth (1- depth)))
-                (* wat-mode-indent-offset (max depth 0)))))))
+              (if (looking-at-p ")")
+                  (* wat-mode-indent-offset (max (1- (car state)) 0))
+                (+ (* wat-mode-indent-offset (car state))
+                   (wat-mode--plain-extra (car state))))))))
     ;; Inside a string or block comment the author's layout stays.
     (when target
       (if (<= (current-column) (current-indentation))

@@ -89,6 +89,20 @@ SYNTAX_PROBES = [
 INDENT_TEXT = """(module
 (func $f (param i32)
       (local i32)
+block $b
+local.get 0
+    br_if $b
+loop
+;; a comment in a loop
+nop
+end
+end
+if (result i32)
+i32.const 1
+else
+i32.const 2
+end
+drop
 (block
 (drop
 (i32.const 1)
@@ -103,6 +117,20 @@ INDENT_TEXT = """(module
 INDENTED = """(module
   (func $f (param i32)
     (local i32)
+    block $b
+      local.get 0
+      br_if $b
+      loop
+        ;; a comment in a loop
+        nop
+      end
+    end
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end
+    drop
     (block
       (drop
         (i32.const 1)
@@ -176,6 +204,16 @@ def test_wat_mode(tmp_path: Path) -> None:
     assert [tuple(p) for p in result["syntax"]] == [(c, s) for _, c, s in SYNTAX_PROBES]
     assert result["indented"] == INDENTED
     assert result["auto_mode"] == ["wat-mode", "wat-mode", "nil"]
+
+
+def test_wat_mode_byte_compiles(tmp_path: Path) -> None:
+    """wat-mode.el compiles without a warning (docstrings, unknown functions: lsp-mode's are declared)."""
+    shutil.copyfile(EMACS_DIR / "wat-mode.el", tmp_path / "wat-mode.el")
+    done = subprocess.run([_emacs(), "--batch", "-Q", "--eval", "(setq byte-compile-error-on-warn t)",
+                           "-f", "batch-byte-compile", str(tmp_path / "wat-mode.el")],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "wat-mode.elc").is_file()
 
 
 def _server_formatting(text: str) -> str | None:

@@ -6,7 +6,7 @@ endif
 let b:did_indent = 1
 
 setlocal indentexpr=wat#Indent(v:lnum)
-setlocal indentkeys=0),!^F,o,O
+setlocal indentkeys=0),!^F,o,O,0=end,0=else,0=catch,0=delegate
 setlocal nolisp
 
 let b:undo_indent = 'setlocal indentexpr< indentkeys< lisp<'
