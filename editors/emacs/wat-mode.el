@@ -16,8 +16,9 @@
 ;;   `$names' by role (function, type, parameter, label, module).  Like the grammar, it
 ;;   knows no opcode list: any other bare word is an instruction name.
 ;; - Comments: `;;' to the end of the line and `(; ... ;)' blocks, which nest.
-;; - Indentation: two spaces per open parenthesis, the structure indent of wat-lsp's
-;;   formatter; a line that starts with `)' lines up with its opening line.
+;; - Indentation as wat-lsp's formatter lays code out: two spaces per open parenthesis
+;;   and per plain block (`block' ... `end'); a line that starts with `)' lines up with
+;;   its opening line.
 ;; - Language server: registered with eglot (`M-x eglot', or `eglot-ensure' in
 ;;   `wat-mode-hook') and, when lsp-mode is loaded, with lsp-mode (`M-x lsp').
 ;;   The command is `wat-mode-server-command'.

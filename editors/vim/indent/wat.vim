@@ -1,5 +1,6 @@
-" WebAssembly text: two spaces per open parenthesis, the formatter's structure indent; a line
-" starting with `)` lines up with the line that opened it. Comments and strings keep theirs.
+" WebAssembly text as the formatter lays it out: two spaces per open parenthesis and per plain
+" block (`block` ... `end`); a line starting with `)` lines up with the line that opened it.
+" Block comments and strings keep their indent.
 if exists('b:did_indent')
   finish
 endif
