@@ -48,3 +48,32 @@ def test_refusals_and_saves_are_quiet() -> None:
             (3, "wat-lsp: request refused: not a wat-lsp code action: {'bogus': 1}"),
             (3, "wat-lsp: request refused: Invalid Params: Command name 'wat-lsp.nope' is not defined"),
         ]
+
+
+def test_a_pass_that_cannot_apply_is_refused_quietly() -> None:
+    """Resolving a pass action whose pass does not exist: an Invalid Params answer saying why,
+    one line in the client's log, nothing on stderr."""
+    lazy = {"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}}
+    with Server() as server:
+        server.send(body("initialize", {"processId": None, "rootUri": None, "capabilities": lazy}, id=0))
+        assert "capabilities" in server.answer(0)["result"]
+        server.send(body("initialized", {}))
+        server.open(URI, TEXT)
+        where = {"start": {"line": 1, "character": 3}, "end": {"line": 1, "character": 3}}
+        context = {"diagnostics": [], "only": ["refactor"]}
+        actions = _request(
+            server, 1, "textDocument/codeAction", {"textDocument": DOC, "range": where, "context": context}
+        )
+        [action, *_] = [a for a in actions["result"] if (a.get("data") or {}).get("action") == "pass-func"]
+        action["data"]["name"] = "no-such-pass"
+        answer = _request(server, 2, "codeAction/resolve", action)
+        assert answer["error"] == {"code": -32602, "message": f"bad pass action data: {action['data']!r}"}
+        assert "result" in _request(server, 3, "shutdown", {})
+        server.send(body("exit"))
+        assert server.proc.wait(timeout=30) == 0
+        while (message := server.messages.get(timeout=30)) is not None:
+            server.seen.append(message)
+        assert not server.stderr_has("", timeout=1), server.stderr
+        assert [(p["type"], p["message"]) for p in server.logs()] == [
+            (3, f"wat-lsp: request refused: bad pass action data: {action['data']!r}")
+        ]
