@@ -104,6 +104,11 @@
 
 ;;; Part two: eglot.
 
+(defun wat-test--language-id (server)
+  "The language id SERVER was started with (eglot 1.9's accessor; later eglots keep a list)."
+  (cond ((fboundp 'eglot--language-id) (eglot--language-id server))
+        ((fboundp 'eglot--languages) (cdr (car (eglot--languages server))))))
+
 (defun wat-test--uninit ()
   "The flymake diagnostics of the current buffer from `uninitialized-local'."
   (cl-remove-if-not (lambda (d) (string-match-p "uninitialized-local" (flymake-diagnostic-text d)))
@@ -125,7 +130,7 @@
   (apply #'eglot (eglot--guess-contact))
   (wat-test--wait "eglot to manage the buffer" (lambda () (bound-and-true-p eglot--managed-mode)))
   (let ((server (eglot-current-server)))
-    (wat-test--put :language_id (eglot--language-id server))
+    (wat-test--put :language_id (wat-test--language-id server))
     (wat-test--put :hover_formats
                    (plist-get (plist-get (plist-get (eglot-client-capabilities server)
                                                     :textDocument)
