@@ -1,5 +1,6 @@
 """editors/vim in a real headless Vim (`vim -es`) with ALE: the `uninitialized-local`
-diagnostic reaches the window's location list over LSP; filetypes, syntax groups, indentation.
+diagnostic reaches the window's location list over LSP and its quick fix is applied through
+`:ALECodeAction`; filetypes, syntax groups, indentation.
 
 Vim and ALE come from Debian (`vim` 9.0 and `vim-ale` 3.3 on bookworm); this test installs
 nothing (`.ci/run` does). Without them it is skipped locally and fails under CI.
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from wat_lsp.analysis.document import analyse
+from wat_lsp.passes.quickfix import fixes_for
 
 from tests.editors.test_emacs import FACE_TEXT, INDENT_TEXT, INDENTED
-from tests.editors.test_nvim import EXAMPLE, _check_json, _server_command
+from tests.editors.test_nvim import EXAMPLE, _check_json, _fixed_text, _server_command
 from tests.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,10 +81,14 @@ def test_ale_location_list(tmp_path: Path) -> None:
     source = project / "shapes.wat"
     shutil.copyfile(EXAMPLE, source)
     [expected] = [d for d in _check_json(source) if d["code"] == "uninitialized-local"]
+    doc = analyse(source.read_bytes())
+    [core] = [d for d in doc.diagnostics if d.code == "uninitialized-local"]
+    fix_title = fixes_for(doc, core)[0].title
 
     spec: dict[str, Any] = {"runtimepath": str(VIM_DIR), "executable": command[0], "options": "", "file": str(source),
             "out": str(tmp_path / "result.json"), "timeout_ms": WAIT_MS,
-            "indent_lines": INDENT_TEXT.splitlines(), "face_lines": FACE_TEXT.splitlines()}  # fmt: skip
+            "indent_lines": INDENT_TEXT.splitlines(), "face_lines": FACE_TEXT.splitlines(),
+            "fix_title": fix_title}  # fmt: skip
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "WAT_LSP_TEST": str(tmp_path / "spec.json"), "HOME": str(tmp_path)}
     process = subprocess.Popen([vim, "-N", "-i", "NONE", "-u", str(HARNESS), "-es"], env=env, cwd=tmp_path,
@@ -106,6 +113,11 @@ def test_ale_location_list(tmp_path: Path) -> None:
          "end_col": end["character"], "type": "E", "text": f"uninitialized-local: {expected['message']}"}
     ]  # fmt: skip
     assert [(d["code"], d["linter_name"]) for d in result["ale"]] == [("uninitialized-local", "wat_lsp")]
+    # The quick fix through :ALECodeAction: the buffer is `wat-lsp --fix`'s output, and ALE's
+    # location list empties once the server has the edit.
+    assert fix_title in result["offered"]
+    assert result["text"] == _fixed_text(source)
+    assert result["final_loclist"] == []
 
     first: dict[str, str] = {}
     for text, group in result["groups"]:
