@@ -69,8 +69,10 @@ def test_helix_indents_and_textobjects_match() -> None:
     for name in ("indents.scm", "textobjects.scm"):
         query = Query(language, (HELIX / "queries" / "wat" / name).read_text())
         counts.update({k: len(v) for k, v in QueryCursor(query).captures(tree.root_node).items()})
+    # indent: every parenthesized form (module, type, (func), func, param, local, drop,
+    # i32.const, the assertion and its module)
     assert counts == {
-        "indent": 10,  # every parenthesized form: module, type, (func), func, param, local, drop, i32.const, assertion, module
+        "indent": 10,
         "outdent": 10,
         "function.around": 1,
         "class.around": 1,
