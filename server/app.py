@@ -12,6 +12,7 @@ from typing import Any, cast
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcContentModified,
+    JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcMethodNotFound,
     JsonRpcRequestCancelled,
@@ -86,6 +87,16 @@ class WatServer(LanguageServer):
         return bool(item is not None and item.snippet_support)
 
     @property
+    def hover_markdown(self) -> bool:
+        """Whether hovers go out as markdown: unless the client's `hover.contentFormat` puts
+        plaintext before markdown (or leaves markdown out)."""
+        caps = self.protocol.client_capabilities
+        hover = caps.text_document.hover if caps is not None and caps.text_document else None
+        formats = list(hover.content_format or []) if hover is not None else []
+        known = [k for k in formats if k in (types.MarkupKind.Markdown, types.MarkupKind.PlainText)]
+        return not known or known[0] == types.MarkupKind.Markdown
+
+    @property
     def pulls_configuration(self) -> bool:
         caps = self.protocol.client_capabilities
         return bool(caps is not None and caps.workspace is not None and caps.workspace.configuration)
@@ -150,6 +161,9 @@ class WatServer(LanguageServer):
             return
         if isinstance(error, ide_requests.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
+            return
+        if isinstance(error, JsonRpcException):  # a refusal raised on purpose: the answer says why
+            self.log(f"wat-lsp: request refused: {error}", types.MessageType.Info)
             return
         detail = "".join(traceback.format_exception(error))
         self.log(f"wat-lsp: internal error ({getattr(source, '__name__', source)}): {detail}")
@@ -301,7 +315,13 @@ _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_HOVER, ide_requests.hover, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_HOVER,
+        ide_requests.hover,
+        lambda ls, p: (p.position, ls.encoding, ls.hover_markdown),
+        _none,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_COMPLETION,
         completion.completion,
