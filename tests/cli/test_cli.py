@@ -37,6 +37,7 @@ def test_text_format_with_caret(tmp_path: Path) -> None:
         f"{tmp_path / 'a.wat'}:2:15: error[unknown-name]: unknown func `$nope`",
         "    (func (call $nope)))",
         "                ^~~~~",
+        "Found 1 error in 1 file.",
     ]
 
 
@@ -57,7 +58,11 @@ def test_json_format_is_lsp_shaped(tmp_path: Path) -> None:
 
 
 def test_clean_file_exits_zero(tmp_path: Path) -> None:
-    assert check(tmp_path, "ok.wat", b"(module (func (result i32) i32.const 1))") == (0, "", "")
+    assert check(tmp_path, "ok.wat", b"(module (func (result i32) i32.const 1))") == (
+        0,
+        "All checks passed (1 file).\n",
+        "",
+    )
 
 
 def test_directory_walk(tmp_path: Path) -> None:
@@ -77,7 +82,7 @@ def test_usage_and_io_errors() -> None:
 
 def test_binary_module_is_refused(tmp_path: Path) -> None:
     code, out, err = check(tmp_path, "m.wat", b"\0asm\x01\0\0\0")
-    assert (code, out) == (2, "")
+    assert (code, out) == (2, "1 file could not be checked.\n")
     assert "binary module; expected text" in err
 
 
@@ -174,7 +179,7 @@ def test_check_agrees_with_the_whole_spec_suite(capsys: pytest.CaptureFixture[st
     from tests.corpus import ROOT as SUITE
 
     paths = [str(p) for p in sorted(SUITE.glob("*.wast"))] + [str(SUITE / "legacy"), str(SUITE / "custom")]
-    assert main(["--check", "--min-severity", "error", *paths]) == 0
+    assert main(["--check", "--min-severity", "error", "-q", *paths]) == 0
     assert capsys.readouterr().out == ""
 
 
@@ -192,7 +197,7 @@ def run_main(
 ) -> tuple[int, str, str]:
     path = tmp_path / "a.wat"
     path.write_bytes(data)
-    code = main(["--check", *args, str(path)])
+    code = main(["--check", "-q", *args, str(path)])  # -q: no summary line
     out, err = capsys.readouterr()
     return code, out.replace(str(path), "a.wat"), err
 
