@@ -429,7 +429,7 @@ def _cmd_pass(argv: list[str]) -> int:
     _add_severity(p)
     p.add_argument("names", nargs="?", metavar="NAME[,NAME...]", help="the passes to run")
     p.add_argument("paths", nargs="*", metavar="PATH", help=PATHS_HELP)
-    args = p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)  # options may come between NAME and the PATHs
     if args.list:
         return run_list_passes()
     names = _pass_names(args.names or "")
