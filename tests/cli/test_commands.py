@@ -223,7 +223,7 @@ def _validator() -> Any:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-def _sarif(run: Run, *args: str) -> tuple[int, dict[str, Any]]:
+def _sarif(run: Run, *args: str) -> tuple[int | str | None, dict[str, Any]]:
     code, out, _ = run("check", "--output-format", "sarif", *args)
     log: dict[str, Any] = json.loads(out)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator().iter_errors(log)]
