@@ -305,13 +305,15 @@ def test_no_liveness_in_functions_with_errors(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_readme_example_gives_exactly_the_1a_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """`wat-lsp --check examples/shapes.wat` (the README's first command): one error, nothing else,
+    """`wat-lsp check examples/shapes.wat` (the README's first command): one error, nothing else,
     also with hints shown (the function with the error gets no liveness diagnostics)."""
     path = str(ROOT / "examples" / "shapes.wat")
     for extra in ([], ["--min-severity", "hint"]):
-        assert main(["--check", *extra, path]) == 1
-        heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith(path)]
+        assert main(["check", *extra, path]) == 1
+        out = capsys.readouterr().out.splitlines()
+        heads = [line for line in out if line.startswith(path)]
         assert [h.split(": ")[1] for h in heads] == ["error[uninitialized-local]", "note", "note", "note"]
+        assert out[-1] == "Found 1 error in 1 file."
 
 
 def _stdin(args: list[str], data: bytes) -> tuple[int, str, str]:
