@@ -8,11 +8,14 @@ across processes; reports are plain strings and dicts.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 from wat_lsp import sarif
@@ -114,6 +117,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _context() -> BaseContext:
+    """Forked workers start at once with everything imported; but forking a process that runs
+    other threads (a test runner's, an embedding program's) can copy a lock some thread holds,
+    so such a process spawns fresh interpreters instead."""
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return multiprocessing.get_context("fork" if fork else "spawn")
+
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -128,7 +139,8 @@ class OrderedMap:
     def __init__(self, fn: Callable[[T], R], items: Sequence[T], jobs: int) -> None:
         self._fn: Callable[[Any], Any] = fn
         self._items = items
-        self._pool = ProcessPoolExecutor(jobs) if jobs > 1 and len(items) > 1 else None
+        n = min(jobs, len(items))
+        self._pool = ProcessPoolExecutor(n, mp_context=_context()) if n > 1 else None
 
     def __enter__(self) -> Iterator[Any]:
         if self._pool is None:
