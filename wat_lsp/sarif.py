@@ -2,8 +2,8 @@
 
 Code-scanning services (GitHub's among them) read this format. Rules come from the registry
 (`analysis/diagnostics.CODES`), so a new code is a new rule with no edit here; each rule's help
-links to its section of `docs/diagnostics.md`. Columns count Unicode code points, as the text
-output does (`columnKind`), 1-based; lines are 1-based.
+links to its section of `docs/diagnostics.md` (a file URI: decision 34). Columns count Unicode
+code points, as the text output does (`columnKind`), 1-based; lines are 1-based.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ RULE_INDEX = {code: i for i, code in enumerate(CODES)}
 
 
 def diagnostics_doc() -> Path | None:
-    """The diagnostics reference beside this package: the repository's `docs/diagnostics.md`
-    in a checkout or an editable install; None when only the package is installed."""
-    found = Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md"
-    return found if found.is_file() else None
+    """The diagnostics reference: the copy installed in the package (setup.py puts it there),
+    or the repository's `docs/diagnostics.md` in a checkout or an editable install."""
+    here = Path(__file__).resolve().parent
+    for found in (here / "diagnostics.md", here.parent / "docs" / "diagnostics.md"):
+        if found.is_file():
+            return found
+    return None
 
 
 def help_uri(code: str, doc: Path | None) -> str | None:

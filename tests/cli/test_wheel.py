@@ -3,11 +3,13 @@
 `python -m build` makes the sdist, then the wheel from the unpacked sdist (so the sdist must hold
 everything the grammar's C needs). The wheel goes into a fresh venv without system
 site-packages, its dependencies from PyPI as wheels only, on a PATH where `cc` and `gcc` are not
-found; there `wat-lsp check` checks a file and `wat-lsp server` answers `initialize`.
+found; there `wat-lsp check` checks a file (SARIF's help links point into the package) and
+`wat-lsp server` answers `initialize`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -70,5 +72,13 @@ def test_wheel_runs_without_a_compiler(dist: Path, tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[0] == (
         f"{bad}:3:18: error[type-mismatch]: the function body must end with [i32] on the stack, found [i64]"
     )
+    # SARIF's rules link to the copy of docs/diagnostics.md installed in the package
+    proc = subprocess.run(
+        [bin_dir / "wat-lsp", "check", "--output-format", "sarif", bad], capture_output=True, env=env
+    )
+    rules = json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    doc = Path(where.stdout.strip()).with_name("diagnostics.md")
+    assert doc.read_bytes() == (ROOT / "docs" / "diagnostics.md").read_bytes()
+    assert rules[0]["helpUri"] == f"{doc.as_uri()}#{rules[0]['id']}"
     answer, status = initialize([str(bin_dir / "wat-lsp"), "server"], env)
     assert (answer["result"]["serverInfo"]["name"], status) == ("wat-lsp", 0)
