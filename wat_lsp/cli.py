@@ -309,11 +309,11 @@ PATHS_HELP = ".wat/.wast files or directories; - reads standard input"
 
 OVERVIEW = """\
 commands:
-  check PATH...              check files and print diagnostics
-  fix PATH...                apply every fix for error diagnostics and print (or write) the result
-  pass NAME[,NAME...] PATH...  run transformation passes (`wat-lsp pass --list` lists them)
-  format PATH...             format files
-  server                     the language server on stdin/stdout (also: no arguments at all)
+  check PATH...                 check files and print diagnostics
+  fix PATH...                   apply every fix for error diagnostics; print or write the result
+  pass NAME[,NAME...] PATH...   run transformation passes (`wat-lsp pass --list` lists them)
+  format PATH...                format files
+  server                        the language server on stdin/stdout (also: no arguments at all)
 
 `wat-lsp COMMAND --help` shows a command's options. The older flag spelling below
 (`--check`, `--fix`, `--pass`, `--list-passes`, `--stdio`) does the same and keeps working.
