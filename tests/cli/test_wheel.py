@@ -73,10 +73,10 @@ def test_wheel_runs_without_a_compiler(dist: Path, tmp_path: Path) -> None:
         f"{bad}:3:18: error[type-mismatch]: the function body must end with [i32] on the stack, found [i64]"
     )
     # SARIF's rules link to the copy of docs/diagnostics.md installed in the package
-    proc = subprocess.run(
+    sarif = subprocess.run(
         [bin_dir / "wat-lsp", "check", "--output-format", "sarif", bad], capture_output=True, env=env
     )
-    rules = json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    rules = json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["rules"]
     doc = Path(where.stdout.strip()).with_name("diagnostics.md")
     assert doc.read_bytes() == (ROOT / "docs" / "diagnostics.md").read_bytes()
     assert rules[0]["helpUri"] == f"{doc.as_uri()}#{rules[0]['id']}"
