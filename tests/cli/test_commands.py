@@ -5,6 +5,7 @@ formats, the summary line, `--version`, a closed pipe, folders without WAT files
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import signal
@@ -407,3 +408,17 @@ def test_pre_commit_hooks() -> None:
     for hook in hooks:
         assert hook["entry"].split()[1] in COMMANDS
         assert re.search(hook["files"], "dir/a.wast") and not re.search(hook["files"], "a.wasm")
+
+
+def test_standard_input_among_files_in_parallel(
+    run: Run, files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-` is read by the command itself and checked beside the files, in order."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BAD3)))
+    code, out, err = run("check", "-j", "2", "--output-format", "github", "ok.wat", "-", "bad.wat")
+    line = "line=3,col=18,endLine=3,endColumn=19::{0}:3:18: type-mismatch: the function body must end with [i32] on the stack, found [i64]"
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        "::error title=wat-lsp (type-mismatch),file=<stdin>," + line.format("<stdin>"),
+        "::error title=wat-lsp (type-mismatch),file=bad.wat," + line.format("bad.wat"),
+    ]
