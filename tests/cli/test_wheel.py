@@ -17,8 +17,6 @@ import sys
 import tarfile
 from pathlib import Path
 
-import pytest
-
 from tests.cli.server_probe import initialize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,24 +30,23 @@ def _run(
     return proc
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    # As a user builds: pyproject's build requirements from PyPI, in an isolated environment.
+def _build(out: Path) -> None:
+    """sdist and wheel in `out`, as a user builds: pyproject's build requirements from PyPI,
+    in an isolated environment."""
     _run([sys.executable, "-m", "build", "--outdir", out, ROOT])
-    return out
-
-
-def test_sdist_holds_the_grammar_sources(dist: Path) -> None:
-    [sdist] = dist.glob("wat_lsp-*.tar.gz")
+    [sdist] = out.glob("wat_lsp-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     for needed in ("setup.py", "grammar/grammar.js", "grammar/src/parser.c", "grammar/src/scanner.c",
-                   "grammar/src/tree_sitter/parser.h", "grammar/bindings/python/binding.c"):  # fmt: skip
+                   "grammar/src/tree_sitter/parser.h", "grammar/bindings/python/binding.c",
+                   "docs/diagnostics.md"):  # fmt: skip
         assert needed in names
 
 
-def test_wheel_runs_without_a_compiler(dist: Path, tmp_path: Path) -> None:
+def test_wheel_runs_without_a_compiler(tmp_path: Path) -> None:
+    """(One test, not a fixture shared by two: under xdist each worker would build again.)"""
+    dist = tmp_path / "dist"
+    _build(dist)
     [wheel] = dist.glob("wat_lsp-*.whl")
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
