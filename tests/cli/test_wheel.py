@@ -48,6 +48,7 @@ def test_wheel_runs_without_a_compiler(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     _build(dist)
     [wheel] = dist.glob("wat_lsp-*.whl")
+    assert "-cp311-abi3-" in wheel.name  # the stable ABI: one wheel for CPython 3.11 and later
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     bin_dir = venv / "bin"
