@@ -20,9 +20,11 @@ from pygls.lsp.server import LanguageServer
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
+    code_lens,
     completion,
     convert,
     ide_requests,
+    navigation_requests,
     release,
     selection,
     signature_help,
@@ -266,6 +268,7 @@ class DocumentRequest:
     lane: Lane
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
+    uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
 
 
 def _none() -> None:
@@ -290,6 +293,14 @@ def _in(ls: WatServer, params: Any) -> tuple[Any, ...]:
 
 def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
     return (ls.encoding,)
+
+
+def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.item, ls.encoding
+
+
+def _lens(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params, ls.encoding
 
 
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
@@ -385,6 +396,69 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
+        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+    ),
+    DocumentRequest(types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE),
+    # Incoming calls scan every function's calls (kept per function across versions).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY,
+        navigation_requests.prepare_call_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_INCOMING_CALLS,
+        navigation_requests.incoming_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_OUTGOING_CALLS,
+        navigation_requests.outgoing_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_TYPE_HIERARCHY,
+        navigation_requests.prepare_type_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUPERTYPES,
+        navigation_requests.supertypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUBTYPES,
+        navigation_requests.subtypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    # Lenses are listed from the model; counting needs the occurrence index (a whole-document job).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_CODE_LENS,
+        code_lens.code_lenses_json,
+        _whole,
+        list,
+        INTERACTIVE,
+        options=types.CodeLensOptions(resolve_provider=True),
+    ),
+    DocumentRequest(
+        types.CODE_LENS_RESOLVE, code_lens.resolve, _lens, _none, WHOLE, uri=code_lens.lens_uri
+    ),
+    DocumentRequest(
         types.TEXT_DOCUMENT_SELECTION_RANGE,
         selection.selection_ranges,
         lambda ls, p: (p.positions, ls.encoding),
@@ -397,7 +471,7 @@ _DOCUMENT_REQUESTS = (
 def _register(server: WatServer, request: DocumentRequest) -> None:
     async def handler(ls: WatServer, params: Any) -> Any:
         return await ls.requests.on_document(
-            params.text_document.uri,
+            request.uri(params),
             request.default(),
             request.work,
             *request.args(ls, params),

@@ -1,0 +1,123 @@
+"""`textDocument/codeLens` and `codeLens/resolve`: reference counts, and what `coalesce-locals`
+would do to each function that declares locals.
+
+Listing walks the model (`analysis/ide/code_lens`) and answers JSON text; nothing is counted
+until the editor resolves a lens (VS Code resolves those on screen). A lens's data is
+`{"uri", "kind": "refs"|"coalesce", "module", "space", "item"}`.
+
+A resolved reference lens runs `editor.action.showReferences` with the arguments VS Code's
+command takes, `[uri, position, locations]`, in LSP's JSON shapes: a client must convert them
+(`vscode-languageclient` passes command arguments on as they are, so a VS Code extension maps
+them to `vscode.Uri`/`Position`/`Location`; in Neovim a function registered as
+`vim.lsp.commands["editor.action.showReferences"]` runs it; other clients show the title).
+A lens with no references, and a coalesce lens, has the empty command: a title only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lsprotocol import types
+from wat_lsp.analysis.ide import code_lens
+from wat_lsp.analysis.ide.navigation import module_of
+from wat_lsp.analysis.ide.references import Key
+from wat_lsp.analysis.positions import Encoding
+from wat_lsp.passes import coalesce_locals, targets
+from wat_lsp.server import convert
+from wat_lsp.server.diagnostics import RawResult
+from wat_lsp.server.documents import Snapshot
+
+SHOW_REFERENCES = "editor.action.showReferences"
+
+
+def lens_uri(params: Any) -> str:
+    """The document a lens to resolve belongs to (from its data; "" when it has none)."""
+    data = getattr(params, "data", None)
+    uri = data.get("uri") if isinstance(data, dict) else None
+    return uri if isinstance(uri, str) else ""
+
+
+def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
+    """Every lens, unresolved, as JSON text (10,000 functions: no protocol objects)."""
+    uri = json.dumps(snap.uri)
+    position = snap.index.position
+    parts: list[str] = []
+    for lens in code_lens.lenses(snap.analysis()):
+        line, col = position(lens.span.start, encoding)
+        end_line, end_col = position(lens.span.end, encoding)
+        rng = (
+            f'{{"start": {{"line": {line}, "character": {col}}}, '
+            f'"end": {{"line": {end_line}, "character": {end_col}}}}}'
+        )
+        key = lens.key
+        data = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'
+        parts.append(f'{{"range": {rng}, "data": {{{data}, "kind": "refs"}}}}')
+        if lens.has_locals:
+            parts.append(f'{{"range": {rng}, "data": {{{data}, "kind": "coalesce"}}}}')
+    return RawResult("[" + ", ".join(parts) + "]")
+
+
+def _key(data: Any) -> tuple[str, Key] | None:
+    if not isinstance(data, dict):
+        return None
+    kind, module, space, item = (data.get(k) for k in ("kind", "module", "space", "item"))
+    if kind not in ("refs", "coalesce") or space not in code_lens.SPACES:
+        return None
+    if type(module) is not int or type(item) is not int:
+        return None
+    return kind, Key(module, space, -1, item)
+
+
+def resolve(snap: Snapshot, lens: types.CodeLens, encoding: Encoding) -> types.CodeLens:
+    """The lens with its title and command, for the document's current text."""
+    found = _key(lens.data)
+    doc = snap.analysis()
+    if found is None:
+        lens.command = types.Command(title="(not a wat-lsp lens)", command="")
+        return lens
+    kind, key = found
+    if kind == "coalesce":
+        lens.command = types.Command(title=_coalesce_title(snap, key), command="")
+        return lens
+    refs = code_lens.references(doc, key)
+    title = "1 reference" if len(refs) == 1 else f"{len(refs)} references"
+    locations = [
+        {"uri": snap.uri, "range": _json_range(convert.range_(snap.index, o.start, o.end, encoding))}
+        for o in refs
+    ]
+    position = {"line": lens.range.start.line, "character": lens.range.start.character}
+    lens.command = types.Command(
+        title=title, command=SHOW_REFERENCES if refs else "", arguments=[snap.uri, position, locations]
+    )
+    return lens
+
+
+def _json_range(r: types.Range) -> dict[str, dict[str, int]]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def _coalesce_title(snap: Snapshot, key: Key) -> str:
+    """What the pass would do to the function: computed here, never on the edit path."""
+    doc = snap.analysis()
+    m = module_of(doc, key)
+    if m is None or not 0 <= key.item < len(m.funcs):
+        return "coalesce-locals: no such function"
+    valid = targets.editable_modules(doc, valid_only=True)
+    if not any(sm.read is not None and sm.read.module is m for sm in valid):
+        return "coalesce-locals: the module has errors"
+    func = m.funcs[key.item]
+    result = coalesce_locals.func_result(doc, func)
+    before = len(func.locals)
+    if result is None or not result.edits:
+        return f"coalesce-locals: nothing to do ({before} local{'s' if before != 1 else ''})"
+    extra = []
+    if result.copies_removed:
+        extra.append(f"{result.copies_removed} copies removed")
+    if result.dead_stores_removed:
+        extra.append(f"{result.dead_stores_removed} dead stores")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"coalesce-locals: {result.locals_before} locals → {result.locals_after}{tail}"
