@@ -224,6 +224,13 @@ def make_server() -> WatServer:
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
+    # A lens's document is named in its data; counting may need the occurrence index.
+    @server.feature(types.CODE_LENS_RESOLVE)
+    async def code_lens_resolve(ls: WatServer, params: types.CodeLens) -> types.CodeLens:
+        return await ls.requests.call(
+            code_lens.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+        )
+
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
@@ -297,10 +304,6 @@ def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
 
 def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
     return params.item, ls.encoding
-
-
-def _lens(ls: WatServer, params: Any) -> tuple[Any, ...]:
-    return params, ls.encoding
 
 
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
@@ -454,9 +457,6 @@ _DOCUMENT_REQUESTS = (
         list,
         INTERACTIVE,
         options=types.CodeLensOptions(resolve_provider=True),
-    ),
-    DocumentRequest(
-        types.CODE_LENS_RESOLVE, code_lens.resolve, _lens, _none, WHOLE, uri=code_lens.lens_uri
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_SELECTION_RANGE,

@@ -16,6 +16,7 @@ A lens with no references, and a coalesce lens, has the empty command: a title o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -29,13 +30,6 @@ from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
 
 SHOW_REFERENCES = "editor.action.showReferences"
-
-
-def lens_uri(params: Any) -> str:
-    """The document a lens to resolve belongs to (from its data; "" when it has none)."""
-    data = getattr(params, "data", None)
-    uri = data.get("uri") if isinstance(data, dict) else None
-    return uri if isinstance(uri, str) else ""
 
 
 def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
@@ -69,13 +63,19 @@ def _key(data: Any) -> tuple[str, Key] | None:
     return kind, Key(module, space, -1, item)
 
 
-def resolve(snap: Snapshot, lens: types.CodeLens, encoding: Encoding) -> types.CodeLens:
-    """The lens with its title and command, for the document's current text."""
+def resolve(
+    lens: types.CodeLens, lookup: Callable[[str], Snapshot | None], encoding: Encoding
+) -> types.CodeLens:
+    """The lens with its title and command, for the document's current text (a lens that is
+    not ours, or of a closed document, gets a title saying so: resolve must answer a lens)."""
     found = _key(lens.data)
-    doc = snap.analysis()
-    if found is None:
-        lens.command = types.Command(title="(not a wat-lsp lens)", command="")
+    uri = lens.data.get("uri") if isinstance(lens.data, dict) else None
+    snap = lookup(uri) if isinstance(uri, str) else None
+    if found is None or snap is None:
+        why = "not a wat-lsp lens" if found is None else "the document is closed"
+        lens.command = types.Command(title=f"({why})", command="")
         return lens
+    doc = snap.analysis()
     kind, key = found
     if kind == "coalesce":
         lens.command = types.Command(title=_coalesce_title(snap, key), command="")
