@@ -401,7 +401,9 @@ _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+    ),
     # Incoming calls scan every function's calls (kept per function across versions).
     DocumentRequest(
         types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY,

@@ -35,14 +35,24 @@ SHOW_REFERENCES = "editor.action.showReferences"
 def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     """Every lens, unresolved, as JSON text (10,000 functions: no protocol objects)."""
     uri = json.dumps(snap.uri)
-    position = snap.index.position
+    index = snap.index
+    data = snap.data
     parts: list[str] = []
     for lens in code_lens.lenses(snap.analysis()):
-        line, col = position(lens.span.start, encoding)
-        end_line, end_col = position(lens.span.end, encoding)
+        start, end = lens.span
+        line = index.line_of(start)
+        first = index.line_start(line)
+        # Counted from the line's start when the text is ASCII (an item starts a few bytes
+        # in): a new version's line index knows no line's ASCII-ness yet.
+        if data[first:end].isascii():
+            col, end_col = start - first, end - first
+        else:
+            col = index.position(start, encoding)[1]
+            end_line, end_col = index.position(end, encoding)
+            end_col = end_col if end_line == line else col
         rng = (
             f'{{"start": {{"line": {line}, "character": {col}}}, '
-            f'"end": {{"line": {end_line}, "character": {end_col}}}}}'
+            f'"end": {{"line": {line}, "character": {end_col}}}}}'
         )
         key = lens.key
         data = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'

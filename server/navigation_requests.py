@@ -61,7 +61,9 @@ def _label(name: str | None, word: str, index: int) -> str:
     return f"${name}" if name else f"{word} {index}"
 
 
-def _call_item(snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding) -> types.CallHierarchyItem:
+def _call_item(
+    snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding
+) -> types.CallHierarchyItem:
     f = m.funcs[index]
     detail = f"import {f.import_.module}.{f.import_.name}" if f.import_ is not None else f"func {index}"
     sel = f.name_span or f.span
@@ -124,7 +126,8 @@ def incoming_calls(
     _, mc, module, func = found
     return [
         types.CallHierarchyIncomingCall(
-            from_=_call_item(snap, module, mc.module, c.func, encoding), from_ranges=_ranges(snap, c.spans, encoding)
+            from_=_call_item(snap, module, mc.module, c.func, encoding),
+            from_ranges=_ranges(snap, c.spans, encoding),
         )
         for c in call_hierarchy.incoming(mc, func)
         if 0 <= c.func < len(mc.module.funcs)
@@ -140,7 +143,8 @@ def outgoing_calls(
     _, mc, module, func = found
     return [
         types.CallHierarchyOutgoingCall(
-            to=_call_item(snap, module, mc.module, c.func, encoding), from_ranges=_ranges(snap, c.spans, encoding)
+            to=_call_item(snap, module, mc.module, c.func, encoding),
+            from_ranges=_ranges(snap, c.spans, encoding),
         )
         for c in call_hierarchy.outgoing(mc, func)
         if 0 <= c.func < len(mc.module.funcs)
@@ -150,7 +154,9 @@ def outgoing_calls(
 # --- type hierarchy ----------------------------------------------------------------------
 
 
-def _type_item(snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding) -> types.TypeHierarchyItem:
+def _type_item(
+    snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding
+) -> types.TypeHierarchyItem:
     td = m.types[index]
     rng = convert.range_(snap.index, td.span.start, td.span.end, encoding)
     kind = types.SymbolKind.Struct if isinstance(td.comp, StructType) else types.SymbolKind.Class

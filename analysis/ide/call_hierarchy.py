@@ -180,7 +180,8 @@ def module_calls(doc: Document, number: int) -> ModuleCalls | None:
 
         results = _SUMMARIES.results(lay, None, compute)
         funcs = [
-            (f, s, start - origin) for f, (s, origin), start in zip(lay.funcs, results, lay.starts, strict=True)
+            (f, s, start - origin)
+            for f, (s, origin), start in zip(lay.funcs, results, lay.starts, strict=True)
         ]
     else:
         funcs = [(f, summarise(f), 0) for f in m.funcs if f.import_ is None]

@@ -49,10 +49,16 @@ async def prepare(client: LanguageClient, needle: str, skip: int) -> types.CallH
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_call_hierarchy(client: LanguageClient) -> None:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, CALLS)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, CALLS))
+    )
     b = await prepare(client, "(call $b) (return", 7)  # at a call: the callee
     assert (b.name, b.detail, where(b.selection_range), b.range.start.line, b.range.end.line) == (
-        "$b", "func 2", (10, "$b"), 10, 10,
+        "$b",
+        "func 2",
+        (10, "$b"),
+        10,
+        10,
     )
     incoming = await client.call_hierarchy_incoming_calls_async(types.CallHierarchyIncomingCallsParams(b))
     assert incoming is not None
@@ -62,7 +68,9 @@ async def test_call_hierarchy(client: LanguageClient) -> None:
     ]
     outgoing = await client.call_hierarchy_outgoing_calls_async(types.CallHierarchyOutgoingCallsParams(b))
     assert outgoing is not None
-    assert [(c.to.name, [where(r) for r in c.from_ranges]) for c in outgoing] == [("$a", [(10, "ref.func $a")])]
+    assert [(c.to.name, [where(r) for r in c.from_ranges]) for c in outgoing] == [
+        ("$a", [(10, "ref.func $a")])
+    ]
     # `$known`: slot 0 `$a`, slot 1 `$c` (the later segment wins), `$b` overwritten: known
     # contents; `$written` has a `table.set`, so its calls lead nowhere we can know.
     main = await prepare(client, "(func $main", 6)

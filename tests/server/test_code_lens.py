@@ -30,7 +30,9 @@ DOC = types.TextDocumentIdentifier(URI)
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_code_lens(client: LanguageClient) -> None:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, LENSES)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, LENSES))
+    )
     listed = await client.text_document_code_lens_async(types.CodeLensParams(DOC))
     assert listed is not None
     assert all(lens.command is None for lens in listed)  # counted only when resolved
@@ -38,7 +40,9 @@ async def test_code_lens(client: LanguageClient) -> None:
     for lens in listed:
         done = await client.code_lens_resolve_async(lens)
         assert done.command is not None and done.range == lens.range
-        shown.append((done.range.start.line, done.range.start.character, done.command.title, done.command.command))
+        shown.append(
+            (done.range.start.line, done.range.start.character, done.command.title, done.command.command)
+        )
     assert shown == [
         (1, 2, "2 references", "editor.action.showReferences"),
         (2, 2, "2 references", "editor.action.showReferences"),
@@ -69,6 +73,9 @@ async def test_code_lens(client: LanguageClient) -> None:
     done = await client.code_lens_resolve_async(listed[5])
     assert done.command is not None and done.command.title == "2 references"
     # a lens whose data is not ours, or of a closed document, does not fail
-    for data, why in (([1], "(not a wat-lsp lens)"), ({**listed[0].data, "uri": "untitled:x"}, "(the document is closed)")):
+    for data, why in (
+        ([1], "(not a wat-lsp lens)"),
+        ({**listed[0].data, "uri": "untitled:x"}, "(the document is closed)"),
+    ):
         done = await client.code_lens_resolve_async(types.CodeLens(range=listed[0].range, data=data))
         assert done.command is not None and done.command.title == why

@@ -31,7 +31,9 @@ DAMAGED = [
 async def test_every_offset(client: LanguageClient, text: str) -> None:
     uri = f"untitled:damaged{DAMAGED.index(text)}.wast"
     doc = types.TextDocumentIdentifier(uri)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wast", 1, text))
+    )
     calls: list[types.CallHierarchyItem] = []
     kinds: list[types.TypeHierarchyItem] = []
     for line, row in enumerate(text.splitlines()):
@@ -39,12 +41,18 @@ async def test_every_offset(client: LanguageClient, text: str) -> None:
             where = types.Position(line, col)
             await client.text_document_type_definition_async(types.TypeDefinitionParams(doc, where))
             await client.text_document_declaration_async(types.DeclarationParams(doc, where))
-            calls += await client.text_document_prepare_call_hierarchy_async(
-                types.CallHierarchyPrepareParams(doc, where)
-            ) or []
-            kinds += await client.text_document_prepare_type_hierarchy_async(
-                types.TypeHierarchyPrepareParams(doc, where)
-            ) or []
+            calls += (
+                await client.text_document_prepare_call_hierarchy_async(
+                    types.CallHierarchyPrepareParams(doc, where)
+                )
+                or []
+            )
+            kinds += (
+                await client.text_document_prepare_type_hierarchy_async(
+                    types.TypeHierarchyPrepareParams(doc, where)
+                )
+                or []
+            )
             try:
                 await client.text_document_prepare_rename_async(types.PrepareRenameParams(doc, where))
             except JsonRpcException as e:  # a refusal with its reason
