@@ -55,10 +55,10 @@ def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
             f'"end": {{"line": {line}, "character": {end_col}}}}}'
         )
         key = lens.key
-        data = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'
-        parts.append(f'{{"range": {rng}, "data": {{{data}, "kind": "refs"}}}}')
+        fields = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'
+        parts.append(f'{{"range": {rng}, "data": {{{fields}, "kind": "refs"}}}}')
         if lens.has_locals:
-            parts.append(f'{{"range": {rng}, "data": {{{data}, "kind": "coalesce"}}}}')
+            parts.append(f'{{"range": {rng}, "data": {{{fields}, "kind": "coalesce"}}}}')
     return RawResult("[" + ", ".join(parts) + "]")
 
 

@@ -75,7 +75,25 @@ async def test_code_lens(client: LanguageClient) -> None:
     # a lens whose data is not ours, or of a closed document, does not fail
     for data, why in (
         ([1], "(not a wat-lsp lens)"),
-        ({**listed[0].data, "uri": "untitled:x"}, "(the document is closed)"),
+        ({**(listed[0].data or {}), "uri": "untitled:x"}, "(the document is closed)"),
     ):
         done = await client.code_lens_resolve_async(types.CodeLens(range=listed[0].range, data=data))
         assert done.command is not None and done.command.title == why
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_columns_after_non_ascii(client: LanguageClient) -> None:
+    """Columns in UTF-16 units where the line has non-ASCII text before the item."""
+    uri = "untitled:lens-utf16.wat"
+    text = "(module (; ünï 🙂 ;) (global $u i32 (i32.const 0)) (func $f (; é ;) (global.get $u) (drop)))"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, text))
+    )
+    listed = await client.text_document_code_lens_async(
+        types.CodeLensParams(types.TextDocumentIdentifier(uri))
+    )
+    assert listed is not None
+    # `🙂` is two UTF-16 units: the global starts at character 21; `$f` at 57
+    assert [(x.range.start.character, x.range.end.character) for x in listed] == [(21, 22), (57, 59)]
+    done = await client.code_lens_resolve_async(listed[0])
+    assert done.command is not None and done.command.title == "1 reference"
