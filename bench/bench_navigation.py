@@ -198,9 +198,10 @@ def _editor_requests(
     at_node = types.Position(node, lines[node].index("$node"))
     e: Any = enc
     binop_item = navigation_requests.prepare_call_hierarchy(snap, at_binop, e)
+    callee_item = navigation_requests.prepare_call_hierarchy(snap, at_call, e)
     func_item = navigation_requests.prepare_call_hierarchy(snap, at_func, e)
     node_item = navigation_requests.prepare_type_hierarchy(snap, at_node, e)
-    assert binop_item and func_item and node_item
+    assert binop_item and callee_item and func_item and node_item
     listed = json.loads(code_lens.code_lenses_json(snap, e).text)
     start = {"line": func, "character": at_func.character}
 
@@ -214,6 +215,7 @@ def _editor_requests(
         ("type definition (a local)", lambda s: navigation_requests.type_definition(s, at_get, e)),
         ("declaration (a call)", lambda s: navigation_requests.declaration(s, at_call, e)),
         ("prepare call hierarchy", lambda s: navigation_requests.prepare_call_hierarchy(s, at_call, e)),
+        ("incoming calls (a function)", lambda s: navigation_requests.incoming_calls(s, callee_item[0], e)),
         (
             "incoming calls (a table function)",
             lambda s: navigation_requests.incoming_calls(s, binop_item[0], e),

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from wat_lsp.analysis.ide import code_lens
+from wat_lsp.analysis.ide import code_lens, function_cache
 from wat_lsp.analysis.ide.navigation import module_of
 from wat_lsp.analysis.ide.references import Key
 from wat_lsp.analysis.positions import Encoding
@@ -32,34 +33,74 @@ from wat_lsp.server.documents import Snapshot
 SHOW_REFERENCES = "editor.action.showReferences"
 
 
+@dataclass(slots=True, eq=False)
+class _Part:
+    """A function's lenses as JSON text, for a function whose name is `column` bytes into
+    line `line`."""
+
+    line: int
+    column: int
+    text: str
+
+
+_PARTS: function_cache.Cache[_Part] = function_cache.Cache()
+
+
 def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
-    """Every lens, unresolved, as JSON text (10,000 functions: no protocol objects)."""
+    """Every lens, unresolved, as JSON text. For one text module, each function's lenses are
+    kept from version to version (`function_cache`) while the function's text and line stay:
+    making 20,000 lenses of 10,000 functions again after each keystroke cost 0.1 s."""
+    doc = snap.analysis()
     uri = json.dumps(snap.uri)
+    lay = function_cache.layout(doc)
+    if lay is None:
+        return RawResult("[" + ", ".join(_json(snap, x, uri, encoding) for x in code_lens.lenses(doc)) + "]")
     index = snap.index
-    data = snap.data
-    parts: list[str] = []
-    for lens in code_lens.lenses(snap.analysis()):
-        start, end = lens.span
+    where = []
+    for f in lay.funcs:
+        start = (f.name_span or f.span).start
         line = index.line_of(start)
-        first = index.line_start(line)
-        # Counted from the line's start when the text is ASCII (an item starts a few bytes
-        # in): a new version's line index knows no line's ASCII-ness yet.
-        if data[first:end].isascii():
-            col, end_col = start - first, end - first
-        else:
-            col = index.position(start, encoding)[1]
-            end_line, end_col = index.position(end, encoding)
-            end_col = end_col if end_line == line else col
-        rng = (
-            f'{{"start": {{"line": {line}, "character": {col}}}, '
-            f'"end": {{"line": {line}, "character": {end_col}}}}}'
-        )
-        key = lens.key
-        fields = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'
-        parts.append(f'{{"range": {rng}, "data": {{{fields}, "kind": "refs"}}}}')
-        if lens.has_locals:
-            parts.append(f'{{"range": {rng}, "data": {{{fields}, "kind": "coalesce"}}}}')
-    return RawResult("[" + ", ".join(parts) + "]")
+        where.append((line, start - index.line_start(line)))
+
+    def compute(missing: list[int]) -> list[_Part]:
+        out = []
+        for i in missing:
+            lens = code_lens.func_lens(doc.data, 0, lay.funcs[i])
+            out.append(_Part(*where[i], _json(snap, lens, uri, encoding)))
+        return out
+
+    found = _PARTS.results(lay, (snap.uri, encoding), compute, lambda i, r: (r.line, r.column) == where[i])
+    parts = [(start, r.text) for start, (r, _) in zip(lay.starts, found, strict=True)]
+    skip = frozenset(f.index for f in lay.funcs)
+    parts += [(x.span.start, _json(snap, x, uri, encoding)) for x in code_lens.lenses(doc, skip)]
+    parts.sort(key=lambda pair: pair[0])
+    return RawResult("[" + ", ".join(text for _, text in parts) + "]")
+
+
+def _json(snap: Snapshot, lens: code_lens.Lens, uri: str, encoding: Encoding) -> str:
+    """One item's lenses (one or two) as JSON text, without the brackets of a list."""
+    index = snap.index
+    start, end = lens.span
+    line = index.line_of(start)
+    first = index.line_start(line)
+    # Counted from the line's start when the text is ASCII (an item starts a few bytes in):
+    # a new version's line index knows no line's ASCII-ness yet.
+    if snap.data[first:end].isascii():
+        col, end_col = start - first, end - first
+    else:
+        col = index.position(start, encoding)[1]
+        end_line, end_col = index.position(end, encoding)
+        end_col = end_col if end_line == line else col
+    rng = (
+        f'{{"start": {{"line": {line}, "character": {col}}}, '
+        f'"end": {{"line": {line}, "character": {end_col}}}}}'
+    )
+    key = lens.key
+    fields = f'"uri": {uri}, "module": {key.module}, "space": "{key.space}", "item": {key.item}'
+    text = f'{{"range": {rng}, "data": {{{fields}, "kind": "refs"}}}}'
+    if lens.has_locals:
+        text += f', {{"range": {rng}, "data": {{{fields}, "kind": "coalesce"}}}}'
+    return text
 
 
 def _key(data: Any) -> tuple[str, Key] | None:

@@ -25,8 +25,14 @@ class Lens:
     has_locals: bool = False  # a function declaring locals: it also gets a coalesce-locals lens
 
 
-def lenses(doc: Document) -> list[Lens]:
-    """Every lens of the document, in text order."""
+def func_lens(data: bytes, number: int, f: Func) -> Lens:
+    span = f.name_span or Span(f.span.start, f.span.start + 1)
+    return Lens(Key(number, "func", -1, f.index), span, _declares_locals(data, f))
+
+
+def lenses(doc: Document, skip: frozenset[int] = frozenset()) -> list[Lens]:
+    """Every lens of the document, in text order; those of the first module's functions whose
+    index is in `skip` left out (the server keeps them from version to version)."""
     out: list[Lens] = []
     for number, sm in enumerate(doc.modules):
         if sm.read is None or sm.kind != "text":
@@ -34,8 +40,8 @@ def lenses(doc: Document) -> list[Lens]:
         m = sm.read.module
         data = doc.data
         for f in m.funcs:
-            span = f.name_span or Span(f.span.start, f.span.start + 1)
-            out.append(Lens(Key(number, "func", -1, f.index), span, _declares_locals(data, f)))
+            if number or f.index not in skip:
+                out.append(func_lens(data, number, f))
         seqs: tuple[tuple[str, list[object]], ...] = (
             ("type", [t for t in m.types if not t.implicit]),
             ("global", list(m.globals)),
