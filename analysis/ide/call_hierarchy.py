@@ -79,8 +79,14 @@ class ModuleCalls:
     module: Module
     funcs: list[tuple[Func, Summary, int]]
     known: dict[int, dict[int, int]]
-    types: TypeTable
     _targets: dict[tuple[int, int], tuple[int, ...]]
+    _types: TypeTable | None = None  # made when an indirect call is first resolved
+
+    @property
+    def types(self) -> TypeTable:
+        if self._types is None:
+            self._types = TypeTable(self.module)
+        return self._types
 
     def targets(self, table: int, type_idx: int) -> tuple[int, ...]:
         """The functions an indirect call through `table` at type `type_idx` may reach (none
@@ -90,6 +96,7 @@ class ModuleCalls:
         if found is None:
             slots = self.known.get(table, {})
             funcs = self.module.funcs
+            types = self.types if slots and type_idx >= 0 else None
             found = tuple(
                 sorted(
                     {
@@ -97,10 +104,10 @@ class ModuleCalls:
                         for f in slots.values()
                         if 0 <= f < len(funcs)
                         and (
-                            type_idx < 0
-                            or not 0 <= type_idx < self.types.n
-                            or not 0 <= funcs[f].type_idx < self.types.n
-                            or self.types.concrete_sub(funcs[f].type_idx, type_idx)
+                            types is None
+                            or not 0 <= type_idx < types.n
+                            or not 0 <= funcs[f].type_idx < types.n
+                            or types.concrete_sub(funcs[f].type_idx, type_idx)
                         )
                     }
                 )
@@ -188,7 +195,7 @@ def module_calls(doc: Document, number: int) -> ModuleCalls | None:
     writes: set[int] = set()
     for _, s, _ in funcs:
         writes |= s.writes
-    found = ModuleCalls(m, funcs, _known_tables(m, writes), TypeTable(m), {})
+    found = ModuleCalls(m, funcs, _known_tables(m, writes), {})
     with _lock:
         _cache.insert(0, (doc, number, found))
         del _cache[4:]

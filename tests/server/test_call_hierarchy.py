@@ -18,7 +18,7 @@ CALLS = """(module
   (table $known 4 funcref)
   (table $written 2 funcref)
   (elem (table $known) (i32.const 0) func $a $b)
-  (elem (table $known) (i32.const 1) func $c)
+  (elem (table $known) (i32.const 1) func $c) (elem (table $known) (i32.const 3) func $d)
   (elem (table $written) (i32.const 0) func $a)
   (func $a (type $v) (call $b) (return_call $ext))
   (func $b (type $v) (drop (ref.func $a)))
@@ -71,8 +71,9 @@ async def test_call_hierarchy(client: LanguageClient) -> None:
     assert [(c.to.name, [where(r) for r in c.from_ranges]) for c in outgoing] == [
         ("$a", [(10, "ref.func $a")])
     ]
-    # `$known`: slot 0 `$a`, slot 1 `$c` (the later segment wins), `$b` overwritten: known
-    # contents; `$written` has a `table.set`, so its calls lead nowhere we can know.
+    # `$known`: slot 0 `$a`, slot 1 `$c` (the later segment wins), `$b` overwritten, slot 3
+    # `$d`, whose type is not `$v` (such a call traps); `$written` has a `table.set`, so its
+    # calls lead nowhere we can know.
     main = await prepare(client, "(func $main", 6)
     outgoing = await client.call_hierarchy_outgoing_calls_async(types.CallHierarchyOutgoingCallsParams(main))
     assert outgoing is not None
