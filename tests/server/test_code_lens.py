@@ -8,7 +8,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.server.navigation_module import at, module_client
+from tests.server.navigation_module import SERVER_CAPABILITIES, at, module_client
 
 client = module_client()
 
@@ -30,6 +30,10 @@ DOC = types.TextDocumentIdentifier(URI)
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_code_lens(client: LanguageClient) -> None:
+    caps = SERVER_CAPABILITIES[id(client)]
+    assert caps.code_lens_provider is not None and caps.code_lens_provider.resolve_provider
+    for provider in ("type_definition", "declaration", "call_hierarchy", "type_hierarchy"):
+        assert getattr(caps, f"{provider}_provider") not in (None, False), provider
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, LENSES))
     )

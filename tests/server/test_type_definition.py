@@ -51,3 +51,52 @@ async def test_declaration_is_the_definition(client: LanguageClient) -> None:
         assert isinstance(declared, types.Location) and declared == defined, needle
     found = await client.text_document_declaration_async(types.DeclarationParams(DOC, at("call $log", 6)))
     assert isinstance(found, types.Location) and span(found.range) == (3, 28, 32, "$log")  # the import
+
+
+MORE = """(module
+  (type $ft (func (param i32)))
+  (type $box (struct (field $next (ref null $box)) (field $n i32)))
+  (type $arr (array (mut (ref null $box))))
+  (global $g (ref null $box) (ref.null $box))
+  (table $t 1 (ref null $ft))
+  (tag $e (type $ft))
+  (func $f (type $ft)
+    (block $b (type $ft) (throw $e))
+    (drop (struct.get $box $next (ref.null $box)))
+    (drop (array.new_default $arr (i32.const 1)))
+    (drop (global.get $g)) (drop (table.get $t (i32.const 0)))))
+"""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_type_definition_of_every_kind(client: LanguageClient) -> None:
+    uri = "untitled:typedef.wat"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, MORE))
+    )
+    lines = MORE.splitlines()
+    cases = {
+        ("global.get $g", 12): 2,  # a global of (ref null $box)
+        ("table.get $t", 11): 1,  # a table of (ref null $ft)
+        ("(throw $e", 8): 1,  # a tag: its signature's type
+        ("(block $b", 8): 1,  # a block with a type use
+        ("$box $next", 6): 2,  # a field of (ref null $box)
+        ("(drop (struct.get $box $next", 19): 2,  # the struct type itself
+        ("(array.new_default $arr", 20): 3,  # an array type: itself
+        ("(i32.const 1)", 2): None,  # not an item
+    }
+    for (needle, skip), line in cases.items():
+        found = await client.text_document_type_definition_async(
+            types.TypeDefinitionParams(types.TextDocumentIdentifier(uri), at(needle, skip, MORE))
+        )
+        if line is None:
+            assert found is None, needle
+        else:
+            assert isinstance(found, types.Location), needle
+            r = found.range
+            assert (r.start.line, r.start.character, r.end.line, r.end.character) == (
+                line,
+                2,
+                line,
+                len(lines[line]),
+            ), needle
