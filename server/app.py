@@ -21,9 +21,11 @@ from pygls.lsp.server import LanguageServer
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
+    code_lens,
     completion,
     convert,
     ide_requests,
+    navigation_requests,
     release,
     selection,
     signature_help,
@@ -236,6 +238,13 @@ def make_server() -> WatServer:
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
+    # A lens's document is named in its data; counting may need the occurrence index.
+    @server.feature(types.CODE_LENS_RESOLVE)
+    async def code_lens_resolve(ls: WatServer, params: types.CodeLens) -> types.CodeLens:
+        return await ls.requests.call(
+            code_lens.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+        )
+
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
@@ -280,6 +289,7 @@ class DocumentRequest:
     lane: Lane
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
+    uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
 
 
 def _none() -> None:
@@ -304,6 +314,10 @@ def _in(ls: WatServer, params: Any) -> tuple[Any, ...]:
 
 def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
     return (ls.encoding,)
+
+
+def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.item, ls.encoding
 
 
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
@@ -405,6 +419,68 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
+        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+    ),
+    # Incoming calls scan every function's calls (kept per function across versions).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY,
+        navigation_requests.prepare_call_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_INCOMING_CALLS,
+        navigation_requests.incoming_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_OUTGOING_CALLS,
+        navigation_requests.outgoing_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_TYPE_HIERARCHY,
+        navigation_requests.prepare_type_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUPERTYPES,
+        navigation_requests.supertypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUBTYPES,
+        navigation_requests.subtypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    # Lenses are listed from the model; counting needs the occurrence index (a whole-document job).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_CODE_LENS,
+        code_lens.code_lenses_json,
+        _whole,
+        list,
+        INTERACTIVE,
+        options=types.CodeLensOptions(resolve_provider=True),
+    ),
+    DocumentRequest(
         types.TEXT_DOCUMENT_SELECTION_RANGE,
         selection.selection_ranges,
         lambda ls, p: (p.positions, ls.encoding),
@@ -417,7 +493,7 @@ _DOCUMENT_REQUESTS = (
 def _register(server: WatServer, request: DocumentRequest) -> None:
     async def handler(ls: WatServer, params: Any) -> Any:
         return await ls.requests.on_document(
-            params.text_document.uri,
+            request.uri(params),
             request.default(),
             request.work,
             *request.args(ls, params),

@@ -209,11 +209,12 @@ def document_highlight(
 
 def prepare_rename(
     snap: Snapshot, position: types.Position, encoding: Encoding
-) -> types.PrepareRenamePlaceholder | None:
-    """Only a `$name` can be renamed (a numeric reference stays a number)."""
-    occ = _at(snap, position, encoding)
-    if occ is None or not occ.named:
-        return None
+) -> types.PrepareRenamePlaceholder:
+    """Only a `$name` can be renamed (a numeric reference stays a number); elsewhere an error
+    saying why (`RenameRejected`: a message for the user, logged without a traceback)."""
+    occ, why = navigation.rename_target(snap.analysis(), _offset(snap, position, encoding))
+    if occ is None:
+        raise RenameRejected(why or "nothing to rename here")
     placeholder = snap.data[occ.start : occ.end].decode("utf-8", "replace")
     return types.PrepareRenamePlaceholder(
         range=_range(snap, occ.start, occ.end, encoding), placeholder=placeholder
