@@ -53,6 +53,26 @@ function serverSettings(names) {
   return out;
 }
 
+/**
+ * The server's reference-count lenses carry `editor.action.showReferences` with LSP-shaped
+ * arguments (uri, position, locations); VS Code's command wants its own types, and the client
+ * library passes command arguments on untouched, so they are converted here.
+ */
+async function resolveCodeLens(lens, token, next) {
+  const resolved = await next(lens, token);
+  const command = resolved && resolved.command;
+  if (command && command.command === 'editor.action.showReferences' && client !== undefined) {
+    const [uri, position, locations] = command.arguments;
+    const convert = client.protocol2CodeConverter;
+    command.arguments = [
+      convert.asUri(uri),
+      convert.asPosition(position),
+      locations.map((location) => convert.asLocation(location)),
+    ];
+  }
+  return resolved;
+}
+
 /** @param {string[]} names the server's settings */
 function clientOptions(names) {
   const languages = ['wat', 'wast'];
@@ -67,6 +87,7 @@ function clientOptions(names) {
     synchronize: { configurationSection: SECTION },
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: { resolveCodeLens },
   };
 }
 
