@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -30,8 +31,10 @@ ON_TYPE_MORE = ["\n"]
 
 
 def options(snap: Snapshot, request: types.FormattingOptions, client: Mapping[str, Any]) -> fmt.FormatOptions:
-    base = fmt.FormatOptions(indentWidth=max(1, min(request.tab_size, 16)), useTabs=not request.insert_spaces)
-    opts, _ = fmt.options_from(dict(client), base)
+    # The editor's own tab settings, which every LSP request carries, win over the client's
+    # `format.indentWidth`/`format.useTabs`; a project file wins over both.
+    opts, _ = fmt.options_from(dict(client))
+    opts = replace(opts, indentWidth=max(1, min(request.tab_size, 16)), useTabs=not request.insert_spaces)
     path = _path(snap.uri)
     if path is not None:
         opts, problems = format_options(path, opts)
