@@ -554,10 +554,13 @@ export default grammar({
       seq(field('kind', choice('catch_all', 'catch_all_ref')), $._index),
     )),
 
+    // The operands are any instruction sequence, plain ones included:
+    // `(select unreachable unreachable (i32.const 0))`, as wasm-tools reads it
+    // (only `(if ..)` insists on folded conditions).
     folded_instr: $ => paren(
       field('op', $.instr_name),
       repeat($._immediate),
-      repeat($._folded),
+      repeat($._instr),
     ),
 
     folded_block: $ => paren(
