@@ -519,6 +519,7 @@ class BodyReader(FastImmediates):
         imm_nodes: list[Node] = []
         operands: list[Node] = []
         prev_end = -1
+        damaged = False
         for c in node.children:
             start = c.start_byte
             if (
@@ -535,7 +536,11 @@ class BodyReader(FastImmediates):
                 op_node = c
             elif t in INSTR_NODES:
                 operands.append(c)
-            elif c.is_named and t not in cst.TRIVIA and not c.is_error and not c.is_missing:
+            elif c.is_error:
+                damaged = True
+            elif not damaged and c.is_named and t not in cst.TRIVIA and not c.is_missing:
+                # (past an ERROR the parser's recovery, not the author, chose what is
+                # an immediate: the syntax error is the one diagnostic there)
                 imm_nodes.append(c)
             elif c.is_extra:
                 prev_end = -1  # a comment separates tokens

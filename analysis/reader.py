@@ -707,8 +707,19 @@ def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames)
     f.body = body.read(body_nodes)
     if body_nodes:
         f.body_span = Span(body_nodes[0].start_byte, body_nodes[-1].end_byte)
-    if body.broken:
+    if body.broken or node.has_error or _error_after(node):
+        # A syntax error in the field, or right after it (a `)` too many closed it early):
+        # its instructions are not all there, so stack typing would only add follow-on
+        # errors to the one that says what is wrong.
         reader.broken.add(f.index)
+
+
+def _error_after(node: Node) -> bool:
+    """Whether the next sibling of `node`, past comments, is an ERROR node."""
+    n = node.next_sibling
+    while n is not None and n.is_extra and not n.is_error:
+        n = n.next_sibling
+    return n is not None and n.is_error
 
 
 def module_fields(node: Node) -> list[Node]:

@@ -424,7 +424,7 @@ export default grammar({
         // active; a bare integer before the offset is the MVP table index
         seq(
           optional(choice($.table_use, $.integer)),
-          $.offset_expr,
+          alias($.elem_offset, $.offset_expr),
           optional(choice($.elem_list, alias(repeat1($._index), $.elem_list))),
         ),
         seq(optional('declare'), $.elem_list),
@@ -438,6 +438,19 @@ export default grammar({
       $._folded,
     ),
 
+    // wasm-tools reads an elem segment's `(instr)` abbreviations (offset and items) as one
+    // folded instruction whose operands are folded too, unlike data offsets and bodies.
+    elem_offset: $ => choice(
+      paren('offset', repeat($._instr)),
+      alias($.folded_single, $.folded_instr),
+    ),
+
+    folded_single: $ => paren(
+      field('op', $.instr_name),
+      repeat($._immediate),
+      repeat(alias($.folded_single, $.folded_instr)),
+    ),
+
     elem_list: $ => choice(
       seq($.ref_type, repeat($.elem_item)),
       seq('func', repeat($._index)),
@@ -445,7 +458,7 @@ export default grammar({
 
     elem_item: $ => choice(
       paren('item', repeat($._instr)),
-      $._folded,
+      alias($.folded_single, $.folded_instr),
     ),
 
     data: $ => paren(
