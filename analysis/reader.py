@@ -466,7 +466,7 @@ class ModuleReader:
                 g.init = self._const_expr(kids)
                 self.module.globals.append(g)
             elif d.space == "table":
-                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                addr = self._address_type(kids)
                 rt_node = next((k for k in kids if k.type == "ref_type"), None)
                 rt = tn.ref_type(rt_node) if rt_node is not None else RefType(True, "func")
                 limits = self._limits(next((k for k in kids if k.type == "limits"), None))
@@ -494,7 +494,7 @@ class ModuleReader:
                     elem_index += 1
                 self.module.tables.append(t)
             elif d.space == "memory":
-                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                addr = self._address_type(kids)
                 limits = self._limits(next((k for k in kids if k.type == "limits"), None))
                 m = Memory(d.index, d.name, span, addr, limits, cst.has_token(node, "shared"), import_=imp)
                 ps = next((k for k in kids if k.type == "page_size"), None)
@@ -658,6 +658,18 @@ class ModuleReader:
                 mode = "active"
                 offset = self._const_expr([k])
         return Data(index, d.name, cst.span(node), mode, self._strings(node), memory, offset)
+
+    def _address_type(self, kids: list[Node]) -> str:
+        """A table's or memory's address type: `i32` (the default) or `i64`; the grammar
+        takes any number type there."""
+        node = next((k for k in kids if k.type == "num_type"), None)
+        if node is None:
+            return "i32"
+        text = cst.text(self.data, node)
+        if text not in ("i32", "i64"):
+            self.report("malformed", f"an address type is `i32` or `i64`, not `{text}`", cst.span(node))
+            return "i32"
+        return text
 
     # --- function bodies ------------------------------------------------------------------
 

@@ -421,9 +421,11 @@ export default grammar({
       'elem',
       optional(field('name', $.identifier)),
       optional(choice(
-        // active; a bare integer before the offset is the MVP table index
+        // active; after a table use the list says its type (`func` or a reference
+        // type); a bare integer before the offset is the MVP table index
+        seq($.table_use, alias($.elem_offset, $.offset_expr), $.elem_list),
         seq(
-          optional(choice($.table_use, $.integer)),
+          optional($.integer),
           alias($.elem_offset, $.offset_expr),
           optional(choice($.elem_list, alias(repeat1($._index), $.elem_list))),
         ),
