@@ -41,7 +41,9 @@ DAMAGED = [
 def test_one_syntax_error_one_diagnostic(body: str, at: str, message: str) -> None:
     data = _module(body)
     doc = analyse(data)
-    assert [(d.code, d.message) for d in doc.diagnostics if d.severity.name == "ERROR"] == [("syntax", message)]
+    assert [(d.code, d.message) for d in doc.diagnostics if d.severity.name == "ERROR"] == [
+        ("syntax", message)
+    ]
     (d,) = [d for d in doc.diagnostics if d.code == "syntax"]
     assert d.span.start == data.index(at.encode())
     # the other functions are read and validated: a real error there is still reported

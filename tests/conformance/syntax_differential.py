@@ -69,7 +69,7 @@ TYPES = [t for t in TYPES if t]
 INSTRUCTIONS = tuple(OPCODES)
 
 _TOKEN = re.compile(
-    rb'(?P<ws>\s+)|(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))'
+    rb"(?P<ws>\s+)|(?P<lc>;;[^\n]*)|(?P<bc>\(;)|(?P<open>\()|(?P<close>\))"
     rb'|(?P<str>"(?:[^"\\\n]|\\.)*")|(?P<atom>[^\s()";]+)|(?P<other>.)',
     re.S,
 )
@@ -196,7 +196,9 @@ def mutate(body: bytes, rng: random.Random) -> tuple[str, bytes] | None:
         if i + 1 >= len(toks):
             return None
         u = toks[i + 1]
-        return op, body[: t.start] + body[u.start : u.end] + body[t.end : u.start] + body[t.start : t.end] + body[u.end :]
+        return op, body[: t.start] + body[u.start : u.end] + body[t.end : u.start] + body[
+            t.start : t.end
+        ] + body[u.end :]
     if op == "insert":
         at = t.start if rng.random() < 0.5 else t.end
         return op, body[:at] + b" " + _insertion(rng) + b" " + body[at:]
@@ -264,7 +266,7 @@ _FAILED = re.compile(rb"failed directive on .*?:(\d+):\d+")
 
 def _wast_batch(bodies: Sequence[bytes]) -> list[bool]:
     """Whether wasm-tools reads each body, from one `wasm-tools wast` run."""
-    lines = [b'(assert_malformed (module quote ' + _wast_string(b) + b') "")' for b in bodies]
+    lines = [b"(assert_malformed (module quote " + _wast_string(b) + b') "")' for b in bodies]
     with tempfile.NamedTemporaryFile(suffix=".wast") as f:
         f.write(b"\n".join(lines) + b"\n")
         f.flush()

@@ -105,3 +105,22 @@ def test_mutations_are_token_level() -> None:
 def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
     assert sd.direct_verdict(module)[0] is reads
     assert (sd.first_read_error(module) is None) is reads, sd.first_read_error(module)
+
+
+@pytest.mark.parametrize(
+    ("module", "known"),
+    [
+        (b"(module (func (nop block) end))", "block-across-parentheses"),
+        (b"(module (func block (nop end)))", "block-across-parentheses"),
+        (b'(module (import "m" (memory 1)))', "import-one-name"),
+        (b"(module (tag $e) (func (try (do (throw $e)) (catch $e))))", "folded-legacy-try"),
+        (b'(module (@custom "a" i64 "b"))', "annotation-tokens"),
+    ],
+)
+def test_known_differences_match(module: bytes, known: str) -> None:
+    ours = sd.first_read_error(module)
+    they_read, _ = sd.direct_verdict(module)
+    assert (ours is None) is not they_read
+    body = module.removeprefix(b"(module ").removesuffix(b")")
+    d = sd.classify(sd.Mutant(0, "example", body), ours, sd.known_differences())
+    assert d.known == known, d.describe()
