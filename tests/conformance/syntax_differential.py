@@ -32,11 +32,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests import corpus
-from tests.oracles import wasmtools
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.opcodes import OPCODES
 from wat_lsp.analysis.syntax import parse
+
+from tests import corpus
+from tests.oracles import wasmtools
 
 HERE = Path(__file__).resolve().parent
 KNOWN = HERE / "syntax_known_differences.toml"
@@ -57,15 +58,16 @@ READ_CODES = frozenset(
 # What an insertion may add: structural keywords, types and parentheses (instruction names
 # come from the opcode table).
 KEYWORDS = (
-    "module type rec sub final func struct array field mut ref null param result local import "
-    "export table memory global tag elem data start offset item declare block loop if then else "
-    "end try_table try do catch catch_ref catch_all catch_all_ref delegate"
-).split()
+    "module", "type", "rec", "sub", "final", "func", "struct", "array", "field", "mut", "ref", "null",
+    "param", "result", "local", "import", "export", "table", "memory", "global", "tag", "elem", "data",
+    "start", "offset", "item", "declare", "block", "loop", "if", "then", "else", "end", "try_table",
+    "try", "do", "catch", "catch_ref", "catch_all", "catch_all_ref", "delegate",
+)  # fmt: skip
 TYPES = (
-    "i32 i64 f32 f64 v128 i8 i16 funcref externref anyref eqref i31ref structref arrayref "
-    "nullref exnref (ref func) (ref null extern) (ref $t) (ref 0)"
-).split(" ")
-TYPES = [t for t in TYPES if t]
+    "i32", "i64", "f32", "f64", "v128", "i8", "i16", "funcref", "externref", "anyref", "eqref",
+    "i31ref", "structref", "arrayref", "nullref", "exnref",
+    "(ref func)", "(ref null extern)", "(ref $t)", "(ref 0)",
+)  # fmt: skip
 INSTRUCTIONS = tuple(OPCODES)
 
 _TOKEN = re.compile(
