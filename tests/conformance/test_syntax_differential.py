@@ -100,6 +100,10 @@ def test_mutations_are_token_level() -> None:
         (b"(module (memory i64 1) (table i64 1 funcref))", True),
         # `(if ...)` insists on folded conditions
         (b"(module (func (if (i32.const 1) i32.const 1 (then))))", False),
+        # strings inside annotations are tokens
+        (b'(module (@foo "a\tb") (func))', False),
+        (b'(module (@foo "a\\q") (func))', False),
+        (b'(module (@foo "a\\n" ;; "x\n ) (func))', True),
     ],
 )  # fmt: skip
 def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
@@ -114,7 +118,7 @@ def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
         (b"(module (func block (nop end)))", "block-across-parentheses"),
         (b'(module (import "m" (memory 1)))', "import-one-name"),
         (b"(module (tag $e) (func (try (do (throw $e)) (catch $e))))", "folded-legacy-try"),
-        (b'(module (@custom "a" i64 "b"))', "annotation-tokens"),
+        (b'(module (@custom "a" i64 "b"))', "known-annotation-contents"),
     ],
 )
 def test_known_differences_match(module: bytes, known: str) -> None:
