@@ -420,7 +420,7 @@ export default grammar({
     elem: $ => paren(
       'elem',
       optional(field('name', $.identifier)),
-      optional(choice(
+      choice(
         // active; after a table use the list says its type (`func` or a reference
         // type); a bare integer before the offset is the MVP table index
         seq($.table_use, alias($.elem_offset, $.offset_expr), $.elem_list),
@@ -430,7 +430,7 @@ export default grammar({
           optional(choice($.elem_list, alias(repeat1($._index), $.elem_list))),
         ),
         seq(optional('declare'), $.elem_list),
-      )),
+      ),
     ),
 
     table_use: $ => paren('table', $._index),

@@ -33,7 +33,7 @@ DAMAGED = [
     ("(i32.add (local.get 0) (i32.const 1)) end", "end)", "unexpected `end`; expected an instruction, `if`, `try`, `)`, `(`, `block`, ..."),
     ("local.get 0 i32.const 1 i32.add else", "else)", "unexpected `else`; expected an instruction, `(`, `)`, `if`, `try`, `block`, ..."),
     ("(i32.add (local.get 0) i32.const 1 \"x\")", '"x")', "unterminated string literal"),
-    ("local.get 0 (block (result i32) (i32.const 1) (then)) i32.add", "(then)", "unexpected `(`; expected an instruction, `if`, `try`, `(`, `)`, `block`, ..."),
+    ("local.get 0 (block (result i32) (i32.const 1) (then)) i32.add", "(then)", "unexpected `(`; expected an instruction, `if`, `try`, `)`, `(`, `block`, ..."),
 ]  # fmt: skip
 
 

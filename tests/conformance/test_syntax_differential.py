@@ -100,6 +100,14 @@ def test_mutations_are_token_level() -> None:
         (b"(module (memory i64 1) (table i64 1 funcref))", True),
         # `(if ...)` insists on folded conditions
         (b"(module (func (if (i32.const 1) i32.const 1 (then))))", False),
+        # every elem has an element list; a copy names both indices or none
+        (b"(module (elem))", False),
+        (b"(module (elem declare))", False),
+        (b"(module (elem declare func))", True),
+        (b"(module (table 2 funcref) (func (table.copy 0 (i32.const 0) (i32.const 0) (i32.const 0))))", False),
+        (b"(module (table 2 funcref) (func (table.copy 0 0 (i32.const 0) (i32.const 0) (i32.const 0))))", True),
+        (b"(module (memory 1) (func (memory.copy 0 (i32.const 0) (i32.const 0) (i32.const 0))))", False),
+        (b"(module (table 2 funcref) (elem func) (func (table.init 0 (i32.const 0) (i32.const 0) (i32.const 0))))", True),
         # strings inside annotations are tokens
         (b'(module (@foo "a\tb") (func))', False),
         (b'(module (@foo "a\\q") (func))', False),
@@ -119,6 +127,7 @@ def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
         (b'(module (import "m" (memory 1)))', "import-one-name"),
         (b"(module (tag $e) (func (try (do (throw $e)) (catch $e))))", "folded-legacy-try"),
         (b'(module (@custom "a" i64 "b"))', "known-annotation-contents"),
+        (b"(module (global i32 (block (result i32) i32.const 0)))", "block-in-constant-expression"),
     ],
 )
 def test_known_differences_match(module: bytes, known: str) -> None:
