@@ -185,7 +185,9 @@ class ModuleReader:
         desc = next((c for c in kids if c.type == "import_desc"), None)
         items = [c for c in kids if c.type == "import_item"]
         if not items:
-            return [(desc, node, True)] if desc is not None else []
+            if desc is None or sum(1 for c in kids if c.type == "string") < 2:
+                return []  # a compact import of no item (as wasm-tools reads it)
+            return [(desc, node, True)]
         if desc is not None:
             name_node = desc.child_by_field_name("name") or _first_id(desc)
             if name_node is not None:

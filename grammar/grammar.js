@@ -301,8 +301,9 @@ export default grammar({
     import: $ => paren('import', $.string, choice(
       seq($.string, $.import_desc),
       // compact import section: (import "m" (item "n" desc)*) or
-      // (import "m" (item "n")* desc), as printed by wasm-tools
-      seq(repeat1($.import_item), optional($.import_desc)),
+      // (import "m" (item "n")* desc), as printed by wasm-tools; with no item
+      // at all, `(import "m")` and `(import "m" desc)` import nothing
+      seq(repeat($.import_item), optional($.import_desc)),
     )),
 
     import_item: $ => paren('item', $.string, optional($.import_desc)),
