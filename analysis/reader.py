@@ -165,6 +165,8 @@ class ModuleReader:
                 inline_import = next((c for c in _header(node) if c.type == "inline_import"), None)
                 if inline_import is not None and defined is not None:
                     self.report("malformed", f"import after a {defined} definition", cst.span(node))
+                if inline_import is not None:
+                    self._imported_has_no_contents(node, kind)
                 if inline_import is None and space in IMPORT_KINDS and defined is None:
                     defined = space
                 index = counts[space]
@@ -206,6 +208,19 @@ class ModuleReader:
             else:
                 self.report("malformed", "import item without a description", cst.span(item))
         return out
+
+    def _imported_has_no_contents(self, node: Node, kind: str) -> None:
+        """`(func (import "m" "n") (param i32) nop)`: an imported field is its type only
+        (the inline import abbreviations have no locals, body, initializer or segment)."""
+        for c in cst.named(node):
+            if c.kind_id in _INSTR_KINDS or c.type in ("local", "inline_elem", "inline_data"):
+                what = "initializer" if kind in ("global", "table") and c.kind_id in _INSTR_KINDS else "body"
+                if c.type in ("inline_elem", "inline_data"):
+                    what = "segment"
+                elif c.type == "local":
+                    what = "locals"
+                self.report("malformed", f"an imported {kind} has no {what}", cst.span(c))
+                return
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
@@ -465,7 +480,8 @@ class ModuleReader:
                     vt = tn.val_type(gt)
                 g = Global(d.index, d.name, span, vt, mutable, import_=imp)
                 g.exports = self._exports(node, "global", d.index)
-                g.init = self._const_expr(kids)
+                # (an imported global's initializer is malformed, said once: not validated)
+                g.init = self._const_expr(kids) if imp is None else []
                 self.module.globals.append(g)
             elif d.space == "table":
                 addr = self._address_type(kids)
@@ -475,7 +491,7 @@ class ModuleReader:
                 inline = next((k for k in kids if k.type == "inline_elem"), None)
                 t = Table(d.index, d.name, span, addr, limits, rt, import_=imp)
                 t.exports = self._exports(node, "table", d.index)
-                init = [k for k in kids if k.type in INSTR_NODES]
+                init = [k for k in kids if k.type in INSTR_NODES] if imp is None else []
                 if init:
                     t.init = self._const_expr(init)
                 if inline is not None:

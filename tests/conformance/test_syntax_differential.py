@@ -112,6 +112,11 @@ def test_mutations_are_token_level() -> None:
         (b'(module (import "m" (memory 1)))', True),
         (b'(module (import "m"))', True),
         (b'(module (import "m" (item "a") (memory 1)))', True),
+        # an imported field is its type only
+        (b'(module (global (import "m" "g") i32 (i32.const 0)))', False),
+        (b'(module (func (import "m" "f") (param i32) nop))', False),
+        (b'(module (func (import "m" "f") (local i32)))', False),
+        (b'(module (table (import "m" "t") 0 funcref (ref.null func)))', False),
         # strings inside annotations are tokens
         (b'(module (@foo "a\tb") (func))', False),
         (b'(module (@foo "a\\q") (func))', False),
