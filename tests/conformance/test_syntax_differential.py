@@ -133,6 +133,10 @@ def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
     [
         (b"(module (func (nop block) end))", "block-across-parentheses"),
         (b"(module (func block (nop end)))", "block-across-parentheses"),
+        (
+            b"(module (func (local i32) (if (i32.const 0) (then (local.set 0 else (i32.const 1))))))",
+            "block-across-parentheses",
+        ),
         (b"(module (tag $e) (func (try (do (throw $e)) (catch $e))))", "folded-legacy-try"),
         (b'(module (@custom "a" i64 "b"))', "known-annotation-contents"),
         (b"(module (global i32 (block (result i32) i32.const 0)))", "block-in-constant-expression"),
