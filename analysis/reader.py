@@ -349,7 +349,8 @@ class ModuleReader:
         if type_idx != UNRESOLVED and type_idx >= len(self.module.types) and (params or results):
             self.report("malformed", f"unknown type `{cst.text(self.data, idx_nodes[0])}`", cst.span(use))
         if ft is not None:
-            if params or results:
+            # an empty `(param)` or `(result)` is still an inline type, which must match
+            if any(k.type in ("param", "result") for k in kids):
                 if (tuple(p.type for p in params), results) != (ft.params, ft.results):
                     self.report(
                         "malformed", "inline function type does not match the `(type ...)`", cst.span(use)

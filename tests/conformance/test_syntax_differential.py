@@ -117,6 +117,11 @@ def test_mutations_are_token_level() -> None:
         (b'(module (func (import "m" "f") (param i32) nop))', False),
         (b'(module (func (import "m" "f") (local i32)))', False),
         (b'(module (table (import "m" "t") 0 funcref (ref.null func)))', False),
+        # an empty `(param)` or `(result)` beside `(type ...)` is an inline type that must match
+        (b"(module (type (func (result i32))) (func (type 0) (result) i32.const 42))", False),
+        (b"(module (type (func (param i32))) (func (type 0) (param)))", False),
+        (b"(module (type (func)) (func (type 0) (param) (result)))", True),
+        (b"(module (type (func (result i32))) (func (result i32) (block (type 0) (result) i32.const 1)))", False),
         # strings inside annotations are tokens
         (b'(module (@foo "a\tb") (func))', False),
         (b'(module (@foo "a\\q") (func))', False),
