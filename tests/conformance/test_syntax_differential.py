@@ -73,8 +73,13 @@ def test_mutations_are_token_level() -> None:
     assert kinds == ["open", "atom", "atom", "open", "atom", "atom", "close", "lc", "open", "atom", "atom",
                      "close", "open", "atom", "str", "close", "atom", "close", "open", "atom", "str", "close"]  # fmt: skip
     rng = random.Random(1)
-    ops = {sd.mutate(body, rng) is not None for _ in range(50)}
-    assert ops == {True, False} or ops == {True}
+    seen = set()
+    for _ in range(300):
+        got = sd.mutate(body, rng)
+        if got is not None:
+            seen.add(got[0])
+            assert sd.tokens(got[1]) != sd.tokens(body) or got[0] in ("swap", "join")
+    assert seen == {"delete", "duplicate", "swap", "insert", "split", "join"}
 
 
 @pytest.mark.parametrize(
