@@ -186,10 +186,9 @@ class ModuleReader:
         kids = cst.named(node)
         desc = next((c for c in kids if c.type == "import_desc"), None)
         items = [c for c in kids if c.type == "import_item"]
-        if not items:
-            if desc is None or sum(1 for c in kids if c.type == "string") < 2:
-                return []  # a compact import of no item (as wasm-tools reads it)
+        if not items and desc is not None and sum(1 for c in kids if c.type == "string") == 2:
             return [(desc, node, True)]
+        # a compact import (of no item at all, as wasm-tools reads it, or of several)
         if desc is not None:
             name_node = desc.child_by_field_name("name") or _first_id(desc)
             if name_node is not None:

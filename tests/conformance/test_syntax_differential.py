@@ -117,6 +117,7 @@ def test_mutations_are_token_level() -> None:
         (b'(module (import "m" (memory 1)))', True),
         (b'(module (import "m"))', True),
         (b'(module (import "m" (item "a") (memory 1)))', True),
+        (b'(module (import "m" (table $t i64 10 funcref)))', False),
         # an imported field is its type only
         (b'(module (global (import "m" "g") i32 (i32.const 0)))', False),
         (b'(module (func (import "m" "f") (param i32) nop))', False),
