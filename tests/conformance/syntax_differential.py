@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tree_sitter import Node
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.opcodes import OPCODES
 from wat_lsp.analysis.syntax import parse
@@ -113,11 +114,21 @@ def tokens(data: bytes) -> list[Token]:
 # --- sources ---------------------------------------------------------------------------------
 
 
+def _modules(root: Node) -> Iterator[Node]:
+    """The text modules at the top and directly inside script commands (`assert_invalid`,
+    `assert_trap`, ...): the latter are well-formed, many of them invalid."""
+    for node in root.named_children:
+        if node.type == "module":
+            yield node
+        else:
+            yield from (c for c in node.named_children if c.type == "module")
+
+
 def _bodies(data: bytes) -> Iterator[bytes]:
-    """The bodies of the top-level text modules of a document (after `module` and its name)."""
+    """The bodies of the text modules of a document (after `module` and its name)."""
     tree = parse(data)
-    for node in tree.root_node.named_children:
-        if node.type != "module" or node.has_error:
+    for node in _modules(tree.root_node):
+        if node.has_error:
             continue
         start = None
         for c in node.children:
