@@ -34,6 +34,7 @@ from wat_lsp.analysis.model import (
     LocalDecl,
     Memory,
     Module,
+    PartialExpr,
     RecGroup,
     RefType,
     Span,
@@ -403,7 +404,12 @@ class ModuleReader:
         return BodyReader(self.data, self.module, self.report, local_names, self._imm_cache)
 
     def _const_expr(self, nodes: list[Node]) -> list[Instr]:
-        return self._body_reader().read([n for n in nodes if n.type in INSTR_NODES], False)
+        instrs = [n for n in nodes if n.type in INSTR_NODES]
+        reader = self._body_reader()
+        out = reader.read(instrs, False)
+        if reader.broken or any(n.has_error for n in nodes):
+            return PartialExpr(out)
+        return out
 
     def _import_name(self, node: Node | None) -> ImportName | None:
         if node is None:

@@ -126,3 +126,24 @@ def test_flat_order_example() -> None:
     assert doc.modules[0].read is not None
     ours = [i.op.name for i in doc.modules[0].read.module.funcs[0].body]
     assert ours == ["i32.const", "i32.const", "i32.add", "i32.const", "i32.mul", "i32.sub"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "(module (table 1 funcref) (elem (i32.const 0) funcref (ref.null func) (ref.func)) (func))",
+            "malformed",
+        ),
+        ("(module (global i32 (i32.add (i32.const 1) i32.const 2 end)) (func))", "syntax"),
+        ("(module (global i32 (i32.add (i32.const 1) (i32.cnst 2))))", "unknown-instruction"),
+        ('(module (global (import "m" "g") i32 (i64.const 0)))', "malformed"),
+    ],
+)
+def test_a_constant_expression_not_read_whole_is_not_typed(text: str, code: str) -> None:
+    assert [d.code for d in analyse(text.encode()).diagnostics] == [code]
+
+
+def test_a_constant_expression_read_whole_is_typed() -> None:
+    doc = analyse(b"(module (global i32 (i32.add (i32.const 1) (f32.const 2))))")
+    assert [d.code for d in doc.diagnostics] == ["type-mismatch"]
