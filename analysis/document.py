@@ -26,6 +26,7 @@ from wat_lsp.analysis.liveness import func_diagnostics
 from wat_lsp.analysis.model import Func, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult
 from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+from wat_lsp.analysis.tokens import tokens
 from wat_lsp.analysis.validate import validate_module
 
 BINARY_MAGIC = b"\0asm"
@@ -125,10 +126,14 @@ def analyse(data: bytes, tree: Tree | None = None) -> Document:
 def _analyse(data: bytes, tree: Tree | None) -> Document:
     if tree is None:
         tree = parse(data)
+    shown = tree  # the tree the Document keeps (the caller's), whatever is read below
+    modules = _torn_assertions(data, tree)
+    if modules:
+        tree = parse(_blanked(data, [m.span for m in modules]))
     diags = text_diagnostics(data, tree)
-    modules: list[ScriptModule] = []
     root = tree.root_node
     nodes = cst.named(root)
+    reach: dict[int, int] = {}  # id(module) -> end of the assertion holding only it
     bare = [n for n in nodes if not (n.type in _CONTAINERS or _is_wast_command(n))]
     if bare and len(bare) < len(nodes):
         # Fields beside a module or script commands: not a module of bare fields but a
@@ -140,15 +145,17 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         # fields outside start.
         diags.append(_outside(data, bare))
         diags.sort(key=lambda d: (d.span.start, d.span.end))
-        return Document(data, tree, [], diags)
+        return Document(data, shown, [], diags)
     for node in nodes:
         if node.type in MODULE_NODES:
             modules.append(_script_module(data, node, None))
         elif node.type in ("assertion", "wast_assertion"):
             kind_node = node.child_by_field_name("kind")
             kind = cst.text(data, kind_node) if kind_node is not None else (cst.keyword(node) or "")
-            for inner in _modules_in(node):
-                modules.append(_script_module(data, inner, kind))
+            inside = [_script_module(data, inner, kind) for inner in _modules_in(node)]
+            modules.extend(inside)
+            if len(inside) == 1:  # its errors anywhere in the assertion are its failure's
+                reach[id(inside[0])] = node.end_byte
         elif node.type in ("thread", "wast_thread"):
             for inner in _modules_in(node):
                 modules.append(_script_module(data, inner, None))
@@ -156,6 +163,10 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         reader = ModuleReader(data, root)
         result = reader.read(bare)
         modules.insert(0, ScriptModule("text", cst.span(root), None, result, _checked(result)))
+    if diags:
+        diags = _into_expected_failures(diags, modules, reach)
+    if not diags and not modules and _holds_nothing(root):
+        diags.append(_empty(Span(0, 0), "the text"))
     for m in modules:
         diags.extend(_module_report(m))
     errors = error_starts(diags)
@@ -166,10 +177,110 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
                 if f.index not in broken:
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
     diags.sort(key=lambda d: (d.span.start, d.span.end))
-    return Document(data, tree, modules, diags)
+    modules.sort(key=lambda m: m.span.start)
+    return Document(data, shown, modules, diags)
 
 
 _CONTAINERS = frozenset({*MODULE_NODES, "assertion", "wast_assertion", "thread", "wast_thread"})
+
+
+def _into_expected_failures(
+    diags: list[Diagnostic], modules: list[ScriptModule], reach: dict[int, int]
+) -> list[Diagnostic]:
+    """Moves the text's diagnostics (syntax, lexical, encoding) that start inside a module a
+    script expects to fail, or after it in the assertion that holds only it (`reach`: where
+    tree-sitter's recovery put a missing `)`), into that module's own: they are that module's
+    failure, which the script asks for, not an error of the script (see `_module_report`).
+    The rest is returned."""
+    diags.sort(key=lambda d: d.span.start)
+    starts = [d.span.start for d in diags]
+    moved = [False] * len(diags)
+    for m in modules:
+        if not m.expects_failure:
+            continue
+        lo = bisect.bisect_left(starts, m.span.start)
+        hi = bisect.bisect_left(starts, max(m.span.end, reach.get(id(m), 0)), lo)
+        for k in range(lo, hi):
+            if not moved[k]:
+                m.diagnostics.append(diags[k])
+                moved[k] = True
+    return [d for d, gone in zip(diags, moved, strict=True) if not gone]
+
+
+_EXPECT_FAILURE = (b"(assert_malformed", b"(assert_invalid")
+
+
+def _torn_assertions(data: bytes, tree: Tree) -> list[ScriptModule]:
+    """`assert_malformed`/`assert_invalid` forms whose syntax error tore the tree: the form as
+    the parentheses of the text delimit it is not one node (tree-sitter's recovery closed it
+    early, or took what follows into it). Each is a failing module of its own, its span the
+    whole form, its diagnostics the syntax errors inside; the caller reads the rest of the
+    text with these forms blanked out, so nothing of them cascades (decision 31)."""
+    root = tree.root_node
+    if not root.has_error or not any(k in data for k in _EXPECT_FAILURE):
+        return []
+    whole = {(n.start_byte, n.end_byte) for n in root.children if n.type in ("assertion", "wast_assertion")}
+    torn: list[ScriptModule] = []
+    syntax: list[Diagnostic] | None = None
+    for start, end, word in _top_level_forms(data):
+        if word not in ("assert_malformed", "assert_invalid") or (start, end) in whole:
+            continue
+        if syntax is None:
+            syntax = syntax_diagnostics(tree, data)
+        inside = [d for d in syntax if start <= d.span.start < end]
+        if inside:  # a tear is a syntax error (else the form would be one node)
+            torn.append(ScriptModule("text", Span(start, end), word, None, inside))
+    return torn
+
+
+def _top_level_forms(data: bytes) -> Iterator[tuple[int, int, str]]:
+    """The closed top-level forms of the text, by its parentheses (strings and comments passed
+    over): (start, end, the keyword after the `(`)."""
+    depth = 0
+    start = 0
+    word = ""
+    for kind, tok_start, tok_end in tokens(data, 0, len(data)):
+        if kind == "open":
+            if depth == 0:
+                start, word = tok_start, ""
+            depth += 1
+        elif kind == "close" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                yield start, tok_end, word
+        elif kind == "word" and depth == 1 and not word:
+            word = data[tok_start:tok_end].decode("ascii", "replace")
+
+
+def _blanked(data: bytes, spans: list[Span]) -> bytes:
+    """`data` with the bytes of `spans` turned to spaces (line breaks kept): what is left
+    parses at its own offsets."""
+    out = bytearray(data)
+    for span in spans:
+        piece = out[span.start : span.end]
+        out[span.start : span.end] = bytes(b if b in (0x0A, 0x0D) else 0x20 for b in piece)
+    return bytes(out)
+
+
+def _holds_nothing(root: Node) -> bool:
+    """Only comments and white space: what wasm-tools calls no meaningful token (an
+    annotation is one)."""
+    return all(c.type in _COMMENTS for c in root.children)
+
+
+_COMMENTS = frozenset({"comment", "block_comment"})
+
+
+def _empty(span: Span, what: str) -> Diagnostic:
+    """A text, or a quoted module, with no module field (comments and white space at most): the
+    spec reads it as an empty module, wasm-tools rejects it; an empty file is more likely a
+    mistake than meant (decision 31)."""
+    return make(
+        "empty-module",
+        f"{what} holds no module field: an empty module is valid WebAssembly, "
+        "but wasm-tools rejects it (expected at least one module field)",
+        span,
+    )
 
 
 def _outside(data: bytes, bare: list[Node]) -> Diagnostic:
@@ -283,6 +394,8 @@ def _quote_module(data: bytes, node: Node, expect: str | None) -> ScriptModule:
         fields = [f for f in fields if f not in nested]
         result = ModuleReader(text, tree.root_node).read(fields)
     inner_diags.extend(_checked(result))
+    if not inner_diags and _holds_nothing(tree.root_node):
+        diags.append(_empty(cst.span(node), "the quoted text"))
 
     def to_outer(span: Span) -> Span:
         for start, lit in reversed(pieces):
@@ -300,8 +413,11 @@ def _module_report(m: ScriptModule) -> list[Diagnostic]:
     if m.expect is not None and m.expect.endswith("_custom"):
         return []  # only a custom section or annotation is judged: not ours to report
     if m.expect == "assert_malformed":
-        if any(d.code in MALFORMED_CODES and d.severity == Severity.ERROR for d in m.diagnostics):
-            return []
+        if any(
+            (d.code in MALFORMED_CODES and d.severity == Severity.ERROR) or d.code == "empty-module"
+            for d in m.diagnostics
+        ):
+            return []  # wasm-tools rejects an empty module as malformed (decision 31)
         if m.kind in ("binary", "instance"):
             return []  # binary modules are not decoded here
         return [

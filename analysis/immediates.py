@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-_SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
+SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
                "f32x4": (4, 32), "f64x2": (2, 64)}  # fmt: skip
 
 
@@ -447,7 +447,7 @@ class Immediates:
         if node is None:
             return bytes(16)
         shape = cst.text(self.b.data, node)
-        lanes, bits = _SIMD_LANES[shape]
+        lanes, bits = SIMD_LANES[shape]
         out = bytearray()
         for _ in range(lanes):
             lane = self.need(f"{lanes} lanes for `{shape}`", "integer", "float")

@@ -14,8 +14,16 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
-from wat_lsp.analysis.immediates import ImmCache
-from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
+from wat_lsp.analysis.immediates import SIMD_LANES, ImmCache
+from wat_lsp.analysis.literals import (
+    parse_float,
+    parse_id,
+    parse_int,
+    parse_name,
+    parse_string,
+    parse_u64,
+    shown,
+)
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,
@@ -577,6 +585,7 @@ class ModuleReader:
             seg.index = i
 
     def _strings(self, node: Node) -> bytes:
+        """A data segment's bytes: its strings, and its numeric values little-endian."""
         out = bytearray()
         for s in cst.named(node):
             if s.type == "string":
@@ -584,7 +593,47 @@ class ModuleReader:
                 if err is not None:
                     self.report("malformed-literal", err, cst.span(s))
                 out += value
+            elif s.type == "data_value":
+                out += self._data_value(s)
         return bytes(out)
+
+    def _data_value(self, node: Node) -> bytes:
+        """`(i8 1 -1)`, `(f32 1.5)`, `(v128 i32x4 1 2 3 4)`: each number in its type's bytes."""
+        kids = cst.named(node)
+        if not kids:
+            return b""
+        ty = cst.text(self.data, kids[0])
+        out = bytearray()
+        nums = kids[1:]
+        if ty == "v128":
+            while nums:
+                if nums[0].type != "simd_shape":
+                    self.report("malformed", "expected a vector shape such as `i32x4`", cst.span(nums[0]))
+                    return bytes(out)
+                shape = cst.text(self.data, nums[0])
+                lanes, bits = SIMD_LANES[shape]
+                if len(nums) <= lanes:
+                    self.report("malformed", f"`{shape}` needs {lanes} lanes", cst.span(nums[0]))
+                    return bytes(out)
+                for lane in nums[1 : lanes + 1]:
+                    out += self._number(lane, shape[0], bits)
+                nums = nums[lanes + 1 :]
+            return bytes(out)
+        bits = int(ty[1:])
+        for lane in nums:
+            out += self._number(lane, ty[0], bits)
+        return bytes(out)
+
+    def _number(self, node: Node, kind: str, bits: int) -> bytes:
+        raw = cst.text(self.data, node)
+        if node.type == "simd_shape" or (kind == "i" and node.type == "float"):
+            wanted = "an integer" if kind == "i" else "a number"
+            self.report("malformed", f"expected {wanted}, found `{shown(raw)}`", cst.span(node))
+            return b""
+        value, err = parse_float(raw, bits) if kind == "f" else parse_int(raw, bits)
+        if err is not None:
+            self.report("malformed-literal", err, cst.span(node))
+        return value.to_bytes(bits // 8, "little")
 
     def _export(self, node: Node) -> None:
         kids = cst.named(node)
@@ -681,6 +730,16 @@ class ModuleReader:
             elif k.type in INSTR_NODES:
                 mode = "active"
                 offset = self._const_expr([k])
+        first = next((k for k in cst.named(node) if k.type in ("string", "data_value")), None)
+        if mode == "passive" and first is not None and first.type == "data_value":
+            # `(data (i32 1))`: wasm-tools reads a parenthesis right after `data` (and its
+            # `$id`) as the offset of an active segment, so it fails on this one.
+            self.report(
+                "malformed",
+                "a passive data segment cannot start with a numeric value (it reads as an offset "
+                'expression): put a string first, e.g. `""`',
+                cst.span(first),
+            )
         return Data(index, d.name, cst.span(node), mode, self._strings(node), memory, offset)
 
     def _address_type(self, kids: list[Node]) -> str:

@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "processId": None,
                 "rootUri": None,
+                # No cap, so the last version's diagnostics can be compared with --check's.
+                "initializationOptions": {"maxDiagnostics": 0},
                 "capabilities": {
                     "textDocument": {
                         "publishDiagnostics": {"versionSupport": True},

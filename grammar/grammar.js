@@ -397,7 +397,15 @@ export default grammar({
       ),
     ),
 
-    inline_data: $ => paren('data', repeat($.string)),
+    inline_data: $ => paren('data', repeat($._data_item)),
+
+    // Strings, or numbers written as little-endian bytes (the numeric-values proposal:
+    // `(i8 1 2) (f32 1.5) (v128 i32x4 1 2 3 4)`).
+    _data_item: $ => choice($.string, $.data_value),
+    data_value: $ => paren(
+      choice(numType($), packedType($)),
+      repeat(choice($.integer, $.float, simdShape($))),
+    ),
 
     global: $ => paren(
       'global',
@@ -468,7 +476,7 @@ export default grammar({
       'data',
       optional(field('name', $.identifier)),
       optional(seq(optional(choice($.memory_use, $.integer)), $.offset_expr)),
-      repeat($.string),
+      repeat($._data_item),
     ),
 
     memory_use: $ => paren('memory', $._index),

@@ -43,8 +43,10 @@ _ALL = (
 )
 PASSES: dict[str, PassInfo] = {p.name: p for p in _ALL}
 
-# Passes whose edits fix error diagnostics: what `wat-lsp --fix` applies.
-FIX_PASSES: tuple[str, ...] = (fixup_non_nullable_locals.NAME,)
+# Passes whose edits fix error diagnostics, with the code each fixes: what `wat-lsp --fix`
+# applies (skipping those whose code `--severity` turns off).
+FIX_PASS_CODES: dict[str, str] = {fixup_non_nullable_locals.NAME: fixup_non_nullable_locals.CODE}
+FIX_PASSES: tuple[str, ...] = tuple(FIX_PASS_CODES)
 
 
 class UnknownPass(KeyError):

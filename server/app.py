@@ -12,6 +12,7 @@ from typing import Any, cast
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcContentModified,
+    JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcMethodNotFound,
     JsonRpcRequestCancelled,
@@ -20,9 +21,11 @@ from pygls.lsp.server import LanguageServer
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
+    code_lens,
     completion,
     convert,
     ide_requests,
+    navigation_requests,
     release,
     selection,
     signature_help,
@@ -84,6 +87,16 @@ class WatServer(LanguageServer):
         comp = caps.text_document.completion if caps is not None and caps.text_document else None
         item = comp.completion_item if comp is not None else None
         return bool(item is not None and item.snippet_support)
+
+    @property
+    def hover_markdown(self) -> bool:
+        """Whether hovers go out as markdown: unless the client's `hover.contentFormat` puts
+        plaintext before markdown (or leaves markdown out)."""
+        caps = self.protocol.client_capabilities
+        hover = caps.text_document.hover if caps is not None and caps.text_document else None
+        formats = list(hover.content_format or []) if hover is not None else []
+        known = [k for k in formats if k in (types.MarkupKind.Markdown, types.MarkupKind.PlainText)]
+        return not known or known[0] == types.MarkupKind.Markdown
 
     @property
     def pulls_configuration(self) -> bool:
@@ -150,6 +163,9 @@ class WatServer(LanguageServer):
             return
         if isinstance(error, ide_requests.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
+            return
+        if isinstance(error, JsonRpcException):  # a refusal raised on purpose: the answer says why
+            self.log(f"wat-lsp: request refused: {error}", types.MessageType.Info)
             return
         detail = "".join(traceback.format_exception(error))
         self.log(f"wat-lsp: internal error ({getattr(source, '__name__', source)}): {detail}")
@@ -222,6 +238,13 @@ def make_server() -> WatServer:
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
+    # A lens's document is named in its data; counting may need the occurrence index.
+    @server.feature(types.CODE_LENS_RESOLVE)
+    async def code_lens_resolve(ls: WatServer, params: types.CodeLens) -> types.CodeLens:
+        return await ls.requests.call(
+            code_lens.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+        )
+
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
@@ -266,6 +289,7 @@ class DocumentRequest:
     lane: Lane
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
+    uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
 
 
 def _none() -> None:
@@ -292,6 +316,10 @@ def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
     return (ls.encoding,)
 
 
+def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.item, ls.encoding
+
+
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # The first references to a module-level item need every function's occurrences (seconds on a
 # 13 MB file), so references, highlights and renames are whole-document work. Full semantic
@@ -301,7 +329,13 @@ _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_HOVER, ide_requests.hover, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_HOVER,
+        ide_requests.hover,
+        lambda ls, p: (p.position, ls.encoding, ls.hover_markdown),
+        _none,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_COMPLETION,
         completion.completion,
@@ -385,6 +419,68 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
+        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+    ),
+    # Incoming calls scan every function's calls (kept per function across versions).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY,
+        navigation_requests.prepare_call_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_INCOMING_CALLS,
+        navigation_requests.incoming_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_OUTGOING_CALLS,
+        navigation_requests.outgoing_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_TYPE_HIERARCHY,
+        navigation_requests.prepare_type_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUPERTYPES,
+        navigation_requests.supertypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUBTYPES,
+        navigation_requests.subtypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    # Lenses are listed from the model; counting needs the occurrence index (a whole-document job).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_CODE_LENS,
+        code_lens.code_lenses_json,
+        _whole,
+        list,
+        INTERACTIVE,
+        options=types.CodeLensOptions(resolve_provider=True),
+    ),
+    DocumentRequest(
         types.TEXT_DOCUMENT_SELECTION_RANGE,
         selection.selection_ranges,
         lambda ls, p: (p.positions, ls.encoding),
@@ -397,7 +493,7 @@ _DOCUMENT_REQUESTS = (
 def _register(server: WatServer, request: DocumentRequest) -> None:
     async def handler(ls: WatServer, params: Any) -> Any:
         return await ls.requests.on_document(
-            params.text_document.uri,
+            request.uri(params),
             request.default(),
             request.work,
             *request.args(ls, params),

@@ -3,7 +3,7 @@ shows at most.
 
 Clients send them as initialization options and as the `wat-lsp` section of
 `workspace/configuration`, both shaped `{"severity": {"<code>": "warning" | "off" | ...},
-"maxDiagnostics": 1000}`.
+"maxDiagnostics": 1000}`; their names, types and defaults are the table in `wat_lsp/settings.py`.
 Reading settings never fails: what cannot be understood is reported as a problem (the server
 logs it) and ignored, so one typo does not discard the rest.
 """
@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 from wat_lsp.analysis.diagnostics import CODES, Severity, parse_severity
 
-SECTION = "wat-lsp"
-# A document's diagnostics shown at most (one broken parenthesis in a big file used to give
-# hundreds of thousands, and a client slows down with each); 0: no limit.
-MAX_DIAGNOSTICS = 1000
+from wat_lsp.settings import BY_NAME
+from wat_lsp.settings import SECTION as SECTION  # re-exported: the server asks for this section
+
+# A document's diagnostics shown at most; 0: no limit.
+MAX_DIAGNOSTICS: int = BY_NAME["maxDiagnostics"].default
+_MIN_DIAGNOSTICS: int = BY_NAME["maxDiagnostics"].minimum or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,9 @@ def parse_settings(raw: object, where: str) -> Parsed:
         return Parsed(Settings(), (f"{where}: expected an object, got {_kind(raw)}",))
     problems: list[str] = []
     limit = raw.get("maxDiagnostics")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or limit < _MIN_DIAGNOSTICS
+    ):
         problems.append(
             f"{where}: `maxDiagnostics` must be a whole number, 0 for no limit, got {limit!r} (ignored)"
         )

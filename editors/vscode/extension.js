@@ -6,9 +6,12 @@ const vscode = require('vscode');
 const { LanguageClient } = require('vscode-languageclient/node');
 
 const SECTION = 'wat-lsp';
-// Settings that change how the server is started: a change restarts it. The others
-// (`severity`) are read by the running server through `workspace/configuration`.
+// Settings that change how the server is started: a change restarts it.
 const RESTART_SETTINGS = ['serverPath', 'serverArgs'];
+// Settings only this client reads. Every other `wat-lsp.*` setting of package.json is the
+// server's (its table is wat_lsp/settings.py; tests/editors/test_vscode_settings.py compares the
+// two), sent as initialization options and read again through `workspace/configuration`.
+const CLIENT_ONLY = ['serverPath', 'serverArgs', 'trace.server'];
 
 /** @type {LanguageClient | undefined} */
 let client;
@@ -24,7 +27,54 @@ function serverOptions() {
   };
 }
 
-function clientOptions() {
+/** The names of the server's settings, from the extension's own manifest. */
+function serverSettingNames(manifest) {
+  return Object.keys(manifest.contributes.configuration.properties)
+    .map((key) => key.slice(SECTION.length + 1))
+    .filter((name) => !CLIENT_ONLY.includes(name));
+}
+
+/**
+ * The server's settings shaped as `workspace/configuration` answers for the section: a dotted
+ * name (`format.indentWidth`) is nested (`{format: {indentWidth}}`).
+ * @param {string[]} names
+ */
+function serverSettings(names) {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const out = {};
+  for (const name of names) {
+    const path = name.split('.');
+    let at = out;
+    for (const part of path.slice(0, -1)) {
+      at = at[part] = at[part] || {};
+    }
+    at[path[path.length - 1]] = config.get(name);
+  }
+  return out;
+}
+
+/**
+ * The server's reference-count lenses carry `editor.action.showReferences` with LSP-shaped
+ * arguments (uri, position, locations); VS Code's command wants its own types, and the client
+ * library passes command arguments on untouched, so they are converted here.
+ */
+async function resolveCodeLens(lens, token, next) {
+  const resolved = await next(lens, token);
+  const command = resolved && resolved.command;
+  if (command && command.command === 'editor.action.showReferences' && client !== undefined) {
+    const [uri, position, locations] = command.arguments;
+    const convert = client.protocol2CodeConverter;
+    command.arguments = [
+      convert.asUri(uri),
+      convert.asPosition(position),
+      locations.map((location) => convert.asLocation(location)),
+    ];
+  }
+  return resolved;
+}
+
+/** @param {string[]} names the server's settings */
+function clientOptions(names) {
   const languages = ['wat', 'wast'];
   return {
     documentSelector: languages.flatMap((language) => [
@@ -32,17 +82,21 @@ function clientOptions() {
       { scheme: 'untitled', language },
     ]),
     // The same object the server later asks for with `workspace/configuration`.
-    initializationOptions: () => ({ severity: vscode.workspace.getConfiguration(SECTION).get('severity') || {} }),
+    initializationOptions: () => serverSettings(names),
     // Sends `workspace/didChangeConfiguration` when a `wat-lsp.*` setting changes.
     synchronize: { configurationSection: SECTION },
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: { resolveCodeLens },
   };
 }
 
+/** @type {string[]} */
+let settingNames = [];
+
 async function start() {
   const options = serverOptions();
-  client = new LanguageClient(SECTION, 'wat-lsp', options, clientOptions());
+  client = new LanguageClient(SECTION, 'wat-lsp', options, clientOptions(settingNames));
   try {
     await client.start();
   } catch (error) {
@@ -75,6 +129,7 @@ async function restart() {
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   output = vscode.window.createOutputChannel('wat-lsp');
+  settingNames = serverSettingNames(context.extension.packageJSON);
   context.subscriptions.push(
     output,
     vscode.commands.registerCommand('wat-lsp.restartServer', restart),
@@ -92,4 +147,5 @@ function deactivate() {
   return stop();
 }
 
-module.exports = { activate, deactivate };
+// serverSettings: for tests/editors/test_vscode_settings.py.
+module.exports = { activate, deactivate, serverSettings };

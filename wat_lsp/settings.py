@@ -1,0 +1,82 @@
+"""The settings the server reads, as one table: names, JSON types, defaults, allowed values and
+descriptions. The server's parser (`server/config.py`) takes its defaults and limits from here,
+the CLI its severity levels, and the VS Code extension's `package.json` contributes exactly these
+(under `wat-lsp.`) plus the settings only the client reads (`CLIENT_ONLY`);
+`tests/editors/test_vscode_settings.py` compares the two, so they cannot drift.
+
+To add a setting: a row here, its parsing in `server/config.py`, the same property in
+`editors/vscode/package.json` (`vscode_property` says what it must hold) and a line in the
+extension's README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SECTION = "wat-lsp"
+
+Kind = Literal["object", "integer", "boolean", "string", "array"]
+
+# The severity levels a setting may name, in the order editors list them. `parse_severity` also
+# takes the aliases `info` and `none`, which are not offered.
+LEVELS: tuple[str, ...] = ("error", "warning", "information", "hint", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    # The key in the `wat-lsp` section, e.g. "maxDiagnostics"; a dotted name ("format.indentWidth")
+    # is nested in the section's object, as VS Code sends it.
+    name: str
+    kind: Kind  # the JSON type of the value
+    default: Any
+    description: str  # Markdown, one or two sentences
+    enum: tuple[str, ...] = ()  # allowed strings: of the value, or of each entry of an object
+    minimum: int | None = None
+    scope: str = "resource"  # VS Code's: where the setting may be set
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "severity",
+        "object",
+        {},
+        'Severity per diagnostic code, e.g. `{"unused-local": "hint", "dead-store": "off"}`. '
+        "Codes are listed in the project's `docs/diagnostics.md`.",
+        enum=LEVELS,
+    ),
+    Setting(
+        "maxDiagnostics",
+        "integer",
+        # One broken parenthesis in a big file used to give hundreds of thousands of
+        # diagnostics, and a client slows down with each.
+        1000,
+        "The diagnostics shown per document at most (`0`: no limit).",
+        minimum=0,
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# Settings of the VS Code extension that only the client reads (how to start the server, tracing).
+CLIENT_ONLY: tuple[str, ...] = ("serverPath", "serverArgs", "trace.server")
+
+
+def vscode_property(setting: Setting) -> dict[str, Any]:
+    """What `contributes.configuration.properties["wat-lsp.<name>"]` must hold for `setting`
+    (the extension's `package.json` may add keys, such as an `order`, but not change these)."""
+    prop: dict[str, Any] = {
+        "type": setting.kind,
+        "default": setting.default,
+        "markdownDescription": setting.description,
+        "scope": setting.scope,
+    }
+    if setting.enum and setting.kind == "object":
+        prop["additionalProperties"] = {"type": "string", "enum": list(setting.enum)}
+    elif setting.enum:
+        prop["enum"] = list(setting.enum)
+    if setting.minimum is not None:
+        prop["minimum"] = setting.minimum
+    prop.update(setting.extra)
+    return prop
