@@ -153,7 +153,6 @@ def test_cases_agree_with_parse(module: bytes, reads: bool) -> None:
             "block-across-parentheses",
         ),
         (b"(module (tag $e) (func (try (do (throw $e)) (catch $e))))", "folded-legacy-try"),
-        (b'(module (@custom "a" i64 "b"))', "known-annotation-contents"),
         (b"(module (global i32 (block (result i32) i32.const 0)))", "block-in-constant-expression"),
     ],
 )
