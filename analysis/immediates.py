@@ -328,13 +328,27 @@ class Immediates:
     def imm_table(self, rest: tuple[Imm, ...]) -> int:
         return self._idx("table", "a table")
 
+    def _one_of_a_pair(self, kind: Imm, rest: tuple[Imm, ...]) -> bool:
+        """`table.copy 1`, `memory.copy 1`: the two indices of a copy are written together
+        or not at all (the spec's only abbreviation is `table.copy` = `table.copy 0 0`)."""
+        if rest[:1] == (kind,) and self.remaining_numbers() == 1:
+            node = self.peek()
+            space = "table" if kind == Imm.TABLE_OPT else "memory"
+            self.fail(f"`{self.op.name}` takes two {space} indices or none", cst.span(node) if node else None)
+            return True
+        return False
+
     def imm_table_opt(self, rest: tuple[Imm, ...]) -> int:
+        if self._one_of_a_pair(Imm.TABLE_OPT, rest):
+            return 0
         return self._opt_idx("table", rest)
 
     def imm_memory(self, rest: tuple[Imm, ...]) -> int:
         return self._idx("memory", "a memory")
 
     def imm_memory_opt(self, rest: tuple[Imm, ...]) -> int:
+        if self._one_of_a_pair(Imm.MEMORY_OPT, rest):
+            return 0
         self.memory = self._opt_idx("memory", rest)
         return self.memory
 

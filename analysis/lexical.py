@@ -14,13 +14,15 @@ import re
 from tree_sitter import Node, Tree
 from wat_lsp.analysis.annotations import annotation_diagnostics, find_annotations
 from wat_lsp.analysis.diagnostics import Diagnostic, make
-from wat_lsp.analysis.literals import parse_name
+from wat_lsp.analysis.literals import parse_name, parse_string
 from wat_lsp.analysis.model import Span
 
 _ILLEGAL = re.compile(rb"[^\t\n\r\x20-\x7e]")
 _LEGAL = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])  # every byte `_ILLEGAL` does not match
 _ANNOTATION_ID = re.compile(rb'\(@(?:([!#$%&\'*+\-./0-9:<=>?@A-Z\\^_`a-z|~]+)|("(?:[^"\\\n]|\\.)*"))')
 _STRING_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|;;[^\n]*')
+# strings (any character up to the closing quote, as the scanner takes them) and comments
+_ANNOTATION_TOKEN = re.compile(rb'("(?:[^"\\]|\\.)*")|;;[^\n]*', re.S)
 
 
 _PARENS = frozenset(b"()")
@@ -114,7 +116,22 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
                         Span(base + found.start(2), base + found.end(2)),
                     )
                 )
+        out.extend(_annotation_strings(data, site.leaf, base))
     out.extend(annotation_diagnostics(tree, data, sites, base))
+    return out
+
+
+def _annotation_strings(data: bytes, leaf: Node, base: int) -> list[Diagnostic]:
+    """The strings inside an annotation are tokens (annotations proposal: `annot ::= '(@'
+    idchar+ (space | token)* ')'`): a control character or a bad escape in one is malformed,
+    as it would be anywhere else (the scanner skips the annotation without lexing it)."""
+    out: list[Diagnostic] = []
+    for m in _ANNOTATION_TOKEN.finditer(data, leaf.start_byte + 2, leaf.end_byte):
+        if m.group(1) is None:
+            continue  # a comment
+        _, err = parse_string(m.group(1).decode("utf-8", "surrogateescape"))
+        if err is not None:
+            out.append(make("malformed-literal", err, Span(base + m.start(1), base + m.end(1))))
     return out
 
 

@@ -44,6 +44,7 @@ from wat_lsp.analysis.model import (
     Instr,
     LocalDecl,
     MemArg,
+    PartialExpr,
     RefType,
     Span,
     ValType,
@@ -278,7 +279,7 @@ class BodyValidator:
         self.what = what
         self.end_span = span
         frame = Frame("const", -1, (), self.results, 0, 0)
-        if expected is None:
+        if expected is None or isinstance(instrs, PartialExpr):
             frame.unreachable = True  # type unknown: only check the instructions themselves
         self._run(instrs, frame)
 
