@@ -103,10 +103,12 @@ class WatServer(LanguageServer):
         caps = self.protocol.client_capabilities
         return bool(caps is not None and caps.workspace is not None and caps.workspace.configuration)
 
-    def settings_changed(self, changed: bool, problems: tuple[str, ...]) -> None:
+    def settings_changed(self, changed: bool, problems: tuple[str, ...], initializing: bool = False) -> None:
         """Log what was ignored; show every open document at the new severities."""
         for problem in problems:
             self.log(f"wat-lsp: {problem}", types.MessageType.Warning)
+        if self.config.inlay_changed and not initializing:  # (no request before `initialize`'s answer)
+            self.refresh_inlay_hints()
         if not changed:
             return
         self.publisher.settings_serial += 1
@@ -123,6 +125,17 @@ class WatServer(LanguageServer):
             and workspace.diagnostics.refresh_support
         ):
             self.workspace_diagnostic_refresh(None)
+
+    def refresh_inlay_hints(self) -> None:
+        """Other inlay hints were switched on or off: ask the client to ask again."""
+        caps = self.protocol.client_capabilities
+        workspace = caps.workspace if caps is not None else None
+        if (
+            workspace is not None
+            and workspace.inlay_hint is not None
+            and workspace.inlay_hint.refresh_support
+        ):
+            self.workspace_inlay_hint_refresh(None)
 
     async def fetch_configuration(self) -> None:
         """Ask the client for the `wat-lsp` section (when it can answer)."""
@@ -176,7 +189,9 @@ def make_server() -> WatServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: WatServer, params: types.InitializeParams) -> None:
-        ls.settings_changed(*ls.config.set_initialization_options(params.initialization_options))
+        ls.settings_changed(
+            *ls.config.set_initialization_options(params.initialization_options), initializing=True
+        )
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: WatServer, params: types.InitializedParams) -> None:
@@ -398,7 +413,13 @@ _DOCUMENT_REQUESTS = (
         _no_tokens,
         INTERACTIVE,
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_INLAY_HINT, ide_requests.inlay_hints_, _in, list, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_INLAY_HINT,
+        ide_requests.inlay_hints_,
+        lambda ls, p: (p.range, ls.encoding, ls.config.current.inlay_options),
+        list,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_CODE_ACTION,
         _code_actions,

@@ -25,6 +25,9 @@ PROPERTIES: dict[str, Any] = MANIFEST["contributes"]["configuration"]["propertie
 EXAMPLES: dict[str, Any] = {
     "severity": {"dead-store": "off", "unused-local": "hint"},
     "maxDiagnostics": 5,
+    "inlayHints.types": False,
+    "inlayHints.indices": True,
+    "inlayHints.blockEnds": False,
 }
 
 
@@ -49,8 +52,8 @@ def test_the_server_reads_each_setting(setting: Setting) -> None:
     assert _effective(example.settings) != _effective(absent.settings)
 
 
-def _effective(settings: Settings) -> tuple[dict[str, Any], int]:
-    return dict(settings.severity), settings.limit
+def _effective(settings: Settings) -> tuple[dict[str, Any], int, tuple[bool, ...]]:
+    return dict(settings.severity), settings.limit, tuple(settings.inlay_options)
 
 
 def test_every_example_names_a_setting() -> None:
@@ -61,6 +64,9 @@ def test_the_server_reads_no_other_setting() -> None:
     """The keys `server/config.py` reads are rows of the table."""
     source = (ROOT / "server" / "config.py").read_text()
     read = set(re.findall(r"""raw\.get\(["']([^"']+)["']""", source))
+    read |= set(
+        re.findall(r"""^\s+["']([^"']+)["']: ["']\w+["'],$""", source[source.index("_INLAY") :], re.M)
+    )
     assert read and read <= set(BY_NAME)
 
 

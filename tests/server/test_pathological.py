@@ -166,16 +166,18 @@ def test_columns_counted_on_along_a_line() -> None:
 def test_inlay_hints_cut_to_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """A range longer than `INLAY_BYTES` gets the hints of its first `INLAY_BYTES` only."""
     from lsprotocol import types
+    from wat_lsp.analysis.ide.inlay_hints import Options
     from wat_lsp.server import ide_requests
     from wat_lsp.server.documents import open_snapshot
 
     text = "(module (func $f (param $p i32) " + "(drop (local.get $p)) " * 200 + "))"
     snap = open_snapshot("file:///cut.wat", 1, text)
     whole = types.Range(types.Position(0, 0), types.Position(0, len(text)))
-    everything = ide_requests.inlay_hints_(snap, whole, "utf-16")
+    types_only = Options(types=True, indices=False, block_ends=False)
+    everything = ide_requests.inlay_hints_(snap, whole, "utf-16", types_only)
     assert len(everything) == 200
     monkeypatch.setattr(ide_requests, "INLAY_BYTES", 1000)
-    cut = ide_requests.inlay_hints_(snap, whole, "utf-16")
+    cut = ide_requests.inlay_hints_(snap, whole, "utf-16", types_only)
     assert cut == [h for h in everything if h.position.character <= 1000] and 0 < len(cut) < 200
 
 
