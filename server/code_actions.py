@@ -508,6 +508,27 @@ _COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any], dict[str, list[TextEdit]
 }
 
 
+# The module-wide actions, and what their progress says while they are resolved.
+_PROGRESS_TITLES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pass-module": lambda data: f"Running {data.get('name')} on the module",
+    "fix-all": lambda data: "Fixing all errors",
+    "fix-kind": lambda data: f"Fixing every `{data.get('code')}`",
+}
+
+
+def progress_title(action: types.CodeAction, lookup: Callable[[str], Snapshot | None]) -> str | None:
+    """What the progress of resolving `action` says, or None when it shows none: an action on
+    one function, or on a document small enough (`EAGER_BYTES`) that resolving is quick."""
+    data = action.data
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        return None
+    title = _PROGRESS_TITLES.get(str(data.get("action")))
+    snap = lookup(data["uri"])
+    if title is None or snap is None or len(snap.data) <= EAGER_BYTES:
+        return None
+    return title(data)
+
+
 def resolve(
     action: types.CodeAction, lookup: Callable[[str], Snapshot | None], encoding: Encoding
 ) -> types.CodeAction:
