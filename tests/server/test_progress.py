@@ -17,8 +17,8 @@ PROGRESS = "$/progress"
 CREATE = "window/workDoneProgress/create"
 
 
-def _initialize(raw: Raw, lazy: bool = False) -> None:
-    capabilities: dict[str, Any] = {"window": {"workDoneProgress": True}}
+def _initialize(raw: Raw, lazy: bool = False, **more: Any) -> None:
+    capabilities: dict[str, Any] = {"window": {"workDoneProgress": True}, **more}
     if lazy:
         capabilities["textDocument"] = {
             "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": True}
@@ -112,12 +112,62 @@ def test_module_pass_cancelled_through_its_progress() -> None:
         raw.send("window/workDoneProgress/cancel", {"token": token})
         answer = raw.answer("resolve", timeout=120)
         assert answer.get("error", {}).get("code") == CANCELLED, answer
-        # The progress ends, and the server goes on: the same action resolves when asked again.
+        # `$/cancelRequest` cancels it the same way.
         raw.send("codeAction/resolve", action, id="again")
+        _progress(raw, "begin")
+        raw.send("$/cancelRequest", {"id": "again"})
+        answer = raw.answer("again", timeout=120)
+        assert answer.get("error", {}).get("code") == CANCELLED, answer
+        # The server goes on: the same action resolves when not cancelled.
+        raw.send("codeAction/resolve", action, id="done")
         _progress(raw, "end")
-        assert "result" in raw.answer("again", timeout=120)
+        assert "result" in raw.answer("done", timeout=120)
     assert {"kind": "end"} in [
         m["params"]["value"]
         for m in raw.seen
         if m.get("method") == PROGRESS and m["params"]["token"] == token
     ]
+
+
+def test_the_client_s_token_while_a_pull_first_analyses() -> None:
+    """A client that shows no server-made progress but gives its `workDoneToken` with a pull
+    of diagnostics: the first analysis reports under that token, before the answer."""
+    text = _generated(progress.ANALYSIS_BYTES + 200_000)
+    with Raw() as raw:
+        raw.send(
+            "initialize",
+            {"processId": None, "rootUri": None, "capabilities": {"textDocument": {"diagnostic": {}}}},
+            id="init",
+        )
+        raw.answer("init")
+        raw.send("initialized", {})
+        _open(raw, URI, text)
+        raw.send(
+            "textDocument/diagnostic", {"textDocument": {"uri": URI}, "workDoneToken": "mine"}, id="pull"
+        )
+        answer = raw.answer("pull", timeout=120)
+    kinds = [
+        m["params"]["value"]["kind"]
+        for m in raw.seen
+        if m.get("method") == PROGRESS and m["params"]["token"] == "mine"
+    ]
+    assert kinds == ["begin", "report", "report", "end"]
+    assert [m for m in raw.seen if m.get("method") == CREATE] == []
+    assert answer["result"]["kind"] == "full"
+
+
+def test_switching_hints_asks_the_client_to_refresh() -> None:
+    with Raw() as raw:
+        _initialize(raw, workspace={"inlayHint": {"refreshSupport": True}})
+        raw.send("workspace/didChangeConfiguration", {"settings": {"wat-lsp": {"maxDiagnostics": 3}}})
+        raw.send(
+            "workspace/didChangeConfiguration", {"settings": {"wat-lsp": {"inlayHints": {"indices": True}}}}
+        )
+        message = raw.next()
+        while message.get("method") != "workspace/inlayHint/refresh":
+            raw.seen.append(message)
+            message = raw.next()
+        raw.send("shutdown", None, id="down")
+        raw.answer("down")
+    # Only once: the first change left the hints as they were.
+    assert [m for m in raw.seen if m.get("method") == "workspace/inlayHint/refresh"] == []
