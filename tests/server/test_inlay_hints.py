@@ -96,3 +96,27 @@ async def test_block_ends(client: LanguageClient) -> None:
         (33, 19, "func $inc", None, True),
     ]
     assert await _hints(client, everything, types=False, blockEnds=False) == []
+
+
+def test_settings_nested_or_dotted_and_bad_values() -> None:
+    """In process: `inlayHints` nested (as editors send it) or under dotted keys; a value that is
+    not a boolean is a problem and ignored; workspace settings over initialization options."""
+    from wat_lsp.analysis.ide.inlay_hints import Options
+    from wat_lsp.server.config import Configuration, parse_settings
+
+    assert parse_settings({}, "x").settings.inlay_options == Options(
+        types=True, indices=False, block_ends=True
+    )
+    nested = parse_settings({"inlayHints": {"indices": True, "blockEnds": False}}, "x")
+    dotted = parse_settings({"inlayHints.indices": True, "inlayHints.blockEnds": False}, "x")
+    assert nested.settings.inlay_options == dotted.settings.inlay_options == Options(True, True, False)
+    bad = parse_settings({"inlayHints": {"types": "yes"}}, "x")
+    assert bad.problems == ("x: `inlayHints.types` must be true or false, got 'yes' (ignored)",)
+    assert bad.settings.inlay_options == Options()
+    config = Configuration()
+    config.set_initialization_options({"inlayHints": {"indices": True, "types": False}})
+    assert config.inlay_changed and config.current.inlay_options == Options(False, True, True)
+    config.set_workspace({"inlayHints": {"types": True}})
+    assert config.current.inlay_options == Options(True, True, True)
+    config.set_workspace({"inlayHints": {"types": True}})
+    assert not config.inlay_changed
