@@ -40,3 +40,14 @@ def test_only_ends_in_the_range() -> None:
     assert hints(doc, loop_end, len(TEXT), ENDS) == [
         Hint(TEXT.index(b"end\n", TEXT.index(b"else")) + 3, "if", False)
     ]
+
+
+def test_damaged_text_at_every_offset() -> None:
+    """Every hint kind on the text with one byte gone, or a `(` typed, at each offset: hints
+    inside the text, no exception."""
+    every = Options(types=True, indices=True, block_ends=True)
+    for k in range(len(TEXT)):
+        for damaged in (TEXT[:k] + TEXT[k + 1 :], TEXT[:k] + b"(" + TEXT[k:]):
+            doc = analyse(damaged)
+            for h in hints(doc, 0, len(damaged), every):
+                assert 0 <= h.offset <= len(damaged) and h.label

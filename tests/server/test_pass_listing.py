@@ -110,3 +110,24 @@ def test_what_the_passes_change_is_listed(name: str) -> None:
                     assert f"Run {p} on function {code_actions._func_label(data, func)}" in listed
             if code_actions._compute(snap, {"action": "pass-module", "name": p, "at": at}, runs):
                 assert f"Run {p} on module" in listed
+
+
+def test_damaged_text_at_every_offset() -> None:
+    """A text with one byte gone at each offset: the listing answers, lazily or not."""
+    text = """(module
+  (func $a (param $p i32) (result i32)
+    (local $unused i64) (local $x i32) (local $r funcref)
+    (local.set $x (i32.const 1))
+    (local.get $x))
+  (func $b (local $u f32)))
+"""
+    for k in range(len(text)):
+        damaged = text[:k] + text[k + 1 :]
+        snap = open_snapshot("untitled:damaged.wat", 1, damaged)
+        snap.diagnostics()
+        at = min(k, len(damaged))
+        for lazy in (True, False):
+            actions = code_actions.list_actions(
+                code_actions.Request(snap, at, at, REFACTOR, "utf-16", lazy, {})
+            )
+            assert all(a.title for a in actions)
