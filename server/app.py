@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +28,7 @@ from wat_lsp.server import (
     formatting,
     ide_requests,
     navigation_requests,
+    progress,
     release,
     selection,
     signature_help,
@@ -61,6 +63,7 @@ class WatServer(LanguageServer):
             lambda: self.overrides,
         )
         self.requests = Requests(self.documents, self.worker, self.publisher.pending)
+        self._background: set[asyncio.Task[None]] = set()
 
     def publish_diagnostics_json(self, params: str) -> None:
         """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""
@@ -104,10 +107,12 @@ class WatServer(LanguageServer):
         caps = self.protocol.client_capabilities
         return bool(caps is not None and caps.workspace is not None and caps.workspace.configuration)
 
-    def settings_changed(self, changed: bool, problems: tuple[str, ...]) -> None:
+    def settings_changed(self, changed: bool, problems: tuple[str, ...], initializing: bool = False) -> None:
         """Log what was ignored; show every open document at the new severities."""
         for problem in problems:
             self.log(f"wat-lsp: {problem}", types.MessageType.Warning)
+        if self.config.inlay_changed and not initializing:  # (no request before `initialize`'s answer)
+            self.refresh_inlay_hints()
         if not changed:
             return
         self.publisher.settings_serial += 1
@@ -124,6 +129,17 @@ class WatServer(LanguageServer):
             and workspace.diagnostics.refresh_support
         ):
             self.workspace_diagnostic_refresh(None)
+
+    def refresh_inlay_hints(self) -> None:
+        """Other inlay hints were switched on or off: ask the client to ask again."""
+        caps = self.protocol.client_capabilities
+        workspace = caps.workspace if caps is not None else None
+        if (
+            workspace is not None
+            and workspace.inlay_hint is not None
+            and workspace.inlay_hint.refresh_support
+        ):
+            self.workspace_inlay_hint_refresh(None)
 
     async def fetch_configuration(self) -> None:
         """Ask the client for the `wat-lsp` section (when it can answer)."""
@@ -151,6 +167,12 @@ class WatServer(LanguageServer):
             caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
         )
 
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` on the event loop, keeping it alive until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -177,7 +199,9 @@ def make_server() -> WatServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: WatServer, params: types.InitializeParams) -> None:
-        ls.settings_changed(*ls.config.set_initialization_options(params.initialization_options))
+        ls.settings_changed(
+            *ls.config.set_initialization_options(params.initialization_options), initializing=True
+        )
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: WatServer, params: types.InitializedParams) -> None:
@@ -196,6 +220,8 @@ def make_server() -> WatServer:
         doc = ls.documents.open(item.uri, item.version, item.text)
         if not ls.pull_diagnostics:
             ls.publisher.schedule(doc, delay=0)
+        if len(doc.data) > progress.ANALYSIS_BYTES and progress.shows_progress(ls):
+            ls.background(_first_analysis(ls, doc, None))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -224,6 +250,13 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
+        if (  # (a client that shows the server's progress has it from `didOpen`)
+            params.work_done_token is not None
+            and not progress.shows_progress(ls)
+            and len(snap.data) > progress.ANALYSIS_BYTES
+            and not snap.analysed
+        ):
+            await _first_analysis(ls, snap, params.work_done_token)  # with the client's token
         return await ls.publisher.pull(snap, params.previous_result_id)  # the diagnostics lane, newest text
 
     # Every request about one document: see `_DOCUMENT_REQUESTS`.
@@ -232,10 +265,21 @@ def make_server() -> WatServer:
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
+        title = code_actions.progress_title(params, ls.documents.get)
         try:
-            return await ls.requests.call(
-                code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
-            )
+            if title is None:
+                return await ls.requests.call(
+                    code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+                )
+            async with progress.running(ls, title, cancellable=True) as work:  # a module-wide pass
+                return await ls.requests.call(
+                    code_actions.resolve,
+                    params,
+                    ls.documents.get,
+                    ls.encoding,
+                    lane=Lane.WHOLE,
+                    token=work.token,
+                )
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
 
@@ -262,6 +306,17 @@ def make_server() -> WatServer:
         os._exit(0 if ls.protocol._shutdown else 1)
 
     return server
+
+
+async def _first_analysis(ls: WatServer, snap: Snapshot, client_token: Any) -> None:
+    """Progress while a big document's diagnostics are first computed (in the diagnostics
+    lane: by this job, or by the push queued before it, which this one then waits for)."""
+    name = snap.uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    size = f"{len(snap.data) / (1 << 20):.1f} MB"
+    async with progress.running(ls, f"Analysing {name}", client_token) as work:
+        work.report(size)
+        diagnostics = await ls.worker.run(snap.diagnostics, lane=Lane.DIAGNOSTICS)
+        work.report(f"{size}: {len(diagnostics)} diagnostics", 100)
 
 
 def _code_actions(
@@ -399,7 +454,13 @@ _DOCUMENT_REQUESTS = (
         _no_tokens,
         INTERACTIVE,
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_INLAY_HINT, ide_requests.inlay_hints_, _in, list, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_INLAY_HINT,
+        ide_requests.inlay_hints_,
+        lambda ls, p: (p.range, ls.encoding, ls.config.current.inlay_options),
+        list,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_CODE_ACTION,
         _code_actions,

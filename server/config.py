@@ -1,5 +1,5 @@
-"""The server's settings: severity per diagnostic code, and how many diagnostics a document
-shows at most.
+"""The server's settings: severity per diagnostic code, how many diagnostics a document
+shows at most, and which inlay hints to give.
 
 Clients send them as initialization options and as the `wat-lsp` section of
 `workspace/configuration`, both shaped `{"severity": {"<code>": "warning" | "off" | ...},
@@ -18,6 +18,7 @@ from typing import Any
 
 from wat_lsp.analysis.diagnostics import CODES, Severity, parse_severity
 from wat_lsp.analysis.ide.format import options_from
+from wat_lsp.analysis.ide.inlay_hints import Options as InlayOptions
 
 from wat_lsp.settings import BY_NAME
 from wat_lsp.settings import SECTION as SECTION  # re-exported: the server asks for this section
@@ -26,6 +27,13 @@ from wat_lsp.settings import SECTION as SECTION  # re-exported: the server asks 
 MAX_DIAGNOSTICS: int = BY_NAME["maxDiagnostics"].default
 _MIN_DIAGNOSTICS: int = BY_NAME["maxDiagnostics"].minimum or 0
 
+# Setting name -> the field of `InlayOptions` it switches.
+_INLAY: dict[str, str] = {
+    "inlayHints.types": "types",
+    "inlayHints.indices": "indices",
+    "inlayHints.blockEnds": "block_ends",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -33,11 +41,19 @@ class Settings:
     severity: Mapping[str, Severity | None] = field(default_factory=dict)
     max_diagnostics: int | None = None  # None: not given here
     format: Mapping[str, Any] = field(default_factory=dict)  # the valid format options given
+    inlay: Mapping[str, bool] = field(default_factory=dict)  # inlay setting name -> on; only those given
 
     @property
     def limit(self) -> int:
         """The diagnostics shown per document at most (0: all)."""
         return MAX_DIAGNOSTICS if self.max_diagnostics is None else self.max_diagnostics
+
+    @property
+    def inlay_options(self) -> InlayOptions:
+        """Which inlay hints to give: the table's defaults, then what is set here."""
+        return InlayOptions(
+            **{f: bool(self.inlay.get(name, BY_NAME[name].default)) for name, f in _INLAY.items()}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,7 @@ def parse_settings(raw: object, where: str) -> Parsed:
         return Parsed(Settings(), (f"{where}: expected an object, got {_kind(raw)}",))
     problems: list[str] = []
     fmt = _format_settings(raw.get("format"), where, problems)
+    inlay = _booleans(raw, tuple(_INLAY), where, problems)
     limit = raw.get("maxDiagnostics")
     if limit is not None and (
         not isinstance(limit, int) or isinstance(limit, bool) or limit < _MIN_DIAGNOSTICS
@@ -64,10 +81,10 @@ def parse_settings(raw: object, where: str) -> Parsed:
         limit = None
     table = raw.get("severity")
     if table is None:
-        return Parsed(Settings(max_diagnostics=limit, format=fmt), tuple(problems))
+        return Parsed(Settings(max_diagnostics=limit, format=fmt, inlay=inlay), tuple(problems))
     if not isinstance(table, Mapping):
         problems.append(f"{where}: `severity` must map codes to levels, got {_kind(table)}")
-        return Parsed(Settings(max_diagnostics=limit, format=fmt), tuple(problems))
+        return Parsed(Settings(max_diagnostics=limit, format=fmt, inlay=inlay), tuple(problems))
     severity: dict[str, Severity | None] = {}
     for code, level in table.items():
         if not isinstance(code, str) or code not in CODES:
@@ -80,7 +97,7 @@ def parse_settings(raw: object, where: str) -> Parsed:
             severity[code] = parse_severity(level)
         except ValueError as e:
             problems.append(f"{where}: {code}: {e} (ignored)")
-    return Parsed(Settings(severity, limit, fmt), tuple(problems))
+    return Parsed(Settings(severity, limit, fmt, inlay), tuple(problems))
 
 
 def _format_settings(raw: object, where: str, problems: list[str]) -> dict[str, Any]:
@@ -100,10 +117,43 @@ def _format_settings(raw: object, where: str, problems: list[str]) -> dict[str, 
     return good
 
 
+def dotted(raw: Mapping[str, object], name: str) -> object:
+    """The value of a dotted setting (`inlayHints.types`): nested, as VS Code and
+    `workspace/configuration` send it, or under the dotted key itself; None when absent."""
+    if name in raw:
+        return raw[name]
+    value: object = raw
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _booleans(
+    raw: Mapping[str, object], names: tuple[str, ...], where: str, problems: list[str]
+) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for name in names:
+        value = dotted(raw, name)
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            problems.append(f"{where}: `{name}` must be true or false, got {value!r} (ignored)")
+            continue
+        out[name] = value
+    return out
+
+
 def merged(base: Settings, override: Settings) -> Settings:
     """`override`'s entries over `base`'s (workspace configuration over initialization options)."""
     limit = override.max_diagnostics if override.max_diagnostics is not None else base.max_diagnostics
-    return Settings({**base.severity, **override.severity}, limit, {**base.format, **override.format})
+    return Settings(
+        {**base.severity, **override.severity},
+        limit,
+        {**base.format, **override.format},
+        {**base.inlay, **override.inlay},
+    )
 
 
 def _kind(value: object) -> str:
@@ -117,6 +167,7 @@ class Configuration:
         self._init = Settings()
         self._workspace = Settings()
         self.current = Settings()
+        self.inlay_changed = False  # whether the last refresh changed which inlay hints to give
 
     def set_initialization_options(self, raw: object) -> tuple[bool, tuple[str, ...]]:
         parsed = parse_settings(raw, "initializationOptions")
@@ -133,5 +184,6 @@ class Configuration:
         """Recompute `current`; whether it changed."""
         new = merged(self._init, self._workspace)
         changed = dict(new.severity) != dict(self.current.severity) or new.limit != self.current.limit
+        self.inlay_changed = new.inlay_options != self.current.inlay_options
         self.current = new
         return changed

@@ -336,7 +336,9 @@ def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) 
 INLAY_BYTES = 1 << 19
 
 
-def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.InlayHint]:
+def inlay_hints_(
+    snap: Snapshot, rng: types.Range, encoding: Encoding, options: inlay_hints.Options = inlay_hints.DEFAULT
+) -> list[types.InlayHint]:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
     if end - start > INLAY_BYTES:
@@ -348,13 +350,14 @@ def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[t
         )
         end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
-    for h in inlay_hints.hints(snap.analysis(), start, end):
+    for h in inlay_hints.hints(snap.analysis(), start, end, options):
         line, col = snap.index.position(h.offset, encoding)
         out.append(
             types.InlayHint(
                 position=types.Position(line, col),
                 label=h.label,
                 kind=types.InlayHintKind.Type if h.is_type else None,
+                padding_left=None if h.is_type or h.label.startswith("#") else True,
             )
         )
     return out

@@ -57,6 +57,26 @@ SETTINGS: tuple[Setting, ...] = (
         "The diagnostics shown per document at most (`0`: no limit).",
         minimum=0,
     ),
+    # Inlay hints, one switch per kind (as wasm-language-tools has): the defaults are the ones
+    # that keep the code readable (decision 39).
+    Setting(
+        "inlayHints.types",
+        "boolean",
+        True,
+        "Inlay hints: the declared type after each `local.get`, `local.set` and `local.tee` of a local or parameter.",
+    ),
+    Setting(
+        "inlayHints.indices",
+        "boolean",
+        False,
+        "Inlay hints: the binary index (`#N`; for a label, its relative depth) after each `$name` reference.",
+    ),
+    Setting(
+        "inlayHints.blockEnds",
+        "boolean",
+        True,
+        "Inlay hints: after the `end` or `)` closing a block or function that spans lines, its kind and label.",
+    ),
 )
 
 # The formatter's options (docs/formatting.md), under `format.`; their defaults are

@@ -374,7 +374,7 @@ def test_format_document(
         pytest.skip("the server does not advertise documentFormattingProvider: Format Document not tried")
     assert expected != MESSY
     # The inlay hint after `$a`'s first use shows the server is up (see drive.js).
-    format_ = {"file": messy.name, "path": str(messy), "ready": "$a#0: i32"}
+    format_ = {"file": messy.name, "path": str(messy), "ready": "$a: i32"}
     seen = _drive(tools, vscode_build, tmp_path, machine_lock, None, format_)
     assert seen["command"].startswith("Format Document")
     assert messy.read_text() == expected

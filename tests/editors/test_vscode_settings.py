@@ -36,6 +36,9 @@ EXAMPLES: dict[str, Any] = {
     "format.multiLineLocals": "wrap",
     "format.multiLineFields": "always",
     "format.ignoreCommentDirective": "keep-as-is",
+    "inlayHints.types": False,
+    "inlayHints.indices": True,
+    "inlayHints.blockEnds": False,
 }
 
 
@@ -69,8 +72,13 @@ def test_the_server_reads_each_setting(setting: Setting) -> None:
     assert _effective(example.settings) != _effective(absent.settings)
 
 
-def _effective(settings: Settings) -> tuple[dict[str, Any], int, Any]:
-    return dict(settings.severity), settings.limit, options_from(dict(settings.format))[0]
+def _effective(settings: Settings) -> tuple[dict[str, Any], int, Any, tuple[bool, ...]]:
+    return (
+        dict(settings.severity),
+        settings.limit,
+        options_from(dict(settings.format))[0],
+        tuple(settings.inlay_options),
+    )
 
 
 def test_every_example_names_a_setting() -> None:
@@ -82,6 +90,10 @@ def test_the_server_reads_no_other_setting() -> None:
     source = (ROOT / "server" / "config.py").read_text()
     read = set(re.findall(r"""raw\.get\(["']([^"']+)["']""", source))
     assert read and read <= {name.split(".")[0] for name in BY_NAME}
+    read |= set(
+        re.findall(r"""^\s+["']([^"']+)["']: ["']\w+["'],$""", source[source.index("_INLAY") :], re.M)
+    )
+    assert read and read <= set(BY_NAME)
 
 
 def test_levels_are_what_the_server_takes() -> None:
