@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error already printed
+        return e.code if isinstance(e.code, int) else EXIT_FAILURE
     out: str = args.output
     if out != "-" and not out.endswith((".svg", ".dot")):
         print(f"wat-lsp cfg: {out}: the output must end in .svg or .dot (or be '-')", file=sys.stderr)
@@ -61,5 +64,3 @@ def main(argv: list[str]) -> int:
         print(f"wat-lsp cfg: {out}: cannot write: {e.strerror or e}", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
-
-

@@ -115,14 +115,9 @@ def find_function(doc: Document, name: str | None = None, offset: int | None = N
             raise PictureError("no function given")
         bare = want[1:] if want.startswith("$") else want
         for m, broken in mods:
-            if want.isdigit():
-                k = int(want)
-                f = m.funcs[k] if k < len(m.funcs) else None
-            else:
-                k = m.names.get("func", {}).get(bare, -1)
-                f = m.funcs[k] if 0 <= k < len(m.funcs) else None
-            if f is not None:
-                found = (m, f, broken)
+            k = int(want) if want.isdigit() else m.names.get("func", {}).get(bare, -1)
+            if 0 <= k < len(m.funcs):
+                found = (m, m.funcs[k], broken)
                 break
         if found is None:
             names = [_func_title(f) for m, _ in mods for f in m.funcs if f.import_ is None]
@@ -396,7 +391,7 @@ def _block_text(b: Block) -> list[str]:
     head = f"B{b.index}" + ("" if b.reachable else " (unreachable)")
     out = [head, f"live in: {' '.join(b.live_in) or '-'}"]
     for ln in b.lines:
-        out.append(("  " if ln.index >= 0 else "  ") + ln.text + "".join(f"  [{n}]" for n in ln.notes))
+        out.append("  " + ln.text + "".join(f"  [{n}]" for n in ln.notes))
     out.append(f"live out: {' '.join(b.live_out) or '-'}")
     return out
 
@@ -460,7 +455,9 @@ def to_svg(p: Picture) -> str:
     boxes = [_block_text(b) for b in p.blocks]
     has_exit = any(e.dst == EXIT for e in p.edges)
     width = max([len(t) for lines in boxes for t in lines] + [len(p.title) + 4, 20]) * _CH_W + 2 * _PAD
-    heights = [len(lines) * _LINE_H + 2 * _PAD for lines in boxes] + ([_LINE_H + 2 * _PAD] if has_exit else [])
+    heights = [len(lines) * _LINE_H + 2 * _PAD for lines in boxes] + (
+        [_LINE_H + 2 * _PAD] if has_exit else []
+    )
     top = (2 + len(p.notes)) * _LINE_H
     ys: list[float] = []
     y = float(top)
@@ -496,7 +493,7 @@ def to_svg(p: Picture) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" height="{total_h:.0f}" '
         f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="monospace" font-size="12">',
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>',
         f'<rect width="{total_w:.0f}" height="{total_h:.0f}" fill="white"/>',
         f'<text x="{_PAD}" y="{_LINE_H}" font-weight="bold">{html.escape(p.title)}</text>',
@@ -556,11 +553,11 @@ def to_svg(p: Picture) -> str:
     for side, lanes in ((side_r, lanes_r), (side_l, lanes_l)):
         right = side is side_r
         for (e, _, _), lane in zip(side, lanes, strict=True):
-            s, t = where(e.src), where(e.dst)
-            k_out = out_count[s] = out_count.get(s, -1) + 1
-            k_in = in_count[t] = in_count.get(t, -1) + 1
-            y_from = max(ys[s] + heights[s] - _PAD - k_out * 12, ys[s] + _PAD)
-            y_to = min(ys[t] + _PAD + 4 + k_in * 6, ys[t] + heights[t] - _PAD)
+            src, dst = where(e.src), where(e.dst)
+            k_out = out_count[src] = out_count.get(src, -1) + 1
+            k_in = in_count[dst] = in_count.get(dst, -1) + 1
+            y_from = max(ys[src] + heights[src] - _PAD - k_out * 12, ys[src] + _PAD)
+            y_to = min(ys[dst] + _PAD + 4 + k_in * 6, ys[dst] + heights[dst] - _PAD)
             edge_x = x1 if right else x0
             x = x1 + (lane + 1) * _LANE if right else x0 - (lane + 1) * _LANE
             out.append(

@@ -169,7 +169,10 @@ def test_deep_nesting_without_recursion() -> None:
     text = b"(module (func $d " + b"loop " * too_deep + b"end " * too_deep + b"))"
     with pytest.raises(PictureError) as info:
         picture_of(analyse(text), name="$d")
-    assert str(info.value) == f"function $d has {2 * too_deep} basic blocks; pictures are limited to {MAX_BLOCKS}"
+    assert (
+        str(info.value)
+        == f"function $d has {2 * too_deep} basic blocks; pictures are limited to {MAX_BLOCKS}"
+    )
 
 
 def test_svg_is_well_formed_with_a_box_per_block() -> None:
