@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.ide.cfg_picture import MAX_BLOCKS, PictureError, picture_of, to_dot, to_svg
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 EXAMPLE = b"""(module
   (tag $oops)
@@ -184,3 +187,11 @@ def test_svg_is_well_formed_with_a_box_per_block() -> None:
     texts = [t.text for t in root.findall(f"{ns}text")]
     assert "  local.get $r  [1a error: $r read before set]" in texts
     assert texts.count("catch $oops") == 2 and len(root.findall(f"{ns}path")) == 10
+
+
+def test_the_docs_example_is_current() -> None:
+    """docs/cfg.md shows EXAMPLE and docs/images/cfg-example.svg is its picture, as drawn now."""
+    page = (DOCS / "cfg.md").read_text(encoding="utf-8")
+    assert "```wat\n" + EXAMPLE.decode() + "```" in page
+    svg = to_svg(picture_of(analyse(EXAMPLE), name="$dispatch"))
+    assert (DOCS / "images" / "cfg-example.svg").read_text(encoding="utf-8") == svg
