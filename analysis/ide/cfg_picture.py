@@ -286,15 +286,19 @@ def _labelled_edges(module: Module, func: Func, cfg: CFG) -> list[Edge]:
             for t, label in catches:
                 add(k, t, label)
                 catch_pairs.add((k, t))
+    by_src: dict[int, list[tuple[int, list[str]]]] = {}
+    for (a, d), ks in kinds.items():
+        by_src.setdefault(a, []).append((d, ks))
     edges: list[Edge] = []
     for b in cfg.blocks:
-        succs = b.succs
+        succs = set(b.succs)
         seen = set()
-        for (a, d), ks in kinds.items():
-            if a == b.index and (d == EXIT or d in succs):
-                edges.append(Edge(a, d, ks, (a, d) in catch_pairs and all(k.startswith("catch") for k in ks)))
+        for d, ks in by_src.get(b.index, ()):
+            if d == EXIT or d in succs:
+                is_catch = (b.index, d) in catch_pairs and all(k.startswith("catch") for k in ks)
+                edges.append(Edge(b.index, d, ks, is_catch))
                 seen.add(d)
-        edges.extend(Edge(b.index, d, ["edge"]) for d in succs if d not in seen)
+        edges.extend(Edge(b.index, d, ["edge"]) for d in b.succs if d not in seen)
     return edges
 
 
