@@ -195,3 +195,27 @@ def test_the_docs_example_is_current() -> None:
     assert "```wat\n" + EXAMPLE.decode() + "```" in page
     svg = to_svg(picture_of(analyse(EXAMPLE), name="$dispatch"))
     assert (DOCS / "images" / "cfg-example.svg").read_text(encoding="utf-8") == svg
+
+
+def test_damaged_documents_give_a_picture_or_a_clear_error() -> None:
+    """Every prefix of the example cut at a 29-byte step, and the example with a stray `(` or
+    `)` inserted, asked by name and at every 7th offset: a picture or a `PictureError`."""
+    texts = [EXAMPLE[:cut] for cut in range(0, len(EXAMPLE), 29)]
+    texts += [
+        EXAMPLE[:at] + junk + EXAMPLE[at:] for at in range(40, len(EXAMPLE), 97) for junk in (b"(", b")")
+    ]
+    pictures = refusals = 0
+    for text in texts:
+        doc = analyse(text)
+        asks: list[tuple[str | None, int | None]] = [("$dispatch", None)]
+        asks += [(None, offset) for offset in range(0, len(text) + 1, 7)]
+        for name, offset in asks:
+            try:
+                pic = picture_of(doc, name, offset)
+            except PictureError as e:
+                assert str(e)
+                refusals += 1
+                continue
+            assert to_dot(pic).endswith("}\n") and to_svg(pic).endswith("</svg>\n")
+            pictures += 1
+    assert pictures > 100 and refusals > 100
