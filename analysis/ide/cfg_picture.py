@@ -537,7 +537,8 @@ def to_svg(p: Picture) -> str:
 
     def label(x: float, y: float, e: Edge, anchor: str) -> str:
         return (
-            f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}" fill="#555">'
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}" fill="#555" '
+            'stroke="white" stroke-width="3" paint-order="stroke">'
             f"{html.escape(', '.join(e.kinds))}</text>"
         )
 
