@@ -219,3 +219,42 @@ def test_damaged_documents_give_a_picture_or_a_clear_error() -> None:
             assert to_dot(pic).endswith("}\n") and to_svg(pic).endswith("</svg>\n")
             pictures += 1
     assert pictures > 100 and refusals > 100
+
+
+def test_a_set_in_both_arms_ends_at_else_and_at_end() -> None:
+    text = b"""(module (elem declare func $f) (func $f (param $c i32) (local $r (ref func))
+  local.get $c
+  if
+    ref.func $f
+    local.set $r
+  else
+    ref.func $f
+    local.set $r
+  end
+  local.get $r
+  drop))"""
+    lines = dot_of(text, "$f").splitlines()
+    assert lines[1] == r'  label="$f\n1 read rejected by the 1a rule";'
+    assert lines[6:10] == [
+        r'  b1 [label="B1\llive in: -\l  ref.func $f\l  local.set $r  [1a: $r set]\l  else  [1a: $r set ends]\l'
+        r'live out: $r\l"];',
+        r'  b2 [label="B2\llive in: -\l  ref.func $f\l  local.set $r  [1a: $r set]\llive out: $r\l"];',
+        r'  b3 [label="B3\llive in: $r\l  end  [1a: $r set ends]\l  local.get $r  [1a error: $r read before set]\l'
+        r'  drop\llive out: -\l"];',
+        '  exit [label="exit", shape=oval];',
+    ]
+
+
+def test_legacy_try_is_drawn_with_a_note() -> None:
+    text = b"""(module (tag $e) (func $f (local i32)
+  try
+    call $f
+  catch $e
+    i32.const 1
+    local.set 0
+  end
+  local.get 0
+  drop))"""
+    lines = dot_of(text, "$f").splitlines()
+    assert lines[1] == r'  label="$f\nlegacy try/delegate or resume handlers: edges approximate";'
+    assert r"  local.set 0\llive out: 0\l" in lines[7]  # unnamed locals by index
