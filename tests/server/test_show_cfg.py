@@ -82,10 +82,10 @@ async def test_refused(client: LanguageClient, arguments: tuple[Any, ...], messa
     assert (info.value.code, info.value.message) == (-32803, message)
     # the user's request, not our failure: logged as information, with no traceback
     for _ in range(250):  # the log notification may come after the answer
-        if any(m.message == f"wat-lsp: {message}" for m in client.log_messages):
+        if any(m.message == f"wat-lsp: request refused: {message}" for m in client.log_messages):
             break
         await asyncio.sleep(0.02)
-    assert any(m.message == f"wat-lsp: {message}" for m in client.log_messages)
+    assert any(m.message == f"wat-lsp: request refused: {message}" for m in client.log_messages)
     assert not [
         m for m in client.log_messages if m.type != types.MessageType.Info or "Traceback" in m.message
     ]
