@@ -313,6 +313,7 @@ commands:
   fix PATH...                   apply every fix for error diagnostics; print or write the result
   pass NAME[,NAME...] PATH...   run transformation passes (`wat-lsp pass --list` lists them)
   format PATH...                format files
+  cfg PATH --func NAME          a function's control flow and liveness as DOT or SVG (`-o OUT`)
   server                        the language server on stdin/stdout (also: no arguments at all)
 
 `wat-lsp COMMAND --help` shows a command's options. The older flag spelling below
