@@ -31,6 +31,7 @@ from wat_lsp.server import (
     progress,
     release,
     selection,
+    show_cfg,
     signature_help,
     workspace_symbols,
 )
@@ -298,6 +299,16 @@ def make_server() -> WatServer:
         return await ls.requests.call(
             workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding, lane=Lane.WHOLE
         )
+
+    @server.command(show_cfg.COMMAND)
+    async def show_cfg_command(ls: WatServer, *arguments: Any) -> dict[str, str]:
+        uri, name, position = show_cfg.target(arguments)
+        result = await ls.requests.on_document(
+            uri, None, show_cfg.show_cfg, name, position, ls.encoding, lane=Lane.WHOLE
+        )
+        if result is None:
+            raise show_cfg.CfgRefused(f"{uri} is not open")
+        return result
 
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:

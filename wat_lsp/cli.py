@@ -1,4 +1,4 @@
-"""The `wat-lsp` command: `check`, `fix`, `pass`, `format` and `server` (no arguments: the server).
+"""The `wat-lsp` command: `check`, `fix`, `pass`, `format`, `cfg` and `server` (no arguments: the server).
 
 Two spellings of the same commands: subcommands (`wat-lsp check PATH`, as ruff has them) and the
 older flags (`wat-lsp --check PATH`), which keep working. `check` prints errors and warnings
@@ -312,6 +312,7 @@ commands:
   fix PATH...                   apply every fix for error diagnostics; print or write the result
   pass NAME[,NAME...] PATH...   run transformation passes (`wat-lsp pass --list` lists them)
   format PATH...                format files
+  cfg PATH --func NAME          a function's control flow and liveness as DOT or SVG (`-o OUT`)
   server                        the language server on stdin/stdout (also: no arguments at all)
 
 `wat-lsp COMMAND --help` shows a command's options. The older flag spelling below
@@ -443,6 +444,12 @@ def _cmd_format(argv: list[str]) -> int:
     return format_command.main(argv)
 
 
+def _cmd_cfg(argv: list[str]) -> int:
+    from wat_lsp.cfg_command import main as cfg_main  # loads the picture's code only when asked
+
+    return cfg_main(argv)
+
+
 def _cmd_server(argv: list[str]) -> int:
     p = _command_parser("server", "Run the language server on stdin/stdout.")
     p.add_argument(
@@ -457,6 +464,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "fix": _cmd_fix,
     "pass": _cmd_pass,
     "format": _cmd_format,
+    "cfg": _cmd_cfg,
     "server": _cmd_server,
 }
 

@@ -126,6 +126,40 @@ async function restart() {
   await start();
 }
 
+/**
+ * The control-flow picture of the function at the cursor, from the server's `wat-lsp.showCfg`
+ * command (docs/cfg.md), in a webview. Its own command id: the language client registers
+ * `wat-lsp.showCfg` itself, since the server advertises it.
+ */
+async function showControlFlowGraph() {
+  const editor = vscode.window.activeTextEditor;
+  if (client === undefined || editor === undefined) {
+    return;
+  }
+  const position = editor.selection.active;
+  let answer;
+  try {
+    answer = await client.sendRequest('workspace/executeCommand', {
+      command: 'wat-lsp.showCfg',
+      arguments: [editor.document.uri.toString(), { line: position.line, character: position.character }],
+    });
+  } catch (error) {
+    await vscode.window.showErrorMessage(`wat-lsp: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  const panel = vscode.window.createWebviewPanel(
+    'wat-lsp.cfg',
+    `CFG ${answer.function}`,
+    vscode.ViewColumn.Beside,
+    { enableScripts: false },
+  );
+  // The SVG is the server's own drawing (its text escaped); no script may run in the view.
+  panel.webview.html =
+    '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" ' +
+    `content="default-src 'none'; style-src 'unsafe-inline';"></head>` +
+    `<body style="background: white">${answer.svg}</body></html>`;
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   output = vscode.window.createOutputChannel('wat-lsp');
@@ -133,6 +167,7 @@ async function activate(context) {
   context.subscriptions.push(
     output,
     vscode.commands.registerCommand('wat-lsp.restartServer', restart),
+    vscode.commands.registerCommand('wat-lsp.showControlFlowGraph', showControlFlowGraph),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(`${SECTION}.${name}`))) {
         return restart();

@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -263,6 +264,7 @@ def _drive(
     machine_lock: Callable[[str], AbstractContextManager[None]],
     fix: dict[str, str] | None,
     format_: dict[str, str] | None,
+    cfg: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Installs the .vsix into a code-server of its own under `home`, serves `home/workspace`,
     runs drive.js with `fix` and `format_` (see there); what it saw."""
@@ -289,6 +291,7 @@ def _drive(
             "failureScreenshot": str(failure),
             "fix": fix,
             "format": format_,
+            "cfg": cfg,
         }
         (home / "drive.json").write_text(json.dumps(config))
         done = _run_group(["node", str(DRIVER), str(home / "drive.json")], DRIVE_TIMEOUT_S,
@@ -325,7 +328,10 @@ def test_diagnostic_and_quick_fix(
     screenshot = ARTIFACTS / "vscode-diagnostic.png"
     screenshot.unlink(missing_ok=True)
     fix = {"file": bad.name, "path": str(bad), "title": FIX_TITLE, "screenshot": str(screenshot)}
-    seen = _drive(tools, vscode_build, tmp_path, machine_lock, fix, None)
+    cfg_screenshot = ARTIFACTS / "vscode-cfg.png"
+    cfg_screenshot.unlink(missing_ok=True)
+    # After the fix, with the cursor still in the first function: its control-flow picture.
+    seen = _drive(tools, vscode_build, tmp_path, machine_lock, fix, None, {"screenshot": str(cfg_screenshot)})
     print(f"VS Code screenshot of the diagnostic: {screenshot}")
     record_property("screenshot", str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -360,6 +366,13 @@ def test_diagnostic_and_quick_fix(
     assert seen["applied"] == FIX_TITLE
     assert seen["problemsAfter"] == "No Problems"
     assert bad.read_text() == expected_fix != BAD
+
+    # The control-flow picture in a webview: the SVG `wat-lsp cfg` draws of the fixed file.
+    assert seen["cfgCommand"] == "wat-lsp: Show Control Flow Graph of the Function at the Cursor"
+    _wat_lsp("cfg", str(bad), "--func", "0", "-o", str(tmp_path / "cfg.svg"))
+    svg = ET.fromstring((tmp_path / "cfg.svg").read_text())
+    assert seen["cfgTexts"] == [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert cfg_screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_format_document(

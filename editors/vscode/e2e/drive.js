@@ -5,7 +5,7 @@
 //   NODE_PATH=<cache>/node_modules node drive.js CONFIG.json
 //
 // CONFIG: { url, chromium, failureScreenshot, fix: null | { file, path, title, screenshot },
-//           format: null | { file, path, ready } }: `file` as Quick Open finds it, `path` on disk,
+//           format: null | { file, path, ready }, cfg: null | { screenshot } }: `file` as Quick Open finds it, `path` on disk,
 //           `ready` text in the editor once the server answers (an inlay hint).
 // The keyboard, not the mouse: VS Code's quick-fix menu in the browser answers arrows and Enter,
 // not clicks, and shortcuts need no coordinates that change with fonts and layout.
@@ -137,6 +137,23 @@ async function formatDocument(page, format) {
   step('format');
 }
 
+/** "Show Control Flow Graph" from the Command Palette, in the editor that has the focus: the
+ * texts of the SVG its webview shows (a frame inside the webview's frame). */
+async function showCfg(page, cfg) {
+  await page.keyboard.press('Control+Shift+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: STEP_MS });
+  await page.keyboard.type('Show Control Flow Graph');
+  const first = page.locator('.quick-input-list .monaco-list-row').first();
+  await first.waitFor({ timeout: STEP_MS });
+  seen.cfgCommand = await first.getAttribute('aria-label');
+  await page.keyboard.press('Enter');
+  const texts = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame').locator('svg text');
+  await texts.first().waitFor({ timeout: STEP_MS });
+  seen.cfgTexts = await texts.allTextContents();
+  await page.screenshot({ path: cfg.screenshot });
+  step('cfg');
+}
+
 async function run(page) {
   await page.goto(config.url);
   await page.locator('[id="status.problems"]').waitFor({ timeout: STEP_MS });
@@ -146,6 +163,9 @@ async function run(page) {
   }
   if (config.format) {
     await formatDocument(page, config.format);
+  }
+  if (config.cfg) {
+    await showCfg(page, config.cfg);
   }
 }
 
