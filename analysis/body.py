@@ -519,6 +519,7 @@ class BodyReader(FastImmediates):
         imm_nodes: list[Node] = []
         operands: list[Node] = []
         prev_end = -1
+        damaged = False
         for c in node.children:
             start = c.start_byte
             if (
@@ -535,7 +536,11 @@ class BodyReader(FastImmediates):
                 op_node = c
             elif t in INSTR_NODES:
                 operands.append(c)
-            elif c.is_named and t not in cst.TRIVIA and not c.is_error and not c.is_missing:
+            elif c.is_error:
+                damaged = True
+            elif not damaged and c.is_named and t not in cst.TRIVIA and not c.is_missing:
+                # (past an ERROR the parser's recovery, not the author, chose what is
+                # an immediate: the syntax error is the one diagnostic there)
                 imm_nodes.append(c)
             elif c.is_extra:
                 prev_end = -1  # a comment separates tokens
@@ -626,7 +631,9 @@ class BodyReader(FastImmediates):
                         self.report("malformed", "a block parameter cannot be named", cst.span(k))
             elif n.type == "result":
                 results.extend(self.types.val_type(k) for k in cst.named(n))
-        if type_idx is not None and type_idx != UNRESOLVED and (params or results):
+        # an empty `(param)` or `(result)` is still an inline type, which must match
+        clauses = any(n.type != "type_use" for n in nodes)
+        if type_idx is not None and type_idx != UNRESOLVED and clauses:
             ft = self.module.func_type(type_idx)
             if ft is not None and (ft.params, ft.results) != (tuple(params), tuple(results)):
                 self.report(
@@ -634,7 +641,8 @@ class BodyReader(FastImmediates):
                     "inline function type does not match `(type ...)`",
                     Span(nodes[0].start_byte, nodes[-1].end_byte),
                 )
-        if type_idx is not None and type_idx != UNRESOLVED and not params and not results:
+                clauses = False  # typed by the `(type ...)`, as encoded: no follow-on errors
+        if type_idx is not None and type_idx != UNRESOLVED and not clauses:
             ft = self.module.func_type(type_idx)
             if ft is not None:
                 params, results = list(ft.params), list(ft.results)

@@ -48,6 +48,10 @@ class Token:
     def cancel(self) -> None:
         self._cancelled = True
 
+    def set_pause(self, pause: Callable[[], None] | None) -> None:
+        """Where to wait at each check, for a token made before its work was scheduled."""
+        self._pause = pause
+
     @property
     def cancelled(self) -> bool:
         return self._cancelled

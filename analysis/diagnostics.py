@@ -57,6 +57,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-instruction": (Severity.ERROR, "a mnemonic that is not a WebAssembly instruction"),
     "expectation": (Severity.ERROR, "a .wast assertion that wat-lsp disagrees with"),
     "empty-module": (Severity.WARNING, "a file or `module quote` with no module field: valid, but wasm-tools rejects it"),
+    "branch-hint-target": (Severity.WARNING, "a branch hint on an instruction other than `if` or `br_if`"),
     # validation (analysis/validate*.py)
     "type-mismatch": (Severity.ERROR, "an operand, result or immediate has the wrong type"),
     "stack-height": (Severity.ERROR, "values left over or missing on the stack at the end of a block or function"),

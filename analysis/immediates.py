@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-_SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
+SIMD_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64),
                "f32x4": (4, 32), "f64x2": (2, 64)}  # fmt: skip
 
 
@@ -328,13 +328,27 @@ class Immediates:
     def imm_table(self, rest: tuple[Imm, ...]) -> int:
         return self._idx("table", "a table")
 
+    def _one_of_a_pair(self, kind: Imm, rest: tuple[Imm, ...]) -> bool:
+        """`table.copy 1`, `memory.copy 1`: the two indices of a copy are written together
+        or not at all (the spec's only abbreviation is `table.copy` = `table.copy 0 0`)."""
+        if rest[:1] == (kind,) and self.remaining_numbers() == 1:
+            node = self.peek()
+            space = "table" if kind == Imm.TABLE_OPT else "memory"
+            self.fail(f"`{self.op.name}` takes two {space} indices or none", cst.span(node) if node else None)
+            return True
+        return False
+
     def imm_table_opt(self, rest: tuple[Imm, ...]) -> int:
+        if self._one_of_a_pair(Imm.TABLE_OPT, rest):
+            return 0
         return self._opt_idx("table", rest)
 
     def imm_memory(self, rest: tuple[Imm, ...]) -> int:
         return self._idx("memory", "a memory")
 
     def imm_memory_opt(self, rest: tuple[Imm, ...]) -> int:
+        if self._one_of_a_pair(Imm.MEMORY_OPT, rest):
+            return 0
         self.memory = self._opt_idx("memory", rest)
         return self.memory
 
@@ -433,7 +447,7 @@ class Immediates:
         if node is None:
             return bytes(16)
         shape = cst.text(self.b.data, node)
-        lanes, bits = _SIMD_LANES[shape]
+        lanes, bits = SIMD_LANES[shape]
         out = bytearray()
         for _ in range(lanes):
             lane = self.need(f"{lanes} lanes for `{shape}`", "integer", "float")

@@ -2,7 +2,8 @@
 
 The text format needs white space (or a parenthesis, or a comment) between two tokens:
 `0drop`, `$l"a"` and `"a""b"` are malformed even though a lexer can split them. Characters
-outside strings and comments must be printable ASCII. Annotation ids must be non-empty.
+outside strings and comments must be printable ASCII. Annotation ids must be non-empty; the
+annotations `wasm-tools` reads inside a module are checked by `annotations.py`.
 Each check here is linear and runs in C-speed scans first, touching the tree only at hits.
 """
 
@@ -11,14 +12,17 @@ from __future__ import annotations
 import re
 
 from tree_sitter import Node, Tree
+from wat_lsp.analysis.annotations import annotation_diagnostics, find_annotations
 from wat_lsp.analysis.diagnostics import Diagnostic, make
-from wat_lsp.analysis.literals import parse_name
+from wat_lsp.analysis.literals import parse_name, parse_string
 from wat_lsp.analysis.model import Span
 
 _ILLEGAL = re.compile(rb"[^\t\n\r\x20-\x7e]")
 _LEGAL = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])  # every byte `_ILLEGAL` does not match
 _ANNOTATION_ID = re.compile(rb'\(@(?:([!#$%&\'*+\-./0-9:<=>?@A-Z\\^_`a-z|~]+)|("(?:[^"\\\n]|\\.)*"))')
 _STRING_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|;;[^\n]*')
+# strings (any character up to the closing quote, as the scanner takes them) and comments
+_ANNOTATION_TOKEN = re.compile(rb'("(?:[^"\\]|\\.)*")|;;[^\n]*', re.S)
 
 
 _PARENS = frozenset(b"()")
@@ -91,24 +95,43 @@ def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnost
         )
         if len(out) >= 20:
             break
+    starts: list[int] = []
     start = data.find(b"(@") if b"@" in data else -1
     while start >= 0:
-        leaf = _leaf_at(tree, start)
-        if leaf is not None and leaf.type == "annotation" and leaf.start_byte == start:
-            found = _ANNOTATION_ID.match(data, start)
-            if found is None or (found.group(2) is not None and len(found.group(2)) == 2):
-                out.append(make("syntax", "empty annotation id", Span(base + start, base + start + 2)))
-            elif found.group(2) is not None:
-                _, err = parse_name(found.group(2).decode("utf-8", "surrogateescape"))
-                if err is not None:
-                    out.append(
-                        make(
-                            "syntax",
-                            f"annotation id: {err}",
-                            Span(base + found.start(2), base + found.end(2)),
-                        )
-                    )
+        starts.append(start)
         start = data.find(b"(@", start + 2)
+    sites = find_annotations(tree, starts)  # linear at any depth, unlike a lookup per start
+    for site in sites:
+        start = site.leaf.start_byte
+        found = _ANNOTATION_ID.match(data, start)
+        if found is None or (found.group(2) is not None and len(found.group(2)) == 2):
+            out.append(make("syntax", "empty annotation id", Span(base + start, base + start + 2)))
+        elif found.group(2) is not None:
+            _, err = parse_name(found.group(2).decode("utf-8", "surrogateescape"))
+            if err is not None:
+                out.append(
+                    make(
+                        "syntax",
+                        f"annotation id: {err}",
+                        Span(base + found.start(2), base + found.end(2)),
+                    )
+                )
+        out.extend(_annotation_strings(data, site.leaf, base))
+    out.extend(annotation_diagnostics(tree, data, sites, base))
+    return out
+
+
+def _annotation_strings(data: bytes, leaf: Node, base: int) -> list[Diagnostic]:
+    """The strings inside an annotation are tokens (annotations proposal: `annot ::= '(@'
+    idchar+ (space | token)* ')'`): a control character or a bad escape in one is malformed,
+    as it would be anywhere else (the scanner skips the annotation without lexing it)."""
+    out: list[Diagnostic] = []
+    for m in _ANNOTATION_TOKEN.finditer(data, leaf.start_byte + 2, leaf.end_byte):
+        if m.group(1) is None:
+            continue  # a comment
+        _, err = parse_string(m.group(1).decode("utf-8", "surrogateescape"))
+        if err is not None:
+            out.append(make("malformed-literal", err, Span(base + m.start(1), base + m.end(1))))
     return out
 
 

@@ -179,6 +179,14 @@ class Instr:
         return self.ostart != self.start
 
 
+class PartialExpr(list[Instr]):
+    """A constant expression the reader could not read whole (a syntax error in it, an
+    unknown instruction, bad immediates: all reported): validation checks its instructions
+    but not the stack, which would only repeat the reading error."""
+
+    __slots__ = ()
+
+
 # --- module fields ---------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ Coverage: the MVP, sign-extension, non-trapping float-to-int, bulk memory,
 reference types, SIMD and relaxed SIMD, tail calls, exception handling (``try_table``,
 ``throw``, ``throw_ref``) and the legacy exception instructions (``try``, ``catch``,
 ``catch_all``, ``delegate``, ``rethrow``), typed function references, GC, threads
-(atomics), wide arithmetic, stack switching and the custom-descriptors proposal
+(atomics), wide arithmetic, stack switching, memory control (``memory.discard``) and the
+custom-descriptors proposal
 (``struct.new_desc``, ``struct.new_default_desc``, ``ref.get_desc``, ``ref.cast_desc_eq``,
 ``br_on_cast_desc_eq``, ``br_on_cast_desc_eq_fail``).  Multi-value, memory64, multi-memory
 and extended-const add no instructions of their own (they widen immediates, operand
@@ -282,6 +283,7 @@ FEATURES: tuple[str, ...] = (
     "stack-switching",
     "extended-const",
     "custom-descriptors",
+    "memory-control",
 )
 """Feature names used in ``OpInfo.feature``."""
 
@@ -484,6 +486,9 @@ E3    resume               TYPE,ON_CLAUSES      ?->?         = CONTROL CALL BRAN
 E4    resume_throw         TYPE,TAG,ON_CLAUSES  ?->?         = CONTROL CALL BRANCH
 E5    resume_throw_ref     TYPE,ON_CLAUSES      ?->?         = CONTROL CALL BRANCH
 E6    switch               TYPE,TAG             ?->?         = CONTROL CALL
+
+@feature memory-control
+FC.12 memory.discard       MEMORY_OPT           addr,addr->          =memory MEM_WRITE MAY_TRAP
 """
 
 # Numeric families, in opcode order: (first code, type prefix, names, signature).

@@ -14,8 +14,16 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
-from wat_lsp.analysis.immediates import ImmCache
-from wat_lsp.analysis.literals import parse_id, parse_name, parse_string, parse_u64
+from wat_lsp.analysis.immediates import SIMD_LANES, ImmCache
+from wat_lsp.analysis.literals import (
+    parse_float,
+    parse_id,
+    parse_int,
+    parse_name,
+    parse_string,
+    parse_u64,
+    shown,
+)
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,
@@ -34,6 +42,7 @@ from wat_lsp.analysis.model import (
     LocalDecl,
     Memory,
     Module,
+    PartialExpr,
     RecGroup,
     RefType,
     Span,
@@ -165,6 +174,8 @@ class ModuleReader:
                 inline_import = next((c for c in _header(node) if c.type == "inline_import"), None)
                 if inline_import is not None and defined is not None:
                     self.report("malformed", f"import after a {defined} definition", cst.span(node))
+                if inline_import is not None:
+                    self._imported_has_no_contents(node, kind)
                 if inline_import is None and space in IMPORT_KINDS and defined is None:
                     defined = space
                 index = counts[space]
@@ -184,8 +195,9 @@ class ModuleReader:
         kids = cst.named(node)
         desc = next((c for c in kids if c.type == "import_desc"), None)
         items = [c for c in kids if c.type == "import_item"]
-        if not items:
-            return [(desc, node, True)] if desc is not None else []
+        if not items and desc is not None and sum(1 for c in kids if c.type == "string") == 2:
+            return [(desc, node, True)]
+        # a compact import (of no item at all, as wasm-tools reads it, or of several)
         if desc is not None:
             name_node = desc.child_by_field_name("name") or _first_id(desc)
             if name_node is not None:
@@ -204,6 +216,19 @@ class ModuleReader:
             else:
                 self.report("malformed", "import item without a description", cst.span(item))
         return out
+
+    def _imported_has_no_contents(self, node: Node, kind: str) -> None:
+        """`(func (import "m" "n") (param i32) nop)`: an imported field is its type only
+        (the inline import abbreviations have no locals, body, initializer or segment)."""
+        for c in cst.named(node):
+            if c.kind_id in _INSTR_KINDS or c.type in ("local", "inline_elem", "inline_data"):
+                what = "initializer" if kind in ("global", "table") and c.kind_id in _INSTR_KINDS else "body"
+                if c.type in ("inline_elem", "inline_data"):
+                    what = "segment"
+                elif c.type == "local":
+                    what = "locals"
+                self.report("malformed", f"an imported {kind} has no {what}", cst.span(c))
+                return
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
@@ -332,7 +357,8 @@ class ModuleReader:
         if type_idx != UNRESOLVED and type_idx >= len(self.module.types) and (params or results):
             self.report("malformed", f"unknown type `{cst.text(self.data, idx_nodes[0])}`", cst.span(use))
         if ft is not None:
-            if params or results:
+            # an empty `(param)` or `(result)` is still an inline type, which must match
+            if any(k.type in ("param", "result") for k in kids):
                 if (tuple(p.type for p in params), results) != (ft.params, ft.results):
                     self.report(
                         "malformed", "inline function type does not match the `(type ...)`", cst.span(use)
@@ -386,7 +412,12 @@ class ModuleReader:
         return BodyReader(self.data, self.module, self.report, local_names, self._imm_cache)
 
     def _const_expr(self, nodes: list[Node]) -> list[Instr]:
-        return self._body_reader().read([n for n in nodes if n.type in INSTR_NODES], False)
+        instrs = [n for n in nodes if n.type in INSTR_NODES]
+        reader = self._body_reader()
+        out = reader.read(instrs, False)
+        if reader.broken or any(n.has_error for n in nodes):
+            return PartialExpr(out)
+        return out
 
     def _import_name(self, node: Node | None) -> ImportName | None:
         if node is None:
@@ -463,17 +494,18 @@ class ModuleReader:
                     vt = tn.val_type(gt)
                 g = Global(d.index, d.name, span, vt, mutable, import_=imp)
                 g.exports = self._exports(node, "global", d.index)
-                g.init = self._const_expr(kids)
+                # (an imported global's initializer is malformed, said once: not validated)
+                g.init = self._const_expr(kids) if imp is None else []
                 self.module.globals.append(g)
             elif d.space == "table":
-                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                addr = self._address_type(kids)
                 rt_node = next((k for k in kids if k.type == "ref_type"), None)
                 rt = tn.ref_type(rt_node) if rt_node is not None else RefType(True, "func")
                 limits = self._limits(next((k for k in kids if k.type == "limits"), None))
                 inline = next((k for k in kids if k.type == "inline_elem"), None)
                 t = Table(d.index, d.name, span, addr, limits, rt, import_=imp)
                 t.exports = self._exports(node, "table", d.index)
-                init = [k for k in kids if k.type in INSTR_NODES]
+                init = [k for k in kids if k.type in INSTR_NODES] if imp is None else []
                 if init:
                     t.init = self._const_expr(init)
                 if inline is not None:
@@ -494,7 +526,7 @@ class ModuleReader:
                     elem_index += 1
                 self.module.tables.append(t)
             elif d.space == "memory":
-                addr = next((cst.text(self.data, k) for k in kids if k.type == "num_type"), "i32")
+                addr = self._address_type(kids)
                 limits = self._limits(next((k for k in kids if k.type == "limits"), None))
                 m = Memory(d.index, d.name, span, addr, limits, cst.has_token(node, "shared"), import_=imp)
                 ps = next((k for k in kids if k.type == "page_size"), None)
@@ -553,6 +585,7 @@ class ModuleReader:
             seg.index = i
 
     def _strings(self, node: Node) -> bytes:
+        """A data segment's bytes: its strings, and its numeric values little-endian."""
         out = bytearray()
         for s in cst.named(node):
             if s.type == "string":
@@ -560,7 +593,47 @@ class ModuleReader:
                 if err is not None:
                     self.report("malformed-literal", err, cst.span(s))
                 out += value
+            elif s.type == "data_value":
+                out += self._data_value(s)
         return bytes(out)
+
+    def _data_value(self, node: Node) -> bytes:
+        """`(i8 1 -1)`, `(f32 1.5)`, `(v128 i32x4 1 2 3 4)`: each number in its type's bytes."""
+        kids = cst.named(node)
+        if not kids:
+            return b""
+        ty = cst.text(self.data, kids[0])
+        out = bytearray()
+        nums = kids[1:]
+        if ty == "v128":
+            while nums:
+                if nums[0].type != "simd_shape":
+                    self.report("malformed", "expected a vector shape such as `i32x4`", cst.span(nums[0]))
+                    return bytes(out)
+                shape = cst.text(self.data, nums[0])
+                lanes, bits = SIMD_LANES[shape]
+                if len(nums) <= lanes:
+                    self.report("malformed", f"`{shape}` needs {lanes} lanes", cst.span(nums[0]))
+                    return bytes(out)
+                for lane in nums[1 : lanes + 1]:
+                    out += self._number(lane, shape[0], bits)
+                nums = nums[lanes + 1 :]
+            return bytes(out)
+        bits = int(ty[1:])
+        for lane in nums:
+            out += self._number(lane, ty[0], bits)
+        return bytes(out)
+
+    def _number(self, node: Node, kind: str, bits: int) -> bytes:
+        raw = cst.text(self.data, node)
+        if node.type == "simd_shape" or (kind == "i" and node.type == "float"):
+            wanted = "an integer" if kind == "i" else "a number"
+            self.report("malformed", f"expected {wanted}, found `{shown(raw)}`", cst.span(node))
+            return b""
+        value, err = parse_float(raw, bits) if kind == "f" else parse_int(raw, bits)
+        if err is not None:
+            self.report("malformed-literal", err, cst.span(node))
+        return value.to_bytes(bits // 8, "little")
 
     def _export(self, node: Node) -> None:
         kids = cst.named(node)
@@ -657,7 +730,29 @@ class ModuleReader:
             elif k.type in INSTR_NODES:
                 mode = "active"
                 offset = self._const_expr([k])
+        first = next((k for k in cst.named(node) if k.type in ("string", "data_value")), None)
+        if mode == "passive" and first is not None and first.type == "data_value":
+            # `(data (i32 1))`: wasm-tools reads a parenthesis right after `data` (and its
+            # `$id`) as the offset of an active segment, so it fails on this one.
+            self.report(
+                "malformed",
+                "a passive data segment cannot start with a numeric value (it reads as an offset "
+                'expression): put a string first, e.g. `""`',
+                cst.span(first),
+            )
         return Data(index, d.name, cst.span(node), mode, self._strings(node), memory, offset)
+
+    def _address_type(self, kids: list[Node]) -> str:
+        """A table's or memory's address type: `i32` (the default) or `i64`; the grammar
+        takes any number type there."""
+        node = next((k for k in kids if k.type == "num_type"), None)
+        if node is None:
+            return "i32"
+        text = cst.text(self.data, node)
+        if text not in ("i32", "i64"):
+            self.report("malformed", f"an address type is `i32` or `i64`, not `{text}`", cst.span(node))
+            return "i32"
+        return text
 
     # --- function bodies ------------------------------------------------------------------
 
@@ -707,8 +802,19 @@ def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames)
     f.body = body.read(body_nodes)
     if body_nodes:
         f.body_span = Span(body_nodes[0].start_byte, body_nodes[-1].end_byte)
-    if body.broken:
+    if body.broken or node.has_error or _error_after(node):
+        # A syntax error in the field, or right after it (a `)` too many closed it early):
+        # its instructions are not all there, so stack typing would only add follow-on
+        # errors to the one that says what is wrong.
         reader.broken.add(f.index)
+
+
+def _error_after(node: Node) -> bool:
+    """Whether the next sibling of `node`, past comments, is an ERROR node."""
+    n = node.next_sibling
+    while n is not None and n.is_extra and not n.is_error:
+        n = n.next_sibling
+    return n is not None and n.is_error
 
 
 def module_fields(node: Node) -> list[Node]:

@@ -19,7 +19,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from wat_lsp.analysis.model import Func, ImportName, Instr, LocalDecl, Span
+from wat_lsp.analysis.model import Func, ImportName, Instr, LocalDecl, PartialExpr, Span
 
 
 def span(s: Span, delta: int) -> Span:
@@ -71,14 +71,19 @@ def _value(v: object, delta: int) -> object:
     if isinstance(v, list) and v:
         first = v[0]
         if isinstance(first, Instr):
-            return instrs(v, delta)
+            return _same_kind(v, instrs(v, delta))
         if isinstance(first, list):  # element segment items
-            return [instrs(x, delta) for x in v]
+            return [_same_kind(x, instrs(x, delta)) for x in v]
         if isinstance(first, Span):
             return [span(s, delta) for s in v]
         if isinstance(first, LocalDecl):
             return decls(v, delta)
     return v
+
+
+def _same_kind(old: list[Instr], new: list[Instr]) -> list[Instr]:
+    """`new` as a `PartialExpr` when `old` is one (validation tells them apart)."""
+    return PartialExpr(new) if isinstance(old, PartialExpr) else new
 
 
 def moved(item: Any, delta: int) -> Any:

@@ -260,6 +260,10 @@ class TypeTable:
     def is_sub_all(self, a: Sequence[ValType | None], b: Sequence[ValType | None]) -> bool:
         return len(a) == len(b) and all(self.is_sub(x, y) for x, y in zip(a, b, strict=True))
 
+    def same_all(self, a: Sequence[ValType | None], b: Sequence[ValType | None]) -> bool:
+        """Equal type lists: subtypes both ways."""
+        return self.is_sub_all(a, b) and self.is_sub_all(b, a)
+
     def storage_sub(self, a: StorageType, b: StorageType) -> bool:
         if is_packed(a) or is_packed(b):
             return a == b

@@ -44,6 +44,7 @@ from wat_lsp.analysis.model import (
     Instr,
     LocalDecl,
     MemArg,
+    PartialExpr,
     RefType,
     Span,
     ValType,
@@ -278,7 +279,7 @@ class BodyValidator:
         self.what = what
         self.end_span = span
         frame = Frame("const", -1, (), self.results, 0, 0)
-        if expected is None:
+        if expected is None or isinstance(instrs, PartialExpr):
             frame.unreachable = True  # type unknown: only check the instructions themselves
         self._run(instrs, frame)
 
@@ -875,6 +876,7 @@ class BodyValidator:
         if not (self.check_val(rt1) and self.check_val(rt2)):
             self.polymorphic()
             return
+        self._not_to_cont(rt2)
         across = False
         if desc:
             # The proposal asks only for one hierarchy (its `br_on_cast` rule is relaxed the
@@ -1366,7 +1368,17 @@ class BodyValidator:
         rt = ins.imms[0] if ins.imms else None
         if not isinstance(rt, RefType) or not self.check_val(rt) or rt.heap == UNRESOLVED:
             return None
+        self._not_to_cont(rt)
         return rt
+
+    def _not_to_cont(self, rt: RefType) -> None:
+        """Stack switching: continuations carry no run-time type to test (wasmparser's rule)."""
+        if self.types.top(rt.heap) == "cont":
+            self.report(
+                "type-mismatch",
+                f"invalid cast: `{self.ins.op.name if self.ins else ''}` casts to {self.show(rt)}, "
+                "but a continuation type cannot be cast to",
+            )
 
     def t_ref__test(self, ins: Instr) -> None:
         rt = self._cast_target(ins)
@@ -1785,6 +1797,13 @@ class BodyValidator:
             if depth is None:  # (on $tag switch)
                 if sig.params:
                     self.report("type-mismatch", "`(on ... switch)` needs a tag without parameters")
+                elif not self.types.same_all(sig.results, ft.results):
+                    self.report(
+                        "type-mismatch",
+                        f"switch tag does not match continuation: `(on ... switch)` needs a tag whose "
+                        f"results {self.show_list(sig.results)} are the continuation's results "
+                        f"{self.show_list(ft.results)}",
+                    )
                 continue
             frame = self.label(depth)
             if frame is None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from wat_lsp.server import code_actions, ide_requests
+from wat_lsp.server import code_actions, code_lens, ide_requests, navigation_requests
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 
@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("path", nargs="?", default="/tmp/doc.wat")
     ap.add_argument("--edits", type=int, default=0, help="time edit -> answer over N edits instead")
-    ap.add_argument("--requests", default="local,whole", help="with --edits: which requests (local, whole)")
+    ap.add_argument(
+        "--requests", default="local,whole", help="with --edits: which requests (local, whole, editor)"
+    )
     ap.add_argument("--newline", action="store_true", help="with --edits: type line breaks, not spaces")
     args = ap.parse_args(argv)
     text = Path(args.path).read_text(encoding="utf-8")
@@ -136,10 +138,16 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
         ("document symbols (JSON text)", lambda s: ide_requests.document_symbols_json(s, enc)),
         ("references of a function", lambda s: ide_requests.references_(s, at_call, True, enc)),
     ]
-    requests = (local if "local" in groups else []) + (whole if "whole" in groups else [])
+    editor = _editor_requests(snap, lines, at_get, at_call, enc)
+    requests = (
+        (local if "local" in groups else [])
+        + (whole if "whole" in groups else [])
+        + (editor if "editor" in groups else [])
+    )
     _timed("diagnostics after opening", snap.diagnostics)
     _timed("analysis after opening", snap.analysis)
-    for name, request in whole if "whole" in groups else []:  # what an editor asks for on opening
+    opening = (whole if "whole" in groups else []) + (editor if "editor" in groups else [])
+    for name, request in opening:  # what an editor asks for on opening
         _timed(f"{name} after opening", lambda: request(snap))  # noqa: B023
     total: dict[str, list[float]] = {name: [] for name, _ in requests}
     total_cpu: dict[str, list[float]] = {name: [] for name, _ in requests}
@@ -171,6 +179,56 @@ def _after_edits(snap: Snapshot, text: str, n: int, groups: list[str], typed: st
         ]
         print(f"{name:<40} {' '.join(cells)}   ({len(total[name])} runs)")
     return 0
+
+
+def _editor_requests(
+    snap: Snapshot, lines: list[str], at_get: types.Position, at_call: types.Position, enc: str
+) -> list[tuple[str, Callable[[Snapshot], Any]]]:
+    """The requests of the editor-features issue: type definition, declaration, call and type
+    hierarchy, prepare rename, code lenses (listed; a reference count and a coalesce-locals
+    lens resolved). Hierarchy items and lenses are made once on the first snapshot: their data
+    are indices, which an edit inside a function body leaves as they are."""
+    middle = len(lines) // 2
+    binop = next(i for i, t in enumerate(lines) if t.startswith("  (func $binop_3 "))
+    at_binop = types.Position(binop, lines[binop].index("$binop_3"))
+    caller = next(i for i in range(middle, len(lines)) if "call_indirect" in lines[i])
+    func = max(i for i in range(caller) if lines[i].startswith("  (func $"))
+    at_func = types.Position(func, lines[func].index("$"))
+    node = next(i for i, t in enumerate(lines) if "(type $node " in t)
+    at_node = types.Position(node, lines[node].index("$node"))
+    e: Any = enc
+    binop_item = navigation_requests.prepare_call_hierarchy(snap, at_binop, e)
+    callee_item = navigation_requests.prepare_call_hierarchy(snap, at_call, e)
+    func_item = navigation_requests.prepare_call_hierarchy(snap, at_func, e)
+    node_item = navigation_requests.prepare_type_hierarchy(snap, at_node, e)
+    assert binop_item and callee_item and func_item and node_item
+    listed = json.loads(code_lens.code_lenses_json(snap, e).text)
+    start = {"line": func, "character": at_func.character}
+
+    def lens(kind: str) -> types.CodeLens:
+        found = next(x for x in listed if x["range"]["start"] == start and x["data"]["kind"] == kind)
+        rng = types.Range(types.Position(**found["range"]["start"]), types.Position(**found["range"]["end"]))
+        return types.CodeLens(range=rng, data=found["data"])
+
+    refs, coalesce = lens("refs"), lens("coalesce")
+    return [
+        ("type definition (a local)", lambda s: navigation_requests.type_definition(s, at_get, e)),
+        ("declaration (a call)", lambda s: navigation_requests.declaration(s, at_call, e)),
+        ("prepare call hierarchy", lambda s: navigation_requests.prepare_call_hierarchy(s, at_call, e)),
+        ("incoming calls (a function)", lambda s: navigation_requests.incoming_calls(s, callee_item[0], e)),
+        (
+            "incoming calls (a table function)",
+            lambda s: navigation_requests.incoming_calls(s, binop_item[0], e),
+        ),
+        ("outgoing calls", lambda s: navigation_requests.outgoing_calls(s, func_item[0], e)),
+        ("prepare type hierarchy", lambda s: navigation_requests.prepare_type_hierarchy(s, at_node, e)),
+        ("supertypes", lambda s: navigation_requests.supertypes(s, node_item[0], e)),
+        ("subtypes", lambda s: navigation_requests.subtypes(s, node_item[0], e)),
+        ("prepare rename", lambda s: ide_requests.prepare_rename(s, at_get, e)),
+        ("code lenses, listed (JSON text)", lambda s: code_lens.code_lenses_json(s, e)),
+        ("code lens resolve: references", lambda s: code_lens.resolve(refs, lambda _: s, e)),
+        ("code lens resolve: coalesce-locals", lambda s: code_lens.resolve(coalesce, lambda _: s, e)),
+    ]
 
 
 def _bytes(snap: Snapshot, rng: types.Range, enc: str) -> tuple[int, int]:

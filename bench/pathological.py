@@ -267,7 +267,11 @@ def check(shape: Shape, answer: Answer) -> str | None:
     """What is wrong with `answer` (None: it is well formed)."""
     response = answer.response
     if "error" in response:
-        return f"error {response['error']}"
+        error = response["error"]
+        refusal = isinstance(error, dict) and error.get("code") == -32803 and error.get("message")
+        if answer.method == "textDocument/prepareRename" and refusal:
+            return None  # a rename refused with its reason (decision 37)
+        return f"error {error}"
     r = response.get("result")
     lines = shape.text.count("\n") + 1
     m = answer.method

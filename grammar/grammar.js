@@ -301,8 +301,9 @@ export default grammar({
     import: $ => paren('import', $.string, choice(
       seq($.string, $.import_desc),
       // compact import section: (import "m" (item "n" desc)*) or
-      // (import "m" (item "n")* desc), as printed by wasm-tools
-      seq(repeat1($.import_item), optional($.import_desc)),
+      // (import "m" (item "n")* desc), as printed by wasm-tools; with no item
+      // at all, `(import "m")` and `(import "m" desc)` import nothing
+      seq(repeat($.import_item), optional($.import_desc)),
     )),
 
     import_item: $ => paren('item', $.string, optional($.import_desc)),
@@ -396,7 +397,15 @@ export default grammar({
       ),
     ),
 
-    inline_data: $ => paren('data', repeat($.string)),
+    inline_data: $ => paren('data', repeat($._data_item)),
+
+    // Strings, or numbers written as little-endian bytes (the numeric-values proposal:
+    // `(i8 1 2) (f32 1.5) (v128 i32x4 1 2 3 4)`).
+    _data_item: $ => choice($.string, $.data_value),
+    data_value: $ => paren(
+      choice(numType($), packedType($)),
+      repeat(choice($.integer, $.float, simdShape($))),
+    ),
 
     global: $ => paren(
       'global',
@@ -420,15 +429,17 @@ export default grammar({
     elem: $ => paren(
       'elem',
       optional(field('name', $.identifier)),
-      optional(choice(
-        // active; a bare integer before the offset is the MVP table index
+      choice(
+        // active; after a table use the list says its type (`func` or a reference
+        // type); a bare integer before the offset is the MVP table index
+        seq($.table_use, alias($.elem_offset, $.offset_expr), $.elem_list),
         seq(
-          optional(choice($.table_use, $.integer)),
-          $.offset_expr,
+          optional($.integer),
+          alias($.elem_offset, $.offset_expr),
           optional(choice($.elem_list, alias(repeat1($._index), $.elem_list))),
         ),
         seq(optional('declare'), $.elem_list),
-      )),
+      ),
     ),
 
     table_use: $ => paren('table', $._index),
@@ -438,6 +449,19 @@ export default grammar({
       $._folded,
     ),
 
+    // wasm-tools reads an elem segment's `(instr)` abbreviations (offset and items) as one
+    // folded instruction whose operands are folded too, unlike data offsets and bodies.
+    elem_offset: $ => choice(
+      paren('offset', repeat($._instr)),
+      alias($.folded_single, $.folded_instr),
+    ),
+
+    folded_single: $ => paren(
+      field('op', $.instr_name),
+      repeat($._immediate),
+      repeat(alias($.folded_single, $.folded_instr)),
+    ),
+
     elem_list: $ => choice(
       seq($.ref_type, repeat($.elem_item)),
       seq('func', repeat($._index)),
@@ -445,14 +469,14 @@ export default grammar({
 
     elem_item: $ => choice(
       paren('item', repeat($._instr)),
-      $._folded,
+      alias($.folded_single, $.folded_instr),
     ),
 
     data: $ => paren(
       'data',
       optional(field('name', $.identifier)),
       optional(seq(optional(choice($.memory_use, $.integer)), $.offset_expr)),
-      repeat($.string),
+      repeat($._data_item),
     ),
 
     memory_use: $ => paren('memory', $._index),
@@ -554,10 +578,13 @@ export default grammar({
       seq(field('kind', choice('catch_all', 'catch_all_ref')), $._index),
     )),
 
+    // The operands are any instruction sequence, plain ones included:
+    // `(select unreachable unreachable (i32.const 0))`, as wasm-tools reads it
+    // (only `(if ..)` insists on folded conditions).
     folded_instr: $ => paren(
       field('op', $.instr_name),
       repeat($._immediate),
-      repeat($._folded),
+      repeat($._instr),
     ),
 
     folded_block: $ => paren(

@@ -49,8 +49,10 @@ LINT_PASSES: dict[str, PassInfo] = {
     fix_lints.NAME: PassInfo(fix_lints.NAME, fix_lints.DESCRIPTION, fix_lints.run)
 }
 
-# Passes whose edits fix error diagnostics: what `wat-lsp --fix` applies.
-FIX_PASSES: tuple[str, ...] = (fixup_non_nullable_locals.NAME,)
+# Passes whose edits fix error diagnostics, with the code each fixes: what `wat-lsp --fix`
+# applies (skipping those whose code `--severity` turns off).
+FIX_PASS_CODES: dict[str, str] = {fixup_non_nullable_locals.NAME: fixup_non_nullable_locals.CODE}
+FIX_PASSES: tuple[str, ...] = tuple(FIX_PASS_CODES)
 
 
 class UnknownPass(KeyError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import Document, ScriptModule, analyse
 from wat_lsp.analysis.model import Func, Module, Span
@@ -68,4 +69,5 @@ def readable_funcs(doc: Document, valid_only: bool = False) -> Iterator[Func]:
         assert m.read is not None
         for f in m.read.module.funcs:
             if f.index not in m.read.broken:
+                cancel.check()  # in the server, a module-wide pass can be cancelled between functions
                 yield f

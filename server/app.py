@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcContentModified,
+    JsonRpcException,
     JsonRpcInvalidParams,
     JsonRpcMethodNotFound,
     JsonRpcRequestCancelled,
@@ -20,11 +22,16 @@ from pygls.lsp.server import LanguageServer
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
+    code_lens,
     completion,
     convert,
+    formatting,
     ide_requests,
+    navigation_requests,
+    progress,
     release,
     selection,
+    show_cfg,
     signature_help,
     workspace_symbols,
 )
@@ -57,6 +64,7 @@ class WatServer(LanguageServer):
             lambda: self.overrides,
         )
         self.requests = Requests(self.documents, self.worker, self.publisher.pending)
+        self._background: set[asyncio.Task[None]] = set()
 
     def publish_diagnostics_json(self, params: str) -> None:
         """`textDocument/publishDiagnostics` from its params as JSON text (see `Publisher`)."""
@@ -86,14 +94,26 @@ class WatServer(LanguageServer):
         return bool(item is not None and item.snippet_support)
 
     @property
+    def hover_markdown(self) -> bool:
+        """Whether hovers go out as markdown: unless the client's `hover.contentFormat` puts
+        plaintext before markdown (or leaves markdown out)."""
+        caps = self.protocol.client_capabilities
+        hover = caps.text_document.hover if caps is not None and caps.text_document else None
+        formats = list(hover.content_format or []) if hover is not None else []
+        known = [k for k in formats if k in (types.MarkupKind.Markdown, types.MarkupKind.PlainText)]
+        return not known or known[0] == types.MarkupKind.Markdown
+
+    @property
     def pulls_configuration(self) -> bool:
         caps = self.protocol.client_capabilities
         return bool(caps is not None and caps.workspace is not None and caps.workspace.configuration)
 
-    def settings_changed(self, changed: bool, problems: tuple[str, ...]) -> None:
+    def settings_changed(self, changed: bool, problems: tuple[str, ...], initializing: bool = False) -> None:
         """Log what was ignored; show every open document at the new severities."""
         for problem in problems:
             self.log(f"wat-lsp: {problem}", types.MessageType.Warning)
+        if self.config.inlay_changed and not initializing:  # (no request before `initialize`'s answer)
+            self.refresh_inlay_hints()
         if not changed:
             return
         self.publisher.settings_serial += 1
@@ -110,6 +130,17 @@ class WatServer(LanguageServer):
             and workspace.diagnostics.refresh_support
         ):
             self.workspace_diagnostic_refresh(None)
+
+    def refresh_inlay_hints(self) -> None:
+        """Other inlay hints were switched on or off: ask the client to ask again."""
+        caps = self.protocol.client_capabilities
+        workspace = caps.workspace if caps is not None else None
+        if (
+            workspace is not None
+            and workspace.inlay_hint is not None
+            and workspace.inlay_hint.refresh_support
+        ):
+            self.workspace_inlay_hint_refresh(None)
 
     async def fetch_configuration(self) -> None:
         """Ask the client for the `wat-lsp` section (when it can answer)."""
@@ -137,6 +168,12 @@ class WatServer(LanguageServer):
             caps is not None and caps.text_document is not None and caps.text_document.diagnostic is not None
         )
 
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` on the event loop, keeping it alive until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         with contextlib.suppress(Exception):  # the client is gone: nothing left to tell
             self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -151,6 +188,9 @@ class WatServer(LanguageServer):
         if isinstance(error, ide_requests.RenameRejected):  # the user's request, not our failure
             self.log(f"wat-lsp: rename rejected: {error}", types.MessageType.Info)
             return
+        if isinstance(error, JsonRpcException):  # a refusal raised on purpose: the answer says why
+            self.log(f"wat-lsp: request refused: {error}", types.MessageType.Info)
+            return
         detail = "".join(traceback.format_exception(error))
         self.log(f"wat-lsp: internal error ({getattr(source, '__name__', source)}): {detail}")
 
@@ -160,7 +200,9 @@ def make_server() -> WatServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: WatServer, params: types.InitializeParams) -> None:
-        ls.settings_changed(*ls.config.set_initialization_options(params.initialization_options))
+        ls.settings_changed(
+            *ls.config.set_initialization_options(params.initialization_options), initializing=True
+        )
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: WatServer, params: types.InitializedParams) -> None:
@@ -179,6 +221,8 @@ def make_server() -> WatServer:
         doc = ls.documents.open(item.uri, item.version, item.text)
         if not ls.pull_diagnostics:
             ls.publisher.schedule(doc, delay=0)
+        if len(doc.data) > progress.ANALYSIS_BYTES and progress.shows_progress(ls):
+            ls.background(_first_analysis(ls, doc, None))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: WatServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -207,6 +251,13 @@ def make_server() -> WatServer:
         snap = ls.documents.get(params.text_document.uri)
         if snap is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
+        if (  # (a client that shows the server's progress has it from `didOpen`)
+            params.work_done_token is not None
+            and not progress.shows_progress(ls)
+            and len(snap.data) > progress.ANALYSIS_BYTES
+            and not snap.analysed
+        ):
+            await _first_analysis(ls, snap, params.work_done_token)  # with the client's token
         return await ls.publisher.pull(snap, params.previous_result_id)  # the diagnostics lane, newest text
 
     # Every request about one document: see `_DOCUMENT_REQUESTS`.
@@ -215,12 +266,30 @@ def make_server() -> WatServer:
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
+        title = code_actions.progress_title(params, ls.documents.get)
         try:
-            return await ls.requests.call(
-                code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
-            )
+            if title is None:
+                return await ls.requests.call(
+                    code_actions.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+                )
+            async with progress.running(ls, title, cancellable=True) as work:  # a module-wide pass
+                return await ls.requests.call(
+                    code_actions.resolve,
+                    params,
+                    ls.documents.get,
+                    ls.encoding,
+                    lane=Lane.WHOLE,
+                    token=work.token,
+                )
         except code_actions.BadActionData as e:
             raise JsonRpcInvalidParams(str(e)) from e
+
+    # A lens's document is named in its data; counting may need the occurrence index.
+    @server.feature(types.CODE_LENS_RESOLVE)
+    async def code_lens_resolve(ls: WatServer, params: types.CodeLens) -> types.CodeLens:
+        return await ls.requests.call(
+            code_lens.resolve, params, ls.documents.get, ls.encoding, lane=Lane.WHOLE
+        )
 
     # Every open document's analysis and symbols: seconds for a 13 MB module.
     @server.feature(types.WORKSPACE_SYMBOL)
@@ -231,6 +300,16 @@ def make_server() -> WatServer:
             workspace_symbols.symbols, ls.documents.all(), params.query, ls.encoding, lane=Lane.WHOLE
         )
 
+    @server.command(show_cfg.COMMAND)
+    async def show_cfg_command(ls: WatServer, *arguments: Any) -> dict[str, str]:
+        uri, name, position = show_cfg.target(arguments)
+        result = await ls.requests.on_document(
+            uri, None, show_cfg.show_cfg, name, position, ls.encoding, lane=Lane.WHOLE
+        )
+        if result is None:
+            raise show_cfg.CfgRefused(f"{uri} is not open")
+        return result
+
     @server.feature(types.EXIT)
     def exit_(ls: WatServer, params: None) -> None:
         """Leave at once: every answer is written and flushed, and tearing down a big
@@ -238,6 +317,17 @@ def make_server() -> WatServer:
         os._exit(0 if ls.protocol._shutdown else 1)
 
     return server
+
+
+async def _first_analysis(ls: WatServer, snap: Snapshot, client_token: Any) -> None:
+    """Progress while a big document's diagnostics are first computed (in the diagnostics
+    lane: by this job, or by the push queued before it, which this one then waits for)."""
+    name = snap.uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    size = f"{len(snap.data) / (1 << 20):.1f} MB"
+    async with progress.running(ls, f"Analysing {name}", client_token) as work:
+        work.report(size)
+        diagnostics = await ls.worker.run(snap.diagnostics, lane=Lane.DIAGNOSTICS)
+        work.report(f"{size}: {len(diagnostics)} diagnostics", 100)
 
 
 def _code_actions(
@@ -266,6 +356,7 @@ class DocumentRequest:
     lane: Lane
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
+    uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
 
 
 def _none() -> None:
@@ -292,6 +383,10 @@ def _whole(ls: WatServer, params: Any) -> tuple[Any, ...]:
     return (ls.encoding,)
 
 
+def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
+    return params.item, ls.encoding
+
+
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # The first references to a module-level item need every function's occurrences (seconds on a
 # 13 MB file), so references, highlights and renames are whole-document work. Full semantic
@@ -301,7 +396,13 @@ _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_HOVER, ide_requests.hover, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_HOVER,
+        ide_requests.hover,
+        lambda ls, p: (p.position, ls.encoding, ls.hover_markdown),
+        _none,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_COMPLETION,
         completion.completion,
@@ -364,7 +465,13 @@ _DOCUMENT_REQUESTS = (
         _no_tokens,
         INTERACTIVE,
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_INLAY_HINT, ide_requests.inlay_hints_, _in, list, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_INLAY_HINT,
+        ide_requests.inlay_hints_,
+        lambda ls, p: (p.range, ls.encoding, ls.config.current.inlay_options),
+        list,
+        INTERACTIVE,
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_CODE_ACTION,
         _code_actions,
@@ -385,6 +492,92 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
+        types.TEXT_DOCUMENT_FORMATTING,
+        formatting.formatting,
+        lambda ls, p: (p.options, ls.config.current.format, ls.encoding),
+        list,
+        WHOLE,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_RANGE_FORMATTING,
+        formatting.range_formatting,
+        lambda ls, p: (p.range, p.options, ls.config.current.format, ls.encoding),
+        list,
+        WHOLE,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_ON_TYPE_FORMATTING,
+        formatting.on_type_formatting,
+        lambda ls, p: (p.position, p.options, ls.config.current.format, ls.encoding),
+        list,
+        INTERACTIVE,
+        options=types.DocumentOnTypeFormattingOptions(
+            first_trigger_character=formatting.ON_TYPE_FIRST, more_trigger_character=formatting.ON_TYPE_MORE
+        ),
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+    ),
+    # Incoming calls scan every function's calls (kept per function across versions).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY,
+        navigation_requests.prepare_call_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_INCOMING_CALLS,
+        navigation_requests.incoming_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.CALL_HIERARCHY_OUTGOING_CALLS,
+        navigation_requests.outgoing_calls,
+        _item,
+        _none,
+        WHOLE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_PREPARE_TYPE_HIERARCHY,
+        navigation_requests.prepare_type_hierarchy,
+        _at,
+        _none,
+        INTERACTIVE,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUPERTYPES,
+        navigation_requests.supertypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    DocumentRequest(
+        types.TYPE_HIERARCHY_SUBTYPES,
+        navigation_requests.subtypes,
+        _item,
+        _none,
+        INTERACTIVE,
+        uri=navigation_requests.item_uri,
+    ),
+    # Lenses are listed from the model; counting needs the occurrence index (a whole-document job).
+    DocumentRequest(
+        types.TEXT_DOCUMENT_CODE_LENS,
+        code_lens.code_lenses_json,
+        _whole,
+        list,
+        INTERACTIVE,
+        options=types.CodeLensOptions(resolve_provider=True),
+    ),
+    DocumentRequest(
         types.TEXT_DOCUMENT_SELECTION_RANGE,
         selection.selection_ranges,
         lambda ls, p: (p.positions, ls.encoding),
@@ -397,7 +590,7 @@ _DOCUMENT_REQUESTS = (
 def _register(server: WatServer, request: DocumentRequest) -> None:
     async def handler(ls: WatServer, params: Any) -> Any:
         return await ls.requests.on_document(
-            params.text_document.uri,
+            request.uri(params),
             request.default(),
             request.work,
             *request.args(ls, params),

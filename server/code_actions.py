@@ -11,6 +11,7 @@ only the actions that change something.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,9 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.document import Document, ScriptModule
-from wat_lsp.analysis.model import Func, Span
+from wat_lsp.analysis.model import Func, RefType, Span
 from wat_lsp.analysis.positions import Encoding
-from wat_lsp.passes import targets
+from wat_lsp.passes import coalesce_locals, local_subtyping, remove_unused_locals, reorder_locals, targets
 from wat_lsp.passes.edits import TextEdit, apply_edits
 from wat_lsp.passes.local_subtyping import make_non_nullable
 from wat_lsp.passes.quickfix import Fix, fixable_codes, fixes_for
@@ -194,9 +195,10 @@ def _pass_actions(req: Request) -> list[types.CodeAction]:
     if not req.lazy and not _cheap(req) and not _asked_for(REWRITE, req.only):
         return []  # as for fix-all: computing every pass to list them costs seconds here
     func = func_node_at(snap, req.start)
+    applies = _Applicable(req, func)
     out: list[types.CodeAction] = []
     for name in PASSES:
-        if func is not None:
+        if func is not None and applies.in_function(name):
             label = _func_label(snap.data, func)
             out.append(
                 types.CodeAction(
@@ -205,13 +207,14 @@ def _pass_actions(req: Request) -> list[types.CodeAction]:
                     data=_data(snap, "pass-func", name=name, at=func.start_byte),
                 )
             )
-        out.append(
-            types.CodeAction(
-                title=f"Run {name} on module",
-                kind=REWRITE,
-                data=_data(snap, "pass-module", name=name, at=req.start),
+        if applies.in_module(name):
+            out.append(
+                types.CodeAction(
+                    title=f"Run {name} on module",
+                    kind=REWRITE,
+                    data=_data(snap, "pass-module", name=name, at=req.start),
+                )
             )
-        )
     if req.lazy:
         return out
     kept: list[types.CodeAction] = []
@@ -222,6 +225,129 @@ def _pass_actions(req: Request) -> list[types.CodeAction]:
             action.edit = _workspace_edit(snap, edits, req.encoding)
             kept.append(action)
     return kept
+
+
+# Passes that change only what a diagnostic reports: listed where one of these codes is (the
+# analysis keeps them, whatever severity the user shows them at). `remove-dead-stores` also
+# drops the stores of a `never-read` local.
+_BY_DIAGNOSTIC: dict[str, frozenset[str]] = {
+    "fixup-non-nullable-locals": frozenset({"uninitialized-local"}),
+    "remove-unused-locals": frozenset({"unused-local"}),
+    "remove-dead-stores": frozenset({"dead-store", "never-read"}),
+}
+
+
+def _shares_a_type(f: Func) -> bool:
+    seen: set[object] = set()
+    for d in f.all_locals:
+        key = repr(d.type)  # (types are plain data: their repr is their identity here)
+        if key in seen and not d.is_param:
+            return True
+        seen.add(key)
+    return False
+
+
+def _reorders(f: Func) -> bool:
+    order = reorder_locals.new_order(f)
+    return order is not None and order != [d.index for d in f.locals]
+
+
+# Passes that need the Module model to know: a test over one function's declarations and
+# (for reorder-locals) its accesses, with the codes of its diagnostics; it may say yes where
+# the pass then finds nothing (resolving says so), never no where the pass would change text.
+_BY_MODEL: dict[str, Callable[[Func, frozenset[str]], bool]] = {
+    coalesce_locals.NAME: lambda f, codes: (
+        bool(codes & {"unused-local", "dead-store", "never-read"}) or _shares_a_type(f)
+    ),
+    reorder_locals.NAME: lambda f, codes: "unused-local" in codes or _reorders(f),
+    local_subtyping.NAME: lambda f, codes: any(isinstance(d.type, RefType) for d in f.locals),
+    # (used in a module with errors, where liveness reports nothing)
+    remove_unused_locals.NAME: lambda f, codes: bool(remove_unused_locals.unused_locals(f)),
+}
+# Passes that leave a module with errors alone (liveness assumes the code validates).
+_VALID_ONLY = frozenset({"remove-dead-stores", coalesce_locals.NAME, local_subtyping.NAME})
+
+
+class _Applicable:
+    """Which passes would change the function at the cursor, or its module, as far as the
+    diagnostics (always at hand while listing) and, when it is cheap, the Module model tell.
+    What cannot be known cheaply is listed: resolving says when there is nothing to do."""
+
+    def __init__(self, req: Request, func: Node | None) -> None:
+        self.req = req
+        self.func = func
+        lo, hi = _module_range(req.snap, req.start)
+        self.module_codes: set[str] = set()
+        self.func_codes: set[str] = set()
+        fs, fe = (func.start_byte, func.end_byte) if func is not None else (-1, -1)
+        self.module_errors = False
+        for d in req.snap.diagnostics():
+            if lo <= d.span.start < hi:
+                self.module_codes.add(d.code)
+                self.module_errors = self.module_errors or d.severity == Severity.ERROR
+                if fs <= d.span.start < fe:
+                    self.func_codes.add(d.code)
+        self.cheap = _cheap(req)
+        self.small = len(req.snap.data) <= EAGER_BYTES  # every function's test is cheap too
+
+    def in_function(self, name: str) -> bool:
+        if name in _VALID_ONLY and self.module_errors:
+            return False
+        if name in _BY_DIAGNOSTIC and not (self.module_errors and name in _BY_MODEL):
+            return bool(_BY_DIAGNOSTIC[name] & self.func_codes)
+        test = _BY_MODEL.get(name)
+        if test is None or not self.cheap or self.func is None:
+            return True
+        f = _func_at(self.req.snap.analysis(), self.func.start_byte)
+        return f is not None and test(f, frozenset(self.func_codes))
+
+    def in_module(self, name: str) -> bool:
+        if name in _VALID_ONLY and self.module_errors:
+            return False
+        if name in _BY_DIAGNOSTIC and not (self.module_errors and name in _BY_MODEL):
+            return bool(_BY_DIAGNOSTIC[name] & self.module_codes)
+        test = _BY_MODEL.get(name)
+        if test is None or not (self.cheap and self.small):
+            return True
+        doc = self.req.snap.analysis()
+        m = _module_at(doc, self.req.start)
+        codes = _codes_by_func(doc)
+        return any(
+            test(f, codes.get(f.span.start, frozenset()))
+            for sm in targets.editable_modules(doc)
+            if sm.read is not None and (m is None or len(doc.modules) == 1 or sm is m)
+            for f in sm.read.module.funcs
+            if f.import_ is None and f.index not in sm.read.broken
+        )
+
+
+def _codes_by_func(doc: Document) -> dict[int, frozenset[str]]:
+    """Function start -> the codes of the diagnostics inside it (a small document's)."""
+    spans = sorted(
+        (f.span.start, f.span.end)
+        for sm in doc.modules
+        if sm.read is not None
+        for f in sm.read.module.funcs
+        if f.import_ is None
+    )
+    out: dict[int, set[str]] = {}
+    starts = [a for a, _ in spans]
+    for d in doc.diagnostics:
+        i = bisect.bisect_right(starts, d.span.start) - 1
+        if i >= 0 and d.span.start < spans[i][1]:
+            out.setdefault(spans[i][0], set()).add(d.code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _module_range(snap: Snapshot, offset: int) -> tuple[int, int]:
+    """The bytes of the top-level `(module ...)` around `offset`, from the tree; the whole
+    text when there is none (a bare module's fields)."""
+    for node in snap.tree.root_node.children:
+        if node.start_byte <= offset < node.end_byte or node.end_byte == offset:
+            if node.type == "module":
+                return node.start_byte, node.end_byte
+            break
+    return 0, len(snap.data)
 
 
 def func_node_at(snap: Snapshot, offset: int) -> Node | None:
@@ -380,6 +506,27 @@ _COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any], dict[str, list[TextEdit]
     "pass-func": _compute_pass_func,
     "pass-module": _compute_pass_module,
 }
+
+
+# The module-wide actions, and what their progress says while they are resolved.
+_PROGRESS_TITLES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pass-module": lambda data: f"Running {data.get('name')} on the module",
+    "fix-all": lambda data: "Fixing all errors",
+    "fix-kind": lambda data: f"Fixing every `{data.get('code')}`",
+}
+
+
+def progress_title(action: types.CodeAction, lookup: Callable[[str], Snapshot | None]) -> str | None:
+    """What the progress of resolving `action` says, or None when it shows none: an action on
+    one function, or on a document small enough (`EAGER_BYTES`) that resolving is quick."""
+    data = action.data
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        return None
+    title = _PROGRESS_TITLES.get(str(data.get("action")))
+    snap = lookup(data["uri"])
+    if title is None or snap is None or len(snap.data) <= EAGER_BYTES:
+        return None
+    return title(data)
 
 
 def resolve(

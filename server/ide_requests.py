@@ -131,8 +131,11 @@ def _text(s: str) -> str:
     return json.dumps(s).replace("%", "%%")  # a template's literal text
 
 
-def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Hover | None:
-    """On a name or index: what it denotes; on an instruction: its type and the stack before it."""
+def hover(
+    snap: Snapshot, position: types.Position, encoding: Encoding, markdown: bool = True
+) -> types.Hover | None:
+    """On a name or index: what it denotes; on an instruction: its type and the stack before it.
+    As markdown, or as plain text for a client that prefers it."""
     doc = snap.analysis()
     offset = _offset(snap, position, encoding)
     occ = navigation.occurrence_at(doc, offset)
@@ -154,8 +157,9 @@ def hover(snap: Snapshot, position: types.Position, encoding: Encoding) -> types
         start, end = node.start_byte, node.end_byte
     if text is None:
         return None
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        contents=types.MarkupContent(kind=kind, value=text if markdown else hovers.plain_text(text)),
         range=_range(snap, start, end, encoding),
     )
 
@@ -205,11 +209,12 @@ def document_highlight(
 
 def prepare_rename(
     snap: Snapshot, position: types.Position, encoding: Encoding
-) -> types.PrepareRenamePlaceholder | None:
-    """Only a `$name` can be renamed (a numeric reference stays a number)."""
-    occ = _at(snap, position, encoding)
-    if occ is None or not occ.named:
-        return None
+) -> types.PrepareRenamePlaceholder:
+    """Only a `$name` can be renamed (a numeric reference stays a number); elsewhere an error
+    saying why (`RenameRejected`: a message for the user, logged without a traceback)."""
+    occ, why = navigation.rename_target(snap.analysis(), _offset(snap, position, encoding))
+    if occ is None:
+        raise RenameRejected(why or "nothing to rename here")
     placeholder = snap.data[occ.start : occ.end].decode("utf-8", "replace")
     return types.PrepareRenamePlaceholder(
         range=_range(snap, occ.start, occ.end, encoding), placeholder=placeholder
@@ -331,7 +336,9 @@ def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) 
 INLAY_BYTES = 1 << 19
 
 
-def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[types.InlayHint]:
+def inlay_hints_(
+    snap: Snapshot, rng: types.Range, encoding: Encoding, options: inlay_hints.Options = inlay_hints.DEFAULT
+) -> list[types.InlayHint]:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
     if end - start > INLAY_BYTES:
@@ -343,13 +350,14 @@ def inlay_hints_(snap: Snapshot, rng: types.Range, encoding: Encoding) -> list[t
         )
         end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
-    for h in inlay_hints.hints(snap.analysis(), start, end):
+    for h in inlay_hints.hints(snap.analysis(), start, end, options):
         line, col = snap.index.position(h.offset, encoding)
         out.append(
             types.InlayHint(
                 position=types.Position(line, col),
                 label=h.label,
                 kind=types.InlayHintKind.Type if h.is_type else None,
+                padding_left=None if h.is_type or h.label.startswith("#") else True,
             )
         )
     return out

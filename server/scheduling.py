@@ -125,14 +125,23 @@ class Requests:
             if superseded():
                 raise cancel.Cancelled(cancel.MODIFIED)
 
-    async def call(self, fn: Callable[..., T], *args: Any, lane: Lane) -> T:
+    async def call(
+        self, fn: Callable[..., T], *args: Any, lane: Lane, token: cancel.Token | None = None
+    ) -> T:
         """`fn(*args)`, about no one document (workspace symbols, a code action to resolve):
-        cancellable only."""
-        token = cancel.Token(None, self._worker.pause if lane == Lane.WHOLE else None)
+        cancellable only (through `token` too, when given: a progress' cancel)."""
+        pause = self._worker.pause if lane == Lane.WHOLE else None
+        if token is None:
+            token = cancel.Token(None, pause)
+        else:
+            token.set_pause(pause)
 
         def job() -> T:
             with cancel.active(token):
-                return fn(*args)
+                result = fn(*args)
+            if token.cancelled:  # while it ran: the answer is RequestCancelled all the same
+                raise cancel.Cancelled(cancel.CANCELLED)
+            return result
 
         try:
             return await self._worker.run(job, lane=lane, token=token)

@@ -2,4 +2,6 @@ import sys
 
 from wat_lsp.cli import main
 
-sys.exit(main())
+# Guarded: worker processes started by `spawn` import the main module again (as __mp_main__).
+if __name__ == "__main__":
+    sys.exit(main())

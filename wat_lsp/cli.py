@@ -1,41 +1,58 @@
-"""The `wat-lsp` command: batch checking (and, with no arguments, the language server).
+"""The `wat-lsp` command: `check`, `fix`, `pass`, `format`, `cfg` and `server` (no arguments: the server).
 
---check prints errors and warnings (`--min-severity` chooses; `--severity CODE=LEVEL` changes
-a code's severity). Exit status: 0 when no errors remain (warnings and hints do not count),
-1 when any does, 2 on usage or I/O failure.
+Two spellings of the same commands: subcommands (`wat-lsp check PATH`, as ruff has them) and the
+older flags (`wat-lsp --check PATH`), which keep working. `check` prints errors and warnings
+(`--min-severity` chooses; `--severity CODE=LEVEL` changes a code's severity). Exit status: 0
+when no errors remain (warnings and hints do not count), 1 when any does, 2 on usage or I/O
+failure. A closed standard output (`wat-lsp check dir | head -1`) ends the command as it ends
+other Unix tools: quietly, by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
+import signal
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TextIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib import metadata
+from typing import Any, TextIO
 
-from wat_lsp.analysis.diagnostics import CODES, Diagnostic, Severity, parse_severity, with_severities
-from wat_lsp.analysis.document import analyse, is_binary
+from wat_lsp import sarif
+from wat_lsp.analysis.diagnostics import CODES, Severity, parse_severity, with_severities
+from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import LineIndex
-from wat_lsp.output import file_uri, lsp_diagnostic, text_diagnostic
-from wat_lsp.passes.registry import FIX_PASSES, PASSES, UnknownPass, get_pass, run_passes
+from wat_lsp.checking import (
+    OUTPUT_FORMATS,
+    STDIN,
+    CheckOptions,
+    FileReport,
+    InputError,
+    OrderedMap,
+    check_one,
+    default_jobs,
+    display_name,
+    read_input,
+    summary,
+)
+from wat_lsp.output import text_diagnostic
+from wat_lsp.passes.registry import FIX_PASS_CODES, PASSES, UnknownPass, get_pass, run_passes
 
 EXTENSIONS = (".wat", ".wast")
 EXIT_OK, EXIT_ERRORS, EXIT_FAILURE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 MIN_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING,
                   "information": Severity.INFORMATION, "hint": Severity.HINT}  # fmt: skip
 
 
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    data: bytes
-    diagnostics: list[Diagnostic]
-
-
-class InputError(Exception):
-    """A file that cannot be checked at all (unreadable, binary): exit status 2."""
+def version() -> str:
+    try:
+        return metadata.version("wat-lsp")
+    except metadata.PackageNotFoundError:  # run from a tree that was never installed
+        return "unknown"
 
 
 def iter_paths(paths: Sequence[str]) -> Iterator[str]:
@@ -51,80 +68,18 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
             yield path
 
 
-STDIN = "-"  # as a PATH: standard input, shown as `<stdin>`
-
-
-def display_name(path: str) -> str:
-    return "<stdin>" if path == STDIN else path
-
-
-def read_input(path: str) -> bytes:
-    try:
-        if path == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        raise InputError(f"{display_name(path)}: cannot read: {e.strerror or e}") from e
-    if is_binary(data):
-        raise InputError(
-            f"{display_name(path)}: binary module; expected text (use `wasm-tools print` to get WAT)"
-        )
-    return data
-
-
-def check_file(path: str) -> FileResult:
-    data = read_input(path)
-    return FileResult(path, data, analyse(data).diagnostics)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="wat-lsp",
-        description="Language server and batch checker for the WebAssembly text format.",
-    )
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="check files and print diagnostics")
-    mode.add_argument(
-        "--fix", action="store_true", help="apply every fix for error diagnostics and print the result"
-    )
-    mode.add_argument(
-        "--pass",
-        dest="passes",
-        metavar="NAME[,NAME...]",
-        help="run passes (see --list-passes) and print the result",
-    )
-    mode.add_argument("--list-passes", action="store_true", help="list the passes with descriptions")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="OUT", help="with --fix/--pass: write the result to OUT")
-    out.add_argument("--in-place", action="store_true", help="with --fix/--pass: rewrite each input file")
-    mode.add_argument(
-        "--stdio",
-        action="store_true",
-        help="run the language server on stdin/stdout (the default with no arguments)",
-    )
-    p.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format for --check (default: text)"
-    )
-    p.add_argument(
-        "--min-severity",
-        choices=tuple(MIN_SEVERITIES),
-        default="warning",
-        help="with --check: print diagnostics at least this severe (default: warning)",
-    )
-    p.add_argument(
-        "--severity",
-        action="append",
-        default=[],
-        metavar="CODE=LEVEL",
-        help="set a code's severity (error, warning, information, hint, or off to hide it); "
-        "repeatable, e.g. --severity dead-store=warning",
-    )
-    p.add_argument(
-        "paths", nargs="*", metavar="PATH", help=".wat/.wast files or directories; - reads standard input"
-    )
-    return p
+def collect_files(paths: Sequence[str]) -> tuple[list[str], int]:
+    """The files to work on, and EXIT_FAILURE if a directory holds none (said on stderr): a
+    misspelt or empty folder in CI must not pass as a clean check."""
+    files: list[str] = []
+    status = EXIT_OK
+    for path in paths:
+        found = list(iter_paths([path]))
+        if not found:
+            print(f"wat-lsp: {path}: no .wat or .wast files in it", file=sys.stderr)
+            status = EXIT_FAILURE
+        files += found
+    return files, status
 
 
 class UsageError(Exception):
@@ -153,40 +108,50 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Severity | None]:
     return out
 
 
+# ------------------------------------------------------------------------------- check
+
+
 def run_check(
     paths: Sequence[str],
     fmt: str,
     out: TextIO | None = None,
     min_severity: Severity = Severity.WARNING,
     overrides: Mapping[str, Severity | None] | None = None,
+    jobs: int = 1,
+    show_summary: bool = False,
 ) -> int:
     """Print the diagnostics of each file at least as severe as `min_severity` (after the
-    per-code `overrides`); the exit status counts errors only."""
+    per-code `overrides`) in `fmt` (`OUTPUT_FORMATS`), files checked in `jobs` processes and
+    printed in the order given; the exit status counts errors only."""
     stream = out if out is not None else sys.stdout
-    status = EXIT_OK
-    results: list[dict[str, object]] = []
-    for path in iter_paths(paths):
-        try:
-            result = check_file(path)
-        except InputError as e:
-            print(f"wat-lsp: {e}", file=sys.stderr)
-            status = EXIT_FAILURE
-            continue
-        index = LineIndex(result.data)
-        shown_path = display_name(path)
-        diags = with_severities(result.diagnostics, overrides) if overrides else result.diagnostics
-        if any(d.severity == Severity.ERROR for d in diags) and status == EXIT_OK:
-            status = EXIT_ERRORS
-        shown = [d for d in diags if d.severity <= min_severity]
-        if fmt == "json":
-            uri = "untitled:stdin" if path == STDIN else file_uri(path)
-            results.append({"uri": uri, "diagnostics": [lsp_diagnostic(d, index, uri) for d in shown]})
-        else:
-            for d in shown:
-                print(text_diagnostic(d, index, shown_path), file=stream)
+    files, status = collect_files(paths)
+    options = CheckOptions(fmt, min_severity, dict(overrides or {}))
+    # Standard input is read here: a worker process cannot.
+    tasks = [(f, sys.stdin.buffer.read() if f == STDIN else None) for f in files]
+    reports: list[FileReport] = []
+    records: list[dict[str, Any]] = []
+    with OrderedMap(functools.partial(check_one, options=options), tasks, jobs) as results:
+        for report in results:
+            reports.append(report)
+            if report.error is not None:
+                print(f"wat-lsp: {report.error}", file=sys.stderr)
+                status = EXIT_FAILURE
+                continue
+            if report.has_errors and status == EXIT_OK:
+                status = EXIT_ERRORS
+            for line in report.lines:
+                print(line, file=stream)
+            records += report.records
     if fmt == "json":
-        print(json.dumps(results, indent=1), file=stream)
+        print(json.dumps(records, indent=1), file=stream)
+    elif fmt == "sarif":
+        print(json.dumps(sarif.log(records, version(), status != EXIT_FAILURE), indent=1), file=stream)
+    elif fmt == "text" and show_summary and files:
+        print(summary(reports), file=stream)
     return status
+
+
+# ------------------------------------------------------------------------ fix and pass
 
 
 def run_list_passes(out: TextIO | None = None) -> int:
@@ -197,6 +162,13 @@ def run_list_passes(out: TextIO | None = None) -> int:
     return EXIT_OK
 
 
+def fix_passes(overrides: Mapping[str, Severity | None]) -> list[str]:
+    """The fix passes whose code is not turned off."""
+    return [
+        name for name, code in FIX_PASS_CODES.items() if not (code in overrides and overrides[code] is None)
+    ]
+
+
 def run_transform(
     paths: Sequence[str],
     pass_names: Sequence[str],
@@ -205,26 +177,32 @@ def run_transform(
     out: TextIO | None = None,
     overrides: Mapping[str, Severity | None] | None = None,
 ) -> int:
-    """--fix and --pass: run `pass_names` over each file, then print/write the result.
+    """fix and pass: run `pass_names` over each file, then print/write the result.
 
-    The exit status is --check's for the results: 1 when errors remain (they are listed on
-    stderr; `overrides` as in --check), 2 on usage or I/O failure.
+    The exit status is check's for the results: 1 when errors remain (they are listed on
+    stderr; `overrides` as in check), 2 on usage or I/O failure.
     """
     stream = out if out is not None else sys.stdout
     try:
         for name in pass_names:
             get_pass(name)
     except UnknownPass as e:
-        print(f"wat-lsp: unknown pass {e.args[0]!r} (see --list-passes)", file=sys.stderr)
+        print(f"wat-lsp: unknown pass {e.args[0]!r} (see `wat-lsp pass --list`)", file=sys.stderr)
         return EXIT_FAILURE
-    files = list(iter_paths(paths))
+    files, status = collect_files(paths)
     if in_place and STDIN in files:
         print("wat-lsp: --in-place cannot rewrite standard input", file=sys.stderr)
         return EXIT_FAILURE
     if output is not None and len(files) != 1:
         print("wat-lsp: -o needs exactly one input file", file=sys.stderr)
         return EXIT_FAILURE
-    status = EXIT_OK
+    if output is None and not in_place and len(files) > 1:
+        print(
+            f"wat-lsp: {len(files)} files given: their results would be printed back to back; "
+            "use --in-place to rewrite each file, or give one file (and -o OUT to write it elsewhere)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     for path in files:
         try:
             data = read_input(path)
@@ -263,24 +241,247 @@ def run_transform(
     return status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+# ---------------------------------------------------------------------- command lines
+
+
+def _jobs(text: str) -> int:
     try:
-        overrides = parse_overrides(args.severity)
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {text!r}")
+    return n
+
+
+def _add_severity(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="set a code's severity (error, warning, information, hint, or off to hide it; fix "
+        "leaves a code that is off alone); repeatable, e.g. --severity dead-store=warning",
+    )
+
+
+def _add_check_options(p: argparse.ArgumentParser, what: str = "") -> None:
+    p.add_argument(
+        "--output-format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help=f"{what}text (default), json (LSP diagnostics), sarif (SARIF 2.1.0) or github "
+        "(GitHub Actions annotations)",
+    )
+    p.add_argument(
+        "--format",
+        dest="output_format",
+        choices=("text", "json"),
+        default="text",
+        help=f"{what}the same as --output-format, for text and json",
+    )
+    p.add_argument(
+        "--min-severity",
+        choices=tuple(MIN_SEVERITIES),
+        default="warning",
+        help=f"{what}print diagnostics at least this severe (default: warning)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help=f"{what}check files in N processes (default: the number of cores); "
+        "the output is the same for any N",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help=f"{what}no summary line after text output")
+
+
+def _add_write_options(p: argparse.ArgumentParser, what: str = "") -> None:
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", metavar="OUT", help=f"{what}write the result to OUT")
+    out.add_argument("--in-place", action="store_true", help=f"{what}rewrite each input file")
+
+
+PATHS_HELP = ".wat/.wast files or directories; - reads standard input"
+
+OVERVIEW = """\
+commands:
+  check PATH...                 check files and print diagnostics
+  fix PATH...                   apply every fix for error diagnostics; print or write the result
+  pass NAME[,NAME...] PATH...   run transformation passes (`wat-lsp pass --list` lists them)
+  format PATH...                format files
+  cfg PATH --func NAME          a function's control flow and liveness as DOT or SVG (`-o OUT`)
+  server                        the language server on stdin/stdout (also: no arguments at all)
+
+`wat-lsp COMMAND --help` shows a command's options. The older flag spelling below
+(`--check`, `--fix`, `--pass`, `--list-passes`, `--stdio`) does the same and keeps working.
+
+exit status: 0 no errors, 1 errors (warnings and hints never count), 2 usage or I/O failure
+"""
+
+
+def _flags_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wat-lsp",
+        usage="wat-lsp COMMAND [options] PATH...\n       wat-lsp --check|--fix|--pass|--list-passes "
+        "[options] PATH...\n       wat-lsp [server]",
+        description="Language server and batch checker for the WebAssembly text format.\n\n" + OVERVIEW,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"wat-lsp {version()}")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="check files and print diagnostics")
+    mode.add_argument(
+        "--fix", action="store_true", help="apply every fix for error diagnostics and print the result"
+    )
+    mode.add_argument(
+        "--pass",
+        dest="passes",
+        metavar="NAME[,NAME...]",
+        help="run passes (see --list-passes) and print the result",
+    )
+    mode.add_argument("--list-passes", action="store_true", help="list the passes with descriptions")
+    mode.add_argument(
+        "--stdio",
+        action="store_true",
+        help="run the language server on stdin/stdout (the default with no arguments)",
+    )
+    _add_write_options(p, "with --fix/--pass: ")
+    _add_check_options(p, "with --check: ")
+    _add_severity(p)
+    p.add_argument("paths", nargs="*", metavar="PATH", help=PATHS_HELP)
+    return p
+
+
+def _command_parser(name: str, description: str) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(prog=f"wat-lsp {name}", description=description)
+
+
+def _overrides(items: Sequence[str]) -> dict[str, Severity | None] | None:
+    try:
+        return parse_overrides(items)
     except UsageError as e:
         print(f"wat-lsp: {e}", file=sys.stderr)
+        return None
+
+
+def _check(args: argparse.Namespace) -> int:
+    overrides = _overrides(args.severity)
+    if overrides is None:
         return EXIT_FAILURE
+    return run_check(
+        args.paths,
+        args.output_format,
+        min_severity=MIN_SEVERITIES[args.min_severity],
+        overrides=overrides,
+        jobs=args.jobs if args.jobs is not None else default_jobs(),
+        show_summary=not args.quiet,
+    )
+
+
+def _transform(args: argparse.Namespace, names: list[str] | None) -> int:
+    overrides = _overrides(args.severity)
+    if overrides is None:
+        return EXIT_FAILURE
+    return run_transform(
+        args.paths,
+        fix_passes(overrides) if names is None else names,
+        args.output,
+        args.in_place,
+        overrides=overrides,
+    )
+
+
+def _pass_names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _serve() -> int:
+    from wat_lsp.server.app import main as serve  # pygls loads only for the server
+
+    return serve()
+
+
+def _cmd_check(argv: list[str]) -> int:
+    p = _command_parser("check", "Check files and print diagnostics.")
+    _add_check_options(p)
+    _add_severity(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
+    return _check(p.parse_args(argv))
+
+
+def _cmd_fix(argv: list[str]) -> int:
+    p = _command_parser(
+        "fix", "Apply every fix for error diagnostics; print the result, or write it (-o, --in-place)."
+    )
+    _add_write_options(p)
+    _add_severity(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
+    return _transform(p.parse_args(argv), None)
+
+
+def _cmd_pass(argv: list[str]) -> int:
+    p = _command_parser("pass", "Run transformation passes, in order; print the result, or write it.")
+    p.add_argument("--list", action="store_true", help="list the passes with descriptions")
+    _add_write_options(p)
+    _add_severity(p)
+    p.add_argument("names", nargs="?", metavar="NAME[,NAME...]", help="the passes to run")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=PATHS_HELP)
+    args = p.parse_intermixed_args(argv)  # options may come between NAME and the PATHs
+    if args.list:
+        return run_list_passes()
+    names = _pass_names(args.names or "")
+    if not names or not args.paths:
+        p.error("expected the pass names and at least one PATH (see --list)")
+    return _transform(args, names)
+
+
+def _cmd_format(argv: list[str]) -> int:
+    from wat_lsp import format_command
+
+    return format_command.main(argv)
+
+
+def _cmd_cfg(argv: list[str]) -> int:
+    from wat_lsp.cfg_command import main as cfg_main  # loads the picture's code only when asked
+
+    return cfg_main(argv)
+
+
+def _cmd_server(argv: list[str]) -> int:
+    p = _command_parser("server", "Run the language server on stdin/stdout.")
+    p.add_argument(
+        "--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default"
+    )
+    p.parse_args(argv)
+    return _serve()
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "check": _cmd_check,
+    "fix": _cmd_fix,
+    "pass": _cmd_pass,
+    "format": _cmd_format,
+    "cfg": _cmd_cfg,
+    "server": _cmd_server,
+}
+
+
+def _flags(argv: list[str]) -> int:
+    args = _flags_parser().parse_args(argv)
     if args.list_passes:
         return run_list_passes()
     if args.fix or args.passes is not None:
         if not args.paths:
             print("wat-lsp: --fix/--pass need at least one PATH", file=sys.stderr)
             return EXIT_FAILURE
-        names = list(FIX_PASSES) if args.fix else [n.strip() for n in args.passes.split(",") if n.strip()]
-        if not names:
+        names = None if args.fix else _pass_names(args.passes)
+        if names == []:
             print("wat-lsp: --pass needs at least one pass name", file=sys.stderr)
             return EXIT_FAILURE
-        return run_transform(args.paths, names, args.output, args.in_place, overrides=overrides)
+        return _transform(args, names)
     if args.output is not None or args.in_place:
         print("wat-lsp: -o/--in-place go with --fix or --pass", file=sys.stderr)
         return EXIT_FAILURE
@@ -288,15 +489,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.paths:
             print("wat-lsp: --check needs at least one PATH", file=sys.stderr)
             return EXIT_FAILURE
-        return run_check(
-            args.paths, args.format, min_severity=MIN_SEVERITIES[args.min_severity], overrides=overrides
-        )
-    if args.stdio or not list(sys.argv[1:] if argv is None else argv):
-        from wat_lsp.server.app import main as serve  # pygls loads only for the server
-
-        return serve()
-    print("wat-lsp: nothing to do; try `wat-lsp --check FILE.wat` (see --help)", file=sys.stderr)
+        return _check(args)
+    if args.stdio or not argv:
+        return _serve()
+    print("wat-lsp: nothing to do; try `wat-lsp check FILE.wat` (see --help)", file=sys.stderr)
     return EXIT_FAILURE
+
+
+def _closed_pipe() -> int:
+    """Standard output was closed under us (`| head`): end as SIGPIPE ends other tools, with
+    nothing on stderr (the shell reports status 141), rather than with a traceback."""
+    with contextlib.suppress(OSError, ValueError):  # what is still buffered must not fail at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return EXIT_ERRORS  # where there is no SIGPIPE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        status = COMMANDS[args[0]](args[1:]) if args and args[0] in COMMANDS else _flags(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return status
 
 
 if __name__ == "__main__":

@@ -66,3 +66,33 @@ def text_diagnostic(d: Diagnostic, index: LineIndex, path: str) -> str:
 
 def file_uri(path: str) -> str:
     return Path(path).resolve().as_uri()
+
+
+# GitHub Actions workflow commands: `::error file=...,line=...::message`. Property values and
+# the message are escaped as the runner unescapes them (a message may span lines as `%0A`).
+GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning",
+                   Severity.INFORMATION: "notice", Severity.HINT: "notice"}  # fmt: skip
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(d: Diagnostic, index: LineIndex, path: str) -> str:
+    """One workflow command: the annotation shows on the line in the pull request's diff; the
+    message repeats `path:line:col: code` for the log, related locations follow as notes."""
+    line, col = index.position(d.span.start, "utf-32")
+    end_line, end_col = index.position(d.span.end, "utf-32")
+    props = (
+        f"title={_github_property(f'wat-lsp ({d.code})')},file={_github_property(path)},"
+        f"line={line + 1},col={col + 1},endLine={end_line + 1},endColumn={end_col + 1}"
+    )
+    message = f"{path}:{line + 1}:{col + 1}: {d.code}: {d.message}"
+    for r in d.related:
+        rl, rc = index.position(r.span.start, "utf-32")
+        message += f"\n  {path}:{rl + 1}:{rc + 1}: note: {r.message}"
+    return f"::{GITHUB_COMMANDS[d.severity]} {props}::{_github_data(message)}"

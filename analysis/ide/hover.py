@@ -220,3 +220,51 @@ def _derived_sig(m: Module, func: Func, ins: Instr, types: TypeTable) -> str | N
         f = m.funcs[imm]
         return f"{types.show_list([p.type for p in f.params])} -> {types.show_list(list(f.results))}"
     return None
+
+
+def plain_text(markdown: str) -> str:
+    """The hover's markdown as plain text, for clients that ask for it (`hover.contentFormat`
+    with `plaintext` first, as Emacs eglot does without markdown-mode): fences dropped around
+    their lines, kept verbatim; elsewhere code spans and `**` emphasis unwrapped."""
+    out: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if line.startswith("```") and (fenced or line[3:].strip().isidentifier() or line == "```"):
+            fenced = not fenced
+            continue
+        out.append(line if fenced else _unmark(line))
+    return "\n".join(out)
+
+
+def _unmark(line: str) -> str:
+    """`line` with CommonMark code spans (a run of n backticks closed by a run of exactly n)
+    replaced by their text, and `**` outside them dropped; one pass, linear."""
+    parts: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        tick = line.find("`", i)
+        if tick < 0:
+            parts.append(line[i:].replace("**", ""))
+            break
+        parts.append(line[i:tick].replace("**", ""))
+        run = tick
+        while run < n and line[run] == "`":
+            run += 1
+        width = run - tick
+        close = run
+        while True:
+            close = line.find("`" * width, close)
+            if close < 0 or close + width >= n or line[close + width] != "`":
+                break
+            while close < n and line[close] == "`":  # a longer run closes nothing
+                close += 1
+        if close < 0:
+            parts.append(line[tick:run])  # an unclosed run is literal text
+            i = run
+            continue
+        body = line[run:close]
+        if len(body) > 2 and body[0] == body[-1] == " " and body.strip():
+            body = body[1:-1]
+        parts.append(body)
+        i = close + width
+    return "".join(parts)

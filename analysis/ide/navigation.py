@@ -206,6 +206,26 @@ def _label_conflict(func: Func, block: int, new: str) -> str | None:
     return None
 
 
+def rename_target(doc: Document, offset: int) -> tuple[Occurrence | None, str | None]:
+    """The `$name` a rename at `offset` would rename, or why there is none (a message for the
+    user: an index, a string, a name that resolves to nothing, or nothing at all)."""
+    occ = occurrence_at(doc, offset)
+    if occ is not None and occ.named:
+        return occ, None
+    if occ is not None:
+        text = doc.data[occ.start : occ.end].decode("utf-8", "replace")
+        word = SPACE_WORDS.get(occ.key.space, occ.key.space)
+        article = "an" if word[0] in "aeiou" else "a"
+        return None, f"`{text}` is a numeric index of {article} {word}: only a `$name` can be renamed"
+    node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
+    if node is not None and node.type == "identifier":
+        text = doc.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        return None, f"`{text}` does not name any item here, so there is nothing to rename"
+    if node is not None and node.type == "string":
+        return None, "a string (an export or import name) is not a reference: edit it as text"
+    return None, "nothing to rename here: put the cursor on a `$name`"
+
+
 def rename_edits(doc: Document, key: Key, new: str) -> list[Span]:
     """The spans to replace: the declaration's `$name` and every `$name` use (numeric uses stay)."""
     return [Span(o.start, o.end) for o in occurrences(doc, key) if o.named]

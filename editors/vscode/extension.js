@@ -6,9 +6,12 @@ const vscode = require('vscode');
 const { LanguageClient } = require('vscode-languageclient/node');
 
 const SECTION = 'wat-lsp';
-// Settings that change how the server is started: a change restarts it. The others
-// (`severity`) are read by the running server through `workspace/configuration`.
+// Settings that change how the server is started: a change restarts it.
 const RESTART_SETTINGS = ['serverPath', 'serverArgs'];
+// Settings only this client reads. Every other `wat-lsp.*` setting of package.json is the
+// server's (its table is wat_lsp/settings.py; tests/editors/test_vscode_settings.py compares the
+// two), sent as initialization options and read again through `workspace/configuration`.
+const CLIENT_ONLY = ['serverPath', 'serverArgs', 'trace.server'];
 
 /** @type {LanguageClient | undefined} */
 let client;
@@ -24,7 +27,54 @@ function serverOptions() {
   };
 }
 
-function clientOptions() {
+/** The names of the server's settings, from the extension's own manifest. */
+function serverSettingNames(manifest) {
+  return Object.keys(manifest.contributes.configuration.properties)
+    .map((key) => key.slice(SECTION.length + 1))
+    .filter((name) => !CLIENT_ONLY.includes(name));
+}
+
+/**
+ * The server's settings shaped as `workspace/configuration` answers for the section: a dotted
+ * name (`format.indentWidth`) is nested (`{format: {indentWidth}}`).
+ * @param {string[]} names
+ */
+function serverSettings(names) {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const out = {};
+  for (const name of names) {
+    const path = name.split('.');
+    let at = out;
+    for (const part of path.slice(0, -1)) {
+      at = at[part] = at[part] || {};
+    }
+    at[path[path.length - 1]] = config.get(name);
+  }
+  return out;
+}
+
+/**
+ * The server's reference-count lenses carry `editor.action.showReferences` with LSP-shaped
+ * arguments (uri, position, locations); VS Code's command wants its own types, and the client
+ * library passes command arguments on untouched, so they are converted here.
+ */
+async function resolveCodeLens(lens, token, next) {
+  const resolved = await next(lens, token);
+  const command = resolved && resolved.command;
+  if (command && command.command === 'editor.action.showReferences' && client !== undefined) {
+    const [uri, position, locations] = command.arguments;
+    const convert = client.protocol2CodeConverter;
+    command.arguments = [
+      convert.asUri(uri),
+      convert.asPosition(position),
+      locations.map((location) => convert.asLocation(location)),
+    ];
+  }
+  return resolved;
+}
+
+/** @param {string[]} names the server's settings */
+function clientOptions(names) {
   const languages = ['wat', 'wast'];
   return {
     documentSelector: languages.flatMap((language) => [
@@ -32,17 +82,21 @@ function clientOptions() {
       { scheme: 'untitled', language },
     ]),
     // The same object the server later asks for with `workspace/configuration`.
-    initializationOptions: () => ({ severity: vscode.workspace.getConfiguration(SECTION).get('severity') || {} }),
+    initializationOptions: () => serverSettings(names),
     // Sends `workspace/didChangeConfiguration` when a `wat-lsp.*` setting changes.
     synchronize: { configurationSection: SECTION },
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: { resolveCodeLens },
   };
 }
 
+/** @type {string[]} */
+let settingNames = [];
+
 async function start() {
   const options = serverOptions();
-  client = new LanguageClient(SECTION, 'wat-lsp', options, clientOptions());
+  client = new LanguageClient(SECTION, 'wat-lsp', options, clientOptions(settingNames));
   try {
     await client.start();
   } catch (error) {
@@ -72,12 +126,48 @@ async function restart() {
   await start();
 }
 
+/**
+ * The control-flow picture of the function at the cursor, from the server's `wat-lsp.showCfg`
+ * command (docs/cfg.md), in a webview. Its own command id: the language client registers
+ * `wat-lsp.showCfg` itself, since the server advertises it.
+ */
+async function showControlFlowGraph() {
+  const editor = vscode.window.activeTextEditor;
+  if (client === undefined || editor === undefined) {
+    return;
+  }
+  const position = editor.selection.active;
+  let answer;
+  try {
+    answer = await client.sendRequest('workspace/executeCommand', {
+      command: 'wat-lsp.showCfg',
+      arguments: [editor.document.uri.toString(), { line: position.line, character: position.character }],
+    });
+  } catch (error) {
+    await vscode.window.showErrorMessage(`wat-lsp: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  const panel = vscode.window.createWebviewPanel(
+    'wat-lsp.cfg',
+    `CFG ${answer.function}`,
+    vscode.ViewColumn.Beside,
+    { enableScripts: false },
+  );
+  // The SVG is the server's own drawing (its text escaped); no script may run in the view.
+  panel.webview.html =
+    '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" ' +
+    `content="default-src 'none'; style-src 'unsafe-inline';"></head>` +
+    `<body style="background: white">${answer.svg}</body></html>`;
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   output = vscode.window.createOutputChannel('wat-lsp');
+  settingNames = serverSettingNames(context.extension.packageJSON);
   context.subscriptions.push(
     output,
     vscode.commands.registerCommand('wat-lsp.restartServer', restart),
+    vscode.commands.registerCommand('wat-lsp.showControlFlowGraph', showControlFlowGraph),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(`${SECTION}.${name}`))) {
         return restart();
@@ -92,4 +182,5 @@ function deactivate() {
   return stop();
 }
 
-module.exports = { activate, deactivate };
+// serverSettings: for tests/editors/test_vscode_settings.py.
+module.exports = { activate, deactivate, serverSettings };

@@ -21,6 +21,7 @@ from pygls.protocol import default_converter
 from wat_lsp.analysis import relocate
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.ide import function_cache, semantic_tokens
+from wat_lsp.analysis.ide.inlay_hints import Options
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.model import Func, Instr, LocalDecl, Span
 from wat_lsp.analysis.opcodes import lookup
@@ -134,6 +135,9 @@ def _probes(rng: random.Random, snap: Snapshot, n: int) -> list[types.Position]:
     return out
 
 
+EVERY_HINT = Options(types=True, indices=True, block_ends=True)
+
+
 def _answers(snap: Snapshot, probes: list[types.Position]) -> list[object]:
     """What every navigation feature answers on `snap` (and at `probes`)."""
     whole = types.Range(types.Position(0, 0), types.Position(snap.index.line_count, 0))
@@ -141,7 +145,7 @@ def _answers(snap: Snapshot, probes: list[types.Position]) -> list[object]:
         ide_requests.document_symbols(snap, ENC),
         ide_requests.folding_ranges(snap),
         ide_requests.semantic_tokens_full(snap, ENC).data,
-        ide_requests.inlay_hints_(snap, whole, ENC),
+        ide_requests.inlay_hints_(snap, whole, ENC, EVERY_HINT),
     ]
     for p in probes:
         near = types.Range(types.Position(max(0, p.line - 3), 0), types.Position(p.line + 3, 0))
@@ -151,7 +155,7 @@ def _answers(snap: Snapshot, probes: list[types.Position]) -> list[object]:
             ide_requests.references_(snap, p, True, ENC),
             ide_requests.document_highlight(snap, p, ENC),
             ide_requests.semantic_tokens_range(snap, near, ENC).data,
-            ide_requests.inlay_hints_(snap, near, ENC),
+            ide_requests.inlay_hints_(snap, near, ENC, EVERY_HINT),
         ]
     return out
 

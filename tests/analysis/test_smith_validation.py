@@ -5,7 +5,8 @@ tail calls, SIMD incl. relaxed, multi-memory, memory64, reference types, extende
 `tests.oracles.wasmtools.DEFAULT_SMITH_CONFIG`). smith only emits valid modules, so the whole
 document — syntax, reading and validation — must report zero errors. The corpus is cached on
 disk (`$WAT_LSP_ORACLE_CACHE`, by default `/tmp/wat-lsp-oracle-cache`); the seeds are split in
-chunks so that `pytest -n 2` spreads them over both workers.
+chunks so that `pytest -n 2` spreads them over both workers. `wasm-tools mutate`'s mutants of
+smith modules (valid by construction) analyse without error too.
 """
 
 from __future__ import annotations
@@ -42,3 +43,13 @@ def test_smith_modules_analyse_without_errors(start: int) -> None:
     )
     assert not failures, f"{len(failures)} of {CHUNK} smith modules get errors:\n" + "\n".join(failures[:10])
     assert instructions > 20 * CHUNK  # the corpus is not degenerate: bodies were validated
+
+
+def test_binary_mutants_analyse_without_errors() -> None:
+    from tests.analysis.test_validate_differential import binary_mutants
+
+    texts = binary_mutants(12, (7,), start=6000)
+    assert len(texts) >= 8
+    for text in texts:
+        errors = [d for d in analyse(text.encode()).diagnostics if d.severity == Severity.ERROR]
+        assert errors == [], (text[:2000], [(d.code, d.message) for d in errors[:3]])

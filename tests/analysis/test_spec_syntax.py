@@ -43,6 +43,15 @@ def _check(path: Path) -> tuple[list[str], tuple[int, int, int, int]]:
                 malformed_hit += 1
             else:
                 problems.append(f"malformed module at byte {m.span.start} read without error")
+        elif (m.expect or "").endswith("_custom"):
+            # A custom section or annotation the script calls malformed: the core spec keeps
+            # the module; wasm-tools rejects the annotations it reads (`annotations.py`), and
+            # so do we, but only those.
+            problems += [
+                f"module at byte {m.span.start}: {e}"
+                for e in errors
+                if "annotation" not in e and "`@" not in e
+            ]
         else:
             ok += 1
             problems += [f"module at byte {m.span.start}: {e}" for e in errors]

@@ -3,6 +3,8 @@
 * every snippet of `test_validate` gets the oracle's verdict;
 * random valid modules from `wasm-tools smith` (GC, exceptions, SIMD, memory64 ...) give no
   diagnostic;
+* `wasm-tools mutate`'s binary mutants of smith modules, printed by `wasm-tools print`, and
+  line mutants of those, get the oracle's verdict;
 * mutants of those modules (lines deleted, duplicated, swapped, retyped, wrapped in blocks,
   indices shifted) get the oracle's verdict;
 * random structured programs over non-defaultable locals (blocks, loops, ifs, try_table, legacy
@@ -178,6 +180,48 @@ def test_mutants_have_the_oracles_verdict() -> None:
                 sources.append(m)
     counts = run(sources)
     assert counts["invalid"] > 60 and counts["valid"] > 20, counts
+
+
+# --- wasm-tools mutate's mutants of smith modules ------------------------------------------
+
+# Features `wasm-tools mutate` reads (it rejects GC, exceptions, tail calls and memory64 input).
+MUTATE_SMITH = {
+    **wasmtools.DEFAULT_SMITH_CONFIG,
+    "gc_enabled": False,
+    "exceptions_enabled": False,
+    "tail_call_enabled": False,
+    "memory64_enabled": False,
+    "relaxed_simd_enabled": False,
+    "max_memories": 1,
+    "max_tables": 1,
+}
+
+
+def binary_mutants(modules: int, seeds: tuple[int, ...], start: int = 5000) -> list[str]:
+    """Binary mutations of smith modules by `wasm-tools mutate`, printed by `wasm-tools print`."""
+    out = []
+    for _seed, wasm, _wat in wasmtools.smith_corpus(modules, start, options=MUTATE_SMITH):
+        for seed in seeds:
+            mutant = wasmtools.mutate(wasm, seed)
+            if mutant is not None and mutant != wasm:
+                out.append(wasmtools.print_wasm(mutant))
+    return out
+
+
+def test_binary_mutants_have_the_oracles_verdict() -> None:
+    """`wasm-tools mutate`'s mutants (valid by construction, with new shapes: reordered,
+    peephole-rewritten, removed items), and line mutants of those, get the oracle's verdict."""
+    texts = binary_mutants(24, (0, 1))
+    rng = random.Random(3)
+    sources = list(texts)
+    for text in texts:
+        for _ in range(8):
+            m = mutate(rng, text)
+            if m is not None:
+                sources.append(m)
+    counts = run(sources)
+    assert len(texts) >= 20 and counts["valid"] >= 20 and counts["invalid"] >= 5, (len(texts), counts)
+    print(f"wasm-tools mutate: {len(texts)} mutants, {len(sources)} modules with line mutants: {counts}")
 
 
 # --- the 1a rule on random structured programs --------------------------------------------

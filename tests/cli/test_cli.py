@@ -37,6 +37,7 @@ def test_text_format_with_caret(tmp_path: Path) -> None:
         f"{tmp_path / 'a.wat'}:2:15: error[unknown-name]: unknown func `$nope`",
         "    (func (call $nope)))",
         "                ^~~~~",
+        "Found 1 error in 1 file.",
     ]
 
 
@@ -57,7 +58,11 @@ def test_json_format_is_lsp_shaped(tmp_path: Path) -> None:
 
 
 def test_clean_file_exits_zero(tmp_path: Path) -> None:
-    assert check(tmp_path, "ok.wat", b"(module (func (result i32) i32.const 1))") == (0, "", "")
+    assert check(tmp_path, "ok.wat", b"(module (func (result i32) i32.const 1))") == (
+        0,
+        "All checks passed (1 file).\n",
+        "",
+    )
 
 
 def test_directory_walk(tmp_path: Path) -> None:
@@ -77,7 +82,7 @@ def test_usage_and_io_errors() -> None:
 
 def test_binary_module_is_refused(tmp_path: Path) -> None:
     code, out, err = check(tmp_path, "m.wat", b"\0asm\x01\0\0\0")
-    assert (code, out) == (2, "")
+    assert (code, out) == (2, "1 file could not be checked.\n")
     assert "binary module; expected text" in err
 
 
@@ -120,7 +125,9 @@ def test_unterminated_string_and_comment() -> None:
 
 
 def test_nested_block_comments_and_annotations() -> None:
-    assert messages(b'(module (; a (; b ;) c ;) (@custom "x" (a b)) (func))') == []
+    assert messages(b'(module (; a (; b ;) c ;) (@custom "x" (after func)) (@foo "x" (a (b))) (func))') == []
+    # `@custom` is one of the annotations wasm-tools reads: its placement must be a section
+    assert [m[0] for m in messages(b'(module (@custom "x" (a b)) (func))')] == ["malformed"]
 
 
 @pytest.mark.parametrize("folded", [False, True])
@@ -172,7 +179,7 @@ def test_check_agrees_with_the_whole_spec_suite(capsys: pytest.CaptureFixture[st
     from tests.corpus import ROOT as SUITE
 
     paths = [str(p) for p in sorted(SUITE.glob("*.wast"))] + [str(SUITE / "legacy"), str(SUITE / "custom")]
-    assert main(["--check", "--min-severity", "error", *paths]) == 0
+    assert main(["--check", "--min-severity", "error", "-q", *paths]) == 0
     assert capsys.readouterr().out == ""
 
 
@@ -190,7 +197,7 @@ def run_main(
 ) -> tuple[int, str, str]:
     path = tmp_path / "a.wat"
     path.write_bytes(data)
-    code = main(["--check", *args, str(path)])
+    code = main(["--check", "-q", *args, str(path)])  # -q: no summary line
     out, err = capsys.readouterr()
     return code, out.replace(str(path), "a.wat"), err
 
@@ -298,13 +305,15 @@ def test_no_liveness_in_functions_with_errors(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_readme_example_gives_exactly_the_1a_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """`wat-lsp --check examples/shapes.wat` (the README's first command): one error, nothing else,
+    """`wat-lsp check examples/shapes.wat` (the README's first command): one error, nothing else,
     also with hints shown (the function with the error gets no liveness diagnostics)."""
     path = str(ROOT / "examples" / "shapes.wat")
     for extra in ([], ["--min-severity", "hint"]):
-        assert main(["--check", *extra, path]) == 1
-        heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith(path)]
+        assert main(["check", *extra, path]) == 1
+        out = capsys.readouterr().out.splitlines()
+        heads = [line for line in out if line.startswith(path)]
         assert [h.split(": ")[1] for h in heads] == ["error[uninitialized-local]", "note", "note", "note"]
+        assert out[-1] == "Found 1 error in 1 file."
 
 
 def _stdin(args: list[str], data: bytes) -> tuple[int, str, str]:

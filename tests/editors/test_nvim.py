@@ -106,7 +106,9 @@ def _check_json(path: Path) -> list[dict[str, Any]]:
 
 
 def _fixed_text(path: Path) -> str:
-    done = subprocess.run([*_server_command(), "--fix", str(path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*_server_command(), "--fix", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -129,7 +131,9 @@ def _run_nvim(nvim: str, spec: dict[str, Any], work: Path) -> dict[str, Any]:
         pytest.fail(f"Neovim did not finish in {NVIM_TIMEOUT_S} s\n{stdout}\n{stderr}\n{_lsp_log(work)}")
     out = Path(spec["out"])
     if not out.is_file():
-        pytest.fail(f"Neovim exited {process.returncode} without results\n{stdout}\n{stderr}\n{_lsp_log(work)}")
+        pytest.fail(
+            f"Neovim exited {process.returncode} without results\n{stdout}\n{stderr}\n{_lsp_log(work)}"
+        )
     result: dict[str, Any] = json.loads(out.read_text())
     if not result.get("ok"):
         pytest.fail(f"Neovim harness failed after steps {result.get('steps')}:\n{result.get('error')}\n"
@@ -176,7 +180,8 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     # the file is ASCII, so they equal the UTF-16 columns).
     [published] = [d for d in result["published"][0]["diagnostics"] if d["code"] == "uninitialized-local"]
     assert {k: published.get(k) for k in ("range", "severity", "code", "message", "source")} == {
-        k: expected.get(k) for k in ("range", "severity", "code", "message", "source")}
+        k: expected.get(k) for k in ("range", "severity", "code", "message", "source")
+    }
     [shown] = [d for d in result["diagnostics"] if d["code"] == "uninitialized-local"]
     assert shown == {"lnum": line, "col": column, "end_lnum": line, "end_col": column + len("local.get $s"),
                      "severity": 1, "code": "uninitialized-local", "message": expected["message"],
@@ -201,8 +206,13 @@ def test_quick_fix_in_neovim(nvim: str, tmp_path: Path) -> None:
     assert len(roots) == 2
     [second] = set(roots) - {first}
     assert (roots[first], roots[second]) == (str(tmp_path), str(project))
-    assert [(Path(o["path"]).name, o["filetype"], o["clients"], o["diagnostics"]) for o in result["other"]] == [
-        ("ok.wat", "wat", [first], []), ("script.wast", "wast", [first], []), ("nested.wat", "wat", [second], [])]
+    assert [
+        (Path(o["path"]).name, o["filetype"], o["clients"], o["diagnostics"]) for o in result["other"]
+    ] == [
+        ("ok.wat", "wat", [first], []),
+        ("script.wast", "wast", [first], []),
+        ("nested.wat", "wat", [second], []),
+    ]
     assert [m for m in result["server_log"] if m["type"] == 1] == []  # no server errors
 
 
@@ -218,8 +228,30 @@ def test_severity_setting_reaches_the_server(nvim: str, tmp_path: Path) -> None:
         "severity": {"uninitialized-local": "warning"}, "expect_severity": 2,
     }, tmp_path)  # fmt: skip
     assert [(d["code"], d["severity"], d["range"]) for d in result["final_published"]] == [
-        ("uninitialized-local", 2, expected["range"])]
+        ("uninitialized-local", 2, expected["range"])
+    ]
     assert result["server_log"] == []
+
+
+def test_format_a_buffer(nvim: str, tmp_path: Path) -> None:
+    """Neovim's LSP client formats a buffer (`textDocument/formatting`, its edits applied):
+    the buffer is then what `wat-lsp format` makes of the file, with tabs: `--clean` Neovim
+    has `noexpandtab`, which the request's `FormattingOptions` say."""
+    source = tmp_path / "messy.wat"
+    source.write_text(
+        "(module (func $f (param i32)   (result i32)\n local.get 0\n      i32.eqz) ;; done\n)\n"
+    )
+    result = _run_nvim(nvim, {
+        "runtimepath": str(NVIM_DIR), "cmd": _server_command(), "timeout_ms": WAIT_MS,
+        "file": str(source), "out": str(tmp_path / "result.json"), "format": True,
+    }, tmp_path)  # fmt: skip
+    done = subprocess.run([*_server_command(), "format", "--use-tabs", "-"], input=source.read_text(), capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert (
+        done.stdout
+        == "(module\n\t(func $f (param i32) (result i32)\n\t\tlocal.get 0\n\t\ti32.eqz) ;; done\n)\n"
+    )
+    assert result["text"] == done.stdout
 
 
 def test_queries_are_the_grammars() -> None:
@@ -230,7 +262,9 @@ def test_queries_are_the_grammars() -> None:
     assert names == ["folds.scm", "highlights.scm", "locals.scm"]
     assert sorted(p.name for p in copies.iterdir()) == names
     for name in names:
-        assert (copies / name).read_bytes() == (grammar / name).read_bytes(), f"cp grammar/queries/{name} {copies}"
+        assert (copies / name).read_bytes() == (grammar / name).read_bytes(), (
+            f"cp grammar/queries/{name} {copies}"
+        )
 
 
 def test_queries_compile() -> None:
@@ -239,4 +273,3 @@ def test_queries_compile() -> None:
     for path in sorted((NVIM_DIR / "queries" / "wat").glob("*.scm")):
         query = Query(language, path.read_text())
         assert query.pattern_count > 0, path
-

@@ -1,79 +1,23 @@
 """editors/vscode: the extension installs, packages into a .vsix, and its grammar tokenizes WAT.
 
-The `vscode_build` fixture runs `npm ci` and `vsce package` in editors/vscode (what its README
-documents; `--ignore-scripts` because packaging needs no install script, and it keeps the build
-to the registry's tarballs), serialized across xdist workers, again only when inputs changed.
+The `vscode_build` fixture (tests/editors/conftest.py, tests/editors/vscode_build.py) runs
+`npm ci` and `vsce package` in editors/vscode, what its README documents.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from wat_lsp.analysis.opcodes import OPCODES
 
-from tests.tools import missing_tool, need_node
-
-ROOT = Path(__file__).resolve().parents[2]
-VSCODE = ROOT / "editors" / "vscode"
-MANIFEST = json.loads((VSCODE / "package.json").read_text())
-VSIX = VSCODE / f"{MANIFEST['name']}-{MANIFEST['version']}.vsix"
-# What node_modules and the .vsix were last built from (node_modules goes with `npm ci`).
-DEPS_MARK = VSCODE / "node_modules" / ".wat-lsp-deps"
-VSIX_MARK = VSCODE / "node_modules" / ".wat-lsp-vsix"
+from tests.editors.vscode_build import MANIFEST, ROOT, VSCODE
+from tests.tools import need_node
 
 Token = tuple[str, str]  # text, innermost scope
-
-
-def _run(command: list[str], timeout: float) -> None:
-    try:
-        done = subprocess.run(command, cwd=VSCODE, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)  # fmt: skip
-    except subprocess.TimeoutExpired as error:
-        pytest.fail(f"{' '.join(command)} took over {timeout} s: {error.stdout!r} {error.stderr!r}")
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
-
-
-def _digest(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(str(path.relative_to(VSCODE)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _sources() -> list[Path]:
-    """What goes into the package: everything here but build products."""
-    return sorted(p for p in VSCODE.rglob("*")
-                  if p.is_file() and "node_modules" not in p.relative_to(VSCODE).parts and p.suffix != ".vsix")  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def vscode_build(machine_lock: Callable[[str], AbstractContextManager[None]]) -> Path:
-    """The packaged .vsix, built in editors/vscode (xdist workers and parallel runs share it):
-    `npm ci` when the manifest or lock file changed since node_modules was installed (so
-    always on a fresh checkout), `vsce package` when any source file changed."""
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        missing_tool("Node.js (`node`) and `npm` are needed to build the VS Code extension")
-    deps = _digest([VSCODE / "package.json", VSCODE / "package-lock.json"])
-    package = _digest(_sources())
-    with machine_lock("vscode-build"):
-        if not (DEPS_MARK.is_file() and DEPS_MARK.read_text() == deps):
-            _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], timeout=600)
-            DEPS_MARK.write_text(deps)
-        if not (VSIX_MARK.is_file() and VSIX_MARK.read_text() == package and VSIX.is_file()):
-            VSIX.unlink(missing_ok=True)
-            _run(["npx", "--no", "vsce", "package", "--allow-missing-repository"], timeout=300)
-            VSIX_MARK.write_text(package)
-    assert VSIX.is_file()
-    return VSIX
 
 
 def test_vsix_contents(vscode_build: Path) -> None:
@@ -94,7 +38,7 @@ def test_vsix_contents(vscode_build: Path) -> None:
     assert prefixes == {"extension/node_modules/" + d for d in (
         "semver", "vscode-jsonrpc", "vscode-languageclient", "vscode-languageserver-protocol",
         "vscode-languageserver-types")}  # fmt: skip
-    assert not any(n.startswith("extension/test/") or n.endswith(".vsix") for n in names)
+    assert not any(n.startswith(("extension/test/", "extension/e2e/")) or n.endswith(".vsix") for n in names)
     assert 'Id="wat-lsp"' in manifest and 'Publisher="wat-lsp"' in manifest
 
     assert f"extension/{packaged['main'].removeprefix('./')}" in names
@@ -176,49 +120,134 @@ def _tokenize(texts: list[str], tmp_path: Path) -> list[list[list[Token]]]:
 
 
 CASES: list[tuple[str, list[Token]]] = [
-    ("(module $m (func $f (param $x i32) (result (ref null $t))))", [
-        ("(", "source.wat"), ("module", "storage.type.wat"), ("$m", "variable.other.wat"), (" (", "source.wat"),
-        ("func", "storage.type.function.wat"), ("$f", "entity.name.function.wat"), (" (", "source.wat"),
-        ("param", "storage.type.wat"), ("$x", "variable.other.wat"), ("i32", "support.type.wat"),
-        (") (", "source.wat"), ("result", "storage.type.wat"), (" (", "source.wat"), ("ref", "support.type.wat"),
-        ("null", "support.type.wat"), ("$t", "variable.other.wat"), ("))))", "source.wat")]),
-    ('(type $"a b" (struct (field $x (mut i8))))', [
-        ("(", "source.wat"), ("type", "storage.type.type.wat"), ('$"a b"', "entity.name.type.wat"),
-        (" (", "source.wat"), ("struct", "storage.type.wat"), (" (", "source.wat"), ("field", "storage.type.wat"),
-        ("$x", "variable.other.wat"), (" (", "source.wat"), ("mut", "storage.type.wat"),
-        ("i8", "support.type.wat"), ("))))", "source.wat")]),
-    (";; line (; not a block\n(; outer (; inner ;) still ;) nop", [
-        (";; line (; not a block", "comment.line.double-semicolon.wat"),
-        ("(;", "punctuation.definition.comment.begin.wat"), (" outer ", "comment.block.wat"),
-        ("(;", "punctuation.definition.comment.begin.wat"), (" inner ", "comment.block.wat"),
-        (";)", "punctuation.definition.comment.end.wat"), (" still ", "comment.block.wat"),
-        (";)", "punctuation.definition.comment.end.wat"), ("nop", "support.function.instruction.wat")]),
-    ("f64.const -0x1.8p+3 +inf nan:0x7f_ff nan:canonical 1_000.5e-3 0xFF $x1 x1", [
-        ("f64.const", "support.function.instruction.wat"), ("-0x1.8p+3", "constant.numeric.wat"),
-        ("+inf", "constant.numeric.wat"), ("nan:0x7f_ff", "constant.numeric.wat"),
-        ("nan:canonical", "constant.numeric.wat"), ("1_000.5e-3", "constant.numeric.wat"),
-        ("0xFF", "constant.numeric.wat"), ("$x1", "variable.other.wat"), (" x1", "source.wat")]),
-    ('(data "a\\n\\ff\\u{1F600}\\q" "b;;")', [
-        ("(", "source.wat"), ("data", "storage.type.wat"), ('"', "string.quoted.double.wat"),
-        ("a", "string.quoted.double.wat"), ("\\n", "constant.character.escape.wat"),
-        ("\\ff", "constant.character.escape.wat"), ("\\u{1F600}", "constant.character.escape.wat"),
-        ("\\q", "invalid.illegal.escape.wat"), ('"', "string.quoted.double.wat"), ('"', "string.quoted.double.wat"),
-        ("b;;", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"), (")", "source.wat")]),
-    ('(@custom "name" (after code) $x) (i32.load offset=0x10 align=4)', [
-        ("(", "punctuation.section.annotation.begin.wat"), ("@custom", "storage.type.annotation.wat"),
-        ('"', "string.quoted.double.wat"), ("name", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"),
-        ("(", "meta.annotation.wat"), ("after code", "meta.annotation.wat"),
-        (")", "meta.annotation.wat"), ("$x", "variable.other.wat"), (")", "punctuation.section.annotation.end.wat"),
-        (" (", "source.wat"), ("i32.load", "support.function.instruction.wat"),
-        ("offset", "variable.parameter.memarg.wat"), ("=", "keyword.operator.assignment.wat"),
-        ("0x10", "constant.numeric.wat"), ("align", "variable.parameter.memarg.wat"),
-        ("=", "keyword.operator.assignment.wat"), ("4", "constant.numeric.wat"), (")", "source.wat")]),
-    ('(assert_invalid (module) "type mismatch") block $l br_if $l end', [
-        ("(", "source.wat"), ("assert_invalid", "keyword.other.script.wat"), (" (", "source.wat"),
-        ("module", "storage.type.wat"), (") ", "source.wat"), ('"', "string.quoted.double.wat"),
-        ("type mismatch", "string.quoted.double.wat"), ('"', "string.quoted.double.wat"), (") ", "source.wat"),
-        ("block", "keyword.control.wat"), ("$l", "variable.other.wat"), ("br_if", "keyword.control.wat"),
-        ("$l", "variable.other.wat"), ("end", "keyword.control.wat")]),
+    (
+        "(module $m (func $f (param $x i32) (result (ref null $t))))",
+        [
+            ("(", "source.wat"),
+            ("module", "storage.type.wat"),
+            ("$m", "variable.other.wat"),
+            (" (", "source.wat"),
+            ("func", "storage.type.function.wat"),
+            ("$f", "entity.name.function.wat"),
+            (" (", "source.wat"),
+            ("param", "storage.type.wat"),
+            ("$x", "variable.other.wat"),
+            ("i32", "support.type.wat"),
+            (") (", "source.wat"),
+            ("result", "storage.type.wat"),
+            (" (", "source.wat"),
+            ("ref", "support.type.wat"),
+            ("null", "support.type.wat"),
+            ("$t", "variable.other.wat"),
+            ("))))", "source.wat"),
+        ],
+    ),
+    (
+        '(type $"a b" (struct (field $x (mut i8))))',
+        [
+            ("(", "source.wat"),
+            ("type", "storage.type.type.wat"),
+            ('$"a b"', "entity.name.type.wat"),
+            (" (", "source.wat"),
+            ("struct", "storage.type.wat"),
+            (" (", "source.wat"),
+            ("field", "storage.type.wat"),
+            ("$x", "variable.other.wat"),
+            (" (", "source.wat"),
+            ("mut", "storage.type.wat"),
+            ("i8", "support.type.wat"),
+            ("))))", "source.wat"),
+        ],
+    ),
+    (
+        ";; line (; not a block\n(; outer (; inner ;) still ;) nop",
+        [
+            (";; line (; not a block", "comment.line.double-semicolon.wat"),
+            ("(;", "punctuation.definition.comment.begin.wat"),
+            (" outer ", "comment.block.wat"),
+            ("(;", "punctuation.definition.comment.begin.wat"),
+            (" inner ", "comment.block.wat"),
+            (";)", "punctuation.definition.comment.end.wat"),
+            (" still ", "comment.block.wat"),
+            (";)", "punctuation.definition.comment.end.wat"),
+            ("nop", "support.function.instruction.wat"),
+        ],
+    ),
+    (
+        "f64.const -0x1.8p+3 +inf nan:0x7f_ff nan:canonical 1_000.5e-3 0xFF $x1 x1",
+        [
+            ("f64.const", "support.function.instruction.wat"),
+            ("-0x1.8p+3", "constant.numeric.wat"),
+            ("+inf", "constant.numeric.wat"),
+            ("nan:0x7f_ff", "constant.numeric.wat"),
+            ("nan:canonical", "constant.numeric.wat"),
+            ("1_000.5e-3", "constant.numeric.wat"),
+            ("0xFF", "constant.numeric.wat"),
+            ("$x1", "variable.other.wat"),
+            (" x1", "source.wat"),
+        ],
+    ),
+    (
+        '(data "a\\n\\ff\\u{1F600}\\q" "b;;")',
+        [
+            ("(", "source.wat"),
+            ("data", "storage.type.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("a", "string.quoted.double.wat"),
+            ("\\n", "constant.character.escape.wat"),
+            ("\\ff", "constant.character.escape.wat"),
+            ("\\u{1F600}", "constant.character.escape.wat"),
+            ("\\q", "invalid.illegal.escape.wat"),
+            ('"', "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("b;;", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            (")", "source.wat"),
+        ],
+    ),
+    (
+        '(@custom "name" (after code) $x) (i32.load offset=0x10 align=4)',
+        [
+            ("(", "punctuation.section.annotation.begin.wat"),
+            ("@custom", "storage.type.annotation.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("name", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("(", "meta.annotation.wat"),
+            ("after code", "meta.annotation.wat"),
+            (")", "meta.annotation.wat"),
+            ("$x", "variable.other.wat"),
+            (")", "punctuation.section.annotation.end.wat"),
+            (" (", "source.wat"),
+            ("i32.load", "support.function.instruction.wat"),
+            ("offset", "variable.parameter.memarg.wat"),
+            ("=", "keyword.operator.assignment.wat"),
+            ("0x10", "constant.numeric.wat"),
+            ("align", "variable.parameter.memarg.wat"),
+            ("=", "keyword.operator.assignment.wat"),
+            ("4", "constant.numeric.wat"),
+            (")", "source.wat"),
+        ],
+    ),
+    (
+        '(assert_invalid (module) "type mismatch") block $l br_if $l end',
+        [
+            ("(", "source.wat"),
+            ("assert_invalid", "keyword.other.script.wat"),
+            (" (", "source.wat"),
+            ("module", "storage.type.wat"),
+            (") ", "source.wat"),
+            ('"', "string.quoted.double.wat"),
+            ("type mismatch", "string.quoted.double.wat"),
+            ('"', "string.quoted.double.wat"),
+            (") ", "source.wat"),
+            ("block", "keyword.control.wat"),
+            ("$l", "variable.other.wat"),
+            ("br_if", "keyword.control.wat"),
+            ("$l", "variable.other.wat"),
+            ("end", "keyword.control.wat"),
+        ],
+    ),
 ]
 
 
@@ -239,14 +268,16 @@ def test_grammar_scopes(vscode_build: Path, tmp_path: Path) -> None:
         assert [t for line in lines for t in line] == expected, text
     # Every instruction of the opcode table is one token, an instruction.
     assert instructions == [
-        [(m, "keyword.control.wat" if m in CONTROL else "support.function.instruction.wat")] for m in mnemonics]
+        [(m, "keyword.control.wat" if m in CONTROL else "support.function.instruction.wat")]
+        for m in mnemonics
+    ]
     # A real module: comments are comments, no token is invalid, the names are what they are.
     flat = [t for line in shapes for t in line]
     assert [t for t, s in flat if s.startswith("comment")] == [
-        line.strip() for line in example.splitlines() if line.strip().startswith(";;")]
+        line.strip() for line in example.splitlines() if line.strip().startswith(";;")
+    ]
     assert not any("invalid" in s for _, s in flat)
     assert ("$total", "entity.name.function.wat") in flat
     assert ("$shape", "entity.name.type.wat") in flat
     assert ("struct.get", "support.function.instruction.wat") in flat
     assert ("3.141592653589793", "constant.numeric.wat") in flat
-

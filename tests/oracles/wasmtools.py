@@ -28,6 +28,7 @@ __all__ = [
     "ValidateResult",
     "WasmToolsError",
     "cache_dir",
+    "mutate",
     "parse",
     "print_wasm",
     "smith",
@@ -195,6 +196,16 @@ def print_wasm(
         args.append("--print-offsets")
     args.append("-")
     return _run(args, wasm).stdout.decode("utf-8")
+
+
+def mutate(wasm: bytes, seed: int, *, preserve_semantics: bool = False) -> bytes | None:
+    """``wasm-tools mutate``'s mutant of a valid binary for ``seed``, or None when it has no
+    mutation to apply or does not support the module's features (exit codes 2..5)."""
+    args = ["mutate", "--seed", str(seed), "-"]
+    if preserve_semantics:
+        args.insert(1, "--preserve-semantics")
+    proc = _run(args, wasm, check=False)
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def dump(wasm: bytes) -> str:

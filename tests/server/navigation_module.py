@@ -56,14 +56,14 @@ LINES = TEXT.splitlines()
 SERVER_CAPABILITIES: dict[int, types.ServerCapabilities] = {}
 
 
-def module_client() -> Any:
-    """The `client` fixture of a test module (assign it to `client` there): one server for the
-    module, initialised with no client capabilities, `TEXT` open at `URI`."""
+def module_client(capabilities: types.ClientCapabilities | None = None, name: str = "client") -> Any:
+    """The `client` fixture of a test module (assign it to `name` there): one server for the
+    module, initialised with `capabilities` (none by default), `TEXT` open at `URI`."""
 
-    @pytest_lsp.fixture(config=CONFIG, scope="module", loop_scope="module")
+    @pytest_lsp.fixture(config=CONFIG, scope="module", loop_scope="module", name=name)
     async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
         result = await lsp_client.initialize_session(
-            types.InitializeParams(capabilities=types.ClientCapabilities())
+            types.InitializeParams(capabilities=capabilities or types.ClientCapabilities())
         )
         SERVER_CAPABILITIES[id(lsp_client)] = result.capabilities
         lsp_client.text_document_did_open(

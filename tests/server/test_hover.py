@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from wat_lsp.analysis.ide.hover import plain_text
 
-from tests.server.navigation_module import at, hover_text, module_client
+from tests.server.navigation_module import URI, at, hover_text, module_client
 
 client = module_client()
 
@@ -93,3 +94,74 @@ async def test_hover_initialization_and_liveness(client: LanguageClient) -> None
     assert (await hover_text(client, at("(struct.new $t))))", 1, UNINIT), uri) or "").endswith(
         "operand stack before: `[]`"
     )
+
+
+def _hover_formats(*kinds: types.MarkupKind) -> types.ClientCapabilities:
+    return types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            hover=types.HoverClientCapabilities(content_format=list(kinds))
+        )
+    )
+
+
+# Emacs eglot without markdown-mode offers plaintext first.
+plain_client = module_client(
+    _hover_formats(types.MarkupKind.PlainText, types.MarkupKind.Markdown), name="plain_client"
+)
+markdown_client = module_client(
+    _hover_formats(types.MarkupKind.Markdown, types.MarkupKind.PlainText), name="markdown_client"
+)
+
+
+async def _hover(client: LanguageClient, where: types.Position, uri: str = URI) -> types.MarkupContent:
+    found = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), where)
+    )
+    assert found is not None and isinstance(found.contents, types.MarkupContent)
+    return found.contents
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_plain_text(plain_client: LanguageClient) -> None:
+    """`hover.contentFormat` with plaintext first: the same text without fences, code spans
+    or emphasis."""
+    got = await _hover(plain_client, at("(local.get $n)", 12))
+    assert (got.kind, got.value) == (
+        types.MarkupKind.PlainText,
+        "(param $n i32)\n\nparam index 0\n\nlive here (read by this local.get)",
+    )
+    got = await _hover(plain_client, at("(struct.get", 1))
+    assert got.value == "struct.get\n\ntyped by the struct.get rule\n\noperand stack before: [(ref $pt)]"
+    got = await _hover(plain_client, at("$pt $x", 5))
+    assert got.value == "(field $x (mut i32))\nfield index 0 of type $pt"
+    plain_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem("untitled:plain.wat", "wat", 1, UNINIT))
+    )
+    first = UNINIT.index("(drop (local.get $r))") + len("(drop (local.get $")
+    got = await _hover(plain_client, at("", first, UNINIT), "untitled:plain.wat")
+    assert got.value == (
+        "(local $r (ref $t))\n\nlocal index 1\n\nbefore this local.get: not initialized "
+        "(non-defaultable: a local.set must dominate reads)\n\nlive here (read by this local.get)"
+    )
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_markdown_first(markdown_client: LanguageClient) -> None:
+    got = await _hover(markdown_client, at("global.set $g", 12))
+    assert (got.kind, got.value) == (
+        types.MarkupKind.Markdown,
+        "```wat\n(global $g (mut i32))\n```\nglobal index 0",
+    )
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("```wat\n(func $f)\n```\nfunction index 0", "(func $f)\nfunction index 0"),
+        ("a `b` **c** ``d`e`` `unclosed", "a b c d`e `unclosed"),
+        ("``` not a fence``` x", " not a fence x"),
+        ("`` ` `` and `` `x` ``", "` and `x`"),
+    ],
+)
+def test_plain_text_of_markdown(markdown: str, plain: str) -> None:
+    assert plain_text(markdown) == plain

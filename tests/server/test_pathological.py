@@ -8,6 +8,8 @@ hang guard only (each document takes a few seconds on a loaded machine)."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,9 +44,22 @@ def server() -> Iterator[pathological.Server]:
     s.close()
 
 
+def _with_a_local(shape: pathological.Shape) -> pathological.Shape:
+    """`shape` with an unused local in `$f`: the refactor menu then offers passes to resolve
+    (it lists only those that may change something)."""
+    found = re.search(r"\(func \$f(?=[\s)])", shape.text)
+    if found is None:
+        return shape
+    at = found.end()
+    local = " (local $unused i32)"
+    text = shape.text[:at] + local + shape.text[at:]
+    cursor = shape.cursor + len(local) if shape.cursor >= at else shape.cursor
+    return dataclasses.replace(shape, text=text, cursor=cursor)
+
+
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_every_request_well_formed(server: pathological.Server, name: str) -> None:
-    shape = SHAPES[name]()
+    shape = _with_a_local(SHAPES[name]())
     answers = pathological.run(server, shape, f"file:///pathological/{name}.wat", timeout=HANG)
     methods = {a.method for a in answers}
     every = {
@@ -166,16 +181,18 @@ def test_columns_counted_on_along_a_line() -> None:
 def test_inlay_hints_cut_to_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """A range longer than `INLAY_BYTES` gets the hints of its first `INLAY_BYTES` only."""
     from lsprotocol import types
+    from wat_lsp.analysis.ide.inlay_hints import Options
     from wat_lsp.server import ide_requests
     from wat_lsp.server.documents import open_snapshot
 
     text = "(module (func $f (param $p i32) " + "(drop (local.get $p)) " * 200 + "))"
     snap = open_snapshot("file:///cut.wat", 1, text)
     whole = types.Range(types.Position(0, 0), types.Position(0, len(text)))
-    everything = ide_requests.inlay_hints_(snap, whole, "utf-16")
+    types_only = Options(types=True, indices=False, block_ends=False)
+    everything = ide_requests.inlay_hints_(snap, whole, "utf-16", types_only)
     assert len(everything) == 200
     monkeypatch.setattr(ide_requests, "INLAY_BYTES", 1000)
-    cut = ide_requests.inlay_hints_(snap, whole, "utf-16")
+    cut = ide_requests.inlay_hints_(snap, whole, "utf-16", types_only)
     assert cut == [h for h in everything if h.position.character <= 1000] and 0 < len(cut) < 200
 
 

@@ -28,13 +28,16 @@ async def test_rename(client: LanguageClient) -> None:
     )
     assert isinstance(prepared, types.PrepareRenamePlaceholder)
     assert span(prepared.range) == (16, 45, 47, "$n") and prepared.placeholder == "$n"
-    # a numeric reference cannot be renamed
-    assert (
-        await client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(DOC, at("(local.get 0)", 11))
-        )
-        is None
-    )
+    # where rename is impossible, prepareRename fails with a message (no traceback logged)
+    refusals = {
+        ("(local.get 0)", 11): "`0` is a numeric index of a local: only a `$name` can be renamed",
+        ('"inc"', 1): "a string (an export or import name) is not a reference: edit it as text",
+        ("(module", 2): "nothing to rename here: put the cursor on a `$name`",
+    }
+    for (needle, skip), message in refusals.items():
+        with pytest.raises(JsonRpcException) as info:
+            await client.text_document_prepare_rename_async(types.PrepareRenameParams(DOC, at(needle, skip)))
+        assert info.value.message == message, needle
     # named references only: `local.get 0` stays
     assert await rename(client, at("(local.get $n)", 12), "$count") == [
         (14, 32, 34, "$n"),

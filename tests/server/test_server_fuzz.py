@@ -244,7 +244,8 @@ def test_reuse_after_a_deletion_at_a_line_start() -> None:
     snap = apply_change(snap, change, "utf-16", 2)
     items, _ = pushed_diagnostics(snap, "utf-16", {}, last)
     assert items == pushed_diagnostics(snap, "utf-16", {})[0]
-    assert [json.loads(i)["range"]["start"]["character"] for i in items] == [18, 21, 23]
+    # (no stack-height error for the function: its syntax error makes it partial)
+    assert [json.loads(i)["range"]["start"]["character"] for i in items] == [18, 23]
 
 
 def test_code_actions_on_random_text() -> None:

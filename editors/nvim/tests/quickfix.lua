@@ -129,6 +129,18 @@ local function run()
   result.commentstring = vim.bo[buf].commentstring
   step('attached')
 
+  if spec.format then
+    -- Format the buffer through Neovim's client: textDocument/formatting, edits applied.
+    if vim.lsp.buf.format then
+      vim.lsp.buf.format({ bufnr = buf, async = false, timeout_ms = spec.timeout_ms })
+    else
+      vim.lsp.buf.formatting_sync(nil, spec.timeout_ms)
+    end
+    result.text = buffer_text(buf)
+    result.ok = true
+    return
+  end
+
   if spec.expect_severity then
     -- Only the settings: the server reads `severity` from `workspace/configuration`, which
     -- may come after a first publish with the defaults.
