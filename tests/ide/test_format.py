@@ -354,9 +354,11 @@ def test_plain_blocks_indent_their_instructions() -> None:
 
 
 def test_a_field_with_an_error_is_copied() -> None:
-    src = "(module\n  (func $ok  (nop))\n  (func $bad (i32.add (i32.const 1)\n     (i32.const 2) oops ))\n  (func   $ok2)\n)"
+    # A string among instructions is a syntax error (an unknown word would be read as a plain
+    # instruction: folded operands may be any instruction sequence).
+    src = '(module\n  (func $ok  (nop))\n  (func $bad (i32.add (i32.const 1)\n     (i32.const 2) "oops" ))\n  (func   $ok2)\n)'
     assert fmt(src) == (
-        "(module\n  (func $ok (nop))\n  (func $bad (i32.add (i32.const 1)\n     (i32.const 2) oops ))\n  (func $ok2))\n"
+        '(module\n  (func $ok (nop))\n  (func $bad (i32.add (i32.const 1)\n     (i32.const 2) "oops" ))\n  (func $ok2))\n'
     )
 
 
