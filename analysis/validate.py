@@ -168,7 +168,9 @@ def _a(kind: str) -> str:
 
 
 class _ModuleChecks:
-    def __init__(self, ctx: ModuleContext, diags: list[Diagnostic], core_only: list[CoreOnly] | None = None) -> None:
+    def __init__(
+        self, ctx: ModuleContext, diags: list[Diagnostic], core_only: list[CoreOnly] | None = None
+    ) -> None:
         self.ctx = ctx
         self.m = ctx.module
         self.tt = ctx.types

@@ -39,7 +39,10 @@ NOTED = {
             )
         ],
     ),
-    CAST: ("custom-descriptors", [("br_on_cast-types", "br_on_cast 1 (ref any) (ref null $t)", CAST_MESSAGE)]),
+    CAST: (
+        "custom-descriptors",
+        [("br_on_cast-types", "br_on_cast 1 (ref any) (ref null $t)", CAST_MESSAGE)],
+    ),
     CAST_FAIL: (
         "custom-descriptors",
         [
@@ -95,7 +98,7 @@ def test_assert_invalid_of_it_fails_as_expected(src: str) -> None:
     for script in (f'(assert_invalid {src} "x")', f'(assert_invalid (module quote "{quoted[8:-1]}") "x")'):
         assert analyse(script.encode()).diagnostics == [], script
     # a module the script expects to be valid gets nothing either
-    assert analyse(f"{src}\n(assert_return (invoke \"f\"))".encode()).diagnostics == []
+    assert analyse(f'{src}\n(assert_return (invoke "f"))'.encode()).diagnostics == []
 
 
 def test_assert_invalid_without_a_note_still_disagrees() -> None:

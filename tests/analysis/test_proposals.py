@@ -29,6 +29,7 @@ PROPOSALS = {
     "annotations": pc.ANNOTATIONS,
 }
 
+
 def errors(src: str) -> list[Diagnostic]:
     return [d for d in analyse(src.encode()).diagnostics if d.severity == Severity.ERROR]
 

@@ -36,6 +36,7 @@ try:
 except FileNotFoundError:  # pragma: no cover
     pytest.skip("wasm-tools is not installed", allow_module_level=True)
 
+
 def ours(src: str | bytes) -> list[Diagnostic] | None:
     """Our validation diagnostics, or None when the text does not read cleanly."""
     data = src.encode() if isinstance(src, str) else src
