@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from wat_lsp.analysis.model import RefType, Span, ValType
 from wat_lsp.analysis.subtyping import TypeTable
 
+_CAST, _TAG = "br_on_cast-types", "tag-results"
+
 # rule -> (the proposal that relaxes it, what the WebAssembly 3.0 rule asks)
 RULES: dict[str, tuple[str, str]] = {
-    "br_on_cast-types": (
+    _CAST: (
         "custom descriptors (rt1 and rt2 in one type hierarchy)",
         "`br_on_cast`/`br_on_cast_fail`: the target type rt2 matches the operand type rt1",
     ),
-    "tag-results": (
+    _TAG: (
         "stack switching (a tag may have results, for `suspend`)",
         "a tag's function type has no results",
     ),
@@ -41,6 +43,7 @@ class CoreOnly:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    rule: str  # a key of RULES
     relaxed: str | None  # why it is invalid with every feature on (a diagnostic), or None
     core: str | None  # why the 3.0 rule alone rejects it (a note when `relaxed` is None), or None
 
@@ -52,10 +55,11 @@ def br_on_cast_types(types: TypeTable, op: str, rt1: RefType, rt2: RefType, *, d
     tops = (types.top(rt1.heap), types.top(rt2.heap))
     if None not in tops and tops[0] != tops[1]:  # None: an unresolved name, reported elsewhere
         why = f"`{op}` casts {types.show(rt1)} to {types.show(rt2)}, which is in another type hierarchy"
-        return Verdict(why, why)
+        return Verdict(_CAST, why, why)
     if descriptor or types.is_sub(rt2, rt1):
-        return Verdict(None, None)
+        return Verdict(_CAST, None, None)
     return Verdict(
+        _CAST,
         None,
         f"`{op}` casts to {types.show(rt2)}, which is not a subtype of the input type {types.show(rt1)}",
     )
@@ -64,8 +68,9 @@ def br_on_cast_types(types: TypeTable, op: str, rt1: RefType, rt2: RefType, *, d
 def tag_results(types: TypeTable, results: Sequence[ValType]) -> Verdict:
     """A tag's results: any with stack switching; none under 3.0 (an exception tag)."""
     if not results:
-        return Verdict(None, None)
+        return Verdict(_TAG, None, None)
     return Verdict(
+        _TAG,
         None,
         f"non-empty tag result type: an exception tag has no results, found {types.show_list(results)}",
     )

@@ -511,7 +511,7 @@ class _ModuleChecks:
             if verdict.relaxed is not None:
                 self.report("invalid-type", verdict.relaxed, t.span)
             elif verdict.core is not None:
-                self.core_only.append(CoreOnly("tag-results", t.span, verdict.core))
+                self.core_only.append(CoreOnly(verdict.rule, t.span, verdict.core))
 
     # --- segments -----------------------------------------------------------------------
 

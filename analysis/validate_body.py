@@ -898,7 +898,7 @@ class BodyValidator:
         if verdict.relaxed is not None:
             self.report("type-mismatch", verdict.relaxed)
         elif verdict.core is not None:
-            self.note_core_only("br_on_cast-types", verdict.core)
+            self.note_core_only(verdict.rule, verdict.core)
         frame = self.label(depth)
         if frame is None:
             self.pop1(rt1)
