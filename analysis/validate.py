@@ -1,4 +1,4 @@
-"""Validation: the WebAssembly 3.0 rules, as diagnostics.
+"""Validation: the WebAssembly 3.0 rules and the proposals', every feature on, as diagnostics.
 
 `validate_module` checks module-level rules (types and subtyping, limits, globals and constant
 expressions, segments, exports, start) and every function body; `validate_function` checks one
@@ -6,12 +6,16 @@ body against a `ModuleContext` (the unit of re-analysis: an edit inside a functi
 only that function). Both are pure and never raise on bad input.
 
 The instruction rules live in `validate_body`, type equivalence and subtyping in `subtyping`.
+Where a proposal relaxes a 3.0 rule, both forms are in `core_rules`: the relaxed one makes
+the diagnostics, the 3.0 one only `CoreOnly` notes (`validation` returns them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
+from wat_lsp.analysis.core_rules import CoreOnly, tag_results
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.model import (
     UNRESOLVED,
@@ -35,11 +39,14 @@ from wat_lsp.analysis.validate_body import BodyValidator
 from wat_lsp.analysis.validate_context import ModuleContext
 
 __all__ = [
+    "CoreOnly",
     "ModuleContext",
+    "Validation",
     "module_context",
     "validate_function",
     "validate_module",
     "validate_module_fields",
+    "validation",
 ]
 
 _last: tuple[Module, ModuleContext] | None = None
@@ -56,13 +63,18 @@ def module_context(module: Module) -> ModuleContext:
 
 
 def validate_function(
-    module: Module, func: Func, ctx: ModuleContext | None = None, *, partial: bool = False
+    module: Module,
+    func: Func,
+    ctx: ModuleContext | None = None,
+    *,
+    partial: bool = False,
+    core_only: list[CoreOnly] | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for one defined function's locals and body.
 
     `partial`: the reader could not read every instruction of the body (it reported why), so
     stack typing would only produce follow-on errors; index, local-initialisation and
-    immediate checks still run.
+    immediate checks still run. `core_only`: where to add the body's `CoreOnly` notes.
     """
     if func.import_ is not None:
         return []
@@ -71,8 +83,29 @@ def validate_function(
     diags: list[Diagnostic] = []
     for decl in func.locals:
         _check_val(ctx.types, decl.type, decl.span, diags)
-    BodyValidator(ctx, diags, partial).run_function(func)
+    BodyValidator(ctx, diags, partial, core_only).run_function(func)
     return diags
+
+
+@dataclass(slots=True)
+class Validation:
+    diagnostics: list[Diagnostic]  # in source order
+    # what only the WebAssembly 3.0 rules reject (every feature on, it is valid): no
+    # diagnostic, but an `assert_invalid` of the module fails as expected
+    core_only: list[CoreOnly]
+
+
+def validation(module: Module, partial_funcs: Collection[int] = ()) -> Validation:
+    """`validate_module`'s diagnostics with the module's `CoreOnly` notes."""
+    ctx = module_context(module)
+    diags: list[Diagnostic] = []
+    notes: list[CoreOnly] = []
+    _ModuleChecks(ctx, diags, notes).run()
+    for f in module.funcs:
+        if f.import_ is None:
+            diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs, core_only=notes))
+    diags.sort(key=lambda d: (d.span.start, d.span.end))
+    return Validation(diags, notes)
 
 
 def validate_module(module: Module, partial_funcs: Collection[int] = ()) -> list[Diagnostic]:
@@ -81,14 +114,7 @@ def validate_module(module: Module, partial_funcs: Collection[int] = ()) -> list
     `partial_funcs`: indices of functions whose bodies the reader could not read completely
     (`ReadResult.broken`); see `validate_function`.
     """
-    ctx = module_context(module)
-    diags: list[Diagnostic] = []
-    _ModuleChecks(ctx, diags).run()
-    for f in module.funcs:
-        if f.import_ is None:
-            diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs))
-    diags.sort(key=lambda d: (d.span.start, d.span.end))
-    return diags
+    return validation(module, partial_funcs).diagnostics
 
 
 def validate_module_fields(ctx: ModuleContext) -> list[Diagnostic]:
@@ -142,11 +168,14 @@ def _a(kind: str) -> str:
 
 
 class _ModuleChecks:
-    def __init__(self, ctx: ModuleContext, diags: list[Diagnostic]) -> None:
+    def __init__(
+        self, ctx: ModuleContext, diags: list[Diagnostic], core_only: list[CoreOnly] | None = None
+    ) -> None:
         self.ctx = ctx
         self.m = ctx.module
         self.tt = ctx.types
         self.diags = diags
+        self.core_only: list[CoreOnly] = [] if core_only is None else core_only
 
     def report(self, code: str, message: str, span: Span, **kw: object) -> None:
         self.diags.append(make(code, message, span, **kw))
@@ -166,7 +195,7 @@ class _ModuleChecks:
     def const(
         self, instrs: list[Instr], expected: ValType | None, what: str, span: Span, globals_visible: int
     ) -> None:
-        v = BodyValidator(self.ctx, self.diags)
+        v = BodyValidator(self.ctx, self.diags, core_only=self.core_only)
         v.run_const(instrs, expected, what, _expr_span(instrs, span), globals_visible)
 
     # --- types --------------------------------------------------------------------------
@@ -478,13 +507,11 @@ class _ModuleChecks:
                 elif t.type_idx != UNRESOLVED:
                     self.report("unknown-index", f"unknown type {t.type_idx}", t.span)
                 continue
-            if ft.results and not self.ctx.stack_switching:
-                self.report(
-                    "invalid-type",
-                    f"non-empty tag result type: an exception tag has no "
-                    f"results, found {self.tt.show_list(ft.results)}",
-                    t.span,
-                )
+            verdict = tag_results(self.tt, ft.results)
+            if verdict.relaxed is not None:
+                self.report("invalid-type", verdict.relaxed, t.span)
+            elif verdict.core is not None:
+                self.core_only.append(CoreOnly(verdict.rule, t.span, verdict.core))
 
     # --- segments -----------------------------------------------------------------------
 

@@ -35,9 +35,6 @@ class ModuleContext:
         self.elem_types: list[RefType] = [e.elem_type for e in module.elems]
         self.data_count = len(module.datas)
         self.declared_refs = declared_function_refs(module)
-        # Stack switching lets tags have results (for `suspend`); the core spec does not. A
-        # module that defines continuation types is taken to use stack switching.
-        self.stack_switching = "cont" in self.types.kind
 
     def func_name(self, index: int) -> str:
         if 0 <= index < len(self.module.funcs):

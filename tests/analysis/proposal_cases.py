@@ -412,4 +412,11 @@ STACK_SWITCHING += [
     "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (func (try_table (catch $t 0))))",
     "(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (func (block (try_table (catch $t 0)))))",
     '(module (type $ft (func)) (type $ct (cont $ft)) (tag $t (result i32)) (export "t" (tag $t)))',
+    # Tags with results in modules without a continuation type: valid (every feature on), but
+    # never an exception.
+    '(module (import "m" "t" (tag (result i32))))',
+    '(module (tag $t (result i32)) (export "t" (tag $t)))',
+    "(module (tag $t (result i32)) (func (block (result exnref) (try_table (catch_all_ref 0)) (unreachable)) (drop)))",
+    "(module (tag $t (result i32)) (func (try_table (catch $t 0))))",
+    "(module (tag $t (param i32) (result i64)) (func (throw $t (i32.const 0))))",
 ]

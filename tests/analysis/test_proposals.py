@@ -29,14 +29,6 @@ PROPOSALS = {
     "annotations": pc.ANNOTATIONS,
 }
 
-# Where we follow the core spec and `--features all` does not (docs/decisions/0033): a tag
-# with results is an exception tag, invalid, unless the module uses stack switching (declares
-# a continuation type); the core suite's tag.wast asserts exactly that.
-CORE_SPEC_DIFFERS = {
-    "(module (tag (result i32)))",
-    "(module (tag (param i32) (result i32 i64)))",
-}
-
 
 def errors(src: str) -> list[Diagnostic]:
     return [d for d in analyse(src.encode()).diagnostics if d.severity == Severity.ERROR]
@@ -51,9 +43,6 @@ def test_hand_written_modules_have_the_oracles_verdict(name: str) -> None:
     failures = []
     for src, oracle in zip(cases, verdicts, strict=True):
         mine = errors(src)
-        if src in CORE_SPEC_DIFFERS:
-            assert oracle.ok and [d.code for d in mine] == ["invalid-type"], src
-            continue
         shown = [(d.code, d.message) for d in mine[:2]]
         if bool(mine) == oracle.ok:
             failures.append(f"{src}\n    ours={shown} oracle={oracle.stage}: {oracle.reason!r}")
