@@ -248,15 +248,33 @@ _CONST_HOLDERS = frozenset(("global", "offset", "item", "table"))
 # Scanning an item's text into units
 
 _ATOM = r'(?:[^ \t\r\n()";]+|"(?:[^"\\\n]|\\.)*")+'
-_UNIT = re.compile(
-    r"[ \t\r\n]*(?:(\()(?![;@])|(\))|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
+# Lines of plain instructions, the bulk of a function: one instruction a line, each a
+# word `_is_instr` takes (never a block word) and immediates it does not (ids, numbers,
+# `offset=`, reserved words), one space apart, no comment, string nor blank line. They are
+# one unit, so the scan and the layout do Python work per run of such lines, not per line.
+_NOT_INSTR_WORDS = "|".join(sorted(_NOT_INSTR | _OPENS | _MIDS | _CLOSES, key=lambda w: (-len(w), w)))
+_PLAIN_INSTR = r"(?:[a-z][a-z0-9_]*\.[a-z0-9_.]*|(?!(?:" + _NOT_INSTR_WORDS + r")(?![a-z0-9_]))[a-z][a-z0-9_]*)"
+_IMMEDIATE = (
+    r"""(?:[$0-9+\-][^\s()";]*|(?:offset|align)=[^\s()";]*|(?:nan|inf):[^\s()";]*|(?:"""
+    + "|".join(sorted(_NOT_INSTR, key=lambda w: (-len(w), w)))
+    + "))"
 )
+_BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)"
+_PLAIN_LINE = r"(?:" + _BLOCK_WORD + "|" + _PLAIN_INSTR + r")(?: " + _IMMEDIATE + r")*"
+_LINES = _PLAIN_LINE + r"(?:[ \t]*\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
+_UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
+_UNIT = re.compile(r"[ \t\r\n]*(?:(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
+# After `(` the first run is the keyword: never lines (group 3 cannot match).
+_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+# The lines of a `LINES` unit that start or end a plain block.
+_BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])", re.M)
 _ATOMS = re.compile(_ATOM)
 _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 
-OPEN, CLOSE, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5
+OPEN, CLOSE, LINES, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5, 6
 
 
 class _Bad(Exception):
@@ -318,13 +336,15 @@ class _Units:
         stack: list[tuple[int, int]] = []
         containers: list[int] = []  # forms whose keyword may make them break although they fit
         match = _UNIT.match
+        match_after_open = _UNIT_AFTER_OPEN.match
+        line_break = _LINE_BREAK.sub
         count = text.count
         pos = 0
         n = len(text)
         acc = 0  # the flat width so far (a space before each unit not after `(` nor a `)`)
         prev_open = True
         while True:
-            m = match(text, pos)
+            m = (match_after_open if prev_open else match)(text, pos)
             if m is None:
                 if text[pos:].strip(" \t\r\n"):
                     raise _Bad
@@ -333,8 +353,11 @@ class _Units:
             s = m.start(g)  # type: ignore[arg-type]
             e = m.end()
             idx = len(kind)
-            if g == 3:
-                t = m.group(3)
+            if g == LINES:
+                t = line_break("\n", m.group(3))
+                acc += len(t) + 1
+            elif g == RUN:
+                t = m.group(4)
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
                 if prev_open:
@@ -360,8 +383,8 @@ class _Units:
                     hard.add(stack[-1][0])
                 t = ")"
                 prev_open = False
-            elif g == 4:
-                t = m.group(4)
+            elif g == 5:
+                t = m.group(5)
                 if crlf:
                     t = t.rstrip("\r")
                 if stack:
@@ -370,7 +393,7 @@ class _Units:
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
             else:
-                e = _skip_block_comment(text, s) if g == 5 else _skip_annotation(text, s)
+                e = _skip_block_comment(text, s) if g == 6 else _skip_annotation(text, s)
                 t = text[s:e]
                 if "\n" in t and stack:
                     hard.add(stack[-1][0])
@@ -409,7 +432,10 @@ class _Units:
         prev_open = True
         for j in range(o + 1, self.close[o] + 1):
             k = kind[j]
-            parts.append(text[j] if prev_open or k == CLOSE else " " + text[j])
+            if k == LINES:
+                parts.append(" " + text[j].replace("\n", " "))
+            else:
+                parts.append(text[j] if prev_open or k == CLOSE else " " + text[j])
             prev_open = k == OPEN
         return "".join(parts)
 
@@ -419,6 +445,9 @@ class _Units:
 
 # Element kinds.
 E_ATOMS, E_INSTR, E_FORM, E_LCOMMENT, E_BCOMMENT = 1, 2, 3, 4, 5
+# Lines of plain instructions in a body (a `LINES` unit): laid out as that many `E_INSTR`
+# elements of no block would be, one a line.
+E_LINES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +457,8 @@ class _El:
     nl: int  # line breaks before it in the source (0, 1, 2 for more)
     form: int = -1  # the opening unit of a form
     attach: bool = False  # a form following an instruction on its line
-    block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch`
+    block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch` (`E_LINES`: its last line)
+    blocks: bool = False  # `E_LINES`: a line starts or ends a plain block
 
 
 # Runs already split, by (text, line breaks before, in a body): most lines of a body are
@@ -460,6 +490,15 @@ def _split_run(text: str, nl: int, into: list[_El], body: bool) -> None:
             _RUNS.clear()
         done = _RUNS[key] = tuple(els)
     into.extend(done)
+
+
+def _add_run(text: str, nl: int, els: list[_El], body: bool) -> None:
+    """A run's elements appended, merged with atoms before it."""
+    n = len(els)
+    _split_run(text, nl, els, body)
+    if n and els[n - 1].kind == E_ATOMS and els[n].kind == E_ATOMS:
+        # atoms are filled over lines whatever lines they were on
+        els[n - 1 : n + 1] = [_El(E_ATOMS, els[n - 1].text + " " + els[n].text, els[n - 1].nl)]
 
 
 def _push(words: list[str], into: list[_El], nl: int) -> None:
@@ -553,20 +592,26 @@ class _Layout:
             if k == OPEN:
                 attach = (
                     bool(els)
-                    and els[-1].kind == E_INSTR
+                    and (els[-1].kind == E_INSTR or els[-1].kind == E_LINES)
                     and els[-1].block != -1
                     and self.keyword(i) in _IMMEDIATE_FORMS
                 )
                 els.append(_El(E_FORM, "", nls[i], form=i, attach=attach))
                 i = u.close[i] + 1
                 continue
-            if k == RUN:
-                n = len(els)
-                _split_run(text[i], nls[i], els, body)
-                if n and els[n - 1].kind == E_ATOMS and els[n].kind == E_ATOMS:
-                    # atoms are filled over lines whatever lines they were on
-                    merged = _El(E_ATOMS, els[n - 1].text + " " + els[n].text, els[n - 1].nl)
-                    els[n - 1 : n + 1] = [merged]
+            if k == LINES:
+                if body and kw not in _CONST_HOLDERS:
+                    t = text[i]
+                    last = t[t.rfind("\n") + 1 :].partition(" ")[0]
+                    block = 1 if last in _OPENS else -1 if last in _CLOSES else 2 if last in _MIDS else 0
+                    els.append(_El(E_LINES, t, nls[i], block=block, blocks=_BLOCK_LINE.search(t) is not None))
+                else:  # as the runs of its lines would be
+                    line_nl = nls[i]
+                    for line in text[i].split("\n"):
+                        _add_run(line, line_nl, els, body)
+                        line_nl = 1
+            elif k == RUN:
+                _add_run(text[i], nls[i], els, body)
             else:
                 els.append(_El(E_LCOMMENT if k == LCOMMENT else E_BCOMMENT, text[i], nls[i]))
             i += 1
@@ -587,6 +632,10 @@ class _Layout:
                     instrs += 1
                     if el.block:
                         return True
+                elif el.kind == E_LINES:
+                    if el.blocks:
+                        return True
+                    instrs += el.text.count("\n") + 1
                 elif el.kind == E_FORM:
                     k = self.keyword(el.form)
                     if k == "local":
@@ -619,6 +668,13 @@ class _Layout:
             if k == OPEN:
                 tops.append(_El(E_FORM, "", u.nl[i], form=i))
                 i = u.close[i] + 1
+                continue
+            if k == LINES:
+                line_nl = u.nl[i]
+                for line in u.text[i].split("\n"):
+                    tops.append(_El(E_ATOMS, line, line_nl))
+                    line_nl = 1
+                i += 1
                 continue
             kind = E_LCOMMENT if k == LCOMMENT else E_BCOMMENT if k == BCOMMENT else E_ATOMS
             tops.append(_El(kind, u.text[i], u.nl[i]))
@@ -696,6 +752,9 @@ class _Layout:
                 self.out.append(starts[level] + el.text)
                 self.col = level * self.tabw + len(el.text)
                 continue
+            if kind == E_LINES:
+                fr[_F_DEPTH] = self.lines_unit(el, lvl + 1, depth, el.nl > 1 and i > fr[_F_HEAD])
+                continue
             child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
             prev = els[i - 1] if i else None
             if el.kind == E_FORM and el.attach:
@@ -728,6 +787,41 @@ class _Layout:
                 self.fill(el.text, lvl + 1 + depth, child_trail)
             else:
                 self.write(el.text)
+
+    def lines_unit(self, el: _El, base: int, depth: int, blank: bool) -> int:
+        """Writes lines of plain instructions as their `E_INSTR` elements would be, one a
+        line at `base` + the block depth; returns the depth after them. Python work is per
+        line that starts or ends a block, the rest is copied with its indentation replaced."""
+        t = el.text
+        out = self.out
+        lines = self.lines
+        starts = self.blank_lines if blank else lines
+        level = base + depth
+        at = 0
+        if el.blocks:
+            for m in _BLOCK_LINE.finditer(t):
+                s = m.start()
+                if s > at:
+                    level = min(base + depth, MAX_INDENT)
+                    out.append(starts[level] + t[at : s - 1].replace("\n", lines[level]))
+                    starts = lines
+                word = m.group(1)
+                if word not in _OPENS:
+                    depth = depth - 1 if depth else 0
+                level = min(base + depth, MAX_INDENT)
+                e = t.find("\n", s)
+                if e < 0:
+                    e = len(t)
+                out.append(starts[level] + t[s:e])
+                starts = lines
+                if word not in _CLOSES:
+                    depth += 1
+                at = e + 1
+        if at < len(t):
+            level = min(base + depth, MAX_INDENT)
+            out.append(starts[level] + t[at:].replace("\n", lines[level]))
+        self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
+        return depth
 
     def head(self, kw: str, els: list[_El], lvl: int, trail: int) -> int:
         """Writes the elements that stay on the form's first line; returns how many."""
