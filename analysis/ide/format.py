@@ -263,10 +263,14 @@ _BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if
 _PLAIN_LINE = r"(?:" + _BLOCK_WORD + "|" + _PLAIN_INSTR + r")(?: " + _IMMEDIATE + r")*"
 _LINES = _PLAIN_LINE + r"(?:[ \t]*\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
 _UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
-_UNIT = re.compile(r"[ \t\r\n]*(?:(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
-# After `(` the first run is the keyword: never lines (group 3 cannot match).
-_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
+# A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
+# one unit rather than three.
+_LEAF = r'\([a-z][^ \t\r\n()";]*(?: [^ \t\r\n()";]+)*\)'
+_UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
+# After `(` the first run is the keyword: never lines (group 4 cannot match).
+_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+_INDENTS = re.compile(r"\n[ \t]+")  # the same where no line ends in blanks, and faster
 # The lines of a `LINES` unit that start or end a plain block.
 _BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])", re.M)
 _ATOMS = re.compile(_ATOM)
@@ -274,7 +278,8 @@ _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 
-OPEN, CLOSE, LINES, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5, 6
+# Unit kinds, the scan's group numbers. A `LEAF` is a whole form, its own `close`.
+LEAF, OPEN, CLOSE, LINES, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5, 6, 7
 
 
 class _Bad(Exception):
@@ -338,6 +343,7 @@ class _Units:
         match = _UNIT.match
         match_after_open = _UNIT_AFTER_OPEN.match
         line_break = _LINE_BREAK.sub
+        indents = _INDENTS.sub
         count = text.count
         pos = 0
         n = len(text)
@@ -354,10 +360,12 @@ class _Units:
             e = m.end()
             idx = len(kind)
             if g == LINES:
-                t = line_break("\n", m.group(3))
+                t = m.group(LINES)
+                if "\n" in t:
+                    t = line_break("\n", t) if " \n" in t or "\t\n" in t else indents("\n", t)
                 acc += len(t) + 1
             elif g == RUN:
-                t = m.group(4)
+                t = m.group(RUN)
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
                 if prev_open:
@@ -367,12 +375,21 @@ class _Units:
                 else:
                     acc += len(t) + 1
                 prev_open = False
-            elif g == 1:
+            elif g == LEAF:
+                t = m.group(LEAF)
+                close[idx] = idx
+                width[idx] = len(t)
+                acc += len(t) if prev_open else len(t) + 1
+                kw = t[1:-1].partition(" ")[0]
+                if kw in _MAY_BREAK:
+                    containers.append(idx)
+                prev_open = False
+            elif g == OPEN:
                 acc += 1 if prev_open else 2
                 stack.append((idx, acc))
                 t = "("
                 prev_open = True
-            elif g == 2:
+            elif g == CLOSE:
                 if not stack:
                     raise _Bad
                 o, at = stack.pop()
@@ -383,8 +400,8 @@ class _Units:
                     hard.add(stack[-1][0])
                 t = ")"
                 prev_open = False
-            elif g == 5:
-                t = m.group(5)
+            elif g == LCOMMENT:
+                t = m.group(LCOMMENT)
                 if crlf:
                     t = t.rstrip("\r")
                 if stack:
@@ -393,7 +410,7 @@ class _Units:
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
             else:
-                e = _skip_block_comment(text, s) if g == 6 else _skip_annotation(text, s)
+                e = _skip_block_comment(text, s) if g == BCOMMENT else _skip_annotation(text, s)
                 t = text[s:e]
                 if "\n" in t and stack:
                     hard.add(stack[-1][0])
@@ -428,6 +445,8 @@ class _Units:
         """The form opened at `o` on one line."""
         kind = self.kind
         text = self.text
+        if kind[o] == LEAF:
+            return text[o]
         parts = ["("]
         prev_open = True
         for j in range(o + 1, self.close[o] + 1):
@@ -565,6 +584,8 @@ class _Layout:
 
     def keyword(self, o: int) -> str:
         u = self.u
+        if u.kind[o] == LEAF:
+            return u.text[o][1:-1].partition(" ")[0]
         if o + 1 < len(u.kind) and u.kind[o + 1] == RUN:
             return u.text[o + 1].split(" ", 1)[0]
         return ""
@@ -579,6 +600,11 @@ class _Layout:
         c = u.close[o]
         kind, text, nls = u.kind, u.text, u.nl
         els: list[_El] = []
+        if kind[o] == LEAF:
+            kw, _, rest = text[o][1:-1].partition(" ")
+            if rest:
+                _split_run(rest, 0, els, kw in _BODY_FORMS)
+            return kw, els
         kw = ""
         i = o + 1
         if i < c and kind[i] == RUN:
@@ -589,7 +615,7 @@ class _Layout:
         body = kw in _BODY_FORMS
         while i < c:
             k = kind[i]
-            if k == OPEN:
+            if k == OPEN or k == LEAF:
                 attach = (
                     bool(els)
                     and (els[-1].kind == E_INSTR or els[-1].kind == E_LINES)
@@ -665,7 +691,7 @@ class _Layout:
         n = len(u.kind)
         while i < n:
             k = u.kind[i]
-            if k == OPEN:
+            if k == OPEN or k == LEAF:
                 tops.append(_El(E_FORM, "", u.nl[i], form=i))
                 i = u.close[i] + 1
                 continue
@@ -693,7 +719,8 @@ class _Layout:
 
     def verbatim(self, o: int) -> None:
         u = self.u
-        self.write(self.source[u.start[o] : u.start[u.close[o]] + 1])
+        end = u.start[o] + len(u.text[o]) if u.kind[o] == LEAF else u.start[u.close[o]] + 1
+        self.write(self.source[u.start[o] : end])
 
     def form(self, root: int, level: int, root_trail: int, root_ignored: bool = False) -> None:
         """Lay out the form opened at unit `root` at the current column, its body at
@@ -1110,7 +1137,7 @@ def _format_item(text: str, opts: FormatOptions, newline: str, level: int, trail
     except _Bad:
         return text
     lay = _Layout(units, text, opts, newline)
-    if level and units.kind and units.kind[0] == OPEN and units.close[0] == len(units.kind) - 1:
+    if level and units.kind and units.kind[0] in (OPEN, LEAF) and units.close[0] == len(units.kind) - 1:
         lay.col = level * lay.tabw
         lay.form(0, level, trail)
         return "".join(lay.out)
