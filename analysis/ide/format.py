@@ -253,15 +253,22 @@ _ATOM = r'(?:[^ \t\r\n()";]+|"(?:[^"\\\n]|\\.)*")+'
 # `offset=`, reserved words), one space apart, no comment, string nor blank line. They are
 # one unit, so the scan and the layout do Python work per run of such lines, not per line.
 _NOT_INSTR_WORDS = "|".join(sorted(_NOT_INSTR | _OPENS | _MIDS | _CLOSES, key=lambda w: (-len(w), w)))
-_PLAIN_INSTR = r"(?:[a-z][a-z0-9_]*\.[a-z0-9_.]*|(?!(?:" + _NOT_INSTR_WORDS + r")(?![a-z0-9_]))[a-z][a-z0-9_]*)"
+_BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)"
+# (the dotted words first: most instructions, and never a reserved word)
+_LINE_HEAD = (
+    r"(?:[a-z][a-z0-9_]*\.[a-z0-9_.]*|"
+    + _BLOCK_WORD
+    + r"|(?!(?:"
+    + _NOT_INSTR_WORDS
+    + r")(?![a-z0-9_]))[a-z][a-z0-9_]*)"
+)
 _IMMEDIATE = (
-    r"""(?:[$0-9+\-][^\s()";]*|(?:offset|align)=[^\s()";]*|(?:nan|inf):[^\s()";]*|(?:"""
+    r"""(?:[$0-9+\-][^ \t\r\n()";]*|(?:offset|align)=[^ \t\r\n()";]*|(?:nan|inf):[^ \t\r\n()";]*|(?:"""
     + "|".join(sorted(_NOT_INSTR, key=lambda w: (-len(w), w)))
     + "))"
 )
-_BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)"
-_PLAIN_LINE = r"(?:" + _BLOCK_WORD + "|" + _PLAIN_INSTR + r")(?: " + _IMMEDIATE + r")*"
-_LINES = _PLAIN_LINE + r"(?:[ \t]*\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
+_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*"
+_LINES = _PLAIN_LINE + r"(?:\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
 _UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
 # A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
 # one unit rather than three.
@@ -269,8 +276,7 @@ _LEAF = r'\([a-z][^ \t\r\n()";]*(?: [^ \t\r\n()";]+)*\)'
 _UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
 # After `(` the first run is the keyword: never lines (group 4 cannot match).
 _UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
-_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
-_INDENTS = re.compile(r"\n[ \t]+")  # the same where no line ends in blanks, and faster
+_INDENTS = re.compile(r"\n[ \t]+")
 # The lines of a `LINES` unit that start or end a plain block.
 _BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])", re.M)
 _ATOMS = re.compile(_ATOM)
@@ -342,7 +348,6 @@ class _Units:
         containers: list[int] = []  # forms whose keyword may make them break although they fit
         match = _UNIT.match
         match_after_open = _UNIT_AFTER_OPEN.match
-        line_break = _LINE_BREAK.sub
         indents = _INDENTS.sub
         count = text.count
         pos = 0
@@ -362,7 +367,7 @@ class _Units:
             if g == LINES:
                 t = m.group(LINES)
                 if "\n" in t:
-                    t = line_break("\n", t) if " \n" in t or "\t\n" in t else indents("\n", t)
+                    t = indents("\n", t)
                 acc += len(t) + 1
             elif g == RUN:
                 t = m.group(RUN)
