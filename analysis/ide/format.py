@@ -267,7 +267,8 @@ _IMMEDIATE = (
     + "|".join(sorted(_NOT_INSTR, key=lambda w: (-len(w), w)))
     + "))"
 )
-_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*"
+# (a block comment without `(`, `)` or `;` may end a line: `f64.const 0x1.8p+0 (;=1.5;)`)
+_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*(?: \(;[^\n();]*;\))?"
 _LINES = _PLAIN_LINE + r"(?:\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
 _UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
 # A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
@@ -278,7 +279,7 @@ _UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES
 _UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
 _INDENTS = re.compile(r"\n[ \t]+")
 # The lines of a `LINES` unit that start or end a plain block.
-_BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])", re.M)
+_BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])[^\n]*", re.M)
 _ATOMS = re.compile(_ATOM)
 _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
@@ -623,7 +624,7 @@ class _Layout:
             if k == OPEN or k == LEAF:
                 attach = (
                     bool(els)
-                    and (els[-1].kind == E_INSTR or els[-1].kind == E_LINES)
+                    and (els[-1].kind == E_INSTR or (els[-1].kind == E_LINES and els[-1].text[-1] != ")"))
                     and els[-1].block != -1
                     and self.keyword(i) in _IMMEDIATE_FORMS
                 )
@@ -636,10 +637,13 @@ class _Layout:
                     last = t[t.rfind("\n") + 1 :].partition(" ")[0]
                     block = 1 if last in _OPENS else -1 if last in _CLOSES else 2 if last in _MIDS else 0
                     els.append(_El(E_LINES, t, nls[i], block=block, blocks=_BLOCK_LINE.search(t) is not None))
-                else:  # as the runs of its lines would be
+                else:  # as the runs and comments of its lines would be
                     line_nl = nls[i]
                     for line in text[i].split("\n"):
-                        _add_run(line, line_nl, els, body)
+                        run, _, comment = line.partition(" (;")
+                        _add_run(run, line_nl, els, body)
+                        if comment:
+                            els.append(_El(E_BCOMMENT, "(;" + comment, 0))
                         line_nl = 1
             elif k == RUN:
                 _add_run(text[i], nls[i], els, body)
@@ -834,24 +838,33 @@ class _Layout:
             for m in _BLOCK_LINE.finditer(t):
                 s = m.start()
                 if s > at:
-                    level = min(base + depth, MAX_INDENT)
+                    level = base + depth
+                    if level > MAX_INDENT:
+                        level = MAX_INDENT
                     out.append(starts[level] + t[at : s - 1].replace("\n", lines[level]))
                     starts = lines
                 word = m.group(1)
-                if word not in _OPENS:
-                    depth = depth - 1 if depth else 0
-                level = min(base + depth, MAX_INDENT)
-                e = t.find("\n", s)
-                if e < 0:
-                    e = len(t)
-                out.append(starts[level] + t[s:e])
-                starts = lines
-                if word not in _CLOSES:
+                if word in _OPENS:
+                    level = base + depth
                     depth += 1
-                at = e + 1
-        if at < len(t):
-            level = min(base + depth, MAX_INDENT)
-            out.append(starts[level] + t[at:].replace("\n", lines[level]))
+                else:
+                    if depth:
+                        depth -= 1
+                    level = base + depth
+                    if word not in _CLOSES:
+                        depth += 1
+                if level > MAX_INDENT:
+                    level = MAX_INDENT
+                out.append(starts[level] + m.group())
+                starts = lines
+                at = m.end() + 1
+            if at >= len(t):
+                self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
+                return depth
+        level = base + depth
+        if level > MAX_INDENT:
+            level = MAX_INDENT
+        out.append(starts[level] + (t[at:] if at else t).replace("\n", lines[level]))
         self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
         return depth
 
