@@ -270,7 +270,8 @@ _IMMEDIATE = (
 # (a block comment without `(`, `)` or `;` may end a line: `f64.const 0x1.8p+0 (;=1.5;)`)
 _PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*(?: \(;[^\n();]*;\))?"
 _LINES = _PLAIN_LINE + r"(?:\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
-_UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
+# (a block comment without `(`, `)` or `;` in it is matched whole, others from their `(;`)
+_UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;[^\n();]*;\)|\(;)|(\(@))"
 # A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
 # one unit rather than three.
 _LEAF = r'\([a-z][^ \t\r\n()";]*(?: [^ \t\r\n()";]+)*\)'
@@ -347,6 +348,7 @@ class _Units:
         # per open form: its unit and the flat width up to and including its `(`
         stack: list[tuple[int, int]] = []
         containers: list[int] = []  # forms whose keyword may make them break although they fit
+        add_kind, add_text, add_nl, add_start = kind.append, txt.append, nl.append, start.append
         match = _UNIT.match
         match_after_open = _UNIT_AFTER_OPEN.match
         indents = _INDENTS.sub
@@ -416,18 +418,24 @@ class _Units:
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
             else:
-                e = _skip_block_comment(text, s) if g == BCOMMENT else _skip_annotation(text, s)
-                t = text[s:e]
+                if g == BCOMMENT:
+                    t = m.group(BCOMMENT)
+                    if t == "(;":
+                        e = _skip_block_comment(text, s)
+                        t = text[s:e]
+                else:
+                    e = _skip_annotation(text, s)
+                    t = text[s:e]
                 if "\n" in t and stack:
                     hard.add(stack[-1][0])
                 g = BCOMMENT  # an annotation too: laid out like a block comment
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
-            kind.append(g)
-            txt.append(t)
+            add_kind(g)
+            add_text(t)
             lines = count("\n", pos, s)
-            nl.append(2 if lines > 1 else lines)
-            start.append(s)
+            add_nl(2 if lines > 1 else lines)
+            add_start(s)
             pos = e
             if pos >= n:
                 break
