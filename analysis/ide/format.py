@@ -280,7 +280,10 @@ _UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES
 _UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
 _INDENTS = re.compile(r"\n[ \t]+")
 # The lines of a `LINES` unit that start or end a plain block.
-_BLOCK_LINE = re.compile("^(" + _BLOCK_WORD + ")(?![^ \n])[^\n]*", re.M)
+# Groups: 1 opens a block, 2 is `else`/`catch`, 3 ends one (`_OPENS`, `_MIDS`, `_CLOSES`).
+_BLOCK_LINE = re.compile(
+    r"^(?:(try_table|block|loop|try|if)|(catch_all|catch|else)|(delegate|end))(?![^ \n])[^\n]*", re.M
+)
 _ATOMS = re.compile(_ATOM)
 _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
@@ -433,8 +436,11 @@ class _Units:
                 prev_open = False
             add_kind(g)
             add_text(t)
-            lines = count("\n", pos, s)
-            add_nl(2 if lines > 1 else lines)
+            if s == pos:
+                add_nl(0)
+            else:
+                lines = count("\n", pos, s)
+                add_nl(2 if lines > 1 else lines)
             add_start(s)
             pos = e
             if pos >= n:
@@ -851,15 +857,15 @@ class _Layout:
                         level = MAX_INDENT
                     out.append(starts[level] + t[at : s - 1].replace("\n", lines[level]))
                     starts = lines
-                word = m.group(1)
-                if word in _OPENS:
+                g = m.lastindex
+                if g == 1:
                     level = base + depth
                     depth += 1
                 else:
                     if depth:
                         depth -= 1
                     level = base + depth
-                    if word not in _CLOSES:
+                    if g == 2:
                         depth += 1
                 if level > MAX_INDENT:
                     level = MAX_INDENT
