@@ -8,7 +8,9 @@ The tree says where the items (module fields, script commands) are and which hol
 syntax error; those are copied verbatim with the white space before them. An item without
 an error is laid out from a scan of its text into units (`(`, `)`, a run of atoms on one
 line, a comment), which is linear and touches a Python object per line rather than per
-token. A form that fits the line width (and holds no line comment and at most one plain
+token; two units cover many lines or tokens each, for speed: lines of plain instructions
+(one a line, with `block`/`end` lines among them, re-indented with C string operations)
+and a form of a keyword and atoms only (`(param $a i32)`). A form that fits the line width (and holds no line comment and at most one plain
 instruction) is printed flat; else its head stays on its first line and its body goes one
 element a line, one indent deeper; plain blocks (`block` ... `end`) indent their
 instructions. No recursion over nesting depth: forms are laid out from an explicit stack.
