@@ -637,7 +637,7 @@ class _Layout:
         body = kw in _BODY_FORMS
         while i < c:
             k = kind[i]
-            if k == OPEN or k == LEAF:
+            if k in (OPEN, LEAF):
                 attach = (
                     bool(els)
                     and (els[-1].kind == E_INSTR or (els[-1].kind == E_LINES and els[-1].text[-1] != ")"))
@@ -716,7 +716,7 @@ class _Layout:
         n = len(u.kind)
         while i < n:
             k = u.kind[i]
-            if k == OPEN or k == LEAF:
+            if k in (OPEN, LEAF):
                 tops.append(_El(E_FORM, "", u.nl[i], form=i))
                 i = u.close[i] + 1
                 continue
