@@ -8,7 +8,9 @@ The tree says where the items (module fields, script commands) are and which hol
 syntax error; those are copied verbatim with the white space before them. An item without
 an error is laid out from a scan of its text into units (`(`, `)`, a run of atoms on one
 line, a comment), which is linear and touches a Python object per line rather than per
-token. A form that fits the line width (and holds no line comment and at most one plain
+token; two units cover many lines or tokens each, for speed: lines of plain instructions
+(one a line, with `block`/`end` lines among them, re-indented with C string operations)
+and a form of a keyword and atoms only (`(param $a i32)`). A form that fits the line width (and holds no line comment and at most one plain
 instruction) is printed flat; else its head stays on its first line and its body goes one
 element a line, one indent deeper; plain blocks (`block` ... `end`) indent their
 instructions. No recursion over nesting depth: forms are laid out from an explicit stack.
@@ -248,15 +250,49 @@ _CONST_HOLDERS = frozenset(("global", "offset", "item", "table"))
 # Scanning an item's text into units
 
 _ATOM = r'(?:[^ \t\r\n()";]+|"(?:[^"\\\n]|\\.)*")+'
-_UNIT = re.compile(
-    r"[ \t\r\n]*(?:(\()(?![;@])|(\))|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;)|(\(@))"
+# Lines of plain instructions, the bulk of a function: one instruction a line, each a
+# word `_is_instr` takes (never a block word) and immediates it does not (ids, numbers,
+# `offset=`, reserved words), one space apart, no comment, string nor blank line. They are
+# one unit, so the scan and the layout do Python work per run of such lines, not per line.
+_NOT_INSTR_WORDS = "|".join(sorted(_NOT_INSTR | _OPENS | _MIDS | _CLOSES, key=lambda w: (-len(w), w)))
+_BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)"
+# (the dotted words first: most instructions, and never a reserved word)
+_LINE_HEAD = (
+    r"(?:[a-z][a-z0-9_]*\.[a-z0-9_.]*|"
+    + _BLOCK_WORD
+    + r"|(?!(?:"
+    + _NOT_INSTR_WORDS
+    + r")(?![a-z0-9_]))[a-z][a-z0-9_]*)"
+)
+_IMMEDIATE = (
+    r"""(?:[$0-9+\-][^ \t\r\n()";]*|(?:offset|align)=[^ \t\r\n()";]*|(?:nan|inf):[^ \t\r\n()";]*|(?:"""
+    + "|".join(sorted(_NOT_INSTR, key=lambda w: (-len(w), w)))
+    + "))"
+)
+# (a block comment without `(`, `)` or `;` may end a line: `f64.const 0x1.8p+0 (;=1.5;)`)
+_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*(?: \(;[^\n();]*;\))?"
+_LINES = _PLAIN_LINE + r"(?:\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
+# (a block comment without `(`, `)` or `;` in it is matched whole, others from their `(;`)
+_UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;[^\n();]*;\)|\(;)|(\(@))"
+# A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
+# one unit rather than three.
+_LEAF = r'\([a-z][^ \t\r\n()";]*(?: [^ \t\r\n()";]+)*\)'
+_UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
+# After `(` the first run is the keyword: never lines (group 4 cannot match).
+_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
+_INDENTS = re.compile(r"\n[ \t]+")
+# The lines of a `LINES` unit that start or end a plain block.
+# Groups: 1 opens a block, 2 is `else`/`catch`, 3 ends one (`_OPENS`, `_MIDS`, `_CLOSES`).
+_BLOCK_LINE = re.compile(
+    r"^(?:(try_table|block|loop|try|if)|(catch_all|catch|else)|(delegate|end))(?![^ \n])[^\n]*", re.M
 )
 _ATOMS = re.compile(_ATOM)
 _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 
-OPEN, CLOSE, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5
+# Unit kinds, the scan's group numbers. A `LEAF` is a whole form, its own `close`.
+LEAF, OPEN, CLOSE, LINES, RUN, LCOMMENT, BCOMMENT = 1, 2, 3, 4, 5, 6, 7
 
 
 class _Bad(Exception):
@@ -317,14 +353,17 @@ class _Units:
         # per open form: its unit and the flat width up to and including its `(`
         stack: list[tuple[int, int]] = []
         containers: list[int] = []  # forms whose keyword may make them break although they fit
+        add_kind, add_text, add_nl, add_start = kind.append, txt.append, nl.append, start.append
         match = _UNIT.match
+        match_after_open = _UNIT_AFTER_OPEN.match
+        indents = _INDENTS.sub
         count = text.count
         pos = 0
         n = len(text)
         acc = 0  # the flat width so far (a space before each unit not after `(` nor a `)`)
         prev_open = True
         while True:
-            m = match(text, pos)
+            m = (match_after_open if prev_open else match)(text, pos)
             if m is None:
                 if text[pos:].strip(" \t\r\n"):
                     raise _Bad
@@ -333,8 +372,13 @@ class _Units:
             s = m.start(g)  # type: ignore[arg-type]
             e = m.end()
             idx = len(kind)
-            if g == 3:
-                t = m.group(3)
+            if g == LINES:
+                t = m.group(LINES)
+                if "\n" in t:
+                    t = indents("\n", t)
+                acc += len(t) + 1
+            elif g == RUN:
+                t = m.group(RUN)
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
                 if prev_open:
@@ -344,12 +388,21 @@ class _Units:
                 else:
                     acc += len(t) + 1
                 prev_open = False
-            elif g == 1:
+            elif g == LEAF:
+                t = m.group(LEAF)
+                close[idx] = idx
+                width[idx] = len(t)
+                acc += len(t) if prev_open else len(t) + 1
+                kw = t[1:-1].partition(" ")[0]
+                if kw in _MAY_BREAK:
+                    containers.append(idx)
+                prev_open = False
+            elif g == OPEN:
                 acc += 1 if prev_open else 2
                 stack.append((idx, acc))
                 t = "("
                 prev_open = True
-            elif g == 2:
+            elif g == CLOSE:
                 if not stack:
                     raise _Bad
                 o, at = stack.pop()
@@ -360,8 +413,8 @@ class _Units:
                     hard.add(stack[-1][0])
                 t = ")"
                 prev_open = False
-            elif g == 4:
-                t = m.group(4)
+            elif g == LCOMMENT:
+                t = m.group(LCOMMENT)
                 if crlf:
                     t = t.rstrip("\r")
                 if stack:
@@ -370,18 +423,27 @@ class _Units:
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
             else:
-                e = _skip_block_comment(text, s) if g == 5 else _skip_annotation(text, s)
-                t = text[s:e]
+                if g == BCOMMENT:
+                    t = m.group(BCOMMENT)
+                    if t == "(;":
+                        e = _skip_block_comment(text, s)
+                        t = text[s:e]
+                else:
+                    e = _skip_annotation(text, s)
+                    t = text[s:e]
                 if "\n" in t and stack:
                     hard.add(stack[-1][0])
                 g = BCOMMENT  # an annotation too: laid out like a block comment
                 acc += len(t) + (0 if prev_open else 1)
                 prev_open = False
-            kind.append(g)
-            txt.append(t)
-            lines = count("\n", pos, s)
-            nl.append(2 if lines > 1 else lines)
-            start.append(s)
+            add_kind(g)
+            add_text(t)
+            if s == pos:
+                add_nl(0)
+            else:
+                lines = count("\n", pos, s)
+                add_nl(2 if lines > 1 else lines)
+            add_start(s)
             pos = e
             if pos >= n:
                 break
@@ -405,11 +467,16 @@ class _Units:
         """The form opened at `o` on one line."""
         kind = self.kind
         text = self.text
+        if kind[o] == LEAF:
+            return text[o]
         parts = ["("]
         prev_open = True
         for j in range(o + 1, self.close[o] + 1):
             k = kind[j]
-            parts.append(text[j] if prev_open or k == CLOSE else " " + text[j])
+            if k == LINES:
+                parts.append(" " + text[j].replace("\n", " "))
+            else:
+                parts.append(text[j] if prev_open or k == CLOSE else " " + text[j])
             prev_open = k == OPEN
         return "".join(parts)
 
@@ -419,6 +486,9 @@ class _Units:
 
 # Element kinds.
 E_ATOMS, E_INSTR, E_FORM, E_LCOMMENT, E_BCOMMENT = 1, 2, 3, 4, 5
+# Lines of plain instructions in a body (a `LINES` unit): laid out as that many `E_INSTR`
+# elements of no block would be, one a line.
+E_LINES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +498,8 @@ class _El:
     nl: int  # line breaks before it in the source (0, 1, 2 for more)
     form: int = -1  # the opening unit of a form
     attach: bool = False  # a form following an instruction on its line
-    block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch`
+    block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch` (`E_LINES`: its last line)
+    blocks: bool = False  # `E_LINES`: a line starts or ends a plain block
 
 
 # Runs already split, by (text, line breaks before, in a body): most lines of a body are
@@ -460,6 +531,15 @@ def _split_run(text: str, nl: int, into: list[_El], body: bool) -> None:
             _RUNS.clear()
         done = _RUNS[key] = tuple(els)
     into.extend(done)
+
+
+def _add_run(text: str, nl: int, els: list[_El], body: bool) -> None:
+    """A run's elements appended, merged with atoms before it."""
+    n = len(els)
+    _split_run(text, nl, els, body)
+    if n and els[n - 1].kind == E_ATOMS and els[n].kind == E_ATOMS:
+        # atoms are filled over lines whatever lines they were on
+        els[n - 1 : n + 1] = [_El(E_ATOMS, els[n - 1].text + " " + els[n].text, els[n - 1].nl)]
 
 
 def _push(words: list[str], into: list[_El], nl: int) -> None:
@@ -526,6 +606,8 @@ class _Layout:
 
     def keyword(self, o: int) -> str:
         u = self.u
+        if u.kind[o] == LEAF:
+            return u.text[o][1:-1].partition(" ")[0]
         if o + 1 < len(u.kind) and u.kind[o + 1] == RUN:
             return u.text[o + 1].split(" ", 1)[0]
         return ""
@@ -540,6 +622,11 @@ class _Layout:
         c = u.close[o]
         kind, text, nls = u.kind, u.text, u.nl
         els: list[_El] = []
+        if kind[o] == LEAF:
+            kw, _, rest = text[o][1:-1].partition(" ")
+            if rest:
+                _split_run(rest, 0, els, kw in _BODY_FORMS)
+            return kw, els
         kw = ""
         i = o + 1
         if i < c and kind[i] == RUN:
@@ -550,23 +637,32 @@ class _Layout:
         body = kw in _BODY_FORMS
         while i < c:
             k = kind[i]
-            if k == OPEN:
+            if k in (OPEN, LEAF):
                 attach = (
                     bool(els)
-                    and els[-1].kind == E_INSTR
+                    and (els[-1].kind == E_INSTR or (els[-1].kind == E_LINES and els[-1].text[-1] != ")"))
                     and els[-1].block != -1
                     and self.keyword(i) in _IMMEDIATE_FORMS
                 )
                 els.append(_El(E_FORM, "", nls[i], form=i, attach=attach))
                 i = u.close[i] + 1
                 continue
-            if k == RUN:
-                n = len(els)
-                _split_run(text[i], nls[i], els, body)
-                if n and els[n - 1].kind == E_ATOMS and els[n].kind == E_ATOMS:
-                    # atoms are filled over lines whatever lines they were on
-                    merged = _El(E_ATOMS, els[n - 1].text + " " + els[n].text, els[n - 1].nl)
-                    els[n - 1 : n + 1] = [merged]
+            if k == LINES:
+                if body and kw not in _CONST_HOLDERS:
+                    t = text[i]
+                    last = t[t.rfind("\n") + 1 :].partition(" ")[0]
+                    block = 1 if last in _OPENS else -1 if last in _CLOSES else 2 if last in _MIDS else 0
+                    els.append(_El(E_LINES, t, nls[i], block=block, blocks=_BLOCK_LINE.search(t) is not None))
+                else:  # as the runs and comments of its lines would be
+                    line_nl = nls[i]
+                    for line in text[i].split("\n"):
+                        run, _, comment = line.partition(" (;")
+                        _add_run(run, line_nl, els, body)
+                        if comment:
+                            els.append(_El(E_BCOMMENT, "(;" + comment, 0))
+                        line_nl = 1
+            elif k == RUN:
+                _add_run(text[i], nls[i], els, body)
             else:
                 els.append(_El(E_LCOMMENT if k == LCOMMENT else E_BCOMMENT, text[i], nls[i]))
             i += 1
@@ -587,6 +683,10 @@ class _Layout:
                     instrs += 1
                     if el.block:
                         return True
+                elif el.kind == E_LINES:
+                    if el.blocks:
+                        return True
+                    instrs += el.text.count("\n") + 1
                 elif el.kind == E_FORM:
                     k = self.keyword(el.form)
                     if k == "local":
@@ -616,9 +716,16 @@ class _Layout:
         n = len(u.kind)
         while i < n:
             k = u.kind[i]
-            if k == OPEN:
+            if k in (OPEN, LEAF):
                 tops.append(_El(E_FORM, "", u.nl[i], form=i))
                 i = u.close[i] + 1
+                continue
+            if k == LINES:
+                line_nl = u.nl[i]
+                for line in u.text[i].split("\n"):
+                    tops.append(_El(E_ATOMS, line, line_nl))
+                    line_nl = 1
+                i += 1
                 continue
             kind = E_LCOMMENT if k == LCOMMENT else E_BCOMMENT if k == BCOMMENT else E_ATOMS
             tops.append(_El(kind, u.text[i], u.nl[i]))
@@ -637,7 +744,8 @@ class _Layout:
 
     def verbatim(self, o: int) -> None:
         u = self.u
-        self.write(self.source[u.start[o] : u.start[u.close[o]] + 1])
+        end = u.start[o] + len(u.text[o]) if u.kind[o] == LEAF else u.start[u.close[o]] + 1
+        self.write(self.source[u.start[o] : end])
 
     def form(self, root: int, level: int, root_trail: int, root_ignored: bool = False) -> None:
         """Lay out the form opened at unit `root` at the current column, its body at
@@ -696,6 +804,9 @@ class _Layout:
                 self.out.append(starts[level] + el.text)
                 self.col = level * self.tabw + len(el.text)
                 continue
+            if kind == E_LINES:
+                fr[_F_DEPTH] = self.lines_unit(el, lvl + 1, depth, el.nl > 1 and i > fr[_F_HEAD])
+                continue
             child_trail = fr[_F_TRAIL] + 1 if (i == len(els) - 1 and not split) else 0
             prev = els[i - 1] if i else None
             if el.kind == E_FORM and el.attach:
@@ -728,6 +839,50 @@ class _Layout:
                 self.fill(el.text, lvl + 1 + depth, child_trail)
             else:
                 self.write(el.text)
+
+    def lines_unit(self, el: _El, base: int, depth: int, blank: bool) -> int:
+        """Writes lines of plain instructions as their `E_INSTR` elements would be, one a
+        line at `base` + the block depth; returns the depth after them. Python work is per
+        line that starts or ends a block, the rest is copied with its indentation replaced."""
+        t = el.text
+        out = self.out
+        lines = self.lines
+        starts = self.blank_lines if blank else lines
+        level = base + depth
+        at = 0
+        if el.blocks:
+            for m in _BLOCK_LINE.finditer(t):
+                s = m.start()
+                if s > at:
+                    level = base + depth
+                    if level > MAX_INDENT:
+                        level = MAX_INDENT
+                    out.append(starts[level] + t[at : s - 1].replace("\n", lines[level]))
+                    starts = lines
+                g = m.lastindex
+                if g == 1:
+                    level = base + depth
+                    depth += 1
+                else:
+                    if depth:
+                        depth -= 1
+                    level = base + depth
+                    if g == 2:
+                        depth += 1
+                if level > MAX_INDENT:
+                    level = MAX_INDENT
+                out.append(starts[level] + m.group())
+                starts = lines
+                at = m.end() + 1
+            if at >= len(t):
+                self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
+                return depth
+        level = base + depth
+        if level > MAX_INDENT:
+            level = MAX_INDENT
+        out.append(starts[level] + (t[at:] if at else t).replace("\n", lines[level]))
+        self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
+        return depth
 
     def head(self, kw: str, els: list[_El], lvl: int, trail: int) -> int:
         """Writes the elements that stay on the form's first line; returns how many."""
@@ -1016,7 +1171,7 @@ def _format_item(text: str, opts: FormatOptions, newline: str, level: int, trail
     except _Bad:
         return text
     lay = _Layout(units, text, opts, newline)
-    if level and units.kind and units.kind[0] == OPEN and units.close[0] == len(units.kind) - 1:
+    if level and units.kind and units.kind[0] in (OPEN, LEAF) and units.close[0] == len(units.kind) - 1:
         lay.col = level * lay.tabw
         lay.form(0, level, trail)
         return "".join(lay.out)
