@@ -122,25 +122,20 @@ class WatServer(LanguageServer):
             for snap in self.documents.all():
                 self.publisher.schedule(snap, delay=0)
             return
-        caps = self.protocol.client_capabilities
-        workspace = caps.workspace if caps is not None else None
-        if (
-            workspace is not None
-            and workspace.diagnostics is not None
-            and workspace.diagnostics.refresh_support
-        ):
+        if self._can_refresh("diagnostics"):
             self.workspace_diagnostic_refresh(None)
 
     def refresh_inlay_hints(self) -> None:
         """Other inlay hints were switched on or off: ask the client to ask again."""
+        if self._can_refresh("inlay_hint"):
+            self.workspace_inlay_hint_refresh(None)
+
+    def _can_refresh(self, feature: str) -> bool:
+        """Whether the client takes `workspace/<feature>/refresh` requests."""
         caps = self.protocol.client_capabilities
         workspace = caps.workspace if caps is not None else None
-        if (
-            workspace is not None
-            and workspace.inlay_hint is not None
-            and workspace.inlay_hint.refresh_support
-        ):
-            self.workspace_inlay_hint_refresh(None)
+        support = getattr(workspace, feature, None) if workspace is not None else None
+        return bool(support is not None and support.refresh_support)
 
     async def fetch_configuration(self) -> None:
         """Ask the client for the `wat-lsp` section (when it can answer)."""
