@@ -261,7 +261,9 @@ def const_lines(ins: Instr) -> list[str]:
         bits, ffmt, ifmt = _FLOAT_FORMATS[name]
         value = struct.unpack(ffmt, struct.pack(ifmt, imm))[0]
         shown = _float_text(value, imm, bits)
-        return [f"value: `{shown}` = `{_hex_float(value) if value == value else shown}`, bits `0x{imm:0{bits // 4}x}`"]
+        return [
+            f"value: `{shown}` = `{_hex_float(value) if value == value else shown}`, bits `0x{imm:0{bits // 4}x}`"
+        ]
     if name == "v128.const" and isinstance(imm, bytes) and len(imm) == 16:
         lanes = " ".join(f"0x{int.from_bytes(imm[i : i + 4], 'little'):08x}" for i in range(0, 16, 4))
         return [f"bits as i32x4: `{lanes}`"]
