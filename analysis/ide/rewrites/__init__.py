@@ -1,0 +1,15 @@
+"""Rewrites: refactorings at the cursor, one a file, listed as `refactor.rewrite` code actions
+(see `base.Rewrite` and decision 41)."""
+
+from __future__ import annotations
+
+from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide.rewrites import local_types
+from wat_lsp.analysis.ide.rewrites.base import Rewrite
+
+REWRITES: dict[str, Rewrite] = {r.name: r for r in (local_types.SPLIT, local_types.JOIN)}
+
+
+def available(doc: Document, offset: int) -> list[Rewrite]:
+    """The rewrites that would change something at `offset`."""
+    return [r for r in REWRITES.values() if r.applies(doc, offset)]

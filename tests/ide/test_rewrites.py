@@ -1,0 +1,109 @@
+"""The rewrites of `analysis/ide/rewrites`: exact edits on small modules, and every rewrite at
+every place of a sample of the spec suite's valid modules and of smith modules, checked by
+wasm-tools (`rewrite_corpus`). Through the server: `tests/server/test_rewrite_actions.py`."""
+
+from __future__ import annotations
+
+import pytest
+from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.ide import rewrites
+from wat_lsp.passes.edits import apply_edits
+
+from tests.corpus import ROOT as SPEC_ROOT
+from tests.corpus import core_files
+from tests.ide import rewrite_corpus
+from tests.oracles import wasmtools
+from tests.tools import missing_tool
+
+
+def at(src: str, needle: str, skip: int = 1) -> int:
+    return src.encode().index(needle.encode()) + skip
+
+
+def names(src: str, needle: str, skip: int = 1) -> list[str]:
+    return [r.name for r in rewrites.available(analyse(src.encode()), at(src, needle, skip))]
+
+
+def rewrite(src: str, name: str, needle: str, skip: int = 1) -> str:
+    doc = analyse(src.encode())
+    offset = at(src, needle, skip)
+    r = rewrites.REWRITES[name]
+    assert r.applies(doc, offset)
+    return apply_edits(src.encode(), r.edits(doc, offset)).decode()
+
+
+TYPES = """(module
+  (type (func (param i32 i64) (param f32) (result i32)))
+  (func (param $p i32) (param i32 i32) (result i32) (result)
+    (local $x i32) (local i32 f32) (local i64)
+    (local (; kept ;) i32 i32)
+    (block (param i32) (param i32) (result i32) i32.add))
+  (type (struct (field (mut i64)) (field i32 f32) (field $n i8))))
+"""
+
+
+def test_split_and_join_types() -> None:
+    assert names(TYPES, "(param i32 i64") == ["split_types", "join_types"]
+    assert rewrite(TYPES, "split_types", "(param i32 i64").startswith(
+        "(module\n  (type (func (param i32) (param i64) (param f32) (result i32)))"
+    )
+    assert rewrite(TYPES, "join_types", "(param f32").startswith(
+        "(module\n  (type (func (param i32 i64 f32) (result i32)))"
+    )
+    assert rewrite(TYPES, "join_types", "(result)", 3).count("(result i32)\n    (local") == 1
+    # a named declaration neither splits nor joins; its neighbours join without it
+    assert names(TYPES, "(param $p") == []
+    assert names(TYPES, "(local $x") == []
+    assert "(local $x i32) (local i32 f32 i64)\n" in rewrite(TYPES, "join_types", "(local i64")
+    assert "(local $x i32) (local i32) (local f32) (local i64)\n" in rewrite(
+        TYPES, "split_types", "(local i32 f32"
+    )
+    assert names(TYPES, "(; kept") == []  # a comment inside would be lost
+    assert "(block (param i32 i32) (result i32)" in rewrite(TYPES, "join_types", "(block (param", 8)
+    assert names(TYPES, "i32.add") == []
+    assert "(struct (field (mut i64) i32 f32) (field $n i8))" in rewrite(TYPES, "join_types", "(field (mut")
+    assert "(struct (field (mut i64)) (field i32) (field f32) (field $n i8))" in rewrite(
+        TYPES, "split_types", "(field i32"
+    )
+
+
+def _need_wasm_tools() -> None:
+    try:
+        wasmtools.wasm_tools_exe()
+    except FileNotFoundError:
+        missing_tool("wasm-tools checks the rewrites' outputs")
+
+
+def _check(modules: list[tuple[str, bytes]], least: dict[str, int]) -> None:
+    report = rewrite_corpus.check(modules)
+    assert not report.failures, "\n\n".join(report.failures[:5])
+    for name, count in least.items():
+        assert report.applied[name] >= count, (name, report.applied)
+
+
+# Files where the rewrites have much to do, and a sample of the rest.
+SPEC_SAMPLE = [
+    "br_if.wast",
+    "func.wast",
+    "local_get.wast",
+    "return_call.wast",
+    "ref_func.wast",
+    "exports.wast",
+]
+
+
+@pytest.mark.skipif(not SPEC_ROOT.exists(), reason="spec test suite not available")
+def test_rewrites_on_spec_modules() -> None:
+    _need_wasm_tools()
+    paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[::10]
+    modules = rewrite_corpus.valid_modules((p.name, p.read_bytes()) for p in dict.fromkeys(paths))
+    _check(modules, {"split_types": 50, "join_types": 10})
+
+
+def test_rewrites_on_smith_modules() -> None:
+    _need_wasm_tools()
+    modules = [
+        (f"smith {seed} {'folded' if fold else 'plain'}", wat)
+        for seed, fold, wat in wasmtools.smith_texts(range(6))
+    ]
+    _check(modules, {"split_types": 100, "join_types": 100})
