@@ -101,9 +101,7 @@ def valid_modules(named: Iterable[tuple[str, bytes]], jobs: int = 2) -> list[tup
     for label, data in named:
         doc = analyse(data)
         for i, m in enumerate(doc.modules):
-            if m.kind == "text" and not m.expects_failure and m.expect is None:
-                texts.append((f"{label}#{i}", data[m.span.start : m.span.end]))
-            elif m.kind == "text" and m.expect in ("assert_trap", "assert_unlinkable"):
+            if (m.kind == "text" and not m.expects_failure and m.expect is None) or (m.kind == "text" and m.expect in ("assert_trap", "assert_unlinkable")):
                 texts.append((f"{label}#{i}", data[m.span.start : m.span.end]))
     results = wasmtools.validate_many([t for _, t in texts], jobs=jobs)
     return [t for t, r in zip(texts, results, strict=True) if r.ok]

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
-
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document
 from wat_lsp.passes.edits import TextEdit

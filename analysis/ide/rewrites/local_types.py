@@ -6,7 +6,6 @@ grouping."""
 from __future__ import annotations
 
 from tree_sitter import Node
-
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites.base import Rewrite, clean, innermost, path_to, text
