@@ -97,7 +97,9 @@ def test_rewrites_on_spec_modules() -> None:
     _need_wasm_tools()
     paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[::10]
     modules = rewrite_corpus.valid_modules((p.name, p.read_bytes()) for p in dict.fromkeys(paths))
-    _check(modules, {"split_types": 50, "join_types": 10})
+    _check(modules, {"split_types": 50, "join_types": 10, "br_if_to_if_br": 50})
+    # the reverse rewrites where their forward ones made something to undo
+    _check(rewrite_corpus.rewritten(modules, "br_if_to_if_br"), {"if_br_to_br_if": 50})
 
 
 def test_rewrites_on_smith_modules() -> None:
@@ -106,4 +108,54 @@ def test_rewrites_on_smith_modules() -> None:
         (f"smith {seed} {'folded' if fold else 'plain'}", wat)
         for seed, fold, wat in wasmtools.smith_texts(range(6))
     ]
-    _check(modules, {"split_types": 100, "join_types": 100})
+    _check(modules, {"split_types": 100, "join_types": 100, "br_if_to_if_br": 5})
+
+
+BRANCHES = """(module
+  (func (param i32) (result i32)
+    (block $b
+      (if (local.get 0) (then (br 1)))
+      local.get 0
+      if
+        br 1
+      end
+      (br_if $b (local.get 0))
+      local.get 0
+      br_if 0
+      (block (result i32) (br_if 0 (i32.const 3) (local.get 0)) (br_if 1 (local.get 0)))
+      drop
+      (if (local.get 0) (then (br 0)))
+      (if (local.get 0) (then (; why ;) (br 1)))
+      (if (result i32) (local.get 0) (then (br 1)) (else (i32.const 1))) drop
+      (if (local.get 0) (then) (else (br 1))))
+    (i32.const 0)))
+"""
+
+
+def test_br_if_to_if_br() -> None:
+    assert "      (if (local.get 0) (then (br $b)))\n" in rewrite(BRANCHES, "br_if_to_if_br", "(br_if $b")
+    assert "      local.get 0\n      (if (then (br 1)))\n" in rewrite(BRANCHES, "br_if_to_if_br", "br_if 0\n")
+    assert "(br_if 0 (i32.const 3) (local.get 0)) (if (local.get 0) (then (br 2))))" in rewrite(
+        BRANCHES, "br_if_to_if_br", "(br_if 1"
+    )
+    assert names(BRANCHES, "(br_if 0 (i32.const 3)") == []  # it carries a value
+
+
+def test_if_br_to_br_if() -> None:
+    assert "(block $b\n      (br_if 0 (local.get 0))\n" in rewrite(
+        BRANCHES, "if_br_to_br_if", "(if (local.get 0) (then (br 1)))"
+    )
+    assert "      local.get 0\n      br_if 0\n      (br_if $b" in rewrite(
+        BRANCHES, "if_br_to_br_if", "if\n", 0
+    )
+    for refused in (
+        "(if (local.get 0) (then (br 0)))",
+        "(if (local.get 0) (then (; why",
+        "(if (result",
+        "(if (local.get 0) (then) (else",
+    ):
+        assert names(BRANCHES, refused) == [], refused
+    # there and back
+    there = rewrite(BRANCHES, "br_if_to_if_br", "br_if 0\n")
+    back = BRANCHES.replace("local.get 0\n      br_if 0\n", "local.get 0\n      (br_if 0)\n")
+    assert rewrite(there, "if_br_to_br_if", "(if (then (br 1)))") == back

@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import local_types
+from wat_lsp.analysis.ide.rewrites import br_if, local_types
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
-REWRITES: dict[str, Rewrite] = {r.name: r for r in (local_types.SPLIT, local_types.JOIN)}
+REWRITES: dict[str, Rewrite] = {
+    r.name: r
+    for r in (
+        local_types.SPLIT,
+        local_types.JOIN,
+        br_if.BR_IF_TO_IF_BR,
+        br_if.IF_BR_TO_BR_IF,
+    )
+}
 
 
 def available(doc: Document, offset: int) -> list[Rewrite]:

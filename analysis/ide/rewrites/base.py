@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
+from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.model import BlockType, Func, FuncType, Instr, Module, Span, ValType
+from wat_lsp.analysis.opcodes import Flag
+from wat_lsp.passes import targets
 from wat_lsp.passes.edits import TextEdit
 
 COMMENTS = frozenset({"comment", "block_comment", "annotation"})
@@ -26,6 +30,7 @@ class Rewrite:
     title: str  # the editor's menu entry
     applies: Callable[[Document, int], bool]
     edits: Callable[[Document, int], list[TextEdit]]
+    same_binary: bool = True  # whether `wasm-tools parse` gives the same binary, names aside
 
 
 def path_to(doc: Document, offset: int) -> list[Node]:
@@ -64,3 +69,66 @@ def clean(node: Node) -> bool:
 
 def text(doc: Document, node: Node) -> str:
     return cst.text(doc.data, node)
+
+
+def func_at(doc: Document, offset: int) -> tuple[Module, Func] | None:
+    """The defined function around `offset`, in a module that must validate and with no error
+    inside it (a rewrite of broken code could only guess)."""
+    sm = targets.module_at(doc, Span(offset, offset))
+    if sm is None or sm.read is None or sm.expects_failure:
+        return None
+    m = sm.read.module
+    f = next((f for f in m.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
+    if f is None or f.index in sm.read.broken:
+        return None
+    if any(
+        d.severity == Severity.ERROR and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics
+    ):
+        return None
+    return m, f
+
+
+def enclosing(func: Func, index: int) -> list[int]:
+    """The blocks around `func.body[index]`, innermost first (by `match`, without recursion):
+    the targets of label depths 0, 1, ..."""
+    out: list[int] = []
+    body = func.body
+    j = index - 1
+    while j >= 0:
+        flags = body[j].op.flags
+        if flags & Flag.BLOCK_END and 0 <= body[j].match < j:
+            j = body[j].match  # a whole block before: skip it, start included
+        elif flags & Flag.BLOCK_START:
+            out.append(j)
+        j -= 1
+    return out
+
+
+def label_types(m: Module, func: Func, index: int, depth: int) -> tuple[ValType, ...] | None:
+    """The types a branch of relative `depth` at `func.body[index]` carries; None if unknown."""
+    blocks = enclosing(func, index)
+    if depth == len(blocks):
+        return func.results
+    if not 0 <= depth < len(blocks):
+        return None
+    start = func.body[blocks[depth]]
+    bt = start.imms[0] if start.imms else None
+    if not isinstance(bt, BlockType):
+        return None
+    params, results = bt.params, bt.results
+    if bt.type_idx is not None:
+        comp = m.types[bt.type_idx].comp if 0 <= bt.type_idx < len(m.types) else None
+        if not isinstance(comp, FuncType):
+            return None
+        params, results = comp.params, comp.results
+    return tuple(params) if start.op.name == "loop" else tuple(results)
+
+
+def label_text(doc: Document, ins: Instr) -> str:
+    """The label immediate of a branch as written (`$l` or a depth)."""
+    return doc.data[ins.start : ins.end].decode("utf-8", "replace").split(None, 1)[1].strip()
+
+
+def shifted(label: str, by: int) -> str:
+    """A label written as a depth, moved `by` levels; a name stays as it is."""
+    return str(int(label) + by) if label.isdigit() else label
