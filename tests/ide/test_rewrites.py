@@ -89,6 +89,8 @@ SPEC_SAMPLE = [
     "return_call.wast",
     "ref_func.wast",
     "exports.wast",
+    "br_on_null.wast",
+    "return.wast",
 ]
 
 
@@ -97,7 +99,7 @@ def test_rewrites_on_spec_modules() -> None:
     _need_wasm_tools()
     paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[::10]
     modules = rewrite_corpus.valid_modules((p.name, p.read_bytes()) for p in dict.fromkeys(paths))
-    _check(modules, {"split_types": 50, "join_types": 10, "br_if_to_if_br": 50})
+    _check(modules, {"split_types": 50, "join_types": 10, "br_if_to_if_br": 50, "merge_to_return_call": 1})
     # the reverse rewrites where their forward ones made something to undo
     _check(rewrite_corpus.rewritten(modules, "br_if_to_if_br"), {"if_br_to_br_if": 50})
 
@@ -159,3 +161,40 @@ def test_if_br_to_br_if() -> None:
     there = rewrite(BRANCHES, "br_if_to_if_br", "br_if 0\n")
     back = BRANCHES.replace("local.get 0\n      br_if 0\n", "local.get 0\n      (br_if 0)\n")
     assert rewrite(there, "if_br_to_br_if", "(if (then (br 1)))") == back
+
+
+CALLS = """(module
+  (type $t (func (result i32)))
+  (table 1 funcref)
+  (elem declare func $f)
+  (func $f (result i32)
+    (return (call $f))
+    i32.const 0
+    call_indirect (type $t)
+    return
+    (call_ref $t (ref.func $f))
+    return
+    (return (call $g (i32.const 1)))
+    (return (call $f) (; why ;))
+    call $f
+    ;; kept
+    return)
+  (func $g (param i32) (result i32 i32) (return (call $g (local.get 0)))))
+"""
+
+
+def test_merge_to_return_call() -> None:
+    assert "    (return_call $f)\n" in rewrite(CALLS, "merge_to_return_call", "(return (call $f))")
+    assert "    (return_call $f)\n" in rewrite(CALLS, "merge_to_return_call", "(call $f))")
+    assert "    i32.const 0\n    return_call_indirect (type $t)\n    (call_ref" in rewrite(
+        CALLS, "merge_to_return_call", "return\n    (call_ref"
+    )
+    assert "    (return_call_ref $t (ref.func $f))\n    (return (call $g" in rewrite(
+        CALLS, "merge_to_return_call", "(call_ref"
+    )
+    assert "(return_call $g (local.get 0))" in rewrite(
+        CALLS, "merge_to_return_call", "(return (call $g (local"
+    )
+    # $g returns two values, not $f's one; a comment would be lost
+    for refused in ("(return (call $g (i32", "(return (call $f) (;", "call $f\n", "return)"):
+        assert names(CALLS, refused) == [], refused
