@@ -21,7 +21,7 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.document import Document, ScriptModule
-from wat_lsp.analysis.ide import rewrites
+from wat_lsp.analysis.ide.rewrites import registry as rewrites
 from wat_lsp.analysis.model import Func, RefType, Span
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes import coalesce_locals, local_subtyping, remove_unused_locals, reorder_locals, targets

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from wat_lsp.analysis.document import analyse
-from wat_lsp.analysis.ide.rewrites import REWRITES
+from wat_lsp.analysis.ide.rewrites.registry import REWRITES
 from wat_lsp.passes.edits import TextEdit, apply_edits
 
 from tests.oracles import wasmtools

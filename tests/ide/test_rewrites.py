@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from wat_lsp.analysis.document import analyse
-from wat_lsp.analysis.ide import rewrites
+from wat_lsp.analysis.ide.rewrites import registry as rewrites
 from wat_lsp.passes.edits import apply_edits
 
 from tests.corpus import ROOT as SPEC_ROOT

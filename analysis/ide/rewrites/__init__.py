@@ -1,24 +1,2 @@
-"""Rewrites: refactorings at the cursor, one a file, listed as `refactor.rewrite` code actions
-(see `base.Rewrite` and decision 41)."""
-
-from __future__ import annotations
-
-from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, local_types, return_call
-from wat_lsp.analysis.ide.rewrites.base import Rewrite
-
-REWRITES: dict[str, Rewrite] = {
-    r.name: r
-    for r in (
-        local_types.SPLIT,
-        local_types.JOIN,
-        br_if.BR_IF_TO_IF_BR,
-        br_if.IF_BR_TO_BR_IF,
-        return_call.MERGE_TO_RETURN_CALL,
-    )
-}
-
-
-def available(doc: Document, offset: int) -> list[Rewrite]:
-    """The rewrites that would change something at `offset`."""
-    return [r for r in REWRITES.values() if r.applies(doc, offset)]
+"""Rewrites: refactorings at the cursor, one a file (`base.Rewrite`, decision 41), listed by
+`registry` as `refactor.rewrite` code actions."""

@@ -1,0 +1,23 @@
+"""The rewrites, in menu order, and which apply at an offset."""
+
+from __future__ import annotations
+
+from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.ide.rewrites import br_if, local_types, return_call
+from wat_lsp.analysis.ide.rewrites.base import Rewrite
+
+REWRITES: dict[str, Rewrite] = {
+    r.name: r
+    for r in (
+        local_types.SPLIT,
+        local_types.JOIN,
+        br_if.BR_IF_TO_IF_BR,
+        br_if.IF_BR_TO_BR_IF,
+        return_call.MERGE_TO_RETURN_CALL,
+    )
+}
+
+
+def available(doc: Document, offset: int) -> list[Rewrite]:
+    """The rewrites that would change something at `offset`."""
+    return [r for r in REWRITES.values() if r.applies(doc, offset)]
