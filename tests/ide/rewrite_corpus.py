@@ -78,8 +78,8 @@ def check(modules: list[tuple[str, bytes]], jobs: int = 2) -> Report:
                     found.setdefault(r.name, []).append(edits)
         for name, groups in found.items():
             report.applied[name] += len(set(groups))
-            for edits in disjoint(groups):
-                work.append((label, name, data, apply_edits(data, edits)))
+            for packed in disjoint(groups):
+                work.append((label, name, data, apply_edits(data, packed)))
 
     def one(item: tuple[str, str, bytes, bytes]) -> str | None:
         label, name, before, after = item
