@@ -99,9 +99,20 @@ def test_rewrites_on_spec_modules() -> None:
     _need_wasm_tools()
     paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[::10]
     modules = rewrite_corpus.valid_modules((p.name, p.read_bytes()) for p in dict.fromkeys(paths))
-    _check(modules, {"split_types": 50, "join_types": 10, "br_if_to_if_br": 50, "merge_to_return_call": 1})
+    _check(
+        modules,
+        {
+            "split_types": 50,
+            "join_types": 10,
+            "br_if_to_if_br": 50,
+            "merge_to_return_call": 1,
+            "expand_ref_type": 20,
+            "simplify_ref_type": 5,
+        },
+    )
     # the reverse rewrites where their forward ones made something to undo
     _check(rewrite_corpus.rewritten(modules, "br_if_to_if_br"), {"if_br_to_br_if": 50})
+    _check(rewrite_corpus.rewritten(modules, "expand_ref_type"), {"simplify_ref_type": 20})
 
 
 def test_rewrites_on_smith_modules() -> None:
@@ -110,7 +121,7 @@ def test_rewrites_on_smith_modules() -> None:
         (f"smith {seed} {'folded' if fold else 'plain'}", wat)
         for seed, fold, wat in wasmtools.smith_texts(range(6))
     ]
-    _check(modules, {"split_types": 100, "join_types": 100, "br_if_to_if_br": 5})
+    _check(modules, {"split_types": 100, "join_types": 100, "br_if_to_if_br": 5, "expand_ref_type": 20})
 
 
 BRANCHES = """(module
@@ -198,3 +209,28 @@ def test_merge_to_return_call() -> None:
     # $g returns two values, not $f's one; a comment would be lost
     for refused in ("(return (call $g (i32", "(return (call $f) (;", "call $f\n", "return)"):
         assert names(CALLS, refused) == [], refused
+
+
+REFS = """(module
+  (type $t (struct))
+  (table 1 funcref)
+  (func (param externref (ref null func) (ref null $t) (ref any) (ref null (; c ;) any)) (result nullexnref)
+    (local nullref (ref null noextern))
+    (drop (select (result anyref) (ref.null any) (ref.null any) (i32.const 0)))
+    (ref.null noexn)))
+"""
+
+
+def test_expand_and_simplify_ref_types() -> None:
+    assert "(table 1 (ref null func))" in rewrite(REFS, "expand_ref_type", "funcref")
+    assert "(param (ref null extern) (ref null func)" in rewrite(REFS, "expand_ref_type", "externref", 3)
+    assert "(result (ref null noexn))" in rewrite(REFS, "expand_ref_type", "nullexnref")
+    assert "(local (ref null none) (ref null noextern))" in rewrite(REFS, "expand_ref_type", "nullref")
+    assert "(select (result (ref null any))" in rewrite(REFS, "expand_ref_type", "anyref")
+    assert "(param externref funcref (ref null $t)" in rewrite(
+        REFS, "simplify_ref_type", "(ref null func)", 9
+    )
+    assert "(local nullref nullexternref)" in rewrite(REFS, "simplify_ref_type", "(ref null noextern)")
+    # a concrete or non-null type has no abbreviation; a comment would be lost; not an instruction's heap type
+    for refused in ("(ref null $t)", "(ref any)", "(ref null (; c", "(ref.null any)"):
+        assert names(REFS, refused) == [], refused

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, local_types, return_call
+from wat_lsp.analysis.ide.rewrites import br_if, local_types, ref_types, return_call
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {
@@ -14,6 +14,8 @@ REWRITES: dict[str, Rewrite] = {
         br_if.BR_IF_TO_IF_BR,
         br_if.IF_BR_TO_BR_IF,
         return_call.MERGE_TO_RETURN_CALL,
+        ref_types.EXPAND_REF_TYPE,
+        ref_types.SIMPLIFY_REF_TYPE,
     )
 }
 
