@@ -113,6 +113,7 @@ def test_rewrites_on_spec_modules() -> None:
     # the reverse rewrites where their forward ones made something to undo
     _check(rewrite_corpus.rewritten(modules, "br_if_to_if_br"), {"if_br_to_br_if": 50})
     _check(rewrite_corpus.rewritten(modules, "expand_ref_type"), {"simplify_ref_type": 20})
+    _check(rewrite_corpus.rewritten(modules, "extract_export"), {"inline_export": 20})
 
 
 def test_rewrites_on_smith_modules() -> None:
@@ -234,3 +235,43 @@ def test_expand_and_simplify_ref_types() -> None:
     # a concrete or non-null type has no abbreviation; a comment would be lost; not an instruction's heap type
     for refused in ("(ref null $t)", "(ref any)", "(ref null (; c", "(ref.null any)"):
         assert names(REFS, refused) == [], refused
+
+
+EXPORTS = """(module
+  (func $f (export "a") (export "b") (import "m" "n") (param i32))
+  (export "c" (func $f))
+  (global (export "g") i32 (i32.const 0))
+  (memory 1)
+  (export "m" (memory 0))
+  (table $t (export "t") 1 funcref) (export "u" (table $t))
+  (export "early" (tag 0))
+  (func (export "x") (export (; c ;) "y"))
+  (tag $e (export "e")))
+"""
+
+
+def test_extract_export() -> None:
+    assert rewrite(EXPORTS, "extract_export", '(export "b"').startswith(
+        '(module\n  (func $f (import "m" "n") (param i32))\n  (export "a" (func $f))\n  (export "b" (func $f))\n'
+        '  (export "c" (func $f))\n'
+    )
+    assert '  (global i32 (i32.const 0))\n  (export "g" (global 0))\n  (memory 1)' in rewrite(
+        EXPORTS, "extract_export", '(export "g"'
+    )
+    assert '(table $t 1 funcref) (export "u" (table $t))' not in rewrite(
+        EXPORTS, "extract_export", '(export "t"'
+    )
+    assert names(EXPORTS, '(export "x"') == []  # a comment in one of them
+
+
+def test_inline_export() -> None:
+    assert rewrite(EXPORTS, "inline_export", '(export "c"').startswith(
+        '(module\n  (func $f (export "a") (export "b") (export "c") (import "m" "n") (param i32))\n'
+        '  (global (export "g")'
+    )
+    assert '  (memory (export "m") 1)\n  (table' in rewrite(EXPORTS, "inline_export", '(export "m"')
+    assert '(table $t (export "t") (export "u") 1 funcref)\n' in rewrite(
+        EXPORTS, "inline_export", '(export "u"'
+    )
+    # before its tag, which has an export of its own: the order would change
+    assert names(EXPORTS, '(export "early"') == []

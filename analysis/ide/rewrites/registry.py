@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, local_types, ref_types, return_call
+from wat_lsp.analysis.ide.rewrites import br_if, exports, local_types, ref_types, return_call
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {
@@ -16,6 +16,8 @@ REWRITES: dict[str, Rewrite] = {
         return_call.MERGE_TO_RETURN_CALL,
         ref_types.EXPAND_REF_TYPE,
         ref_types.SIMPLIFY_REF_TYPE,
+        exports.EXTRACT_EXPORT,
+        exports.INLINE_EXPORT,
     )
 }
 
