@@ -6,7 +6,6 @@ move one past another export does nothing."""
 from __future__ import annotations
 
 from tree_sitter import Node
-
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites.base import (
