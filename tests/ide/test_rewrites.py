@@ -122,7 +122,16 @@ def test_rewrites_on_smith_modules() -> None:
         (f"smith {seed} {'folded' if fold else 'plain'}", wat)
         for seed, fold, wat in wasmtools.smith_texts(range(6))
     ]
-    _check(modules, {"split_types": 100, "join_types": 100, "br_if_to_if_br": 5, "expand_ref_type": 20})
+    _check(
+        modules,
+        {
+            "split_types": 100,
+            "join_types": 100,
+            "br_if_to_if_br": 5,
+            "expand_ref_type": 20,
+            "convert_idx": 100,
+        },
+    )
 
 
 BRANCHES = """(module
@@ -275,3 +284,36 @@ def test_inline_export() -> None:
     )
     # before its tag, which has an export of its own: the order would change
     assert names(EXPORTS, '(export "early"') == []
+
+
+INDICES = """(module
+  (type (func (param i32)))
+  (global i32 (i32.const 0))
+  (func (type 0) (param i32) (local i32 i64) (local $x i32)
+    (block (br_if 0 (local.get 0)) (local.set 1 (global.get 0)) (local.set 3 (local.get 1)) (drop (local.get 2)))
+    (call 0 (local.get $x)))
+  (export "f" (func 0)))
+"""
+
+
+def test_convert_idx() -> None:
+    def named(needle: str) -> str:
+        return rewrite(INDICES, "convert_idx", needle, len(needle) - 1)
+
+    assert named("(type 0").startswith(
+        "(module\n  (type $t0 (func (param i32)))\n  (global i32 (i32.const 0))\n  (func (type $t0)"
+    )
+    assert "(block $label0 (br_if $label0 (local.get 0))" in named("(br_if 0")
+    assert "(param $p0 i32) (local i32 i64) (local $x i32)\n    (block (br_if 0 (local.get $p0))" in named(
+        "local.get 0"
+    )
+    assert (
+        "(local $l1 i32) (local i64) (local $x i32)\n    (block (br_if 0 (local.get 0)) (local.set $l1 (global.get 0)) (local.set 3 (local.get $l1))"
+        in named("local.set 1")
+    )
+    assert "(local i32) (local $l2 i64) (local $x i32)" in named("local.get 2")
+    assert "(local.set $x (local.get 1))" in named("local.set 3")  # the name it has
+    assert "(global $g0 i32 (i32.const 0))" in named("global.get 0")
+    out = named("(func 0")
+    assert "(func $f0 (type 0)" in out and '(call $f0 (local.get $x)))\n  (export "f" (func $f0)))' in out
+    assert names(INDICES, "$x)))", 1) == []  # already a name

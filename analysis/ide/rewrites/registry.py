@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, exports, local_types, ref_types, return_call
+from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {
@@ -18,6 +18,7 @@ REWRITES: dict[str, Rewrite] = {
         ref_types.SIMPLIFY_REF_TYPE,
         exports.EXTRACT_EXPORT,
         exports.INLINE_EXPORT,
+        indices.CONVERT_IDX,
     )
 }
 
