@@ -317,3 +317,16 @@ def test_convert_idx() -> None:
     out = named("(func 0")
     assert "(func $f0 (type 0)" in out and '(call $f0 (local.get $x)))\n  (export "f" (func $f0)))' in out
     assert names(INDICES, "$x)))", 1) == []  # already a name
+
+
+def test_no_error_at_any_offset_of_damaged_text() -> None:
+    """Half-typed and broken text: every rewrite at every offset answers without raising, and
+    whatever it offers is an edit within the text."""
+    for source in (TYPES, BRANCHES, CALLS, REFS, EXPORTS, INDICES):
+        for cut in range(0, len(source), 7):
+            damaged = (source[:cut] + source[cut + 3 :]).encode()
+            doc = analyse(damaged)
+            for offset in range(0, len(damaged) + 1, 3):
+                for r in rewrites.REWRITES.values():
+                    if r.applies(doc, offset):
+                        assert all(0 <= e.start <= e.end <= len(damaged) for e in r.edits(doc, offset))
