@@ -330,3 +330,46 @@ def test_no_error_at_any_offset_of_damaged_text() -> None:
                 for r in rewrites.REWRITES.values():
                     if r.applies(doc, offset):
                         assert all(0 <= e.start <= e.end <= len(damaged) for e in r.edits(doc, offset))
+
+
+def test_rewrites_that_change_the_binary_run_the_same() -> None:
+    """`br_if` ↔ `if` + `br` and tail calls change the binary, not the behaviour: wasmtime runs
+    every export of runnable smith modules before and after (as the passes' oracle does)."""
+    _need_wasm_tools()
+    from tests.oracles import wasmtime_run
+
+    corpus = wasmtools.smith_corpus(8, options=wasmtools.RUNNABLE_SMITH_CONFIG)
+    modules = [(f"smith {seed}", wat.encode()) for seed, _wasm, wat in corpus]
+    ran = 0
+    for name in ("br_if_to_if_br", "merge_to_return_call"):
+        for label, after in rewrite_corpus.rewritten(modules, name):
+            before = dict(modules)[label.removesuffix(f" after {name}")]
+            diff = wasmtime_run.runs_the_same(before, after)
+            assert not diff, (label, diff)
+            ran += diff is not None
+    there = rewrite_corpus.rewritten(modules, "br_if_to_if_br")
+    for label, after in rewrite_corpus.rewritten(there, "if_br_to_br_if"):
+        diff = wasmtime_run.runs_the_same(dict(there)[label.removesuffix(" after if_br_to_br_if")], after)
+        assert not diff, (label, diff)
+    assert ran >= 4
+    # smith seldom puts a `return` right after a call: a module that does
+    src = FAC.encode()
+    after = dict(rewrite_corpus.rewritten([("fac", src)], "merge_to_return_call"))[
+        "fac after merge_to_return_call"
+    ]
+    assert after.count(b"return_call") == 2
+    assert wasmtime_run.runs_the_same(src, after) == []
+
+
+FAC = """(module
+  (func $fac (export "fac") (param i64) (result i64) (call $acc (local.get 0) (i64.const 1)))
+  (func $acc (param i64 i64) (result i64)
+    (if (i64.eqz (local.get 0)) (then (return (local.get 1))))
+    local.get 0
+    i64.const 1
+    i64.sub
+    (i64.mul (local.get 0) (local.get 1))
+    call $acc
+    return)
+  (func (export "run") (result i64) (return (call $fac (i64.const 20)))))
+"""
