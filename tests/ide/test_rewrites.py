@@ -4,6 +4,8 @@ wasm-tools (`rewrite_corpus`). Through the server: `tests/server/test_rewrite_ac
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.ide.rewrites import registry as rewrites
@@ -67,6 +69,10 @@ def test_split_and_join_types() -> None:
     )
 
 
+# WAT_LSP_FULL_REWRITES=1: every core file of the suite and 200 smith modules (minutes)
+FULL = bool(os.environ.get("WAT_LSP_FULL_REWRITES"))
+
+
 def _need_wasm_tools() -> None:
     try:
         wasmtools.wasm_tools_exe()
@@ -97,7 +103,9 @@ SPEC_SAMPLE = [
 @pytest.mark.skipif(not SPEC_ROOT.exists(), reason="spec test suite not available")
 def test_rewrites_on_spec_modules() -> None:
     _need_wasm_tools()
-    paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[::10]
+    paths = [SPEC_ROOT / n for n in SPEC_SAMPLE if (SPEC_ROOT / n).exists()] + core_files()[
+        :: 1 if FULL else 10
+    ]
     modules = rewrite_corpus.valid_modules((p.name, p.read_bytes()) for p in dict.fromkeys(paths))
     _check(
         modules,
@@ -120,7 +128,7 @@ def test_rewrites_on_smith_modules() -> None:
     _need_wasm_tools()
     modules = [
         (f"smith {seed} {'folded' if fold else 'plain'}", wat)
-        for seed, fold, wat in wasmtools.smith_texts(range(6))
+        for seed, fold, wat in wasmtools.smith_texts(range(200 if FULL else 6))
     ]
     _check(
         modules,
