@@ -61,25 +61,10 @@ def _stripped(wat: bytes) -> bytes | str:
         return str(e)
 
 
-def check(modules: list[tuple[str, bytes]], jobs: int = 2) -> Report:
+def check(modules: Iterable[tuple[str, bytes]], jobs: int = 2) -> Report:
     """Apply every rewrite at every place in each of `modules` (valid ones), and check each
-    output with wasm-tools."""
+    output with wasm-tools; one module at a time, so memory stays that of one module."""
     report = Report()
-    work: list[tuple[str, str, bytes, bytes]] = []  # (label, rewrite, before, after)
-    for label, data in modules:
-        doc = analyse(data)
-        found: dict[str, list[tuple[TextEdit, ...]]] = {}
-        for offset in offsets(data):
-            for r in REWRITES.values():
-                if r.applies(doc, offset):
-                    edits = tuple(sorted(r.edits(doc, offset)))
-                    if not edits:
-                        report.failures.append(f"{label}: {r.name} applies at {offset} but has no edits")
-                    found.setdefault(r.name, []).append(edits)
-        for name, groups in found.items():
-            report.applied[name] += len(set(groups))
-            for packed in disjoint(groups):
-                work.append((label, name, data, apply_edits(data, packed)))
 
     def one(item: tuple[str, str, bytes, bytes]) -> str | None:
         label, name, before, after = item
@@ -91,7 +76,22 @@ def check(modules: list[tuple[str, bytes]], jobs: int = 2) -> Report:
         return None
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        report.failures += [f for f in pool.map(one, work) if f is not None]
+        for label, data in modules:
+            doc = analyse(data)
+            found: dict[str, set[tuple[TextEdit, ...]]] = {}
+            for offset in offsets(data):
+                for r in REWRITES.values():
+                    if r.applies(doc, offset):
+                        edits = tuple(sorted(r.edits(doc, offset)))
+                        if not edits:
+                            report.failures.append(f"{label}: {r.name} applies at {offset} but has no edits")
+                        found.setdefault(r.name, set()).add(edits)
+            work: list[tuple[str, str, bytes, bytes]] = []
+            for name, groups in found.items():
+                report.applied[name] += len(groups)
+                for packed in disjoint(groups):
+                    work.append((label, name, data, apply_edits(data, packed)))
+            report.failures += [f for f in pool.map(one, work) if f is not None]
     return report
 
 
