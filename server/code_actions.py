@@ -21,6 +21,7 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.document import Document, ScriptModule
+from wat_lsp.analysis.ide.rewrites import registry as rewrites
 from wat_lsp.analysis.model import Func, RefType, Span
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes import coalesce_locals, local_subtyping, remove_unused_locals, reorder_locals, targets
@@ -76,6 +77,7 @@ def list_actions(req: Request) -> list[types.CodeAction]:
         out.extend(_fix_all(req, shown))
     if wanted(REWRITE, req.only):
         out.extend(_non_nullable(req))
+        out.extend(_rewrite_actions(req))
         out.extend(_pass_actions(req))
     return out
 
@@ -188,6 +190,26 @@ def _non_nullable(req: Request) -> list[types.CodeAction]:
         return []
     title, edits = found
     return [types.CodeAction(title=title, kind=REWRITE, edit=_workspace_edit(req.snap, edits, req.encoding))]
+
+
+def _rewrite_actions(req: Request) -> list[types.CodeAction]:
+    """The rewrites of `analysis/ide/rewrites` that apply at the cursor. Like "make non-nullable"
+    they need the Module model; their edits are local, so a client that cannot resolve gets
+    them computed while listing."""
+    if not (_cheap(req) or _asked_for(REWRITE, req.only)):
+        return []
+    doc = req.snap.analysis()
+    out: list[types.CodeAction] = []
+    for r in rewrites.available(doc, req.start):
+        if req.lazy:
+            data = _data(req.snap, "rewrite", name=r.name, at=req.start)
+            out.append(types.CodeAction(title=r.title, kind=REWRITE, data=data))
+            continue
+        edits = r.edits(doc, req.start)
+        if edits:
+            edit = _workspace_edit(req.snap, edits, req.encoding)
+            out.append(types.CodeAction(title=r.title, kind=REWRITE, edit=edit))
+    return out
 
 
 def _pass_actions(req: Request) -> list[types.CodeAction]:
@@ -499,12 +521,20 @@ def _compute_pass_module(
     return edits if m is None or len(doc.modules) == 1 else _within(edits, m.span)
 
 
+def _compute_rewrite(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]) -> list[TextEdit]:
+    name, at = data.get("name"), data.get("at")
+    if not isinstance(name, str) or name not in rewrites.REWRITES or not isinstance(at, int):
+        raise BadActionData(f"bad rewrite action data: {data!r}")
+    return rewrites.REWRITES[name].edits(snap.analysis(), at)
+
+
 _COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any], dict[str, list[TextEdit]]], list[TextEdit]]] = {
     "fix": _compute_fix,
     "fix-kind": _compute_fix_kind,
     "fix-all": lambda snap, data, runs: fix_all_edits(snap),
     "pass-func": _compute_pass_func,
     "pass-module": _compute_pass_module,
+    "rewrite": _compute_rewrite,
 }
 
 

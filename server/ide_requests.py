@@ -144,14 +144,19 @@ def hover(
         start, end = occ.start, occ.end
     else:
         node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
-        if node is None or node.type != "instr_name":  # block keywords: see tests/server/test_hover.py
+        # block keywords are not instructions: see tests/server/test_hover.py
+        if node is None or node.type not in ("instr_name", "integer", "float"):
             return None
         rs = references.resolver(doc)
         mi = rs.module_at(offset)
         func = mi.func_at(offset) if mi is not None else None
         index = hovers.instr_at(func, node.start_byte) if func is not None else None
-        if mi is None or func is None or index is None or func.body[index].start != node.start_byte:
+        if mi is None or func is None or index is None:
             return None
+        if node.type == "instr_name" and func.body[index].start != node.start_byte:
+            return None
+        if node.type != "instr_name" and not hovers.const_lines(func.body[index]):
+            return None  # a literal: only a constant's says something
         with no_cyclic_gc():  # a frame per enclosing block (100,000 nested: the collector rescans them)
             text = hovers.instr_text(doc, mi.module, func, index)
         start, end = node.start_byte, node.end_byte

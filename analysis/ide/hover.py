@@ -11,6 +11,7 @@ Liveness is `analysis.liveness`'s, walked back from the end of the instruction's
 from __future__ import annotations
 
 import bisect
+import struct
 from dataclasses import dataclass
 
 from wat_lsp.analysis.cfg import CFG
@@ -18,7 +19,7 @@ from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide import navigation
 from wat_lsp.analysis.ide.references import Key, Occurrence
 from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness
-from wat_lsp.analysis.model import Func, Instr, Module, ValType
+from wat_lsp.analysis.model import Func, Instr, Module, Span, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
 from wat_lsp.analysis.validate import module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Val
@@ -126,12 +127,13 @@ def name_text(doc: Document, occ: Occurrence, offset: int) -> str | None:
         results = " ".join(f"(result {types.show(r)})" for r in f.results)
         sig = " ".join(s for s in (f"${f.name}" if f.name else "", params, results) if s)
         kind = "imported function" if f.import_ is not None else "function"
-        return f"{_code(f'(func {sig})'.replace('(func )', '(func)'))}\n{kind} index {key.item}"
+        text = f"{_code(f'(func {sig})'.replace('(func )', '(func)'))}\n{kind} index {key.item}"
+        return _with_doc(doc, f.span, text)
     if key.space == "global" and key.item < len(m.globals):
         g = m.globals[key.item]
         t = f"(mut {types.show(g.type)})" if g.mutable else types.show(g.type)
         name = f"${g.name} " if g.name else ""
-        return f"{_code(f'(global {name}{t})')}\nglobal index {key.item}"
+        return _with_doc(doc, g.span, f"{_code(f'(global {name}{t})')}\nglobal index {key.item}")
     if key.space == "field" and 0 <= key.owner < len(m.types):
         td = m.types[key.owner]
         fspan = td.field_spans[key.item]
@@ -139,7 +141,49 @@ def name_text(doc: Document, occ: Occurrence, offset: int) -> str | None:
     span = navigation.definition(doc, key)
     if span is None:
         return None
-    return f"{_quote(doc, span.start, span.end)}\n{word} index {key.item}"
+    text = f"{_quote(doc, span.start, span.end)}\n{word} index {key.item}"
+    return _with_doc(doc, span, text) if key.space == "type" else text
+
+
+_COMMENTS = frozenset({"comment", "block_comment"})
+
+
+def doc_comment(doc: Document, span: Span) -> str | None:
+    """The comments directly above the field at `span` (`;;` lines, or a `(; ;)` block, with no
+    blank line between them and the field, and no code before them on their line), without
+    their delimiters; None when there are none. Read from the tree, so `;;` in a string is
+    not a comment."""
+    node = doc.tree.root_node.descendant_for_byte_range(span.start, span.start)
+    while node is not None and node.start_byte == span.start and node.parent is not None:
+        if node.parent.start_byte != span.start:
+            break
+        node = node.parent
+    if node is None:
+        return None
+    texts: list[str] = []
+    row = node.start_point.row
+    prev = node.prev_sibling
+    while prev is not None and prev.type in _COMMENTS and row - prev.end_point.row <= 1:
+        line_start = doc.data.rfind(b"\n", 0, prev.start_byte) + 1
+        if doc.data[line_start : prev.start_byte].strip():
+            break  # a comment after code on its line belongs to that code
+        raw = doc.data[prev.start_byte : prev.end_byte].decode("utf-8", "replace")
+        if prev.type == "comment":
+            texts.append(raw[2:].removeprefix(" ").rstrip())
+        else:
+            if texts:
+                break  # a block comment above line comments is not part of their run
+            texts.append("\n".join(x.strip() for x in raw[2:-2].strip().split("\n")))
+            break
+        row = prev.start_point.row
+        prev = prev.prev_sibling
+    text = "\n".join(reversed(texts)).strip("\n")
+    return text or None
+
+
+def _with_doc(doc: Document, span: Span, text: str) -> str:
+    comment = doc_comment(doc, span)
+    return text if comment is None else f"{text}\n\n---\n\n{comment}"
 
 
 def _local_text(doc: Document, m: Module, func: Func, key: Key, occ: Occurrence, types: TypeTable) -> str:
@@ -190,6 +234,7 @@ def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
     else:
         sig = _derived_sig(m, func, ins, types)
     lines = [_code(op.name), f"`{sig}`" if sig is not None else f"typed by the `{op.typing}` rule"]
+    lines.extend(const_lines(ins))
     state = state_before(m, func, index)
     if state is not None:
         stack = types.show_list(state.stack)
@@ -197,6 +242,55 @@ def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
             f"operand stack before: `{stack}`" + (" (unreachable: polymorphic)" if state.polymorphic else "")
         )
     return "\n\n".join(lines)
+
+
+_FLOAT_FORMATS = {"f32.const": (32, "<f", "<I"), "f64.const": (64, "<d", "<Q")}
+
+
+def const_lines(ins: Instr) -> list[str]:
+    """For a constant: its value in decimal and hex; for a float also its IEEE bits. The
+    immediate is the bit pattern `analysis.literals` decoded."""
+    name = ins.op.name
+    imm = ins.imms[0] if ins.imms else None
+    if name in ("i32.const", "i64.const") and isinstance(imm, int):
+        bits = 32 if name == "i32.const" else 64
+        signed = imm - (1 << bits) if imm >> (bits - 1) else imm
+        unsigned = f" (unsigned {imm})" if signed < 0 else ""
+        return [f"value: `{signed}`{unsigned} = `0x{imm:0{bits // 4}x}`"]
+    if name in _FLOAT_FORMATS and isinstance(imm, int):
+        bits, ffmt, ifmt = _FLOAT_FORMATS[name]
+        value = struct.unpack(ffmt, struct.pack(ifmt, imm))[0]
+        shown = _float_text(value, imm, bits)
+        return [
+            f"value: `{shown}` = `{_hex_float(value) if value == value else shown}`, bits `0x{imm:0{bits // 4}x}`"
+        ]
+    if name == "v128.const" and isinstance(imm, bytes) and len(imm) == 16:
+        lanes = " ".join(f"0x{int.from_bytes(imm[i : i + 4], 'little'):08x}" for i in range(0, 16, 4))
+        return [f"bits as i32x4: `{lanes}`"]
+    return []
+
+
+def _float_text(value: float, bits_value: int, bits: int) -> str:
+    """The shortest decimal that reads back as the same float of width `bits`."""
+    if value != value:
+        payload = bits_value & ((1 << (23 if bits == 32 else 52)) - 1)
+        sign = "-" if bits_value >> (bits - 1) else ""
+        return f"{sign}nan:0x{payload:x}"
+    if bits == 64 or value in (float("inf"), float("-inf")):
+        return repr(value)
+    for digits in range(1, 10):  # 9 significant digits always round-trip an f32
+        text = repr(float(f"{value:.{digits}g}"))
+        if struct.pack("<f", float(text)) == struct.pack("<f", value):
+            return text
+    return repr(value)
+
+
+def _hex_float(value: float) -> str:
+    """`float.hex` without its trailing zeros (`0x1.8p+0`, `0x1p-1`)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return repr(value)
+    mantissa, exp = value.hex().split("p")
+    return f"{mantissa.rstrip('0').rstrip('.')}p{exp}"
 
 
 def _derived_sig(m: Module, func: Func, ins: Instr, types: TypeTable) -> str | None:

@@ -176,6 +176,11 @@ def parse(wat: bytes | str) -> bytes:
     return _run(["parse", "-"], _as_bytes(wat)).stdout
 
 
+def strip(wat_or_wasm: bytes | str) -> bytes:
+    """The binary without custom sections (names among them): `wasm-tools strip --all`."""
+    return _run(["strip", "--all", "-"], _as_bytes(wat_or_wasm)).stdout
+
+
 def print_wasm(
     wasm: bytes,
     *,

@@ -165,3 +165,48 @@ async def test_hover_markdown_first(markdown_client: LanguageClient) -> None:
 )
 def test_plain_text_of_markdown(markdown: str, plain: str) -> None:
     assert plain_text(markdown) == plain
+
+
+DOCUMENTED = """(module
+  ;; Adds one.
+  ;; Returns the sum.
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const -1)))
+  (; a pair ;)
+  (type $pair (struct (field i32) (field i32)))
+  (global $g i32 (i32.const 0)) ;; trailing: the global's, not the next item's
+  (global $h f32 (f32.const 0.1))
+
+  ;; after a blank line
+  (func $caller (call $inc (global.get $g)) drop (global.get $h) drop (ref.null $pair) drop (f32.const 0.1) drop))
+"""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_hover_constants_and_doc_comments(client: LanguageClient) -> None:
+    uri = "untitled:documented.wat"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "wat", 1, DOCUMENTED))
+    )
+    assert await hover_text(client, at("(call $inc", 7, DOCUMENTED), uri) == (
+        "```wat\n(func $inc (param i32) (result i32))\n```\nfunction index 0"
+        "\n\n---\n\nAdds one.\nReturns the sum."
+    )
+    assert await hover_text(client, at("(ref.null $pair", 11, DOCUMENTED), uri) == (
+        "```wat\n(type $pair (struct (field i32) (field i32)))\n```\ntype index 0\n\n---\n\na pair"
+    )
+    assert await hover_text(client, at("(global.get $g", 13, DOCUMENTED), uri) == (
+        "```wat\n(global $g i32)\n```\nglobal index 0"
+    )
+    assert await hover_text(client, at("(global.get $h", 13, DOCUMENTED), uri) == (
+        "```wat\n(global $h f32)\n```\nglobal index 1"
+    )
+    assert await hover_text(client, at("(func $caller", 7, DOCUMENTED), uri) == (
+        "```wat\n(func $caller)\n```\nfunction index 1\n\n---\n\nafter a blank line"
+    )
+    # on the mnemonic or on the literal
+    const = "```wat\ni32.const\n```\n\n`[] -> [i32]`\n\nvalue: `-1` (unsigned 4294967295) = `0xffffffff`"
+    assert (await hover_text(client, at("(i32.const -1", 1, DOCUMENTED), uri) or "").startswith(const)
+    assert (await hover_text(client, at("(i32.const -1", 12, DOCUMENTED), uri) or "").startswith(const)
+    assert (await hover_text(client, at("(f32.const 0.1) drop", 12, DOCUMENTED), uri) or "").startswith(
+        "```wat\nf32.const\n```\n\n`[] -> [f32]`\n\nvalue: `0.1` = `0x1.99999ap-4`, bits `0x3dcccccd`"
+    )

@@ -1,0 +1,161 @@
+"""What a rewrite is, and the syntax-tree helpers the rewrites share (decision 41).
+
+A rewrite is a refactoring at the cursor that needs no dialogue: `applies(doc, offset)`
+answers cheaply, from the syntax tree and the model, whether it would do anything there;
+`edits(doc, offset)` gives the text edits (empty where it does not apply). Both take the
+analysed `Document`, so a rewrite can check names and types with the model, and the editor
+lists and applies it like the passes' actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tree_sitter import Node
+from wat_lsp.analysis import cst
+from wat_lsp.analysis.diagnostics import Severity
+from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.model import BlockType, Func, FuncType, Instr, Module, Span, ValType
+from wat_lsp.analysis.opcodes import Flag
+from wat_lsp.passes import targets
+from wat_lsp.passes.edits import TextEdit
+
+COMMENTS = frozenset({"comment", "block_comment", "annotation"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    name: str  # as wasm-language-tools names it, where it has one
+    title: str  # the editor's menu entry
+    applies: Callable[[Document, int], bool]
+    edits: Callable[[Document, int], list[TextEdit]]
+    same_binary: bool = True  # whether `wasm-tools parse` gives the same binary, names aside
+
+
+def path_to(doc: Document, offset: int) -> list[Node]:
+    """The nodes from the root down to the smallest one holding `offset` (going down from the
+    root: `Node.parent` costs the depth each time)."""
+    root = doc.tree.root_node
+    target = root.descendant_for_byte_range(offset, offset)
+    out = [root]
+    cur: Node | None = root
+    while target is not None and cur is not None and cur.id != target.id:
+        cur = cur.child_with_descendant(target)
+        if cur is not None:
+            out.append(cur)
+    return out
+
+
+def innermost(path: list[Node], kinds: frozenset[str]) -> int | None:
+    """The position in `path` of its innermost named node of a type in `kinds` (a form, not
+    its keyword token, which has the same type)."""
+    return next((i for i in range(len(path) - 1, -1, -1) if path[i].is_named and path[i].type in kinds), None)
+
+
+def clean(node: Node) -> bool:
+    """Whether `node` has no syntax error and no comment inside, so rewriting its text loses
+    nothing."""
+    if node.has_error:
+        return False
+    stack = [node]
+    while stack:  # (bounded by the node's size, not recursive)
+        n = stack.pop()
+        if n.type in COMMENTS:
+            return False
+        stack.extend(cst.children(n))
+    return True
+
+
+def text(doc: Document, node: Node) -> str:
+    return cst.text(doc.data, node)
+
+
+def func_at(doc: Document, offset: int) -> tuple[Module, Func] | None:
+    """The defined function around `offset`, in a module that must validate and with no error
+    inside it (a rewrite of broken code could only guess)."""
+    sm = targets.module_at(doc, Span(offset, offset))
+    if sm is None or sm.read is None or sm.expects_failure:
+        return None
+    m = sm.read.module
+    f = next((f for f in m.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
+    if f is None or f.index in sm.read.broken:
+        return None
+    if any(
+        d.severity == Severity.ERROR and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics
+    ):
+        return None
+    return m, f
+
+
+def enclosing(func: Func, index: int) -> list[int]:
+    """The blocks around `func.body[index]`, innermost first (by `match`, without recursion):
+    the targets of label depths 0, 1, ..."""
+    out: list[int] = []
+    body = func.body
+    j = index - 1
+    while j >= 0:
+        flags = body[j].op.flags
+        if flags & Flag.BLOCK_END and 0 <= body[j].match < j:
+            j = body[j].match  # a whole block before: skip it, start included
+        elif flags & Flag.BLOCK_START:
+            out.append(j)
+        j -= 1
+    return out
+
+
+def label_types(m: Module, func: Func, index: int, depth: int) -> tuple[ValType, ...] | None:
+    """The types a branch of relative `depth` at `func.body[index]` carries; None if unknown."""
+    blocks = enclosing(func, index)
+    if depth == len(blocks):
+        return func.results
+    if not 0 <= depth < len(blocks):
+        return None
+    start = func.body[blocks[depth]]
+    bt = start.imms[0] if start.imms else None
+    if not isinstance(bt, BlockType):
+        return None
+    params, results = bt.params, bt.results
+    if bt.type_idx is not None:
+        comp = m.types[bt.type_idx].comp if 0 <= bt.type_idx < len(m.types) else None
+        if not isinstance(comp, FuncType):
+            return None
+        params, results = comp.params, comp.results
+    return tuple(params) if start.op.name == "loop" else tuple(results)
+
+
+def label_text(doc: Document, ins: Instr) -> str:
+    """The label immediate of a branch as written (`$l` or a depth)."""
+    return doc.data[ins.start : ins.end].decode("utf-8", "replace").split(None, 1)[1].strip()
+
+
+def shifted(label: str, by: int) -> str:
+    """A label written as a depth, moved `by` levels; a name stays as it is."""
+    return str(int(label) + by) if label.isdigit() else label
+
+
+def removal(doc: Document, node: Node) -> TextEdit:
+    """Removing `node`: its whole line when it is alone on it, else it and the blanks before it
+    (or after it, at the start of its parent)."""
+    data = doc.data
+    line = data.rfind(b"\n", 0, node.start_byte) + 1
+    eol = data.find(b"\n", node.end_byte)
+    eol = len(data) if eol < 0 else eol
+    if not data[line : node.start_byte].strip() and not data[node.end_byte : eol].strip():
+        return TextEdit(line, min(eol + 1, len(data)), "")
+    start = node.start_byte
+    while start > 0 and data[start - 1 : start].isspace():
+        start -= 1
+    if data[start - 1 : start] == b"(":  # first in its parent: take the blanks after it instead
+        end = node.end_byte
+        while end < len(data) and data[end : end + 1].isspace():
+            end += 1
+        return TextEdit(node.start_byte, end, "")
+    return TextEdit(start, node.end_byte, "")
+
+
+def indent_of(doc: Document, node: Node) -> str | None:
+    """The blanks before `node` when it starts its line, else None."""
+    line = doc.data.rfind(b"\n", 0, node.start_byte) + 1
+    lead = doc.data[line : node.start_byte]
+    return lead.decode() if not lead.strip() else None

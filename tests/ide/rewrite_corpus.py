@@ -1,0 +1,122 @@
+"""Every rewrite applied at every place it applies in a module, checked by wasm-tools: the output
+validates, and (names aside: `wasm-tools strip`) parses to the same binary as the input."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.ide.rewrites.registry import REWRITES
+from wat_lsp.passes.edits import TextEdit, apply_edits
+
+from tests.oracles import wasmtools
+
+
+def offsets(data: bytes) -> Iterator[int]:
+    """A cursor on every token: the start of each leaf of the syntax tree (iteratively)."""
+    cur = analyse(data).tree.walk()
+    while True:
+        node = cur.node
+        assert node is not None
+        if node.child_count == 0:
+            yield node.start_byte
+        if cur.goto_first_child() or cur.goto_next_sibling():
+            continue
+        while cur.goto_parent():
+            if cur.goto_next_sibling():
+                break
+        else:
+            return
+
+
+def disjoint(edits: Iterable[tuple[TextEdit, ...]]) -> list[list[TextEdit]]:
+    """The edit sets, distinct, packed into rounds of sets that do not overlap one another."""
+    rounds: list[tuple[list[TextEdit], list[tuple[int, int]]]] = []
+    for group in sorted(set(edits)):
+        lo, hi = min(e.start for e in group), max(e.end for e in group)
+        for out, taken in rounds:
+            if all(hi <= a or b <= lo for a, b in taken):
+                out.extend(group)
+                taken.append((lo, hi))
+                break
+        else:
+            rounds.append((list(group), [(lo, hi)]))
+    return [out for out, _ in rounds]
+
+
+@dataclass
+class Report:
+    applied: Counter[str] = field(default_factory=Counter)  # rewrite -> places
+    failures: list[str] = field(default_factory=list)
+
+
+def _stripped(wat: bytes) -> bytes | str:
+    """The binary without custom sections, or wasm-tools' complaint."""
+    try:
+        return wasmtools.strip(wat)
+    except wasmtools.WasmToolsError as e:
+        return str(e)
+
+
+def check(modules: Iterable[tuple[str, bytes]], jobs: int = 2) -> Report:
+    """Apply every rewrite at every place in each of `modules` (valid ones), and check each
+    output with wasm-tools; one module at a time, so memory stays that of one module."""
+    report = Report()
+
+    def one(item: tuple[str, str, bytes, bytes]) -> str | None:
+        label, name, before, after = item
+        valid = wasmtools.validate(after)
+        if not valid.ok:
+            return f"{label}: {name}: invalid output: {valid.reason}\n{after.decode()}"
+        if REWRITES[name].same_binary and _stripped(before) != _stripped(after):
+            return f"{label}: {name}: the binary changed\n{after.decode()}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for label, data in modules:
+            doc = analyse(data)
+            found: dict[str, set[tuple[TextEdit, ...]]] = {}
+            for offset in offsets(data):
+                for r in REWRITES.values():
+                    if r.applies(doc, offset):
+                        edits = tuple(sorted(r.edits(doc, offset)))
+                        if not edits:
+                            report.failures.append(f"{label}: {r.name} applies at {offset} but has no edits")
+                        found.setdefault(r.name, set()).add(edits)
+            work: list[tuple[str, str, bytes, bytes]] = []
+            for name, groups in found.items():
+                report.applied[name] += len(groups)
+                for packed in disjoint(groups):
+                    work.append((label, name, data, apply_edits(data, packed)))
+            report.failures += [f for f in pool.map(one, work) if f is not None]
+    return report
+
+
+def valid_modules(named: Iterable[tuple[str, bytes]], jobs: int = 2) -> list[tuple[str, bytes]]:
+    """The modules of the scripts in `named` that wasm-tools validates, each as its own text."""
+    texts: list[tuple[str, bytes]] = []
+    for label, data in named:
+        doc = analyse(data)
+        for i, m in enumerate(doc.modules):
+            if (m.kind == "text" and not m.expects_failure and m.expect is None) or (
+                m.kind == "text" and m.expect in ("assert_trap", "assert_unlinkable")
+            ):
+                texts.append((f"{label}#{i}", data[m.span.start : m.span.end]))
+    results = wasmtools.validate_many([t for _, t in texts], jobs=jobs)
+    return [t for t, r in zip(texts, results, strict=True) if r.ok]
+
+
+def rewritten(modules: list[tuple[str, bytes]], name: str) -> list[tuple[str, bytes]]:
+    """The modules where `name` applies, with it applied at every place of the first round
+    (to check the reverse rewrite on them)."""
+    out: list[tuple[str, bytes]] = []
+    r = REWRITES[name]
+    for label, data in modules:
+        doc = analyse(data)
+        groups = [tuple(sorted(r.edits(doc, o))) for o in offsets(data) if r.applies(doc, o)]
+        if groups:
+            out.append((f"{label} after {name}", apply_edits(data, disjoint(groups)[0])))
+    return out
