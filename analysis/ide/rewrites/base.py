@@ -32,6 +32,13 @@ class Rewrite:
     edits: Callable[[Document, int], list[TextEdit]]
     same_binary: bool = True  # whether `wasm-tools parse` gives the same binary, names aside
 
+    @classmethod
+    def by_edits(
+        cls, name: str, title: str, edits: Callable[[Document, int], list[TextEdit]], same_binary: bool = True
+    ) -> Rewrite:
+        """A rewrite that applies wherever it has edits (no cheaper test than making them)."""
+        return cls(name, title, lambda doc, offset: bool(edits(doc, offset)), edits, same_binary)
+
 
 def path_to(doc: Document, offset: int) -> list[Node]:
     """The nodes from the root down to the smallest one holding `offset` (going down from the

@@ -87,17 +87,9 @@ def _blank(data: bytes, start: int, end: int) -> bool:
     return _BLANK.fullmatch(data, start, end) is not None
 
 
-BR_IF_TO_IF_BR = Rewrite(
-    "br_if_to_if_br",
-    "Turn `br_if` into `if` and `br`",
-    lambda doc, offset: bool(_to_if_edits(doc, offset)),
-    _to_if_edits,
-    same_binary=False,
+BR_IF_TO_IF_BR = Rewrite.by_edits(
+    "br_if_to_if_br", "Turn `br_if` into `if` and `br`", _to_if_edits, same_binary=False
 )
-IF_BR_TO_BR_IF = Rewrite(
-    "if_br_to_br_if",
-    "Turn `if` and `br` into `br_if`",
-    lambda doc, offset: bool(_to_br_if_edits(doc, offset)),
-    _to_br_if_edits,
-    same_binary=False,
+IF_BR_TO_BR_IF = Rewrite.by_edits(
+    "if_br_to_br_if", "Turn `if` and `br` into `br_if`", _to_br_if_edits, same_binary=False
 )

@@ -124,15 +124,7 @@ def _inline_edits(doc: Document, offset: int) -> list[TextEdit]:
     return [TextEdit(where, where, f" (export {text(doc, string)})"), removal(doc, export)]
 
 
-EXTRACT_EXPORT = Rewrite(
-    "extract_export",
-    "Extract the inline exports into export fields",
-    lambda doc, offset: bool(_extract_edits(doc, offset)),
-    _extract_edits,
+EXTRACT_EXPORT = Rewrite.by_edits(
+    "extract_export", "Extract the inline exports into export fields", _extract_edits
 )
-INLINE_EXPORT = Rewrite(
-    "inline_export",
-    "Inline the export into its item",
-    lambda doc, offset: bool(_inline_edits(doc, offset)),
-    _inline_edits,
-)
+INLINE_EXPORT = Rewrite.by_edits("inline_export", "Inline the export into its item", _inline_edits)

@@ -44,15 +44,5 @@ def _simplify_edits(doc: Document, offset: int) -> list[TextEdit]:
     return [] if short is None else [TextEdit(node.start_byte, node.end_byte, short)]
 
 
-EXPAND_REF_TYPE = Rewrite(
-    "expand_ref_type",
-    "Expand the reference type abbreviation",
-    lambda doc, offset: bool(_expand_edits(doc, offset)),
-    _expand_edits,
-)
-SIMPLIFY_REF_TYPE = Rewrite(
-    "simplify_ref_type",
-    "Abbreviate the reference type",
-    lambda doc, offset: bool(_simplify_edits(doc, offset)),
-    _simplify_edits,
-)
+EXPAND_REF_TYPE = Rewrite.by_edits("expand_ref_type", "Expand the reference type abbreviation", _expand_edits)
+SIMPLIFY_REF_TYPE = Rewrite.by_edits("simplify_ref_type", "Abbreviate the reference type", _simplify_edits)

@@ -74,10 +74,6 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     return [TextEdit(ret.ostart, call.ostart, ""), rename, TextEdit(call.oend, ret.oend, "")]
 
 
-MERGE_TO_RETURN_CALL = Rewrite(
-    "merge_to_return_call",
-    "Merge into a tail call (`return_call`)",
-    lambda doc, offset: bool(_edits(doc, offset)),
-    _edits,
-    same_binary=False,
+MERGE_TO_RETURN_CALL = Rewrite.by_edits(
+    "merge_to_return_call", "Merge into a tail call (`return_call`)", _edits, same_binary=False
 )
