@@ -90,3 +90,19 @@ def test_a_wrong_import_is_found(source: str, package: str) -> None:
 )
 def test_a_right_import_passes(source: str) -> None:
     assert violations(source, "wat_lsp.analysis", FORBIDDEN["analysis"]) == []
+
+
+def test_every_package_folder_is_installed() -> None:
+    """Each folder holding an `__init__.py` is a package `pyproject.toml` lists, with its folder:
+    an editable install finds a missing one anyway, but the wheel would go without it."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = {setup["package-dir"][name]: name for name in setup["packages"]}
+    folders = {
+        init.parent.relative_to(root).as_posix()
+        for top in ("analysis", "passes", "server", "wat_lsp")
+        for init in (root / top).rglob("__init__.py")
+    }
+    assert folders == set(listed)
