@@ -141,26 +141,6 @@ def shifted(label: str, by: int) -> str:
     return str(int(label) + by) if label.isdigit() else label
 
 
-def removal(doc: Document, node: Node) -> TextEdit:
-    """Removing `node`: its whole line when it is alone on it, else it and the blanks before it
-    (or after it, at the start of its parent)."""
-    data = doc.data
-    line = data.rfind(b"\n", 0, node.start_byte) + 1
-    eol = data.find(b"\n", node.end_byte)
-    eol = len(data) if eol < 0 else eol
-    if not data[line : node.start_byte].strip() and not data[node.end_byte : eol].strip():
-        return TextEdit(line, min(eol + 1, len(data)), "")
-    start = node.start_byte
-    while start > 0 and data[start - 1 : start].isspace():
-        start -= 1
-    if data[start - 1 : start] == b"(":  # first in its parent: take the blanks after it instead
-        end = node.end_byte
-        while end < len(data) and data[end : end + 1].isspace():
-            end += 1
-        return TextEdit(node.start_byte, end, "")
-    return TextEdit(start, node.end_byte, "")
-
-
 def indent_of(doc: Document, node: Node) -> str | None:
     """The blanks before `node` when it starts its line, else None."""
     line = doc.data.rfind(b"\n", 0, node.start_byte) + 1

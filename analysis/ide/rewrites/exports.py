@@ -14,12 +14,11 @@ from wat_lsp.analysis.ide.rewrites.base import (
     indent_of,
     innermost,
     path_to,
-    removal,
     text,
 )
 from wat_lsp.analysis.model import Module, Span
 from wat_lsp.passes import targets
-from wat_lsp.passes.edits import TextEdit
+from wat_lsp.passes.edits import TextEdit, removal
 
 _KINDS = frozenset({"func", "global", "table", "memory", "tag"})
 _INLINE = frozenset({"inline_export"})
@@ -80,7 +79,10 @@ def _extract_edits(doc: Document, offset: int) -> list[TextEdit]:
     if len(strings) != len(inline):
         return []
     added = "".join(f"{sep}(export {s} ({field.type} {ref}))" for s in strings)
-    return [*(removal(doc, e) for e in inline), TextEdit(field.end_byte, field.end_byte, added)]
+    return [
+        *(removal(doc.data, e.start_byte, e.end_byte) for e in inline),
+        TextEdit(field.end_byte, field.end_byte, added),
+    ]
 
 
 def _inline_edits(doc: Document, offset: int) -> list[TextEdit]:
@@ -121,7 +123,10 @@ def _inline_edits(doc: Document, offset: int) -> list[TextEdit]:
         if keyword is None:
             return []
         where = keyword.end_byte
-    return [TextEdit(where, where, f" (export {text(doc, string)})"), removal(doc, export)]
+    return [
+        TextEdit(where, where, f" (export {text(doc, string)})"),
+        removal(doc.data, export.start_byte, export.end_byte),
+    ]
 
 
 EXTRACT_EXPORT = Rewrite.by_edits(
