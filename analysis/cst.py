@@ -165,16 +165,19 @@ def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None
     return at, kids
 
 
-def innermost(root: Node, node: Node, kinds: frozenset[str]) -> Node | None:
-    """The innermost of `node` and its ancestors under `root` whose type is in `kinds`, found
-    from the root down: tree-sitter answers `Node.parent` by walking down from the root, so a
-    loop of them costs depth squared (6.8 s at 20,000 nested blocks)."""
-    found = None
+def path(root: Node, node: Node) -> list[Node]:
+    """`root` and the nodes below it down to `node` (a descendant of it), found from the root
+    down: tree-sitter answers `Node.parent` by walking down from the root, so a loop of them
+    costs depth squared (6.8 s at 20,000 nested blocks)."""
+    out = [root]
     cur: Node | None = root
-    while cur is not None:
-        if cur.type in kinds:
-            found = cur
-        if cur.id == node.id:
-            break
+    while cur is not None and cur.id != node.id:
         cur = cur.child_with_descendant(node)
-    return found
+        if cur is not None:
+            out.append(cur)
+    return out
+
+
+def innermost(root: Node, node: Node, kinds: frozenset[str]) -> Node | None:
+    """The innermost of `node` and its ancestors under `root` whose type is in `kinds`."""
+    return next((n for n in reversed(path(root, node)) if n.type in kinds), None)

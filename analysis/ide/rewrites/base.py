@@ -41,17 +41,10 @@ class Rewrite:
 
 
 def path_to(doc: Document, offset: int) -> list[Node]:
-    """The nodes from the root down to the smallest one holding `offset` (going down from the
-    root: `Node.parent` costs the depth each time)."""
+    """The nodes from the root down to the smallest one holding `offset`."""
     root = doc.tree.root_node
     target = root.descendant_for_byte_range(offset, offset)
-    out = [root]
-    cur: Node | None = root
-    while target is not None and cur is not None and cur.id != target.id:
-        cur = cur.child_with_descendant(target)
-        if cur is not None:
-            out.append(cur)
-    return out
+    return [root] if target is None else cst.path(root, target)
 
 
 def innermost(path: list[Node], kinds: frozenset[str]) -> int | None:
