@@ -32,6 +32,22 @@ class InputError(Exception):
     """A file that cannot be checked at all (unreadable, binary): exit status 2."""
 
 
+EXTENSIONS = (".wat", ".wast")
+
+
+def iter_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Files as given, and `.wat`/`.wast` files below directories, in a stable order."""
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith(EXTENSIONS):
+                        yield os.path.join(root, name)
+        else:
+            yield path
+
+
 def display_name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 

@@ -17,7 +17,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from typing import Any, TextIO
 
@@ -35,13 +35,13 @@ from wat_lsp.checking import (
     check_one,
     default_jobs,
     display_name,
+    iter_paths,
     read_input,
     summary,
 )
 from wat_lsp.output import text_diagnostic
 from wat_lsp.passes.registry import FIX_PASS_CODES, PASSES, UnknownPass, get_pass, run_passes
 
-EXTENSIONS = (".wat", ".wast")
 EXIT_OK, EXIT_ERRORS, EXIT_FAILURE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 MIN_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING,
@@ -53,19 +53,6 @@ def version() -> str:
         return metadata.version("wat-lsp")
     except metadata.PackageNotFoundError:  # run from a tree that was never installed
         return "unknown"
-
-
-def iter_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Files as given, and `.wat`/`.wast` files below directories, in a stable order."""
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.endswith(EXTENSIONS):
-                        yield os.path.join(root, name)
-        else:
-            yield path
 
 
 def collect_files(paths: Sequence[str]) -> tuple[list[str], int]:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from wat_lsp.analysis.document import is_binary
 from wat_lsp.analysis.ide.format import MULTI_LINE, WRAP_BEFORE, format_text, options_from
+from wat_lsp.checking import iter_paths
 from wat_lsp.project_config import format_options
 
 EXIT_OK, EXIT_CHANGED, EXIT_FAILURE = 0, 1, 2
-EXTENSIONS = (".wat", ".wast")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,23 +56,11 @@ _FLAGS = ("print_width", "indent_width", "use_tabs", "split_closing_parens", "wr
           "wrap_before_fields", "wrap_before_const_expr", "multi_line_locals", "multi_line_fields")  # fmt: skip
 
 
-def _paths(paths: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                out.extend(os.path.join(root, n) for n in sorted(files) if n.endswith(EXTENSIONS))
-        else:
-            out.append(path)
-    return out
-
-
 def main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
     flags = {k: getattr(args, k) for k in _FLAGS if getattr(args, k) is not None}
     status = EXIT_OK
-    for path in _paths(args.paths):
+    for path in iter_paths(args.paths):
         name = "<stdin>" if path == "-" else path
         try:
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
