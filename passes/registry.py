@@ -7,9 +7,10 @@ the pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.passes import (
     coalesce_locals,
@@ -53,6 +54,14 @@ LINT_PASSES: dict[str, PassInfo] = {
 # applies (skipping those whose code `--severity` turns off).
 FIX_PASS_CODES: dict[str, str] = {fixup_non_nullable_locals.NAME: fixup_non_nullable_locals.CODE}
 FIX_PASSES: tuple[str, ...] = tuple(FIX_PASS_CODES)
+
+
+def fix_passes(overrides: Mapping[str, Severity | None]) -> list[str]:
+    """The fix passes whose code `overrides` does not turn off (None: off), as `--fix` and the
+    server's fix-all run them."""
+    return [
+        name for name, code in FIX_PASS_CODES.items() if not (code in overrides and overrides[code] is None)
+    ]
 
 
 class UnknownPass(KeyError):

@@ -28,7 +28,7 @@ from wat_lsp.passes import coalesce_locals, local_subtyping, remove_unused_local
 from wat_lsp.passes.edits import TextEdit, apply_edits
 from wat_lsp.passes.local_subtyping import make_non_nullable
 from wat_lsp.passes.quickfix import Fix, fixable_codes, fixes_for
-from wat_lsp.passes.registry import FIX_PASSES, PASSES, run_passes
+from wat_lsp.passes.registry import FIX_PASS_CODES, FIX_PASSES, PASSES, fix_passes, run_passes
 from wat_lsp.server import convert
 from wat_lsp.server.documents import Snapshot
 
@@ -163,16 +163,19 @@ def _kind_title(code: str) -> str:
 
 
 def _fix_all(req: Request, shown: list[Diagnostic]) -> list[types.CodeAction]:
-    """`source.fixAll`: what `wat-lsp --fix` does, offered when an error it fixes is shown."""
-    if not any(d.severity == Severity.ERROR and d.code in fixable_codes() for d in shown):
+    """`source.fixAll`: what `wat-lsp fix` does with the same severities, offered while a
+    diagnostic it fixes is shown, at whatever severity the user shows it."""
+    names = fix_passes(req.overrides)
+    codes = {FIX_PASS_CODES[n] for n in names}
+    if not any(d.code in codes for d in shown):
         return []
-    title = f"Fix all errors ({', '.join(FIX_PASSES)})"
-    action = types.CodeAction(title=title, kind=FIX_ALL, data=_data(req.snap, "fix-all"))
+    title = f"Fix all errors ({', '.join(names)})"
+    action = types.CodeAction(title=title, kind=FIX_ALL, data=_data(req.snap, "fix-all", passes=names))
     if req.lazy:
         return [action]
     if not _cheap(req) and not _asked_for(FIX_ALL, req.only):
         return []  # a client that cannot resolve would make every cursor move cost seconds
-    edits = fix_all_edits(req.snap)
+    edits = fix_all_edits(req.snap, names)
     if not edits:
         return []
     action.edit = _workspace_edit(req.snap, edits, req.encoding)
@@ -411,14 +414,15 @@ def _workspace_edit(snap: Snapshot, edits: Sequence[TextEdit], encoding: Encodin
 # ---- computing edits ----------------------------------------------------------------------
 
 
-def fix_all_edits(snap: Snapshot) -> list[TextEdit]:
-    """The edits that turn the text into what `wat-lsp --fix` prints for it."""
-    doc = snap.analysis()
-    first = PASSES[FIX_PASSES[0]].run(doc) if FIX_PASSES else []
-    if len(FIX_PASSES) <= 1:
+def fix_all_edits(snap: Snapshot, names: Sequence[str] = FIX_PASSES) -> list[TextEdit]:
+    """The edits that turn the text into what `wat-lsp fix` prints for it, running `names`."""
+    if not names:
+        return []
+    first = PASSES[names[0]].run(snap.analysis())
+    if len(names) == 1:
         return first
     # Chained passes each see the previous output: one edit covering what changed.
-    new = run_passes(apply_edits(snap.data, first), FIX_PASSES[1:])
+    new = run_passes(apply_edits(snap.data, first), names[1:])
     return [_difference(snap.data, new)] if new != snap.data else []
 
 
@@ -528,10 +532,17 @@ def _compute_rewrite(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[
     return rewrites.REWRITES[name].edits(snap.analysis(), at)
 
 
+def _passes_of(data: dict[str, Any]) -> list[str]:
+    names = data.get("passes", list(FIX_PASSES))
+    if not isinstance(names, list) or not all(isinstance(n, str) and n in FIX_PASS_CODES for n in names):
+        raise BadActionData(f"bad fix-all action data: {data!r}")
+    return names
+
+
 _COMPUTE: dict[str, Callable[[Snapshot, dict[str, Any], dict[str, list[TextEdit]]], list[TextEdit]]] = {
     "fix": _compute_fix,
     "fix-kind": _compute_fix_kind,
-    "fix-all": lambda snap, data, runs: fix_all_edits(snap),
+    "fix-all": lambda snap, data, runs: fix_all_edits(snap, _passes_of(data)),
     "pass-func": _compute_pass_func,
     "pass-module": _compute_pass_module,
     "rewrite": _compute_rewrite,

@@ -40,7 +40,7 @@ from wat_lsp.checking import (
     summary,
 )
 from wat_lsp.output import text_diagnostic
-from wat_lsp.passes.registry import FIX_PASS_CODES, PASSES, UnknownPass, get_pass, run_passes
+from wat_lsp.passes.registry import PASSES, UnknownPass, fix_passes, get_pass, run_passes
 
 EXIT_OK, EXIT_ERRORS, EXIT_FAILURE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
@@ -147,13 +147,6 @@ def run_list_passes(out: TextIO | None = None) -> int:
     for name, info in PASSES.items():
         print(f"{name:<{width}}  {info.description}", file=stream)
     return EXIT_OK
-
-
-def fix_passes(overrides: Mapping[str, Severity | None]) -> list[str]:
-    """The fix passes whose code is not turned off."""
-    return [
-        name for name, code in FIX_PASS_CODES.items() if not (code in overrides and overrides[code] is None)
-    ]
 
 
 def run_transform(

@@ -350,11 +350,28 @@ async def test_severity_configuration(configured: LanguageClient) -> None:
     # Quick fixes follow what is shown.
     (fix,) = await doc.actions(diag.range, only=[types.CodeActionKind.QuickFix])
     assert fix.diagnostics is not None and fix.diagnostics[0].severity == types.DiagnosticSeverity.Warning
+    # So does fix-all: a warning it fixes is enough, as for `wat-lsp fix --severity`.
+    everywhere = types.Range(types.Position(0, 0), types.Position(0, 0))
+    (fix_all,) = await doc.actions(everywhere, only=[types.CodeActionKind.SourceFixAll])
+    resolved = await configured.code_action_resolve_async(fix_all)
+    assert resolved.edit is not None and resolved.edit.changes is not None
+    (edits,) = resolved.edit.changes.values()
+    index = LineIndex(SHAPES.encode())
+    mine = [
+        TextEdit(
+            index.offset(e.range.start.line, e.range.start.character),
+            index.offset(e.range.end.line, e.range.end.character),
+            e.new_text,
+        )
+        for e in edits
+    ]
+    assert apply_edits(SHAPES.encode(), mine) == run_passes(SHAPES.encode(), FIX_PASSES)
 
     configured.set_configuration({"severity": {"uninitialized-local": "off"}}, section="wat-lsp")
     configured.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     assert await doc.diagnostics(lambda ds: ds == []) == []
     assert await doc.actions(diag.range, only=[types.CodeActionKind.QuickFix]) == []
+    assert await doc.actions(everywhere, only=[types.CodeActionKind.SourceFixAll]) == []
 
     # A bad section is logged and ignored; the initialization option applies again.
     configured.set_configuration({"severity": ["error"]}, section="wat-lsp")
