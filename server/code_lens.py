@@ -17,6 +17,7 @@ A lens with no references, and a coalesce lens, has the empty command: a title o
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import threading
 from collections import OrderedDict
@@ -140,7 +141,7 @@ def _update(
     )
     _remake(snap, data, lay, listing, changed, encoding)
     bounds = [*changed, len(keys)]
-    for c, stop in zip(bounds, bounds[1:], strict=False):
+    for c, stop in itertools.pairwise(bounds):
         first = c + 1
         if first >= stop:
             continue

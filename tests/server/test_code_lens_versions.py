@@ -8,7 +8,6 @@ import json
 
 import pytest
 from lsprotocol import types
-
 from wat_lsp.analysis.ide import function_cache
 from wat_lsp.server import code_lens
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
