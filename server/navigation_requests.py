@@ -2,12 +2,14 @@
 `analysis/ide/type_definition`, `call_hierarchy` and `type_hierarchy`.
 
 Hierarchy items carry `{"module": n, "func": i}` or `{"module": n, "type": i}` as their data
-(the module's position in the document and the item's index): the follow-up requests find the
-item by it in the document's current analysis.
+(the module's position in the document and the item's index), or, for a caller outside function
+bodies, `{"module": n, "site": "elem"|"global"|"table"|"export"|"start", "index": i}`: the
+follow-up requests find the item by it in the document's current analysis.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from lsprotocol import types
@@ -120,11 +122,15 @@ def _ranges(snap: Snapshot, spans: tuple[Span, ...], encoding: Encoding) -> list
 def incoming_calls(
     snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding
 ) -> list[types.CallHierarchyIncomingCall] | None:
+    """The functions calling the item's function, then the items outside function bodies
+    that refer to it (element segments, initializers, exports, start). Nothing calls those."""
+    if _site(snap, item) is not None:
+        return []
     found = _calls(snap, item)
     if found is None:
         return None
     _, mc, module, func = found
-    return [
+    calls = [
         types.CallHierarchyIncomingCall(
             from_=_call_item(snap, module, mc.module, c.func, encoding),
             from_ranges=_ranges(snap, c.spans, encoding),
@@ -132,23 +138,88 @@ def incoming_calls(
         for c in call_hierarchy.incoming(mc, func)
         if 0 <= c.func < len(mc.module.funcs)
     ]
+    return calls + [
+        types.CallHierarchyIncomingCall(
+            from_=_site_item(snap, module, mc.module, c.site, encoding),
+            from_ranges=_ranges(snap, c.spans, encoding),
+        )
+        for c in call_hierarchy.site_callers(mc.module, func)
+    ]
 
 
 def outgoing_calls(
     snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding
 ) -> list[types.CallHierarchyOutgoingCall] | None:
-    found = _calls(snap, item)
-    if found is None:
-        return None
-    _, mc, module, func = found
+    """What the item's function calls; for an item outside function bodies, the functions
+    it refers to."""
+    site = _site(snap, item)
+    if site is not None:
+        module, m, s = site
+        pairs = [(c.func, c.spans) for c in call_hierarchy.site_callees(m, s)]
+    else:
+        found = _calls(snap, item)
+        if found is None:
+            return None
+        _, mc, module, func = found
+        m = mc.module
+        pairs = [(c.func, c.spans) for c in call_hierarchy.outgoing(mc, func)]
     return [
         types.CallHierarchyOutgoingCall(
-            to=_call_item(snap, module, mc.module, c.func, encoding),
-            from_ranges=_ranges(snap, c.spans, encoding),
+            to=_call_item(snap, module, m, f, encoding), from_ranges=_ranges(snap, spans, encoding)
         )
-        for c in call_hierarchy.outgoing(mc, func)
-        if 0 <= c.func < len(mc.module.funcs)
+        for f, spans in pairs
+        if 0 <= f < len(m.funcs)
     ]
+
+
+# An item outside function bodies: its symbol kind (as document symbols give the item's
+# kind; an export is the module's interface, `start` runs when it is made) and its detail.
+_SITE_KINDS = {
+    "elem": (types.SymbolKind.Array, "element segment"),
+    "global": (types.SymbolKind.Variable, "global initializer"),
+    "table": (types.SymbolKind.Array, "table initializer"),
+    "export": (types.SymbolKind.Interface, "export"),
+    "start": (types.SymbolKind.Constructor, "start function"),
+}
+
+
+def _site_item(
+    snap: Snapshot, module: int, m: Module, site: call_hierarchy.Site, encoding: Encoding
+) -> types.CallHierarchyItem:
+    kind, detail = _SITE_KINDS[site.kind]
+    if site.kind == "export":
+        name = f"export {json.dumps(m.exports[site.index].name, ensure_ascii=False)}"
+    elif site.kind == "start":
+        name = "start"
+    else:
+        names = {"elem": m.elems, "global": m.globals, "table": m.tables}[site.kind]
+        name = _label(names[site.index].name, site.kind, site.index)
+    if site.kind == "elem":
+        detail = f"{m.elems[site.index].mode} {detail}"
+    rng = convert.range_(snap.index, site.span.start, site.span.end, encoding)
+    return types.CallHierarchyItem(
+        name=name,
+        kind=kind,
+        uri=snap.uri,
+        range=rng,
+        selection_range=rng,
+        detail=detail,
+        data={"module": module, "site": site.kind, "index": site.index},
+    )
+
+
+def _site(snap: Snapshot, item: Any) -> tuple[int, Module, call_hierarchy.Site] | None:
+    """The item outside function bodies a hierarchy item stands for (None for a function's
+    item, or one that is not there any more)."""
+    data = getattr(item, "data", None)
+    kind = data.get("site") if isinstance(data, dict) else None
+    found = _data(item, "index")
+    if found is None or kind not in call_hierarchy.SITE_KINDS:
+        return None
+    module, index = found
+    m = navigation.module_of(snap.analysis(), Key(module, "func", -1, 0))
+    site = call_hierarchy.site_of(m, kind, index) if m is not None else None
+    return (module, m, site) if m is not None and site is not None else None
 
 
 # --- type hierarchy ----------------------------------------------------------------------
