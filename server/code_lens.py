@@ -11,7 +11,9 @@ command takes, `[uri, position, locations]`, in LSP's JSON shapes: a client must
 (`vscode-languageclient` passes command arguments on as they are, so a VS Code extension maps
 them to `vscode.Uri`/`Position`/`Location`; in Neovim a function registered as
 `vim.lsp.commands["editor.action.showReferences"]` runs it; other clients show the title).
-A lens with no references, and a coalesce lens, has the empty command: a title only.
+A lens with no references, and a coalesce lens, has the empty command: a title only. Each
+defined function's "Show control flow" lens is listed with its command, `wat-lsp.showCfg` with
+the document and the lens's position (`server/show_cfg.py`): nothing is drawn until it runs.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from wat_lsp.analysis.ide.references import Key
 from wat_lsp.analysis.model import Span
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.passes import coalesce_locals, targets
-from wat_lsp.server import convert
+from wat_lsp.server import convert, show_cfg
 from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
 
 SHOW_REFERENCES = "editor.action.showReferences"
+CFG_TITLE = "Show control flow"
 
 
 @dataclass(slots=True, eq=False)
@@ -191,7 +194,18 @@ def _template(snap: Snapshot, lens: code_lens.Lens, uri: str, encoding: Encoding
     text = f'{{"range": {rng}, "data": {{{fields}, "kind": "refs"}}}}'
     if lens.has_locals:
         text += f', {{"range": {rng}, "data": {{{fields}, "kind": "coalesce"}}}}'
+    if lens.has_body:
+        text += f', {{"range": {rng}, "command": {_cfg_command(uri, "%(l)d", col)}, "data": {{{fields}, "kind": "cfg"}}}}'
     return line, col, text
+
+
+def _cfg_command(uri: str, line: str, col: int) -> str:
+    """The "Show control flow" lens's command as JSON text: `wat-lsp.showCfg` of the function
+    at the lens, computed only when run."""
+    return (
+        f'{{"title": "{CFG_TITLE}", "command": "{show_cfg.COMMAND}", '
+        f'"arguments": [{uri}, {{"line": {line}, "character": {col}}}]}}'
+    )
 
 
 def _json(snap: Snapshot, lens: code_lens.Lens, uri: str, encoding: Encoding) -> str:
@@ -204,7 +218,7 @@ def _key(data: Any) -> tuple[str, Key] | None:
     if not isinstance(data, dict):
         return None
     kind, module, space, item = (data.get(k) for k in ("kind", "module", "space", "item"))
-    if kind not in ("refs", "coalesce") or space not in code_lens.SPACES:
+    if kind not in ("refs", "coalesce", "cfg") or space not in code_lens.SPACES:
         return None
     if type(module) is not int or type(item) is not int:
         return None
@@ -223,8 +237,15 @@ def resolve(
         why = "not a wat-lsp lens" if found is None else "the document is closed"
         lens.command = types.Command(title=f"({why})", command="")
         return lens
-    doc = snap.analysis()
     kind, key = found
+    if kind == "cfg":  # listed with its command: the picture is made when it runs
+        start = lens.range.start
+        command = json.loads(_cfg_command(json.dumps(snap.uri), str(start.line), start.character))
+        lens.command = types.Command(
+            title=command["title"], command=command["command"], arguments=command["arguments"]
+        )
+        return lens
+    doc = snap.analysis()
     if kind == "coalesce":
         lens.command = types.Command(title=_coalesce_title(snap, key), command="")
         return lens

@@ -67,16 +67,28 @@ def test_listing_from_the_last_one(encoding: str) -> None:
         (2, 2, "refs"),
         (3, 8, "refs"),
         (3, 8, "coalesce"),
+        (3, 8, "cfg"),
         (4, 8, "refs"),
+        (4, 8, "cfg"),
         (4, 36 if encoding == "utf-16" else 37, "refs"),  # after `é`: 1 UTF-16 unit, 2 bytes
+        (4, 36 if encoding == "utf-16" else 37, "cfg"),
         (5, 8, "refs"),
+        (5, 8, "cfg"),
         (7, 2, "refs"),
         (8, 8, "refs"),
         (8, 8, "coalesce"),
+        (8, 8, "cfg"),
         (8, 89, "refs"),
+        (8, 89, "cfg"),
         (9, 8, "refs"),
+        (9, 8, "cfg"),
     ]
     assert lenses[0]["data"]["uri"] == URI
+    assert lenses[4]["command"] == {
+        "title": "Show control flow",
+        "command": "wat-lsp.showCfg",
+        "arguments": [URI, {"line": 3, "character": 8}],
+    }
     for after, text in EDITS:
         code_lens.code_lenses_json(snap, encoding)  # the last listing: of the version before
         snap = _change(snap, after, text, encoding)
