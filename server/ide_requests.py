@@ -157,7 +157,7 @@ def hover(
         if index is None:
             return None
         ins = func.body[index] if func is not None else site[0].instrs[index] if site else None
-        if ins is None or node.type == "instr_name" and ins.start != node.start_byte:
+        if ins is None or (node.type == "instr_name" and ins.start != node.start_byte):
             return None
         if node.type != "instr_name" and not hovers.const_lines(ins):
             return None  # a literal: only a constant's says something

@@ -205,8 +205,8 @@ def _site_json(
     elif site.kind == "start":
         name = "start"
     else:
-        names = {"elem": m.elems, "global": m.globals, "table": m.tables}[site.kind]
-        name = _label(names[site.index].name, site.kind, site.index)
+        names: dict[str, list[Any]] = {"elem": m.elems, "global": m.globals, "table": m.tables}
+        name = _label(names[site.kind][site.index].name, site.kind, site.index)
     if site.kind == "elem":
         detail = f"{m.elems[site.index].mode} {detail}"
     rng = lsp_range(snap.index, site.span.start, site.span.end, encoding)

@@ -316,10 +316,14 @@ def site_of(m: Module, kind: str, index: int) -> Site | None:
     """The item of a call hierarchy item's data (None when the module has no such item now)."""
     if kind == "start":
         return Site("start", 0, m.start.span) if m.start is not None and index == 0 else None
-    items: list[Any] = {"elem": m.elems, "global": m.globals, "table": m.tables, "export": m.exports}.get(
-        kind, []
-    )
-    return Site(kind, index, items[index].span) if 0 <= index < len(items) else None
+    items: dict[str, list[Any]] = {
+        "elem": m.elems,
+        "global": m.globals,
+        "table": m.tables,
+        "export": m.exports,
+    }
+    found = items.get(kind, [])
+    return Site(kind, index, found[index].span) if 0 <= index < len(found) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import json
 import pytest
 from lsprotocol import types
 from wat_lsp.analysis.ide import function_cache
+from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import code_lens
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
@@ -38,26 +39,26 @@ EDITS = [
 ]
 
 
-def _change(snap: Snapshot, after: str, text: str, encoding: str) -> Snapshot:
+def _change(snap: Snapshot, after: str, text: str, encoding: Encoding) -> Snapshot:
     data = snap.data.decode()
     offset = len(data[: data.index(after) + len(after)].encode())
-    line, char = snap.index.position(offset, encoding)  # type: ignore[arg-type]
+    line, char = snap.index.position(offset, encoding)
     at = types.Position(line, char)
     change = types.TextDocumentContentChangePartial(range=types.Range(at, at), text=text)
-    return apply_change(snap, change, encoding, snap.version + 1)  # type: ignore[arg-type]
+    return apply_change(snap, change, encoding, snap.version + 1)
 
 
-def _scratch(snap: Snapshot, encoding: str) -> str:
+def _scratch(snap: Snapshot, encoding: Encoding) -> str:
     """The listing with nothing kept: no last listing, no cached results."""
     code_lens.forget(URI)
     function_cache.clear()
-    return code_lens.code_lenses_json(snap, encoding).text  # type: ignore[arg-type]
+    return code_lens.code_lenses_json(snap, encoding).text
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
-def test_listing_from_the_last_one(encoding: str) -> None:
+def test_listing_from_the_last_one(encoding: Encoding) -> None:
     snap = open_snapshot(URI, 1, TEXT)
-    first = code_lens.code_lenses_json(snap, encoding).text  # type: ignore[arg-type]
+    first = code_lens.code_lenses_json(snap, encoding).text
     assert first == _scratch(snap, encoding)
     lenses = json.loads(first)
     assert [
@@ -93,10 +94,10 @@ def test_listing_from_the_last_one(encoding: str) -> None:
         code_lens.code_lenses_json(snap, encoding)  # the last listing: of the version before
         snap = _change(snap, after, text, encoding)
         assert not snap.analysis().diagnostics, after
-        listed = code_lens.code_lenses_json(snap, encoding).text  # type: ignore[arg-type]
+        listed = code_lens.code_lenses_json(snap, encoding).text
         assert listed == _scratch(snap, encoding), after
     # and after several versions without a listing between them
     code_lens.code_lenses_json(snap, encoding)
     for after, text in EDITS[:5]:
         snap = _change(snap, after, text, encoding)
-    assert code_lens.code_lenses_json(snap, encoding).text == _scratch(snap, encoding)  # type: ignore[arg-type]
+    assert code_lens.code_lenses_json(snap, encoding).text == _scratch(snap, encoding)
