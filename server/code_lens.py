@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
+from wat_lsp.analysis.document import no_cyclic_gc
 from wat_lsp.analysis.ide import code_lens, function_cache
 from wat_lsp.analysis.ide.navigation import module_of
 from wat_lsp.analysis.ide.references import Key
@@ -67,6 +68,11 @@ def code_lenses_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     lines before them changed (one position computed per run of unchanged functions; making
     20,000 lenses again after each keystroke cost 0.1 s, and even checking where each one is
     30 ms)."""
+    with no_cyclic_gc():  # 10,000 strings and lists: a collection would rescan the version
+        return _listing(snap, encoding)
+
+
+def _listing(snap: Snapshot, encoding: Encoding) -> RawResult:
     doc = snap.analysis()
     uri = json.dumps(snap.uri)
     lay = function_cache.layout(doc)

@@ -14,7 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import default_converter
-from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import call_hierarchy, navigation, type_hierarchy
 from wat_lsp.analysis.ide.references import Key
 from wat_lsp.analysis.ide.type_definition import type_definition as type_definition_span
@@ -138,6 +138,11 @@ def incoming_calls(snap: Snapshot, item: types.CallHierarchyItem, encoding: Enco
     """The functions calling the item's function, then the items outside function bodies
     that refer to it (element segments, initializers, exports, start). Nothing calls those.
     As JSON text."""
+    with no_cyclic_gc():  # thousands of small acyclic objects: a collection would rescan the version
+        return _incoming(snap, item, encoding)
+
+
+def _incoming(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
     if _site(snap, item) is not None:
         return RawResult("[]")
     found = _calls(snap, item)
@@ -165,6 +170,11 @@ def incoming_calls(snap: Snapshot, item: types.CallHierarchyItem, encoding: Enco
 def outgoing_calls(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
     """What the item's function calls; for an item outside function bodies, the functions
     it refers to. As JSON text."""
+    with no_cyclic_gc():
+        return _outgoing(snap, item, encoding)
+
+
+def _outgoing(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
     site = _site(snap, item)
     if site is not None:
         module, m, s = site
