@@ -199,5 +199,6 @@ function deactivate() {
   return stop();
 }
 
-// serverSettings: for tests/editors/test_vscode_settings.py.
-module.exports = { activate, deactivate, serverSettings };
+// serverSettings: for tests/editors/test_vscode_settings.py; executeCommand: for
+// tests/editors/test_vscode.py.
+module.exports = { activate, deactivate, serverSettings, executeCommand };
