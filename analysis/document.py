@@ -54,12 +54,24 @@ class ScriptModule:
         return self.expect in ("assert_malformed", "assert_invalid")
 
 
+@dataclass(frozen=True, slots=True)
+class FuncTexts:
+    """A one-module document's function fields as `incremental` keeps them: bytes objects
+    shared from version to version while their text does not change, so that a cache keyed
+    by them (`ide.function_cache`) finds its entries by identity instead of hashing and
+    comparing 13 MB of text after each keystroke."""
+
+    funcs: list[tuple[int, bytes]]  # (function index, its field's text) of defined functions, in text order
+    context: tuple[bytes, ...]  # the text between function fields and every field's header
+
+
 @dataclass(slots=True)
 class Document:
     data: bytes
     tree: Tree
     modules: list[ScriptModule]
     diagnostics: list[Diagnostic]  # everything the document should show, sorted
+    texts: FuncTexts | None = field(default=None, compare=False, repr=False)  # set by `incremental`
 
 
 def is_binary(data: bytes) -> bool:

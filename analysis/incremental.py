@@ -38,6 +38,7 @@ from wat_lsp.analysis.diagnostics import Diagnostic, Related
 from wat_lsp.analysis.document import (
     MODULE_NODES,
     Document,
+    FuncTexts,
     ScriptModule,
     analyse,
     error_starts,
@@ -136,6 +137,9 @@ class _State:
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of
+    # The gaps and every entry's header (`FuncTexts.context`): the same along a chain of
+    # incremental states, which never change them; made when a `Document` is first asked for.
+    context: tuple[bytes, ...] | None = None
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)  # `data`'s, as `analyse`
 
 
@@ -760,4 +764,15 @@ def _document(st: _State, tree: Tree) -> Document:
     sm = ScriptModule(
         "text", module.span, None, ReadResult(module, reader, broken), reader + _validation_diagnostics(st)
     )
-    return Document(st.data, tree, [sm], st.diagnostics)
+    return Document(st.data, tree, [sm], st.diagnostics, _texts(st))
+
+
+def _texts(st: _State) -> FuncTexts:
+    if st.context is None:
+        parts: list[bytes] = []
+        for gap, e in zip(st.gaps, st.entries, strict=False):
+            parts += (gap, e.header)
+        parts.append(st.gaps[-1])
+        st.context = tuple(parts)
+    funcs = [(e.func.index, e.key) for e in st.entries if e.func is not None and e.func.import_ is None]
+    return FuncTexts(funcs, st.context)

@@ -108,6 +108,38 @@ def validation(module: Module, partial_funcs: Collection[int] = ()) -> Validatio
     return Validation(diags, notes)
 
 
+@dataclass(frozen=True, slots=True)
+class ConstSite:
+    """A constant expression of a module and what it is checked against (as `validate_module`
+    checks it): the type it must produce (None: unknown) and the globals it may read."""
+
+    instrs: list[Instr]
+    expected: ValType | None
+    globals_visible: int
+    what: str
+
+
+def const_sites(m: Module) -> list[ConstSite]:
+    """Every constant expression of `m`: global initializers, table initializers, element
+    items and offsets, data offsets (a segment's offset when its table or memory exists)."""
+    imported = sum(1 for g in m.globals if g.import_ is not None)
+    n = len(m.globals)
+    out = [ConstSite(t.init, t.elem_type, imported, "the table's initializer") for t in m.tables if t.init]
+    out += [
+        ConstSite(g.init, g.type, g.index, f"the initializer of global {g.index}")
+        for g in m.globals
+        if g.import_ is None
+    ]
+    for e in m.elems:
+        out += [ConstSite(item, e.elem_type, n, "an element segment item") for item in e.items]
+        if e.mode == "active" and 0 <= e.table < len(m.tables):
+            out.append(ConstSite(e.offset, m.tables[e.table].addr, n, "the element segment's offset"))
+    for d in m.datas:
+        if d.mode == "active" and 0 <= d.memory < len(m.memories):
+            out.append(ConstSite(d.offset, m.memories[d.memory].addr, n, "the data segment's offset"))
+    return out
+
+
 def validate_module(module: Module, partial_funcs: Collection[int] = ()) -> list[Diagnostic]:
     """Every validation diagnostic of `module`, in source order.
 

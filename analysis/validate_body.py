@@ -265,6 +265,14 @@ class BodyValidator:
         what `_finish` sees (hover and signature help read it so)."""
         self.run_function(dataclasses.replace(func, body=_Prefix(func.body, stop)))
 
+    def run_const_until(
+        self, instrs: list[Instr], expected: ValType | None, what: str, globals_visible: int, stop: int
+    ) -> None:
+        """`run_const` on the instructions before `instrs[stop]` (as `run_until`)."""
+        if isinstance(instrs, PartialExpr):
+            expected = None  # as `run_const`: only the instructions themselves
+        self.run_const(_Prefix(instrs, stop), expected, what, Span(0, 0), globals_visible)
+
     def run_function(self, func: Func) -> None:
         self.func = func
         decls = func.all_locals

@@ -149,16 +149,23 @@ def hover(
             return None
         rs = references.resolver(doc)
         mi = rs.module_at(offset)
-        func = mi.func_at(offset) if mi is not None else None
-        index = hovers.instr_at(func, node.start_byte) if func is not None else None
-        if mi is None or func is None or index is None:
+        if mi is None:
             return None
-        if node.type == "instr_name" and func.body[index].start != node.start_byte:
+        func = mi.func_at(offset)
+        site = hovers.const_at(mi.module, node.start_byte) if func is None else None
+        index = hovers.instr_at(func, node.start_byte) if func is not None else site[1] if site else None
+        if index is None:
             return None
-        if node.type != "instr_name" and not hovers.const_lines(func.body[index]):
+        ins = func.body[index] if func is not None else site[0].instrs[index] if site else None
+        if ins is None or (node.type == "instr_name" and ins.start != node.start_byte):
+            return None
+        if node.type != "instr_name" and not hovers.const_lines(ins):
             return None  # a literal: only a constant's says something
         with no_cyclic_gc():  # a frame per enclosing block (100,000 nested: the collector rescans them)
-            text = hovers.instr_text(doc, mi.module, func, index)
+            if func is not None:
+                text = hovers.instr_text(doc, mi.module, func, index)
+            elif site is not None:  # a global's initializer, a segment's offset or item
+                text = hovers.const_instr_text(mi.module, site[0], index)
         start, end = node.start_byte, node.end_byte
     if text is None:
         return None

@@ -2,16 +2,19 @@
 `analysis/ide/type_definition`, `call_hierarchy` and `type_hierarchy`.
 
 Hierarchy items carry `{"module": n, "func": i}` or `{"module": n, "type": i}` as their data
-(the module's position in the document and the item's index): the follow-up requests find the
-item by it in the document's current analysis.
+(the module's position in the document and the item's index), or, for a caller outside function
+bodies, `{"module": n, "site": "elem"|"global"|"table"|"export"|"start", "index": i}`: the
+follow-up requests find the item by it in the document's current analysis.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from lsprotocol import types
-from wat_lsp.analysis.document import Document
+from pygls.protocol import default_converter
+from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import call_hierarchy, navigation, type_hierarchy
 from wat_lsp.analysis.ide.references import Key
 from wat_lsp.analysis.ide.type_definition import type_definition as type_definition_span
@@ -19,7 +22,12 @@ from wat_lsp.analysis.model import Module, Span, StructType
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.subtyping import comp_kind
 from wat_lsp.server import convert
+from wat_lsp.server.diagnostics import RawResult
 from wat_lsp.server.documents import Snapshot
+
+from wat_lsp.output import lsp_range
+
+_CONVERTER = default_converter()  # type: ignore[no-untyped-call]  # pygls: JSON to lsprotocol values
 
 
 def _offset(snap: Snapshot, position: types.Position, encoding: Encoding) -> int:
@@ -64,18 +72,27 @@ def _label(name: str | None, word: str, index: int) -> str:
 def _call_item(
     snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding
 ) -> types.CallHierarchyItem:
+    item: types.CallHierarchyItem = _CONVERTER.structure(
+        _call_json(snap, module, m, index, encoding), types.CallHierarchyItem
+    )
+    return item
+
+
+def _call_json(snap: Snapshot, module: int, m: Module, index: int, encoding: Encoding) -> dict[str, Any]:
+    """A function's call hierarchy item in LSP's JSON shape (answers with thousands of calls
+    are sent as JSON text: lsprotocol objects cost 0.1 s for 5,000 callers)."""
     f = m.funcs[index]
     detail = f"import {f.import_.module}.{f.import_.name}" if f.import_ is not None else f"func {index}"
     sel = f.name_span or f.span
-    return types.CallHierarchyItem(
-        name=_label(f.name, "func", index),
-        kind=types.SymbolKind.Function,
-        uri=snap.uri,
-        range=convert.range_(snap.index, f.span.start, f.span.end, encoding),
-        selection_range=convert.range_(snap.index, sel.start, sel.end, encoding),
-        detail=detail,
-        data={"module": module, "func": index},
-    )
+    return {
+        "name": _label(f.name, "func", index),
+        "kind": int(types.SymbolKind.Function),
+        "uri": snap.uri,
+        "range": lsp_range(snap.index, f.span.start, f.span.end, encoding),
+        "selectionRange": lsp_range(snap.index, sel.start, sel.end, encoding),
+        "detail": detail,
+        "data": {"module": module, "func": index},
+    }
 
 
 def prepare_call_hierarchy(
@@ -113,42 +130,119 @@ def _calls(snap: Snapshot, item: Any) -> tuple[Document, call_hierarchy.ModuleCa
     return doc, mc, found[0], found[1]
 
 
-def _ranges(snap: Snapshot, spans: tuple[Span, ...], encoding: Encoding) -> list[types.Range]:
-    return [convert.range_(snap.index, s.start, s.end, encoding) for s in spans]
+def _ranges(snap: Snapshot, spans: tuple[Span, ...], encoding: Encoding) -> list[dict[str, Any]]:
+    return [lsp_range(snap.index, s.start, s.end, encoding) for s in spans]
 
 
-def incoming_calls(
-    snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding
-) -> list[types.CallHierarchyIncomingCall] | None:
+def incoming_calls(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
+    """The functions calling the item's function, then the items outside function bodies
+    that refer to it (element segments, initializers, exports, start). Nothing calls those.
+    As JSON text."""
+    with no_cyclic_gc():  # thousands of small acyclic objects: a collection would rescan the version
+        return _incoming(snap, item, encoding)
+
+
+def _incoming(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
+    if _site(snap, item) is not None:
+        return RawResult("[]")
     found = _calls(snap, item)
     if found is None:
         return None
     _, mc, module, func = found
-    return [
-        types.CallHierarchyIncomingCall(
-            from_=_call_item(snap, module, mc.module, c.func, encoding),
-            from_ranges=_ranges(snap, c.spans, encoding),
-        )
+    calls = [
+        {
+            "from": _call_json(snap, module, mc.module, c.func, encoding),
+            "fromRanges": _ranges(snap, c.spans, encoding),
+        }
         for c in call_hierarchy.incoming(mc, func)
         if 0 <= c.func < len(mc.module.funcs)
     ]
-
-
-def outgoing_calls(
-    snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding
-) -> list[types.CallHierarchyOutgoingCall] | None:
-    found = _calls(snap, item)
-    if found is None:
-        return None
-    _, mc, module, func = found
-    return [
-        types.CallHierarchyOutgoingCall(
-            to=_call_item(snap, module, mc.module, c.func, encoding),
-            from_ranges=_ranges(snap, c.spans, encoding),
-        )
-        for c in call_hierarchy.outgoing(mc, func)
-        if 0 <= c.func < len(mc.module.funcs)
+    calls += [
+        {
+            "from": _site_json(snap, module, mc.module, c.site, encoding),
+            "fromRanges": _ranges(snap, c.spans, encoding),
+        }
+        for c in call_hierarchy.site_callers(mc.module, func)
     ]
+    return RawResult(json.dumps(calls, ensure_ascii=False))
+
+
+def outgoing_calls(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
+    """What the item's function calls; for an item outside function bodies, the functions
+    it refers to. As JSON text."""
+    with no_cyclic_gc():
+        return _outgoing(snap, item, encoding)
+
+
+def _outgoing(snap: Snapshot, item: types.CallHierarchyItem, encoding: Encoding) -> RawResult | None:
+    site = _site(snap, item)
+    if site is not None:
+        module, m, s = site
+        pairs = [(c.func, c.spans) for c in call_hierarchy.site_callees(m, s)]
+    else:
+        found = _calls(snap, item)
+        if found is None:
+            return None
+        _, mc, module, func = found
+        m = mc.module
+        pairs = [(c.func, c.spans) for c in call_hierarchy.outgoing(mc, func)]
+    calls = [
+        {"to": _call_json(snap, module, m, f, encoding), "fromRanges": _ranges(snap, spans, encoding)}
+        for f, spans in pairs
+        if 0 <= f < len(m.funcs)
+    ]
+    return RawResult(json.dumps(calls, ensure_ascii=False))
+
+
+# An item outside function bodies: its symbol kind (as document symbols give the item's
+# kind; an export is the module's interface, `start` runs when it is made) and its detail.
+_SITE_KINDS = {
+    "elem": (types.SymbolKind.Array, "element segment"),
+    "global": (types.SymbolKind.Variable, "global initializer"),
+    "table": (types.SymbolKind.Array, "table initializer"),
+    "export": (types.SymbolKind.Interface, "export"),
+    "start": (types.SymbolKind.Constructor, "start function"),
+}
+
+
+def _site_json(
+    snap: Snapshot, module: int, m: Module, site: call_hierarchy.Site, encoding: Encoding
+) -> dict[str, Any]:
+    """The call hierarchy item of an item outside function bodies, in LSP's JSON shape."""
+    kind, detail = _SITE_KINDS[site.kind]
+    if site.kind == "export":
+        name = f"export {json.dumps(m.exports[site.index].name, ensure_ascii=False)}"
+    elif site.kind == "start":
+        name = "start"
+    else:
+        names: dict[str, list[Any]] = {"elem": m.elems, "global": m.globals, "table": m.tables}
+        name = _label(names[site.kind][site.index].name, site.kind, site.index)
+    if site.kind == "elem":
+        detail = f"{m.elems[site.index].mode} {detail}"
+    rng = lsp_range(snap.index, site.span.start, site.span.end, encoding)
+    return {
+        "name": name,
+        "kind": int(kind),
+        "uri": snap.uri,
+        "range": rng,
+        "selectionRange": rng,
+        "detail": detail,
+        "data": {"module": module, "site": site.kind, "index": site.index},
+    }
+
+
+def _site(snap: Snapshot, item: Any) -> tuple[int, Module, call_hierarchy.Site] | None:
+    """The item outside function bodies a hierarchy item stands for (None for a function's
+    item, or one that is not there any more)."""
+    data = getattr(item, "data", None)
+    kind = data.get("site") if isinstance(data, dict) else None
+    found = _data(item, "index")
+    if found is None or kind not in call_hierarchy.SITE_KINDS:
+        return None
+    module, index = found
+    m = navigation.module_of(snap.analysis(), Key(module, "func", -1, 0))
+    site = call_hierarchy.site_of(m, kind, index) if m is not None else None
+    return (module, m, site) if m is not None and site is not None else None
 
 
 # --- type hierarchy ----------------------------------------------------------------------

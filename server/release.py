@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable
 
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
-from wat_lsp.server import completion, ide_requests
+from wat_lsp.server import code_lens, completion, ide_requests
 
 
 def closed(uri: str) -> None:
@@ -32,6 +32,7 @@ def closed(uri: str) -> None:
     memory to the system (worker thread: the caches are read there)."""
     completion.forget(uri)
     ide_requests.forget(uri)
+    code_lens.forget(uri)
     function_cache.clear()
     references.clear()
     semantic_tokens.clear()

@@ -15,6 +15,10 @@ known when nothing but its active element segments can have put functions in it:
 Then slot `n` holds what the last segment writing `n` put there, and an indirect call calls
 each function of the table whose type is a subtype of the call's type (the others trap).
 
+Outside function bodies, functions are referenced by element segments, global and table
+initializers (`ref.func`), exports and `start`: those items are callers of their own kind
+(`Site`), listed among a function's incoming calls (decision 45).
+
 Each function's calls are summarised once per function text (`function_cache`), so after an
 edit only the edited function is read again; incoming calls then scan the summaries.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document
@@ -258,3 +263,86 @@ def _indirect_keys(mc: ModuleCalls) -> set[tuple[int, int]]:
             if table in mc.known:
                 keys.add((table, type_idx))
     return keys
+
+
+# --- references from outside function bodies -------------------------------------------
+
+SITE_KINDS = ("elem", "global", "table", "export", "start")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A module item that refers to functions outside every body: an element segment, a
+    global's or a table's initializer (`ref.func`), a function export, the start function.
+    The host calls through all of them (a table's slots, a global's reference, an export by
+    name, `start` at instantiation), so they are a function's callers of a kind of their own."""
+
+    kind: str  # one of SITE_KINDS
+    index: int  # in the module's elems, globals, tables or exports (0 for start)
+    span: Span  # the whole field
+
+
+def _refs_in(instrs: Iterable[Instr]) -> Iterable[tuple[int, Span]]:
+    for ins in instrs:
+        if ins.op.name == "ref.func" and ins.imms:
+            f = ins.imms[0]
+            if isinstance(f, int) and f >= 0:
+                yield f, Span(ins.start, ins.end)
+
+
+def site_refs(m: Module) -> list[tuple[Site, int, Span]]:
+    """Every reference to a function outside function bodies, in text order per kind of item:
+    (the item, the function, where the reference is)."""
+    out: list[tuple[Site, int, Span]] = []
+    for e in m.elems:
+        site = Site("elem", e.index, e.span)
+        for item in e.items:
+            out += [(site, f, span) for f, span in _refs_in(item)]
+    for g in m.globals:
+        site = Site("global", g.index, g.span)
+        out += [(site, f, span) for f, span in _refs_in(g.init)]
+    for t in m.tables:
+        site = Site("table", t.index, t.span)
+        out += [(site, f, span) for f, span in _refs_in(t.init or ())]
+    for n, x in enumerate(m.exports):
+        if x.kind == "func" and x.index >= 0:
+            out.append((Site("export", n, x.span), x.index, x.span))
+    if m.start is not None and m.start.func >= 0:
+        out.append((Site("start", 0, m.start.span), m.start.func, m.start.span))
+    return out
+
+
+def site_of(m: Module, kind: str, index: int) -> Site | None:
+    """The item of a call hierarchy item's data (None when the module has no such item now)."""
+    if kind == "start":
+        return Site("start", 0, m.start.span) if m.start is not None and index == 0 else None
+    items: dict[str, list[Any]] = {
+        "elem": m.elems,
+        "global": m.globals,
+        "table": m.tables,
+        "export": m.exports,
+    }
+    found = items.get(kind, [])
+    return Site(kind, index, found[index].span) if 0 <= index < len(found) else None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCalls:
+    """The references of one item to a function: where they are (in the item)."""
+
+    site: Site
+    spans: tuple[Span, ...]
+
+
+def site_callers(m: Module, func: int) -> list[SiteCalls]:
+    """The items outside function bodies that refer to function `func`, in `SITE_KINDS` order."""
+    by: dict[Site, list[Span]] = {}
+    for site, f, span in site_refs(m):
+        if f == func:
+            by.setdefault(site, []).append(span)
+    return [SiteCalls(site, tuple(sorted(set(spans)))) for site, spans in by.items()]
+
+
+def site_callees(m: Module, site: Site) -> list[Calls]:
+    """The functions an item outside function bodies refers to, and where."""
+    return _group((f, span) for s, f, span in site_refs(m) if s == site)

@@ -23,11 +23,12 @@ class Lens:
     key: Key
     span: Span  # where the lens sits: the item's `$name`, else its opening
     has_locals: bool = False  # a function declaring locals: it also gets a coalesce-locals lens
+    has_body: bool = False  # a defined function: it also gets a "Show control flow" lens
 
 
 def func_lens(data: bytes, number: int, f: Func) -> Lens:
     span = f.name_span or Span(f.span.start, f.span.start + 1)
-    return Lens(Key(number, "func", -1, f.index), span, _declares_locals(data, f))
+    return Lens(Key(number, "func", -1, f.index), span, _declares_locals(data, f), f.import_ is None)
 
 
 def lenses(doc: Document, skip: frozenset[int] = frozenset()) -> list[Lens]:

@@ -21,7 +21,7 @@ from wat_lsp.analysis.ide.references import Key, Occurrence
 from wat_lsp.analysis.liveness import THROWS, Liveness, compute_liveness
 from wat_lsp.analysis.model import Func, Instr, Module, Span, ValType
 from wat_lsp.analysis.subtyping import TypeTable, defaultable
-from wat_lsp.analysis.validate import module_context
+from wat_lsp.analysis.validate import ConstSite, const_sites, module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Val
 
 _SNIPPET = 240  # longest source text quoted for a declaration
@@ -83,13 +83,38 @@ def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
 
 def instr_at(func: Func, offset: int) -> int | None:
     """The instruction whose mnemonic (or block keyword) and immediates hold `offset`."""
-    order = sorted(range(len(func.body)), key=lambda i: func.body[i].start)
-    starts = [func.body[i].start for i in order]
+    return _instr_in(func.body, offset)
+
+
+def _instr_in(body: list[Instr], offset: int) -> int | None:
+    order = sorted(range(len(body)), key=lambda i: body[i].start)
+    starts = [body[i].start for i in order]
     k = bisect.bisect_right(starts, offset) - 1
     if k < 0:
         return None
     i = order[k]
-    return i if offset <= func.body[i].end else None
+    return i if offset <= body[i].end else None
+
+
+def const_at(m: Module, offset: int) -> tuple[ConstSite, int] | None:
+    """The constant expression (global or table initializer, segment offset or item) with
+    an instruction whose mnemonic and immediates hold `offset`, and that instruction."""
+    for site in const_sites(m):
+        instrs = site.instrs
+        if instrs and min(i.ostart for i in instrs) <= offset <= max(i.oend for i in instrs):
+            index = _instr_in(instrs, offset)
+            if index is not None:
+                return site, index
+    return None
+
+
+def const_state_before(m: Module, site: ConstSite, index: int) -> State | None:
+    """The operand stack just before instruction `index` of a constant expression."""
+    if not 0 <= index < len(site.instrs):
+        return None
+    probe = _Probe(module_context(m), [], partial=False)
+    probe.run_const_until(site.instrs, site.expected, site.what, site.globals_visible, index)
+    return probe.state
 
 
 def _code(text: str) -> str:
@@ -226,7 +251,15 @@ def _local_at(m: Module, func: Func, index: int, x: int, t: ValType) -> list[str
 def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
     """Markdown for an instruction: its type from the opcode table (or the rule that types it)
     and the operand stack before it."""
-    ins = func.body[index]
+    return _instr_text(m, func, func.body[index], state_before(m, func, index))
+
+
+def const_instr_text(m: Module, site: ConstSite, index: int) -> str:
+    """`instr_text` for an instruction of a constant expression."""
+    return _instr_text(m, None, site.instrs[index], const_state_before(m, site, index))
+
+
+def _instr_text(m: Module, func: Func | None, ins: Instr, state: State | None) -> str:
     op = ins.op
     types = TypeTable(m)
     if op.params is not None and op.results is not None:
@@ -235,7 +268,6 @@ def instr_text(doc: Document, m: Module, func: Func, index: int) -> str:
         sig = _derived_sig(m, func, ins, types)
     lines = [_code(op.name), f"`{sig}`" if sig is not None else f"typed by the `{op.typing}` rule"]
     lines.extend(const_lines(ins))
-    state = state_before(m, func, index)
     if state is not None:
         stack = types.show_list(state.stack)
         lines.append(
@@ -293,13 +325,13 @@ def _hex_float(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}p{exp}"
 
 
-def _derived_sig(m: Module, func: Func, ins: Instr, types: TypeTable) -> str | None:
+def _derived_sig(m: Module, func: Func | None, ins: Instr, types: TypeTable) -> str | None:
     """The type of instructions typed by their immediates, where one type says it all."""
     name = ins.op.name
     imm = ins.imms[0] if ins.imms else None
     if not isinstance(imm, int) or imm < 0:
         return None
-    decls = func.all_locals
+    decls = func.all_locals if func is not None else []
     if name == "local.get" and imm < len(decls):
         return f"[] -> [{types.show(decls[imm].type)}]"
     if name == "local.set" and imm < len(decls):

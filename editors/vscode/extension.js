@@ -87,7 +87,7 @@ function clientOptions(names) {
     synchronize: { configurationSection: SECTION },
     outputChannel: output,
     traceOutputChannel: output,
-    middleware: { resolveCodeLens },
+    middleware: { resolveCodeLens, executeCommand },
   };
 }
 
@@ -147,6 +147,23 @@ async function showControlFlowGraph() {
     await vscode.window.showErrorMessage(`wat-lsp: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
+  showPicture(answer);
+}
+
+/**
+ * The server's "Show control flow" lenses run `wat-lsp.showCfg` itself (through the command
+ * the client library registers for it); its answer is shown as the palette command shows it.
+ */
+async function executeCommand(command, args, next) {
+  const answer = await next(command, args);
+  if (command === 'wat-lsp.showCfg' && answer && typeof answer.svg === 'string') {
+    showPicture(answer);
+  }
+  return answer;
+}
+
+/** @param {{function: string, svg: string}} answer the server's `wat-lsp.showCfg` answer */
+function showPicture(answer) {
   const panel = vscode.window.createWebviewPanel(
     'wat-lsp.cfg',
     `CFG ${answer.function}`,
@@ -182,5 +199,6 @@ function deactivate() {
   return stop();
 }
 
-// serverSettings: for tests/editors/test_vscode_settings.py.
-module.exports = { activate, deactivate, serverSettings };
+// serverSettings: for tests/editors/test_vscode_settings.py; executeCommand: for
+// tests/editors/test_vscode.py.
+module.exports = { activate, deactivate, serverSettings, executeCommand };

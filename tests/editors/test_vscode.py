@@ -84,6 +84,50 @@ console.log(JSON.stringify([typeof extension.activate, typeof extension.deactiva
     assert json.loads(done.stdout) == ["function", "function", "function"]
 
 
+def test_control_flow_lens_answer_is_shown(vscode_build: Path, tmp_path: Path) -> None:
+    """The client's middleware on `workspace/executeCommand`: the answer of `wat-lsp.showCfg`
+    (run by the server's "Show control flow" lens) opens a webview with its SVG, scripts off;
+    other commands' answers pass through untouched."""
+    with zipfile.ZipFile(vscode_build) as vsix:
+        vsix.extractall(tmp_path)
+    script = """
+const Module = require('module');
+const panels = [];
+const window = { createWebviewPanel: (id, title, column, options) => {
+  const panel = { id, title, column, options, webview: { html: '' } };
+  panels.push(panel);
+  return panel;
+} };
+const stub = new Proxy(function () {}, {
+  get: (t, k) => (k === 'then' ? undefined : k === 'window' ? window : k === 'ViewColumn' ? { Beside: -2 } : stub),
+  apply: () => stub, construct: () => stub });
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+};
+require.cache['vscode'] = { id: 'vscode', filename: 'vscode', loaded: true, exports: stub };
+const extension = require(process.argv[1]);
+(async () => {
+  const answer = { function: '$main', dot: 'digraph "$main" {}', svg: '<svg id="cfg"></svg>' };
+  const seen = [];
+  const shown = await extension.executeCommand('wat-lsp.showCfg', ['untitled:a.wat', { line: 1, character: 8 }],
+    async (command, args) => { seen.push([command, args]); return answer; });
+  const other = await extension.executeCommand('wat-lsp.other', [1], async () => 7);
+  console.log(JSON.stringify({ same: shown === answer, other, seen, panels: panels.map((p) =>
+    [p.id, p.title, p.column, p.options, p.webview.html.includes('<body style="background: white"><svg id="cfg"></svg>')]) }));
+})();
+"""
+    done = subprocess.run(["node", "-e", script, str(tmp_path / "extension" / "extension.js")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "same": True,
+        "other": 7,
+        "seen": [["wat-lsp.showCfg", ["untitled:a.wat", {"line": 1, "character": 8}]]],
+        "panels": [["wat-lsp.cfg", "CFG $main", -2, {"enableScripts": False}, True]],
+    }
+
+
 def test_language_configuration_patterns(tmp_path: Path) -> None:
     """The language configuration's patterns, compiled as VS Code does (JavaScript RegExp)."""
     need_node()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.ide import hover, references
-from wat_lsp.analysis.model import Func, Module
+from wat_lsp.analysis.model import Func, Module, PartialExpr
 
 
 def _module(text: str) -> Module:
@@ -68,3 +68,56 @@ def test_doc_comments() -> None:
     assert got == ["one\ntwo", None, None, None]  # $d: the line comment follows a block comment
     assert hover.doc_comment(doc, m.types[0].span) == "block\ncomment"
     assert [hover.doc_comment(doc, g.span) for g in m.globals] == [None, None]
+
+
+CONSTS = """(module
+  (global $a i32 (i32.const 7))
+  (global $b (mut i64) (i64.add (i64.const 1) (i64.const -1)))
+  (table $t 2 funcref (ref.null func))
+  (memory 1)
+  (func $f)
+  (elem (table $t) (i32.const 1) funcref (ref.func $f))
+  (data (i32.const 4) "x"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("needle", "what", "instr", "stack"),
+    [
+        ("i32.const 7", "the initializer of global 0", "i32.const", "[]"),
+        ("i64.const -1", "the initializer of global 1", "i64.const", "[i64]"),
+        ("i64.add", "the initializer of global 1", "i64.add", "[i64 i64]"),
+        ("ref.null", "the table's initializer", "ref.null", "[]"),
+        ("i32.const 1", "the element segment's offset", "i32.const", "[]"),
+        ("ref.func $f))", "an element segment item", "ref.func", "[]"),
+        ("i32.const 4", "the data segment's offset", "i32.const", "[]"),
+    ],
+)
+def test_constant_expressions(needle: str, what: str, instr: str, stack: str) -> None:
+    m = _module(CONSTS)
+    found = hover.const_at(m, CONSTS.index(needle) + 1)
+    assert found is not None
+    site, index = found
+    assert (site.what, site.instrs[index].op.name) == (what, instr)
+    state = hover.const_state_before(m, site, index)
+    assert state is not None and f"operand stack before: `{stack}`" in hover.const_instr_text(m, site, index)
+
+
+def test_not_in_a_constant_expression() -> None:
+    m = _module(CONSTS)
+    for needle in ("(memory", "$a i32", "(func $f)", '"x"'):
+        assert hover.const_at(m, CONSTS.index(needle) + 1) is None, needle
+
+
+def test_damaged_constant_expression() -> None:
+    """A global initializer the reader could not read whole: the stack is not checked."""
+    text = "(module (global $g i32 (i32.add (i32.const 1) (bogus.op 2) (f32.const 2))))"
+    m = _module(text)
+    found = hover.const_at(m, text.index("f32.const") + 1)
+    assert found is not None
+    site, index = found
+    assert isinstance(site.instrs, PartialExpr)
+    assert hover.const_instr_text(m, site, index) == (
+        "```wat\nf32.const\n```\n\n`[] -> [f32]`\n\nvalue: `2.0` = `0x1p+1`, bits `0x40000000`\n\n"
+        "operand stack before: `[i32]` (unreachable: polymorphic)"
+    )

@@ -65,6 +65,7 @@ async def test_call_hierarchy(client: LanguageClient) -> None:
     assert [(c.from_.name, [where(r) for r in c.from_ranges]) for c in incoming] == [
         ("$a", [(9, "call $b")]),
         ("$c", [(11, "call $b"), (11, "call $b")]),
+        ("elem 0", [(6, "$b")]),  # a segment is a caller outside bodies (decision 45)
     ]
     outgoing = await client.call_hierarchy_outgoing_calls_async(types.CallHierarchyOutgoingCallsParams(b))
     assert outgoing is not None
@@ -88,6 +89,8 @@ async def test_call_hierarchy(client: LanguageClient) -> None:
     assert [(c.from_.name, [where(r) for r in c.from_ranges]) for c in incoming] == [
         ("$b", [(10, "ref.func $a")]),
         ("$main", [(14, "call_indirect $known (type $v)")]),
+        ("elem 0", [(6, "$a")]),
+        ("elem 3", [(8, "$a")]),
     ]
     ext = await prepare(client, "return_call $ext", 13)
     assert ext.detail == "import env.ext"

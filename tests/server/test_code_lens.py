@@ -12,6 +12,11 @@ from tests.server.navigation_module import SERVER_CAPABILITIES, at, module_clien
 
 client = module_client()
 
+
+def _kind(lens: types.CodeLens) -> object:
+    return lens.data.get("kind") if isinstance(lens.data, dict) else None
+
+
 LENSES = """(module
   (type $v (func))
   (global $g (mut i32) (i32.const 0))
@@ -39,7 +44,9 @@ async def test_code_lens(client: LanguageClient) -> None:
     )
     listed = await client.text_document_code_lens_async(types.CodeLensParams(DOC))
     assert listed is not None
-    assert all(lens.command is None for lens in listed)  # counted only when resolved
+    # counted only when resolved; the control-flow lens is listed with its command
+    assert [lens.command.title for lens in listed if lens.command is not None] == ["Show control flow"] * 3
+    assert all(lens.command is None for lens in listed if _kind(lens) != "cfg")
     shown = []
     for lens in listed:
         done = await client.code_lens_resolve_async(lens)
@@ -53,12 +60,15 @@ async def test_code_lens(client: LanguageClient) -> None:
         (3, 2, "0 references", ""),
         (4, 8, "2 references", "editor.action.showReferences"),
         (4, 8, "coalesce-locals: 2 locals → 1", ""),
+        (4, 8, "Show control flow", "wat-lsp.showCfg"),
         (9, 8, "1 reference", "editor.action.showReferences"),
         (9, 8, "coalesce-locals: nothing to do (1 local)", ""),
+        (9, 8, "Show control flow", "wat-lsp.showCfg"),
         (10, 2, "0 references", ""),
+        (10, 2, "Show control flow", "wat-lsp.showCfg"),
     ]
     # the arguments of VS Code's `editor.action.showReferences`: uri, position, locations
-    done = await client.code_lens_resolve_async(listed[5])
+    done = await client.code_lens_resolve_async(listed[6])
     assert done.command is not None and done.command.arguments is not None
     uri, position, locations = done.command.arguments
     start = at("$g2)", 0, LENSES)
@@ -74,7 +84,7 @@ async def test_code_lens(client: LanguageClient) -> None:
             [types.TextDocumentContentChangePartial(range=types.Range(start, start), text="$g2) (call ")],
         )
     )
-    done = await client.code_lens_resolve_async(listed[5])
+    done = await client.code_lens_resolve_async(listed[6])
     assert done.command is not None and done.command.title == "2 references"
     # a lens whose data is not ours, or of a closed document, does not fail
     for data, why in (
@@ -98,6 +108,10 @@ async def test_columns_after_non_ascii(client: LanguageClient) -> None:
     )
     assert listed is not None
     # `🙂` is two UTF-16 units: the global starts at character 21; `$f` at 57
-    assert [(x.range.start.character, x.range.end.character) for x in listed] == [(21, 22), (57, 59)]
+    assert [(x.range.start.character, x.range.end.character) for x in listed] == [
+        (21, 22),
+        (57, 59),
+        (57, 59),
+    ]
     done = await client.code_lens_resolve_async(listed[0])
     assert done.command is not None and done.command.title == "1 reference"
