@@ -53,9 +53,12 @@ URI = "file:///bench/doc.wat"
 class Server:
     """`wat-lsp --stdio` as a child process; messages read in a thread, stamped on arrival."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            command or SERVER_COMMAND,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         self.inbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         self._start_reader()
