@@ -1089,8 +1089,14 @@ def _never_fits(data: bytes, node: Node, opts: FormatOptions) -> bool:
     size = e - s
     if size <= 4 * opts.printWidth:
         return False
-    blanks = sum(data.count(c, s, e) for c in (b" ", b"\n", b"\t", b"\r"))
-    return size - blanks > 4 * opts.printWidth
+    limit = 4 * opts.printWidth
+    # (counted in a first stretch, then in the rest only if that did not decide)
+    for lo, hi in ((s, min(e, s + 64 * limit)), (s + 64 * limit, e)):
+        if lo < hi:
+            limit -= hi - lo - sum(data.count(c, lo, hi) for c in (b" ", b"\n", b"\t", b"\r"))
+            if limit < 0:
+                return True
+    return False
 
 
 def _decode(data: bytes) -> str:
@@ -1113,6 +1119,7 @@ class _Emitter:
         directive = opts.ignoreCommentDirective.encode()
         ignore_next = False
         after_comment = False
+        after_error = False
         data = self.data
         for j, it in enumerate(items):
             if not j & 63:
@@ -1123,17 +1130,22 @@ class _Emitter:
             if it.comment and directive and directive in data[it.start : it.end]:
                 ignore_next = True
             trail = last_trail if j == len(items) - 1 else 0
-            self.item(it, level, trail, after_comment)
+            self.item(it, level, trail, after_comment, after_error)
             after_comment = it.comment
+            after_error = items[j].verbatim  # (an item with an error; not one ignored)
 
-    def item(self, it: _Item, level: int, trail: int, after_comment: bool) -> None:
+    def item(self, it: _Item, level: int, trail: int, after_comment: bool, after_error: bool = False) -> None:
         out = self.out
         data = self.data
         self.ends_in_comment = it.comment
         if it.verbatim:
             out.append(_decode(data[it.gap_start : it.end]))
             return
-        if out and (it.nl or after_comment):
+        if after_error:
+            # The white space after an error stays: tree-sitter recovers from an error by
+            # costs that count it, and a second run must see the same tree.
+            out.append(_decode(data[it.gap_start : it.start]))
+        elif out and (it.nl or after_comment):
             out.append((self.newline * 2 if it.nl > 1 else self.newline) + self.unit * level)
         elif out:
             out.append(" ")
@@ -1163,9 +1175,12 @@ class _Emitter:
         split = self.opts.splitClosingParens
         self.items(body, 1, 0 if split else 1)
         if closing:
-            if split or (body and body[-1].comment):
-                self.out.append(self.newline)
-            self.out.append(")")
+            if body and body[-1].verbatim:  # after an error: as it was (see `item`)
+                self.out.append(_decode(data[last.gap_start : last.end]))
+            else:
+                if split or (body and body[-1].comment):
+                    self.out.append(self.newline)
+                self.out.append(")")
             self.ends_in_comment = False
 
 

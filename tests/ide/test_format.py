@@ -362,6 +362,32 @@ def test_a_field_with_an_error_is_copied() -> None:
     )
 
 
+# Damaged text that formatted differently a second time (seeds 11 and 13 of
+# `test_format_oracles.damage`, reduced): an error was the last field, and its module's `)`
+# moved onto it, where tree-sitter's recovery then took it for the error's own. The white
+# space after an error now stays as it was.
+AFTER_ERRORS = [
+    (
+        '(module\n  (func (export "get-after-set") (param $p (ref extern)) (result (ref extern))\n    (block (result (re)f extern)) (local.get $x))\n  )\n)',
+        '(module\n  (func (export "get-after-set") (param $p (ref extern)) (result (ref extern))\n    (block (result (re)f extern)) (local.get $x))\n  )\n)',
+    ),
+    (
+        '(module\n  (func (export "array_call_nth") (param $n i32) (result i32)\n  )\n  (func (export "array_init_elem") (param $1 i32) (param $2 i32) (param $3 i32)\n   (@x (array.init_elem $arrref_mut $e1 (global.get $g_arrref_mut) (local.get $1) (local.get $2) (local.get $3))\n  )\n  (func (export "drop_segs")\n    (elem.drop $e1)\n  )\n)',
+        '(module\n  (func (export "array_call_nth") (param $n i32) (result i32))\n  (func (export "array_init_elem") (param $1 i32) (param $2 i32) (param $3 i32)\n   (@x (array.init_elem $arrref_mut $e1 (global.get $g_arrref_mut) (local.get $1) (local.get $2) (local.get $3))\n  )\n  (func (export "drop_segs")\n    (elem.drop $e1)\n  )\n)',
+    ),
+    (
+        '(module\n  (func (export "f32_align_switch") (param i32) (result f32)\n    (block $4\n      (block $2\n        ) ;; 1\n      ) ;; 2\n    ) ;; 4\n    (local.get 2)\n  )\n)',
+        '(module\n  (func (export "f32_align_switch") (param i32) (result f32)\n    (block $4\n      (block $2) ;; 1\n    ) ;; 2\n  ) ;; 4\n    (local.get 2)\n  )\n)',
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), AFTER_ERRORS)
+def test_white_space_after_an_error_stays(src: str, expected: str) -> None:
+    assert fmt(src) == expected
+    assert fmt(expected) == expected
+
+
 def test_fmt_ignore_keeps_the_next_form() -> None:
     src = "(module (func (param i32)\n    ;; fmt-ignore\n    (i32.add   (local.get 0)\n        (i32.const 1))\n    drop))"
     assert fmt(src) == (
