@@ -996,6 +996,8 @@ class _Layout:
             return out
         widths = [u.width[els[j].form] for j in group]
         total = sum(widths) + len(widths) - 1
+        # the closing parentheses that follow a group ending the form count on its last line
+        tail = fr[_F_TRAIL] + 1 if group[-1] == len(els) - 1 and not o.splitClosingParens else 0
         one_line = multi == "never" or (
             multi in ("overflow", "smart") and not (multi == "smart" and len(group) > 1 and els[group[1]].nl)
         )
@@ -1006,17 +1008,17 @@ class _Layout:
             elif wrap == "overflow" or (wrap == "multiOnly" and len(group) == 1):
                 # only if the whole group fits after the head, whatever way the rest goes
                 # (deciding by the first alone would change with the line breaks it makes)
-                first_joins = self.col + 1 + total <= width
+                first_joins = self.col + 1 + total + tail <= width
         start = self.col + 1 if first_joins else min(lvl + 1, MAX_INDENT) * self.tabw
         if first_joins:
             out.add(group[0])
         if len(group) > 1:
-            if multi == "never" or (one_line and start + total <= width):
+            if multi == "never" or (one_line and start + total + tail <= width):
                 out.update(group[1:])
             elif multi == "wrap":
                 col = start + widths[0]
                 for j, w in zip(group[1:], widths[1:], strict=True):
-                    if col + 1 + w <= width:
+                    if col + 1 + w + (tail if j == group[-1] else 0) <= width:
                         out.add(j)
                         col += 1 + w
                     else:

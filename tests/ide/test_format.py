@@ -128,7 +128,9 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 (module
   (type $s
     (struct
-      (field $a i32) (field $b i64) (field $c f32)))
+      (field $a i32)
+      (field $b i64)
+      (field $c f32)))
   (global $g i32 (i32.const 42))
   (func $f (param $x i32) (result i32) (local $a i32)
     (local $b i32)
@@ -309,6 +311,42 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 def test_option(options: dict[str, Any], expected: str) -> None:
     assert fmt(OPTIONS_SOURCE, **options) == expected
     assert fmt(expected, **options) == expected
+
+
+# A group of locals or fields that ends its form fits only with the closing parentheses
+# after it (they once overflowed the width by them).
+GROUP_TAILS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "(module (func $f (local $l0 i32) (local $l1 i32)))",
+        {"wrapBeforeLocals": "never", "printWidth": 43},
+        "(module\n  (func $f (local $l0 i32)\n    (local $l1 i32)))\n",
+    ),
+    (
+        "(module (func $f (param $x i32) (local $l0 i32) (local $l1 i32)))",
+        {"printWidth": 58},
+        "(module\n  (func $f (param $x i32)\n    (local $l0 i32) (local $l1 i32)))\n",
+    ),
+    (
+        "(module (type $s (struct (field $f0 i32) (field $f1 i32))))",
+        {"wrapBeforeFields": "never", "printWidth": 45},
+        "(module\n  (type $s\n    (struct (field $f0 i32)\n      (field $f1 i32))))\n",
+    ),
+    (
+        "(module (func $f (local $l0 i32) (local $l1 i32) (local $l2 i32)))",
+        {"wrapBeforeLocals": "always", "multiLineLocals": "wrap", "printWidth": 36},
+        "(module\n  (func $f\n    (local $l0 i32) (local $l1 i32)\n    (local $l2 i32)))\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "options", "expected"), GROUP_TAILS)
+def test_a_group_ending_its_form_counts_the_parentheses(
+    src: str, options: dict[str, Any], expected: str
+) -> None:
+    out = fmt(src, **options)
+    assert out == expected
+    assert max(len(line) for line in out.splitlines()) <= options["printWidth"]
+    assert fmt(out, **options) == out
 
 
 def test_comments_stay_where_they_were() -> None:
