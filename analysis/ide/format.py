@@ -864,7 +864,9 @@ class _Layout:
         if level > MAX_INDENT:
             level = MAX_INDENT
         if parts[0]:
-            out.append((self.blank_lines if blank else lines)[level] + parts[0][1:].replace("\n", lines[level]))
+            out.append(
+                (self.blank_lines if blank else lines)[level] + parts[0][1:].replace("\n", lines[level])
+            )
             blank = False
         for j in range(1, len(parts), 2):
             line = parts[j]
