@@ -5,7 +5,7 @@ annotations) is copied byte for byte and none is added, moved past another or dr
 the module means what it meant ([decision 29](../../docs/decisions/0029-formatter-moves-only-white-space.md)).
 
 The tree says where the items (module fields, script commands) are and which hold a
-syntax error; those are copied verbatim with the white space before them. An item without
+syntax error; those are copied verbatim with the white space before and after them. An item without
 an error is laid out from a scan of its text into units (`(`, `)`, a run of atoms on one
 line, a comment), which is linear and touches a Python object per line rather than per
 token; two units cover many lines or tokens each, for speed: lines of plain instructions
