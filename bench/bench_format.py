@@ -3,7 +3,10 @@ wall and peak RSS of the command), the core's parts in process, and
 `textDocument/formatting` on 13 MB over stdio. Where `wat_server` (wasm-language-tools) is
 on PATH, its formatting of the same document is timed in the same run; else it says so.
 
-    python bench/bench_format.py [--sizes 1MB,13MB,65MB] [--lsp 13MB] [--no-lsp]
+    python bench/bench_format.py [--sizes 1MB,13MB,65MB] [--lsp 13MB] [--no-lsp] [--repeat N]
+
+Each measurement is made `--repeat` times (3 by default): the command in as many processes,
+the request as many times in one session; the figures are listed in the order taken.
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ def in_process(path: Path) -> dict[str, float]:
     return {"parse": t1 - t0, "format": t2 - t1, "edits": t3 - t2, "edits_n": len(edits), "again": t4 - t3}
 
 
-def lsp_formatting(command: list[str] | None, path: Path, name: str) -> str:
-    """One `textDocument/formatting` of the document, after its diagnostics."""
+def lsp_formatting(command: list[str] | None, path: Path, name: str, repeat: int = 1) -> str:
+    """`textDocument/formatting` of the document `repeat` times, after its diagnostics."""
     text = path.read_text()
     server = Server() if command is None else _other_server(command)
     uri = path.resolve().as_uri()
@@ -74,17 +77,29 @@ def lsp_formatting(command: list[str] | None, path: Path, name: str) -> str:
     )
     with contextlib.suppress(Exception):  # a server that publishes nothing: time the request anyway
         server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics", timeout=600)
-    cpu0 = server.cpu_seconds()
-    took, result = server.request(
-        2,
-        "textDocument/formatting",
-        {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}},
-    )
-    cpu = server.cpu_seconds() - cpu0
-    edits = len(result or [])
+    walls: list[float] = []
+    cpus: list[float] = []
+    edits = 0
+    for n in range(repeat):
+        cpu0 = server.cpu_seconds()
+        took, result = server.request(
+            2 + n,
+            "textDocument/formatting",
+            {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}},
+        )
+        cpus.append(server.cpu_seconds() - cpu0)
+        walls.append(took)
+        edits = len(result or [])
     rss = server.peak_rss()
     server.close()
-    return f"{name}: textDocument/formatting {took:.2f} s wall, {cpu:.2f} s CPU, {edits} edits, peak RSS {rss // MiB} MiB"
+    return (
+        f"{name}: textDocument/formatting {_seconds(walls)} wall, {_seconds(cpus)} CPU, {edits} edits, "
+        f"peak RSS {rss // MiB} MiB"
+    )
+
+
+def _seconds(values: list[float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in values) + " s"
 
 
 def _other_server(command: list[str]) -> Any:
@@ -104,13 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1MB,13MB,65MB")
     ap.add_argument("--lsp", default="13MB", help="the size for textDocument/formatting")
     ap.add_argument("--no-lsp", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="how many times each figure is measured")
     args = ap.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f}; CPU seconds are the steadier figure")
     print("| input | bytes | CLI wall | CLI CPU | peak RSS | parse | format | edits (count) | again |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in [s for s in args.sizes.split(",") if s]:
         path = ensure_input(size)
-        wall, cpu, rss, _ = run_cli(path)
+        runs = [run_cli(path) for _ in range(args.repeat)]
+        wall, cpu, rss = [r[0] for r in runs], [r[1] for r in runs], max(r[2] for r in runs)
         parts = in_process(path) if size != "65MB" else {}
         cells = (
             [f"{parts[k]:.2f} s" for k in ("parse", "format")]
@@ -119,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             else ["", "", "", ""]
         )
         print(
-            f"| {size} | {path.stat().st_size:,} | {wall:.2f} s | {cpu:.2f} s | {rss // MiB} MiB | "
+            f"| {size} | {path.stat().st_size:,} | {_seconds(wall)} | {_seconds(cpu)} | {rss // MiB} MiB | "
             + " | ".join(cells)
             + " |"
         )
@@ -127,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_lsp:
         return 0
     path = ensure_input(args.lsp)
-    print(lsp_formatting(None, path, f"wat-lsp {args.lsp}"))
+    print(lsp_formatting(None, path, f"wat-lsp {args.lsp}", args.repeat))
+    sys.stdout.flush()
     other = shutil.which("wat_server")
     if other is None:
         print(
@@ -135,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             "(cargo install wat_server --version '~0.11')"
         )
     else:
-        print(lsp_formatting([other], path, f"wat_server {args.lsp}"))
+        print(lsp_formatting([other], path, f"wat_server {args.lsp}", args.repeat))
     return 0
 
 

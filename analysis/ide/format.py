@@ -5,7 +5,7 @@ annotations) is copied byte for byte and none is added, moved past another or dr
 the module means what it meant ([decision 29](../../docs/decisions/0029-formatter-moves-only-white-space.md)).
 
 The tree says where the items (module fields, script commands) are and which hold a
-syntax error; those are copied verbatim with the white space before them. An item without
+syntax error; those are copied verbatim with the white space before and after them. An item without
 an error is laid out from a scan of its text into units (`(`, `)`, a run of atoms on one
 line, a comment), which is linear and touches a Python object per line rather than per
 token; two units cover many lines or tokens each, for speed: lines of plain instructions
@@ -256,36 +256,46 @@ _ATOM = r'(?:[^ \t\r\n()";]+|"(?:[^"\\\n]|\\.)*")+'
 # one unit, so the scan and the layout do Python work per run of such lines, not per line.
 _NOT_INSTR_WORDS = "|".join(sorted(_NOT_INSTR | _OPENS | _MIDS | _CLOSES, key=lambda w: (-len(w), w)))
 _BLOCK_WORD = r"(?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)"
-# (the dotted words first: most instructions, and never a reserved word)
+# Possessive and atomic throughout (`*+`, `(?>...)`): a word matches whole or not at all, so
+# giving characters back never helps, and not keeping the places to go back to makes the scan
+# a third faster. The dotted words come first: most instructions, and never a reserved word.
 _LINE_HEAD = (
-    r"(?:[a-z][a-z0-9_]*\.[a-z0-9_.]*|"
+    r"(?>[a-z][a-z0-9_]*+\.[a-z0-9_.]*+|"
     + _BLOCK_WORD
-    + r"|(?!(?:"
+    + r"(?![a-z0-9_])|(?!(?:"
     + _NOT_INSTR_WORDS
-    + r")(?![a-z0-9_]))[a-z][a-z0-9_]*)"
+    + r")(?![a-z0-9_]))[a-z][a-z0-9_]*+)"
 )
 _IMMEDIATE = (
-    r"""(?:[$0-9+\-][^ \t\r\n()";]*|(?:offset|align)=[^ \t\r\n()";]*|(?:nan|inf):[^ \t\r\n()";]*|(?:"""
+    r"""(?>[$0-9+\-][^ \t\r\n()";]*+|(?:offset|align)=[^ \t\r\n()";]*+|(?:nan|inf):[^ \t\r\n()";]*+|(?:"""
     + "|".join(sorted(_NOT_INSTR, key=lambda w: (-len(w), w)))
     + "))"
 )
 # (a block comment without `(`, `)` or `;` may end a line: `f64.const 0x1.8p+0 (;=1.5;)`)
-_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*(?: \(;[^\n();]*;\))?"
-_LINES = _PLAIN_LINE + r"(?:\n[ \t]*" + _PLAIN_LINE + r")*(?=[ \t]*(?:[\n)]|\Z))"
+_PLAIN_LINE = _LINE_HEAD + r"(?: " + _IMMEDIATE + r")*+(?: \(;[^\n();]*+;\))?+"
+# Every line ends where the unit may end (a line followed by anything else is not taken)
+_LINE_END = r"(?=[ \t]*+(?:[\n)]|\Z))"
+_LINES = _PLAIN_LINE + _LINE_END + r"(?:\n[ \t]*+" + _PLAIN_LINE + _LINE_END + r")*+"
 # (a block comment without `(`, `)` or `;` in it is matched whole, others from their `(;`)
 _UNIT_TAIL = r"|(" + _ATOM + r"(?:[ \t]+" + _ATOM + r")*)|(;;[^\n]*)|(\(;[^\n();]*;\)|\(;)|(\(@))"
 # A form of a keyword and atoms only, one space apart (`(param $a i32)`, `(local.get $x)`):
 # one unit rather than three.
 _LEAF = r'\([a-z][^ \t\r\n()";]*(?: [^ \t\r\n()";]+)*\)'
-_UNIT = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
+_UNIT = re.compile(r"[ \t\r\n]*+(?:(" + _LEAF + r")|(\()(?![;@])|(\))|(" + _LINES + ")" + _UNIT_TAIL)
 # After `(` the first run is the keyword: never lines (group 4 cannot match).
-_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
+_UNIT_AFTER_OPEN = re.compile(r"[ \t\r\n]*+(?:(" + _LEAF + r")|(\()(?![;@])|(\))|((?!))" + _UNIT_TAIL)
 _INDENTS = re.compile(r"\n[ \t]+")
 # The lines of a `LINES` unit that start or end a plain block.
 # Groups: 1 opens a block, 2 is `else`/`catch`, 3 ends one (`_OPENS`, `_MIDS`, `_CLOSES`).
 _BLOCK_LINE = re.compile(
     r"^(?:(try_table|block|loop|try|if)|(catch_all|catch|else)|(delegate|end))(?![^ \n])[^\n]*", re.M
 )
+# The same lines found after their line break (the text split at them), and what each does
+# by its first two letters: 1 opens a block, 2 is `else`/`catch`, -1 ends one.
+_BLOCK_SPLIT = re.compile(
+    r"\n((?:try_table|catch_all|delegate|block|catch|else|loop|end|try|if)(?![^ \n])[^\n]*+)"
+)
+_BLOCK_KIND = {"tr": 1, "bl": 1, "lo": 1, "if": 1, "ca": 2, "el": 2, "en": -1, "de": -1}
 _ATOMS = re.compile(_ATOM)
 _BLOCK_COMMENT_MARK = re.compile(r"\(;|;\)")
 _ANNOT_MARK = re.compile(r'[()"]|;;[^\n]*|\(;')
@@ -340,7 +350,7 @@ def _skip_annotation(text: str, pos: int) -> int:
 class _Units:
     """An item's text as units, with per-form widths and the forms that must break."""
 
-    __slots__ = ("close", "containers", "hard", "kind", "nl", "start", "text", "width")
+    __slots__ = ("close", "containers", "hard", "keywords", "kind", "nl", "start", "text", "width")
 
     def __init__(self, text: str, crlf: bool) -> None:
         kind: list[int] = []
@@ -353,6 +363,7 @@ class _Units:
         # per open form: its unit and the flat width up to and including its `(`
         stack: list[tuple[int, int]] = []
         containers: list[int] = []  # forms whose keyword may make them break although they fit
+        keywords: dict[int, str] = {}  # per form (its `(` or its `LEAF`) that has one
         add_kind, add_text, add_nl, add_start = kind.append, txt.append, nl.append, start.append
         match = _UNIT.match
         match_after_open = _UNIT_AFTER_OPEN.match
@@ -382,7 +393,8 @@ class _Units:
                 if "\t" in t or "  " in t:
                     t = " ".join(_ATOMS.findall(t)) if '"' in t else " ".join(t.split())
                 if prev_open:
-                    if t.partition(" ")[0] in _MAY_BREAK:
+                    kw = keywords[idx - 1] = t.partition(" ")[0]
+                    if kw in _MAY_BREAK:
                         containers.append(idx - 1)
                     acc += len(t)
                 else:
@@ -393,7 +405,7 @@ class _Units:
                 close[idx] = idx
                 width[idx] = len(t)
                 acc += len(t) if prev_open else len(t) + 1
-                kw = t[1:-1].partition(" ")[0]
+                kw = keywords[idx] = t[1:-1].partition(" ")[0]
                 if kw in _MAY_BREAK:
                     containers.append(idx)
                 prev_open = False
@@ -456,6 +468,7 @@ class _Units:
         self.close = close
         self.hard = hard
         self.containers = containers
+        self.keywords = keywords
         self.width = width
 
     def has_container(self, o: int) -> bool:
@@ -491,7 +504,9 @@ E_ATOMS, E_INSTR, E_FORM, E_LCOMMENT, E_BCOMMENT = 1, 2, 3, 4, 5
 E_LINES = 6
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (a frozen data class takes four times as long to make, and the layout makes one
+# per form of a body), but never changed once made: `_RUNS` shares them.
+@dataclass(slots=True, eq=False)
 class _El:
     kind: int
     text: str  # atoms, an instruction with its atom immediates, a comment ("" for a form)
@@ -499,7 +514,6 @@ class _El:
     form: int = -1  # the opening unit of a form
     attach: bool = False  # a form following an instruction on its line
     block: int = 0  # +1 opens a plain block, -1 ends one, 2 `else`/`catch` (`E_LINES`: its last line)
-    blocks: bool = False  # `E_LINES`: a line starts or ends a plain block
 
 
 # Runs already split, by (text, line breaks before, in a body): most lines of a body are
@@ -511,22 +525,23 @@ _RUNS_LIMIT = 200_000
 def _split_run(text: str, nl: int, into: list[_El], body: bool) -> None:
     """A run of atoms as elements: atoms up to the first instruction, then one element per
     instruction with its immediates (in a body; elsewhere the run is one element)."""
+    if not body or (" " not in text and not _is_instr(text)):
+        # one element, not kept: a function's name and the like, seen once each
+        into.append(_El(E_ATOMS, text, nl))
+        return
     key = (text, nl, body)
     done = _RUNS.get(key)
     if done is None:
         els: list[_El] = []
-        if not body:
-            els.append(_El(E_ATOMS, text, nl))
-        else:
-            words = _ATOMS.findall(text) if '"' in text else text.split(" ")
-            cur: list[str] = []
-            for w in words:
-                if cur and _is_instr(w):
-                    _push(cur, els, nl)
-                    nl = 0
-                    cur = []
-                cur.append(w)
-            _push(cur, els, nl)
+        words = _ATOMS.findall(text) if '"' in text else text.split(" ")
+        cur: list[str] = []
+        for w in words:
+            if cur and _is_instr(w):
+                _push(cur, els, nl)
+                nl = 0
+                cur = []
+            cur.append(w)
+        _push(cur, els, nl)
         if len(_RUNS) >= _RUNS_LIMIT:
             _RUNS.clear()
         done = _RUNS[key] = tuple(els)
@@ -548,7 +563,7 @@ def _push(words: list[str], into: list[_El], nl: int) -> None:
         into.append(_El(E_ATOMS, " ".join(words), nl))
         return
     block = 1 if head in _OPENS else -1 if head in _CLOSES else 2 if head in _MIDS else 0
-    into.append(_El(E_INSTR, " ".join(words), nl, block=block))
+    into.append(_El(E_INSTR, " ".join(words), nl, -1, False, block))
 
 
 @functools.cache
@@ -605,12 +620,7 @@ class _Layout:
         self.col += len(s)
 
     def keyword(self, o: int) -> str:
-        u = self.u
-        if u.kind[o] == LEAF:
-            return u.text[o][1:-1].partition(" ")[0]
-        if o + 1 < len(u.kind) and u.kind[o + 1] == RUN:
-            return u.text[o + 1].split(" ", 1)[0]
-        return ""
+        return self.u.keywords.get(o, "")
 
     def ignores(self, el: _El | None) -> bool:
         d = self.o.ignoreCommentDirective
@@ -644,7 +654,7 @@ class _Layout:
                     and els[-1].block != -1
                     and self.keyword(i) in _IMMEDIATE_FORMS
                 )
-                els.append(_El(E_FORM, "", nls[i], form=i, attach=attach))
+                els.append(_El(E_FORM, "", nls[i], i, attach))
                 i = u.close[i] + 1
                 continue
             if k == LINES:
@@ -652,7 +662,7 @@ class _Layout:
                     t = text[i]
                     last = t[t.rfind("\n") + 1 :].partition(" ")[0]
                     block = 1 if last in _OPENS else -1 if last in _CLOSES else 2 if last in _MIDS else 0
-                    els.append(_El(E_LINES, t, nls[i], block=block, blocks=_BLOCK_LINE.search(t) is not None))
+                    els.append(_El(E_LINES, t, nls[i], -1, False, block))
                 else:  # as the runs and comments of its lines would be
                     line_nl = nls[i]
                     for line in text[i].split("\n"):
@@ -684,7 +694,7 @@ class _Layout:
                     if el.block:
                         return True
                 elif el.kind == E_LINES:
-                    if el.blocks:
+                    if _BLOCK_LINE.search(el.text):
                         return True
                     instrs += el.text.count("\n") + 1
                 elif el.kind == E_FORM:
@@ -717,7 +727,7 @@ class _Layout:
         while i < n:
             k = u.kind[i]
             if k in (OPEN, LEAF):
-                tops.append(_El(E_FORM, "", u.nl[i], form=i))
+                tops.append(_El(E_FORM, "", u.nl[i], i))
                 i = u.close[i] + 1
                 continue
             if k == LINES:
@@ -847,40 +857,39 @@ class _Layout:
         t = el.text
         out = self.out
         lines = self.lines
-        starts = self.blank_lines if blank else lines
-        level = base + depth
-        at = 0
-        if el.blocks:
-            for m in _BLOCK_LINE.finditer(t):
-                s = m.start()
-                if s > at:
-                    level = base + depth
-                    if level > MAX_INDENT:
-                        level = MAX_INDENT
-                    out.append(starts[level] + t[at : s - 1].replace("\n", lines[level]))
-                    starts = lines
-                g = m.lastindex
-                if g == 1:
-                    level = base + depth
-                    depth += 1
-                else:
-                    if depth:
-                        depth -= 1
-                    level = base + depth
-                    if g == 2:
-                        depth += 1
-                if level > MAX_INDENT:
-                    level = MAX_INDENT
-                out.append(starts[level] + m.group())
-                starts = lines
-                at = m.end() + 1
-            if at >= len(t):
-                self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
-                return depth
+        # [lines before the first block line, a block line, the lines after it, ...]; each
+        # stretch of lines starts with its line break
+        parts = _BLOCK_SPLIT.split("\n" + t)
         level = base + depth
         if level > MAX_INDENT:
             level = MAX_INDENT
-        out.append(starts[level] + (t[at:] if at else t).replace("\n", lines[level]))
+        if parts[0]:
+            out.append(
+                (self.blank_lines if blank else lines)[level] + parts[0][1:].replace("\n", lines[level])
+            )
+            blank = False
+        for j in range(1, len(parts), 2):
+            line = parts[j]
+            how = _BLOCK_KIND[line[:2]]
+            if how == 1:
+                level = base + depth
+                depth += 1
+            else:
+                if depth:
+                    depth -= 1
+                level = base + depth
+                if how == 2:
+                    depth += 1
+            if level > MAX_INDENT:
+                level = MAX_INDENT
+            out.append((self.blank_lines if blank else lines)[level] + line)
+            blank = False
+            rest = parts[j + 1]
+            if rest:
+                level = base + depth
+                if level > MAX_INDENT:
+                    level = MAX_INDENT
+                out.append(rest.replace("\n", lines[level]))
         self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
         return depth
 
@@ -989,6 +998,8 @@ class _Layout:
             return out
         widths = [u.width[els[j].form] for j in group]
         total = sum(widths) + len(widths) - 1
+        # the closing parentheses that follow a group ending the form count on its last line
+        tail = fr[_F_TRAIL] + 1 if group[-1] == len(els) - 1 and not o.splitClosingParens else 0
         one_line = multi == "never" or (
             multi in ("overflow", "smart") and not (multi == "smart" and len(group) > 1 and els[group[1]].nl)
         )
@@ -999,17 +1010,17 @@ class _Layout:
             elif wrap == "overflow" or (wrap == "multiOnly" and len(group) == 1):
                 # only if the whole group fits after the head, whatever way the rest goes
                 # (deciding by the first alone would change with the line breaks it makes)
-                first_joins = self.col + 1 + total <= width
+                first_joins = self.col + 1 + total + tail <= width
         start = self.col + 1 if first_joins else min(lvl + 1, MAX_INDENT) * self.tabw
         if first_joins:
             out.add(group[0])
         if len(group) > 1:
-            if multi == "never" or (one_line and start + total <= width):
+            if multi == "never" or (one_line and start + total + tail <= width):
                 out.update(group[1:])
             elif multi == "wrap":
                 col = start + widths[0]
                 for j, w in zip(group[1:], widths[1:], strict=True):
-                    if col + 1 + w <= width:
+                    if col + 1 + w + (tail if j == group[-1] else 0) <= width:
                         out.add(j)
                         col += 1 + w
                     else:
@@ -1082,8 +1093,14 @@ def _never_fits(data: bytes, node: Node, opts: FormatOptions) -> bool:
     size = e - s
     if size <= 4 * opts.printWidth:
         return False
-    blanks = sum(data.count(c, s, e) for c in (b" ", b"\n", b"\t", b"\r"))
-    return size - blanks > 4 * opts.printWidth
+    limit = 4 * opts.printWidth
+    # (counted in a first stretch, then in the rest only if that did not decide)
+    for lo, hi in ((s, min(e, s + 64 * limit)), (s + 64 * limit, e)):
+        if lo < hi:
+            limit -= hi - lo - sum(data.count(c, lo, hi) for c in (b" ", b"\n", b"\t", b"\r"))
+            if limit < 0:
+                return True
+    return False
 
 
 def _decode(data: bytes) -> str:
@@ -1106,6 +1123,7 @@ class _Emitter:
         directive = opts.ignoreCommentDirective.encode()
         ignore_next = False
         after_comment = False
+        after_error = False
         data = self.data
         for j, it in enumerate(items):
             if not j & 63:
@@ -1116,17 +1134,22 @@ class _Emitter:
             if it.comment and directive and directive in data[it.start : it.end]:
                 ignore_next = True
             trail = last_trail if j == len(items) - 1 else 0
-            self.item(it, level, trail, after_comment)
+            self.item(it, level, trail, after_comment, after_error)
             after_comment = it.comment
+            after_error = items[j].verbatim  # (an item with an error; not one ignored)
 
-    def item(self, it: _Item, level: int, trail: int, after_comment: bool) -> None:
+    def item(self, it: _Item, level: int, trail: int, after_comment: bool, after_error: bool = False) -> None:
         out = self.out
         data = self.data
         self.ends_in_comment = it.comment
         if it.verbatim:
             out.append(_decode(data[it.gap_start : it.end]))
             return
-        if out and (it.nl or after_comment):
+        if after_error:
+            # The white space after an error stays: tree-sitter recovers from an error by
+            # costs that count it, and a second run must see the same tree.
+            out.append(_decode(data[it.gap_start : it.start]))
+        elif out and (it.nl or after_comment):
             out.append((self.newline * 2 if it.nl > 1 else self.newline) + self.unit * level)
         elif out:
             out.append(" ")
@@ -1156,9 +1179,12 @@ class _Emitter:
         split = self.opts.splitClosingParens
         self.items(body, 1, 0 if split else 1)
         if closing:
-            if split or (body and body[-1].comment):
-                self.out.append(self.newline)
-            self.out.append(")")
+            if body and body[-1].verbatim:  # after an error: as it was (see `item`)
+                self.out.append(_decode(data[last.gap_start : last.end]))
+            else:
+                if split or (body and body[-1].comment):
+                    self.out.append(self.newline)
+                self.out.append(")")
             self.ends_in_comment = False
 
 
@@ -1199,24 +1225,21 @@ _BLANKS = re.compile(rb"[ \t\r\n]*")
 
 def _common_prefix(a: bytes, i: int, b: bytes, j: int) -> int:
     """How many bytes `a[i:]` and `b[j:]` share at their start: equal stretches skipped in
-    growing steps, a difference found by halving."""
+    growing steps (compared in C), the first difference in a step found in one step too: the
+    highest bit set in the exclusive or of the two stretches read as big-endian numbers."""
     n = 0
     step = 256
     limit = min(len(a) - i, len(b) - j)
     while n < limit:
         k = min(step, limit - n)
-        if a[i + n : i + n + k] == b[j + n : j + n + k]:
+        x = a[i + n : i + n + k]
+        y = b[j + n : j + n + k]
+        if x == y:
             n += k
             step = min(step * 2, 1 << 20)
             continue
-        lo, hi = 0, k  # the first difference is in [n + lo, n + hi)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if a[i + n + lo : i + n + mid] == b[j + n + lo : j + n + mid]:
-                lo = mid
-            else:
-                hi = mid
-        return n + lo
+        diff = int.from_bytes(x, "big") ^ int.from_bytes(y, "big")
+        return n + k - (diff.bit_length() + 7) // 8
     return n
 
 

@@ -128,7 +128,9 @@ OPTION_CASES: list[tuple[dict[str, Any], str]] = [
 (module
   (type $s
     (struct
-      (field $a i32) (field $b i64) (field $c f32)))
+      (field $a i32)
+      (field $b i64)
+      (field $c f32)))
   (global $g i32 (i32.const 42))
   (func $f (param $x i32) (result i32) (local $a i32)
     (local $b i32)
@@ -311,6 +313,42 @@ def test_option(options: dict[str, Any], expected: str) -> None:
     assert fmt(expected, **options) == expected
 
 
+# A group of locals or fields that ends its form fits only with the closing parentheses
+# after it (they once overflowed the width by them).
+GROUP_TAILS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "(module (func $f (local $l0 i32) (local $l1 i32)))",
+        {"wrapBeforeLocals": "never", "printWidth": 43},
+        "(module\n  (func $f (local $l0 i32)\n    (local $l1 i32)))\n",
+    ),
+    (
+        "(module (func $f (param $x i32) (local $l0 i32) (local $l1 i32)))",
+        {"printWidth": 58},
+        "(module\n  (func $f (param $x i32)\n    (local $l0 i32) (local $l1 i32)))\n",
+    ),
+    (
+        "(module (type $s (struct (field $f0 i32) (field $f1 i32))))",
+        {"wrapBeforeFields": "never", "printWidth": 45},
+        "(module\n  (type $s\n    (struct (field $f0 i32)\n      (field $f1 i32))))\n",
+    ),
+    (
+        "(module (func $f (local $l0 i32) (local $l1 i32) (local $l2 i32)))",
+        {"wrapBeforeLocals": "always", "multiLineLocals": "wrap", "printWidth": 36},
+        "(module\n  (func $f\n    (local $l0 i32) (local $l1 i32)\n    (local $l2 i32)))\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "options", "expected"), GROUP_TAILS)
+def test_a_group_ending_its_form_counts_the_parentheses(
+    src: str, options: dict[str, Any], expected: str
+) -> None:
+    out = fmt(src, **options)
+    assert out == expected
+    assert max(len(line) for line in out.splitlines()) <= options["printWidth"]
+    assert fmt(out, **options) == out
+
+
 def test_comments_stay_where_they_were() -> None:
     src = '(module (func $f ;; trailing\n (param i32) (; block ;) (result i32)\n local.get 0 (; here ;) ;; last\n ) (@custom "x" (after func)) )'
     assert fmt(src) == (
@@ -360,6 +398,32 @@ def test_a_field_with_an_error_is_copied() -> None:
     assert fmt(src) == (
         '(module\n  (func $ok (nop))\n  (func $bad (i32.add (i32.const 1)\n     (i32.const 2) "oops" ))\n  (func $ok2))\n'
     )
+
+
+# Damaged text that formatted differently a second time (seeds 11 and 13 of
+# `test_format_oracles.damage`, reduced): an error was the last field, and its module's `)`
+# moved onto it, where tree-sitter's recovery then took it for the error's own. The white
+# space after an error now stays as it was.
+AFTER_ERRORS = [
+    (
+        '(module\n  (func (export "get-after-set") (param $p (ref extern)) (result (ref extern))\n    (block (result (re)f extern)) (local.get $x))\n  )\n)',
+        '(module\n  (func (export "get-after-set") (param $p (ref extern)) (result (ref extern))\n    (block (result (re)f extern)) (local.get $x))\n  )\n)',
+    ),
+    (
+        '(module\n  (func (export "array_call_nth") (param $n i32) (result i32)\n  )\n  (func (export "array_init_elem") (param $1 i32) (param $2 i32) (param $3 i32)\n   (@x (array.init_elem $arrref_mut $e1 (global.get $g_arrref_mut) (local.get $1) (local.get $2) (local.get $3))\n  )\n  (func (export "drop_segs")\n    (elem.drop $e1)\n  )\n)',
+        '(module\n  (func (export "array_call_nth") (param $n i32) (result i32))\n  (func (export "array_init_elem") (param $1 i32) (param $2 i32) (param $3 i32)\n   (@x (array.init_elem $arrref_mut $e1 (global.get $g_arrref_mut) (local.get $1) (local.get $2) (local.get $3))\n  )\n  (func (export "drop_segs")\n    (elem.drop $e1)\n  )\n)',
+    ),
+    (
+        '(module\n  (func (export "f32_align_switch") (param i32) (result f32)\n    (block $4\n      (block $2\n        ) ;; 1\n      ) ;; 2\n    ) ;; 4\n    (local.get 2)\n  )\n)',
+        '(module\n  (func (export "f32_align_switch") (param i32) (result f32)\n    (block $4\n      (block $2) ;; 1\n    ) ;; 2\n  ) ;; 4\n    (local.get 2)\n  )\n)',
+    ),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), AFTER_ERRORS)
+def test_white_space_after_an_error_stays(src: str, expected: str) -> None:
+    assert fmt(src) == expected
+    assert fmt(expected) == expected
 
 
 def test_fmt_ignore_keeps_the_next_form() -> None:

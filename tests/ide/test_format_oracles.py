@@ -7,7 +7,7 @@ json-from-wast`, which `wasm-tools` 1.262 cannot do for legacy exception files: 
 token check stands alone), `wasm-tools smith` modules printed plain and folded, the GC
 modules of `tests/gc_modules` and `bench/genwat.py` code. Damaged text (parentheses deleted
 or added, truncations, garbage) never makes the formatter raise; what has an error is
-copied byte for byte, and nothing but white space changes.
+copied byte for byte, nothing but white space changes, and formatting twice changes nothing.
 
 Sizes are small by default; `WAT_LSP_FORMAT_SMITH=1000`, `WAT_LSP_FORMAT_DAMAGES=2000` and
 `WAT_LSP_FORMAT_SPEC_ALL=1` (every spec file through wasm-tools, not one in four) run the
@@ -177,6 +177,7 @@ def test_damaged_text() -> None:
         bad = damage(rng, src)
         out = format_text(bad)
         assert _blanks_removed(out) == _blanks_removed(bad), f"damage {n}: more than white space changed"
+        assert format_text(out) == out, f"damage {n}: formatting twice changes the text"
         assert leaves(out)[1] == leaves(bad)[1], f"damage {n}: comments differ"
         pos = 0
         for item in error_items(bad):
