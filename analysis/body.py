@@ -141,8 +141,10 @@ class BodyReader(FastImmediates):
             item = pop()
             if isinstance(item, Node):
                 kind = classes.get(item.kind_id)
-                if kind is None or (not clean and item.has_error):  # blocks, trivia, errors
+                if kind is None or (not clean and item.has_error):  # other blocks, trivia, errors
                     self._expand(item, stack)
+                elif kind == _BLOCK:
+                    self._block_fast(item, cur, stack)
                 else:
                     instr = self._plain_words(item) if kind == _PLAIN else None
                     if instr is None:
@@ -298,6 +300,88 @@ class BodyReader(FastImmediates):
             return None
         return Instr(op, imms, start, end, start, end)
 
+    def _block_fast(self, node: Node, cur: TreeCursor, stack: list[_Work]) -> None:
+        """`_expand_block` for a `block` or `loop`, plain or folded, without errors: the
+        grammar fixes its children (keyword, label, block type, instructions, `end` and its
+        label), so one cursor pass sorts them by kind id. Nested blocks are read at a few
+        times the cost of a plain instruction, rather than through the general path's two
+        passes, field names and node type strings (100,000 nested blocks: 0.65 -> 0.3 s)."""
+        data = self.data
+        folded = node.kind_id in _FOLDED_BLOCK_IDS
+        opword: Node | None = None
+        label: str | None = None
+        label_text: Node | None = None
+        head_end = 0
+        bt_nodes: list[Node] = []
+        body: list[Node] = []
+        close_start = close_end = -1
+        end_label: Node | None = None
+        glued_at: int | None = None
+        prev_end = -1
+        cur.reset(node)
+        more = cur.goto_first_child()
+        while more:
+            c = cur.node
+            assert c is not None
+            k = c.kind_id
+            if k in _TRIVIA_KINDS or k in _PAREN_IDS:  # (no token is glued to a parenthesis)
+                prev_end = -1
+                more = cur.goto_next_sibling()
+                continue
+            at = c.start_byte
+            if (
+                glued_at is None
+                and at == prev_end
+                and 0 < at < len(data)
+                and data[at] not in _PARENS
+                and data[at - 1] not in _PARENS
+            ):
+                glued_at = at
+            prev_end = c.end_byte
+            if k in _INSTR_KIND_IDS:
+                body.append(c)
+            elif k == _IDENTIFIER:
+                if close_start >= 0:  # `end $l`
+                    end_label = c
+                    close_end = prev_end
+                elif label_text is None and not bt_nodes and not body:
+                    label_text = c
+                    label = parse_id(data[at:prev_end].decode("utf-8", "replace"))[0]
+                    head_end = prev_end
+            elif k in _BLOCK_TYPE_IDS:
+                bt_nodes.append(c)
+                head_end = prev_end
+            elif k == _END_KW:
+                close_start, close_end = at, prev_end
+            elif k in _BLOCK_KWS and opword is None:
+                opword = c
+                head_end = prev_end
+            more = cur.goto_next_sibling()
+        if glued_at is not None:
+            self.report("syntax", cst.GLUE_MESSAGE, Span(glued_at, glued_at + 1))
+        if end_label is not None:
+            self._end_label(end_label, label)
+        if opword is None:
+            return
+        op = _BLOCK_OPS[opword.kind_id]
+        end = node.end_byte
+        if folded:
+            close_start, close_end = end - 1, end
+        elif close_start < 0:
+            close_start = close_end = end
+        stack.append(_Close(_END_OP, close_start, close_end))
+        bt = self._block_type_of(bt_nodes, True)
+        ostart = node.start_byte if folded else opword.start_byte
+        oend = end if folded else head_end
+        self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)
+        self._leading_plain(body, cur, stack)
+
+    def _end_label(self, node: Node, label: str | None) -> None:
+        """`end $l` / `else $l`: must repeat the block's label."""
+        name = parse_id(cst.text(self.data, node))[0]
+        if label is None or name != label:
+            self.report("malformed", f"mismatching label `{cst.text(self.data, node)}`", cst.span(node))
+
     def _expand_block(self, node: Node, stack: list[_Work]) -> None:
         """Block-like forms, plain or folded: emit the start now, queue the rest."""
         folded = node.type in FOLDED_BLOCKS
@@ -420,10 +504,7 @@ class BodyReader(FastImmediates):
                 close = _Close(end_kw, c.start_byte, c.end_byte)
             elif t in ("identifier", "integer"):
                 if field_name in ("end_label", "else_label"):
-                    # `end $l` / `else $l`: must repeat the block's label
-                    name = parse_id(cst.text(self.data, c))[0]
-                    if label is None or name != label:
-                        self.report("malformed", f"mismatching label `{cst.text(self.data, c)}`", cst.span(c))
+                    self._end_label(c, label)
                     if field_name == "end_label":
                         close.end = c.end_byte
                 elif field_name == "target":
@@ -453,9 +534,13 @@ class BodyReader(FastImmediates):
             stack.append(start)
             stack.extend(reversed(conditions))
             return
-        # What `read` would do next, without the round trip through the stack: the start,
-        # then the leading plain instructions and clauses (none has errors).
         self._emit(start)
+        self._leading_plain(body, cur, stack)
+
+    def _leading_plain(self, body: list[_Work], cur: TreeCursor, stack: list[_Work]) -> None:
+        """What `read` would do next with a block's `body` (free of errors) after its start,
+        without the round trip through the stack: the leading plain instructions and clauses
+        now, the rest queued."""
         out = self.out
         i = 0
         for item in body:
@@ -474,14 +559,25 @@ class BodyReader(FastImmediates):
             stack.extend(reversed(body[i:]))
 
     def _emit(self, item: _Emit) -> None:
-        index = len(self.out)
-        self.out.append(
-            Instr(item.op, item.imms, item.start, item.end, item.ostart, item.oend, label=item.label)
-        )
         if item.push_label:
-            self.labels.append(item.label)
-            self.open.append(index)
-            self.clauses.append([])
+            self._open_block(item.op, item.imms, item.start, item.end, item.ostart, item.oend, item.label)
+        else:
+            self.out.append(Instr(item.op, item.imms, item.start, item.end, item.ostart, item.oend))
+
+    def _open_block(
+        self,
+        op: OpInfo,
+        imms: tuple[Immediate, ...],
+        start: int,
+        end: int,
+        ostart: int,
+        oend: int,
+        label: str | None,
+    ) -> None:
+        self.labels.append(label)
+        self.open.append(len(self.out))
+        self.clauses.append([])
+        self.out.append(Instr(op, imms, start, end, ostart, oend, label=label))
 
     def _clause(self, item: _Clause) -> None:
         imms: tuple[Immediate, ...] = ()
@@ -687,6 +783,25 @@ _INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
 _PLAIN_KIND_IDS = cst.kind_ids((PLAIN,))
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
 _NO_KIND_CLASS: dict[int, int] = {}  # with FAST_PATHS off: every instruction is expanded
+# `block` and `loop` (`_block_fast`): their kind ids, keywords and children's kinds
+_BLOCK = 3
+_FOLDED_BLOCK_IDS = cst.kind_ids(("folded_block",))
+_KIND_CLASS |= dict.fromkeys(cst.kind_ids(("block_instr", "folded_block")), _BLOCK)
+_IDENTIFIER = language().id_for_node_kind("identifier", True)
+_BLOCK_TYPE_IDS = cst.kind_ids(("type_use", "param", "result"))
+_END_KW = language().id_for_node_kind("end", False)
+_PAREN_IDS = frozenset(language().id_for_node_kind(k, False) for k in "()")
+_BLOCK_KWS = frozenset(language().id_for_node_kind(k, False) for k in ("block", "loop"))
+
+
+def _op(name: str) -> OpInfo:
+    op = lookup(name)
+    assert op is not None
+    return op
+
+
+_BLOCK_OPS = {language().id_for_node_kind(k, False): _op(k) for k in ("block", "loop")}
+_END_OP = _op("end")
 
 
 class _Counter:
