@@ -8,6 +8,7 @@ in execution order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node, TreeCursor
@@ -139,26 +140,28 @@ class BodyReader(FastImmediates):
         classes = _KIND_CLASS if FAST_PATHS else _NO_KIND_CLASS
         while stack:
             item = pop()
-            if isinstance(item, Node):
-                kind = classes.get(item.kind_id)
-                if kind is None or (not clean and item.has_error):  # other blocks, trivia, errors
-                    self._expand(item, stack)
+            cls = type(item)  # (exact types: cheaper than a chain of `isinstance`)
+            if cls is Node:
+                node: Node = item  # type: ignore[assignment]
+                kind = classes.get(node.kind_id)
+                if kind is None or (not clean and node.has_error):  # other blocks, trivia, errors
+                    self._expand(node, stack)
                 elif kind == _BLOCK:
-                    self._block_fast(item, cur, stack)
+                    self._block_fast(node, cur, stack)
                 else:
-                    instr = self._plain_words(item) if kind == _PLAIN else None
+                    instr = self._plain_words(node) if kind == _PLAIN else None
                     if instr is None:
-                        instr = self._instr_fast(item, kind, cur, stack)
+                        instr = self._instr_fast(node, kind, cur, stack)
                     if instr is not None:
                         out.append(instr)
-            elif isinstance(item, Instr):
-                out.append(item)
-            elif isinstance(item, _Emit):
-                self._emit(item)
-            elif isinstance(item, _Close):
-                self._close(item)
+            elif cls is Instr:
+                out.append(item)  # type: ignore[arg-type]
+            elif cls is _Close:
+                self._close(item)  # type: ignore[arg-type]
+            elif cls is _Emit:
+                self._emit(item)  # type: ignore[arg-type]
             else:
-                self._clause(item)
+                self._clause(item)  # type: ignore[arg-type]
         while self.open:  # only after syntax errors: keep structure well-formed
             at = len(self.data) if not self.out else self.out[-1].end
             end_op = lookup("end")
@@ -374,7 +377,11 @@ class BodyReader(FastImmediates):
         ostart = node.start_byte if folded else opword.start_byte
         oend = end if folded else head_end
         self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)
-        self._leading_plain(body, cur, stack)
+        if body and body[0].kind_id in _PLAIN_KIND_IDS:
+            self._leading_plain(body, cur, stack)
+        elif body:
+            body.reverse()
+            stack.extend(body)
 
     def _end_label(self, node: Node, label: str | None) -> None:
         """`end $l` / `else $l`: must repeat the block's label."""
@@ -537,7 +544,7 @@ class BodyReader(FastImmediates):
         self._emit(start)
         self._leading_plain(body, cur, stack)
 
-    def _leading_plain(self, body: list[_Work], cur: TreeCursor, stack: list[_Work]) -> None:
+    def _leading_plain(self, body: Sequence[_Work], cur: TreeCursor, stack: list[_Work]) -> None:
         """What `read` would do next with a block's `body` (free of errors) after its start,
         without the round trip through the stack: the leading plain instructions and clauses
         now, the rest queued."""
