@@ -149,7 +149,7 @@ class BodyReader(FastImmediates):
                 elif kind == _BLOCK:
                     self._block_fast(node, cur, stack)
                 else:
-                    instr = self._plain_words(node) if kind == _PLAIN else None
+                    instr = self._plain_words(node) if kind == _PLAIN else self._folded_words(node)
                     if instr is None:
                         instr = self._instr_fast(node, kind, cur, stack)
                     if instr is not None:
@@ -199,6 +199,8 @@ class BodyReader(FastImmediates):
         prev_end = -1
         cur.reset(node)
         more = cur.goto_first_child()
+        if folded == _FOLDED and more:  # past the `(`, which nothing is glued to
+            more = cur.goto_next_sibling()
         while more:
             c = cur.node
             assert c is not None
@@ -270,8 +272,33 @@ class BodyReader(FastImmediates):
         start = node.start_byte
         end = node.end_byte
         words = self.data[start:end].split()
+        if node.child_count != len(words):
+            return None
+        return self._words(words, start, end, start, end)
+
+    def _folded_words(self, node: Node) -> Instr | None:
+        """`_plain_words` for a folded instruction without operands, `(i32.const 1)`: its
+        text inside the parentheses holds no parenthesis (no operand, no block comment) and
+        no `;` (no line comment), and there is one child per word besides the two
+        parentheses."""
+        ostart = node.start_byte
+        oend = node.end_byte
+        data = self.data
+        # `find`, not a slice: an instruction with operands holds them all (100,000 nested
+        # operands: 2.4 MB), and its first operand's `(` comes soon after the mnemonic
+        if data.find(b"(", ostart + 1, oend - 1) >= 0 or data.find(b";", ostart + 1, oend - 1) >= 0:
+            return None
+        inner = data[ostart + 1 : oend - 1]
+        words = inner.split()
+        if not words or node.child_count != len(words) + 2:
+            return None
+        start = ostart + 1 + len(inner) - len(inner.lstrip())
+        end = ostart + 1 + len(inner.rstrip())
+        return self._words(words, start, end, ostart, oend)
+
+    def _words(self, words: list[bytes], start: int, end: int, ostart: int, oend: int) -> Instr | None:
         entry = OPS.get(words[0])
-        if entry is None or node.child_count != len(words):
+        if entry is None:
             return None
         op, plan = entry
         imms: tuple[Immediate, ...] | None = None
@@ -301,7 +328,7 @@ class BodyReader(FastImmediates):
             imms = self._fast_each(plan, words[1:], self._word_imm)
         if imms is None:
             return None
-        return Instr(op, imms, start, end, start, end)
+        return Instr(op, imms, start, end, ostart, oend)
 
     def _block_fast(self, node: Node, cur: TreeCursor, stack: list[_Work]) -> None:
         """`_expand_block` for a `block` or `loop`, plain or folded, without errors: the

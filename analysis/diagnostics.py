@@ -7,8 +7,8 @@ convert them to line/column in the encoding they need (see `positions`).
 from __future__ import annotations
 
 import dataclasses
-import operator
 import enum
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 

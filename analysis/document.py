@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make, by_span
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity, by_span, make
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.lints.registry import func_lints, module_lints
 from wat_lsp.analysis.literals import parse_string

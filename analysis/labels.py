@@ -59,14 +59,15 @@ def block_labels(body: list[Instr]) -> BlockLabels:
     open_: list[int] = []  # block start indices
     lowest: list[int] = []  # per open block: the lowest stack position targeted from inside it
     for i, ins in enumerate(body):
-        bits = ins.op.bits
+        op = ins.op
+        bits = op.bits
         if bits & _END and open_:
             b, low = open_.pop(), lowest.pop()
             if low < len(open_):
                 crossed.add(b)
-            if lowest:
-                lowest[-1] = min(lowest[-1], low)
-        if _has_labels(ins.op.name):
+            if lowest and low < lowest[-1]:
+                lowest[-1] = low
+        if op.imms and _has_labels(op.name):
             height = len(open_)
             for d in label_depths(ins):
                 p = height - 1 - d

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from wat_lsp.analysis.core_rules import CoreOnly, tag_results
-from wat_lsp.analysis.diagnostics import Diagnostic, Related, make, by_span
+from wat_lsp.analysis.diagnostics import Diagnostic, Related, by_span, make
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,

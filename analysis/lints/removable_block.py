@@ -37,7 +37,13 @@ def check(func: Func, labels: BlockLabels) -> list[Diagnostic]:
         message = messages.get(key)
         if message is None:
             label = f" `${ins.label}`" if ins.label else ""
-            message = messages[key] = f"no branch targets this `{name}`{label}: its contents can stand without it"
+            message = messages[key] = (
+                f"no branch targets this `{name}`{label}: its contents can stand without it"
+            )
         # `lint(...)` spelled out: one hint per block, 100,000 of them in a deep nest
-        out.append(Diagnostic(CODE, message, Span(ins.start, ins.end), _SEVERITY, (), (), {"func": index, "instr": i}))
+        out.append(
+            Diagnostic(
+                CODE, message, Span(ins.start, ins.end), _SEVERITY, (), (), {"func": index, "instr": i}
+            )
+        )
     return out
