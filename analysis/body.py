@@ -400,7 +400,7 @@ class BodyReader(FastImmediates):
         elif close_start < 0:
             close_start = close_end = end
         stack.append(_Close(_END_OP, close_start, close_end))
-        bt = self._block_type_of(bt_nodes, True)
+        bt = self._block_type_of(bt_nodes, True) if bt_nodes else _NO_BLOCK_TYPE
         ostart = node.start_byte if folded else opword.start_byte
         oend = end if folded else head_end
         self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)

@@ -457,7 +457,7 @@ class BodyValidator:
     # --- frames -------------------------------------------------------------------------
 
     def push_frame(self, kind: str, params: Sequence[ValType], results: Sequence[ValType]) -> Frame:
-        f = Frame(kind, self.i, params, results, len(self.stack), self.inits.height)
+        f = Frame(kind, self.i, params, results, len(self.stack), len(self.inits.undo))
         self.frames.append(f)
         self.stack.extend(params)
         return f
@@ -520,7 +520,8 @@ class BodyValidator:
 
     def pop_frame(self, end_index: int) -> Frame:
         frame = self.frames.pop()
-        self.reset_inits(frame, end_index)
+        if len(self.inits.undo) > frame.init_height:  # (else nothing was set inside to undo)
+            self.reset_inits(frame, end_index)
         return frame
 
     def reset_inits(self, frame: Frame, end_index: int) -> None:
