@@ -10,7 +10,6 @@ Liveness is `analysis.liveness`'s, walked back from the end of the instruction's
 
 from __future__ import annotations
 
-import bisect
 import struct
 from dataclasses import dataclass
 
@@ -83,13 +82,17 @@ def live_around(func: Func, lv: Liveness, index: int) -> tuple[int, int]:
 
 def instr_at(func: Func, offset: int) -> int | None:
     """The instruction whose mnemonic (or block keyword) and immediates hold `offset`."""
-    order = sorted(range(len(func.body)), key=lambda i: func.body[i].start)
-    starts = [func.body[i].start for i in order]
-    k = bisect.bisect_right(starts, offset) - 1
-    if k < 0:
+    # The instruction starting last at or before `offset` (of those starting there, the last
+    # in the body), in one pass: sorting the body by start cost 0.2 s on 200,000 instructions,
+    # and the code actions at the cursor ask three times.
+    best = best_start = -1
+    for i, ins in enumerate(func.body):
+        s = ins.start
+        if best_start <= s <= offset:
+            best, best_start = i, s
+    if best < 0:
         return None
-    i = order[k]
-    return i if offset <= func.body[i].end else None
+    return best if offset <= func.body[best].end else None
 
 
 def _code(text: str) -> str:
