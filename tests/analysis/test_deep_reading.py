@@ -53,7 +53,9 @@ DEEP = {
     "plain": lambda: pathological.nested_plain(LEVELS),
     "folded": lambda: pathological.folded_operands(LEVELS),
     "labelled": lambda: pathological.Shape(
-        "labelled", "(module (func " + "(block $l (result i32) " * LEVELS + "i32.const 1" + ")" * LEVELS + " drop))", 0
+        "labelled",
+        "(module (func " + "(block $l (result i32) " * LEVELS + "i32.const 1" + ")" * LEVELS + " drop))",
+        0,
     ),
     "plain labelled loops": lambda: pathological.Shape(
         "loops", "(module (func\n" + "loop $l\n" * LEVELS + "br $l\n" + "end $l\n" * LEVELS + "))", 0
@@ -95,7 +97,9 @@ def test_small_modules_read_the_same(name: str) -> None:
 def test_end_label_mismatch_and_glue_exactly() -> None:
     text = SMALL["end label mismatch"]
     doc = _same(text.encode())
-    malformed = [(d.message, text[d.span.start : d.span.end]) for d in doc.diagnostics if d.code == "malformed"]
+    malformed = [
+        (d.message, text[d.span.start : d.span.end]) for d in doc.diagnostics if d.code == "malformed"
+    ]
     assert malformed == [("mismatching label `$b`", "$b"), ("mismatching label `$c`", "$c")]
     glued = SMALL["glued"]  # a keyword glued to a label lexes as one (unknown) mnemonic
     doc = _same(glued.encode())
