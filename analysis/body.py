@@ -204,7 +204,14 @@ class BodyReader(FastImmediates):
         while more:
             c = cur.node
             assert c is not None
-            k = classes[c.kind_id]
+            kid = c.kind_id
+            if kid in _PARENTHESISED:  # nothing is glued to a parenthesis: no offsets read
+                if kid not in _PAREN_IDS:
+                    operands.append(c)
+                prev_end = -1
+                more = cur.goto_next_sibling()
+                continue
+            k = classes[kid]
             start = c.start_byte
             if (
                 start == prev_end
@@ -825,6 +832,7 @@ _IDENTIFIER = language().id_for_node_kind("identifier", True)
 _BLOCK_TYPE_IDS = cst.kind_ids(("type_use", "param", "result"))
 _END_KW = language().id_for_node_kind("end", False)
 _PAREN_IDS = frozenset(language().id_for_node_kind(k, False) for k in "()")
+_PARENTHESISED = _PAREN_IDS | cst.kind_ids(FOLDED_BLOCKS | {FOLDED})  # a token or a folded form
 _BLOCK_KWS = frozenset(language().id_for_node_kind(k, False) for k in ("block", "loop"))
 
 
