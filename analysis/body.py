@@ -111,7 +111,8 @@ class BodyReader(FastImmediates):
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
-        self.clauses: list[list[int]] = []  # per open block: its else/catch instructions
+        # per open block: its else/catch instructions (`_NONE` until it has one: most have none)
+        self.clauses: list[list[int]] = []
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
         self._cache = cache.by_code
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
@@ -617,7 +618,7 @@ class BodyReader(FastImmediates):
     ) -> None:
         self.labels.append(label)
         self.open.append(len(self.out))
-        self.clauses.append([])
+        self.clauses.append(_NONE)
         self.out.append(Instr(op, imms, start, end, ostart, oend, label=label))
 
     def _clause(self, item: _Clause) -> None:
@@ -625,7 +626,10 @@ class BodyReader(FastImmediates):
         if item.tag_node is not None:
             imms = (self._index(item.tag_node, "tag"),)
         if self.clauses:
-            self.clauses[-1].append(len(self.out))
+            if self.clauses[-1] is _NONE:
+                self.clauses[-1] = [len(self.out)]
+            else:
+                self.clauses[-1].append(len(self.out))
         self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end))
 
     def _close(self, item: _Close) -> None:
@@ -860,5 +864,6 @@ class _Counter:
         self.outer(code, message, span)
 
 
+_NONE: list[int] = []  # a block's clauses while it has none (shared: never appended to)
 _BLOCK_TYPE = object()  # cache of block types by text
 _NO_BLOCK_TYPE = BlockType(None, (), ())

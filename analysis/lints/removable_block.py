@@ -20,15 +20,23 @@ def check(func: Func, labels: BlockLabels) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     index = func.index
     messages: dict[tuple[str, str | None], str] = {}  # 100,000 nested blocks: one message
+    last_bt: object = None  # block types are shared: the last one's verdict
+    last_ok = False
     for i in labels.parent:
         ins = body[i]
         name = ins.op.name
         if (name != "block" and name != "loop") or i in targeted or i in crossed:
             continue
         bt = ins.imms[0] if ins.imms else None
-        if not isinstance(bt, BlockType) or bt.type_idx is not None or bt.params:
-            continue
-        if bt.results and not all(isinstance(t, str) for t in bt.results):
+        if bt is not last_bt:
+            last_bt = bt
+            last_ok = (
+                isinstance(bt, BlockType)
+                and bt.type_idx is None
+                and not bt.params
+                and all(isinstance(t, str) for t in bt.results)
+            )
+        if not last_ok:
             continue
         m = ins.match
         if not (i < m < size) or body[m].op.name != "end":
