@@ -8,6 +8,7 @@ in execution order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node, TreeCursor
@@ -110,7 +111,8 @@ class BodyReader(FastImmediates):
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
         self.open: list[int] = []  # indices in `out` of open block starts
-        self.clauses: list[list[int]] = []  # per open block: its else/catch instructions
+        # per open block: its else/catch instructions (`_NONE` until it has one: most have none)
+        self.clauses: list[list[int]] = []
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
         self._cache = cache.by_code
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
@@ -139,24 +141,28 @@ class BodyReader(FastImmediates):
         classes = _KIND_CLASS if FAST_PATHS else _NO_KIND_CLASS
         while stack:
             item = pop()
-            if isinstance(item, Node):
-                kind = classes.get(item.kind_id)
-                if kind is None or (not clean and item.has_error):  # blocks, trivia, errors
-                    self._expand(item, stack)
+            cls = type(item)  # (exact types: cheaper than a chain of `isinstance`)
+            if cls is Node:
+                node: Node = item  # type: ignore[assignment]
+                kind = classes.get(node.kind_id)
+                if kind is None or (not clean and node.has_error):  # other blocks, trivia, errors
+                    self._expand(node, stack)
+                elif kind == _BLOCK:
+                    self._block_fast(node, cur, stack)
                 else:
-                    instr = self._plain_words(item) if kind == _PLAIN else None
+                    instr = self._plain_words(node) if kind == _PLAIN else self._folded_words(node)
                     if instr is None:
-                        instr = self._instr_fast(item, kind, cur, stack)
+                        instr = self._instr_fast(node, kind, cur, stack)
                     if instr is not None:
                         out.append(instr)
-            elif isinstance(item, Instr):
-                out.append(item)
-            elif isinstance(item, _Emit):
-                self._emit(item)
-            elif isinstance(item, _Close):
-                self._close(item)
+            elif cls is Instr:
+                out.append(item)  # type: ignore[arg-type]
+            elif cls is _Close:
+                self._close(item)  # type: ignore[arg-type]
+            elif cls is _Emit:
+                self._emit(item)  # type: ignore[arg-type]
             else:
-                self._clause(item)
+                self._clause(item)  # type: ignore[arg-type]
         while self.open:  # only after syntax errors: keep structure well-formed
             at = len(self.data) if not self.out else self.out[-1].end
             end_op = lookup("end")
@@ -194,10 +200,19 @@ class BodyReader(FastImmediates):
         prev_end = -1
         cur.reset(node)
         more = cur.goto_first_child()
+        if folded == _FOLDED and more:  # past the `(`, which nothing is glued to
+            more = cur.goto_next_sibling()
         while more:
             c = cur.node
             assert c is not None
-            k = classes[c.kind_id]
+            kid = c.kind_id
+            if kid in _PARENTHESISED:  # nothing is glued to a parenthesis: no offsets read
+                if kid not in _PAREN_IDS:
+                    operands.append(c)
+                prev_end = -1
+                more = cur.goto_next_sibling()
+                continue
+            k = classes[kid]
             start = c.start_byte
             if (
                 start == prev_end
@@ -265,8 +280,33 @@ class BodyReader(FastImmediates):
         start = node.start_byte
         end = node.end_byte
         words = self.data[start:end].split()
+        if node.child_count != len(words):
+            return None
+        return self._words(words, start, end, start, end)
+
+    def _folded_words(self, node: Node) -> Instr | None:
+        """`_plain_words` for a folded instruction without operands, `(i32.const 1)`: its
+        text inside the parentheses holds no parenthesis (no operand, no block comment) and
+        no `;` (no line comment), and there is one child per word besides the two
+        parentheses."""
+        ostart = node.start_byte
+        oend = node.end_byte
+        data = self.data
+        # `find`, not a slice: an instruction with operands holds them all (100,000 nested
+        # operands: 2.4 MB), and its first operand's `(` comes soon after the mnemonic
+        if data.find(b"(", ostart + 1, oend - 1) >= 0 or data.find(b";", ostart + 1, oend - 1) >= 0:
+            return None
+        inner = data[ostart + 1 : oend - 1]
+        words = inner.split()
+        if not words or node.child_count != len(words) + 2:
+            return None
+        start = ostart + 1 + len(inner) - len(inner.lstrip())
+        end = ostart + 1 + len(inner.rstrip())
+        return self._words(words, start, end, ostart, oend)
+
+    def _words(self, words: list[bytes], start: int, end: int, ostart: int, oend: int) -> Instr | None:
         entry = OPS.get(words[0])
-        if entry is None or node.child_count != len(words):
+        if entry is None:
             return None
         op, plan = entry
         imms: tuple[Immediate, ...] | None = None
@@ -296,7 +336,93 @@ class BodyReader(FastImmediates):
             imms = self._fast_each(plan, words[1:], self._word_imm)
         if imms is None:
             return None
-        return Instr(op, imms, start, end, start, end)
+        return Instr(op, imms, start, end, ostart, oend)
+
+    def _block_fast(self, node: Node, cur: TreeCursor, stack: list[_Work]) -> None:
+        """`_expand_block` for a `block` or `loop`, plain or folded, without errors: the
+        grammar fixes its children (keyword, label, block type, instructions, `end` and its
+        label), so one cursor pass sorts them by kind id. Nested blocks are read at a few
+        times the cost of a plain instruction, rather than through the general path's two
+        passes, field names and node type strings (100,000 nested blocks: 0.65 -> 0.3 s)."""
+        data = self.data
+        folded = node.kind_id in _FOLDED_BLOCK_IDS
+        opword: Node | None = None
+        label: str | None = None
+        label_text: Node | None = None
+        head_end = 0
+        bt_nodes: list[Node] = []
+        body: list[Node] = []
+        close_start = close_end = -1
+        end_label: Node | None = None
+        glued_at: int | None = None
+        prev_end = -1
+        cur.reset(node)
+        more = cur.goto_first_child()
+        while more:
+            c = cur.node
+            assert c is not None
+            k = c.kind_id
+            if k in _TRIVIA_KINDS or k in _PAREN_IDS:  # (no token is glued to a parenthesis)
+                prev_end = -1
+                more = cur.goto_next_sibling()
+                continue
+            at = c.start_byte
+            if (
+                glued_at is None
+                and at == prev_end
+                and 0 < at < len(data)
+                and data[at] not in _PARENS
+                and data[at - 1] not in _PARENS
+            ):
+                glued_at = at
+            prev_end = c.end_byte
+            if k in _INSTR_KIND_IDS:
+                body.append(c)
+            elif k == _IDENTIFIER:
+                if close_start >= 0:  # `end $l`
+                    end_label = c
+                    close_end = prev_end
+                elif label_text is None and not bt_nodes and not body:
+                    label_text = c
+                    label = parse_id(data[at:prev_end].decode("utf-8", "replace"))[0]
+                    head_end = prev_end
+            elif k in _BLOCK_TYPE_IDS:
+                bt_nodes.append(c)
+                head_end = prev_end
+            elif k == _END_KW:
+                close_start, close_end = at, prev_end
+            elif k in _BLOCK_KWS and opword is None:
+                opword = c
+                head_end = prev_end
+            more = cur.goto_next_sibling()
+        if glued_at is not None:
+            self.report("syntax", cst.GLUE_MESSAGE, Span(glued_at, glued_at + 1))
+        if end_label is not None:
+            self._end_label(end_label, label)
+        if opword is None:
+            return
+        op = _BLOCK_OPS[opword.kind_id]
+        end = node.end_byte
+        if folded:
+            close_start, close_end = end - 1, end
+        elif close_start < 0:
+            close_start = close_end = end
+        stack.append(_Close(_END_OP, close_start, close_end))
+        bt = self._block_type_of(bt_nodes, True) if bt_nodes else _NO_BLOCK_TYPE
+        ostart = node.start_byte if folded else opword.start_byte
+        oend = end if folded else head_end
+        self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)
+        if body and body[0].kind_id in _PLAIN_KIND_IDS:
+            self._leading_plain(body, cur, stack)
+        elif body:
+            body.reverse()
+            stack.extend(body)
+
+    def _end_label(self, node: Node, label: str | None) -> None:
+        """`end $l` / `else $l`: must repeat the block's label."""
+        name = parse_id(cst.text(self.data, node))[0]
+        if label is None or name != label:
+            self.report("malformed", f"mismatching label `{cst.text(self.data, node)}`", cst.span(node))
 
     def _expand_block(self, node: Node, stack: list[_Work]) -> None:
         """Block-like forms, plain or folded: emit the start now, queue the rest."""
@@ -420,10 +546,7 @@ class BodyReader(FastImmediates):
                 close = _Close(end_kw, c.start_byte, c.end_byte)
             elif t in ("identifier", "integer"):
                 if field_name in ("end_label", "else_label"):
-                    # `end $l` / `else $l`: must repeat the block's label
-                    name = parse_id(cst.text(self.data, c))[0]
-                    if label is None or name != label:
-                        self.report("malformed", f"mismatching label `{cst.text(self.data, c)}`", cst.span(c))
+                    self._end_label(c, label)
                     if field_name == "end_label":
                         close.end = c.end_byte
                 elif field_name == "target":
@@ -453,9 +576,13 @@ class BodyReader(FastImmediates):
             stack.append(start)
             stack.extend(reversed(conditions))
             return
-        # What `read` would do next, without the round trip through the stack: the start,
-        # then the leading plain instructions and clauses (none has errors).
         self._emit(start)
+        self._leading_plain(body, cur, stack)
+
+    def _leading_plain(self, body: Sequence[_Work], cur: TreeCursor, stack: list[_Work]) -> None:
+        """What `read` would do next with a block's `body` (free of errors) after its start,
+        without the round trip through the stack: the leading plain instructions and clauses
+        now, the rest queued."""
         out = self.out
         i = 0
         for item in body:
@@ -474,21 +601,35 @@ class BodyReader(FastImmediates):
             stack.extend(reversed(body[i:]))
 
     def _emit(self, item: _Emit) -> None:
-        index = len(self.out)
-        self.out.append(
-            Instr(item.op, item.imms, item.start, item.end, item.ostart, item.oend, label=item.label)
-        )
         if item.push_label:
-            self.labels.append(item.label)
-            self.open.append(index)
-            self.clauses.append([])
+            self._open_block(item.op, item.imms, item.start, item.end, item.ostart, item.oend, item.label)
+        else:
+            self.out.append(Instr(item.op, item.imms, item.start, item.end, item.ostart, item.oend))
+
+    def _open_block(
+        self,
+        op: OpInfo,
+        imms: tuple[Immediate, ...],
+        start: int,
+        end: int,
+        ostart: int,
+        oend: int,
+        label: str | None,
+    ) -> None:
+        self.labels.append(label)
+        self.open.append(len(self.out))
+        self.clauses.append(_NONE)
+        self.out.append(Instr(op, imms, start, end, ostart, oend, label=label))
 
     def _clause(self, item: _Clause) -> None:
         imms: tuple[Immediate, ...] = ()
         if item.tag_node is not None:
             imms = (self._index(item.tag_node, "tag"),)
         if self.clauses:
-            self.clauses[-1].append(len(self.out))
+            if self.clauses[-1] is _NONE:
+                self.clauses[-1] = [len(self.out)]
+            else:
+                self.clauses[-1].append(len(self.out))
         self.out.append(Instr(item.op, imms, item.start, item.end, item.start, item.end))
 
     def _close(self, item: _Close) -> None:
@@ -687,6 +828,26 @@ _INSTR_KIND_IDS = cst.kind_ids(INSTR_NODES)
 _PLAIN_KIND_IDS = cst.kind_ids((PLAIN,))
 _KIND_CLASS = dict.fromkeys(cst.kind_ids((PLAIN,)), _PLAIN) | dict.fromkeys(cst.kind_ids((FOLDED,)), _FOLDED)
 _NO_KIND_CLASS: dict[int, int] = {}  # with FAST_PATHS off: every instruction is expanded
+# `block` and `loop` (`_block_fast`): their kind ids, keywords and children's kinds
+_BLOCK = 3
+_FOLDED_BLOCK_IDS = cst.kind_ids(("folded_block",))
+_KIND_CLASS |= dict.fromkeys(cst.kind_ids(("block_instr", "folded_block")), _BLOCK)
+_IDENTIFIER = language().id_for_node_kind("identifier", True)
+_BLOCK_TYPE_IDS = cst.kind_ids(("type_use", "param", "result"))
+_END_KW = language().id_for_node_kind("end", False)
+_PAREN_IDS = frozenset(language().id_for_node_kind(k, False) for k in "()")
+_PARENTHESISED = _PAREN_IDS | cst.kind_ids(FOLDED_BLOCKS | {FOLDED})  # a token or a folded form
+_BLOCK_KWS = frozenset(language().id_for_node_kind(k, False) for k in ("block", "loop"))
+
+
+def _op(name: str) -> OpInfo:
+    op = lookup(name)
+    assert op is not None
+    return op
+
+
+_BLOCK_OPS = {language().id_for_node_kind(k, False): _op(k) for k in ("block", "loop")}
+_END_OP = _op("end")
 
 
 class _Counter:
@@ -703,5 +864,6 @@ class _Counter:
         self.outer(code, message, span)
 
 
+_NONE: list[int] = []  # a block's clauses while it has none (shared: never appended to)
 _BLOCK_TYPE = object()  # cache of block types by text
 _NO_BLOCK_TYPE = BlockType(None, (), ())

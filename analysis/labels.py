@@ -4,11 +4,10 @@ blocks: no recursion over nesting depth."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from wat_lsp.analysis.model import Catch, Instr
-from wat_lsp.analysis.opcodes import Flag, Imm, lookup
+from wat_lsp.analysis.opcodes import OPCODES, Flag, Imm
 
 _LABEL_KINDS = (Imm.LABEL, Imm.LABELS_DEFAULT, Imm.CATCHES, Imm.ON_CLAUSES)
 
@@ -44,10 +43,8 @@ _START = Flag.BLOCK_START.value
 _END = Flag.BLOCK_END.value
 
 
-@functools.cache
-def _has_labels(name: str) -> bool:
-    op = lookup(name)
-    return op is not None and any(k in _LABEL_KINDS for k in op.imms)
+# Instructions with label immediates, by name (a set test per instruction, not a call).
+_LABELLED = frozenset(name for name, op in OPCODES.items() if any(k in _LABEL_KINDS for k in op.imms))
 
 
 def block_labels(body: list[Instr]) -> BlockLabels:
@@ -59,14 +56,15 @@ def block_labels(body: list[Instr]) -> BlockLabels:
     open_: list[int] = []  # block start indices
     lowest: list[int] = []  # per open block: the lowest stack position targeted from inside it
     for i, ins in enumerate(body):
-        bits = ins.op.bits
+        op = ins.op
+        bits = op.bits
         if bits & _END and open_:
             b, low = open_.pop(), lowest.pop()
             if low < len(open_):
                 crossed.add(b)
-            if lowest:
-                lowest[-1] = min(lowest[-1], low)
-        if _has_labels(ins.op.name):
+            if lowest and low < lowest[-1]:
+                lowest[-1] = low
+        if op.name in _LABELLED:
             height = len(open_)
             for d in label_depths(ins):
                 p = height - 1 - d

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from wat_lsp.analysis.core_rules import CoreOnly, tag_results
-from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
+from wat_lsp.analysis.diagnostics import Diagnostic, Related, by_span, make
 from wat_lsp.analysis.model import (
     UNRESOLVED,
     ArrayType,
@@ -104,7 +104,7 @@ def validation(module: Module, partial_funcs: Collection[int] = ()) -> Validatio
     for f in module.funcs:
         if f.import_ is None:
             diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs, core_only=notes))
-    diags.sort(key=lambda d: (d.span.start, d.span.end))
+    diags.sort(key=by_span)
     return Validation(diags, notes)
 
 

@@ -465,7 +465,7 @@ class BodyValidator:
     # --- frames -------------------------------------------------------------------------
 
     def push_frame(self, kind: str, params: Sequence[ValType], results: Sequence[ValType]) -> Frame:
-        f = Frame(kind, self.i, params, results, len(self.stack), self.inits.height)
+        f = Frame(kind, self.i, params, results, len(self.stack), len(self.inits.undo))
         self.frames.append(f)
         self.stack.extend(params)
         return f
@@ -528,7 +528,8 @@ class BodyValidator:
 
     def pop_frame(self, end_index: int) -> Frame:
         frame = self.frames.pop()
-        self.reset_inits(frame, end_index)
+        if len(self.inits.undo) > frame.init_height:  # (else nothing was set inside to undo)
+            self.reset_inits(frame, end_index)
         return frame
 
     def reset_inits(self, frame: Frame, end_index: int) -> None:
@@ -685,8 +686,9 @@ class BodyValidator:
                 f"{self.types.type_name(bt.type_idx)} is a "
                 f"{self.types.kind[bt.type_idx]} type",
             )
-        for t in (*bt.params, *bt.results):
-            self.check_val(t)
+        if bt.params or bt.results:
+            for t in (*bt.params, *bt.results):
+                self.check_val(t)
         return bt.params, bt.results
 
     def t_block(self, ins: Instr) -> None:
@@ -782,7 +784,12 @@ class BodyValidator:
         if len(self.frames) == 1:
             return  # an `end` without a block (the reader never produces one)
         frame = self.frames[-1]
-        self.check_frame_end(frame, ins.span)
+        stack = self.stack
+        h = frame.height
+        if len(stack) - h == 0 and not frame.results:  # what `check_frame_end` accepts first
+            pass
+        else:
+            self.check_frame_end(frame, ins.span)
         if frame.kind == "if" and not self.types.is_sub_all(frame.params, frame.results):
             start = self.body[frame.start]
             self.type_error(

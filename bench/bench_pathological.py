@@ -11,7 +11,8 @@ instruction a line. For each, the session an editor makes (pull
 diagnostics, full tokens, folding, symbols, inlay hints, token range, hover, highlight,
 selection, definition, references, completion, signature help, code actions and each
 resolve, prepareRename, rename, tokens delta), each request timed from writing it to reading
-its answer, one at a time; the first pays the document's analysis. Then the scaling: hover
+its answer, one at a time (wall seconds, and the server's CPU seconds from `/proc`, the figure
+to compare on a loaded machine); the first pays the document's analysis. Then the scaling: hover
 and full semantic tokens at each `--scaling` depth, on the nested shapes (fresh documents).
 Every answer is checked for its shape (`pathological.check`).
 """
@@ -30,15 +31,17 @@ def _session(server: pathological.Server, shape: pathological.Shape, uri: str) -
     answers = pathological.run(server, shape, uri)
     total = time.perf_counter() - t
     print(f"\n## {shape.name} ({len(shape.text):,} bytes): {total:.2f} s for {len(answers)} requests")
-    by_method: dict[str, list[float]] = {}
+    by_method: dict[str, list[tuple[float, float]]] = {}
     for a in answers:
-        by_method.setdefault(a.method, []).append(a.seconds)
+        by_method.setdefault(a.method, []).append((a.seconds, a.cpu))
         problem = pathological.check(shape, a)
         if problem is not None:
             print(f"  !! {a.method}: {problem}")
+    print(f"  {'request':42} {'wall':>8}   {'CPU':>6}")
     for method, times in by_method.items():
         extra = f" (x{len(times)}, max)" if len(times) > 1 else ""
-        print(f"  {method:42} {max(times):8.3f} s{extra}")
+        wall, cpu = max(t for t, _ in times), max(c for _, c in times)
+        print(f"  {method:42} {wall:8.3f} s {cpu:6.2f} s{extra}")
     return answers
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -127,6 +128,9 @@ CAPABILITIES: dict[str, Any] = {
 }
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 class Server:
     """`wat-lsp --stdio` as a child process, spoken to one request at a time."""
 
@@ -162,6 +166,15 @@ class Server:
             if "method" in message and "id" in message:  # e.g. workspace/configuration
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
 
+    def cpu(self) -> float:
+        """The server's CPU seconds so far, every thread, user and system (Linux `/proc`;
+        0 elsewhere): on a shared machine the figure that does not depend on the load."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+
     def close(self) -> None:
         try:
             self.request("shutdown", None, timeout=30)
@@ -180,6 +193,7 @@ class Answer:
     method: str
     seconds: float
     response: dict[str, Any] = field(repr=False)
+    cpu: float = 0.0  # the server's CPU seconds while answering
 
 
 def _position(text: str, offset: int) -> dict[str, int]:
@@ -203,9 +217,9 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     answers: list[Answer] = []
 
     def ask(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), server.cpu()
         response = server.request(method, params, timeout)
-        answers.append(Answer(method, time.perf_counter() - t, response))
+        answers.append(Answer(method, time.perf_counter() - t, response, server.cpu() - c))
         return response
 
     server.notify(

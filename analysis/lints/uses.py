@@ -42,8 +42,9 @@ def _value(v: object, out: list[UseKey]) -> None:
     elif isinstance(v, BlockType):
         if v.type_idx is not None:
             out.append(("type", v.type_idx))
-        for t in (*v.params, *v.results):
-            _type_uses(t, out)
+        if v.params or v.results:  # (most blocks have neither: no tuple built for them)
+            for t in (*v.params, *v.results):
+                _type_uses(t, out)
     elif isinstance(v, MemArg):
         out.append(("memory", v.memory))
     elif isinstance(v, Catch):

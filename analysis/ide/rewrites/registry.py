@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
-from wat_lsp.analysis.ide.rewrites.base import Rewrite
+from wat_lsp.analysis.ide.rewrites.base import Rewrite, one_path
 
 REWRITES: dict[str, Rewrite] = {
     r.name: r
@@ -25,4 +25,5 @@ REWRITES: dict[str, Rewrite] = {
 
 def available(doc: Document, offset: int) -> list[Rewrite]:
     """The rewrites that would change something at `offset`."""
-    return [r for r in REWRITES.values() if r.applies(doc, offset)]
+    with one_path():
+        return [r for r in REWRITES.values() if r.applies(doc, offset)]
