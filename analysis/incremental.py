@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
-from wat_lsp.analysis import cst, relocate
+from wat_lsp.analysis import cancel, cst, relocate
 from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.diagnostics import Diagnostic, Related
 from wat_lsp.analysis.document import (
@@ -549,6 +549,7 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
         decl = by_start.get(s)
         base = funcs_by_index.get(decl.index) if decl is not None else None
         valid: list[Diagnostic] = []
+        cancel.interlude()
         if base is not None:
             entry_of[base.index] = len(entries)
             if base.import_ is None:
@@ -631,6 +632,7 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
         if e.func is None or e.broken or e.live == [] or has_error_in(errors, e.start, e.end):
             continue
         if e.live is None:
+            cancel.interlude()
             e.live, e.live_at = liveness_report(e.func, e.start, e.end, []), e.func_start
         if e.live_at != e.start:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
-from wat_lsp.analysis import cst
+from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.immediates import SIMD_LANES, ImmCache
@@ -107,6 +107,13 @@ class ModuleReader:
     # --- entry --------------------------------------------------------------------------
 
     def read(self, fields: list[Node] | None = None) -> ReadResult:
+        self.read_context(fields)
+        self._read_bodies()
+        return ReadResult(self.module, self.diags, self.broken)
+
+    def read_context(self, fields: list[Node] | None = None) -> None:
+        """Everything but the function bodies (`read_function_body` reads one against it):
+        the model's functions have their signatures, no locals or instructions yet."""
         if fields is None:
             fields = module_fields(self.node)
             name_node = self.node.child_by_field_name("name")
@@ -116,8 +123,6 @@ class ModuleReader:
         self._read_types()
         self._read_signatures()
         self._read_contents(fields)
-        self._read_bodies()
-        return ReadResult(self.module, self.diags, self.broken)
 
     # --- step 1: declare ----------------------------------------------------------------
 
@@ -762,6 +767,7 @@ class ModuleReader:
         for d in self.declared:
             if d.space != "func" or d.import_node is not None:
                 continue
+            cancel.interlude()  # (between bodies the reader holds no half-read state)
             self._read_body(funcs[d.index], d.node, tn)
         self.module.funcs.sort(key=lambda f: f.index)
 

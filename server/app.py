@@ -352,6 +352,8 @@ class DocumentRequest:
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
     uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
+    # Reads `Snapshot.early()` only: answered while a big document's analysis is computed.
+    early: bool = False
 
 
 def _none() -> None:
@@ -397,6 +399,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.position, ls.encoding, ls.hover_markdown),
         _none,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -405,8 +408,11 @@ _DOCUMENT_REQUESTS = (
         _no_completions,
         INTERACTIVE,
         options=types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
+        early=True,
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_DEFINITION, ide_requests.definition, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DEFINITION, ide_requests.definition, _at, _none, INTERACTIVE, early=True
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_REFERENCES,
         ide_requests.references_,
@@ -459,6 +465,7 @@ _DOCUMENT_REQUESTS = (
         _in,
         _no_tokens,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_INLAY_HINT,
@@ -466,6 +473,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.range, ls.encoding, ls.config.current.inlay_options),
         list,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -485,6 +493,7 @@ _DOCUMENT_REQUESTS = (
             trigger_characters=signature_help.TRIGGER_CHARACTERS,
             retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
         ),
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_FORMATTING,
@@ -511,10 +520,15 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
-        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+        types.TEXT_DOCUMENT_TYPE_DEFINITION,
+        navigation_requests.type_definition,
+        _at,
+        _none,
+        INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
-        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE, early=True
     ),
     # Incoming calls scan every function's calls (kept per function across versions).
     DocumentRequest(
@@ -578,6 +592,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.positions, ls.encoding),
         list,
         INTERACTIVE,
+        early=True,
     ),
 )
 
@@ -591,6 +606,7 @@ def _register(server: WatServer, request: DocumentRequest) -> None:
             *request.args(ls, params),
             lane=request.lane,
             whole=request.whole,
+            early=request.early,
         )
 
     handler.__name__ = handler.__qualname__ = request.method  # what errors are logged under

@@ -136,7 +136,7 @@ def hover(
 ) -> types.Hover | None:
     """On a name or index: what it denotes; on an instruction: its type and the stack before it.
     As markdown, or as plain text for a client that prefers it."""
-    doc = snap.analysis()
+    doc = snap.early()
     offset = _offset(snap, position, encoding)
     occ = navigation.occurrence_at(doc, offset)
     if occ is not None:
@@ -177,8 +177,9 @@ def hover(
 
 
 def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
-    occ = _at(snap, position, encoding)
-    span = navigation.definition(snap.analysis(), occ.key) if occ is not None else None
+    doc = snap.early()
+    occ = navigation.occurrence_at(doc, _offset(snap, position, encoding))
+    span = navigation.definition(doc, occ.key) if occ is not None else None
     if span is None:
         return None
     return types.Location(uri=snap.uri, range=_range(snap, span.start, span.end, encoding))
@@ -338,9 +339,7 @@ def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
 def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) -> types.SemanticTokens:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
-    return types.SemanticTokens(
-        data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end)
-    )
+    return types.SemanticTokens(data=semantic_tokens.tokens(snap.early(), snap.index, encoding, start, end))
 
 
 # Bytes of a range given inlay hints at most: a viewport is kilobytes, but the visible "lines"
@@ -362,7 +361,7 @@ def inlay_hints_(
         )
         end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
-    for h in inlay_hints.hints(snap.analysis(), start, end, options):
+    for h in inlay_hints.hints(snap.early(), start, end, options):
         line, col = snap.index.position(h.offset, encoding)
         out.append(
             types.InlayHint(

@@ -49,10 +49,19 @@ class Requests:
         self._quiet: dict[str, float] = {}  # uri -> until when its whole-document work waits
 
     async def on_document(
-        self, uri: str, default: T, fn: Callable[..., T], *args: Any, lane: Lane, whole: bool = False
+        self,
+        uri: str,
+        default: T,
+        fn: Callable[..., T],
+        *args: Any,
+        lane: Lane,
+        whole: bool = False,
+        early: bool = False,
     ) -> T:
         """`fn(snapshot, *args)` for the document's snapshot (`default` when it is not open):
-        `whole` when the answer is about the whole text, so it may be made for a newer one."""
+        `whole` when the answer is about the whole text, so it may be made for a newer one;
+        `early` when `fn` reads the snapshot's `early()` only (never `analysis()`), so it may
+        run while the analysis thread computes an analysis (`Worker`)."""
         first = self._documents.get(uri)
         if first is None:
             return default
@@ -92,7 +101,9 @@ class Requests:
             raise AssertionError("unreachable")
 
         try:
-            return await self._worker.run(job, lane=lane, token=token)
+            return await self._worker.run(
+                job, lane=lane, token=token, early=(lambda: snap.early_ready()) if early else None
+            )
         except cancel.Cancelled as e:
             raise _error(e) from None
         finally:
