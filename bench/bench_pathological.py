@@ -19,26 +19,34 @@ Every answer is checked for its shape (`pathological.check`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 import pathological
 
 
-def _session(server: pathological.Server, shape: pathological.Shape, uri: str) -> list[pathological.Answer]:
-    t = time.perf_counter()
-    answers = pathological.run(server, shape, uri)
-    total = time.perf_counter() - t
-    print(f"\n## {shape.name} ({len(shape.text):,} bytes): {total:.2f} s for {len(answers)} requests")
-    by_method: dict[str, list[float]] = {}
+def _session(
+    server: pathological.Server, shape: pathological.Shape, uri: str, after_open: bool = False
+) -> list[pathological.Answer]:
+    t, cpu = time.perf_counter(), server.cpu()
+    answers = (pathological.run_after_open if after_open else pathological.run)(server, shape, uri)
+    total, cpu = time.perf_counter() - t, server.cpu() - cpu
+    print(
+        f"\n## {shape.name} ({len(shape.text):,} bytes): {total:.2f} s for {len(answers)} requests"
+        f" (server CPU {cpu:.2f} s, load {os.getloadavg()[0]:.1f})"
+    )
+    by_method: dict[str, list[pathological.Answer]] = {}
     for a in answers:
-        by_method.setdefault(a.method, []).append(a.seconds)
+        by_method.setdefault(a.method, []).append(a)
         problem = pathological.check(shape, a)
         if problem is not None:
             print(f"  !! {a.method}: {problem}")
-    for method, times in by_method.items():
-        extra = f" (x{len(times)}, max)" if len(times) > 1 else ""
-        print(f"  {method:42} {max(times):8.3f} s{extra}")
+    for method, found in by_method.items():
+        top = max(found, key=lambda a: a.seconds)
+        extra = f" (x{len(found)}, max)" if len(found) > 1 else ""
+        cpu_text = f"  CPU {top.cpu:6.2f} s" if top.cpu is not None else ""
+        print(f"  {method:42} {top.seconds:8.3f} s{cpu_text}{extra}")
     return answers
 
 
@@ -51,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scaling", default="10000,20000,50000,100000", help="depths for the scaling table ('' none)"
     )
     ap.add_argument("--only", help="shapes whose name contains this")
+    ap.add_argument(
+        "--after-open",
+        action="store_true",
+        help="the requests sent right after opening, before the diagnostics are in (pull not awaited)",
+    )
     args = ap.parse_args(argv)
     server = pathological.Server()
     worst: list[tuple[float, str, str]] = []
@@ -69,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             shape = make()
             if args.only and args.only not in shape.name:
                 continue
-            answers = _session(server, shape, f"file:///bench/pathological{i}.wat")
+            answers = _session(server, shape, f"file:///bench/pathological{i}.wat", args.after_open)
             top = max(answers, key=lambda a: a.seconds)
             worst.append((top.seconds, shape.name, top.method))
         print("\n## worst request per shape")

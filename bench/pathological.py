@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -135,6 +136,7 @@ class Server:
             SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.answered: dict[int, dict[str, Any]] = {}  # responses read while waiting for another
         self.ids = iter(range(1, 1 << 62))
         start_reader(self.proc.stdout, self.inbox.put)
         self.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
@@ -150,17 +152,34 @@ class Server:
 
     def request(self, method: str, params: Any, timeout: float = 600) -> dict[str, Any]:
         """The response (with `result` or `error`); server requests are answered with null."""
+        return self.wait(self.send_request(method, params), timeout)
+
+    def send_request(self, method: str, params: Any) -> int:
+        """Send a request without waiting: its id, for `wait`."""
         rid = next(self.ids)
         self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return rid
+
+    def wait(self, rid: int, timeout: float = 600) -> dict[str, Any]:
+        """The response to request `rid` (others read meanwhile are kept for their `wait`)."""
         deadline = time.monotonic() + timeout
-        while True:
+        while rid not in self.answered:
             message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
             if message is None:
-                raise RuntimeError(f"the server closed its output during {method}")
-            if message.get("id") == rid and "method" not in message:
-                return message
+                raise RuntimeError(f"the server closed its output while waiting for request {rid}")
             if "method" in message and "id" in message:  # e.g. workspace/configuration
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            elif "method" not in message and isinstance(message.get("id"), int):
+                self.answered[message["id"]] = message
+        return self.answered.pop(rid)
+
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (user and system, from /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         try:
@@ -180,6 +199,7 @@ class Answer:
     method: str
     seconds: float
     response: dict[str, Any] = field(repr=False)
+    cpu: float | None = None  # the server's CPU seconds meanwhile (when measured)
 
 
 def _position(text: str, offset: int) -> dict[str, int]:
@@ -243,6 +263,45 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     previous = (full.get("result") or {}).get("resultId")
     if previous is not None:
         ask("textDocument/semanticTokens/full/delta", {"textDocument": doc, "previousResultId": previous})
+    server.notify("textDocument/didClose", {"textDocument": doc})
+    return answers
+
+
+def run_after_open(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[Answer]:
+    """What an editor sends right after opening a file, before the first analysis is done:
+    the diagnostic pull (not waited for), then one at a time the requests about the cursor,
+    then folding, symbols and full semantic tokens; each timed from its sending to its answer.
+    The document is closed after."""
+    text = shape.text
+    doc = {"uri": uri}
+    at = _position(text, shape.cursor)
+    near = {
+        "start": _position(text, max(text.rfind("\n", 0, shape.cursor) + 1, shape.cursor - 200)),
+        "end": _position(text, min(len(text), shape.cursor + 200)),
+    }
+    answers: list[Answer] = []
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+    )
+    pulled = time.perf_counter()
+    pull = server.send_request("textDocument/diagnostic", {"textDocument": doc})
+    for method, params in (  # (the server's CPU is the analysis' too, until it is done)
+        ("textDocument/hover", {"position": at}),
+        ("textDocument/definition", {"position": at}),
+        ("textDocument/signatureHelp", {"position": at}),
+        ("textDocument/completion", {"position": at}),
+        ("textDocument/selectionRange", {"positions": [at]}),
+        ("textDocument/inlayHint", {"range": near}),
+        ("textDocument/semanticTokens/range", {"range": near}),
+        ("textDocument/foldingRange", {}),
+        ("textDocument/documentSymbol", {}),
+        ("textDocument/semanticTokens/full", {}),
+    ):
+        t, c = time.perf_counter(), server.cpu()
+        response = server.request(method, {"textDocument": doc, **params}, timeout)
+        answers.append(Answer(method, time.perf_counter() - t, response, server.cpu() - c))
+    response = server.wait(pull, timeout)
+    answers.append(Answer("textDocument/diagnostic", time.perf_counter() - pulled, response))
     server.notify("textDocument/didClose", {"textDocument": doc})
     return answers
 

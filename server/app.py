@@ -259,6 +259,40 @@ def make_server() -> WatServer:
     for request in _DOCUMENT_REQUESTS:
         _register(server, request)
 
+    # Full semantic tokens go out as JSON text made function by function; a delta is one edit
+    # around what changed (VS Code asks for deltas once it has a result id). A big document's
+    # first are answered for its start, then refreshed (`_tokens_start`).
+    @server.feature(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        types.SemanticTokensRegistrationOptions(
+            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
+        ),
+    )
+    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams) -> Any:
+        uri = params.text_document.uri
+        start = await _tokens_start(ls, uri)
+        if start is not None:
+            return start
+        return await ls.requests.on_document(
+            uri, _no_tokens(), ide_requests.semantic_tokens_full_json, ls.encoding, lane=WHOLE, whole=True
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
+    async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams) -> Any:
+        uri = params.text_document.uri
+        start = await _tokens_start(ls, uri)
+        if start is not None:
+            return start
+        return await ls.requests.on_document(
+            uri,
+            _no_tokens(),
+            ide_requests.semantic_tokens_delta_json,
+            params.previous_result_id,
+            ls.encoding,
+            lane=WHOLE,
+            whole=True,
+        )
+
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
         title = code_actions.progress_title(params, ls.documents.get)
@@ -325,6 +359,32 @@ async def _first_analysis(ls: WatServer, snap: Snapshot, client_token: Any) -> N
         work.report(f"{size}: {len(diagnostics)} diagnostics", 100)
 
 
+async def _tokens_start(ls: WatServer, uri: str) -> RawResult | None:
+    """A big document's first full tokens, for a client that takes refresh requests: the
+    start of the text now (from its early document: no wait for the analysis), the whole made
+    in the whole-document lane, then `workspace/semanticTokens/refresh`
+    ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md)). None: answer in full."""
+    if not ls._can_refresh("semantic_tokens") or not ide_requests.tokens_pending(ls.documents.get(uri)):
+        return None
+    start: RawResult | None = await ls.requests.on_document(
+        uri, None, ide_requests.tokens_prefix_json, ls.encoding, lane=INTERACTIVE, early=True
+    )
+    if start is not None:
+        ls.background(_complete_tokens(ls, uri))
+    return start
+
+
+async def _complete_tokens(ls: WatServer, uri: str) -> None:
+    try:
+        done = await ls.requests.on_document(
+            uri, False, ide_requests.complete_tokens, ls.encoding, lane=WHOLE, whole=True
+        )
+    except JsonRpcException:  # cancelled, or superseded by the next full request's own
+        return
+    if done and ls.documents.get(uri) is not None:
+        ls.workspace_semantic_tokens_refresh(None)
+
+
 def _code_actions(
     snap: Snapshot,
     rng: types.Range,
@@ -386,9 +446,8 @@ def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
 
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # The first references to a module-level item need every function's occurrences (seconds on a
-# 13 MB file), so references, highlights and renames are whole-document work. Full semantic
-# tokens go out as JSON text made function by function; a delta is one edit around what
-# changed (VS Code asks for deltas once it has a result id).
+# 13 MB file), so references, highlights and renames are whole-document work. (Full semantic
+# tokens: in `make_server`.)
 _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
@@ -437,25 +496,6 @@ _DOCUMENT_REQUESTS = (
         ide_requests.folding_ranges_json,
         lambda ls, p: (),
         list,
-        WHOLE,
-        True,
-    ),
-    DocumentRequest(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-        ide_requests.semantic_tokens_full_json,
-        _whole,
-        _no_tokens,
-        WHOLE,
-        True,
-        options=types.SemanticTokensRegistrationOptions(
-            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
-        ),
-    ),
-    DocumentRequest(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA,
-        ide_requests.semantic_tokens_delta_json,
-        lambda ls, p: (p.previous_result_id, ls.encoding),
-        _no_tokens,
         WHOLE,
         True,
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import os
 import sys
 import threading
 import time
@@ -78,6 +79,10 @@ class Worker:
         self._urgent = 0  # jobs queued or running in the lanes before WHOLE
         self._early = 0  # interactive jobs queued with an `early` test
         self.early_runs = 0  # jobs run at interludes (tests)
+        self._early_submitted = 0
+        # Tests over stdio: the first interlude waits (10 s at most) until this many early
+        # jobs were queued, so that they are answered during the analysis whatever the timing.
+        self._hold = int(os.environ.get("WAT_LSP_TEST_EARLY_JOBS", "0") or 0)
         sys.setswitchinterval(SWITCH_INTERVAL)
         for name, lanes in (
             ("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)),
@@ -101,6 +106,7 @@ class Worker:
                 self._urgent += 1
             if early is not None and lane == Lane.INTERACTIVE:
                 self._early += 1
+                self._early_submitted += 1
             self._cond.notify_all()
         return future
 
@@ -172,6 +178,10 @@ class Worker:
     def _interlude(self) -> None:
         """At an interlude of a job of the analysis thread: the interactive jobs queued that
         can run without what it is computing, in their order (the others keep theirs)."""
+        if self._hold:
+            with self._cond:
+                self._cond.wait_for(lambda: self._early_submitted >= self._hold, timeout=10)
+            self._hold = 0
         if not self._early:
             return
         with self._cond:

@@ -6,9 +6,11 @@ way (`Worker`'s interludes), not after it."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,14 @@ import pytest
 from lsprotocol import types
 from wat_lsp.analysis import early
 from wat_lsp.analysis.document import analyse
-from wat_lsp.analysis.ide import function_cache, references
+from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
+from wat_lsp.analysis.positions import LineIndex
 from wat_lsp.server import completion, documents, ide_requests, navigation_requests, selection, signature_help
 from wat_lsp.server.diagnostics import Lane, Worker
 from wat_lsp.server.documents import Snapshot, open_snapshot
+
+from tests.server.stdio_client import CONVERTER
+from tests.server.test_server_robustness import Raw
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
@@ -81,11 +87,13 @@ def test_the_early_model_is_the_analysis_model(text: str) -> None:
     assert mine.broken == theirs.broken
 
 
-def test_scripts_and_small_texts_wait_for_the_analysis() -> None:
-    script = '(module (func)) (assert_invalid (module (func (drop))) "x")\n' * 5000
-    snap = open_snapshot("untitled:s.wast", 1, script)
-    assert early.early_document(snap.data, snap.tree) is None
-    assert snap.early() is snap.analysis()
+def test_scripts_and_small_texts_wait_for_the_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = '(module (func)) (assert_invalid (module (func (drop))) "x")\n' * 50
+    with monkeypatch.context() as m:
+        m.setattr(documents, "EARLY_BYTES", 0)
+        snap = open_snapshot("untitled:s.wast", 1, script)
+        assert early.early_document(snap.data, snap.tree) is None
+        assert snap.early() is snap.analysis()
     small = open_snapshot("untitled:small.wat", 1, "(module (func $f))")
     assert small.early() is small.analysis()
 
@@ -172,3 +180,110 @@ def test_a_hover_is_answered_during_the_analysis(text: str) -> None:
     function_cache.clear()
     references.clear()
     assert found is not None and found == ide_requests.hover(_analysed_snapshot(text), at, ENC)
+
+
+# --- over stdio ----------------------------------------------------------------------------
+
+CAPABILITIES = {
+    "workspace": {"semanticTokens": {"refreshSupport": True}},
+    "textDocument": {
+        "diagnostic": {},
+        "hover": {"contentFormat": ["markdown"]},
+        "semanticTokens": {
+            "requests": {"full": {"delta": True}, "range": True},
+            "tokenTypes": [],
+            "tokenModifiers": [],
+            "formats": ["relative"],
+        },
+    },
+}
+
+
+def _initialize(raw: Raw) -> None:
+    raw.send("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES}, id="init")
+    assert "capabilities" in raw.answer("init")["result"]
+    raw.send("initialized", {})
+
+
+def _responses(raw: Raw, ids: set[Any], timeout: float = 120) -> list[dict[str, Any]]:
+    """The responses to `ids` in the order they came; the server's requests are answered."""
+    out: list[dict[str, Any]] = []
+    while len(out) < len(ids):
+        message = raw.next(timeout)
+        if "method" in message and "id" in message:
+            raw.seen.append(message)
+            raw.send_bytes(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode())
+        elif message.get("id") in ids:
+            out.append(message)
+        else:
+            raw.seen.append(message)
+    return out
+
+
+def _lsp(value: Any) -> Any:
+    return json.loads(json.dumps(CONVERTER.unstructure(value)))
+
+
+def test_hover_and_definition_over_stdio_before_the_diagnostics(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent with the diagnostic pull right after opening, they are answered first (at the
+    analysis' first interlude: `WAT_LSP_TEST_EARLY_JOBS` makes it wait for both, so the
+    order does not depend on timing), and as the analysed document answers them."""
+    monkeypatch.setenv("WAT_LSP_TEST_EARLY_JOBS", "2")
+    offset = text.index("call $", len(text) // 2) + len("call $")
+    at = _position(text, offset)
+    doc = {"uri": URI}
+    with Raw() as raw:
+        _initialize(raw)
+        raw.send(
+            "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+        )
+        raw.send("textDocument/diagnostic", {"textDocument": doc}, id="pull")
+        position = {"line": at.line, "character": at.character}
+        raw.send("textDocument/hover", {"textDocument": doc, "position": position}, id="hover")
+        raw.send("textDocument/definition", {"textDocument": doc, "position": position}, id="definition")
+        answers = _responses(raw, {"pull", "hover", "definition"})
+    assert [a["id"] for a in answers][-1] == "pull"
+    by_id = {a["id"]: a["result"] for a in answers}
+    full = _analysed_snapshot(text)
+    assert by_id["hover"] == _lsp(ide_requests.hover(full, at, ENC))
+    assert by_id["definition"] == _lsp(ide_requests.definition(full, at, ENC))
+    assert by_id["hover"] is not None and by_id["definition"] is not None
+    assert len(by_id["pull"]["items"]) == len(full.analysis().diagnostics)
+
+
+def test_first_full_tokens_a_prefix_then_a_refresh_then_the_whole() -> None:
+    """A big document's first full tokens: its start at once, `workspace/semanticTokens/refresh`
+    once the whole is made, then the whole (equal to the tokens of the analysed text) and a
+    delta from the start that makes it."""
+    text = _generated(ide_requests.PARTIAL_TOKENS_BYTES + 100_000, seed=5)
+    data = text.encode()
+    expected = semantic_tokens.tokens(analyse(data), LineIndex(data), ENC)
+    doc = {"textDocument": {"uri": URI}}
+    with Raw() as raw:
+        _initialize(raw)
+        raw.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": URI, "languageId": "wat", "version": 1, "text": text}},
+        )
+        raw.send("textDocument/semanticTokens/full", doc, id="start")
+        (start,) = _responses(raw, {"start"})
+        deadline = time.monotonic() + 120
+        while not any(m.get("method") == "workspace/semanticTokens/refresh" for m in raw.seen):
+            message = raw.next(max(0.1, deadline - time.monotonic()))
+            raw.seen.append(message)
+            if "method" in message and "id" in message:
+                raw.send_bytes(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode())
+        previous = start["result"]["resultId"]
+        raw.send("textDocument/semanticTokens/full/delta", {**doc, "previousResultId": previous}, id="delta")
+        raw.send("textDocument/semanticTokens/full", doc, id="whole")
+        answers = {a["id"]: a["result"] for a in _responses(raw, {"delta", "whole"})}
+    first = start["result"]["data"]
+    assert 0 < len(first) < len(expected) and first == expected[: len(first)]
+    assert answers["whole"]["data"] == expected
+    (edit,) = answers["delta"]["edits"]
+    assert (
+        first[: edit["start"]] + edit.get("data", []) + first[edit["start"] + edit["deleteCount"] :]
+        == expected
+    )
