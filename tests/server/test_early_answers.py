@@ -20,7 +20,7 @@ from lsprotocol import types
 from wat_lsp.analysis import early
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
-from wat_lsp.analysis.positions import LineIndex
+from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.server import completion, documents, ide_requests, navigation_requests, selection, signature_help
 from wat_lsp.server.diagnostics import Lane, Worker
 from wat_lsp.server.documents import Snapshot, open_snapshot
@@ -33,7 +33,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 import genwat  # noqa: E402
 
-ENC = "utf-16"
+ENC: Encoding = "utf-16"
 URI = "untitled:big.wat"
 
 
