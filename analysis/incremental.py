@@ -239,6 +239,7 @@ class DocumentAnalysis:
                 return analyse(data, tree)
 
     def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+        cancel.interlude()  # (before the text's scans and the module context: a second on 10 MB)
         shape = _shape(tree)
         if shape is None or _errors_outside_funcs(tree, shape[0]):
             # The last state is kept: the next version is compared with it, so when the

@@ -115,6 +115,7 @@ _ACTIONS = {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickf
             "resolveSupport": {"properties": ["edit"]}, "dataSupport": True}  # fmt: skip
 CAPABILITIES: dict[str, Any] = {
     "general": {"positionEncodings": ["utf-16"]},
+    "workspace": {"semanticTokens": {"refreshSupport": True}},  # as VS Code
     "textDocument": {
         "diagnostic": {"dynamicRegistration": False},
         "hover": {"contentFormat": ["markdown"]},
@@ -137,6 +138,7 @@ class Server:
         )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.answered: dict[int, dict[str, Any]] = {}  # responses read while waiting for another
+        self.asked: list[str] = []  # the methods of the server's requests, in order
         self.ids = iter(range(1, 1 << 62))
         start_reader(self.proc.stdout, self.inbox.put)
         self.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
@@ -164,14 +166,26 @@ class Server:
         """The response to request `rid` (others read meanwhile are kept for their `wait`)."""
         deadline = time.monotonic() + timeout
         while rid not in self.answered:
-            message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-            if message is None:
-                raise RuntimeError(f"the server closed its output while waiting for request {rid}")
-            if "method" in message and "id" in message:  # e.g. workspace/configuration
-                self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
-            elif "method" not in message and isinstance(message.get("id"), int):
-                self.answered[message["id"]] = message
+            self._read(deadline)
         return self.answered.pop(rid)
+
+    def wait_asked(self, method: str, timeout: float = 600) -> None:
+        """Until the server has sent a request for `method` (answered with null), since the
+        last call."""
+        deadline = time.monotonic() + timeout
+        while method not in self.asked:
+            self._read(deadline)
+        self.asked.clear()
+
+    def _read(self, deadline: float) -> None:
+        message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+        if message is None:
+            raise RuntimeError("the server closed its output")
+        if "method" in message and "id" in message:  # e.g. workspace/configuration
+            self.asked.append(message["method"])
+            self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+        elif "method" not in message and isinstance(message.get("id"), int):
+            self.answered[message["id"]] = message
 
     def cpu(self) -> float:
         """The server's CPU seconds so far (user and system, from /proc; 0 elsewhere)."""
@@ -280,6 +294,8 @@ def run_after_open(server: Server, shape: Shape, uri: str, timeout: float = 600)
         "end": _position(text, min(len(text), shape.cursor + 200)),
     }
     answers: list[Answer] = []
+    asked: dict[str, Any] = {}
+    started = 0.0
     server.notify(
         "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
     )
@@ -300,8 +316,18 @@ def run_after_open(server: Server, shape: Shape, uri: str, timeout: float = 600)
         t, c = time.perf_counter(), server.cpu()
         response = server.request(method, {"textDocument": doc, **params}, timeout)
         answers.append(Answer(method, time.perf_counter() - t, response, server.cpu() - c))
+        if method == "textDocument/semanticTokens/full":
+            asked, started = response, t
     response = server.wait(pull, timeout)
     answers.append(Answer("textDocument/diagnostic", time.perf_counter() - pulled, response))
+    if str((asked.get("result") or {}).get("resultId", "")).endswith("start"):  # then a refresh
+        server.wait_asked("workspace/semanticTokens/refresh", timeout)
+        answers.append(Answer("(refresh of the tokens)", time.perf_counter() - started, {}))
+        t, c = time.perf_counter(), server.cpu()
+        response = server.request("textDocument/semanticTokens/full", {"textDocument": doc}, timeout)
+        answers.append(
+            Answer("semanticTokens/full after it", time.perf_counter() - t, response, server.cpu() - c)
+        )
     server.notify("textDocument/didClose", {"textDocument": doc})
     return answers
 
@@ -341,7 +367,9 @@ def check(shape: Shape, answer: Answer) -> str | None:
         if shape.one_syntax_error and len(items) != 1:
             return f"{len(items)} diagnostics, expected one"
         return None
-    if m == "textDocument/semanticTokens/full":
+    if m == "(refresh of the tokens)":
+        return None
+    if m in ("textDocument/semanticTokens/full", "semanticTokens/full after it"):
         ok = (
             isinstance(r, dict)
             and isinstance(r.get("data"), list)
