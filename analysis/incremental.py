@@ -209,6 +209,12 @@ class DocumentAnalysis:
         self._lock = threading.Lock()
         self.last_mode = ""  # 'incremental' | 'full' | 'analyse': how the last update went
 
+    @property
+    def started(self) -> bool:
+        """Whether a version was analysed function by function already: the next one is then
+        likely analysed by re-reading what changed (milliseconds), not the whole text."""
+        return self._state is not None or self._kept is not None
+
     def update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
         """The diagnostics of `data` (parsed as `tree`), or, when the whole `analyse` was
         needed, its `Document`."""

@@ -104,10 +104,11 @@ class Snapshot:
             return self._analysis
 
     def early(self) -> Document:
-        """What answers about one function read: `analysis()` when it is computed or the
-        text is small, else the module context with bodies read on demand
-        (`analysis.early`, made once; diagnostics left out), so that they need not wait
-        for the analysis of a big text ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md))."""
+        """What answers about one function read: `analysis()` when it is computed or cheap
+        (a small text, an edit of a text analysed before), else the module context with
+        bodies read on demand (`analysis.early`, made once; diagnostics left out), so that
+        they need not wait for the first analysis of a big text
+        ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md))."""
         if self._analysis is None and self._diagnostics is not None and not cancel.in_interlude():
             return self.analysis()  # (cheap once the diagnostics are: the analysis' state is made)
         doc = self._early_document()
@@ -120,10 +121,10 @@ class Snapshot:
     def _early_document(self) -> Document | None:
         if self._analysis is not None:
             return self._analysis
-        if len(self.data) <= EARLY_BYTES:
-            return None
         with self._early_lock:
             if self._early is False:
+                if len(self.data) <= EARLY_BYTES or self.incremental.started:
+                    return None  # the analysis costs little (small, or an edit of an analysed text)
                 self._early = early_document(self.data, self.tree)
             assert self._early is not True
             return self._early

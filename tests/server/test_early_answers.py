@@ -98,6 +98,21 @@ def test_scripts_and_small_texts_wait_for_the_analysis(monkeypatch: pytest.Monke
     assert small.early() is small.analysis()
 
 
+def test_an_edit_of_an_analysed_text_is_analysed_again(text: str) -> None:
+    """After the first analysis, an edit costs the functions it touched: `early()` is then the
+    analysis, not a second early document."""
+    snap = _early_snapshot(text)
+    snap.diagnostics()
+    at = text.index("local.get $", len(text) // 2)
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(_position(text, at), _position(text, at)), text=" "
+    )
+    edited = documents.apply_change(snap, change, ENC, 2)
+    assert not edited.analysed
+    assert edited.early() is edited.analysis()
+    assert snap.incremental.last_mode == "incremental"
+
+
 def _sites(text: str, funcs: int = 3) -> list[list[int]]:
     """Token starts: in the module's first fields (types, imports, globals...) up to the
     first function, then in each of `funcs` functions spread over the text."""
