@@ -149,6 +149,7 @@ class ModuleReader:
         defined: str | None = None  # the kind of the first definition that is not an import
         rec = 0
         for node in fields:
+            cancel.interlude()  # (a field's token separation scan walks its body)
             self._check_glue(node)
             kind = node.type
             if kind in ("type_field", "rec_type"):
@@ -399,6 +400,7 @@ class ModuleReader:
         tn = self._types()
         for d in self.declared:
             if d.space == "func":
+                cancel.interlude()
                 type_idx, params, results = self._type_use(d.node, tn)
                 f = Func(
                     d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params, results, [], []
@@ -471,6 +473,7 @@ class ModuleReader:
         elem_index = 0
         data_index = 0
         for d in self.declared:
+            cancel.interlude()
             node = d.node
             span = _field_span(d)
             imp = self._import_name(d.import_node)
