@@ -19,6 +19,7 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
 )
 from pygls.lsp.server import LanguageServer
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
@@ -375,13 +376,31 @@ async def _tokens_start(ls: WatServer, uri: str) -> RawResult | None:
 
 
 async def _complete_tokens(ls: WatServer, uri: str) -> None:
-    try:
-        done = await ls.requests.on_document(
-            uri, False, ide_requests.complete_tokens, ls.encoding, lane=WHOLE, whole=True
-        )
-    except JsonRpcException:  # cancelled, or superseded by the next full request's own
-        return
-    if done and ls.documents.get(uri) is not None:
+    """The whole tokens, in the background lane: given up at a cancellation check when a
+    whole-document request is queued or the text changed, and started again after (the
+    occurrence index, most of the cost, is kept once made); then the refresh request."""
+    while True:
+        snap = ls.documents.get(uri)
+        if snap is None or not ide_requests.tokens_pending(snap):
+            return  # closed, or made whole meanwhile (by a full request answered whole)
+
+        def give_way(current: Snapshot = snap) -> bool:
+            return ls.worker.whole_waiting() or ls.documents.get(uri) is not current
+
+        try:
+            await ls.requests.call(
+                ide_requests.complete_tokens,
+                snap,
+                ls.encoding,
+                lane=Lane.BACKGROUND,
+                token=cancel.Token(give_way),
+            )
+        except JsonRpcContentModified:
+            continue  # (it waits in its lane until the requests it gave way to are answered)
+        except JsonRpcException:
+            return
+        break
+    if ls.documents.get(uri) is not None:
         ls.workspace_semantic_tokens_refresh(None)
 
 

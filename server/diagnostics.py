@@ -45,11 +45,14 @@ class Lane(enum.IntEnum):
     version's are computed, see `Publisher`); interactive requests (hover, completion, the
     ones about a position or a range) never wait behind whole-document work, which has its
     own thread and steps aside at each of its cancellation checks while the other lanes have
-    work (the threads share one interpreter lock)."""
+    work (the threads share one interpreter lock). Background work (a big document's whole
+    semantic tokens after their start was answered) runs in the whole-document thread when
+    its lane is empty, and gives way when a request comes (`Worker.whole_waiting`)."""
 
     DIAGNOSTICS = 0
     INTERACTIVE = 1
     WHOLE = 2
+    BACKGROUND = 3
 
 
 # The longest whole-document work waits at one check for the other lanes: a bound, in case
@@ -86,7 +89,7 @@ class Worker:
         sys.setswitchinterval(SWITCH_INTERVAL)
         for name, lanes in (
             ("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)),
-            ("wat-lsp-whole", (Lane.WHOLE,)),
+            ("wat-lsp-whole", (Lane.WHOLE, Lane.BACKGROUND)),
         ):
             threading.Thread(target=self._run, args=(lanes,), name=name, daemon=True).start()
 
@@ -102,7 +105,7 @@ class Worker:
         future: Future[T] = Future()
         with self._cond:
             self._lanes[lane].append(_Job(future, fn, args, early if lane == Lane.INTERACTIVE else None))
-            if lane != Lane.WHOLE:
+            if lane < Lane.WHOLE:
                 self._urgent += 1
             if early is not None and lane == Lane.INTERACTIVE:
                 self._early += 1
@@ -129,6 +132,10 @@ class Worker:
             if token is not None:
                 token.cancel()
             raise
+
+    def whole_waiting(self) -> bool:
+        """Whether whole-document requests are queued (background work gives way to them)."""
+        return bool(self._lanes[Lane.WHOLE])
 
     def pause(self) -> None:
         """Whole-document work waits here, at its cancellation checks, while diagnostics or
@@ -169,7 +176,7 @@ class Worker:
                 except BaseException as e:
                     job.future.set_exception(e)
         finally:
-            if lane != Lane.WHOLE:
+            if lane < Lane.WHOLE:
                 with self._cond:
                     self._urgent -= 1
                     if not self._urgent:

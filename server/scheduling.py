@@ -76,7 +76,7 @@ class Requests:
         def superseded() -> bool:
             return self._latest.get(key) != serial
 
-        token = cancel.Token(changed, self._worker.pause if lane == Lane.WHOLE else None)
+        token = cancel.Token(changed, self._worker.pause if lane >= Lane.WHOLE else None)
 
         def job() -> T:
             nonlocal snap
@@ -141,7 +141,7 @@ class Requests:
     ) -> T:
         """`fn(*args)`, about no one document (workspace symbols, a code action to resolve):
         cancellable only (through `token` too, when given: a progress' cancel)."""
-        pause = self._worker.pause if lane == Lane.WHOLE else None
+        pause = self._worker.pause if lane >= Lane.WHOLE else None
         if token is None:
             token = cancel.Token(None, pause)
         else:
