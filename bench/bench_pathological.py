@@ -2,6 +2,7 @@
 
     python bench/bench_pathological.py [--levels 100000] [--parens 1000000] [--line 10MB]
                                        [--scaling 10000,20000,50000,100000] [--only NAME]
+                                       [--after-open]
 
 Shapes (`bench/pathological.py`): 100,000 nested `(block ... )` closed (800 KB) and unclosed
 (700 KB), 100,000 nested plain `block ... end` (1 MB), 1,000,000 `)` (1 MB), 100,000 nested
@@ -14,6 +15,12 @@ resolve, prepareRename, rename, tokens delta), each request timed from writing i
 its answer, one at a time; the first pays the document's analysis. Then the scaling: hover
 and full semantic tokens at each `--scaling` depth, on the nested shapes (fresh documents).
 Every answer is checked for its shape (`pathological.check`).
+
+`--after-open` runs instead what an editor sends right after opening a file
+(`pathological.run_after_open`): the diagnostic pull, not awaited, then the requests about the
+cursor, folding, symbols and full tokens one at a time, each with the server's CPU meanwhile,
+and, when the full tokens were answered for the text's start, the refresh and the full tokens
+after it (decision 48). The client takes refresh requests, as VS Code does.
 """
 
 from __future__ import annotations
