@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from wat_lsp.analysis import early
+from wat_lsp.analysis import cancel, early
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
 from wat_lsp.analysis.positions import Encoding, LineIndex
@@ -302,3 +302,28 @@ def test_first_full_tokens_a_prefix_then_a_refresh_then_the_whole() -> None:
         first[: edit["start"]] + edit.get("data", []) + first[edit["start"] + edit["deleteCount"] :]
         == expected
     )
+
+
+def test_background_work_gives_way_to_whole_document_requests() -> None:
+    """A background job (the whole tokens) stops at its next check when a whole-document
+    request is queued; the request runs, then the job may be queued again."""
+    worker = Worker()
+    started, order = threading.Event(), []
+
+    def background() -> None:
+        with cancel.active(cancel.Token(worker.whole_waiting)):
+            started.set()
+            while True:
+                cancel.check()
+                time.sleep(0.001)
+
+    def whole() -> str:
+        order.append("whole")
+        return "answered"
+
+    gave_way = worker.submit(background, lane=Lane.BACKGROUND)
+    assert started.wait(10)
+    asked = worker.submit(whole, lane=Lane.WHOLE)
+    with pytest.raises(cancel.Cancelled):
+        gave_way.result(10)
+    assert asked.result(10) == "answered" and order == ["whole"]
