@@ -91,3 +91,42 @@ def active(token: Token) -> Iterator[None]:
         yield
     finally:
         _current.token = previous
+
+
+class _Interlude(threading.local):
+    hook: Callable[[], None] | None = None
+    inside = False
+
+
+_interlude = _Interlude()
+
+
+def interlude() -> None:
+    """A place in long work that is never given up (a document's first analysis: its bodies
+    read, its functions validated) where this thread may answer more urgent requests first
+    (the server's, those that need none of the work: [decision 48](../docs/decisions/0048-answer-before-the-analysis.md)).
+    Whatever runs here must not need what the work holds (its document's analysis)."""
+    hook = _interlude.hook
+    if hook is not None and not _interlude.inside:
+        _interlude.inside = True
+        try:
+            hook()
+        finally:
+            _interlude.inside = False
+
+
+def in_interlude() -> bool:
+    """Whether this thread is running work at an interlude: it must not wait for what the
+    interrupted work holds."""
+    return _interlude.inside
+
+
+@contextmanager
+def interludes(hook: Callable[[], None]) -> Iterator[None]:
+    """Make `hook` what `interlude()` calls in this thread, for the duration."""
+    previous = _interlude.hook
+    _interlude.hook = hook
+    try:
+        yield
+    finally:
+        _interlude.hook = previous

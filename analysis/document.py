@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
-from wat_lsp.analysis import cst
+from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, by_span, make
 from wat_lsp.analysis.lexical import lexical_diagnostics
 from wat_lsp.analysis.lints.registry import func_lints, module_lints
@@ -193,6 +193,7 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
             broken = m.read.broken
             for f in m.read.module.funcs:
                 if f.index not in broken:
+                    cancel.interlude()
                     diags.extend(liveness_report(f, f.span.start, f.span.end, errors))
             if not has_error_in(errors, m.span.start, m.span.end):
                 linted.append(m)

@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
-from wat_lsp.analysis import cst, relocate
+from wat_lsp.analysis import cancel, cst, relocate
 from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, by_span
 from wat_lsp.analysis.document import (
@@ -209,6 +209,12 @@ class DocumentAnalysis:
         self._lock = threading.Lock()
         self.last_mode = ""  # 'incremental' | 'full' | 'analyse': how the last update went
 
+    @property
+    def started(self) -> bool:
+        """Whether a version was analysed function by function already: the next one is then
+        likely analysed by re-reading what changed (milliseconds), not the whole text."""
+        return self._state is not None or self._kept is not None
+
     def update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
         """The diagnostics of `data` (parsed as `tree`), or, when the whole `analyse` was
         needed, its `Document`."""
@@ -239,6 +245,7 @@ class DocumentAnalysis:
                 return analyse(data, tree)
 
     def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+        cancel.interlude()  # (before the text's scans and the module context: a second on 10 MB)
         shape = _shape(tree)
         if shape is None or _errors_outside_funcs(tree, shape[0]):
             # The last state is kept: the next version is compared with it, so when the
@@ -549,6 +556,7 @@ def _full(data: bytes, node: Node, bare: list[Node] | None, funcs: list[Node]) -
         decl = by_start.get(s)
         base = funcs_by_index.get(decl.index) if decl is not None else None
         valid: list[Diagnostic] = []
+        cancel.interlude()
         if base is not None:
             entry_of[base.index] = len(entries)
             if base.import_ is None:
@@ -631,6 +639,7 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
         if e.func is None or e.broken or e.live == [] or has_error_in(errors, e.start, e.end):
             continue
         if e.live is None:
+            cancel.interlude()
             e.live, e.live_at = liveness_report(e.func, e.start, e.end, []), e.func_start
         if e.live_at != e.start:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start

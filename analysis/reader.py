@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
-from wat_lsp.analysis import cst
+from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.body import INSTR_NODES, BodyReader
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, make
 from wat_lsp.analysis.immediates import SIMD_LANES, ImmCache
@@ -107,6 +107,13 @@ class ModuleReader:
     # --- entry --------------------------------------------------------------------------
 
     def read(self, fields: list[Node] | None = None) -> ReadResult:
+        self.read_context(fields)
+        self._read_bodies()
+        return ReadResult(self.module, self.diags, self.broken)
+
+    def read_context(self, fields: list[Node] | None = None) -> None:
+        """Everything but the function bodies (`read_function_body` reads one against it):
+        the model's functions have their signatures, no locals or instructions yet."""
         if fields is None:
             fields = module_fields(self.node)
             name_node = self.node.child_by_field_name("name")
@@ -116,8 +123,6 @@ class ModuleReader:
         self._read_types()
         self._read_signatures()
         self._read_contents(fields)
-        self._read_bodies()
-        return ReadResult(self.module, self.diags, self.broken)
 
     # --- step 1: declare ----------------------------------------------------------------
 
@@ -144,6 +149,7 @@ class ModuleReader:
         defined: str | None = None  # the kind of the first definition that is not an import
         rec = 0
         for node in fields:
+            cancel.interlude()  # (a field's token separation scan walks its body)
             self._check_glue(node)
             kind = node.type
             if kind in ("type_field", "rec_type"):
@@ -394,6 +400,7 @@ class ModuleReader:
         tn = self._types()
         for d in self.declared:
             if d.space == "func":
+                cancel.interlude()
                 type_idx, params, results = self._type_use(d.node, tn)
                 f = Func(
                     d.index, d.name, _field_span(d), _name_span(d.node), type_idx, params, results, [], []
@@ -466,6 +473,7 @@ class ModuleReader:
         elem_index = 0
         data_index = 0
         for d in self.declared:
+            cancel.interlude()
             node = d.node
             span = _field_span(d)
             imp = self._import_name(d.import_node)
@@ -762,6 +770,7 @@ class ModuleReader:
         for d in self.declared:
             if d.space != "func" or d.import_node is not None:
                 continue
+            cancel.interlude()  # (between bodies the reader holds no half-read state)
             self._read_body(funcs[d.index], d.node, tn)
         self.module.funcs.sort(key=lambda f: f.index)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.core_rules import CoreOnly, tag_results
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, by_span, make
 from wat_lsp.analysis.model import (
@@ -103,6 +104,7 @@ def validation(module: Module, partial_funcs: Collection[int] = ()) -> Validatio
     _ModuleChecks(ctx, diags, notes).run()
     for f in module.funcs:
         if f.import_ is None:
+            cancel.interlude()
             diags.extend(validate_function(module, f, ctx, partial=f.index in partial_funcs, core_only=notes))
     diags.sort(key=by_span)
     return Validation(diags, notes)

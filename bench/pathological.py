@@ -115,6 +115,7 @@ _ACTIONS = {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickf
             "resolveSupport": {"properties": ["edit"]}, "dataSupport": True}  # fmt: skip
 CAPABILITIES: dict[str, Any] = {
     "general": {"positionEncodings": ["utf-16"]},
+    "workspace": {"semanticTokens": {"refreshSupport": True}},  # as VS Code
     "textDocument": {
         "diagnostic": {"dynamicRegistration": False},
         "hover": {"contentFormat": ["markdown"]},
@@ -128,9 +129,6 @@ CAPABILITIES: dict[str, Any] = {
 }
 
 
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
 class Server:
     """`wat-lsp --stdio` as a child process, spoken to one request at a time."""
 
@@ -139,6 +137,8 @@ class Server:
             SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.answered: dict[int, dict[str, Any]] = {}  # responses read while waiting for another
+        self.asked: list[str] = []  # the methods of the server's requests, in order
         self.ids = iter(range(1, 1 << 62))
         start_reader(self.proc.stdout, self.inbox.put)
         self.request("initialize", {"processId": None, "rootUri": None, "capabilities": CAPABILITIES})
@@ -154,26 +154,46 @@ class Server:
 
     def request(self, method: str, params: Any, timeout: float = 600) -> dict[str, Any]:
         """The response (with `result` or `error`); server requests are answered with null."""
+        return self.wait(self.send_request(method, params), timeout)
+
+    def send_request(self, method: str, params: Any) -> int:
+        """Send a request without waiting: its id, for `wait`."""
         rid = next(self.ids)
         self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return rid
+
+    def wait(self, rid: int, timeout: float = 600) -> dict[str, Any]:
+        """The response to request `rid` (others read meanwhile are kept for their `wait`)."""
         deadline = time.monotonic() + timeout
-        while True:
-            message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-            if message is None:
-                raise RuntimeError(f"the server closed its output during {method}")
-            if message.get("id") == rid and "method" not in message:
-                return message
-            if "method" in message and "id" in message:  # e.g. workspace/configuration
-                self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+        while rid not in self.answered:
+            self._read(deadline)
+        return self.answered.pop(rid)
+
+    def wait_asked(self, method: str, timeout: float = 600) -> None:
+        """Until the server has sent a request for `method` (answered with null), since the
+        last call."""
+        deadline = time.monotonic() + timeout
+        while method not in self.asked:
+            self._read(deadline)
+        self.asked.clear()
+
+    def _read(self, deadline: float) -> None:
+        message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+        if message is None:
+            raise RuntimeError("the server closed its output")
+        if "method" in message and "id" in message:  # e.g. workspace/configuration
+            self.asked.append(message["method"])
+            self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+        elif "method" not in message and isinstance(message.get("id"), int):
+            self.answered[message["id"]] = message
 
     def cpu(self) -> float:
-        """The server's CPU seconds so far, every thread, user and system (Linux `/proc`;
-        0 elsewhere): on a shared machine the figure that does not depend on the load."""
+        """The server's CPU seconds so far (user and system, from /proc; 0 elsewhere)."""
         try:
             fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) / _TICKS
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         try:
@@ -193,7 +213,7 @@ class Answer:
     method: str
     seconds: float
     response: dict[str, Any] = field(repr=False)
-    cpu: float = 0.0  # the server's CPU seconds while answering
+    cpu: float | None = None  # the server's CPU seconds meanwhile (when measured)
 
 
 def _position(text: str, offset: int) -> dict[str, int]:
@@ -217,9 +237,9 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     answers: list[Answer] = []
 
     def ask(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        t, c = time.perf_counter(), server.cpu()
+        t = time.perf_counter()
         response = server.request(method, params, timeout)
-        answers.append(Answer(method, time.perf_counter() - t, response, server.cpu() - c))
+        answers.append(Answer(method, time.perf_counter() - t, response))
         return response
 
     server.notify(
@@ -261,6 +281,57 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     return answers
 
 
+def run_after_open(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[Answer]:
+    """What an editor sends right after opening a file, before the first analysis is done:
+    the diagnostic pull (not waited for), then one at a time the requests about the cursor,
+    then folding, symbols and full semantic tokens; each timed from its sending to its answer.
+    The document is closed after."""
+    text = shape.text
+    doc = {"uri": uri}
+    at = _position(text, shape.cursor)
+    near = {
+        "start": _position(text, max(text.rfind("\n", 0, shape.cursor) + 1, shape.cursor - 200)),
+        "end": _position(text, min(len(text), shape.cursor + 200)),
+    }
+    answers: list[Answer] = []
+    asked: dict[str, Any] = {}
+    started = 0.0
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+    )
+    pulled = time.perf_counter()
+    pull = server.send_request("textDocument/diagnostic", {"textDocument": doc})
+    for method, params in (  # (the server's CPU is the analysis' too, until it is done)
+        ("textDocument/hover", {"position": at}),
+        ("textDocument/definition", {"position": at}),
+        ("textDocument/signatureHelp", {"position": at}),
+        ("textDocument/completion", {"position": at}),
+        ("textDocument/selectionRange", {"positions": [at]}),
+        ("textDocument/inlayHint", {"range": near}),
+        ("textDocument/semanticTokens/range", {"range": near}),
+        ("textDocument/foldingRange", {}),
+        ("textDocument/documentSymbol", {}),
+        ("textDocument/semanticTokens/full", {}),
+    ):
+        t, c = time.perf_counter(), server.cpu()
+        response = server.request(method, {"textDocument": doc, **params}, timeout)
+        answers.append(Answer(method, time.perf_counter() - t, response, server.cpu() - c))
+        if method == "textDocument/semanticTokens/full":
+            asked, started = response, t
+    response = server.wait(pull, timeout)
+    answers.append(Answer("textDocument/diagnostic", time.perf_counter() - pulled, response))
+    if str((asked.get("result") or {}).get("resultId", "")).endswith("start"):  # then a refresh
+        server.wait_asked("workspace/semanticTokens/refresh", timeout)
+        answers.append(Answer("(refresh of the tokens)", time.perf_counter() - started, {}))
+        t, c = time.perf_counter(), server.cpu()
+        response = server.request("textDocument/semanticTokens/full", {"textDocument": doc}, timeout)
+        answers.append(
+            Answer("semanticTokens/full after it", time.perf_counter() - t, response, server.cpu() - c)
+        )
+    server.notify("textDocument/didClose", {"textDocument": doc})
+    return answers
+
+
 # --- what a well-formed answer is -------------------------------------------------------
 
 
@@ -296,7 +367,9 @@ def check(shape: Shape, answer: Answer) -> str | None:
         if shape.one_syntax_error and len(items) != 1:
             return f"{len(items)} diagnostics, expected one"
         return None
-    if m == "textDocument/semanticTokens/full":
+    if m == "(refresh of the tokens)":
+        return None
+    if m in ("textDocument/semanticTokens/full", "semanticTokens/full after it"):
         ok = (
             isinstance(r, dict)
             and isinstance(r.get("data"), list)

@@ -19,6 +19,7 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
 )
 from pygls.lsp.server import LanguageServer
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.server import (
     code_actions,
@@ -259,6 +260,40 @@ def make_server() -> WatServer:
     for request in _DOCUMENT_REQUESTS:
         _register(server, request)
 
+    # Full semantic tokens go out as JSON text made function by function; a delta is one edit
+    # around what changed (VS Code asks for deltas once it has a result id). A big document's
+    # first are answered for its start, then refreshed (`_tokens_start`).
+    @server.feature(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+        types.SemanticTokensRegistrationOptions(
+            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
+        ),
+    )
+    async def semantic_tokens_full(ls: WatServer, params: types.SemanticTokensParams) -> Any:
+        uri = params.text_document.uri
+        start = await _tokens_start(ls, uri)
+        if start is not None:
+            return start
+        return await ls.requests.on_document(
+            uri, _no_tokens(), ide_requests.semantic_tokens_full_json, ls.encoding, lane=WHOLE, whole=True
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
+    async def semantic_tokens_delta(ls: WatServer, params: types.SemanticTokensDeltaParams) -> Any:
+        uri = params.text_document.uri
+        start = await _tokens_start(ls, uri)
+        if start is not None:
+            return start
+        return await ls.requests.on_document(
+            uri,
+            _no_tokens(),
+            ide_requests.semantic_tokens_delta_json,
+            params.previous_result_id,
+            ls.encoding,
+            lane=WHOLE,
+            whole=True,
+        )
+
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(ls: WatServer, params: types.CodeAction) -> types.CodeAction:
         title = code_actions.progress_title(params, ls.documents.get)
@@ -325,6 +360,50 @@ async def _first_analysis(ls: WatServer, snap: Snapshot, client_token: Any) -> N
         work.report(f"{size}: {len(diagnostics)} diagnostics", 100)
 
 
+async def _tokens_start(ls: WatServer, uri: str) -> RawResult | None:
+    """A big document's first full tokens, for a client that takes refresh requests: the
+    start of the text now (from its early document: no wait for the analysis), the whole made
+    in the whole-document lane, then `workspace/semanticTokens/refresh`
+    ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md)). None: answer in full."""
+    if not ls._can_refresh("semantic_tokens") or not ide_requests.tokens_pending(ls.documents.get(uri)):
+        return None
+    start: RawResult | None = await ls.requests.on_document(
+        uri, None, ide_requests.tokens_prefix_json, ls.encoding, lane=INTERACTIVE, early=True
+    )
+    if start is not None:
+        ls.background(_complete_tokens(ls, uri))
+    return start
+
+
+async def _complete_tokens(ls: WatServer, uri: str) -> None:
+    """The whole tokens, in the background lane: given up at a cancellation check when a
+    whole-document request is queued or the text changed, and started again after (the
+    occurrence index, most of the cost, is kept once made); then the refresh request."""
+    while True:
+        snap = ls.documents.get(uri)
+        if snap is None or not ide_requests.tokens_pending(snap):
+            return  # closed, or made whole meanwhile (by a full request answered whole)
+
+        def give_way(current: Snapshot = snap) -> bool:
+            return ls.worker.whole_waiting() or ls.documents.get(uri) is not current
+
+        try:
+            await ls.requests.call(
+                ide_requests.complete_tokens,
+                snap,
+                ls.encoding,
+                lane=Lane.BACKGROUND,
+                token=cancel.Token(give_way),
+            )
+        except JsonRpcContentModified:
+            continue  # (it waits in its lane until the requests it gave way to are answered)
+        except JsonRpcException:
+            return
+        break
+    if ls.documents.get(uri) is not None:
+        ls.workspace_semantic_tokens_refresh(None)
+
+
 def _code_actions(
     snap: Snapshot,
     rng: types.Range,
@@ -352,6 +431,8 @@ class DocumentRequest:
     whole: bool = False  # about the whole text: may be answered for a newer version than asked
     options: Any = None  # registration options announced in the server's capabilities
     uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
+    # Reads `Snapshot.early()` only: answered while a big document's analysis is computed.
+    early: bool = False
 
 
 def _none() -> None:
@@ -384,9 +465,8 @@ def _item(ls: WatServer, params: Any) -> tuple[Any, ...]:
 
 INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # The first references to a module-level item need every function's occurrences (seconds on a
-# 13 MB file), so references, highlights and renames are whole-document work. Full semantic
-# tokens go out as JSON text made function by function; a delta is one edit around what
-# changed (VS Code asks for deltas once it has a result id).
+# 13 MB file), so references, highlights and renames are whole-document work. (Full semantic
+# tokens: in `make_server`.)
 _DOCUMENT_REQUESTS = (
     DocumentRequest(
         types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
@@ -397,6 +477,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.position, ls.encoding, ls.hover_markdown),
         _none,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -405,8 +486,11 @@ _DOCUMENT_REQUESTS = (
         _no_completions,
         INTERACTIVE,
         options=types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
+        early=True,
     ),
-    DocumentRequest(types.TEXT_DOCUMENT_DEFINITION, ide_requests.definition, _at, _none, INTERACTIVE),
+    DocumentRequest(
+        types.TEXT_DOCUMENT_DEFINITION, ide_requests.definition, _at, _none, INTERACTIVE, early=True
+    ),
     DocumentRequest(
         types.TEXT_DOCUMENT_REFERENCES,
         ide_requests.references_,
@@ -435,30 +519,12 @@ _DOCUMENT_REQUESTS = (
         True,
     ),
     DocumentRequest(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-        ide_requests.semantic_tokens_full_json,
-        _whole,
-        _no_tokens,
-        WHOLE,
-        True,
-        options=types.SemanticTokensRegistrationOptions(
-            legend=ide_requests.SEMANTIC_LEGEND, range=True, full=types.SemanticTokensFullDelta(delta=True)
-        ),
-    ),
-    DocumentRequest(
-        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA,
-        ide_requests.semantic_tokens_delta_json,
-        lambda ls, p: (p.previous_result_id, ls.encoding),
-        _no_tokens,
-        WHOLE,
-        True,
-    ),
-    DocumentRequest(
         types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE,
         ide_requests.semantic_tokens_range,
         _in,
         _no_tokens,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_INLAY_HINT,
@@ -466,6 +532,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.range, ls.encoding, ls.config.current.inlay_options),
         list,
         INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -485,6 +552,7 @@ _DOCUMENT_REQUESTS = (
             trigger_characters=signature_help.TRIGGER_CHARACTERS,
             retrigger_characters=signature_help.RETRIGGER_CHARACTERS,
         ),
+        early=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_FORMATTING,
@@ -511,10 +579,15 @@ _DOCUMENT_REQUESTS = (
         ),
     ),
     DocumentRequest(
-        types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation_requests.type_definition, _at, _none, INTERACTIVE
+        types.TEXT_DOCUMENT_TYPE_DEFINITION,
+        navigation_requests.type_definition,
+        _at,
+        _none,
+        INTERACTIVE,
+        early=True,
     ),
     DocumentRequest(
-        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE
+        types.TEXT_DOCUMENT_DECLARATION, navigation_requests.declaration, _at, _none, INTERACTIVE, early=True
     ),
     # Incoming calls scan every function's calls (kept per function across versions).
     DocumentRequest(
@@ -578,6 +651,7 @@ _DOCUMENT_REQUESTS = (
         lambda ls, p: (p.positions, ls.encoding),
         list,
         INTERACTIVE,
+        early=True,
     ),
 )
 
@@ -591,6 +665,7 @@ def _register(server: WatServer, request: DocumentRequest) -> None:
             *request.args(ls, params),
             lane=request.lane,
             whole=request.whole,
+            early=request.early,
         )
 
     handler.__name__ = handler.__qualname__ = request.method  # what errors are logged under

@@ -79,9 +79,9 @@ def completion(
     offset = snap.index.offset(position.line, position.character, encoding)
     broken = snap.tree.root_node.has_error
     if not broken and len(snap.data) <= CLEAN_LIMIT:
-        _clean[snap.uri] = snap.analysis()
+        _clean[snap.uri] = snap.early()
     previous = (lambda: _clean.get(snap.uri)) if broken else None
-    found = core.complete(snap.data, snap.tree, offset, snap.analysis, snippets, previous=previous)
+    found = core.complete(snap.data, snap.tree, offset, snap.early, snippets, previous=previous)
     rng = convert.range_(snap.index, found.start, found.end, encoding)
     return types.CompletionList(
         is_incomplete=found.incomplete, items=[item(c, rng, i, snippets) for i, c in enumerate(found.items)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import os
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.cancel import Token
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
 from wat_lsp.analysis.positions import Encoding
@@ -43,11 +45,14 @@ class Lane(enum.IntEnum):
     version's are computed, see `Publisher`); interactive requests (hover, completion, the
     ones about a position or a range) never wait behind whole-document work, which has its
     own thread and steps aside at each of its cancellation checks while the other lanes have
-    work (the threads share one interpreter lock)."""
+    work (the threads share one interpreter lock). Background work (a big document's whole
+    semantic tokens after their start was answered) runs in the whole-document thread when
+    its lane is empty, and gives way when a request comes (`Worker.whole_waiting`)."""
 
     DIAGNOSTICS = 0
     INTERACTIVE = 1
     WHOLE = 2
+    BACKGROUND = 3
 
 
 # The longest whole-document work waits at one check for the other lanes: a bound, in case
@@ -65,37 +70,61 @@ class Worker:
     lane first, then the interactive one; `wat-lsp-whole` the whole-document lane. Each lane
     is first in, first out. (A ThreadPoolExecutor's threads are joined at exit, which would
     keep a server told to `exit` alive until a long analysis ends.) State that jobs of the
-    first two lanes keep (the last push, completion's) has only the analysis thread."""
+    first two lanes keep (the last push, completion's) has only the analysis thread.
+
+    An interactive job that can be answered without the analysis under way (its `early`
+    says so) does not wait for it: the analysis thread runs it at the analysis'
+    `cancel.interlude()` points, between two functions ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md))."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._lanes: dict[Lane, deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]] = {
-            lane: deque() for lane in Lane
-        }
+        self._lanes: dict[Lane, deque[_Job]] = {lane: deque() for lane in Lane}
         self._urgent = 0  # jobs queued or running in the lanes before WHOLE
+        self._early = 0  # interactive jobs queued with an `early` test
+        self.early_runs = 0  # jobs run at interludes (tests)
+        self._early_submitted = 0
+        # Tests over stdio: the first interlude waits (10 s at most) until this many early
+        # jobs were queued, so that they are answered during the analysis whatever the timing.
+        self._hold = int(os.environ.get("WAT_LSP_TEST_EARLY_JOBS", "0") or 0)
         sys.setswitchinterval(SWITCH_INTERVAL)
         for name, lanes in (
             ("wat-lsp-analysis", (Lane.DIAGNOSTICS, Lane.INTERACTIVE)),
-            ("wat-lsp-whole", (Lane.WHOLE,)),
+            ("wat-lsp-whole", (Lane.WHOLE, Lane.BACKGROUND)),
         ):
             threading.Thread(target=self._run, args=(lanes,), name=name, daemon=True).start()
 
-    def submit(self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE) -> Future[T]:
+    def submit(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        lane: Lane = Lane.INTERACTIVE,
+        early: Callable[[], bool] | None = None,
+    ) -> Future[T]:
+        """Queue `fn(*args)`; `early` (interactive jobs): whether it may run now, at an
+        interlude of the analysis under way (it must then need none of it)."""
         future: Future[T] = Future()
         with self._cond:
-            self._lanes[lane].append((future, fn, args))
-            if lane != Lane.WHOLE:
+            self._lanes[lane].append(_Job(future, fn, args, early if lane == Lane.INTERACTIVE else None))
+            if lane < Lane.WHOLE:
                 self._urgent += 1
+            if early is not None and lane == Lane.INTERACTIVE:
+                self._early += 1
+                self._early_submitted += 1
             self._cond.notify_all()
         return future
 
     async def run(
-        self, fn: Callable[..., T], *args: Any, lane: Lane = Lane.INTERACTIVE, token: Token | None = None
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        lane: Lane = Lane.INTERACTIVE,
+        token: Token | None = None,
+        early: Callable[[], bool] | None = None,
     ) -> T:
         """`fn(*args)` in the worker, awaited from the event loop. When the awaiting task is
         cancelled (`$/cancelRequest`), a job not yet started never starts, and `token` is
         cancelled for one under way (it gives up at its next check)."""
-        future = self.submit(fn, *args, lane=lane)
+        future = self.submit(fn, *args, lane=lane, early=early)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -104,6 +133,10 @@ class Worker:
                 token.cancel()
             raise
 
+    def whole_waiting(self) -> bool:
+        """Whether whole-document requests are queued (background work gives way to them)."""
+        return bool(self._lanes[Lane.WHOLE])
+
     def pause(self) -> None:
         """Whole-document work waits here, at its cancellation checks, while diagnostics or
         interactive jobs are queued or running (at most `PAUSE`)."""
@@ -111,32 +144,86 @@ class Worker:
             with self._cond:
                 self._cond.wait_for(lambda: not self._urgent, timeout=PAUSE)
 
-    def _next(self, lanes: tuple[Lane, ...]) -> tuple[Lane, Future[Any], Callable[..., Any], tuple[Any, ...]]:
+    def _next(self, lanes: tuple[Lane, ...]) -> tuple[Lane, _Job]:
         with self._cond:
             while True:
                 for lane in lanes:
                     if self._lanes[lane]:
-                        return (lane, *self._lanes[lane].popleft())
+                        job = self._lanes[lane].popleft()
+                        if job.early is not None:
+                            self._early -= 1
+                        return lane, job
                 self._cond.wait()
 
     def _run(self, lanes: tuple[Lane, ...]) -> None:
+        interludes = Lane.INTERACTIVE in lanes
         while True:
-            lane, future, fn, args = self._next(lanes)
-            try:
-                if future.set_running_or_notify_cancel():
-                    try:
-                        future.set_result(fn(*args))
-                    except BaseException as e:
-                        future.set_exception(e)
-            finally:
-                if lane != Lane.WHOLE:
-                    with self._cond:
-                        self._urgent -= 1
-                        if not self._urgent:
-                            self._cond.notify_all()
+            lane, job = self._next(lanes)
+            if interludes:
+                with cancel.interludes(self._interlude):
+                    self._do(lane, job)
+            else:
+                self._do(lane, job)
             # Not kept while waiting for the next job: the last job's snapshot (and result)
             # would stay alive, a closed document's whole analysis with it.
-            del future, fn, args
+            del job
+
+    def _do(self, lane: Lane, job: _Job) -> None:
+        try:
+            if job.future.set_running_or_notify_cancel():
+                try:
+                    job.future.set_result(job.fn(*job.args))
+                except BaseException as e:
+                    job.future.set_exception(e)
+        finally:
+            if lane < Lane.WHOLE:
+                with self._cond:
+                    self._urgent -= 1
+                    if not self._urgent:
+                        self._cond.notify_all()
+
+    def _interlude(self) -> None:
+        """At an interlude of a job of the analysis thread: the interactive jobs queued that
+        can run without what it is computing, in their order (the others keep theirs)."""
+        if self._hold:
+            with self._cond:
+                self._cond.wait_for(lambda: self._early_submitted >= self._hold, timeout=10)
+            self._hold = 0
+        if not self._early:
+            return
+        with self._cond:
+            queue = self._lanes[Lane.INTERACTIVE]
+            jobs = [j for j in queue if j.early is not None]
+            for j in jobs:
+                queue.remove(j)
+            self._early -= len(jobs)
+        later: list[_Job] = []
+        for j in jobs:
+            assert j.early is not None
+            if j.future.cancelled() or _may(j.early):
+                self.early_runs += 1
+                self._do(Lane.INTERACTIVE, j)
+            else:
+                later.append(j)
+        if later:  # back where they were, before anything queued since
+            with self._cond:
+                queue.extendleft(reversed(later))
+                self._early += len(later)
+
+
+def _may(early: Callable[[], bool]) -> bool:
+    try:
+        return early()
+    except Exception:  # (a bug in the test must not break the analysis it interrupts)
+        return False
+
+
+@dataclass(slots=True, eq=False)
+class _Job:
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    early: Callable[[], bool] | None  # whether it may run at an interlude (see `Worker`)
 
 
 @dataclass(slots=True)

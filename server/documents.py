@@ -17,13 +17,18 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 from tree_sitter import Point, Tree
+from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.early import early_document
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.analysis.syntax import parse
 
 _SERIALS = itertools.count(1)
+# Texts up to this size are analysed whole before any answer (about 0.1 s): an early
+# document would cost more than it saves.
+EARLY_BYTES = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ class Snapshot:
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _early: Document | bool | None = field(default=False, repr=False)  # False: not made yet
+    _early_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
 
     def analysis(self) -> Document:
@@ -93,7 +100,34 @@ class Snapshot:
         with self._lock:
             if self._analysis is None:
                 self._analysis = self.incremental.document(self.data, self._checked_tree())
+                self._early = None  # its memory back: `early()` is the analysis now
             return self._analysis
+
+    def early(self) -> Document:
+        """What answers about one function read: `analysis()` when it is computed or cheap
+        (a small text, an edit of a text analysed before), else the module context with
+        bodies read on demand (`analysis.early`, made once; diagnostics left out), so that
+        they need not wait for the first analysis of a big text
+        ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md))."""
+        if self._analysis is None and self._diagnostics is not None and not cancel.in_interlude():
+            return self.analysis()  # (cheap once the diagnostics are: the analysis' state is made)
+        doc = self._early_document()
+        return doc if doc is not None else self.analysis()
+
+    def early_ready(self) -> bool:
+        """Whether `early()` answers without computing the analysis."""
+        return self._analysis is not None or self._early_document() is not None
+
+    def _early_document(self) -> Document | None:
+        if self._analysis is not None:
+            return self._analysis
+        with self._early_lock:
+            if self._early is False:
+                if len(self.data) <= EARLY_BYTES or self.incremental.started:
+                    return None  # the analysis costs little (small, or an edit of an analysed text)
+                self._early = early_document(self.data, self.tree)
+            assert self._early is not True
+            return self._early
 
     @property
     def analysed(self) -> bool:
@@ -109,7 +143,7 @@ class Snapshot:
             if self._diagnostics is None:
                 result = self.incremental.update(self.data, self._checked_tree())
                 if isinstance(result, Document):
-                    self._analysis = result
+                    self._analysis, self._early = result, None
                     return result.diagnostics
                 self._diagnostics = result
             return self._diagnostics

@@ -136,7 +136,7 @@ def hover(
 ) -> types.Hover | None:
     """On a name or index: what it denotes; on an instruction: its type and the stack before it.
     As markdown, or as plain text for a client that prefers it."""
-    doc = snap.analysis()
+    doc = snap.early()
     offset = _offset(snap, position, encoding)
     occ = navigation.occurrence_at(doc, offset)
     if occ is not None:
@@ -177,8 +177,9 @@ def hover(
 
 
 def definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
-    occ = _at(snap, position, encoding)
-    span = navigation.definition(snap.analysis(), occ.key) if occ is not None else None
+    doc = snap.early()
+    occ = navigation.occurrence_at(doc, _offset(snap, position, encoding))
+    span = navigation.definition(doc, occ.key) if occ is not None else None
     if span is None:
         return None
     return types.Location(uri=snap.uri, range=_range(snap, span.start, span.end, encoding))
@@ -295,7 +296,44 @@ def semantic_tokens_full(snap: Snapshot, encoding: Encoding) -> types.SemanticTo
 def semantic_tokens_full_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     """`semantic_tokens_full` as JSON text, with a result id that a delta request can name."""
     data, text = semantic_tokens.tokens_json(snap.analysis(), snap.index, encoding)
+    with _sent_lock:
+        _complete.add(snap.uri)
     return RawResult(f'{{"resultId": {json.dumps(_sent(snap, encoding, data))}, "data": [{text}]}}')
+
+
+# Full tokens of a text this big are first answered for its start only (`tokens_prefix_json`),
+# while they are made whole: 10 MB take 10 s (the occurrence index, two queries, a million
+# tokens), 512 KB about half a second ([decision 48](../../docs/decisions/0048-answer-before-the-analysis.md)).
+PARTIAL_TOKENS_BYTES = 1 << 19
+PREFIX_BYTES = 1 << 18  # the start answered: a few screens of text on lines, any line's tokens
+
+
+def tokens_pending(snap: Snapshot | None) -> bool:
+    """Whether full tokens for this document would cost seconds: a big text whose tokens
+    have never been made whole since it was opened (after that, each edit re-makes the
+    tokens of the functions it touched only, `analysis/ide/function_cache`)."""
+    if snap is None or len(snap.data) <= PARTIAL_TOKENS_BYTES:
+        return False
+    with _sent_lock:
+        return snap.uri not in _complete
+
+
+def tokens_prefix_json(snap: Snapshot, encoding: Encoding) -> RawResult:
+    """The full tokens' first `PREFIX_BYTES` (a prefix of the whole data: tokens are sorted
+    and relative), from `Snapshot.early()`: the functions there are read, the analysis is not
+    waited for. The client is asked to refresh once the whole is made (`complete_tokens`)."""
+    data = semantic_tokens.tokens(snap.early(), snap.index, encoding, 0, PREFIX_BYTES)
+    result_id = _sent(snap, encoding, data, ".start")
+    return RawResult(f'{{"resultId": {json.dumps(result_id)}, "data": {json.dumps(data)}}}')
+
+
+def complete_tokens(snap: Snapshot, encoding: Encoding) -> bool:
+    """Make the whole document's tokens (kept: the full request after the refresh reads
+    them); True once they are."""
+    semantic_tokens.tokens_json(snap.analysis(), snap.index, encoding)
+    with _sent_lock:
+        _complete.add(snap.uri)
+    return True
 
 
 def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding) -> RawResult:
@@ -306,6 +344,8 @@ def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding
     if old is None or old[0] != previous:
         return semantic_tokens_full_json(snap, encoding)
     data = semantic_tokens.tokens(snap.analysis(), snap.index, encoding)
+    with _sent_lock:
+        _complete.add(snap.uri)
     start, deleted, new = semantic_tokens.delta(old[1], data)
     edits = (
         f'[{{"start": {start}, "deleteCount": {deleted}, "data": {json.dumps(new)}}}]'
@@ -317,16 +357,18 @@ def semantic_tokens_delta_json(snap: Snapshot, previous: str, encoding: Encoding
 
 _sent_lock = threading.Lock()
 _sent_tokens: dict[str, tuple[str, list[int]]] = {}  # uri -> the last result id and data sent
+_complete: set[str] = set()  # documents whose whole tokens were made since they were opened
 
 
 def forget(uri: str) -> None:
     """The document was closed: its last tokens sent are no base for a delta any more."""
     with _sent_lock:
         _sent_tokens.pop(uri, None)
+        _complete.discard(uri)
 
 
-def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
-    result_id = f"{snap.serial}.{encoding}"
+def _sent(snap: Snapshot, encoding: Encoding, data: list[int], kind: str = "") -> str:
+    result_id = f"{snap.serial}.{encoding}{kind}"
     with _sent_lock:
         _sent_tokens.pop(snap.uri, None)
         _sent_tokens[snap.uri] = (result_id, data)
@@ -338,9 +380,7 @@ def _sent(snap: Snapshot, encoding: Encoding, data: list[int]) -> str:
 def semantic_tokens_range(snap: Snapshot, rng: types.Range, encoding: Encoding) -> types.SemanticTokens:
     start = _offset(snap, rng.start, encoding)
     end = max(start, _offset(snap, rng.end, encoding))
-    return types.SemanticTokens(
-        data=semantic_tokens.tokens(snap.analysis(), snap.index, encoding, start, end)
-    )
+    return types.SemanticTokens(data=semantic_tokens.tokens(snap.early(), snap.index, encoding, start, end))
 
 
 # Bytes of a range given inlay hints at most: a viewport is kilobytes, but the visible "lines"
@@ -362,7 +402,7 @@ def inlay_hints_(
         )
         end = start + INLAY_BYTES
     out: list[types.InlayHint] = []
-    for h in inlay_hints.hints(snap.analysis(), start, end, options):
+    for h in inlay_hints.hints(snap.early(), start, end, options):
         line, col = snap.index.position(h.offset, encoding)
         out.append(
             types.InlayHint(

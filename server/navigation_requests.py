@@ -49,7 +49,7 @@ def item_uri(params: Any) -> str:
 
 def type_definition(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
     """The `(type ...)` that the type of the item under the cursor refers to."""
-    doc = snap.analysis()
+    doc = snap.early()
     occ = navigation.occurrence_at(doc, _offset(snap, position, encoding))
     return _location(snap, type_definition_span(doc, occ.key) if occ is not None else None, encoding)
 
@@ -57,7 +57,7 @@ def type_definition(snap: Snapshot, position: types.Position, encoding: Encoding
 def declaration(snap: Snapshot, position: types.Position, encoding: Encoding) -> types.Location | None:
     """WAT declares and defines an item in one place (an import is its declaration and its
     only definition): the same answer as go to definition (decision 37)."""
-    doc = snap.analysis()
+    doc = snap.early()
     occ = navigation.occurrence_at(doc, _offset(snap, position, encoding))
     return _location(snap, navigation.definition(doc, occ.key) if occ is not None else None, encoding)
 

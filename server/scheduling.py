@@ -49,10 +49,19 @@ class Requests:
         self._quiet: dict[str, float] = {}  # uri -> until when its whole-document work waits
 
     async def on_document(
-        self, uri: str, default: T, fn: Callable[..., T], *args: Any, lane: Lane, whole: bool = False
+        self,
+        uri: str,
+        default: T,
+        fn: Callable[..., T],
+        *args: Any,
+        lane: Lane,
+        whole: bool = False,
+        early: bool = False,
     ) -> T:
         """`fn(snapshot, *args)` for the document's snapshot (`default` when it is not open):
-        `whole` when the answer is about the whole text, so it may be made for a newer one."""
+        `whole` when the answer is about the whole text, so it may be made for a newer one;
+        `early` when `fn` reads the snapshot's `early()` only (never `analysis()`), so it may
+        run while the analysis thread computes an analysis (`Worker`)."""
         first = self._documents.get(uri)
         if first is None:
             return default
@@ -67,7 +76,7 @@ class Requests:
         def superseded() -> bool:
             return self._latest.get(key) != serial
 
-        token = cancel.Token(changed, self._worker.pause if lane == Lane.WHOLE else None)
+        token = cancel.Token(changed, self._worker.pause if lane >= Lane.WHOLE else None)
 
         def job() -> T:
             nonlocal snap
@@ -92,7 +101,9 @@ class Requests:
             raise AssertionError("unreachable")
 
         try:
-            return await self._worker.run(job, lane=lane, token=token)
+            return await self._worker.run(
+                job, lane=lane, token=token, early=(lambda: snap.early_ready()) if early else None
+            )
         except cancel.Cancelled as e:
             raise _error(e) from None
         finally:
@@ -130,7 +141,7 @@ class Requests:
     ) -> T:
         """`fn(*args)`, about no one document (workspace symbols, a code action to resolve):
         cancellable only (through `token` too, when given: a progress' cancel)."""
-        pause = self._worker.pause if lane == Lane.WHOLE else None
+        pause = self._worker.pause if lane >= Lane.WHOLE else None
         if token is None:
             token = cancel.Token(None, pause)
         else:

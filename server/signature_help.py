@@ -27,7 +27,7 @@ def signature_help(
     snap: Snapshot, position: types.Position, encoding: Encoding
 ) -> types.SignatureHelp | None:
     offset = snap.index.offset(position.line, position.character, encoding)
-    sig = core.signature_help(snap.data, snap.tree, offset, snap.analysis)
+    sig = core.signature_help(snap.data, snap.tree, offset, snap.early)
     if sig is None:
         return None
     params = [
