@@ -96,8 +96,9 @@ def test_fold_at_the_cursor() -> None:
     # the statement the instruction is part of: `i32.add` is an operand of `i32.mul`
     assert _apply(PLAIN, "fold", "i32.add") == _apply(PLAIN, "fold", "i32.mul")
     # inside a block: only what is around the cursor there
-    assert "    block $b (result i32)\n      (drop (br_if $b (local.get 0) (local.get 0)))\n      (; keep ;)" in (
-        _apply(PLAIN, "fold", "br_if")
+    assert (
+        "    block $b (result i32)\n      (drop (br_if $b (local.get 0) (local.get 0)))\n      (; keep ;)"
+        in (_apply(PLAIN, "fold", "br_if"))
     )
     out = _apply(PLAIN, "fold", "if (result")
     assert out.endswith(
@@ -121,7 +122,9 @@ def test_selection() -> None:
     assert _apply(src, "fold", "i32.const 1", 0, "i32.add") == (
         "(module\n  (func (result i32)\n    (i32.mul (i32.add (i32.const 1) (i32.const 2)) (i32.const 3))))\n"
     )
-    folded = "(module\n  (func (result i32)\n    (i32.const 1) (i32.const 2) (i32.add) (drop) (i32.const 3)))\n"
+    folded = (
+        "(module\n  (func (result i32)\n    (i32.const 1) (i32.const 2) (i32.add) (drop) (i32.const 3)))\n"
+    )
     assert _apply(folded, "unfold", "(i32.const 2)", 0, "(drop)") == (
         "(module\n  (func (result i32)\n    (i32.const 1) i32.const 2 i32.add drop (i32.const 3)))\n"
     )
@@ -251,9 +254,13 @@ RESULTS = """(module
 def test_add_result_types() -> None:
     assert "(block $b (result i32)\n" in _apply(RESULTS, "add_result_types", "(block $b", 1)
     assert "(block $b (result i32)\n" in _apply(RESULTS, "add_result_types", "(i32.const 1))", 1)
-    assert "(if (result i32) (local.get 0)" in _apply(RESULTS, "add_result_types", "(if (local.get 0) (then (i32.const 2)) (else", 1)
+    assert "(if (result i32) (local.get 0)" in _apply(
+        RESULTS, "add_result_types", "(if (local.get 0) (then (i32.const 2)) (else", 1
+    )
     assert "    loop (result i64)\n" in _apply(RESULTS, "add_result_types", "loop")
-    assert '(func $f (export "f") (param i32) (result (ref $s))\n' in _apply(RESULTS, "add_result_types", "(struct.new", 1)
+    assert '(func $f (export "f") (param i32) (result (ref $s))\n' in _apply(
+        RESULTS, "add_result_types", "(struct.new", 1
+    )
     # a branch to the block carries no value; an `if` without `else`; a function with `return`
     for refused in ("(block $t", "(if (local.get 0) (then (i32.const 2))))", "(i64.const 2)"):
         assert "add_result_types" not in _names(RESULTS, refused, 1), refused
@@ -282,7 +289,14 @@ def _need_wasm_tools() -> None:
         missing_tool("wasm-tools checks the rewrites' outputs")
 
 
-SPEC_SAMPLE = ["fac.wast", "block.wast", "if.wast", "memory_size.wast", "table_copy.wast", "call_indirect.wast"]
+SPEC_SAMPLE = [
+    "fac.wast",
+    "block.wast",
+    "if.wast",
+    "memory_size.wast",
+    "table_copy.wast",
+    "call_indirect.wast",
+]
 
 
 def _spec_modules() -> list[tuple[str, bytes]]:
@@ -301,7 +315,9 @@ def _check(modules: list[tuple[str, bytes]], least: dict[str, int]) -> None:
 def test_on_spec_modules() -> None:
     _need_wasm_tools()
     modules = _spec_modules()
-    _check(modules, {"fold": 20, "unfold": 100, "fold_function": 5, "unfold_function": 50, "add_omitted_idx": 20})
+    _check(
+        modules, {"fold": 20, "unfold": 100, "fold_function": 5, "unfold_function": 50, "add_omitted_idx": 20}
+    )
     _check(rewrite_corpus.rewritten(modules, "unfold_function"), {"fold_function": 20})
 
 
@@ -328,9 +344,14 @@ def _without_results(data: bytes) -> Iterator[tuple[bytes, int]]:
             heads += [(ins.start, ins.start) for ins in f.body if ins.op.flags & Flag.BLOCK_START]
             for head, at in heads:
                 node = doc.tree.root_node.descendant_for_byte_range(head, head)
-                while node is not None and node.start_byte == head and node.parent is not None and (
-                    node.type not in ("func", "block_instr", "folded_block", "if_instr", "folded_if")
-                    or not node.is_named
+                while (
+                    node is not None
+                    and node.start_byte == head
+                    and node.parent is not None
+                    and (
+                        node.type not in ("func", "block_instr", "folded_block", "if_instr", "folded_if")
+                        or not node.is_named
+                    )
                 ):
                     node = node.parent
                 if node is None:

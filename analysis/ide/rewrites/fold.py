@@ -28,6 +28,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import SupportsIndex
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
@@ -61,11 +62,11 @@ class _Tracked(list[Val]):
         super().__init__()
         self.owner = owner
 
-    def __delitem__(self, key: int | slice) -> None:  # type: ignore[override]
+    def __delitem__(self, key: SupportsIndex | slice) -> None:
         super().__delitem__(key)
         self.owner.lowered(len(self))
 
-    def pop(self, index: int = -1) -> Val:
+    def pop(self, index: SupportsIndex = -1) -> Val:
         v = super().pop(index)
         self.owner.lowered(len(self))
         return v
@@ -214,7 +215,11 @@ def forest(f: Func, counts: list[tuple[int, int] | None]) -> list[Tree]:
         if flags & _START:
             t = Tree(i, i, max(ins.match, i), ins.ostart, ins.oend, arms=[[]])
             pops = a[0] if a is not None else None
-            t.kids = _take(levels[-1], pops) if ins.op.name == "if" else _take(levels[-1], 0 if pops == 0 else None)
+            t.kids = (
+                _take(levels[-1], pops)
+                if ins.op.name == "if"
+                else _take(levels[-1], 0 if pops == 0 else None)
+            )
             blocks.append(t)
             levels.append(_Level(t.arms[0]))
         elif flags & _ELSE and blocks:
@@ -367,7 +372,9 @@ def _own(r: Region, f: Func, c: Node, data: bytes, order: list[int], k: int) -> 
 
 _Item = tuple[str, int, str]
 _OPEN_SIDE = frozenset((b" ", b"\t", b"\n", b"\r", b"("))
-_CLOSE_SIDE = frozenset((b" ", b"\t", b"\n", b"\r", b")"))  # (break before: "glue", "space" or "line"; depth; text)
+_CLOSE_SIDE = frozenset(
+    (b" ", b"\t", b"\n", b"\r", b")")
+)  # (break before: "glue", "space" or "line"; depth; text)
 
 
 def render(doc: Document, r: Region, items: list[_Item]) -> str:
@@ -398,7 +405,11 @@ def render(doc: Document, r: Region, items: list[_Item]) -> str:
     # tokens the old text had parentheses between must not touch
     if r.start > 0 and data[r.start - 1 : r.start] not in _OPEN_SIDE and text[:1] not in ("(", ")"):
         text = " " + text
-    if r.end < len(data) and data[r.end : r.end + 1] not in _CLOSE_SIDE and text[-1:] not in ("(", ")", "\n", " "):
+    if (
+        r.end < len(data)
+        and data[r.end : r.end + 1] not in _CLOSE_SIDE
+        and text[-1:] not in ("(", ")", "\n", " ")
+    ):
         text += " "
     return text
 
@@ -555,7 +566,9 @@ class _Func:
         innermost folded instruction around it."""
         if self._folded is None:
             body = self.f.body
-            order = sorted((i for i, ins in enumerate(body) if ins.folded), key=lambda i: (body[i].ostart, -body[i].oend))
+            order = sorted(
+                (i for i, ins in enumerate(body) if ins.folded), key=lambda i: (body[i].ostart, -body[i].oend)
+            )
             self._folded = (order, [body[i].ostart for i in order], _parents(self.f))
         return self._folded
 
@@ -571,13 +584,13 @@ class _Func:
             self.by_instr = {}
             stack = list(self.forest())
             while stack:
-                t = stack.pop()
-                self.by_instr[t.root] = t
-                self.by_instr[t.hi] = t
-                for e in t.elses:
-                    self.by_instr[e] = t
-                stack.extend(t.kids)
-                for arm in t.arms:
+                n = stack.pop()
+                self.by_instr[n.root] = n
+                self.by_instr[n.hi] = n
+                for e in n.elses:
+                    self.by_instr[e] = n
+                stack.extend(n.kids)
+                for arm in n.arms:
                     stack.extend(arm)
         t = self.by_instr.get(i)
         while t is not None and t.parent is not None:
@@ -709,7 +722,9 @@ def fold_function(doc: Document, offset: int) -> list[TextEdit]:
 def _parents(f: Func) -> dict[int, int]:
     """For each folded instruction, the innermost folded one around it (by their texts)."""
     body = f.body
-    folded = sorted((i for i, ins in enumerate(body) if ins.folded), key=lambda i: (body[i].ostart, -body[i].oend))
+    folded = sorted(
+        (i for i, ins in enumerate(body) if ins.folded), key=lambda i: (body[i].ostart, -body[i].oend)
+    )
     out: dict[int, int] = {}
     stack: list[int] = []
     for i in folded:
@@ -768,7 +783,9 @@ def unfold_range(doc: Document, start: int, end: int) -> list[TextEdit]:
             k += 1
         # not those holding the whole selection (a block it is in), unless nothing else is
         targets = [
-            _unfold_target(f, parents, i) for i in around if not (body[i].ostart < start and end < body[i].oend)
+            _unfold_target(f, parents, i)
+            for i in around
+            if not (body[i].ostart < start and end < body[i].oend)
         ] or targets
     for i in targets:
         if i not in fn.unfolds:
@@ -803,4 +820,6 @@ UNFOLD = Rewrite(
     in_range=unfold_range,
 )
 FOLD_FUNCTION = Rewrite.by_edits("fold_function", "Fold every instruction of the function", fold_function)
-UNFOLD_FUNCTION = Rewrite.by_edits("unfold_function", "Unfold every instruction of the function", unfold_function)
+UNFOLD_FUNCTION = Rewrite.by_edits(
+    "unfold_function", "Unfold every instruction of the function", unfold_function
+)

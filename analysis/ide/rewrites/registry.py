@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, exports, fold, indices, local_types, omitted_idx, ref_types, result_types, return_call
+from wat_lsp.analysis.ide.rewrites import (
+    br_if,
+    exports,
+    fold,
+    indices,
+    local_types,
+    omitted_idx,
+    ref_types,
+    result_types,
+    return_call,
+)
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {

@@ -38,7 +38,7 @@ class _Ends(BodyValidator):
         self.ends: dict[int, list[list[Val]]] = {}
 
     def check_frame_end(self, frame: Frame, span: Span, desc: str | None = None) -> None:
-        left = list(self.stack[frame.height :]) if not frame.unreachable else [None]
+        left: list[Val] = list(self.stack[frame.height :]) if not frame.unreachable else [None]
         self.ends.setdefault(frame.start, []).append(left)
         super().check_frame_end(frame, span, desc)
 
@@ -52,7 +52,9 @@ def _function(doc: Document, offset: int) -> tuple[Module, Func] | None:
     if f is None or f.index in sm.read.broken:
         return None
     # only where the validator found values left over at the end of something in it
-    if not any(d.code == "stack-height" and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics):
+    if not any(
+        d.code == "stack-height" and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics
+    ):
         return None
     return m, f
 
@@ -67,7 +69,9 @@ def _types(m: Module, arms: Sequence[list[Val]]) -> list[ValType] | None:
         return None
     # an exact reference (what `struct.new` gives) is written as the plain one: it holds the
     # value and needs no custom-descriptors support
-    return [dataclasses.replace(t, exact=False) if isinstance(t, RefType) else t for t in first if t is not None]
+    return [
+        dataclasses.replace(t, exact=False) if isinstance(t, RefType) else t for t in first if t is not None
+    ]
 
 
 def _to_function(f: Func) -> bool:
@@ -98,9 +102,7 @@ def _func_head_end(doc: Document, f: Func) -> int | None:
     for c in cst.children(node):
         if c.type == "type_use":
             return None
-        if c.type == "func" and not c.is_named:
-            at = c.end_byte
-        elif c.type in _HEAD:
+        if (c.type == "func" and not c.is_named) or c.type in _HEAD:
             at = c.end_byte
         elif c.is_named:
             break
@@ -114,7 +116,11 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     m, f = found
     i = instr_at(f, offset)
     body = f.body
-    if i is not None and body[i].op.flags & (Flag.BLOCK_ELSE | Flag.BLOCK_END) and 0 <= body[i].match < len(body):
+    if (
+        i is not None
+        and body[i].op.flags & (Flag.BLOCK_ELSE | Flag.BLOCK_END)
+        and 0 <= body[i].match < len(body)
+    ):
         i = body[i].match if body[i].op.flags & Flag.BLOCK_END else None
     if i is not None and not body[i].op.flags & Flag.BLOCK_START:
         blocks = enclosing(f, i)
