@@ -261,6 +261,11 @@ def test_add_result_types() -> None:
     assert '(func $f (export "f") (param i32) (result (ref $s))\n' in _apply(
         RESULTS, "add_result_types", "(struct.new", 1
     )
+    # offered where the validator reports, at the end of each construct (an `else` for an arm)
+    doc = analyse(RESULTS.encode())
+    add = rewrites.REWRITES["add_result_types"]
+    offered = [len(add.edits(doc, d.span.start)) for d in doc.diagnostics if d.code == "stack-height"]
+    assert offered == [1, 1, 1, 0, 1, 1, 0]
     # a branch to the block carries no value; an `if` without `else`; a function with `return`
     for refused in ("(block $t", "(if (local.get 0) (then (i32.const 2))))", "(i64.const 2)"):
         assert "add_result_types" not in _names(RESULTS, refused, 1), refused

@@ -116,17 +116,11 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     m, f = found
     i = instr_at(f, offset)
     body = f.body
-    if (
-        i is not None
-        and body[i].op.flags & (Flag.BLOCK_ELSE | Flag.BLOCK_END)
-        and 0 <= body[i].match < len(body)
-    ):
-        i = body[i].match if body[i].op.flags & Flag.BLOCK_END else None
-    if i is not None and not body[i].op.flags & Flag.BLOCK_START:
-        blocks = enclosing(f, i)
+    if i is not None and body[i].op.flags & Flag.BLOCK_END and 0 <= body[i].match < i:
+        i = body[i].match  # an `end` (where the validator reports): its block
+    elif i is not None and not body[i].op.flags & Flag.BLOCK_START:
+        blocks = enclosing(f, i)  # an instruction or `else`: the block around it
         i = blocks[0] if blocks else None
-    if i is not None and body[i].op.flags & Flag.BLOCK_ELSE:
-        i = None
     ends = _Ends(m)
     ends.run_function(dataclasses.replace(f, body=list(body)))
     shown = TypeTable(m)
