@@ -823,3 +823,5 @@ FOLD_FUNCTION = Rewrite.by_edits("fold_function", "Fold every instruction of the
 UNFOLD_FUNCTION = Rewrite.by_edits(
     "unfold_function", "Unfold every instruction of the function", unfold_function
 )
+# Offered wherever code can be folded or unfolded: tests about other actions leave them out.
+TITLES = frozenset(r.title for r in (FOLD, UNFOLD, FOLD_FUNCTION, UNFOLD_FUNCTION))
