@@ -538,6 +538,7 @@ class _Func:
     whole: dict[str, list[TextEdit]] = field(default_factory=dict)  # function-wide edits, by rewrite
     groups: dict[int, list[TextEdit]] = field(default_factory=dict)  # a group's fold edits, by its first tree
     unfolds: dict[int, TextEdit | None] = field(default_factory=dict)  # by the instruction unfolded
+    group_of: dict[int, list[Tree]] = field(default_factory=dict)  # a tree's group, by its id
     _starts: tuple[list[int], list[int]] | None = None
     _folded: tuple[list[int], list[int], dict[int, int]] | None = None
 
@@ -658,9 +659,14 @@ def _fold_group(doc: Document, fn: _Func, group: list[Tree]) -> list[TextEdit]:
     return out
 
 
-def _group_of(t: Tree) -> list[Tree]:
-    assert t.level is not None
-    return next(g for g in segments(t.level) if any(x is t for x in g))
+def _group_of(fn: _Func, t: Tree) -> list[Tree]:
+    """The group of its level `t` is in (each level grouped once)."""
+    if id(t) not in fn.group_of:
+        assert t.level is not None
+        for g in segments(t.level):
+            for x in g:
+                fn.group_of[id(x)] = g
+    return fn.group_of[id(t)]
 
 
 def _outermost(edits: list[TextEdit]) -> list[TextEdit]:
@@ -686,7 +692,7 @@ def fold_range(doc: Document, start: int, end: int) -> list[TextEdit]:
     for i in hit:
         t = fn.tree_of(i)
         if t is not None:
-            g = _group_of(t)
+            g = _group_of(fn, t)
             groups[id(g[0])] = g
     edits: list[TextEdit] = []
     for key, g in groups.items():
@@ -819,9 +825,39 @@ UNFOLD = Rewrite(
     lambda doc, offset: unfold_range(doc, offset, offset),
     in_range=unfold_range,
 )
-FOLD_FUNCTION = Rewrite.by_edits("fold_function", "Fold every instruction of the function", fold_function)
-UNFOLD_FUNCTION = Rewrite.by_edits(
-    "unfold_function", "Unfold every instruction of the function", unfold_function
+
+
+def _has(doc: Document, offset: int, folded: bool) -> bool:
+    """Whether the function has a folded (or a plain) instruction, so that the function-wide
+    rewrite has edits, without writing them: an editor lists rewrites at every cursor move.
+    A function with an annotation (`(@`) in its text is asked the long way (its regions may be
+    refused)."""
+    fn = _whole(doc, offset)
+    if fn is None:
+        return False
+    f, data = fn.f, doc.data
+    if data.find(b"(@", f.span.start, f.span.end) >= 0:
+        return bool(unfold_function(doc, offset) if folded else fold_function(doc, offset))
+    for ins in f.body:
+        if ins.folded:
+            if folded:
+                return True
+        elif not folded and not (ins.op.bits & _CLAUSE and data[ins.start : ins.start + 1] in (b"(", b")")):
+            return True
+    return False
+
+
+FOLD_FUNCTION = Rewrite(
+    "fold_function",
+    "Fold every instruction of the function",
+    lambda doc, offset: _has(doc, offset, False),
+    fold_function,
+)
+UNFOLD_FUNCTION = Rewrite(
+    "unfold_function",
+    "Unfold every instruction of the function",
+    lambda doc, offset: _has(doc, offset, True),
+    unfold_function,
 )
 # Offered wherever code can be folded or unfolded: tests about other actions leave them out.
 TITLES = frozenset(r.title for r in (FOLD, UNFOLD, FOLD_FUNCTION, UNFOLD_FUNCTION))
