@@ -391,8 +391,8 @@ def test_add_result_types_gives_back_what_was_taken() -> None:
     assert valid >= 10 and same >= valid * 0.9, (same, valid)
 
 
-def test_fold_module_itself() -> None:
-    """Sanity of the trees: every instruction is in exactly one tree."""
+def test_every_instruction_is_in_one_tree() -> None:
+    """The trees of a body hold each instruction once (a block its `else` and `end`)."""
     src = PLAIN.encode()
     doc = analyse(src)
     m = doc.modules[0].read
