@@ -203,12 +203,12 @@ def _rewrite_actions(req: Request) -> list[types.CodeAction]:
         return []
     doc = req.snap.analysis()
     out: list[types.CodeAction] = []
-    for r in rewrites.available(doc, req.start):
+    for r in rewrites.available(doc, req.start, req.end):
         if req.lazy:
-            data = _data(req.snap, "rewrite", name=r.name, at=req.start)
+            data = _data(req.snap, "rewrite", name=r.name, at=req.start, end=req.end)
             out.append(types.CodeAction(title=r.title, kind=REWRITE, data=data))
             continue
-        edits = r.edits(doc, req.start)
+        edits = r.edits_in(doc, req.start, req.end)
         if edits:
             edit = _workspace_edit(req.snap, edits, req.encoding)
             out.append(types.CodeAction(title=r.title, kind=REWRITE, edit=edit))
@@ -526,10 +526,12 @@ def _compute_pass_module(
 
 
 def _compute_rewrite(snap: Snapshot, data: dict[str, Any], runs: dict[str, list[TextEdit]]) -> list[TextEdit]:
-    name, at = data.get("name"), data.get("at")
+    name, at, end = data.get("name"), data.get("at"), data.get("end", data.get("at"))
     if not isinstance(name, str) or name not in rewrites.REWRITES or not isinstance(at, int):
         raise BadActionData(f"bad rewrite action data: {data!r}")
-    return rewrites.REWRITES[name].edits(snap.analysis(), at)
+    if not isinstance(end, int) or end < at:
+        raise BadActionData(f"bad rewrite action data: {data!r}")
+    return rewrites.REWRITES[name].edits_in(snap.analysis(), at, end)
 
 
 def _passes_of(data: dict[str, Any]) -> list[str]:

@@ -33,6 +33,19 @@ class Rewrite:
     applies: Callable[[Document, int], bool]
     edits: Callable[[Document, int], list[TextEdit]]
     same_binary: bool = True  # whether `wasm-tools parse` gives the same binary, names aside
+    # For a rewrite that can act on a selection: its edits for [start, end) (empty where it
+    # does not apply); without one, a selection is taken at its start.
+    in_range: Callable[[Document, int, int], list[TextEdit]] | None = None
+
+    def applies_in(self, doc: Document, start: int, end: int) -> bool:
+        if self.in_range is not None and end > start:
+            return bool(self.in_range(doc, start, end))
+        return self.applies(doc, start)
+
+    def edits_in(self, doc: Document, start: int, end: int) -> list[TextEdit]:
+        if self.in_range is not None and end > start:
+            return self.in_range(doc, start, end)
+        return self.edits(doc, start)
 
     @classmethod
     def by_edits(

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
+from wat_lsp.analysis.ide.rewrites import (
+    br_if,
+    exports,
+    fold,
+    indices,
+    local_types,
+    omitted_idx,
+    ref_types,
+    result_types,
+    return_call,
+)
 from wat_lsp.analysis.ide.rewrites.base import Rewrite, one_path
 
 REWRITES: dict[str, Rewrite] = {
@@ -19,11 +29,18 @@ REWRITES: dict[str, Rewrite] = {
         exports.EXTRACT_EXPORT,
         exports.INLINE_EXPORT,
         indices.CONVERT_IDX,
+        fold.FOLD,
+        fold.UNFOLD,
+        fold.FOLD_FUNCTION,
+        fold.UNFOLD_FUNCTION,
+        omitted_idx.ADD_OMITTED_IDX,
+        result_types.ADD_RESULT_TYPES,
     )
 }
 
 
-def available(doc: Document, offset: int) -> list[Rewrite]:
-    """The rewrites that would change something at `offset`."""
+def available(doc: Document, offset: int, end: int | None = None) -> list[Rewrite]:
+    """The rewrites that would change something at `offset` (or in the selection from
+    `offset` to `end`)."""
     with one_path():
-        return [r for r in REWRITES.values() if r.applies(doc, offset)]
+        return [r for r in REWRITES.values() if r.applies_in(doc, offset, offset if end is None else end)]

@@ -1,0 +1,95 @@
+"""Fold, unfold and the other rewrites of `tests/ide/test_fold_rewrites.py` through the real
+server over stdio (pytest-lsp): listed at a cursor and for a selection, resolved lazily."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
+URI = "untitled:fold.wat"
+TEXT = (
+    "(module\n"
+    "  (memory 1)\n"
+    "  (func (result i32)\n"
+    "    i32.const 1\n"
+    "    i32.const 2\n"
+    "    i32.add\n"
+    "    (drop (memory.size))))\n"
+)
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    caps = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            code_action=types.CodeActionClientCapabilities(
+                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]), data_support=True
+            )
+        )
+    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
+    lsp_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
+    )
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def _actions(
+    client: LanguageClient, start: tuple[int, int], end: tuple[int, int]
+) -> dict[str, types.CodeAction]:
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(URI),
+            types.Range(types.Position(*start), types.Position(*end)),
+            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
+        )
+    )
+    return {
+        a.title: a
+        for a in found or []
+        if isinstance(a, types.CodeAction) and isinstance(a.data, dict) and a.data.get("action") == "rewrite"
+    }
+
+
+async def _resolved(client: LanguageClient, action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.disabled is None and resolved.edit is not None and resolved.edit.changes is not None
+    return [
+        (e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text)
+        for e in resolved.edit.changes[URI]
+    ]
+
+
+@pytest.mark.asyncio
+async def test_fold_and_unfold_listed_and_resolved(client: LanguageClient) -> None:
+    at_add = await _actions(client, (5, 6), (5, 6))
+    assert list(at_add) == [
+        "Fold into nested instructions",
+        "Fold every instruction of the function",
+        "Unfold every instruction of the function",
+    ]
+    assert await _resolved(client, at_add["Fold into nested instructions"]) == [
+        (3, 4, 5, 11, "(i32.add (i32.const 1) (i32.const 2))")
+    ]
+    at_size = await _actions(client, (6, 13), (6, 13))
+    assert "Write the omitted index" in at_size
+    assert await _resolved(client, at_size["Write the omitted index"]) == [(6, 22, 6, 22, " 0")]
+    assert await _resolved(client, at_size["Unfold into a plain instruction sequence"]) == [
+        (6, 4, 6, 24, "memory.size drop")
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_selection(client: LanguageClient) -> None:
+    # the second constant alone: the statement it is part of folds
+    selected = await _actions(client, (4, 4), (4, 15))
+    fold = selected["Fold into nested instructions"]
+    assert isinstance(fold.data, dict) and fold.data["end"] > fold.data["at"]
+    assert await _resolved(client, fold) == [(3, 4, 5, 11, "(i32.add (i32.const 1) (i32.const 2))")]
