@@ -122,6 +122,8 @@ def with_severities(
     diags: Iterable[Diagnostic], overrides: Mapping[str, Severity | None]
 ) -> list[Diagnostic]:
     """`diags` with each overridden code at its configured severity; codes set to None dropped."""
+    if not overrides:
+        return list(diags)
     out: list[Diagnostic] = []
     for d in diags:
         if d.code not in overrides:

@@ -135,6 +135,7 @@ class _State:
     flips: list[int] = dataclasses.field(default_factory=lambda: [0])
     by_counts: tuple[int, list[int]] | None = None
     clean_text: bool = False  # no encoding, syntax or lexical diagnostic in the whole text
+    errors: int = -1  # how many errors of `diagnostics` start in `module_span` (-1: not counted)
     clean_changes: bool = False  # the functions changed since the last state have none either
     data: bytes = b""  # the text this state is of
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)  # `data`'s, as `analyse`
@@ -701,16 +702,23 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
         if e.live_at != e.start:
             e.live, e.live_at = [_shift(d, e.start - e.live_at) for d in e.live], e.start
         out.extend(e.live)
-    out.extend(_module_lints(st, _shown(st, errors)))
+    module_errors = _count_errors(errors, st.module_span)
+    out.extend(_module_lints(st, _shown(st, module_errors > 0)))
     out.sort(key=lambda d: (d.span.start, d.span.end))
     st.data, st.diagnostics = data, out
+    st.errors = _count_errors(error_starts(out), st.module_span)
     return out
 
 
-def _shown(st: _State, errors: list[int]) -> list[int]:
+def _count_errors(errors: list[int], span: Span) -> int:
+    """How many of `error_starts` lie in `span`."""
+    return bisect.bisect_left(errors, span.end) - bisect.bisect_left(errors, span.start)
+
+
+def _shown(st: _State, module_error: bool) -> list[int]:
     """The module lints' candidates to show now, as `analyse` would (none when an error
     starts in the module), from the kept candidates and counts."""
-    if not st.candidates or has_error_in(errors, st.module_span.start, st.module_span.end):
+    if not st.candidates or module_error:
         return []
     if st.by_counts is None or st.by_counts[0] != st.flips[0]:
         st.by_counts = (st.flips[0], shown(st.candidates, st.counts))
@@ -777,8 +785,18 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
     # header (unchanged), which go back among its diagnostics after the others of equal span,
     # as `_assemble` adds them. Else they are all made again (a stable sort of a list in
     # order but for them).
+    # Errors in the module: the last count, less the function's old ones, plus its new ones
+    # (the rest moved with the module's end; counting them all cost 2 passes over 100,000).
+    old_span = Span(st.module_span.start, st.module_span.end - delta)
+    if st.errors < 0:
+        st.errors = _count_errors(error_starts(prev), old_span)
+    errors = (
+        st.errors
+        - _count_errors(error_starts(prev[a:b]), old_span)
+        + _count_errors(error_starts(mine), st.module_span)
+    )
     if st.candidates:
-        found = _shown(st, error_starts(out))
+        found = _shown(st, errors > 0)
         if found == st.shown:
             kept = [d for d in prev[a:b] if d.code in MODULE_CODES]
             if kept:
@@ -790,7 +808,7 @@ def _assemble_one(st: _State, data: bytes, touched: tuple[int, int, int] | None)
             if lints:
                 out += lints
                 out.sort(key=lambda d: (d.span.start, d.span.end))
-    st.data, st.diagnostics = data, out
+    st.data, st.diagnostics, st.errors = data, out, errors
     return out
 
 

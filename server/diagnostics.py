@@ -223,7 +223,12 @@ def pushed_diagnostics(
 
 def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
     """The `limit` most severe diagnostics (the first in the text among equals), in their order."""
-    keep = sorted(range(len(diagnostics)), key=lambda i: (int(diagnostics[i].severity), i))[:limit]
+    severities = [d.severity for d in diagnostics]
+    keep: list[int] = []
+    for severity in sorted(set(severities)):  # a pass per severity: no key call per diagnostic
+        keep += [i for i, s in enumerate(severities) if s == severity][: limit - len(keep)]
+        if len(keep) >= limit:
+            break
     keep.sort()
     return [diagnostics[i] for i in keep]
 
