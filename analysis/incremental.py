@@ -350,7 +350,12 @@ class DocumentAnalysis:
             return None
         root = parse_range(e.start, e.end + delta).root_node
         f = root.named_child(0) if root.child_count == 1 else None
-        if f is None or root.has_error or f.type != "func" or (f.start_byte, f.end_byte) != (e.start, e.end + delta):
+        if (
+            f is None
+            or root.has_error
+            or f.type != "func"
+            or (f.start_byte, f.end_byte) != (e.start, e.end + delta)
+        ):
             return None
         if data[e.start : _header_end(f)] != e.header:
             return None
