@@ -10,12 +10,13 @@ import random
 
 from lsprotocol import types
 from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.syntax import parse
 from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
 
 from tests.server.test_big_edits import module
 
-ENC = "utf-16"
+ENC: Encoding = "utf-16"
 
 
 def _change(snap: Snapshot, start: int, end: int, new: str) -> Snapshot:
