@@ -311,6 +311,11 @@ class DocumentAnalysis:
         remap.new([f.start_byte for f in funcs], [f.end_byte for f in funcs])
         return _reread(old, data, node, changed, remap)
 
+    def clean(self, data: bytes) -> bool:
+        """Whether `data` is the text of the last state and has no text diagnostic."""
+        st = self._state
+        return st is not None and st.clean_text and (st.data is data or st.data == data)
+
     def update_without_tree(
         self, data: bytes, parse_range: Callable[[int, int], Tree]
     ) -> list[Diagnostic] | None:

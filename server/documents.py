@@ -70,6 +70,18 @@ class EditLog:
         return out
 
 
+class GoodTree:
+    """The last text of a document known to have no text diagnostic, with its tree (parsed, or
+    an earlier tree edited to it), shared by the document's snapshots: when a parenthesis is
+    restored, the tree of the text before it went is the old tree of the re-parse, which then
+    covers what was edited before the break, not what follows it (seconds at 60 MB)."""
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.tree: Tree | None = None
+        self.parsed = False
+
+
 @dataclass(slots=True, eq=False)
 class Snapshot:
     """One version of a document's text, its tree and line index; analysed at most once."""
@@ -82,6 +94,7 @@ class Snapshot:
     # Shared by the snapshots of one document: re-analyses only the functions an edit changed.
     incremental: DocumentAnalysis = field(default_factory=DocumentAnalysis, repr=False)
     edits: EditLog = field(default_factory=EditLog, repr=False)
+    good: GoodTree = field(default_factory=GoodTree, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -103,6 +116,14 @@ class Snapshot:
                 self.parsed = parse(self.data, self.pending)
                 self.pending = None  # the old tree's nodes go unless the new one shares them
             return self.parsed
+
+    def _remember_good(self) -> None:
+        pending = self.pending  # as in `_edited_tree`
+        parsed = self.parsed
+        tree = parsed if parsed is not None else pending if pending is not None else self.parsed
+        if tree is not None:
+            good = self.good
+            good.data, good.tree, good.parsed = self.data, tree, tree is parsed
 
     def _edited_tree(self) -> Tree:
         """The last parsed tree, edited to this text (a copy: the snapshots' trees stay)."""
@@ -137,6 +158,8 @@ class Snapshot:
                     result = self.incremental.update_without_tree(self.data, self._parse_range)
                 if result is None:
                     result = self.incremental.update(self.data, self._checked_tree())
+                if self.incremental.clean(self.data):
+                    self._remember_good()
                 if isinstance(result, Document):
                     self._analysis = result
                     return result.diagnostics
@@ -176,17 +199,25 @@ def apply_change(
         new_end_point = Point(start_point.row, start_point.column + len(new))
     whole = memoryview(snap.data)
     data = b"".join((whole[:start], new, whole[end:]))  # one copy (slices and `+` made three)
-    tree = snap._edited_tree()
-    tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
+    good = snap.good
+    parsed: Tree | None = None
+    if good.tree is not None and len(good.data) == len(data) and good.data == data:
+        tree = good.tree.copy()  # the text of a clean version again (see `GoodTree`)
+        if good.parsed:
+            parsed = tree
+    else:
+        tree = snap._edited_tree()
+        tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
     new_snap = Snapshot(
         snap.uri,
         version,
         data,
-        None,
+        parsed,
         snap.index.spliced(start, end, new, data),
         snap.incremental,
         snap.edits,
-        pending=tree,
+        good,
+        pending=None if parsed is not None else tree,
     )
     snap.edits.record(
         new_snap.serial,

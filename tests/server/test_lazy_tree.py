@@ -62,15 +62,22 @@ def test_a_syntax_error_parses_the_whole_text() -> None:
 
 
 def test_a_parenthesis_restored_needs_no_tree() -> None:
-    snap = open_snapshot("untitled:m.wat", 1, module(30))
-    snap.diagnostics()
-    at = snap.data.index(b"(func $f3 ")
-    snap = _change(snap, at, at + 1, "")  # the function's fields fall outside the module
-    _check(snap, parsed=True)
-    snap = _change(snap, at, at, "(")
-    _check(snap, parsed=False)
-    snap = _change(snap, at + 200, at + 200, " ")  # and the next edit is local again
-    _check(snap, parsed=False)
+    """The restored text gets the diagnostics and the tree of the last clean version: the tree
+    parsed (here, at open) or, after edits made without it, that tree edited to it."""
+    for edit_first in (False, True):
+        snap = open_snapshot("untitled:m.wat", 1, module(30))
+        snap.diagnostics()
+        at = snap.data.index(b"(func $f3 ")
+        if edit_first:
+            snap = _change(snap, at + 200, at + 200, " ")
+            _check(snap, parsed=False)
+        snap = _change(snap, at, at + 1, "")  # the function's fields fall outside the module
+        _check(snap, parsed=True)
+        snap = _change(snap, at, at, "(")
+        assert (snap.parsed is None) == edit_first and (snap.pending is None) != edit_first
+        _check(snap, parsed=not edit_first)
+        snap = _change(snap, at + 300, at + 300, " ")  # and the next edit is local again
+        _check(snap, parsed=False)
 
 
 def test_header_and_comment_edits_parse_the_whole_text() -> None:
