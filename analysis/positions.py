@@ -159,6 +159,24 @@ class LineIndex:
         has 640k lines; scanning them all again costs 150 ms). Only the bytes from `start - 1`
         to just after `new` can end lines differently (a `\\r` and a `\\n` may join or part)."""
         starts = self._starts
+        if len(new) == end - start and not _has_break(new) and not _has_break(self.data[start:end]):
+            # the same line starts (a character replaced): the array is shared, never mutated
+            spliced = starts
+        else:
+            spliced = self._spliced_starts(start, end, new, data)
+        index = LineIndex.__new__(LineIndex)
+        index.data = data
+        index._ascii = {}
+        index._all_ascii = True if self._all_ascii and new.isascii() else None
+        index._last = ("", -1, -1, 0)
+        index._starts = spliced
+        lo, hi = max(start - 1, 0), start + len(new)
+        # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
+        index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)
+        return index
+
+    def _spliced_starts(self, start: int, end: int, new: bytes, data: bytes) -> array[int]:
+        starts = self._starts
         lo = max(start - 1, 0)  # line starts <= lo depend on bytes before `start` only
         hi = start + len(new)  # line starts > hi + 1 are those after `end + 1`, shifted
         spliced = starts[: bisect.bisect_right(starts, lo)]
@@ -167,15 +185,11 @@ class LineIndex:
         tail = starts[bisect.bisect_right(starts, end + 1) :]
         delta = len(new) - (end - start)
         spliced.extend(_shifted(tail, delta) if delta else tail)
-        index = LineIndex.__new__(LineIndex)
-        index.data = data
-        index._ascii = {}
-        index._all_ascii = True if self._all_ascii and new.isascii() else None
-        index._last = ("", -1, -1, 0)
-        index._starts = spliced
-        # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
-        index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)
-        return index
+        return spliced
+
+
+def _has_break(text: bytes) -> bool:
+    return b"\n" in text or b"\r" in text
 
 
 def _lone_crs(data: bytes, a: int, b: int) -> int:
