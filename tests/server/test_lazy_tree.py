@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from lsprotocol import types
+from wat_lsp.analysis import incremental
 from wat_lsp.analysis.document import analyse
 from wat_lsp.analysis.positions import Encoding
 from wat_lsp.analysis.syntax import parse
@@ -89,3 +91,21 @@ def test_header_and_comment_edits_parse_the_whole_text() -> None:
     at = snap.data.index(b"(i32.load", snap.data.index(b"$f6"))
     snap = _change(snap, at, at, "(; open")  # a comment swallowing the rest: not alone
     _check(snap, parsed=True)
+
+
+def test_a_parenthesis_typed_in_a_body_reads_that_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `(` or `()` typed inside a body and undone: the diagnostics list is made again for
+    that function and the text diagnostics only (`_assemble_one`), never assembled whole."""
+    snap = open_snapshot("untitled:m.wat", 1, module(20))
+    snap.diagnostics()
+    whole: list[int] = []
+    real = incremental._assemble
+    monkeypatch.setattr(incremental, "_assemble", lambda *a: whole.append(1) or real(*a))
+    body = snap.data.index(b"(local.set $x (i32.add", snap.data.index(b"$f7 "))
+    for at in (body, body + 15, body + 40):
+        for typed in ("(", "()"):
+            snap = _change(snap, at, at, typed)
+            _check(snap, parsed=True)
+            snap = _change(snap, at, at + len(typed), "")
+            _check(snap, parsed=True)
+    assert whole == []
