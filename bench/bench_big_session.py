@@ -3,6 +3,7 @@ parentheses, documents opened and closed again and again, parentheses typed anyw
 
     python bench/bench_big_session.py [--size 60MB] [--edits 30] [--cycles 20] [--cycle-size 5MB]
                                       [--typing-size 10MB] [--only big|cycles|typing] [--no-whole]
+                                      [--no-tokens]
 
 Three servers, one after the other (the 60 MB one needs a few GB; nothing else runs beside it):
 
@@ -101,7 +102,7 @@ def _capped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [items[i] for i in sorted(keep)]
 
 
-def big(size: str, edits: int, whole: bool = True) -> None:
+def big(size: str, edits: int, whole: bool = True, tokens_too: bool = True) -> None:
     path = ensure(size, small=True)
     text = path.read_text()
     print(f"{path.name}: {len(text) / MB:.1f} MB, {text.count('(func ')} functions")
@@ -181,8 +182,9 @@ def big(size: str, edits: int, whole: bool = True) -> None:
         last = s.diagnostics(URI)[1]
         took, _ = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
         print(f"documentSymbol after an edit: {took:.2f} s")
-        took, tokens = s.request("textDocument/semanticTokens/full", {"textDocument": {"uri": URI}})
-        print(f"semanticTokens/full: {took:.2f} s ({len(tokens['data']) // 5} tokens)")
+        if tokens_too:
+            took, tokens = s.request("textDocument/semanticTokens/full", {"textDocument": {"uri": URI}})
+            print(f"semanticTokens/full: {took:.2f} s ({len(tokens['data']) // 5} tokens)")
     finally:
         s.stop()
     if not whole:
@@ -282,9 +284,10 @@ def main() -> int:
     ap.add_argument(
         "--no-whole", action="store_true", help="big: skip symbols, tokens and the --check comparison"
     )
+    ap.add_argument("--no-tokens", action="store_true", help="big: skip full semantic tokens")
     args = ap.parse_args()
     if args.only in (None, "big"):
-        big(args.size, args.edits, not args.no_whole)
+        big(args.size, args.edits, not args.no_whole, not args.no_tokens)
     if args.only in (None, "cycles"):
         cycles(args.cycle_size, args.cycles)
     if args.only in (None, "typing"):
