@@ -33,11 +33,12 @@ _BREAK = re.compile(rb"\r\n?|\n")
 class LineIndex:
     """Line starts of a byte string, for fast offset/position conversion."""
 
-    __slots__ = ("_ascii", "_last", "_lone_cr", "_starts", "data")
+    __slots__ = ("_all_ascii", "_ascii", "_last", "_lone_cr", "_starts", "data")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._ascii: dict[int, bool] = {}
+        self._all_ascii: bool | None = None  # the whole text (None: not known yet)
         self._last: tuple[str, int, int, int] = ("", -1, -1, 0)
         starts = array("q", [0])
         self._lone_cr = _lone_crs(data, 0, len(data))
@@ -98,6 +99,21 @@ class LineIndex:
             self._last = (encoding, line, offset, count)
         return line, count
 
+    def positions(self, offsets: list[int], encoding: Encoding = "utf-16") -> list[tuple[int, int]]:
+        """`position` of each offset; in an ASCII text a C bisect each (100,000 function starts
+        of a 60 MB module: 0.03 s instead of 0.5)."""
+        if self._all_ascii is None:
+            self._all_ascii = self.data.isascii()
+        if not self._all_ascii:
+            return [self.position(o, encoding) for o in offsets]
+        starts, size, find = self._starts, len(self.data), bisect.bisect_right
+        out = []
+        for o in offsets:
+            o = min(max(o, 0), size)
+            line = find(starts, o) - 1
+            out.append((line, o - starts[line]))
+        return out
+
     def line_ascii(self, line: int) -> bool:
         """Whether `line` (with its break) is ASCII, so that its columns are byte counts in
         every encoding (known once per line: slicing a 10 MB line per token was quadratic)."""
@@ -143,6 +159,24 @@ class LineIndex:
         has 640k lines; scanning them all again costs 150 ms). Only the bytes from `start - 1`
         to just after `new` can end lines differently (a `\\r` and a `\\n` may join or part)."""
         starts = self._starts
+        if len(new) == end - start and not _has_break(new) and not _has_break(self.data[start:end]):
+            # the same line starts (a character replaced): the array is shared, never mutated
+            spliced = starts
+        else:
+            spliced = self._spliced_starts(start, end, new, data)
+        index = LineIndex.__new__(LineIndex)
+        index.data = data
+        index._ascii = {}
+        index._all_ascii = True if self._all_ascii and new.isascii() else None
+        index._last = ("", -1, -1, 0)
+        index._starts = spliced
+        lo, hi = max(start - 1, 0), start + len(new)
+        # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
+        index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)
+        return index
+
+    def _spliced_starts(self, start: int, end: int, new: bytes, data: bytes) -> array[int]:
+        starts = self._starts
         lo = max(start - 1, 0)  # line starts <= lo depend on bytes before `start` only
         hi = start + len(new)  # line starts > hi + 1 are those after `end + 1`, shifted
         spliced = starts[: bisect.bisect_right(starts, lo)]
@@ -151,14 +185,11 @@ class LineIndex:
         tail = starts[bisect.bisect_right(starts, end + 1) :]
         delta = len(new) - (end - start)
         spliced.extend(_shifted(tail, delta) if delta else tail)
-        index = LineIndex.__new__(LineIndex)
-        index.data = data
-        index._ascii = {}
-        index._last = ("", -1, -1, 0)
-        index._starts = spliced
-        # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
-        index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)
-        return index
+        return spliced
+
+
+def _has_break(text: bytes) -> bool:
+    return b"\n" in text or b"\r" in text
 
 
 def _lone_crs(data: bytes, a: int, b: int) -> int:

@@ -7,7 +7,7 @@ import re
 import threading
 import zlib
 
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Point, Range, Tree
 from wat_lsp.analysis.diagnostics import Diagnostic, make
 from wat_lsp.analysis.model import Span
 
@@ -29,6 +29,16 @@ def new_parser() -> Parser:
 def parse(data: bytes, old_tree: Tree | None = None) -> Tree:
     parser = new_parser()
     return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+
+
+def parse_range(data: bytes, start: int, end: int, start_point: Point, end_point: Point) -> Tree:
+    """`data[start:end]` parsed on its own, as if it were the whole text (a module field reads
+    as a top-level item), in the offsets and points of `data`. Costs what the range holds: a
+    re-parse of the whole text, even incremental, costs what the module holds (tree-sitter
+    re-shifts every field of a long field list, see bench/README.md)."""
+    parser = new_parser()
+    parser.included_ranges = [Range(start_point, end_point, start, end)]
+    return parser.parse(data)
 
 
 # How tokens read in "expected ..." messages.

@@ -3,6 +3,7 @@ parentheses, documents opened and closed again and again, parentheses typed anyw
 
     python bench/bench_big_session.py [--size 60MB] [--edits 30] [--cycles 20] [--cycle-size 5MB]
                                       [--typing-size 10MB] [--only big|cycles|typing] [--no-whole]
+                                      [--no-tokens]
 
 Three servers, one after the other (the 60 MB one needs a few GB; nothing else runs beside it):
 
@@ -26,6 +27,7 @@ Deterministic inputs (cached in ``bench/.cache``); one run, figures printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -73,6 +75,16 @@ def _peak(pid: int) -> int:
     return 0
 
 
+def _cpu(pid: int) -> float:
+    """Seconds of CPU the process's threads have run (schedstat: the machine is shared, so
+    wall-clock times carry other sessions' load; this does not)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):  # a thread that just ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
 def _reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
@@ -90,7 +102,7 @@ def _capped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [items[i] for i in sorted(keep)]
 
 
-def big(size: str, edits: int, whole: bool = True) -> None:
+def big(size: str, edits: int, whole: bool = True, tokens_too: bool = True) -> None:
     path = ensure(size, small=True)
     text = path.read_text()
     print(f"{path.name}: {len(text) / MB:.1f} MB, {text.count('(func ')} functions")
@@ -111,18 +123,22 @@ def big(size: str, edits: int, whole: bool = True) -> None:
             if "i32.const " in line and line[line.index("i32.const ") + 10 :][:1].isdigit()
         ]
         rng = random.Random(0)
-        times = []
+        times, cpus = [], []
         for k in range(edits):
             n, c = rng.choice(digits)
             time.sleep(0.2)
+            cpu = _cpu(s.proc.pid)
             sent = s.change(URI, (n, c), (n, c + 1), str(k % 10))
             lines[n] = lines[n][:c] + str(k % 10) + lines[n][c + 1 :]
             at, _ = s.diagnostics(URI)
             times.append(at - sent)
+            cpus.append(_cpu(s.proc.pid) - cpu)
         times.sort()
+        cpus.sort()
         print(
             f"one-character edit -> diagnostics: median {_ms(statistics.median(times))}, "
-            f"p95 {_ms(times[int(len(times) * 0.95) - 1 if len(times) >= 20 else -1])} ({edits} edits)"
+            f"p95 {_ms(times[int(len(times) * 0.95) - 1 if len(times) >= 20 else -1])} ({edits} edits); "
+            f"server CPU median {_ms(statistics.median(cpus))}, p95 {_ms(cpus[int(len(cpus) * 0.95) - 1])}"
         )
         text = "\n".join(lines)
 
@@ -130,26 +146,35 @@ def big(size: str, edits: int, whole: bool = True) -> None:
             offset = text.index("\n  (func ", int(len(text) * where)) + 3
             pos = _position(text, offset)
             _reset_peak(s.proc.pid)
+            cpu = _cpu(s.proc.pid)
             sent = s.change(URI, pos, (pos[0], pos[1] + 1), "")
             at, broken = s.diagnostics(URI)
+            cpu_broken = _cpu(s.proc.pid) - cpu
             peak_broken = _peak(s.proc.pid)
             _reset_peak(s.proc.pid)
+            cpu = _cpu(s.proc.pid)
             sent2 = s.change(URI, pos, pos, "(")
             at2, restored = s.diagnostics(URI)
+            cpu_restored = _cpu(s.proc.pid) - cpu
             peak_restored = _peak(s.proc.pid)
             print(
-                f"`(` of the function at {where:.0%} (line {pos[0] + 1}): deleted {at - sent:.2f} s, "
-                f"{len(broken)} diagnostics, peak RSS {peak_broken / MB:.0f} MB; restored {at2 - sent2:.2f} s, "
+                f"`(` of the function at {where:.0%} (line {pos[0] + 1}): deleted {at - sent:.2f} s "
+                f"(CPU {cpu_broken:.2f} s), {len(broken)} diagnostics, peak RSS {peak_broken / MB:.0f} MB; "
+                f"restored {at2 - sent2:.2f} s (CPU {cpu_restored:.2f} s), "
                 f"{len(restored)} diagnostics, peak RSS {peak_restored / MB:.0f} MB "
                 f"({max(peak_broken, peak_restored) / opened:.2f}x RSS after open)"
             )
         last = restored
         if not whole:
             return
+        cpu = _cpu(s.proc.pid)
         took, symbols = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
-        print(f"documentSymbol: {took:.2f} s ({len(symbols)} symbols)")
+        print(
+            f"documentSymbol: {took:.2f} s, server CPU {_cpu(s.proc.pid) - cpu:.2f} s ({len(symbols)} symbols)"
+        )
+        cpu = _cpu(s.proc.pid)
         took, _ = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
-        print(f"documentSymbol again: {took:.2f} s")
+        print(f"documentSymbol again: {took:.2f} s, server CPU {_cpu(s.proc.pid) - cpu:.2f} s")
         n, c = rng.choice(digits)
         s.change(URI, (n, c), (n, c + 1), "7")
         lines[n] = lines[n][:c] + "7" + lines[n][c + 1 :]
@@ -157,8 +182,9 @@ def big(size: str, edits: int, whole: bool = True) -> None:
         last = s.diagnostics(URI)[1]
         took, _ = s.request("textDocument/documentSymbol", {"textDocument": {"uri": URI}})
         print(f"documentSymbol after an edit: {took:.2f} s")
-        took, tokens = s.request("textDocument/semanticTokens/full", {"textDocument": {"uri": URI}})
-        print(f"semanticTokens/full: {took:.2f} s ({len(tokens['data']) // 5} tokens)")
+        if tokens_too:
+            took, tokens = s.request("textDocument/semanticTokens/full", {"textDocument": {"uri": URI}})
+            print(f"semanticTokens/full: {took:.2f} s ({len(tokens['data']) // 5} tokens)")
     finally:
         s.stop()
     if not whole:
@@ -220,22 +246,28 @@ def typing(size: str) -> None:
         rng = random.Random(1)
         inside = [n for n, line in enumerate(lines) if line.startswith("    ") and line.strip()]
         worst: list[tuple[float, str]] = []
+        cpus: list[tuple[float, str]] = []
         for _ in range(20):
             n = rng.choice(inside)
             c = rng.randrange(4, len(lines[n]) + 1)
             for typed in ("(", "()"):
-                time.sleep(0.2)
-                sent = s.change(URI, (n, c), (n, c), typed)
-                at, _ = s.diagnostics(URI)
-                worst.append((at - sent, f"{typed!r} at {n + 1}:{c + 1}"))
-                time.sleep(0.2)
-                sent = s.change(URI, (n, c), (n, c + len(typed)), "")
-                at, _ = s.diagnostics(URI)
-                worst.append((at - sent, f"undo {typed!r} at {n + 1}:{c + 1}"))
+                for start, end, new, what in (
+                    ((n, c), (n, c), typed, f"{typed!r} at {n + 1}:{c + 1}"),
+                    ((n, c), (n, c + len(typed)), "", f"undo {typed!r} at {n + 1}:{c + 1}"),
+                ):
+                    time.sleep(0.2)
+                    cpu = _cpu(s.proc.pid)
+                    sent = s.change(URI, start, end, new)
+                    at, _ = s.diagnostics(URI)
+                    worst.append((at - sent, what))
+                    cpus.append((_cpu(s.proc.pid) - cpu, what))
         worst.sort()
+        cpus.sort()
         print(
             f"typing ( and () at 20 places of {len(text) / MB:.1f} MB: median {_ms(worst[len(worst) // 2][0])}, "
-            f"max {_ms(worst[-1][0])} ({worst[-1][1]}); over 300 ms: {sum(t > 0.3 for t, _ in worst)} of {len(worst)}"
+            f"max {_ms(worst[-1][0])} ({worst[-1][1]}); over 300 ms: {sum(t > 0.3 for t, _ in worst)} of {len(worst)}; "
+            f"server CPU median {_ms(cpus[len(cpus) // 2][0])}, max {_ms(cpus[-1][0])} ({cpus[-1][1]}), "
+            f"over 300 ms: {sum(t > 0.3 for t, _ in cpus)}"
         )
     finally:
         s.stop()
@@ -252,9 +284,10 @@ def main() -> int:
     ap.add_argument(
         "--no-whole", action="store_true", help="big: skip symbols, tokens and the --check comparison"
     )
+    ap.add_argument("--no-tokens", action="store_true", help="big: skip full semantic tokens")
     args = ap.parse_args()
     if args.only in (None, "big"):
-        big(args.size, args.edits, not args.no_whole)
+        big(args.size, args.edits, not args.no_whole, not args.no_tokens)
     if args.only in (None, "cycles"):
         cycles(args.cycle_size, args.cycles)
     if args.only in (None, "typing"):

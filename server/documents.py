@@ -5,7 +5,8 @@ and a tree that survives edits, and a 13 MB file must not be re-split into lines
 on every keystroke.
 
 Each version of a document is an immutable `Snapshot`, so analysis can run in a worker thread
-while the event loop applies newer edits (the tree is copied before `Tree.edit`).
+while the event loop applies newer edits (the tree is copied before `Tree.edit`). A snapshot's
+tree is parsed when first used: an edit inside one function reaches its diagnostics without it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.early import early_document
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.analysis.syntax import parse
+from wat_lsp.analysis.syntax import parse, parse_range
 
 _SERIALS = itertools.count(1)
 # Texts up to this size are analysed whole before any answer (about 0.1 s): an early
@@ -74,6 +75,18 @@ class EditLog:
         return out
 
 
+class GoodTree:
+    """The last text of a document known to have no text diagnostic, with its tree (parsed, or
+    an earlier tree edited to it), shared by the document's snapshots: when a parenthesis is
+    restored, the tree of the text before it went is the old tree of the re-parse, which then
+    covers what was edited before the break, not what follows it (seconds at 60 MB)."""
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.tree: Tree | None = None
+        self.parsed = False
+
+
 @dataclass(slots=True, eq=False)
 class Snapshot:
     """One version of a document's text, its tree and line index; analysed at most once."""
@@ -81,17 +94,50 @@ class Snapshot:
     uri: str
     version: int
     data: bytes
-    tree: Tree
+    parsed: Tree | None  # the tree, once parsed (`tree`)
     index: LineIndex
     # Shared by the snapshots of one document: re-analyses only the functions an edit changed.
     incremental: DocumentAnalysis = field(default_factory=DocumentAnalysis, repr=False)
     edits: EditLog = field(default_factory=EditLog, repr=False)
+    good: GoodTree = field(default_factory=GoodTree, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
     _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _early: Document | bool | None = field(default=False, repr=False)  # False: not made yet
     _early_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # unique per snapshot: a result id
+    # An earlier version's tree, edited to this text: what `tree` re-parses, on first use.
+    pending: Tree | None = field(default=None, repr=False)
+    _tree_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def tree(self) -> Tree:
+        """The text's tree, parsed incrementally on first use: diagnostics of an edit inside
+        one function do without it (`DocumentAnalysis.update_without_tree`), and the edits
+        made before anything needs it cost one re-parse."""
+        tree = self.parsed
+        if tree is not None:
+            return tree
+        with self._tree_lock:
+            if self.parsed is None:
+                self.parsed = parse(self.data, self.pending)
+                self.pending = None  # the old tree's nodes go unless the new one shares them
+            return self.parsed
+
+    def _remember_good(self) -> None:
+        pending = self.pending  # as in `_edited_tree`
+        parsed = self.parsed
+        tree = parsed if parsed is not None else pending if pending is not None else self.parsed
+        if tree is not None:
+            good = self.good
+            good.data, good.tree, good.parsed = self.data, tree, tree is parsed
+
+    def _edited_tree(self) -> Tree:
+        """The last parsed tree, edited to this text (a copy: the snapshots' trees stay)."""
+        pending = self.pending  # read first: it is cleared only once `parsed` is set
+        base = self.parsed if pending is None else pending
+        assert base is not None
+        return base.copy()
 
     def analysis(self) -> Document:
         """The core's analysis of this text (computed once, whichever thread asks first): what
@@ -141,7 +187,13 @@ class Snapshot:
             if self._analysis is not None:
                 return self._analysis.diagnostics
             if self._diagnostics is None:
-                result = self.incremental.update(self.data, self._checked_tree())
+                result: list[Diagnostic] | Document | None = None
+                if self.parsed is None:
+                    result = self.incremental.update_without_tree(self.data, self._parse_range)
+                if result is None:
+                    result = self.incremental.update(self.data, self._checked_tree())
+                if self.incremental.clean(self.data):
+                    self._remember_good()
                 if isinstance(result, Document):
                     self._analysis, self._early = result, None
                     return result.diagnostics
@@ -154,6 +206,9 @@ class Snapshot:
         they are those `wat-lsp --check` prints for the same text."""
         return self.tree
 
+    def _parse_range(self, start: int, end: int) -> Tree:
+        return parse_range(self.data, start, end, self.point(start), self.point(end))
+
     def point(self, offset: int) -> Point:
         return Point(*self.index.ts_point(offset))  # tree-sitter's rows: a lone CR ends none
 
@@ -161,7 +216,8 @@ class Snapshot:
 def apply_change(
     snap: Snapshot, change: types.TextDocumentContentChangeEvent, encoding: Encoding, version: int
 ) -> Snapshot:
-    """One content change: splice the bytes, edit a copy of the tree, re-parse with it."""
+    """One content change: splice the bytes, edit a copy of the tree (re-parsed when first
+    needed: `Snapshot.tree`)."""
     new = change.text.encode("utf-8", "surrogatepass")
     if isinstance(change, types.TextDocumentContentChangePartial):
         r = change.range
@@ -175,17 +231,32 @@ def apply_change(
         new_end_point = Point(start_point.row + lines, len(new) - new.rfind(b"\n") - 1)
     else:
         new_end_point = Point(start_point.row, start_point.column + len(new))
-    data = snap.data[:start] + new + snap.data[end:]
-    tree = snap.tree.copy()
-    tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
+    whole = memoryview(snap.data)
+    data = b"".join((whole[:start], new, whole[end:]))  # one copy (slices and `+` made three)
+    good = snap.good
+    parsed: Tree | None = None
+    if (
+        good.tree is not None
+        and len(good.data) == len(data)
+        and good.data.startswith(new, start)  # else they differ here: no 60 MB comparison
+        and good.data == data
+    ):
+        tree = good.tree.copy()  # the text of a clean version again (see `GoodTree`)
+        if good.parsed:
+            parsed = tree
+    else:
+        tree = snap._edited_tree()
+        tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
     new_snap = Snapshot(
         snap.uri,
         version,
         data,
-        parse(data, tree),
+        parsed,
         snap.index.spliced(start, end, new, data),
         snap.incremental,
         snap.edits,
+        good,
+        pending=None if parsed is not None else tree,
     )
     snap.edits.record(
         new_snap.serial,
