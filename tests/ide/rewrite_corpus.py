@@ -4,7 +4,7 @@ validates, and (names aside: `wasm-tools strip`) parses to the same binary as th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -79,8 +79,15 @@ def check(modules: Iterable[tuple[str, bytes]], jobs: int = 2) -> Report:
         for label, data in modules:
             doc = analyse(data)
             found: dict[str, set[tuple[TextEdit, ...]]] = {}
+            targets: dict[str, set[Hashable]] = {}  # rewrite -> the targets already asked
             for offset in offsets(data):
                 for r in REWRITES.values():
+                    if r.target is not None:
+                        target = r.target(doc, offset)
+                        seen = targets.setdefault(r.name, set())
+                        if target is None or target in seen:
+                            continue
+                        seen.add(target)
                     if r.applies(doc, offset):
                         edits = tuple(sorted(r.edits(doc, offset)))
                         if not edits:
@@ -116,7 +123,11 @@ def rewritten(modules: list[tuple[str, bytes]], name: str) -> list[tuple[str, by
     r = REWRITES[name]
     for label, data in modules:
         doc = analyse(data)
-        groups = [tuple(sorted(r.edits(doc, o))) for o in offsets(data) if r.applies(doc, o)]
+        places = offsets(data)
+        if r.target is not None:  # one offset per target
+            targets = {r.target(doc, o): o for o in reversed(list(offsets(data)))}
+            places = iter(sorted(o for t, o in targets.items() if t is not None))
+        groups = [tuple(sorted(r.edits(doc, o))) for o in places if r.applies(doc, o)]
         if groups:
             out.append((f"{label} after {name}", apply_edits(data, disjoint(groups)[0])))
     return out

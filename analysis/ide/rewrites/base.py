@@ -9,7 +9,7 @@ lists and applies it like the passes' actions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -31,6 +31,9 @@ class Rewrite:
     applies: Callable[[Document, int], bool]
     edits: Callable[[Document, int], list[TextEdit]]
     same_binary: bool = True  # whether `wasm-tools parse` gives the same binary, names aside
+    # What it acts on at an offset when many offsets give the same edits (an item's `Key`), or
+    # None where it does not apply: the corpus test asks for the edits once per target.
+    target: Callable[[Document, int], Hashable | None] | None = None
 
     @classmethod
     def by_edits(

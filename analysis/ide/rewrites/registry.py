@@ -19,6 +19,7 @@ REWRITES: dict[str, Rewrite] = {
         exports.EXTRACT_EXPORT,
         exports.INLINE_EXPORT,
         indices.CONVERT_IDX,
+        indices.NAME_TO_IDX,
     )
 }
 
