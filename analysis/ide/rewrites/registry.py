@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
+from wat_lsp.analysis.ide.rewrites import empty_groups, export_as, imports, mem_arg, packing, remove_mut, type_uses
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {
@@ -20,6 +21,15 @@ REWRITES: dict[str, Rewrite] = {
         exports.INLINE_EXPORT,
         indices.CONVERT_IDX,
         indices.NAME_TO_IDX,
+        type_uses.INLINE_FUNC_TYPE,
+        imports.INLINE_EXTERN_TYPE,
+        imports.EXPAND_COMPACT_IMPORT,
+        empty_groups.CLEAN_NO_TYPES,
+        export_as.EXPORT_AS,
+        remove_mut.REMOVE_MUT,
+        mem_arg.FIX_INVALID_MEM_ARG,
+        packing.FIX_PACKING,
+        packing.FIX_PACKING_U,
     )
 }
 
