@@ -63,7 +63,9 @@ def occurrence_at(doc: Document, offset: int) -> Occurrence | None:
         found = idx.in_range(offset, offset + 1)
     else:
         span = field_span(doc, offset)
-        found = references.reaching(references.resolver(doc).occurrences(span.start, span.end), offset, offset + 1)
+        found = references.reaching(
+            references.resolver(doc).occurrences(span.start, span.end), offset, offset + 1
+        )
     best: Occurrence | None = None
     for o in found:
         if o.start <= offset < o.end:

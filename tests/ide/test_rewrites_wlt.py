@@ -78,7 +78,9 @@ def test_name_to_idx() -> None:
     assert "    block\n      br 0\n    end\n" in rewrite(NAMED, "name_to_idx", "$b\n")
     # module spaces, exports by name included; struct fields
     out = rewrite(NAMED, "name_to_idx", "$f (t")
-    assert "  (func (type $t) (param $p" in out and '(call 0 (local.get $p)))\n  (export "f" (func 0)))' in out
+    assert (
+        "  (func (type $t) (param $p" in out and '(call 0 (local.get $p)))\n  (export "f" (func 0)))' in out
+    )
     assert "(global (mut i32)" in rewrite(NAMED, "name_to_idx", "$g (g")
     assert "(type (func (param i32)))" in rewrite(NAMED, "name_to_idx", "$t)")
     out = rewrite(NAMED, "name_to_idx", "$a (")
@@ -108,11 +110,15 @@ INLINE = """(module
 
 def test_inline_func_type() -> None:
     sig = "(param i32) (param f32 (ref null $t)) (result i32)"
-    assert f"  (func (type $t) {sig} (i32.const 0))\n" in rewrite(INLINE, "inline_func_type", "(type $t) (i32")
+    assert f"  (func (type $t) {sig} (i32.const 0))\n" in rewrite(
+        INLINE, "inline_func_type", "(type $t) (i32"
+    )
     assert f"(call_indirect (type $t) {sig} (i32.const 0)" in rewrite(
         INLINE, "inline_func_type", "(type $t) (i32.const 0) (f"
     )
-    assert "(func (type $u) (result i64) (i64.const 0))" in rewrite(INLINE, "inline_func_type", "(type $u) (i64")
+    assert "(func (type $u) (result i64) (i64.const 0))" in rewrite(
+        INLINE, "inline_func_type", "(type $u) (i64"
+    )
     # written already; an empty signature has nothing to write
     for refused in ("(type 0)", "(type $e)\n", "(type $e)))\n  (func", "(tag (type $e"):
         assert "inline_func_type" not in names(INLINE, refused, 6), refused
@@ -193,10 +199,14 @@ def _fixed_all(src: str, fixes: list[tuple[str, str]]) -> str:
 
 
 def test_fix_invalid_mem_arg_and_fix_packing() -> None:
-    assert "(i32.load offset=4 (i32.const 0))" in rewrite(BROKEN, "fix_invalid_mem_arg", "offset =", valid=False)
+    assert "(i32.load offset=4 (i32.const 0))" in rewrite(
+        BROKEN, "fix_invalid_mem_arg", "offset =", valid=False
+    )
     assert "offset=4 align =4" in rewrite(BROKEN, "fix_invalid_mem_arg", "offset=", valid=False)
     assert "(struct.get_s $s 0 (local.get 0))" in rewrite(BROKEN, "fix_packing", "struct.get $s", valid=False)
-    assert "(struct.get_u $s 0 (local.get 0))" in rewrite(BROKEN, "fix_packing_u", "struct.get $s", valid=False)
+    assert "(struct.get_u $s 0 (local.get 0))" in rewrite(
+        BROKEN, "fix_packing_u", "struct.get $s", valid=False
+    )
     assert "(struct.get $s 1 (local.get 0))" in rewrite(BROKEN, "fix_packing", "struct.get_u", valid=False)
     assert "fix_packing_u" not in names(BROKEN, "struct.get_u")
     fixed = _fixed_all(
@@ -228,7 +238,9 @@ def _same_imports(before: str, after: str) -> None:
 
 def test_compact_imports() -> None:
     out = rewrite(COMPACT, "expand_compact_import", '"m"')
-    assert out.startswith('(module\n  (import "m" "a" (func))\n  (import "m" "b" (func $b (param i32)))\n  (import "n" (item')
+    assert out.startswith(
+        '(module\n  (import "m" "a" (func))\n  (import "m" "b" (func $b (param i32)))\n  (import "n" (item'
+    )
     _same_imports(COMPACT, out)
     out = rewrite(COMPACT, "expand_compact_import", '"y"')
     assert '\n  (import "n" "x" (global i32))\n  (import "n" "y" (global i32))\n' in out

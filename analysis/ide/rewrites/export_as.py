@@ -50,13 +50,19 @@ def _export_name(doc: Document, offset: int) -> tuple[int, str] | None:
         return None
     m = sm.read.module
     index = next(
-        (k for k, item in enumerate(_items(m, field.type)) if getattr(item, "span", None) == Span(field.start_byte, field.end_byte)),
+        (
+            k
+            for k, item in enumerate(_items(m, field.type))
+            if getattr(item, "span", None) == Span(field.start_byte, field.end_byte)
+        ),
         None,
     )
     ident, err = parse_id(doc.data[name.start_byte : name.end_byte].decode("utf-8", "replace"))
     if index is None or err is not None or not ident:
         return None
-    if any(e.kind == field.type and e.index == index for e in m.exports) or any(e.name == ident for e in m.exports):
+    if any(e.kind == field.type and e.index == index for e in m.exports) or any(
+        e.name == ident for e in m.exports
+    ):
         return None
     return name.end_byte, ident
 

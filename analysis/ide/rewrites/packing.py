@@ -40,11 +40,7 @@ def _fixed(doc: Document, offset: int, suffix: str) -> list[TextEdit]:
         return []
     m = sm.read.module
     func = next((f for f in m.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
-    ins = (
-        next((i for i in func.body if i.start == op.start_byte), None)
-        if func is not None
-        else None
-    )
+    ins = next((i for i in func.body if i.start == op.start_byte), None) if func is not None else None
     field = _field(m, ins.op.name, ins.imms) if ins is not None else None
     if ins is None or field is None or not doc.data.startswith(ins.op.name.encode(), ins.start):
         return []

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
-from wat_lsp.analysis.ide.rewrites import empty_groups, export_as, imports, mem_arg, packing, remove_mut, type_uses
+from wat_lsp.analysis.ide.rewrites import (
+    empty_groups,
+    export_as,
+    imports,
+    mem_arg,
+    packing,
+    remove_mut,
+    type_uses,
+)
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
 
 REWRITES: dict[str, Rewrite] = {
