@@ -3,8 +3,8 @@ validates, and (names aside: `wasm-tools strip`) parses to the same binary as th
 
 from __future__ import annotations
 
-from collections import Counter
 import re
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,7 +64,7 @@ def _stripped(wat: bytes) -> bytes | str:
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _GROUP = re.compile(rf"module: ({_STRING}), (?:type: (.*), )?count: \d+$")
-_IMPORT = re.compile(rf"import \[\w+ \d+\] (.*)$")
+_IMPORT = re.compile(r"import \[\w+ \d+\] (.*)$")
 _FULL = re.compile(rf"Import {{ module: ({_STRING}), name: ({_STRING}), ty: (.*) }}$")
 _COMPACT = re.compile(rf"ImportItemCompact {{ name: ({_STRING}), ty: (.*) }}$")
 

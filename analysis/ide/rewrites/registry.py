@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
-from wat_lsp.analysis.ide.rewrites import br_if, exports, indices, local_types, ref_types, return_call
 from wat_lsp.analysis.ide.rewrites import (
+    br_if,
     empty_groups,
     export_as,
+    exports,
     imports,
+    indices,
+    local_types,
     mem_arg,
     packing,
+    ref_types,
     remove_mut,
+    return_call,
     type_uses,
 )
 from wat_lsp.analysis.ide.rewrites.base import Rewrite
