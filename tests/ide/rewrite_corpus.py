@@ -33,19 +33,27 @@ def offsets(data: bytes) -> Iterator[int]:
             return
 
 
-def disjoint(edits: Iterable[tuple[TextEdit, ...]]) -> list[list[TextEdit]]:
-    """The edit sets, distinct, packed into rounds of sets that do not overlap one another."""
-    rounds: list[tuple[list[TextEdit], list[tuple[int, int]]]] = []
+# The rewrites whose places clash when their texts are the same: two `export_as` adding the
+# same export name (a function and a global both named `$x`) are each valid, not together.
+CLASH_BY_TEXT = frozenset({"export_as"})
+
+
+def disjoint(edits: Iterable[tuple[TextEdit, ...]], by_text: bool = False) -> list[list[TextEdit]]:
+    """The edit sets, distinct, packed into rounds of sets that do not overlap one another
+    (and, `by_text`, insert no text another set of the round inserts)."""
+    rounds: list[tuple[list[TextEdit], list[tuple[int, int]], set[str]]] = []
     for group in sorted(set(edits)):
         lo, hi = min(e.start for e in group), max(e.end for e in group)
-        for out, taken in rounds:
-            if all(hi <= a or b <= lo for a, b in taken):
+        texts = {e.new_text for e in group} if by_text else set()
+        for out, taken, written in rounds:
+            if all(hi <= a or b <= lo for a, b in taken) and not texts & written:
                 out.extend(group)
                 taken.append((lo, hi))
+                written |= texts
                 break
         else:
-            rounds.append((list(group), [(lo, hi)]))
-    return [out for out, _ in rounds]
+            rounds.append((list(group), [(lo, hi)], texts))
+    return [out for out, _, _ in rounds]
 
 
 @dataclass
@@ -157,7 +165,7 @@ def check(modules: Iterable[tuple[str, bytes]], jobs: int = 2, only: frozenset[s
             work: list[tuple[str, str, bytes, bytes]] = []
             for name, groups in found.items():
                 report.applied[name] += len(groups)
-                for packed in disjoint(groups):
+                for packed in disjoint(groups, by_text=name in CLASH_BY_TEXT):
                     work.append((label, name, data, apply_edits(data, packed)))
             report.failures += [f for f in pool.map(one, work) if f is not None]
     return report

@@ -150,6 +150,7 @@ EXPORTS = """(module
   (table $t 1 funcref)
   (tag $e)
   (func $h)
+  (func $k (@name "kay"))
   (export "h" (func $g)))
 """
 
@@ -159,6 +160,9 @@ def test_export_as() -> None:
     assert '(global $x\\y (export "x\\\\y") i32' in rewrite(EXPORTS, "export_as", "$x")
     assert '(memory $m (export "m") 1)' in rewrite(EXPORTS, "export_as", "$m")
     assert '(tag $e (export "e"))' in rewrite(EXPORTS, "export_as", "$e")
+    assert '(func $k (@name "kay") (export "k"))' in rewrite(
+        EXPORTS, "export_as", "$k"
+    )  # the name's annotation first
     # exported already; an export named "h" exists; not on the name
     for refused in ("$g", "$h", "(param"):
         assert "export_as" not in names(EXPORTS, refused), refused

@@ -64,7 +64,12 @@ def _export_name(doc: Document, offset: int) -> tuple[int, str] | None:
         e.name == ident for e in m.exports
     ):
         return None
-    return name.end_byte, ident
+    at = name.end_byte
+    sibling = name.next_sibling
+    while sibling is not None and sibling.type == "annotation":
+        at = sibling.end_byte  # `(@name ...)` must follow the `$name` directly
+        sibling = sibling.next_sibling
+    return at, ident
 
 
 def _edits(doc: Document, offset: int) -> list[TextEdit]:
