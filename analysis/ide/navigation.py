@@ -63,7 +63,9 @@ def occurrence_at(doc: Document, offset: int) -> Occurrence | None:
         found = idx.in_range(offset, offset + 1)
     else:
         span = field_span(doc, offset)
-        found = references.resolver(doc).occurrences(span.start, span.end)
+        found = references.reaching(
+            references.resolver(doc).occurrences(span.start, span.end), offset, offset + 1
+        )
     best: Occurrence | None = None
     for o in found:
         if o.start <= offset < o.end:
@@ -77,9 +79,7 @@ def occurrences(doc: Document, key: Key) -> list[Occurrence]:
     """Every occurrence of `key` in the document, in text order."""
     func = func_of(doc, key)
     if func is not None:
-        return [
-            o for o in references.resolver(doc).occurrences(func.span.start, func.span.end) if o.key == key
-        ]
+        return references.resolver(doc).of_key(func.span.start, func.span.end, key)
     return list(references.index(doc).of(key))
 
 

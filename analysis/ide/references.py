@@ -320,6 +320,7 @@ class Resolver:
         # The last ranges asked for: hover, definition, highlight and rename all ask for the
         # function or field around the cursor (a 100,000-level function: a second each).
         self._recent: dict[tuple[int, int | None], list[Occurrence]] = {}
+        self._keyed: dict[tuple[int, int], dict[Key, list[Occurrence]]] = {}
         self._recent_lock = threading.Lock()  # both workers ask
 
     def module_at(self, offset: int) -> _ModuleInfo | None:
@@ -344,6 +345,19 @@ class Resolver:
                     del self._recent[next(iter(self._recent))]
                 self._recent[start, end] = found
         return list(found)
+
+    def of_key(self, start: int, end: int, key: Key) -> list[Occurrence]:
+        """The occurrences of `key` in [start, end), grouped once per range (a rewrite at every
+        token of a function asks for its items' occurrences again and again)."""
+        with self._recent_lock:
+            keyed = self._keyed.get((start, end))
+        if keyed is None:
+            keyed = _by_key(self.occurrences(start, end))
+            with self._recent_lock:
+                while len(self._keyed) >= 2:
+                    del self._keyed[next(iter(self._keyed))]
+                self._keyed[start, end] = keyed
+        return list(keyed.get(key, ()))
 
     def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
         found_by_name: dict[str, list[Node]] = {}
@@ -662,7 +676,7 @@ def _by_key(occs: list[Occurrence]) -> dict[Key, list[Occurrence]]:
     return out
 
 
-def _reaching(occs: list[Occurrence], start: int, end: int) -> list[Occurrence]:
+def reaching(occs: list[Occurrence], start: int, end: int) -> list[Occurrence]:
     """Those of `occs` (in text order) that reach into [start, end) or end at `start`."""
     lo = bisect.bisect_left(occs, start, key=lambda o: o.start)
     while lo > 0 and occs[lo - 1].end >= start:
@@ -699,12 +713,12 @@ class Index:
     def in_range(self, start: int, end: int) -> list[Occurrence]:
         """The occurrences that reach into [start, end) or end at `start`, in text order: a
         lookup, not a query (which walks down to the range through every enclosing node)."""
-        out = _reaching(self.outside, start, end)
+        out = reaching(self.outside, start, end)
         lay = self.layout
         if lay is not None:
             i = bisect.bisect_left(lay.ends, start)
             while i < len(lay.starts) and lay.starts[i] < end:
-                out += _reaching(self.function_occurrences(i), start, end)
+                out += reaching(self.function_occurrences(i), start, end)
                 i += 1
             out.sort(key=lambda o: o.start)  # (stable: the regions do not overlap)
         return out

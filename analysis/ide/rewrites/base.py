@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -46,6 +46,9 @@ class Rewrite:
         if self.in_range is not None and end > start:
             return self.in_range(doc, start, end)
         return self.edits(doc, start)
+    # What it acts on at an offset when many offsets give the same edits (an item's `Key`), or
+    # None where it does not apply: the corpus test asks for the edits once per target.
+    target: Callable[[Document, int], Hashable | None] | None = None
 
     @classmethod
     def by_edits(

@@ -1,11 +1,18 @@
 """A numeric index → the item's `$name`, at every numeric reference to the item, declaring a
 name when it has none (wasm-language-tools' `convert_idx` and `add_omitted_idx`): locals and
 params, labels, and every module index space but struct fields. A local declared in a group
-(`(local i32 i32)`) gets its own declaration. The binary is the same, names aside."""
+(`(local i32 i32)`) gets its own declaration. The binary is the same, names aside.
+
+The reverse, `name_to_idx`: a `$name` → its index (a label: the relative depth at each
+branch) at every reference, in every index space (struct fields too), and the name goes from
+the declaration, with the `end $l` that repeats a label; offered at a reference and at the
+declaration, in a module without errors (a reference the model missed would be left naming
+nothing)."""
 
 from __future__ import annotations
 
 from wat_lsp.analysis import cst
+from wat_lsp.analysis.diagnostics import Severity
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide import navigation
 from wat_lsp.analysis.ide.references import Key, Occurrence
@@ -95,9 +102,72 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     return edits
 
 
+def _numeric_key(doc: Document, offset: int) -> Key | None:
+    occ = _numeric(doc, offset)
+    return occ.key if occ is not None else None
+
+
 CONVERT_IDX = Rewrite(
     "convert_idx",
     "Refer to the item by name (naming it if needed)",
     lambda doc, offset: _numeric(doc, offset) is not None and bool(_edits(doc, offset)),
     _edits,
+    target=_numeric_key,
+)
+
+
+def _valid_module(doc: Document, module: int) -> bool:
+    sm = doc.modules[module] if 0 <= module < len(doc.modules) else None
+    return (
+        sm is not None
+        and sm.kind == "text"
+        and sm.read is not None
+        and not sm.expects_failure
+        and not any(d.severity == Severity.ERROR for d in sm.diagnostics)
+    )
+
+
+def _named_key(doc: Document, offset: int) -> Key | None:
+    """The item whose `$name` is at `offset` (a reference or the declaration)."""
+    occ = navigation.occurrence_at(doc, offset)
+    if occ is None or not occ.named or (occ.key.space not in _PREFIX and occ.key.space != "field"):
+        return None
+    return occ.key if _valid_module(doc, occ.key.module) else None
+
+
+def _unnamed(doc: Document, occ: Occurrence) -> TextEdit:
+    """Removes a `$name` with the blanks before it (a token is always before it: `func`,
+    `block`, `end`)."""
+    start = occ.start
+    while start > 0 and doc.data[start - 1] in b" \t\r\n":
+        start -= 1
+    return TextEdit(start, occ.end, "")
+
+
+def _to_index_edits(doc: Document, offset: int) -> list[TextEdit]:
+    key = _named_key(doc, offset)
+    if key is None:
+        return []
+    edits: list[TextEdit] = []
+    decls: list[Occurrence] = []
+    for o in navigation.occurrences(doc, key):
+        if o.role == "decl":
+            decls.append(o)
+        elif not o.named:
+            continue
+        elif o.number >= 0:
+            edits.append(TextEdit(o.start, o.end, str(o.number)))
+        elif key.space == "label":  # `end $l`, `else $l`: they repeat the label
+            edits.append(_unnamed(doc, o))
+        else:
+            return []  # a reference with no index to write
+    return [*edits, *(_unnamed(doc, d) for d in decls)] if edits or decls else []
+
+
+NAME_TO_IDX = Rewrite(
+    "name_to_idx",
+    "Refer to the item by index (dropping its name)",
+    lambda doc, offset: bool(_to_index_edits(doc, offset)),
+    _to_index_edits,
+    target=_named_key,
 )

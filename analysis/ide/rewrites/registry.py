@@ -5,14 +5,21 @@ from __future__ import annotations
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites import (
     br_if,
+    empty_groups,
+    export_as,
     exports,
     fold,
+    imports,
     indices,
     local_types,
+    mem_arg,
     omitted_idx,
+    packing,
     ref_types,
+    remove_mut,
     result_types,
     return_call,
+    type_uses,
 )
 from wat_lsp.analysis.ide.rewrites.base import Rewrite, one_path
 
@@ -35,6 +42,16 @@ REWRITES: dict[str, Rewrite] = {
         fold.UNFOLD_FUNCTION,
         omitted_idx.ADD_OMITTED_IDX,
         result_types.ADD_RESULT_TYPES,
+        indices.NAME_TO_IDX,
+        type_uses.INLINE_FUNC_TYPE,
+        imports.INLINE_EXTERN_TYPE,
+        imports.EXPAND_COMPACT_IMPORT,
+        empty_groups.CLEAN_NO_TYPES,
+        export_as.EXPORT_AS,
+        remove_mut.REMOVE_MUT,
+        mem_arg.FIX_INVALID_MEM_ARG,
+        packing.FIX_PACKING,
+        packing.FIX_PACKING_U,
     )
 }
 

@@ -1,0 +1,83 @@
+"""The rewrites completing wasm-language-tools' list through the real server over stdio
+(pytest-lsp): listed at the cursor as `refactor.rewrite` actions and resolved to their edits.
+The rewrites themselves: `tests/ide/test_rewrites_wlt.py`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
+URI = "untitled:rewrite-wlt.wat"
+TEXT = """(module
+  (type $t (func (param i32) (result i32)))
+  (func $f (type $t) (param $p i32) (result i32)
+    (local.get $p))
+  (func (type $t) (local.get 0)))
+"""
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    caps = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            code_action=types.CodeActionClientCapabilities(
+                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]), data_support=True
+            )
+        )
+    )
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
+    lsp_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
+    )
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def _rewrites(client: LanguageClient, line: int, character: int) -> dict[str, types.CodeAction]:
+    where = types.Range(types.Position(line, character), types.Position(line, character))
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(URI),
+            where,
+            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
+        )
+    )
+    return {
+        a.title: a
+        for a in found or []
+        if isinstance(a, types.CodeAction) and isinstance(a.data, dict) and a.data.get("action") == "rewrite"
+    }
+
+
+def _edits(action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
+    assert action.edit is not None and action.edit.changes is not None
+    return [
+        (e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text)
+        for e in action.edit.changes[URI]
+    ]
+
+
+@pytest.mark.asyncio
+async def test_name_to_idx_listed_and_resolved(client: LanguageClient) -> None:
+    actions = await _rewrites(client, 3, 16)  # on `$p` in `(local.get $p)`
+    assert list(actions) == ["Refer to the item by index (dropping its name)"]
+    resolved = await client.code_action_resolve_async(
+        actions["Refer to the item by index (dropping its name)"]
+    )
+    assert _edits(resolved) == [(3, 15, 3, 17, "0"), (2, 27, 2, 30, "")]
+
+
+@pytest.mark.asyncio
+async def test_inline_func_type_and_export_as(client: LanguageClient) -> None:
+    actions = await _rewrites(client, 4, 12)  # in `(type $t)` of the second function
+    resolved = await client.code_action_resolve_async(actions["Write out the type's signature"])
+    assert _edits(resolved) == [(4, 17, 4, 17, " (param i32) (result i32)")]
+    actions = await _rewrites(client, 2, 9)  # on `$f`
+    resolved = await client.code_action_resolve_async(actions["Export the item under its name"])
+    assert _edits(resolved) == [(2, 10, 2, 10, ' (export "f")')]
