@@ -5,6 +5,7 @@ wasm-tools (`rewrite_corpus`). Through the server: `tests/server/test_rewrite_ac
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 import pytest
 from wat_lsp.analysis.document import analyse

@@ -46,6 +46,7 @@ class Rewrite:
         if self.in_range is not None and end > start:
             return self.in_range(doc, start, end)
         return self.edits(doc, start)
+
     # What it acts on at an offset when many offsets give the same edits (an item's `Key`), or
     # None where it does not apply: the corpus test asks for the edits once per target.
     target: Callable[[Document, int], Hashable | None] | None = None
