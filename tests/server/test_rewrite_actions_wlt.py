@@ -11,6 +11,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
+from wat_lsp.analysis.ide.rewrites import fold
 
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 URI = "untitled:rewrite-wlt.wat"
@@ -66,7 +67,8 @@ def _edits(action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
 @pytest.mark.asyncio
 async def test_name_to_idx_listed_and_resolved(client: LanguageClient) -> None:
     actions = await _rewrites(client, 3, 16)  # on `$p` in `(local.get $p)`
-    assert list(actions) == ["Refer to the item by index (dropping its name)"]
+    # fold/unfold are offered on almost any instruction; their listing is tested with them
+    assert [t for t in actions if t not in fold.TITLES] == ["Refer to the item by index (dropping its name)"]
     resolved = await client.code_action_resolve_async(
         actions["Refer to the item by index (dropping its name)"]
     )
