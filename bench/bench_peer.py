@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             ratio = ""
             if len(rows) == 2:
                 a, b = rows[0].times.get(step), rows[1].times.get(step)
-                ratio = f" {b / a:.1f}x |" if a and b else " — |"
+                ratio = f" {b / a:.2g}x |" if a and b else " — |"
             print(f"| {step} | " + " | ".join(cells) + " |" + ratio)
         print(
             "| peak RSS | "
