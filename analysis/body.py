@@ -427,10 +427,10 @@ class BodyReader(FastImmediates):
         elif close_start < 0:
             close_start = close_end = end
         stack.append(_Close(_END_OP, close_start, close_end))
-        bt = self._block_type_of(bt_nodes, True) if bt_nodes else _NO_BLOCK_TYPE
+        imms = (self._block_type_of(bt_nodes, True),) if bt_nodes else _NO_BLOCK_TYPE_IMMS
         ostart = node.start_byte if folded else opword.start_byte
         oend = end if folded else head_end
-        self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)
+        self._open_block(op, imms, opword.start_byte, head_end, ostart, oend, label)
         if body and body[0].kind_id in _PLAIN_KIND_IDS:
             self._leading_plain(body, cur, stack)
         elif body:
@@ -886,3 +886,4 @@ class _Counter:
 _NONE: list[int] = []  # a block's clauses while it has none (shared: never appended to)
 _BLOCK_TYPE = object()  # cache of block types by text
 _NO_BLOCK_TYPE = BlockType(None, (), ())
+_NO_BLOCK_TYPE_IMMS = (_NO_BLOCK_TYPE,)  # one tuple for every block without a type: see `uses`
