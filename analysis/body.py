@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, TreeCursor
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.immediates import (
+    CONTEXT_FREE,
     MEMARG,
     OPS,
     FastImmediates,
@@ -116,6 +117,7 @@ class BodyReader(FastImmediates):
         self.broken = False  # an instruction could not be read (unknown, bad immediates)
         self._cache = cache.by_code
         self._locals: dict[object, tuple[Immediate, ...]] = {}  # this function's local indices
+        self._texts = cache.texts
 
     def report(self, code: str, message: str, span: Span) -> None:
         self._counter(code, message, span)
@@ -279,10 +281,18 @@ class BodyReader(FastImmediates):
         decoded by `_word_imm`; anything it cannot be sure of goes to `_instr_fast`."""
         start = node.start_byte
         end = node.end_byte
-        words = self.data[start:end].split()
+        text = self.data[start:end]
+        hit = self._texts.get(text)
+        if hit is not None:
+            op, imms, count, _, _ = hit
+            return Instr(op, imms, start, end, start, end) if node.child_count == count else None
+        words = text.split()
         if node.child_count != len(words):
             return None
-        return self._words(words, start, end, start, end)
+        instr = self._words(words, start, end, start, end)
+        if instr is not None and instr.op in CONTEXT_FREE:
+            self._texts[text] = (instr.op, instr.imms, len(words), 0, end - start)
+        return instr
 
     def _folded_words(self, node: Node) -> Instr | None:
         """`_plain_words` for a folded instruction without operands, `(i32.const 1)`: its
@@ -297,12 +307,21 @@ class BodyReader(FastImmediates):
         if data.find(b"(", ostart + 1, oend - 1) >= 0 or data.find(b";", ostart + 1, oend - 1) >= 0:
             return None
         inner = data[ostart + 1 : oend - 1]
+        hit = self._texts.get(inner)
+        if hit is not None:
+            op, imms, count, lead, size = hit
+            if node.child_count != count + 2:
+                return None
+            return Instr(op, imms, ostart + 1 + lead, ostart + 1 + size, ostart, oend)
         words = inner.split()
         if not words or node.child_count != len(words) + 2:
             return None
-        start = ostart + 1 + len(inner) - len(inner.lstrip())
-        end = ostart + 1 + len(inner.rstrip())
-        return self._words(words, start, end, ostart, oend)
+        lead = len(inner) - len(inner.lstrip())
+        size = len(inner.rstrip())
+        instr = self._words(words, ostart + 1 + lead, ostart + 1 + size, ostart, oend)
+        if instr is not None and instr.op in CONTEXT_FREE:
+            self._texts[inner] = (instr.op, instr.imms, len(words), lead, size)
+        return instr
 
     def _words(self, words: list[bytes], start: int, end: int, ostart: int, oend: int) -> Instr | None:
         entry = OPS.get(words[0])
@@ -408,10 +427,10 @@ class BodyReader(FastImmediates):
         elif close_start < 0:
             close_start = close_end = end
         stack.append(_Close(_END_OP, close_start, close_end))
-        bt = self._block_type_of(bt_nodes, True) if bt_nodes else _NO_BLOCK_TYPE
+        imms = (self._block_type_of(bt_nodes, True),) if bt_nodes else _NO_BLOCK_TYPE_IMMS
         ostart = node.start_byte if folded else opword.start_byte
         oend = end if folded else head_end
-        self._open_block(op, (bt,), opword.start_byte, head_end, ostart, oend, label)
+        self._open_block(op, imms, opword.start_byte, head_end, ostart, oend, label)
         if body and body[0].kind_id in _PLAIN_KIND_IDS:
             self._leading_plain(body, cur, stack)
         elif body:
@@ -867,3 +886,4 @@ class _Counter:
 _NONE: list[int] = []  # a block's clauses while it has none (shared: never appended to)
 _BLOCK_TYPE = object()  # cache of block types by text
 _NO_BLOCK_TYPE = BlockType(None, (), ())
+_NO_BLOCK_TYPE_IMMS = (_NO_BLOCK_TYPE,)  # one tuple for every block without a type: see `uses`

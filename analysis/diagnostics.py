@@ -98,6 +98,27 @@ def make(code: str, message: str, span: Span, **kw: object) -> Diagnostic:
     return Diagnostic(code, message, span, severity, **kw)  # type: ignore[arg-type]
 
 
+def quick(code: str, message: str, span: Span, severity: Severity, data: dict[str, object]) -> Diagnostic:
+    """`Diagnostic(code, message, span, severity, (), (), data)`, built by setting its slots
+    directly: the frozen dataclass's `__init__` calls `object.__setattr__` once per field, 40%
+    of the cost of 100,000 `removable-block` hints in a deep nest."""
+    d: Diagnostic = _new(Diagnostic)
+    _set_code(d, code)
+    _set_message(d, message)
+    _set_span(d, span)
+    _set_severity(d, severity)
+    _set_related(d, ())
+    _set_tags(d, ())
+    _set_data(d, data)
+    return d
+
+
+_new = object.__new__
+_set_code, _set_message, _set_span, _set_severity, _set_related, _set_tags, _set_data = (
+    getattr(Diagnostic, f.name).__set__ for f in dataclasses.fields(Diagnostic)
+)
+
+
 # Names users write for severities (CLI `--severity CODE=LEVEL`, the server's settings); "off"
 # drops the code's diagnostics.
 SEVERITY_NAMES: dict[str, Severity | None] = {

@@ -33,6 +33,11 @@ class ImmCache:
     def __init__(self) -> None:
         self.by_code: dict[object, dict[object, tuple[Immediate, ...]]] = {}
         self.types: dict[bytes, ValType] = {}  # see `TypeNames.cache`
+        # A whole instruction's text whose reading needs nothing around it (no immediate, or
+        # numbers only: `i32.const 1`) -> (instruction, immediates, words, where its tokens
+        # start and end in the text): read once per module, not once per copy (100,000
+        # `(i32.const 1)` operands in a deep nest)
+        self.texts: dict[bytes, tuple[OpInfo, tuple[Immediate, ...], int, int, int]] = {}
 
 
 class FastImmediates:
@@ -612,6 +617,14 @@ def _plan(op: OpInfo) -> tuple[object, ...] | None:
 
 # mnemonic bytes -> (instruction, its fast-path plan or None)
 OPS = {name.encode(): (op, _plan(op)) for name, op in OPCODES.items()}
+# The instructions whose immediates, read from words, are the same wherever they stand: none,
+# or numbers only (no index, label or local: those depend on the module, function and
+# enclosing blocks). `ImmCache.texts` keeps those.
+CONTEXT_FREE = frozenset(
+    op
+    for op, plan in OPS.values()
+    if (plan is None and not op.imms) or (plan is not None and all(c in _NUMBER_CODES for c in plan))
+)
 # Imm kind -> the `Immediates` method that reads it
 _HANDLERS: dict[Imm, Callable[[Immediates, tuple[Imm, ...]], Immediate]] = {
     kind: getattr(Immediates, "imm_" + kind.name.lower())

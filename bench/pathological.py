@@ -236,10 +236,14 @@ def run(server: Server, shape: Shape, uri: str, timeout: float = 600) -> list[An
     near = {"start": _position(text, first), "end": _position(text, min(len(text), shape.cursor + 200))}
     answers: list[Answer] = []
 
+    cpu_at = [server.cpu()]  # the first request's CPU counts from the didOpen (the analysis)
+
     def ask(method: str, params: dict[str, Any]) -> dict[str, Any]:
         t = time.perf_counter()
         response = server.request(method, params, timeout)
-        answers.append(Answer(method, time.perf_counter() - t, response))
+        now = server.cpu()
+        answers.append(Answer(method, time.perf_counter() - t, response, now - cpu_at[0]))
+        cpu_at[0] = now
         return response
 
     server.notify(

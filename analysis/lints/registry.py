@@ -47,8 +47,14 @@ def func_lints(func: Func) -> list[Diagnostic]:
         return []
     labels = block_labels(func.body)
     present = {ins.op.name for ins in func.body}
+    body = func.body
+    # `shadowed-label` needs two labelled blocks: 100,000 unlabelled nested blocks are not
+    # walked again for it (the block starts are the keys of `labels.parent`)
+    named = sum(1 for i in labels.parent if body[i].label is not None)
     out: list[Diagnostic] = []
     for check in FUNC_LINTS:
+        if check is shadowed_label.check and named < 2:
+            continue
         needs = _NEEDS.get(check)
         if needs is None or not needs.isdisjoint(present):
             out.extend(check(func, labels))

@@ -96,9 +96,19 @@ def instr_uses(ins: Instr, out: list[UseKey]) -> None:
 
 
 def _expr_uses(body: Iterable[Instr], out: list[UseKey]) -> None:
+    # Immediates are shared (the reader's caches; one tuple for every untyped block): an
+    # instruction with the same op and immediates as one that used nothing uses nothing.
+    none_op: object = None
+    none_imms: object = None
     for ins in body:
-        if ins.imms and _plan(ins.op.name):
+        imms = ins.imms
+        if not imms or (imms is none_imms and ins.op is none_op):
+            continue
+        if _plan(ins.op.name):
+            n = len(out)
             instr_uses(ins, out)
+            if len(out) == n:
+                none_op, none_imms = ins.op, imms
 
 
 def func_uses(func: Func) -> Counter[UseKey]:
