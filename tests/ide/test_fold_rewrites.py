@@ -7,6 +7,7 @@ spec suite and 200 smith modules instead (as `test_rewrites.py` does)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -405,3 +406,22 @@ def test_every_instruction_is_in_one_tree() -> None:
         seen += [t.root] + ([t.hi] if t.hi != t.root else []) + t.elses
         stack += t.kids + [x for arm in t.arms for x in arm]
     assert sorted(seen) == list(range(len(f.body)))
+
+
+def test_listing_a_big_function_looks_at_the_instructions_only() -> None:
+    """Above `EXACT_LISTING` instructions, fold and unfold are listed from the instructions
+    alone: never missing a place where working the edits out finds some; unfold exactly, fold
+    also on folded code with plain code somewhere inside its outermost expression."""
+    statements = []
+    for i in range(120):
+        statements.append(f"(local.set $x (i32.add (local.get $x) (i32.const {i})))")
+        statements.append(f"local.get $x i32.const {i} i32.mul local.set $x")
+        statements.append("(if (local.get $x) (then local.get $x drop) (else (nop)))")
+    text = '(module (func (export "f") (local $x i32)\n  ' + "\n  ".join(statements) + "))"
+    data = text.encode()
+    doc = analyse(data)
+    assert len(doc.modules[0].read.module.funcs[0].body) > fold.EXACT_LISTING
+    offsets = sorted({m.start() for m in re.finditer(rb"[a-z$(]", data)})[::5]
+    for at in offsets:
+        assert fold.FOLD.applies(doc, at) >= bool(fold.fold_range(doc, at, at)), at
+        assert fold.UNFOLD.applies(doc, at) == bool(fold.unfold_range(doc, at, at)), at

@@ -811,17 +811,74 @@ def unfold_function(doc: Document, offset: int) -> list[TextEdit]:
     return list(fn.whole["unfold"])
 
 
+# Up to this many instructions a function's fold and unfold are worked out in full to list
+# them (about 30 µs an instruction, once a version); above it, listing looks at the
+# instructions only, as an editor lists rewrites at every cursor move: a menu entry may then
+# resolve to "nothing to change" where the text cannot be written back (comments in odd places).
+EXACT_LISTING = 500
+
+
+def _cheap(doc: Document, offset: int) -> _Func | None:
+    """The function, when it is too big to work its edits out for listing, and holds no
+    annotation or legacy `try` (where regions are often refused)."""
+    fn = _usable(doc, offset)
+    if fn is None or len(fn.f.body) <= EXACT_LISTING:
+        return None
+    f = fn.f
+    return fn if doc.data.find(b"(@", f.span.start, f.span.end) < 0 else None
+
+
+def _outermost_folded(f: Func, offset: int) -> Instr | None:
+    """The outermost folded instruction whose text holds `offset`, in one pass."""
+    best: Instr | None = None
+    for ins in f.body:
+        if ins.folded and ins.ostart <= offset < ins.oend and (best is None or ins.ostart < best.ostart):
+            best = ins
+    return best
+
+
+def _fold_applies(doc: Document, offset: int) -> bool:
+    fn = _cheap(doc, offset)
+    if fn is None:
+        return bool(fold_range(doc, offset, offset))
+    body, data = fn.f.body, doc.data
+    at: Instr | None = None  # the instruction starting last at or before the cursor, touching it
+    for ins in body:
+        if ins.start <= offset <= ins.end and (at is None or ins.start >= at.start):
+            at = ins
+    if at is None:
+        return False
+    if not at.folded:
+        return True
+    # Folded already: there is work only where plain code is written inside it.
+    outer = _outermost_folded(fn.f, offset)
+    assert outer is not None
+    return any(
+        not ins.folded
+        and outer.ostart <= ins.start < outer.oend
+        and not (ins.op.bits & _CLAUSE and data[ins.start : ins.start + 1] in (b"(", b")"))
+        for ins in body
+    )
+
+
+def _unfold_applies(doc: Document, offset: int) -> bool:
+    fn = _cheap(doc, offset)
+    if fn is None:
+        return bool(unfold_range(doc, offset, offset))
+    return _outermost_folded(fn.f, offset) is not None
+
+
 FOLD = Rewrite(
     "fold",
     "Fold into nested instructions",
-    lambda doc, offset: bool(fold_range(doc, offset, offset)),
+    _fold_applies,
     lambda doc, offset: fold_range(doc, offset, offset),
     in_range=fold_range,
 )
 UNFOLD = Rewrite(
     "unfold",
     "Unfold into a plain instruction sequence",
-    lambda doc, offset: bool(unfold_range(doc, offset, offset)),
+    _unfold_applies,
     lambda doc, offset: unfold_range(doc, offset, offset),
     in_range=unfold_range,
 )
