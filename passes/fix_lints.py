@@ -96,16 +96,38 @@ def unused_item_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     return _edit(doc, span.start, span.end)
 
 
-def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
-    s, e = diag.span
-    text = doc.data[s:e]
+def _drop_mut(data: bytes, s: int, e: int) -> TextEdit | None:
+    text = data[s:e]
     if not (text.startswith(b"(") and text.endswith(b")")):
-        return []
+        return None
     inner = mut_never_set._MUT.sub(b"", text[:-1], count=1).strip()
     try:
-        return [TextEdit(s, e, inner.decode("utf-8"))]
+        return TextEdit(s, e, inner.decode("utf-8"))
     except UnicodeDecodeError:
+        return None
+
+
+def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
+    """Drop the `mut` of a global, or of a field in every declaration of its family."""
+    t, k = diag.data.get("type"), diag.data.get("field")
+    if not isinstance(t, int) or not isinstance(k, int):
+        edit = _drop_mut(doc.data, diag.span.start, diag.span.end)
+        return [edit] if edit is not None else []
+    m = module_at(doc, diag.span)
+    if m is None or m.read is None:
         return []
+    module = m.read.module
+    family = mut_never_set.field_family(module, t, k)
+    if family is None:
+        return []
+    out: list[TextEdit] = []
+    for ft, fk in family:
+        at = mut_never_set.field_mut_span(doc.data, module.types[ft], fk)
+        edit = _drop_mut(doc.data, at.start, at.end) if at is not None else None
+        if edit is None:
+            return []
+        out.append(edit)
+    return sort_edits(out)
 
 
 def no_catch_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
@@ -204,7 +226,7 @@ def block_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
 FIXERS: dict[str, tuple[str, Fixer]] = {
     unreachable_code.CODE: ("Remove the unreachable code", unreachable_fix),
     unused_item.CODE: ("Remove the unused item", unused_item_fix),
-    mut_never_set.CODE: ("Make the global immutable", mut_fix),
+    mut_never_set.CODE: ("Make it immutable", mut_fix),
     try_table_catches.NO_CATCH: ("Make it a `block`", no_catch_fix),
     try_table_catches.UNREACHABLE: ("Remove the clause that never matches", catch_fix),
     tee_dropped.CODE: ("Use `local.set`", tee_fix),

@@ -74,7 +74,11 @@ def module_candidates(module: Module, data: bytes) -> list[Candidate]:
 def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[int]:
     """Which candidates the use counts call for (their positions in `cands`)."""
     get = counts.get
-    return [k for k, c in enumerate(cands) if not get(c.unused) and (c.used is None or get(c.used))]
+    return [
+        k
+        for k, c in enumerate(cands)
+        if not get(c.unused) and (c.used is None or get(c.used)) and not any(get(u) for u in c.also_unused)
+    ]
 
 
 def module_lints(module: Module, data: bytes) -> list[Diagnostic]:

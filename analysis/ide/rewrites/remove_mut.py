@@ -21,4 +21,4 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     return []
 
 
-REMOVE_MUT = Rewrite.by_edits("remove_mut", "Make the global immutable", _edits, same_binary=False)
+REMOVE_MUT = Rewrite.by_edits("remove_mut", "Make it immutable", _edits, same_binary=False)
