@@ -27,8 +27,8 @@ from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.ide import references
 from wat_lsp.analysis.lints.registry import CODES
 from wat_lsp.analysis.model import ArrayType, Func, Module, StructType
-from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.analysis.positions import LineIndex
+from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.passes.edits import apply_edits
 from wat_lsp.passes.fix_lints import fix_all
 from wat_lsp.passes.targets import func_at, module_at
@@ -108,7 +108,14 @@ def _field_written(module: Module, t: int, k: int) -> list[str]:
     for f in module.funcs:
         for ins in f.body:
             name = ins.op.name
-            if name in ("struct.set", "array.set", "array.fill", "array.copy", "array.init_data", "array.init_elem"):
+            if name in (
+                "struct.set",
+                "array.set",
+                "array.fill",
+                "array.copy",
+                "array.init_data",
+                "array.init_elem",
+            ):
                 u = ins.imms[0] if ins.imms else None
                 field = ins.imms[1] if name == "struct.set" and len(ins.imms) > 1 else 0
                 if isinstance(u, int) and field == k and 0 <= u < table.n and mine & _ancestors(table, u, k):

@@ -88,14 +88,20 @@ def field_mut_span(data: bytes, td: TypeDef, field: int) -> Span | None:
     if isinstance(td.comp, ArrayType):
         text_span = td.span
         m = _ARRAY.search(data, td.span.start, td.span.end)
-        if m is None or b";" in data[td.span.start : td.span.end] or b'"' in data[td.span.start : td.span.end]:
+        if (
+            m is None
+            or b";" in data[td.span.start : td.span.end]
+            or b'"' in data[td.span.start : td.span.end]
+        ):
             return None
         elems, pos = _elements(data, m.start(), td.span.end), 0
     elif isinstance(td.comp, StructType) and 0 <= field < len(td.field_spans):
         text_span = td.field_spans[field]
         if b";" in data[text_span.start : text_span.end] or b'"' in data[text_span.start : text_span.end]:
             return None
-        elems = [e for e in _elements(data, text_span.start, text_span.end) if data[e.start] != 0x24]  # `$name`
+        elems = [
+            e for e in _elements(data, text_span.start, text_span.end) if data[e.start] != 0x24
+        ]  # `$name`
         pos = sum(1 for k in range(field) if td.field_spans[k] == text_span)
     else:
         return None

@@ -32,6 +32,7 @@ def field_key(type_index: int, field: int) -> int:
     """The number of a `("field-set", n)` key (a write of a struct field or array element)."""
     return type_index << 32 | field
 
+
 _SKIP = (Imm.LABEL_DEF, Imm.LABEL_ID)
 _NOT_ITEMS = frozenset({"label", "local", "field"})
 

@@ -45,7 +45,11 @@ def test_array() -> None:
         assert lints(written, CODE) == [], write
     # the source of `array.copy` is only read
     src = "(module (type $a (array (mut i8))) (type $b (array (mut i16)))\n (func (param (ref $a) (ref $b)) (array.copy $a $b (local.get 0) (i32.const 0) (local.get 1) (i32.const 0) (i32.const 0))))"
-    src = src.replace("(mut i16)", "(mut i8)").replace("$b (array", "$b (sub (array").replace("i8)))\n", "i8))))\n")
+    src = (
+        src.replace("(mut i16)", "(mut i8)")
+        .replace("$b (array", "$b (sub (array")
+        .replace("i8)))\n", "i8))))\n")
+    )
     assert lints(src, CODE) == [(CODE, "(mut i8)", "array type `$b` is mutable but never set")]
 
 
@@ -63,7 +67,9 @@ def test_family_with_subtypes() -> None:
 
 
 def test_field_set_through_a_subtype() -> None:
-    src = FAMILY.replace("(drop (struct.get $c $y (local.get 0)))", "(struct.set $c $x (local.get 0) (i32.const 1))")
+    src = FAMILY.replace(
+        "(drop (struct.get $c $y (local.get 0)))", "(struct.set $c $x (local.get 0) (i32.const 1))"
+    )
     assert lints(src) == [(CODE, "(mut i32)", "field `$y` of type `$c` is mutable but never set")]
     # through the supertype: the subtype's field is the same unit
     src = FAMILY.replace("(param (ref $c)) (drop (struct.get $c $y (local.get 0)))",
@@ -116,7 +122,9 @@ def test_fix_runs_the_same() -> None:
     out = apply_edits(src.encode(), fix_all(analyse(src.encode())))
     validates(out)
     assert b"(mut" in out and out.count(b"(mut") == 1
-    assert not wasmtime_run.diff_outcomes(wasmtime_run.run_exports(src), wasmtime_run.run_exports(out.decode()))
+    assert not wasmtime_run.diff_outcomes(
+        wasmtime_run.run_exports(src), wasmtime_run.run_exports(out.decode())
+    )
 
 
 def test_rewrite_offers_the_fix() -> None:
@@ -126,7 +134,9 @@ def test_rewrite_offers_the_fix() -> None:
     offset = FAMILY.index("(mut")
     r = rewrites.REWRITES["remove_mut"]
     assert r.applies(doc, offset)
-    assert apply_edits(FAMILY.encode(), r.edits(doc, offset)).decode() == FAMILY.replace("(mut i32)", "i32", 2)
+    assert apply_edits(FAMILY.encode(), r.edits(doc, offset)).decode() == FAMILY.replace(
+        "(mut i32)", "i32", 2
+    )
 
 
 def test_incremental_equals_analyse() -> None:
