@@ -120,14 +120,21 @@ def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     family = mut_never_set.field_family(module, t, k)
     if family is None:
         return []
-    out: list[TextEdit] = []
-    for ft, fk in family:
-        at = mut_never_set.field_mut_span(doc.data, module.types[ft], fk)
-        edit = _drop_mut(doc.data, at.start, at.end) if at is not None else None
-        if edit is None:
-            return []
-        out.append(edit)
-    return sort_edits(out)
+    last = _FAMILY_EDITS[0] if _FAMILY_EDITS else None
+    if last is None or last[0] is not doc.data:
+        last = (doc.data, {})
+        _FAMILY_EDITS[:] = [last]
+    got = last[1].get(id(family))
+    if got is None or got[0] is not family:
+        spans = mut_never_set.family_spans(doc.data, module, family)
+        edits = [_drop_mut(doc.data, at.start, at.end) for at in spans or ()]
+        ok = bool(edits) and None not in edits
+        got = last[1][id(family)] = (family, sort_edits(e for e in edits if e is not None) if ok else [])
+    return list(got[1])
+
+
+# A family's edits for the last text: `fix-lints` asks once per declaration of the family.
+_FAMILY_EDITS: list[tuple[bytes, dict[int, tuple[list[tuple[int, int]], list[TextEdit]]]]] = []
 
 
 def no_catch_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:

@@ -18,7 +18,7 @@ import dataclasses
 import re
 
 from wat_lsp.analysis.lints.common import Candidate, lint, shown_name
-from wat_lsp.analysis.lints.uses import field_key
+from wat_lsp.analysis.lints.uses import UseKey, field_key
 from wat_lsp.analysis.model import ArrayType, FieldType, FuncType, Module, RefType, Span, StructType, TypeDef
 from wat_lsp.analysis.subtyping import TypeTable
 
@@ -83,31 +83,64 @@ def _elements(data: bytes, start: int, end: int) -> list[Span]:
     return out
 
 
-def field_mut_span(data: bytes, td: TypeDef, field: int) -> Span | None:
-    """The `(mut t)` form of a struct type's field (or an array type's, field 0)."""
-    if isinstance(td.comp, ArrayType):
-        text_span = td.span
+def _mut_or_none(data: bytes, elem: Span) -> Span | None:
+    return elem if _MUT.match(data, elem.start, elem.end) is not None else None
+
+
+def mut_spans(data: bytes, td: TypeDef) -> list[Span | None]:
+    """The `(mut t)` form of each field of a struct type (or of an array type's one field);
+    None where there is none or a comment or string makes the text unsure."""
+    comp = td.comp
+    if isinstance(comp, ArrayType):
+        text = data[td.span.start : td.span.end]
         m = _ARRAY.search(data, td.span.start, td.span.end)
-        if (
-            m is None
-            or b";" in data[td.span.start : td.span.end]
-            or b'"' in data[td.span.start : td.span.end]
-        ):
+        if m is None or b";" in text or b'"' in text:
+            return [None]
+        elems = _elements(data, m.start(), td.span.end)
+        return [_mut_or_none(data, elems[0]) if elems else None]
+    if not isinstance(comp, StructType) or len(td.field_spans) != len(comp.fields):
+        return [None] * len(_fields(td))
+    out: list[Span | None] = []
+    k = 0
+    spans = td.field_spans
+    while k < len(spans):
+        decl = spans[k]
+        n = 1
+        while k + n < len(spans) and spans[k + n] == decl:
+            n += 1
+        text = data[decl.start : decl.end]
+        elems = [] if b";" in text or b'"' in text else _elements(data, decl.start, decl.end)
+        elems = [e for e in elems if data[e.start] != 0x24]  # not the `$name`
+        if len(elems) != n:
+            out.extend([None] * n)
+        else:
+            out.extend(_mut_or_none(data, e) for e in elems)
+        k += n
+    return out
+
+
+def family_spans(data: bytes, module: Module, family: list[tuple[int, int]]) -> list[Span] | None:
+    """The `(mut t)` forms of a family's declarations, in its order (None: one is unsure)."""
+    last = _SPANS[0] if _SPANS else None
+    if last is None or last[0] is not data or last[1] is not module:
+        last = (data, module, {})
+        _SPANS[:] = [last]
+    per_type = last[2]
+    out: list[Span] = []
+    for t, k in family:
+        spans = per_type.get(t)
+        if spans is None:
+            spans = per_type[t] = mut_spans(data, module.types[t])
+        at = spans[k] if k < len(spans) else None
+        if at is None:
             return None
-        elems, pos = _elements(data, m.start(), td.span.end), 0
-    elif isinstance(td.comp, StructType) and 0 <= field < len(td.field_spans):
-        text_span = td.field_spans[field]
-        if b";" in data[text_span.start : text_span.end] or b'"' in data[text_span.start : text_span.end]:
-            return None
-        elems = [
-            e for e in _elements(data, text_span.start, text_span.end) if data[e.start] != 0x24
-        ]  # `$name`
-        pos = sum(1 for k in range(field) if td.field_spans[k] == text_span)
-    else:
-        return None
-    if pos >= len(elems) or _MUT.match(data, elems[pos].start, elems[pos].end) is None:
-        return None
-    return elems[pos] if text_span.start <= elems[pos].start else None
+        out.append(at)
+    return out
+
+
+# Each type's spans, for the last text and module asked about: the lint and the quick fix
+# (once per diagnostic) ask about the types of a family once each, not once per field.
+_SPANS: list[tuple[bytes, Module, dict[int, list[Span | None]]]] = []
 
 
 def _fields(td: TypeDef) -> tuple[FieldType, ...]:
@@ -205,17 +238,21 @@ def _external_types(module: Module, table: TypeTable) -> set[int]:
     return seen
 
 
-def _without_mut(module: Module, family: list[tuple[int, int]]) -> Module:
+def _without_mut(module: Module, drops: list[tuple[int, int]]) -> Module:
+    """The module with the `mut` of each (type, field) of `drops` dropped (the model only)."""
+    by_type: dict[int, set[int]] = {}
+    for t, k in drops:
+        by_type.setdefault(t, set()).add(k)
     types = list(module.types)
-    for t, k in family:
+    for t, ks in by_type.items():
         td = types[t]
         comp = td.comp
         if isinstance(comp, ArrayType):
             comp = ArrayType(FieldType(comp.elem.storage, False))
         elif isinstance(comp, StructType):
-            fields = list(comp.fields)
-            fields[k] = FieldType(fields[k].storage, False)
-            comp = StructType(tuple(fields))
+            comp = StructType(
+                tuple(FieldType(f.storage, False) if k in ks else f for k, f in enumerate(comp.fields))
+            )
         types[t] = dataclasses.replace(td, comp=comp)
     return dataclasses.replace(module, types=types)
 
@@ -234,21 +271,45 @@ _BUDGET = 500_000  # types canonicalised again, in all, per module
 
 
 def _field_candidates(module: Module) -> dict[tuple[int, int], list[tuple[int, int]]]:
-    if not any(_fields(td) for td in module.types):
+    # The quick fix asks once per diagnostic (`fix-lints`: all of them) about one module.
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is module:
+        return last[1]
+    found = _compute_field_candidates(module)
+    _LAST[:] = [(module, found)]
+    return found
+
+
+_Families = dict[tuple[int, int], list[tuple[int, int]]]
+_LAST: list[tuple[Module, _Families]] = []  # the last module asked about (types are not edited in place)
+
+
+def _compute_field_candidates(module: Module) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    types = module.types
+    if not any(_fields(td) for td in types):
         return {}
     table = TypeTable(module)
     external = _external_types(module, table)
+    # With every `mut` dropped, types that stay distinct stay distinct under any fewer drops
+    # (equal types are in one family and lose the same `mut`s): only a family touching a
+    # type that the erasure makes equal to another needs the module recanonicalised.
+    erased = TypeTable(_without_mut(module, [(td.index, k) for td in types for k in range(len(_fields(td)))]))
+    classes: dict[int, set[int]] = {}
+    for t in range(len(types)):
+        classes.setdefault(erased.canon[t], set()).add(table.canon[t])
+    risky = {t for t in range(len(types)) if len(classes[erased.canon[t]]) > 1}
     out: dict[tuple[int, int], list[tuple[int, int]]] = {}
     checked: dict[int, bool] = {}
     budget = _BUDGET
     for key, family in _families(module, table).items():
         if id(family) not in checked:
-            budget -= len(module.types)
-            if budget < 0:
-                break  # a recanonicalisation per family: bounded, the rest not reported
-            ok = not any(t in external or module.types[t].implicit for t, _ in family)
-            ok = ok and all(_fields(module.types[t])[k].mutable for t, k in family)
-            ok = ok and _same_partition(table.canon, TypeTable(_without_mut(module, family)).canon)
+            ok = not any(t in external or types[t].implicit for t, _ in family)
+            ok = ok and all(_fields(types[t])[k].mutable for t, k in family)
+            if ok and any(t in risky for t, _ in family):
+                budget -= len(types)
+                if budget < 0:
+                    break  # a recanonicalisation per family: bounded, the rest not reported
+                ok = _same_partition(table.canon, TypeTable(_without_mut(module, family)).canon)
             checked[id(family)] = ok
         if checked[id(family)]:
             out[key] = family
@@ -278,24 +339,33 @@ def candidates(module: Module, data: bytes) -> list[Candidate]:
                 ("global", g.index),
             )
         )
+    found: dict[int, dict[tuple[int, int], Span] | None] = {}
+    fam_keys: dict[int, list[UseKey]] = {}
+    also: dict[int, tuple[UseKey, ...]] = {}
     for (t, k), family in _field_candidates(module).items():
         td = module.types[t]
-        spans = [field_mut_span(data, module.types[ft], fk) for ft, fk in family]
-        at = spans[family.index((t, k))]
-        if at is None or None in spans:
+        if id(family) not in found:
+            spans = family_spans(data, module, family)
+            found[id(family)] = None if spans is None else dict(zip(family, spans, strict=True))
+        at_of = found[id(family)]
+        if at_of is None:
             continue
+        at = at_of[(t, k)]
         if isinstance(td.comp, ArrayType):
             what = f"array type {shown_name(td.name, t)}"
         else:
             names = [n for n, i in td.field_names.items() if i == k]
             what = f"field {shown_name(names[0] if names else None, k)} of type {shown_name(td.name, t)}"
-        keys = [("field-set", field_key(ft, fk)) for ft, fk in family]
+        keys = fam_keys.get(id(family))
+        if keys is None:
+            keys = fam_keys[id(family)] = [("field-set", field_key(ft, fk)) for ft, fk in family]
+            also[id(family)] = tuple(keys[1:])  # one tuple per family: `shown` looks at it once
         out.append(
             Candidate(
                 lint(CODE, f"{what} is mutable but never set", at, unnecessary=True, type=t, field=k),
                 keys[0],
                 ("type", t),
-                tuple(keys[1:]),
+                also[id(family)],
             )
         )
     return out
