@@ -148,3 +148,21 @@ def test_incremental_equals_analyse() -> None:
         diags = got.diagnostics if not isinstance(got, list) else got
         assert diags == analyse(data).diagnostics, text
     assert da.last_mode == "incremental"
+
+
+def test_smith_modules_fixed_validate_and_run_the_same() -> None:
+    from tests.oracles import wasmtools
+
+    fixed_fields = 0
+    for start in (0, 5, 14):  # seeds whose modules have field diagnostics
+        [(_seed, _wasm, wat)] = wasmtools.smith_corpus(1, start)
+        data = wat.encode()
+        doc = analyse(data)
+        fields = [d for d in doc.diagnostics if d.code == CODE and "type" in d.data]
+        assert fields, start
+        out = apply_edits(data, fix_all(doc, frozenset({CODE})))
+        validates(out)
+        assert not [d for d in analyse(out).diagnostics if d.code == CODE and "type" in d.data]
+        assert not wasmtime_run.runs_the_same(wat.encode(), out)
+        fixed_fields += len(fields)
+    assert fixed_fields > 10
