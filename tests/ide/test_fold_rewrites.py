@@ -420,7 +420,8 @@ def test_listing_a_big_function_looks_at_the_instructions_only() -> None:
     text = '(module (func (export "f") (local $x i32)\n  ' + "\n  ".join(statements) + "))"
     data = text.encode()
     doc = analyse(data)
-    assert len(doc.modules[0].read.module.funcs[0].body) > fold.EXACT_LISTING
+    read = doc.modules[0].read
+    assert read is not None and len(read.module.funcs[0].body) > fold.EXACT_LISTING
     offsets = sorted({m.start() for m in re.finditer(rb"[a-z$(]", data)})[::5]
     for at in offsets:
         assert fold.FOLD.applies(doc, at) >= bool(fold.fold_range(doc, at, at)), at
