@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.diagnostics import Severity
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.model import BlockType, Func, FuncType, Instr, Module, Span, ValType
 from wat_lsp.analysis.opcodes import Flag
@@ -112,9 +112,12 @@ def text(doc: Document, node: Node) -> str:
     return cst.text(doc.data, node)
 
 
-def func_at(doc: Document, offset: int) -> tuple[Module, Func] | None:
+def func_at(
+    doc: Document, offset: int, wanted: Callable[[Diagnostic], bool] | None = None
+) -> tuple[Module, Func] | None:
     """The defined function around `offset`, in a module that must validate and with no error
-    inside it (a rewrite of broken code could only guess)."""
+    inside it (a rewrite of broken code could only guess); or, given `wanted`, with at least
+    one diagnostic inside it for which `wanted` holds (a rewrite that fixes it)."""
     sm = targets.module_at(doc, Span(offset, offset))
     if sm is None or sm.read is None or sm.expects_failure:
         return None
@@ -122,9 +125,10 @@ def func_at(doc: Document, offset: int) -> tuple[Module, Func] | None:
     f = next((f for f in m.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
     if f is None or f.index in sm.read.broken:
         return None
-    if any(
-        d.severity == Severity.ERROR and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics
-    ):
+    inside = (d for d in sm.diagnostics if f.span.start <= d.span.start < f.span.end)
+    if wanted is not None:
+        return (m, f) if any(wanted(d) for d in inside) else None
+    if any(d.severity == Severity.ERROR for d in inside):
         return None
     return m, f
 

@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.rewrites.base import Rewrite, innermost, path_to
+from wat_lsp.analysis.ide.rewrites.exports import items_of
 from wat_lsp.analysis.literals import parse_id
-from wat_lsp.analysis.model import Module, Span
+from wat_lsp.analysis.model import Span
 from wat_lsp.passes import targets
 from wat_lsp.passes.edits import TextEdit
 
 _KINDS = frozenset({"func", "global", "table", "memory", "tag"})
-
-
-def _items(m: Module, kind: str) -> list[object]:
-    spaces: dict[str, list[object]] = {
-        "func": list(m.funcs), "global": list(m.globals), "table": list(m.tables),
-        "memory": list(m.memories), "tag": list(m.tags),
-    }  # fmt: skip
-    return spaces[kind]
 
 
 def _string(name: str) -> str:
@@ -52,7 +45,7 @@ def _export_name(doc: Document, offset: int) -> tuple[int, str] | None:
     index = next(
         (
             k
-            for k, item in enumerate(_items(m, field.type))
+            for k, item in enumerate(items_of(m, field.type))
             if getattr(item, "span", None) == Span(field.start_byte, field.end_byte)
         ),
         None,

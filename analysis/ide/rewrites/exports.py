@@ -31,7 +31,7 @@ def _model(doc: Document, offset: int) -> Module | None:
     return sm.read.module if ok and sm is not None and sm.read is not None else None
 
 
-def _items(m: Module, kind: str) -> list[object]:
+def items_of(m: Module, kind: str) -> list[object]:
     spaces: dict[str, list[object]] = {
         "func": list(m.funcs), "global": list(m.globals), "table": list(m.tables),
         "memory": list(m.memories), "tag": list(m.tags),
@@ -64,7 +64,7 @@ def _extract_edits(doc: Document, offset: int) -> list[TextEdit]:
         index = next(
             (
                 k
-                for k, item in enumerate(_items(m, field.type))
+                for k, item in enumerate(items_of(m, field.type))
                 if getattr(item, "span", None) == cst.span(field)
             ),
             None,
@@ -95,7 +95,7 @@ def _inline_edits(doc: Document, offset: int) -> list[TextEdit]:
     found = next((e for e in m.exports if e.span == cst.span(export)), None) if m is not None else None
     if m is None or found is None or found.kind not in _KINDS:
         return []
-    items = _items(m, found.kind)
+    items = items_of(m, found.kind)
     item = items[found.index] if 0 <= found.index < len(items) else None
     span = getattr(item, "span", None)
     if not isinstance(span, Span):

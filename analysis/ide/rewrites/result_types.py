@@ -15,14 +15,13 @@ from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.ide.hover import instr_at
-from wat_lsp.analysis.ide.rewrites.base import Rewrite, enclosing, path_to
+from wat_lsp.analysis.ide.rewrites.base import Rewrite, enclosing, func_at, path_to
 from wat_lsp.analysis.labels import block_labels, label_depths
 from wat_lsp.analysis.model import BlockType, Func, Module, RefType, Span, ValType
 from wat_lsp.analysis.opcodes import Flag
 from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.analysis.validate import module_context
 from wat_lsp.analysis.validate_body import BodyValidator, Frame, Val
-from wat_lsp.passes import targets
 from wat_lsp.passes.edits import TextEdit
 
 # What may come before a function's results: they go after the last of these.
@@ -44,19 +43,8 @@ class _Ends(BodyValidator):
 
 
 def _function(doc: Document, offset: int) -> tuple[Module, Func] | None:
-    sm = targets.module_at(doc, Span(offset, offset))
-    if sm is None or sm.read is None or sm.expects_failure:
-        return None
-    m = sm.read.module
-    f = next((f for f in m.funcs if f.import_ is None and f.span.start <= offset < f.span.end), None)
-    if f is None or f.index in sm.read.broken:
-        return None
     # only where the validator found values left over at the end of something in it
-    if not any(
-        d.code == "stack-height" and f.span.start <= d.span.start < f.span.end for d in sm.diagnostics
-    ):
-        return None
-    return m, f
+    return func_at(doc, offset, lambda d: d.code == "stack-height")
 
 
 def _types(m: Module, arms: Sequence[list[Val]]) -> list[ValType] | None:
