@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
+from wat_lsp.analysis.ide.rewrites import fold
 from wat_lsp.server import code_lens, completion, ide_requests
 
 
@@ -36,6 +37,7 @@ def closed(uri: str) -> None:
     function_cache.clear()
     references.clear()
     semantic_tokens.clear()
+    fold.clear()  # the last document the fold rewrites were asked about
     collect()
 
 

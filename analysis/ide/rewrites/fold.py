@@ -602,6 +602,12 @@ class _Func:
 _last: tuple[Document, dict[int, _Func | None]] | None = None  # the functions of the last document
 
 
+def clear() -> None:
+    """Forget the last document's functions (the server, once a document closes)."""
+    global _last
+    _last = None
+
+
 def _usable(doc: Document, offset: int) -> _Func | None:
     """The function at `offset` with its trees, kept for the last document asked about (an
     editor asks at each cursor move, a client for `applies` then `edits`)."""
