@@ -26,8 +26,9 @@ from wat_lsp.analysis.cfg import build_cfg
 from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.ide import references
 from wat_lsp.analysis.lints.registry import CODES
-from wat_lsp.analysis.model import Func
+from wat_lsp.analysis.model import ArrayType, Func, Module, StructType
 from wat_lsp.analysis.positions import LineIndex
+from wat_lsp.analysis.subtyping import TypeTable
 from wat_lsp.passes.edits import apply_edits
 from wat_lsp.passes.fix_lints import fix_all
 from wat_lsp.passes.targets import func_at, module_at
@@ -69,9 +70,12 @@ def suspicious(doc: Document) -> list[str]:
         elif d.code == "mut-never-set":
             m = module_at(doc, d.span)
             assert m is not None and m.read is not None
-            g = d.data["index"]
+            g = d.data.get("index")
             if any(ex.kind == "global" and ex.index == g for ex in m.read.module.exports):
                 out.append(f"mut-never-set on an exported global at {d.span}")
+            t, k = d.data.get("type"), d.data.get("field")
+            if isinstance(t, int) and isinstance(k, int):
+                out.extend(_field_written(m.read.module, t, k))
         elif d.code == "shadowed-label":
             inner = doc.data[d.span.start : d.span.end].split()[1:2]
             outer = (
@@ -79,6 +83,43 @@ def suspicious(doc: Document) -> list[str]:
             )
             if not inner or inner != outer:
                 out.append(f"shadowed-label without the same name at {d.span}")
+    return out
+
+
+def _ancestors(table: TypeTable, t: int, k: int) -> set[int]:
+    """The canonical ids of `t` and its supertypes that have a field `k`."""
+    out: set[int] = set()
+    x: int | None = t
+    while x is not None and len(out) <= table.n:
+        comp = table.module.types[x].comp
+        n = len(comp.fields) if isinstance(comp, StructType) else 1 if isinstance(comp, ArrayType) else 0
+        if k < n:
+            out.add(table.canon[x])
+        x = table.super[x]
+    return out
+
+
+def _field_written(module: Module, t: int, k: int) -> list[str]:
+    """A write of field `k` through a type sharing an ancestor having that field with `t`
+    (a check written apart from the lint's union-find)."""
+    table = TypeTable(module)
+    mine = _ancestors(table, t, k)
+    out: list[str] = []
+    for f in module.funcs:
+        for ins in f.body:
+            name = ins.op.name
+            if name in (
+                "struct.set",
+                "array.set",
+                "array.fill",
+                "array.copy",
+                "array.init_data",
+                "array.init_elem",
+            ):
+                u = ins.imms[0] if ins.imms else None
+                field = ins.imms[1] if name == "struct.set" and len(ins.imms) > 1 else 0
+                if isinstance(u, int) and field == k and 0 <= u < table.n and mine & _ancestors(table, u, k):
+                    out.append(f"mut-never-set on field {k} of type {t} written by `{name}` at {ins.start}")
     return out
 
 

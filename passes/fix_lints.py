@@ -96,16 +96,45 @@ def unused_item_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     return _edit(doc, span.start, span.end)
 
 
-def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
-    s, e = diag.span
-    text = doc.data[s:e]
+def _drop_mut(data: bytes, s: int, e: int) -> TextEdit | None:
+    text = data[s:e]
     if not (text.startswith(b"(") and text.endswith(b")")):
-        return []
+        return None
     inner = mut_never_set._MUT.sub(b"", text[:-1], count=1).strip()
     try:
-        return [TextEdit(s, e, inner.decode("utf-8"))]
+        return TextEdit(s, e, inner.decode("utf-8"))
     except UnicodeDecodeError:
+        return None
+
+
+def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
+    """Drop the `mut` of a global, or of a field in every declaration of its family."""
+    t, k = diag.data.get("type"), diag.data.get("field")
+    if not isinstance(t, int) or not isinstance(k, int):
+        edit = _drop_mut(doc.data, diag.span.start, diag.span.end)
+        return [edit] if edit is not None else []
+    m = module_at(doc, diag.span)
+    if m is None or m.read is None:
         return []
+    module = m.read.module
+    family = mut_never_set.field_family(module, t, k)
+    if family is None:
+        return []
+    last = _FAMILY_EDITS[0] if _FAMILY_EDITS else None
+    if last is None or last[0] is not doc.data:
+        last = (doc.data, {})
+        _FAMILY_EDITS[:] = [last]
+    got = last[1].get(id(family))
+    if got is None or got[0] is not family:
+        spans = mut_never_set.family_spans(doc.data, module, family)
+        edits = [_drop_mut(doc.data, at.start, at.end) for at in spans or ()]
+        ok = bool(edits) and None not in edits
+        got = last[1][id(family)] = (family, sort_edits(e for e in edits if e is not None) if ok else [])
+    return list(got[1])
+
+
+# A family's edits for the last text: `fix-lints` asks once per declaration of the family.
+_FAMILY_EDITS: list[tuple[bytes, dict[int, tuple[list[tuple[int, int]], list[TextEdit]]]]] = []
 
 
 def no_catch_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
@@ -204,7 +233,7 @@ def block_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
 FIXERS: dict[str, tuple[str, Fixer]] = {
     unreachable_code.CODE: ("Remove the unreachable code", unreachable_fix),
     unused_item.CODE: ("Remove the unused item", unused_item_fix),
-    mut_never_set.CODE: ("Make the global immutable", mut_fix),
+    mut_never_set.CODE: ("Make it immutable", mut_fix),
     try_table_catches.NO_CATCH: ("Make it a `block`", no_catch_fix),
     try_table_catches.UNREACHABLE: ("Remove the clause that never matches", catch_fix),
     tee_dropped.CODE: ("Use `local.set`", tee_fix),

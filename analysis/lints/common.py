@@ -31,9 +31,11 @@ def shown_name(name: str | None, index: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A module lint's diagnostic, shown when nothing uses `unused` and, if set, something
-    uses `used` (counts from `uses`, kept per function by the incremental path)."""
+    """A module lint's diagnostic, shown when nothing uses `unused` (nor any of `also_unused`)
+    and, if set, something uses `used` (counts from `uses`, kept per function by the
+    incremental path)."""
 
     diagnostic: Diagnostic
     unused: UseKey
     used: UseKey | None = None
+    also_unused: tuple[UseKey, ...] = ()

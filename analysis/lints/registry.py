@@ -80,7 +80,19 @@ def module_candidates(module: Module, data: bytes) -> list[Candidate]:
 def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[int]:
     """Which candidates the use counts call for (their positions in `cands`)."""
     get = counts.get
-    return [k for k, c in enumerate(cands) if not get(c.unused) and (c.used is None or get(c.used))]
+    written: dict[int, bool] = {}  # by `also_unused` tuple, shared by a family's candidates
+    out: list[int] = []
+    for k, c in enumerate(cands):
+        if get(c.unused) or (c.used is not None and not get(c.used)):
+            continue
+        if c.also_unused:
+            w = written.get(id(c.also_unused))
+            if w is None:
+                w = written[id(c.also_unused)] = any(get(u) for u in c.also_unused)
+            if w:
+                continue
+        out.append(k)
+    return out
 
 
 def module_lints(module: Module, data: bytes) -> list[Diagnostic]:

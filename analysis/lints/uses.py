@@ -23,9 +23,16 @@ from wat_lsp.analysis.model import (
     RefType,
     StructType,
 )
-from wat_lsp.analysis.opcodes import IMM_SPACE, Imm, lookup
+from wat_lsp.analysis.opcodes import IMM_SPACE, Flag, Imm, lookup
 
 UseKey = tuple[str, int]
+
+
+def field_key(type_index: int, field: int) -> int:
+    """The number of a `("field-set", n)` key (a write of a struct field or array element)."""
+    return type_index << 32 | field
+
+
 _SKIP = (Imm.LABEL_DEF, Imm.LABEL_ID)
 _NOT_ITEMS = frozenset({"label", "local", "field"})
 
@@ -75,11 +82,26 @@ def _plan(name: str) -> tuple[tuple[int, Imm, str | None], ...]:
     return tuple(out)
 
 
+@functools.cache
+def _writes_field(name: str) -> int:
+    """Per instruction name: 2 when it writes a struct field (`TYPE,FIELD` immediates), 1 an
+    array's elements (its first `TYPE` immediate: `array.copy`'s destination), 0 neither."""
+    op = lookup(name)
+    if op is None or not op.bits & Flag.HEAP_WRITE.value or not op.imms or op.imms[0] is not Imm.TYPE:
+        return 0
+    return 2 if op.imms[1:2] == (Imm.FIELD,) else 1
+
+
 def instr_uses(ins: Instr, out: list[UseKey]) -> None:
     plan = _plan(ins.op.name)
     if not plan:
         return
     imms = ins.imms
+    writes = _writes_field(ins.op.name)
+    if writes and imms and isinstance(imms[0], int) and imms[0] >= 0:
+        field = imms[1] if writes == 2 and len(imms) > 1 else 0
+        if isinstance(field, int) and field >= 0:
+            out.append(("field-set", field_key(imms[0], field)))
     for pos, kind, space in plan:
         if pos >= len(imms):
             break

@@ -1,7 +1,8 @@
-"""`(global $g (mut i32) ...)` → `(global $g i32 ...)` where the `mut-never-set` lint shows
+"""`(global $g (mut i32) ...)` → `(global $g i32 ...)`, and a struct field's or array type's
+`(mut t)` → `t` in every declaration of its family, where the `mut-never-set` lint shows
 (wasm-language-tools' `remove_mut`, its quick fix of `needless-mut`): offered as a rewrite too,
 on the `(mut ...)`, from the lint's own diagnostic and quick fix (`passes/fix_lints.mut_fix`),
-so the rule is written once. The binary changes (the global's type); the module validates."""
+so the rule is written once. The binary changes (the global's or types' types); the module validates."""
 
 from __future__ import annotations
 
@@ -21,4 +22,4 @@ def _edits(doc: Document, offset: int) -> list[TextEdit]:
     return []
 
 
-REMOVE_MUT = Rewrite.by_edits("remove_mut", "Make the global immutable", _edits, same_binary=False)
+REMOVE_MUT = Rewrite.by_edits("remove_mut", "Make it immutable", _edits, same_binary=False)
