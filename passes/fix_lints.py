@@ -137,6 +137,11 @@ def mut_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
 _FAMILY_EDITS: list[tuple[bytes, dict[int, tuple[list[tuple[int, int]], list[TextEdit]]]]] = []
 
 
+def clear() -> None:
+    """Forget the last text's field edits (the server, once a document closes)."""
+    _FAMILY_EDITS.clear()
+
+
 def no_catch_fix(doc: Document, diag: Diagnostic) -> list[TextEdit]:
     found = _instr(doc, diag, "try_table")
     if found is None or not doc.data.startswith(b"try_table", found[1].start):

@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
 from wat_lsp.analysis.ide.rewrites import fold
+from wat_lsp.analysis.lints import mut_never_set
+from wat_lsp.passes import fix_lints
 from wat_lsp.server import code_lens, completion, ide_requests
 
 
@@ -37,7 +39,10 @@ def closed(uri: str) -> None:
     function_cache.clear()
     references.clear()
     semantic_tokens.clear()
-    fold.clear()  # the last document the fold rewrites were asked about
+    # single-entry caches of the last document asked about: they would keep its model alive
+    fold.clear()
+    mut_never_set.clear()
+    fix_lints.clear()
     collect()
 
 

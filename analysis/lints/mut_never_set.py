@@ -284,6 +284,13 @@ _Families = dict[tuple[int, int], list[tuple[int, int]]]
 _LAST: list[tuple[Module, _Families]] = []  # the last module asked about (types are not edited in place)
 
 
+def clear() -> None:
+    """Forget the last module and text (the server, once a document closes: they would keep
+    its whole model alive)."""
+    _SPANS.clear()
+    _LAST.clear()
+
+
 def _compute_field_candidates(module: Module) -> dict[tuple[int, int], list[tuple[int, int]]]:
     types = module.types
     if not any(_fields(td) for td in types):
