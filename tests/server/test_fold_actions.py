@@ -11,6 +11,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from tests.server.rewrite_session import by_title, edit_tuples, open_session, rewrite_actions
+
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 URI = "untitled:fold.wat"
 TEXT = (
@@ -26,45 +28,20 @@ TEXT = (
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    caps = types.ClientCapabilities(
-        text_document=types.TextDocumentClientCapabilities(
-            code_action=types.CodeActionClientCapabilities(
-                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]), data_support=True
-            )
-        )
-    )
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
-    lsp_client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
-    )
-    yield lsp_client
+    yield await open_session(lsp_client, URI, TEXT)
     await lsp_client.shutdown_session()
 
 
 async def _actions(
     client: LanguageClient, start: tuple[int, int], end: tuple[int, int]
 ) -> dict[str, types.CodeAction]:
-    found = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            types.TextDocumentIdentifier(URI),
-            types.Range(types.Position(*start), types.Position(*end)),
-            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
-        )
-    )
-    return {
-        a.title: a
-        for a in found or []
-        if isinstance(a, types.CodeAction) and isinstance(a.data, dict) and a.data.get("action") == "rewrite"
-    }
+    return by_title(await rewrite_actions(client, URI, start, end))
 
 
 async def _resolved(client: LanguageClient, action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
     resolved = await client.code_action_resolve_async(action)
-    assert resolved.disabled is None and resolved.edit is not None and resolved.edit.changes is not None
-    return [
-        (e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text)
-        for e in resolved.edit.changes[URI]
-    ]
+    assert resolved.disabled is None
+    return edit_tuples(resolved, URI)
 
 
 @pytest.mark.asyncio

@@ -12,59 +12,35 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from tests.server.rewrite_session import edit_tuples, is_rewrite, open_session, rewrite_actions
+
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 URI = "untitled:rewrite.wat"
 TEXT = "(module\n  (func (param i32 i64) (result i32)\n    (local f32) (local f32)\n    (local.get 0)))\n"
 
 
-async def _session(client: LanguageClient, lazy: bool) -> LanguageClient:
-    resolve = types.ClientCodeActionResolveOptions(properties=["edit"]) if lazy else None
-    caps = types.ClientCapabilities(
-        text_document=types.TextDocumentClientCapabilities(
-            code_action=types.CodeActionClientCapabilities(resolve_support=resolve, data_support=True)
-        )
-    )
-    await client.initialize_session(types.InitializeParams(capabilities=caps))
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
-    )
-    return client
-
-
 @pytest_lsp.fixture(config=CONFIG)
 async def lazy(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield await _session(lsp_client, lazy=True)
+    yield await open_session(lsp_client, URI, TEXT, lazy=True)
     await lsp_client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=CONFIG)
 async def eager(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield await _session(lsp_client, lazy=False)
+    yield await open_session(lsp_client, URI, TEXT, lazy=False)
     await lsp_client.shutdown_session()
 
 
 async def _rewrites(client: LanguageClient, line: int, character: int) -> list[types.CodeAction]:
-    where = types.Range(types.Position(line, character), types.Position(line, character))
-    found = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            types.TextDocumentIdentifier(URI),
-            where,
-            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
-        )
-    )
-    return [a for a in found or [] if isinstance(a, types.CodeAction)]
+    return await rewrite_actions(client, URI, (line, character))
 
 
 def _is_rewrite(a: object) -> bool:
-    return isinstance(a, types.CodeAction) and isinstance(a.data, dict) and a.data.get("action") == "rewrite"
+    return isinstance(a, types.CodeAction) and is_rewrite(a)
 
 
 def _edits(action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
-    assert action.edit is not None and action.edit.changes is not None
-    return [
-        (e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text)
-        for e in action.edit.changes[URI]
-    ]
+    return edit_tuples(action, URI)
 
 
 @pytest.mark.asyncio

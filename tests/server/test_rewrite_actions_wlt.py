@@ -13,6 +13,8 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 from wat_lsp.analysis.ide.rewrites import fold
 
+from tests.server.rewrite_session import by_title, edit_tuples, open_session, rewrite_actions
+
 CONFIG = ClientServerConfig(server_command=[sys.executable, "-m", "wat_lsp", "--stdio"])
 URI = "untitled:rewrite-wlt.wat"
 TEXT = """(module
@@ -25,43 +27,16 @@ TEXT = """(module
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    caps = types.ClientCapabilities(
-        text_document=types.TextDocumentClientCapabilities(
-            code_action=types.CodeActionClientCapabilities(
-                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]), data_support=True
-            )
-        )
-    )
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
-    lsp_client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "wat", 1, TEXT))
-    )
-    yield lsp_client
+    yield await open_session(lsp_client, URI, TEXT)
     await lsp_client.shutdown_session()
 
 
 async def _rewrites(client: LanguageClient, line: int, character: int) -> dict[str, types.CodeAction]:
-    where = types.Range(types.Position(line, character), types.Position(line, character))
-    found = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            types.TextDocumentIdentifier(URI),
-            where,
-            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.RefactorRewrite]),
-        )
-    )
-    return {
-        a.title: a
-        for a in found or []
-        if isinstance(a, types.CodeAction) and isinstance(a.data, dict) and a.data.get("action") == "rewrite"
-    }
+    return by_title(await rewrite_actions(client, URI, (line, character)))
 
 
 def _edits(action: types.CodeAction) -> list[tuple[int, int, int, int, str]]:
-    assert action.edit is not None and action.edit.changes is not None
-    return [
-        (e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text)
-        for e in action.edit.changes[URI]
-    ]
+    return edit_tuples(action, URI)
 
 
 @pytest.mark.asyncio
