@@ -2,8 +2,9 @@
 
 The whole-document caches (`function_cache`, the occurrence index, the last full semantic tokens and
 those sent per document, completion's last clean analysis, and the single-entry caches of the
-fold rewrites and of `mut-never-set` and its fix) keep a few documents' analyses each; once a document closes, what they hold of it is dead weight. They are keyed by analysis
-or by text, not by URI, so a close empties them all: the open documents' next whole-document
+fold rewrites and of `mut-never-set` and its fix) keep a few documents' analyses each; once a
+document closes, what they hold of it is dead weight. They are keyed by analysis or by text,
+not by URI, so a close empties them all: the open documents' next whole-document
 requests compute their pieces again (once).
 
 Then the memory itself: reading a big module leaves its objects in the permanent generation
