@@ -43,7 +43,15 @@ setup(
             # The binding uses only the stable ABI: one wheel serves CPython 3.11 and later.
             define_macros=[("Py_LIMITED_API", "0x030B0000")],
             py_limited_api=True,
-        )
+        ),
+        # The formatter's scan in C (analysis/ide/format.py runs its Python scan without it).
+        Extension(
+            "wat_lsp.analysis.ide._format_scan",
+            sources=["analysis/ide/format_scan.c"],
+            extra_compile_args=["-std=c11", "-O2"],
+            define_macros=[("Py_LIMITED_API", "0x030B0000")],
+            py_limited_api=True,
+        ),
     ],
     options={"bdist_wheel": {"py_limited_api": "cp311"}},
 )
