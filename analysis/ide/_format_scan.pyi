@@ -27,3 +27,8 @@ def scan(
     | None
 ):
     """An ASCII item's units as `_Units` holds them, or None where the Python scan must run."""
+
+def reindent(
+    text: str, lines: list[str], blank_lines: list[str], base: int, depth: int, blank: bool
+) -> tuple[str, int, int] | None:
+    """`_Layout.lines_unit`'s text, the depth after it and its last line's level; None if not ASCII."""

@@ -597,6 +597,7 @@ try:
     from wat_lsp.analysis.ide import _format_scan
 except ImportError:  # (a source tree not built: the Python scan does it all)
     _c_scan = None
+    _c_reindent = None
 else:
     _format_scan.configure(
         sorted(_NOT_INSTR, key=lambda w: (-len(w), w)),
@@ -605,6 +606,7 @@ else:
         sorted(_MAY_BREAK),
     )
     _c_scan = _format_scan.scan
+    _c_reindent = _format_scan.reindent
 
 
 def _head_forms(kw: str) -> frozenset[str]:
@@ -880,6 +882,13 @@ class _Layout:
         line at `base` + the block depth; returns the depth after them. Python work is per
         line that starts or ends a block, the rest is copied with its indentation replaced."""
         t = el.text
+        if _c_reindent is not None and t.isascii():
+            got = _c_reindent(t, self.lines, self.blank_lines, base, depth, blank)
+            if got is not None:
+                text, depth, level = got
+                self.out.append(text)
+                self.col = level * self.tabw + len(t) - t.rfind("\n") - 1
+                return depth
         out = self.out
         lines = self.lines
         # [lines before the first block line, a block line, the lines after it, ...]; each

@@ -562,9 +562,95 @@ done:
     return result;
 }
 
+/* How a line of plain instructions moves the block depth, by its first word: 1 opens a
+ * block, 2 is `else`/`catch`, -1 ends one, 0 none (`_BLOCK_SPLIT` and `_BLOCK_KIND`). */
+static int block_kind(const char *line, Py_ssize_t len) {
+    Py_ssize_t w = 0;
+    while (w < len && line[w] != ' ') w++;
+    if (!in_words(&block_words, line, w)) return 0;
+    if (line[0] == 'e' && line[1] == 'n') return -1;
+    if (line[0] == 'd') return -1;
+    if (line[0] == 'e' || line[0] == 'c') return 2;
+    return 1;
+}
+
+/* reindent(text, lines, blank_lines, base, depth, blank) -> (out, depth, level) or None
+ *
+ * `_Layout.lines_unit` without the layout: the lines of a LINES unit (one `\n` between
+ * them, no indentation) each after the line start of its level, `base` + the block depth
+ * (at most len(lines) - 1), the first after a blank line if `blank`. Returns the text, the
+ * depth after it and the level of its last line. None for text that is not ASCII. */
+static PyObject *reindent(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *lines, *blank_lines;
+    Py_ssize_t base, depth;
+    int blank;
+    if (!PyArg_ParseTuple(args, "UO!O!nnp", &text, &PyList_Type, &lines, &PyList_Type, &blank_lines, &base,
+                          &depth, &blank))
+        return NULL;
+    if (!configured) Py_RETURN_NONE;
+    Py_ssize_t n, levels = PyList_Size(lines);
+    if (levels < 1 || PyList_Size(blank_lines) != levels) Py_RETURN_NONE;
+    const char *p = PyUnicode_AsUTF8AndSize(text, &n);
+    if (p == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80) Py_RETURN_NONE;
+    Py_ssize_t max_level = levels - 1;
+    /* two passes: the length, then the text */
+    char *buf = NULL;
+    Py_ssize_t size = 0, level = 0, d = depth;
+    for (int pass = 0; pass < 2; pass++) {
+        Py_ssize_t o = 0;
+        d = depth;
+        level = base + d > max_level ? max_level : base + d;
+        Py_ssize_t at = 0;
+        int first = 1;
+        while (at <= n) {
+            Py_ssize_t end = at;
+            while (end < n && p[end] != '\n') end++;
+            int how = block_kind(p + at, end - at);
+            if (how == 1) {
+                level = base + d;
+                d++;
+            } else if (how != 0) {
+                if (d) d--;
+                level = base + d;
+                if (how == 2) d++;
+            } else {
+                level = base + d;
+            }
+            if (level > max_level) level = max_level;
+            PyObject *start = PyList_GetItem(first && blank ? blank_lines : lines, level);
+            Py_ssize_t slen;
+            const char *sp = start ? PyUnicode_AsUTF8AndSize(start, &slen) : NULL;
+            if (sp == NULL) {
+                free(buf);
+                return NULL;
+            }
+            if (pass) {
+                memcpy(buf + o, sp, slen);
+                memcpy(buf + o + slen, p + at, end - at);
+            }
+            o += slen + (end - at);
+            first = 0;
+            at = end + 1;
+        }
+        if (!pass) {
+            size = o;
+            buf = malloc(size ? size : 1);
+            if (buf == NULL) return PyErr_NoMemory();
+        }
+    }
+    PyObject *out = PyUnicode_FromStringAndSize(buf, size);
+    free(buf);
+    if (out == NULL) return NULL;
+    return Py_BuildValue("Nnn", out, d, level);
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Set the word lists (from format.py)."},
     {"scan", scan, METH_VARARGS, "An ASCII item's units, or None where the Python scan must run."},
+    {"reindent", reindent, METH_VARARGS, "A LINES unit's lines at their levels (`_Layout.lines_unit`)."},
     {NULL, NULL, 0, NULL},
 };
 

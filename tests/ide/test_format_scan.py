@@ -109,3 +109,43 @@ def test_corpus_items() -> None:
             if item.isascii():
                 taken += _compare(item, crlf) == "C"
     assert taken > 1000
+
+
+REINDENT = [
+    "local.get 0",
+    "block $b\nlocal.get 0\nbr_if $b\nend",
+    "if (;x;)\nnop\nelse\nnop\nend\ndrop",
+    "end\nend\nend\ni32.const 1",
+    "try\nnop\ncatch $e\ndrop\ncatch_all\nnop\ndelegate 0",
+    "try_table\nloop $l\nbr $l\nend\nend",
+    "blocks\nifx 1\nend_x\nelse1",
+]
+
+
+@pytest.mark.parametrize("text", REINDENT)
+def test_reindent(text: str) -> None:
+    """The C `reindent` writes what `_Layout.lines_unit` writes in Python, at every depth,
+    indentation (up to the cap), line end and blank line."""
+    assert fmt._c_reindent is not None
+    for newline in ("\n", "\r\n"):
+        for opts in (fmt.FormatOptions(), fmt.FormatOptions(useTabs=True), fmt.FormatOptions(indentWidth=4)):
+            for base, depth, blank in (
+                (0, 0, False),
+                (1, 0, True),
+                (2, 3, False),
+                (99, 1, True),
+                (150, 0, False),
+            ):
+                results = []
+                for use_c in (True, False):
+                    lay = fmt._Layout(fmt._Units("x", False), "x", opts, newline)
+                    el = fmt._El(fmt.E_LINES, text, 0)
+                    keep = fmt._c_reindent
+                    if not use_c:
+                        fmt._c_reindent = None
+                    try:
+                        after = lay.lines_unit(el, base, depth, blank)
+                    finally:
+                        fmt._c_reindent = keep
+                    results.append(("".join(lay.out), after, lay.col))
+                assert results[0] == results[1], (text, newline, opts, base, depth, blank)
