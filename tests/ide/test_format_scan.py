@@ -56,7 +56,7 @@ def _items(data: bytes) -> list[str]:
     try:
         fmt.format_text(data)
     finally:
-        fmt._format_item = keep  # type: ignore[assignment]
+        fmt._format_item = keep
     return got
 
 
