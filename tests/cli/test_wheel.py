@@ -39,7 +39,7 @@ def _build(out: Path) -> None:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     for needed in ("setup.py", "grammar/grammar.js", "grammar/src/parser.c", "grammar/src/scanner.c",
                    "grammar/src/tree_sitter/parser.h", "grammar/bindings/python/binding.c",
-                   "docs/diagnostics.md"):  # fmt: skip
+                   "analysis/ide/format_scan.c", "docs/diagnostics.md"):  # fmt: skip
         assert needed in names
 
 
@@ -60,7 +60,7 @@ def test_wheel_runs_without_a_compiler(tmp_path: Path) -> None:
     _run([sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--quiet",
           "--disable-pip-version-check", "--only-binary", ":all:", wheel], env)  # fmt: skip
     # (run elsewhere than in the checkout, whose wat_lsp/ `python -c` would import)
-    code = "import wat_lsp._grammar, wat_lsp; print(wat_lsp.__file__)"
+    code = "import wat_lsp._grammar, wat_lsp.analysis.ide._format_scan, wat_lsp; print(wat_lsp.__file__)"
     where = _run([bin_dir / "python", "-c", code], env, cwd=tmp_path)
     assert Path(where.stdout.strip()).is_relative_to(venv)
     bad = tmp_path / "bad.wat"
