@@ -516,7 +516,11 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             break;
         }
         if (fallback) break;
-        if (append_steal(kind, PyLong_FromLong(g)) < 0 || append_steal(txt, t) < 0) goto done;
+        if (append_steal(kind, PyLong_FromLong(g)) < 0) {
+            Py_DECREF(t);
+            goto done;
+        }
+        if (append_steal(txt, t) < 0) goto done;
         Py_ssize_t lines = 0;
         if (s != pos) {
             for (Py_ssize_t k = pos; k < s && lines < 2; k++)
