@@ -32,3 +32,8 @@ def reindent(
     text: str, lines: list[str], blank_lines: list[str], base: int, depth: int, blank: bool
 ) -> tuple[str, int, int] | None:
     """`_Layout.lines_unit`'s text, the depth after it and its last line's level; None if not ASCII."""
+
+def blank_edits(
+    old: bytes, new: bytes
+) -> tuple[list[tuple[int, int, str]], tuple[int, int, int, int] | None]:
+    """`minimal_edits`' edits of blanks, and where the one edit for the rest is (or None)."""

@@ -598,6 +598,7 @@ try:
 except ImportError:  # (a source tree not built: the Python scan does it all)
     _c_scan = None
     _c_reindent = None
+    _c_blank_edits = None
 else:
     _format_scan.configure(
         sorted(_NOT_INSTR, key=lambda w: (-len(w), w)),
@@ -607,6 +608,7 @@ else:
     )
     _c_scan = _format_scan.scan
     _c_reindent = _format_scan.reindent
+    _c_blank_edits = _format_scan.blank_edits
 
 
 def _head_forms(kw: str) -> frozenset[str]:
@@ -1262,7 +1264,14 @@ def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
     formatter makes): one edit per place where the blanks between two tokens differ, so an
     editor keeps cursors and marks. Linear; equal stretches are compared in C. Text that
     differs otherwise gets one edit for the rest."""
-    edits: list[TextEdit] = []
+    if _c_blank_edits is not None:
+        found, rest = _c_blank_edits(old, new)
+        edits = list(map(TextEdit._make, found))
+        if rest is not None:
+            i, old_end, j, new_end = rest
+            edits.append(TextEdit(i, old_end, new[j:new_end].decode("utf-8", "surrogateescape")))
+        return edits
+    edits = []
     add = edits.append
     blanks = _BLANKS.match
     size_old, size_new = len(old), len(new)

@@ -10,6 +10,7 @@
  * format.py (`configure`): one copy of each rule.
  *
  * Built by setup.py into wat_lsp.analysis.ide._format_scan, stable ABI like the grammar. */
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdlib.h>
 #include <string.h>
@@ -651,9 +652,60 @@ static PyObject *reindent(PyObject *self, PyObject *args) {
     return Py_BuildValue("Nnn", out, d, level);
 }
 
+static inline int is_blank_byte(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* blank_edits(old, new) -> (edits, rest)
+ *
+ * `minimal_edits` without the decoding of a difference that is not one of blanks: the
+ * (start, end, blanks) of each place where the blanks between two tokens differ, walking both
+ * texts in step; `rest` is None, or (start, end in old, start, end in new) of the one edit
+ * for the rest when the texts differ otherwise (format.py decodes it). */
+static PyObject *blank_edits(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer a, b;
+    if (!PyArg_ParseTuple(args, "y*y*", &a, &b)) return NULL;
+    const unsigned char *old = a.buf, *new = b.buf;
+    Py_ssize_t so = a.len, sn = b.len, i = 0, j = 0;
+    PyObject *edits = PyList_New(0), *rest = NULL, *result = NULL;
+    if (edits == NULL) goto done;
+    for (;;) {
+        while (i < so && j < sn && old[i] == new[j]) {
+            i++;
+            j++;
+        }
+        if (i >= so && j >= sn) break;
+        Py_ssize_t eo = i, en = j;
+        while (eo < so && is_blank_byte(old[eo])) eo++;
+        while (en < sn && is_blank_byte(new[en])) en++;
+        if ((eo == i && en == j) || ((eo >= so) != (en >= sn))) {
+            Py_ssize_t tail = 0;
+            while (tail < so - i && tail < sn - j && old[so - 1 - tail] == new[sn - 1 - tail]) tail++;
+            rest = Py_BuildValue("nnnn", i, so - tail, j, sn - tail);
+            if (rest == NULL) goto done;
+            break;
+        }
+        PyObject *edit = Py_BuildValue("nns#", i, eo, (const char *)new + j, en - j);
+        if (append_steal(edits, edit) < 0) goto done;
+        i = eo;
+        j = en;
+    }
+    if (rest == NULL) {
+        rest = Py_None;
+        Py_INCREF(rest);
+    }
+    result = PyTuple_Pack(2, edits, rest);
+done:
+    Py_XDECREF(edits);
+    Py_XDECREF(rest);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Set the word lists (from format.py)."},
     {"scan", scan, METH_VARARGS, "An ASCII item's units, or None where the Python scan must run."},
+    {"blank_edits", blank_edits, METH_VARARGS, "`minimal_edits`' walk of two texts that differ in blanks."},
     {"reindent", reindent, METH_VARARGS, "A LINES unit's lines at their levels (`_Layout.lines_unit`)."},
     {NULL, NULL, 0, NULL},
 };

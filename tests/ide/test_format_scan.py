@@ -149,3 +149,45 @@ def test_reindent(text: str) -> None:
                         fmt._c_reindent = keep
                     results.append(("".join(lay.out), after, lay.col))
                 assert results[0] == results[1], (text, newline, opts, base, depth, blank)
+
+
+EDIT_PAIRS = [
+    (b"", b""),
+    (b"(module)", b"(module)\n"),
+    (b"(module  (func))", b"(module\n  (func))\n"),
+    (b"a  b\tc\n", b"a b c\n"),
+    (b"a b", b"a  x"),  # not a difference of blanks: one edit for the rest
+    (b"a b c", b"a b"),
+    (b"\xc3\xa9 x  y", b"\xc3\xa9 \xff  y"),
+    (b"  x", b"x"),
+    (b"x", b"x  "),
+]
+
+
+def _edits_both(old: bytes, new: bytes) -> None:
+    assert fmt._c_blank_edits is not None
+    got = fmt.minimal_edits(old, new)
+    keep = fmt._c_blank_edits
+    fmt._c_blank_edits = None
+    try:
+        want = fmt.minimal_edits(old, new)
+    finally:
+        fmt._c_blank_edits = keep
+    assert got == want, (old, new)
+
+
+@pytest.mark.parametrize(("old", "new"), EDIT_PAIRS)
+def test_blank_edits(old: bytes, new: bytes) -> None:
+    """The C walk finds the edits the Python walk finds."""
+    _edits_both(old, new)
+    _edits_both(new, old)
+
+
+def test_blank_edits_of_formatting() -> None:
+    files = core_files()[::7] + GC_MODULES
+    if not files:
+        pytest.skip("no spec suite")
+    for f in files:
+        data = Path(f).read_bytes()
+        _edits_both(data, fmt.format_text(data))
+        _edits_both(data, fmt.format_text(data, fmt.FormatOptions(useTabs=True, printWidth=30)))
