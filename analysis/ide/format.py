@@ -14,6 +14,10 @@ and a form of a keyword and atoms only (`(param $a i32)`). A form that fits the 
 instruction) is printed flat; else its head stays on its first line and its body goes one
 element a line, one indent deeper; plain blocks (`block` ... `end`) indent their
 instructions. No recursion over nesting depth: forms are laid out from an explicit stack.
+
+The scan, the re-indenting of plain lines and the walk that finds the minimal edits run in C
+for ASCII text (`format_scan.c`, [decision 49](../../docs/decisions/0049-formatter-scan-in-c.md)),
+giving what the Python code here gives; the Python code does the rest.
 """
 
 from __future__ import annotations
@@ -592,7 +596,8 @@ _BODY_FORMS = frozenset(
 _MAY_BREAK = _BODY_FORMS | {"struct"}
 
 # The same scan in C (analysis/ide/format_scan.c) for ASCII items without annotations or
-# multi-line block comments: the Python loop per unit was half the formatter's time.
+# multi-line block comments (the Python loop per unit was half the formatter's time), and
+# `lines_unit`'s re-indenting and `minimal_edits`' walk; each gives what the Python code gives.
 try:
     from wat_lsp.analysis.ide import _format_scan
 except ImportError:  # (a source tree not built: the Python scan does it all)
