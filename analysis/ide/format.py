@@ -1264,6 +1264,26 @@ def format_text(data: bytes, opts: FormatOptions | None = None, tree: Tree | Non
 _BLANKS = re.compile(rb"[ \t\r\n]*")
 
 
+def _common_prefix(a: bytes, i: int, b: bytes, j: int) -> int:
+    """How many bytes `a[i:]` and `b[j:]` share at their start: equal stretches skipped in
+    growing steps (compared in C), the first difference in a step found in one step too: the
+    highest bit set in the exclusive or of the two stretches read as big-endian numbers."""
+    n = 0
+    step = 256
+    limit = min(len(a) - i, len(b) - j)
+    while n < limit:
+        k = min(step, limit - n)
+        x = a[i + n : i + n + k]
+        y = b[j + n : j + n + k]
+        if x == y:
+            n += k
+            step = min(step * 2, 1 << 20)
+            continue
+        diff = int.from_bytes(x, "big") ^ int.from_bytes(y, "big")
+        return n + k - (diff.bit_length() + 7) // 8
+    return n
+
+
 def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
     """The edits turning `old` into `new` when they differ in white space only (what the
     formatter makes): one edit per place where the blanks between two tokens differ, so an
@@ -1277,46 +1297,26 @@ def minimal_edits(old: bytes, new: bytes) -> list[TextEdit]:
             edits.append(TextEdit(i, old_end, new[j:new_end].decode("utf-8", "surrogateescape")))
         return edits
     edits = []
-    add = edits.append
-    blanks = _BLANKS.match
-    size_old, size_new = len(old), len(new)
     i = j = 0
     while True:
-        # How many bytes `old[i:]` and `new[j:]` share at their start: equal stretches skipped
-        # in growing steps (compared in C), the first difference in a step found in one step
-        # too: the highest bit set in the exclusive or of the two stretches read as big-endian
-        # numbers. Inline, as an edit comes every few hundred bytes.
-        limit = min(size_old - i, size_new - j)
-        n = 0
-        step = 256
-        while n < limit:
-            k = min(step, limit - n)
-            x = old[i + n : i + n + k]
-            y = new[j + n : j + n + k]
-            if x == y:
-                n += k
-                step = min(step * 2, 1 << 20)
-                continue
-            n += k - ((int.from_bytes(x, "big") ^ int.from_bytes(y, "big")).bit_length() + 7) // 8
-            break
+        n = _common_prefix(old, i, new, j)
         i += n
         j += n
-        if i >= size_old and j >= size_new:
+        if i >= len(old) and j >= len(new):
             return edits
-        mo = blanks(old, i)
-        mn = blanks(new, j)
+        mo = _BLANKS.match(old, i)
+        mn = _BLANKS.match(new, j)
         assert mo is not None and mn is not None  # `*` always matches
-        eo, en = mo.end(), mn.end()
-        if (eo == i and en == j) or (eo >= size_old) != (en >= size_new):
+        if (mo.end() == i and mn.end() == j) or (mo.end() >= len(old)) != (mn.end() >= len(new)):
             # not a difference of blanks: replace the rest, less the common end
             tail = 0
-            while tail < size_old - i and tail < size_new - j and old[-1 - tail] == new[-1 - tail]:
+            while tail < len(old) - i and tail < len(new) - j and old[-1 - tail] == new[-1 - tail]:
                 tail += 1
-            text = new[j : size_new - tail].decode("utf-8", "surrogateescape")
-            add(TextEdit(i, size_old - tail, text))
+            text = new[j : len(new) - tail].decode("utf-8", "surrogateescape")
+            edits.append(TextEdit(i, len(old) - tail, text))
             return edits
-        add(TextEdit(i, eo, new[j:en].decode("ascii")))
-        i, j = eo, en
+        edits.append(TextEdit(i, mo.end(), new[j : mn.end()].decode("ascii")))
+        i, j = mo.end(), mn.end()
 
 
 def format_edits(data: bytes, opts: FormatOptions | None = None, tree: Tree | None = None) -> list[TextEdit]:
