@@ -9,6 +9,9 @@
  * they both take (tests/ide/test_format_scan.py compares them). The word lists come from
  * format.py (`configure`): one copy of each rule.
  *
+ * Two more loops of format.py that did Python work per line or per edit: `reindent`
+ * (`_Layout.lines_unit`) and `blank_edits` (`minimal_edits`' walk of the old and new text).
+ *
  * Built by setup.py into wat_lsp.analysis.ide._format_scan, stable ABI like the grammar. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
