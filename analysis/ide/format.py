@@ -16,7 +16,7 @@ element a line, one indent deeper; plain blocks (`block` ... `end`) indent their
 instructions. No recursion over nesting depth: forms are laid out from an explicit stack.
 
 The scan, the re-indenting of plain lines and the walk that finds the minimal edits run in C
-for ASCII text (`format_scan.c`, [decision 49](../../docs/decisions/0049-formatter-scan-in-c.md)),
+for ASCII text (`format_scan.c`, [decision 51](../../docs/decisions/0051-formatter-scan-in-c.md)),
 giving what the Python code here gives; the Python code does the rest.
 """
 
