@@ -10,6 +10,7 @@ checked again before publishing, so a stale result never reaches the client.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import json
 import os
@@ -286,10 +287,8 @@ def pushed_diagnostics(
     index = snap.index
     out: list[str] = []
     items: dict[tuple[int, tuple[object, ...]], str] = {}
-    shown = with_severities(snap.diagnostics(), overrides)
-    left_out = 0
-    if 0 < limit < len(shown):
-        shown, left_out = capped(shown, limit), len(shown) - limit
+    diagnostics = snap.diagnostics()
+    shown, left_out = shown_diagnostics(diagnostics, overrides, limit, snap.tally(diagnostics))
     for d in shown:
         identity = _identity(d)
         key = (d.span.start, identity)
@@ -306,6 +305,50 @@ def pushed_diagnostics(
     if left_out:
         out.append(_more(left_out, limit, snap, encoding))
     return out, _Converted(snap.serial, encoding, dict(overrides), items)
+
+
+def shown_diagnostics(
+    diagnostics: list[Diagnostic], overrides: Overrides, limit: int, tally: Mapping[tuple[str, Severity], int]
+) -> tuple[list[Diagnostic], int]:
+    """`capped(with_severities(diagnostics, overrides), limit)` and how many that left out,
+    given how many diagnostics have each (code, severity) (`tally`): the list is read only up
+    to the last one shown. (A big module's diagnostics lie all over the heap; reading each of
+    110,000 cost 20 to 70 ms a pass on glibc's allocator.)"""
+    counts: dict[Severity, int] = {}
+    for (code, severity), n in tally.items():
+        level = overrides.get(code, severity) if code in overrides else severity
+        if level is not None and n > 0:
+            counts[level] = counts.get(level, 0) + n
+    total = sum(counts.values())
+    if limit <= 0 or total <= limit:
+        return with_severities(diagnostics, overrides), 0
+    # Every diagnostic more severe than `last` is shown, and the first `room` at `last`.
+    before = 0
+    for last in sorted(counts):
+        if before + counts[last] >= limit:
+            break
+        before += counts[last]
+    room = limit - before
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        level = d.severity
+        if overrides and d.code in overrides:
+            new = overrides[d.code]
+            if new is None:
+                continue
+            if new != level:
+                level, d = new, dataclasses.replace(d, severity=new)
+        if level < last:
+            before -= 1
+        elif level == last and room:
+            room -= 1
+        else:
+            continue
+        out.append(d)
+        if not before and not room:
+            return out, total - limit
+    everything = with_severities(diagnostics, overrides)  # (the tally was wrong: never so far)
+    return capped(everything, limit), len(everything) - limit
 
 
 def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
