@@ -229,12 +229,22 @@ class _Job:
 
 @dataclass(slots=True)
 class _Converted:
-    """A document's last push: each diagnostic's JSON text, by what determines it."""
+    """A document's last push: each diagnostic's JSON text, by the diagnostic (its `id`, kept
+    alive here) and, made when first needed, by what determines the text."""
 
     serial: int
     encoding: Encoding
     overrides: dict[str, Severity | None]
-    items: dict[tuple[int, tuple[object, ...]], str]  # (start, identity) -> JSON text
+    shown: dict[int, tuple[Diagnostic, str]]  # id -> (diagnostic, JSON text)
+    _items: dict[tuple[int, tuple[object, ...]], str] | None = None
+
+    @property
+    def items(self) -> dict[tuple[int, tuple[object, ...]], str]:
+        """(start, `_identity`) -> JSON text: for the diagnostics an edit made again, equal
+        to one pushed (moved by an edit before it)."""
+        if self._items is None:
+            self._items = {(d.span.start, _identity(d)): text for d, text in self.shown.values()}
+        return self._items
 
 
 def _identity(d: Diagnostic) -> tuple[object, ...]:
@@ -275,36 +285,45 @@ def pushed_diagnostics(
 
     At most `limit` diagnostics are sent (0: all), errors before warnings before the rest
     (then in text order), and one more saying how many were left out (`capped`)."""
-    reuse: dict[tuple[int, tuple[object, ...]], str] = {}
+    before: _Converted | None = None
     prefix, after, shift = -1, -1, 0
     if last is not None and last.encoding == encoding and last.overrides == overrides:
         edits = snap.edits.between(last.serial, snap.serial)
         if edits is not None:
-            reuse = last.items
+            before = last
             prefix = min((e.start for e in edits), default=1 << 62)
             if len(edits) == 1 and edits[0].lines == 0:
                 after, shift = edits[0].new_end, edits[0].new_end - edits[0].old_end
     index = snap.index
     out: list[str] = []
-    items: dict[tuple[int, tuple[object, ...]], str] = {}
+    converted: dict[int, tuple[Diagnostic, str]] = {}
     diagnostics = snap.diagnostics()
     shown, left_out = shown_diagnostics(diagnostics, overrides, limit, snap.tally(diagnostics))
     for d in shown:
-        identity = _identity(d)
-        key = (d.span.start, identity)
-        lo, hi = _bounds(d)
         text = None
-        if hi <= prefix:
-            text = reuse.get(key)
-        elif 0 <= after <= lo and index.line_start(index.line_of(lo)) > after:
-            text = reuse.get((d.span.start - shift, identity))
+        if before is not None:
+            lo, hi = _bounds(d)
+            moved: int | None = None  # how far its text moved (None: it may have changed)
+            if hi <= prefix:
+                moved = 0
+            elif 0 <= after <= lo and index.line_start(index.line_of(lo)) > after:
+                moved = shift
+            if moved is not None:
+                # The same diagnostic (an edit elsewhere leaves it as it was) is the same
+                # text: no `_identity` for it (its `repr(data)` and hashing were most of a
+                # push's time on 13 MB).
+                pushed = before.shown.get(id(d)) if moved == 0 else None
+                if pushed is not None and pushed[0] is d:
+                    text = pushed[1]
+                else:
+                    text = before.items.get((d.span.start - moved, _identity(d)))
         if text is None:
             text = json.dumps(lsp_diagnostic(d, index, snap.uri, encoding))
-        items[key] = text
+        converted[id(d)] = (d, text)
         out.append(text)
     if left_out:
         out.append(_more(left_out, limit, snap, encoding))
-    return out, _Converted(snap.serial, encoding, dict(overrides), items)
+    return out, _Converted(snap.serial, encoding, dict(overrides), converted)
 
 
 def shown_diagnostics(
