@@ -109,7 +109,7 @@ class LineIndex:
         starts, size, find = self._starts, len(self.data), bisect.bisect_right
         if offsets and (min(offsets) < 0 or max(offsets) > size):  # (clamped once, not each)
             offsets = [min(max(o, 0), size) for o in offsets]
-        out = []
+        out: list[tuple[int, int]] = []
         append = out.append
         for o in offsets:
             line = find(starts, o) - 1

@@ -17,6 +17,7 @@ records the server with ``py-spy`` meanwhile (raw stacks; py-spy on PATH or in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -58,10 +59,8 @@ def thread_cpu(pid: int) -> dict[str, int]:
     """Nanoseconds of CPU per thread id."""
     out = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError, ValueError, IndexError):  # a thread that just ended
             out[task.name] = int((task / "schedstat").read_text().split()[0])
-        except (OSError, ValueError, IndexError):  # a thread that just ended
-            pass
     return out
 
 
