@@ -473,20 +473,35 @@ class _Shift:
 
     def __init__(self, old_end: int, new_end: int) -> None:
         self.old_end, self.new_end = old_end, new_end
+        self.last = min(old_end - 1, new_end)  # offsets up to here stay where they are
 
     def offset(self, o: int) -> int:
         return o + self.new_end - self.old_end if o >= self.old_end else min(o, self.new_end)
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        last = min(self.old_end - 1, self.new_end)  # offsets up to here stay where they are
-        if d.span.end <= last and all(r.span.end <= last for r in d.related):
-            return d
-        related = tuple(
-            Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message) for r in d.related
-        )
-        return dataclasses.replace(
-            d, span=Span(self.offset(d.span.start), self.offset(d.span.end)), related=related
-        )
+        # Called for every diagnostic of the document after a byte added or removed: the
+        # common case (nothing related) first, and a new diagnostic made directly
+        # (`dataclasses.replace` took 2.6 times as long).
+        last, span = self.last, d.span
+        if not d.related:
+            if span.end <= last:
+                return d
+            related: tuple[Related, ...] = ()
+        else:
+            if span.end <= last and all(r.span.end <= last for r in d.related):
+                return d
+            related = tuple(
+                Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message)
+                for r in d.related
+            )
+        moved = Span(self.offset(span.start), self.offset(span.end))
+        return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
+
+
+# `_Shift.diagnostic` makes a diagnostic from these fields: a field added must be passed too.
+assert [f.name for f in dataclasses.fields(Diagnostic)] == [
+    "code", "message", "span", "severity", "related", "tags", "data"
+]  # fmt: skip
 
 
 _CHUNK = 1 << 20

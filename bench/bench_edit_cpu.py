@@ -1,11 +1,11 @@
 """Where a one-character edit's time goes in the real server: CPU per thread and page faults.
 
-    python bench/bench_edit_cpu.py [--size 60MB | --functions 10000] [--edits 30] [--spy FILE]
+    python bench/bench_edit_cpu.py [--size 60MB | --functions 10000] [--edits 30] [--insert] [--spy FILE]
 
 Opens a generated module over stdio (``--size``: ``genwat.py --small``, many small GC
 functions; ``--functions``: the 13 MB module of ``bench_server.py``), waits for its
 diagnostics, then makes ``--edits`` one-character edits (a digit of an ``i32.const`` replaced
-by another, 0.2 s apart), each awaited to its version's ``publishDiagnostics``. Prints, median
+by another, or with ``--insert`` a ``1`` typed before it; 0.2 s apart), each awaited to its version's ``publishDiagnostics``. Prints, median
 and p95: edit to diagnostics (wall), the server's CPU time (all threads, from
 ``/proc/PID/task/*/schedstat``: meaningful on a busy machine, where wall time is not), its
 minor page faults; the median CPU of each thread (the event loop applies the edit, the
@@ -78,6 +78,7 @@ def main() -> int:
     ap.add_argument("--size", default=None, help="genwat --small module of this size (default 60MB)")
     ap.add_argument("--functions", type=int, default=None, help="genwat module of this many functions")
     ap.add_argument("--edits", type=int, default=30)
+    ap.add_argument("--insert", action="store_true", help="insert a digit (the text grows) instead")
     ap.add_argument("--spy", default="", help="record the server with py-spy into this file")
     args = ap.parse_args()
     size = args.size or (None if args.functions else "60MB")
@@ -110,9 +111,13 @@ def main() -> int:
             n, c = rng.choice(digits)
             time.sleep(0.2)
             before, faulted = thread_cpu(s.proc.pid), minor_faults(s.proc.pid)
-            new = str((int(lines[n][c]) + 1) % 10)
-            sent = s.change(URI, (n, c), (n, c + 1), new)
-            lines[n] = lines[n][:c] + new + lines[n][c + 1 :]
+            if args.insert:  # `i32.const 5` -> `i32.const 15`: a byte more after it
+                sent = s.change(URI, (n, c), (n, c), "1")
+                lines[n] = lines[n][:c] + "1" + lines[n][c:]
+            else:
+                new = str((int(lines[n][c]) + 1) % 10)
+                sent = s.change(URI, (n, c), (n, c + 1), new)
+                lines[n] = lines[n][:c] + new + lines[n][c + 1 :]
             at, _ = s.diagnostics(URI)
             time.sleep(0.05)  # (what the push leaves to do: freeing the last version)
             after = thread_cpu(s.proc.pid)
