@@ -107,11 +107,13 @@ class LineIndex:
         if not self._all_ascii:
             return [self.position(o, encoding) for o in offsets]
         starts, size, find = self._starts, len(self.data), bisect.bisect_right
-        out = []
+        if offsets and (min(offsets) < 0 or max(offsets) > size):  # (clamped once, not each)
+            offsets = [min(max(o, 0), size) for o in offsets]
+        out: list[tuple[int, int]] = []
+        append = out.append
         for o in offsets:
-            o = min(max(o, 0), size)
             line = find(starts, o) - 1
-            out.append((line, o - starts[line]))
+            append((line, o - starts[line]))
         return out
 
     def line_ascii(self, line: int) -> bool:

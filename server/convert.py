@@ -56,9 +56,12 @@ _SYMBOL_KINDS = {"func": types.SymbolKind.Function, "type": types.SymbolKind.Cla
                  "elem": types.SymbolKind.Array, "data": types.SymbolKind.Array}  # fmt: skip
 
 
+_OBJECT = types.SymbolKind.Object
+
+
 def symbol_kind(kind: str) -> types.SymbolKind:
     """The LSP kind of a `navigation.Symbol` kind."""
-    return _SYMBOL_KINDS.get(kind, types.SymbolKind.Object)
+    return _SYMBOL_KINDS.get(kind, _OBJECT)  # (an enum's member looked up by name costs a call)
 
 
 def document_symbol(s: Symbol, index: LineIndex, encoding: Encoding) -> types.DocumentSymbol:

@@ -10,6 +10,7 @@ checked again before publishing, so a stale result never reaches the client.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import json
 import os
@@ -228,12 +229,22 @@ class _Job:
 
 @dataclass(slots=True)
 class _Converted:
-    """A document's last push: each diagnostic's JSON text, by what determines it."""
+    """A document's last push: each diagnostic's JSON text, by the diagnostic (its `id`, kept
+    alive here) and, made when first needed, by what determines the text."""
 
     serial: int
     encoding: Encoding
     overrides: dict[str, Severity | None]
-    items: dict[tuple[int, tuple[object, ...]], str]  # (start, identity) -> JSON text
+    shown: dict[int, tuple[Diagnostic, str]]  # id -> (diagnostic, JSON text)
+    _items: dict[tuple[int, tuple[object, ...]], str] | None = None
+
+    @property
+    def items(self) -> dict[tuple[int, tuple[object, ...]], str]:
+        """(start, `_identity`) -> JSON text: for the diagnostics an edit made again, equal
+        to one pushed (moved by an edit before it)."""
+        if self._items is None:
+            self._items = {(d.span.start, _identity(d)): text for d, text in self.shown.values()}
+        return self._items
 
 
 def _identity(d: Diagnostic) -> tuple[object, ...]:
@@ -274,38 +285,89 @@ def pushed_diagnostics(
 
     At most `limit` diagnostics are sent (0: all), errors before warnings before the rest
     (then in text order), and one more saying how many were left out (`capped`)."""
-    reuse: dict[tuple[int, tuple[object, ...]], str] = {}
+    before: _Converted | None = None
     prefix, after, shift = -1, -1, 0
     if last is not None and last.encoding == encoding and last.overrides == overrides:
         edits = snap.edits.between(last.serial, snap.serial)
         if edits is not None:
-            reuse = last.items
+            before = last
             prefix = min((e.start for e in edits), default=1 << 62)
             if len(edits) == 1 and edits[0].lines == 0:
                 after, shift = edits[0].new_end, edits[0].new_end - edits[0].old_end
     index = snap.index
     out: list[str] = []
-    items: dict[tuple[int, tuple[object, ...]], str] = {}
-    shown = with_severities(snap.diagnostics(), overrides)
-    left_out = 0
-    if 0 < limit < len(shown):
-        shown, left_out = capped(shown, limit), len(shown) - limit
+    converted: dict[int, tuple[Diagnostic, str]] = {}
+    diagnostics = snap.diagnostics()
+    shown, left_out = shown_diagnostics(diagnostics, overrides, limit, snap.tally(diagnostics))
     for d in shown:
-        identity = _identity(d)
-        key = (d.span.start, identity)
-        lo, hi = _bounds(d)
         text = None
-        if hi <= prefix:
-            text = reuse.get(key)
-        elif 0 <= after <= lo and index.line_start(index.line_of(lo)) > after:
-            text = reuse.get((d.span.start - shift, identity))
+        if before is not None:
+            lo, hi = _bounds(d)
+            moved: int | None = None  # how far its text moved (None: it may have changed)
+            if hi <= prefix:
+                moved = 0
+            elif 0 <= after <= lo and index.line_start(index.line_of(lo)) > after:
+                moved = shift
+            if moved is not None:
+                # The same diagnostic (an edit elsewhere leaves it as it was) is the same
+                # text: no `_identity` for it (its `repr(data)` and hashing were most of a
+                # push's time on 13 MB).
+                pushed = before.shown.get(id(d)) if moved == 0 else None
+                if pushed is not None and pushed[0] is d:
+                    text = pushed[1]
+                else:
+                    text = before.items.get((d.span.start - moved, _identity(d)))
         if text is None:
             text = json.dumps(lsp_diagnostic(d, index, snap.uri, encoding))
-        items[key] = text
+        converted[id(d)] = (d, text)
         out.append(text)
     if left_out:
         out.append(_more(left_out, limit, snap, encoding))
-    return out, _Converted(snap.serial, encoding, dict(overrides), items)
+    return out, _Converted(snap.serial, encoding, dict(overrides), converted)
+
+
+def shown_diagnostics(
+    diagnostics: list[Diagnostic], overrides: Overrides, limit: int, tally: Mapping[tuple[str, Severity], int]
+) -> tuple[list[Diagnostic], int]:
+    """`capped(with_severities(diagnostics, overrides), limit)` and how many that left out,
+    given how many diagnostics have each (code, severity) (`tally`): the list is read only up
+    to the last one shown. (A big module's diagnostics lie all over the heap; reading each of
+    110,000 cost 20 to 70 ms a pass on glibc's allocator.)"""
+    counts: dict[Severity, int] = {}
+    for (code, severity), n in tally.items():
+        level = overrides.get(code, severity) if code in overrides else severity
+        if level is not None and n > 0:
+            counts[level] = counts.get(level, 0) + n
+    total = sum(counts.values())
+    if limit <= 0 or total <= limit:
+        return with_severities(diagnostics, overrides), 0
+    # Every diagnostic more severe than `last` is shown, and the first `room` at `last`.
+    before = 0
+    for last in sorted(counts):
+        if before + counts[last] >= limit:
+            break
+        before += counts[last]
+    room = limit - before
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        level = d.severity
+        if overrides and d.code in overrides:
+            new = overrides[d.code]
+            if new is None:
+                continue
+            if new != level:
+                level, d = new, dataclasses.replace(d, severity=new)
+        if level < last:
+            before -= 1
+        elif level == last and room:
+            room -= 1
+        else:
+            continue
+        out.append(d)
+        if not before and not room:
+            return out, total - limit
+    everything = with_severities(diagnostics, overrides)  # (the tally was wrong: never so far)
+    return capped(everything, limit), len(everything) - limit
 
 
 def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lsprotocol import types
 from tree_sitter import Point, Tree
 from wat_lsp.analysis import cancel
-from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity
 from wat_lsp.analysis.document import Document
 from wat_lsp.analysis.early import early_document
 from wat_lsp.analysis.incremental import DocumentAnalysis
@@ -199,6 +199,11 @@ class Snapshot:
                     return result.diagnostics
                 self._diagnostics = result
             return self._diagnostics
+
+    def tally(self, diagnostics: list[Diagnostic]) -> Mapping[tuple[str, Severity], int]:
+        """How many of `diagnostics` (this snapshot's) have each code and severity: kept from
+        version to version while edits stay inside functions (`DocumentAnalysis.tally`)."""
+        return self.incremental.tally(diagnostics)
 
     def _checked_tree(self) -> Tree:
         """The tree to analyse: the incremental one, errors or not. Syntax messages do not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import json.encoder
 import logging
 import threading
 from collections.abc import Iterator
@@ -85,7 +86,7 @@ def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     ]
     for start, (line, _), (sym, _) in zip(lay.starts, where, funcs, strict=True):
         if sym.line != line:  # else the text of the last answer (an edit moves few functions' lines)
-            sym.line, sym.text = line, sym.template % tuple(line + n for n in sym.lines)
+            sym.line, sym.text = line, sym.template % tuple(map(line.__add__, sym.lines))
         texts.append((start, sym.text))
     texts.sort(key=lambda pair: pair[0])
     return RawResult("[" + ", ".join(text for _, text in texts) + "]")
@@ -146,7 +147,12 @@ def _symbol_template(
 
 
 def _text(s: str) -> str:
-    return json.dumps(s).replace("%", "%%")  # a template's literal text
+    """`json.dumps(s)` as a template's literal text (`%` doubled)."""
+    out = _quoted(s)
+    return out.replace("%", "%%") if "%" in out else out
+
+
+_quoted = json.encoder.encode_basestring_ascii  # what `json.dumps` makes of a str, without its checks
 
 
 def hover(
