@@ -55,6 +55,7 @@ from wat_lsp.analysis.lints.registry import MODULE_CODES, module_candidates, sho
 from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, module_fields, read_function_body
+from wat_lsp.analysis.syntax import closed_early
 from wat_lsp.analysis.types_reader import TypeNames
 from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
 
@@ -250,7 +251,11 @@ class DocumentAnalysis:
     def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
         cancel.interlude()  # (before the text's scans and the module context: a second on 10 MB)
         shape = _shape(tree)
-        if shape is None or _errors_outside_funcs(tree, shape[0]):
+        if (
+            shape is None
+            or _errors_outside_funcs(tree, shape[0])
+            or (tree.root_node.has_error and closed_early(data) is not None)  # (decision 49)
+        ):
             # The last state is kept: the next version is compared with it, so when the
             # parenthesis that broke the structure is back, only what changed is read again
             # (not the whole module: 30 s on 60 MB).

@@ -20,11 +20,11 @@ from lsprotocol import types
 from tree_sitter import Point, Tree
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Diagnostic
-from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.document import Document, closed_early_diagnostics
 from wat_lsp.analysis.early import early_document
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.analysis.syntax import parse, parse_range
+from wat_lsp.analysis.syntax import closed_early, parse, parse_prefix, parse_range
 
 _SERIALS = itertools.count(1)
 # Texts up to this size are analysed whole before any answer (about 0.1 s): an early
@@ -191,6 +191,8 @@ class Snapshot:
                 if self.parsed is None:
                     result = self.incremental.update_without_tree(self.data, self._parse_range)
                 if result is None:
+                    result = self._closed_early()
+                if result is None:
                     result = self.incremental.update(self.data, self._checked_tree())
                 if self.incremental.clean(self.data):
                     self._remember_good()
@@ -199,6 +201,18 @@ class Snapshot:
                     return result.diagnostics
                 self._diagnostics = result
             return self._diagnostics
+
+    def _closed_early(self) -> list[Diagnostic] | None:
+        """The diagnostics of a text whose module its parentheses close early, made from the
+        text before the module's end only (`document.closed_early_diagnostics`): the text after
+        it, re-parsed as top-level fields, cost seconds at 60 MB. The tree of the whole text
+        waits for a request that needs it."""
+        early = closed_early(self.data)
+        if early is None:
+            return None
+        pending = self.pending  # as in `_edited_tree`
+        old = self.parsed if pending is None else pending
+        return closed_early_diagnostics(self.data, early, parse_prefix(self.data, early.end, old))
 
     def _checked_tree(self) -> Tree:
         """The tree to analyse: the incremental one, errors or not. Syntax messages do not
