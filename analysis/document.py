@@ -320,7 +320,15 @@ def closed_early_diagnostics(data: bytes, early: ClosedEarly, tree: Tree) -> lis
     text's, and one where the fields outside start; nothing after is parsed or read, so a
     parenthesis deleted or typed in a big module costs what comes before it
     ([decision 49](../docs/decisions/0049-a-module-closed-early.md))."""
-    diags = text_diagnostics(data[: early.end], tree)
+    # `text_diagnostics` of the text up to the module's end, where every `(` is closed
+    text = data[: early.end]
+    diags = _utf8_diagnostics(text)
+    bad_bytes = {d.span.start for d in diags}
+    diags += [
+        d
+        for d in syntax_diagnostics(tree, text, opened=[]) + lexical_diagnostics(tree, text)
+        if d.span.start not in bad_bytes
+    ]
     at = early.field
     diags.append(
         make(

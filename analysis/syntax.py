@@ -249,15 +249,12 @@ def paren_balance(data: bytes) -> tuple[list[int], list[int]]:
     the text has a syntax error)."""
     opened: list[int] = []
     stray: list[int] = []
-    depth = start = 0
-    for end in _chunk_ends(data):
-        closes, opens, depth = _chunk_parens(data[start:end], depth)
+    for start, _, _, (closes, opens, _) in _scan(data):
         if closes:  # each closes the last `(` still open, while there is one
             closed = min(len(closes), len(opened))
             del opened[len(opened) - closed :]
             stray.extend(map(start.__add__, closes[closed:]))
         opened.extend(map(start.__add__, opens))
-        start = end
     return opened, stray
 
 
@@ -266,11 +263,10 @@ def first_form(data: bytes) -> tuple[int, int | None] | None:
     and strings) and ends (after the `)` that closes it; None: never closed), as
     `paren_balance` scans the parentheses. None when the text has no `(`."""
     first: int | None = None
-    left = depth = start = 0  # `(` still open after `first`'s chunk (it among them)
-    for end in _chunk_ends(data):
-        chunk = data[start:end]
-        closes, opens, after = _chunk_parens(chunk, depth)
+    left = 0  # `(` still open after `first`'s chunk (it among them)
+    for start, end, depth, (closes, opens, _) in _scan(data):
         if first is None:
+            chunk = data[start:end]
             at = _first_open(chunk, depth)
             if at is not None:
                 first = start + at
@@ -281,8 +277,37 @@ def first_form(data: bytes) -> tuple[int, int | None] | None:
             return first, start + closes[left - 1] + 1
         else:
             left += len(opens) - len(closes)
-        depth, start = after, end
     return None if first is None else (first, None)
+
+
+# The last text scanned and its chunks: (start, end, block-comment depth at the start, effect).
+# A version is scanned once, though its diagnostics ask more often (`closed_early`, `paren_balance`).
+_last_scan: tuple[bytes, list[tuple[int, int, int, ChunkParens]]] | None = None
+
+
+def _scan(data: bytes) -> list[tuple[int, int, int, ChunkParens]]:
+    global _last_scan
+    last = _last_scan
+    if last is not None and last[0] is data:
+        return last[1]
+    out: list[tuple[int, int, int, ChunkParens]] = []
+    depth = start = 0
+    for end in _chunk_ends(data):
+        if end > start:
+            effect = _chunk_parens(data[start:end], depth)
+            out.append((start, end, depth, effect))
+            depth, start = effect[2], end
+    _last_scan = (data, out)
+    return out
+
+
+def forget() -> None:
+    """Drop the scans kept (a closed document's text among them)."""
+    global _last_scan, _scanned_bytes
+    with _scans_lock:
+        _last_scan = None
+        _SCANS.clear()
+        _scanned_bytes = 0
 
 
 # The keywords of module fields: a form starting with one after the module is one of its fields.
@@ -410,7 +435,19 @@ def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
     if done is not None:
         return done
     if depth == 0 and _balanced(chunk):
-        return _BALANCED  # (not kept: cheaper to find again than the chunk's copy as a key)
+        done = _BALANCED  # (kept too: finding it again costs 5 times a look-up)
+    else:
+        done = _scan_chunk(chunk, depth)
+    with _scans_lock:
+        if _scanned_bytes + len(chunk) > _SCANS_LIMIT:
+            _SCANS.clear()
+            _scanned_bytes = 0
+        _SCANS[key] = done
+        _scanned_bytes += len(chunk)
+    return done
+
+
+def _scan_chunk(chunk: bytes, depth: int) -> ChunkParens:
     closes: list[int] = []
     opens: list[int] = []
     for m in _LEX.finditer(chunk):
@@ -433,14 +470,7 @@ def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
             closed = min(len(tok), len(opens))
             del opens[len(opens) - closed :]
             closes.extend(range(a + closed, a + len(tok)))
-    done = (tuple(closes), tuple(opens), depth)
-    with _scans_lock:
-        if _scanned_bytes + len(chunk) > _SCANS_LIMIT:
-            _SCANS.clear()
-            _scanned_bytes = 0
-        _SCANS[key] = done
-        _scanned_bytes += len(chunk)
-    return done
+    return tuple(closes), tuple(opens), depth
 
 
 def _unterminated_tokens(node: Node, data: bytes) -> list[Node]:
@@ -458,15 +488,19 @@ def _unterminated_tokens(node: Node, data: bytes) -> list[Node]:
     return out
 
 
-def syntax_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnostic]:
+def syntax_diagnostics(
+    tree: Tree, data: bytes, base: int = 0, opened: list[int] | None = None
+) -> list[Diagnostic]:
     """One diagnostic per ERROR or MISSING node, innermost first found; bounded in count.
 
-    `base` shifts spans, for text parsed out of a larger document (`module quote`).
+    `base` shifts spans, for text parsed out of a larger document (`module quote`); `opened`
+    is `paren_balance(data)[0]` when the caller knows it.
     """
     out: list[Diagnostic] = []
     if not tree.root_node.has_error:
         return out
-    opened, _ = paren_balance(data)
+    if opened is None:
+        opened, _ = paren_balance(data)
     if opened:
         # An unclosed parenthesis makes tree-sitter wrap the rest of the file in one error;
         # the useful message is which `(` is never closed.

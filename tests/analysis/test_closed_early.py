@@ -1,0 +1,124 @@
+"""A module closed early by the text's parentheses (decision 49): the scan that finds it, and
+the diagnostics, which come from the text before the module's end only, the same through
+`analyse` (what `check` prints) and through the server's snapshots, which parse that text
+alone with the last tree instead of the whole text."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from lsprotocol import types
+from wat_lsp.analysis import syntax
+from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.syntax import ClosedEarly, closed_early, first_form
+from wat_lsp.server.documents import Snapshot, apply_change, open_snapshot
+
+from tests.server.test_big_edits import module
+
+PIECES = [b"(", b")", b"\n(", b"\n  (", b"(;", b";)", b";;x", b'"a', b'"', b"\\", b"\n", b"x ", b"(func", b"))",
+          b"(;0;)", b"(; ( ;)", b"(;)"]  # fmt: skip
+
+
+def _first_form_in_one_scan(data: bytes) -> tuple[int, int | None] | None:
+    """`first_form` token by token over the whole text, as `paren_balance`'s scan reads it."""
+    depth = level = 0
+    first = None
+    for m in syntax._LEX.finditer(data):
+        tok = m.group()
+        if tok == b"(;":
+            depth += 1
+        elif tok == b";)":
+            depth = max(depth - 1, 0)
+        elif depth:
+            continue
+        elif tok == b"(":
+            first = m.start() if first is None else first
+            level += 1
+        elif tok[0] == 0x29 and first is not None:
+            if len(tok) >= level:
+                return first, m.start() + level
+            level -= len(tok)
+    return None if first is None else (first, None)
+
+
+def test_first_form_by_chunks_equals_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(49)
+    for size in (16, 64, syntax._CHUNK):
+        monkeypatch.setattr(syntax, "_CHUNK", size)
+        for _ in range(1500):
+            data = b"".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 200)))
+            assert first_form(data) == _first_form_in_one_scan(data), data
+
+
+def test_balanced_chunks_are_those_the_scan_finds_nothing_in() -> None:
+    """The C-speed answer for a chunk (`_balanced`) never differs from the scan's."""
+    rng = random.Random(50)
+    found = 0
+    for _ in range(40000):
+        chunk = b"".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 12)))
+        nothing = syntax._scan_chunk(chunk, 0) == ((), (), 0)
+        if syntax._balanced(chunk):
+            found += 1
+            assert nothing, chunk
+        elif nothing and b'"' not in chunk and b";" not in chunk:
+            raise AssertionError(chunk)  # plain parentheses: the fast answer must know them
+    assert found > 1000
+
+
+def test_closed_early() -> None:
+    assert closed_early(b"(module (func)) (func)") == ClosedEarly(15, 16, "func")
+    assert closed_early(b";; c\n(module (func) func) ( global))") == ClosedEarly(25, 26, "global")
+    assert closed_early(b"(module (func (i32.const 0) drop)") is None  # never closed
+    assert closed_early(b"(module) (module)") is None  # a script
+    assert closed_early(b'(module) (assert_invalid (module) "x")') is None
+    assert closed_early(b"(module (func))") is None
+    assert closed_early(b"(func) (func)") is None  # bare fields
+
+
+def test_the_diagnostics_are_those_of_the_module_as_its_parentheses_close_it() -> None:
+    text = module(40).encode()
+    at = text.index(b"(func $f10 ")
+    broken = text[:at] + text[at + 1 :]
+    early = closed_early(broken)
+    assert early is not None and broken[early.field : early.field + 6] == b"(func "
+    doc = analyse(broken)
+    assert doc.modules == []
+    # A syntax error after the module's end is not reported: the rest is not parsed.
+    worse = broken[: len(broken) - 200] + b" ) ) garbage (" + broken[len(broken) - 200 :]
+    assert [d.message for d in analyse(worse).diagnostics] == [d.message for d in doc.diagnostics]
+    assert [(d.code, d.message) for d in doc.diagnostics][-1] == (
+        "syntax",
+        "`(func ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+        "it and what follows are not analysed",
+    )
+
+
+def _change(snap: Snapshot, start: int, end: int, new: str) -> Snapshot:
+    def pos(offset: int) -> types.Position:
+        line = snap.index.line_of(offset)
+        return types.Position(line, offset - snap.index.line_start(line))
+
+    change = types.TextDocumentContentChangePartial(range=types.Range(pos(start), pos(end)), text=new)
+    return apply_change(snap, change, "utf-16", snap.version + 1)
+
+
+def test_the_server_parses_the_text_before_the_module_end_only() -> None:
+    """A `(` deleted, a `)` typed, near the top, the middle and the end: the snapshot's whole
+    tree is not parsed for its diagnostics, which equal `analyse`'s; restored, the last clean
+    state's diagnostics come back."""
+    snap = open_snapshot("untitled:m.wat", 1, module(60))
+    clean = snap.diagnostics()
+    for name in (b"(func $f2 ", b"(func $f30 ", b"(func $f58 "):
+        for start, end, new in ((0, 1, ""), (20, 20, ")")):
+            at = snap.data.index(name) + start
+            broken = _change(snap, at, at + end - start, new)
+            assert closed_early(broken.data) is not None
+            got = broken.diagnostics()
+            assert broken.parsed is None
+            assert got == analyse(broken.data).diagnostics
+            assert broken.analysis().diagnostics == got  # the whole tree, once asked for
+            restored = _change(broken, at, at + len(new), snap.data[at : at + end - start].decode())
+            assert restored.data == snap.data
+            assert restored.diagnostics() == clean
+            snap = restored
