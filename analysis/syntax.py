@@ -434,10 +434,8 @@ def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
     done = _SCANS.get(key)
     if done is not None:
         return done
-    if depth == 0 and _balanced(chunk):
-        done = _BALANCED  # (kept too: finding it again costs 5 times a look-up)
-    else:
-        done = _scan_chunk(chunk, depth)
+    # A balanced chunk is kept too: finding it again costs 5 times a look-up.
+    done = _BALANCED if depth == 0 and _balanced(chunk) else _scan_chunk(chunk, depth)
     with _scans_lock:
         if _scanned_bytes + len(chunk) > _SCANS_LIMIT:
             _SCANS.clear()
