@@ -436,10 +436,10 @@ def _one_entry(old: _State, data: bytes) -> tuple[int, int] | None:
     """(entry, length change) when `data` differs from `old.data` inside one function field
     only, its `(` and `)` untouched; (-1, 0) when the texts are equal; None otherwise."""
     before = old.data
-    p = _common_prefix(before, data)
+    p = common_prefix(before, data)
     if p == len(before) == len(data):
         return -1, 0
-    q = _common_suffix(before, data, min(len(before), len(data)) - p)
+    q = common_suffix(before, data, min(len(before), len(data)) - p)
     i = bisect.bisect_right(old.entries, p, key=lambda e: e.start) - 1
     if i < 0:
         return None
@@ -474,7 +474,7 @@ class _Shift:
 _CHUNK = 1 << 20
 
 
-def _common_prefix(a: bytes, b: bytes) -> int:
+def common_prefix(a: bytes, b: bytes) -> int:
     """The length of the longest common prefix (memcmp by chunks, then halving)."""
     n = min(len(a), len(b))
     va = memoryview(a)
@@ -491,7 +491,7 @@ def _common_prefix(a: bytes, b: bytes) -> int:
     return lo
 
 
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+def common_suffix(a: bytes, b: bytes, limit: int) -> int:
     """The length of the longest common suffix, at most `limit`."""
     va = memoryview(a)
     la, lb = len(a), len(b)

@@ -428,6 +428,16 @@ def _balanced(chunk: bytes) -> bool:
     return not parens
 
 
+def unpaired(text: bytes) -> tuple[int, int]:
+    """How many `)` and `(` of `text` are left once its `()` pairs are taken out (strings and
+    comments not told apart)."""
+    parens = text.translate(None, _NOT_PARENS)
+    while b"()" in parens:
+        parens = parens.replace(b"()", b"")
+    opens = parens.count(b"(")
+    return len(parens) - opens, opens
+
+
 def _chunk_parens(chunk: bytes, depth: int) -> ChunkParens:
     global _scanned_bytes
     key = (chunk, depth)

@@ -22,9 +22,9 @@ from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document, closed_early_diagnostics
 from wat_lsp.analysis.early import early_document
-from wat_lsp.analysis.incremental import DocumentAnalysis
+from wat_lsp.analysis.incremental import DocumentAnalysis, common_prefix, common_suffix
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.analysis.syntax import closed_early, parse, parse_prefix, parse_range
+from wat_lsp.analysis.syntax import closed_early, parse, parse_prefix, parse_range, unpaired
 
 _SERIALS = itertools.count(1)
 # Texts up to this size are analysed whole before any answer (about 0.1 s): an early
@@ -207,12 +207,38 @@ class Snapshot:
         text before the module's end only (`document.closed_early_diagnostics`): the text after
         it, re-parsed as top-level fields, cost seconds at 60 MB. The tree of the whole text
         waits for a request that needs it."""
+        if not self._may_close_early():
+            return None
         early = closed_early(self.data)
         if early is None:
             return None
         pending = self.pending  # as in `_edited_tree`
         old = self.parsed if pending is None else pending
         return closed_early_diagnostics(self.data, early, parse_prefix(self.data, early.end, old))
+
+    def _may_close_early(self) -> bool:
+        """Whether the text may be one its parentheses close early, as far as comparing it
+        with the last clean text tells (that one is not): not when what went out holds no
+        `(` left unpaired and what came in no `)` left unpaired, and neither holds nor touches
+        what starts or ends a string or a comment (`(` and `()` typed in a body, and undone).
+        Only a saving: `update` asks again when the whole tree has an error."""
+        old, data = self.good.data, self.data
+        if not old:
+            return True
+        p = common_prefix(old, data)
+        if p == len(old) == len(data):
+            return False
+        q = common_suffix(old, data, min(len(old), len(data)) - p)
+        if len(old) + len(data) - 2 * (p + q) > 4096:  # (`unpaired` takes a pass per level)
+            return True
+        gone, came = old[p : len(old) - q], data[p : len(data) - q]
+        if any(c in gone or c in came for c in (b'"', b";", b"\\", b"\n")):
+            return True
+        # what touches the change, which could make `(;`, `;)` or an escape with it
+        around = data[p - 1 : p] + data[len(data) - q : len(data) - q + 1]
+        if b";" in around or b"\\" in around:
+            return True
+        return unpaired(gone)[1] > 0 or unpaired(came)[0] > 0
 
     def _checked_tree(self) -> Tree:
         """The tree to analyse: the incremental one, errors or not. Syntax messages do not
