@@ -332,9 +332,11 @@ def closed_early(data: bytes) -> ClosedEarly | None:
     or deleted in a field makes the field's `)` close the module, and the fields after it
     follow at top level."""
     found = first_form(data)
-    if found is None or found[1] is None:
+    if found is None:
         return None
     start, end = found
+    if end is None:
+        return None
     m = _WORD_AFTER.match(data, start + 1)
     if m is None or m.group(1) != b"module":
         return None
