@@ -27,6 +27,8 @@ from wat_lsp.analysis.positions import Encoding, LineIndex
 from wat_lsp.analysis.syntax import closed_early, parse, parse_prefix, parse_range, unpaired
 
 _SERIALS = itertools.count(1)
+# Bytes around a change looked at with it (`Snapshot._may_close_early`).
+_CONTEXT = 8
 # Texts up to this size are analysed whole before any answer (about 0.1 s): an early
 # document would cost more than it saves.
 EARLY_BYTES = 1 << 18
@@ -218,10 +220,12 @@ class Snapshot:
 
     def _may_close_early(self) -> bool:
         """Whether the text may be one its parentheses close early, as far as comparing it
-        with the last clean text tells (that one is not): not when what went out holds no
-        `(` left unpaired and what came in no `)` left unpaired, and neither holds nor touches
-        what starts or ends a string or a comment (`(` and `()` typed in a body, and undone).
-        Only a saving: `update` asks again when the whole tree has an error."""
+        with the last clean text tells (that one is not). The change, with a few bytes of
+        context, reduces to `)`*c `(`*o once its `()` pairs are out: when c does not grow and o
+        does not shrink, every `(` outside closes where it closed or later, so the module
+        still ends the text (`(` and `()` typed in a body, and undone). Nothing that starts or
+        ends a string or a comment may be in or next to it. Only a saving: `update` asks again
+        when the whole tree has an error."""
         old, data = self.good.data, self.data
         if not old:
             return True
@@ -231,14 +235,13 @@ class Snapshot:
         q = common_suffix(old, data, min(len(old), len(data)) - p)
         if len(old) + len(data) - 2 * (p + q) > 4096:  # (`unpaired` takes a pass per level)
             return True
-        gone, came = old[p : len(old) - q], data[p : len(data) - q]
-        if any(c in gone or c in came for c in (b'"', b";", b"\\", b"\n")):
+        lo, old_hi = max(p - _CONTEXT, 0), min(len(old) - q + _CONTEXT, len(old))
+        before, after = old[lo:old_hi], data[lo : old_hi + len(data) - len(old)]
+        if any(c in before or c in after for c in (b'"', b";", b"\\", b"\n")):
             return True
-        # what touches the change, which could make `(;`, `;)` or an escape with it
-        around = data[p - 1 : p] + data[len(data) - q : len(data) - q + 1]
-        if b";" in around or b"\\" in around:
-            return True
-        return unpaired(gone)[1] > 0 or unpaired(came)[0] > 0
+        closes, opens = unpaired(before)
+        now_closes, now_opens = unpaired(after)
+        return now_closes > closes or now_opens < opens
 
     def _checked_tree(self) -> Tree:
         """The tree to analyse: the incremental one, errors or not. Syntax messages do not

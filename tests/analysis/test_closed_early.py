@@ -122,3 +122,56 @@ def test_the_server_parses_the_text_before_the_module_end_only() -> None:
             assert restored.data == snap.data
             assert restored.diagnostics() == clean
             snap = restored
+
+
+def test_the_scan_is_skipped_when_the_change_cannot_close_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`(` and `()` typed in a body only add openings: the snapshot does not scan the text
+    for a module closed early (the whole tree's analysis still would, had it an error there);
+    a `(` deleted, a `)` typed, or a `;` next to the change, are scanned for."""
+    from wat_lsp.server import documents
+
+    scanned: list[bytes] = []
+
+    def spy(data: bytes) -> ClosedEarly | None:
+        scanned.append(data)
+        return closed_early(data)
+
+    monkeypatch.setattr(documents, "closed_early", spy)
+    snap = open_snapshot("untitled:m.wat", 1, module(20))
+    clean = snap.diagnostics()
+    at = snap.data.index(b"(local.get $x)", snap.data.index(b"(func $f7 "))
+    for start, end, new, scans in (
+        (at, at, "(", False),
+        (at, at, "()", False),
+        (at + 1, at + 1, "(", False),
+        (at, at + 1, "", True),  # a `(` deleted
+        (at, at, ")", True),
+        (at, at, "(;", True),
+        (at, at, '"', True),
+    ):
+        scanned.clear()
+        broken = _change(snap, start, end, new)
+        assert broken.diagnostics() == analyse(broken.data).diagnostics
+        assert bool(scanned) == scans, new
+        restored = _change(broken, start, start + len(new), snap.data[start:end].decode())
+        assert restored.diagnostics() == clean
+        snap = restored
+
+
+def test_a_change_said_not_to_close_the_module_does_not() -> None:
+    """`Snapshot._may_close_early` is only a saving, but when it says no the text must not be
+    one its parentheses close early: random changes of parentheses and words near them."""
+    snap = open_snapshot("untitled:m.wat", 1, module(6))
+    snap.diagnostics()
+    text = snap.data.decode()
+    rng = random.Random(51)
+    said_no = 0
+    for _ in range(600):
+        at = rng.randrange(len(text))
+        end = min(len(text), at + rng.choice([0, 0, 1, 2, 5]))
+        new = "".join(rng.choice(["(", ")", "()", ")(", " x", "$y"]) for _ in range(rng.randrange(0, 3)))
+        changed = _change(snap, at, end, new)
+        if not changed._may_close_early():
+            said_no += 1
+            assert closed_early(changed.data) is None, (at, end, new)
+    assert said_no > 100
