@@ -223,9 +223,9 @@ class Snapshot:
         with the last clean text tells (that one is not). The change, with a few bytes of
         context, reduces to `)`*c `(`*o once its `()` pairs are out: when c does not grow and o
         does not shrink, every `(` outside closes where it closed or later, so the module
-        still ends the text (`(` and `()` typed in a body, and undone). Nothing that starts or
-        ends a string or a comment may be in or next to it. Only a saving: `update` asks again
-        when the whole tree has an error."""
+        still ends the text (`(` and `()` typed in a body, and undone). No `"` or line break may
+        change, nor a `;` or `\\` be near (what starts or ends a string or a comment stays).
+        Only a saving: `update` asks again when the whole tree has an error."""
         old, data = self.good.data, self.data
         if not old:
             return True
@@ -235,9 +235,12 @@ class Snapshot:
         q = common_suffix(old, data, min(len(old), len(data)) - p)
         if len(old) + len(data) - 2 * (p + q) > 4096:  # (`unpaired` takes a pass per level)
             return True
+        gone, came = old[p : len(old) - q], data[p : len(data) - q]
+        if any(c in gone or c in came for c in (b'"', b"\n")):  # a string's or `;;` comment's end
+            return True
         lo, old_hi = max(p - _CONTEXT, 0), min(len(old) - q + _CONTEXT, len(old))
         before, after = old[lo:old_hi], data[lo : old_hi + len(data) - len(old)]
-        if any(c in before or c in after for c in (b'"', b";", b"\\", b"\n")):
+        if any(c in before or c in after for c in (b";", b"\\")):  # `(;`, `;)`, escapes
             return True
         closes, opens = unpaired(before)
         now_closes, now_opens = unpaired(after)

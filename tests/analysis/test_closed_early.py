@@ -158,20 +158,31 @@ def test_the_scan_is_skipped_when_the_change_cannot_close_the_module(monkeypatch
         snap = restored
 
 
-def test_a_change_said_not_to_close_the_module_does_not() -> None:
+STRINGS_AND_COMMENTS = (
+    "(module\n  (func $a (param i32) ;; c ( )\n    (drop (i32.const 1)) (; x ( ;) nop\n  )\n"
+    '  (data "a(b)\\"(" "x")\n  (func $b (drop (i32.const 2)))\n  (global $g i32 (i32.const 0))\n)\n'
+)
+
+
+@pytest.mark.parametrize("text", [module(6), STRINGS_AND_COMMENTS], ids=["module", "strings-and-comments"])
+def test_a_change_said_not_to_close_the_module_does_not(text: str) -> None:
     """`Snapshot._may_close_early` is only a saving, but when it says no the text must not be
-    one its parentheses close early: random changes of parentheses and words near them."""
-    snap = open_snapshot("untitled:m.wat", 1, module(6))
+    one its parentheses close early: random changes of parentheses, words, quotes, `;` and
+    line breaks, in a module with strings and comments too."""
+    snap = open_snapshot("untitled:m.wat", 1, text)
     snap.diagnostics()
-    text = snap.data.decode()
+    assert snap.incremental.clean(snap.data)
     rng = random.Random(51)
-    said_no = 0
-    for _ in range(600):
+    said_no = closed = 0
+    pieces = ["(", ")", "()", ")(", " x", "$y", '"', ";", "\n", "\\"]
+    for _ in range(3000):
         at = rng.randrange(len(text))
         end = min(len(text), at + rng.choice([0, 0, 1, 2, 5]))
-        new = "".join(rng.choice(["(", ")", "()", ")(", " x", "$y"]) for _ in range(rng.randrange(0, 3)))
+        new = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 3)))
         changed = _change(snap, at, end, new)
+        early = closed_early(changed.data)
+        closed += early is not None
         if not changed._may_close_early():
             said_no += 1
-            assert closed_early(changed.data) is None, (at, end, new)
-    assert said_no > 100
+            assert early is None, (at, end, new)
+    assert said_no > 500 and closed > 100
