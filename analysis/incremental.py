@@ -55,7 +55,7 @@ from wat_lsp.analysis.lints.registry import MODULE_CODES, module_candidates, sho
 from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, module_fields, read_function_body
-from wat_lsp.analysis.syntax import closed_early
+from wat_lsp.analysis.syntax import closed_early, common_prefix, common_suffix
 from wat_lsp.analysis.types_reader import TypeNames
 from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
 
@@ -469,43 +469,6 @@ class _Shift:
         return dataclasses.replace(
             d, span=Span(self.offset(d.span.start), self.offset(d.span.end)), related=related
         )
-
-
-_CHUNK = 1 << 20
-
-
-def common_prefix(a: bytes, b: bytes) -> int:
-    """The length of the longest common prefix (memcmp by chunks, then halving)."""
-    n = min(len(a), len(b))
-    va = memoryview(a)
-    lo = 0
-    while lo + _CHUNK <= n and b.startswith(va[lo : lo + _CHUNK], lo):
-        lo += _CHUNK
-    hi = min(lo + _CHUNK, n)
-    while lo < hi:  # a[:lo] == b[:lo]; is a[lo:mid] == b[lo:mid]?
-        mid = (lo + hi + 1) // 2
-        if b.startswith(va[lo:mid], lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    va = memoryview(a)
-    la, lb = len(a), len(b)
-    lo = 0
-    while lo + _CHUNK <= limit and b.endswith(va[la - lo - _CHUNK : la - lo], 0, lb - lo):
-        lo += _CHUNK
-    hi = min(lo + _CHUNK, limit)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if b.endswith(va[la - mid : la - lo], 0, lb - lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _reread(

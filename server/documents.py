@@ -22,9 +22,17 @@ from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document, closed_early_diagnostics
 from wat_lsp.analysis.early import early_document
-from wat_lsp.analysis.incremental import DocumentAnalysis, common_prefix, common_suffix
+from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.analysis.syntax import closed_early, parse, parse_prefix, parse_range, unpaired
+from wat_lsp.analysis.syntax import (
+    closed_early,
+    common_prefix,
+    common_suffix,
+    parse,
+    parse_prefix,
+    parse_range,
+    unpaired,
+)
 
 _SERIALS = itertools.count(1)
 # Bytes around a change looked at with it (`Snapshot._may_close_early`).
@@ -216,7 +224,8 @@ class Snapshot:
             return None
         pending = self.pending  # as in `_edited_tree`
         old = self.parsed if pending is None else pending
-        return closed_early_diagnostics(self.data, early, parse_prefix(self.data, early.end, old))
+        tree = parse_prefix(self.data, early.end, old, self.point(early.end))
+        return closed_early_diagnostics(self.data, early, tree)
 
     def _may_close_early(self) -> bool:
         """Whether the text may be one its parentheses close early, as far as comparing it

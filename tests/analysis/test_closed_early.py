@@ -186,3 +186,31 @@ def test_a_change_said_not_to_close_the_module_does_not(text: str) -> None:
             said_no += 1
             assert early is None, (at, end, new)
     assert said_no > 500 and closed > 100
+
+
+def test_a_version_rescanned_from_the_last_equals_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`syntax._scan` keeps the last version's chunks and scans again only those an edit
+    touches (moved, and scanned again while the block-comment depth at their start changed):
+    edits of parentheses, comments and strings, one after the other."""
+    monkeypatch.setattr(syntax, "_CHUNK", 64)
+    rescan = syntax._rescan
+    kept = [0]
+
+    def counted(old: bytes, chunks: list[syntax.Chunk], data: bytes) -> list[syntax.Chunk] | None:
+        out = rescan(old, chunks, data)
+        kept[0] += out is not None
+        return out
+
+    monkeypatch.setattr(syntax, "_rescan", counted)
+    rng = random.Random(52)
+    data = (STRINGS_AND_COMMENTS * 4 + module(8)).encode()
+    for _ in range(1500):
+        at = rng.randrange(len(data) + 1)
+        data = data[:at] + rng.choice(PIECES) + data[at + rng.randrange(3) :]
+        opened, stray = syntax.paren_balance(data)
+        closes, opens, _ = syntax._scan_chunk(data, 0)
+        assert (opened, stray) == (list(opens), list(closes)), data
+        assert first_form(data) == _first_form_in_one_scan(data)
+        last = syntax._last_scan
+        assert last is not None and last[0] is data
+    assert kept[0] > 1000  # the chunks were kept, not cut again
