@@ -27,7 +27,7 @@ from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.liveness import func_diagnostics
 from wat_lsp.analysis.model import Func, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult
-from wat_lsp.analysis.syntax import parse, syntax_diagnostics
+from wat_lsp.analysis.syntax import ClosedEarly, closed_early, parse, parse_prefix, syntax_diagnostics
 from wat_lsp.analysis.tokens import tokens
 from wat_lsp.analysis.validate import CoreOnly, validation
 
@@ -144,6 +144,13 @@ def _analyse(data: bytes, tree: Tree | None) -> Document:
     if tree is None:
         tree = parse(data)
     shown = tree  # the tree the Document keeps (the caller's), whatever is read below
+    root = tree.root_node
+    if root.has_error or root.named_child_count > 1:
+        early = closed_early(data)
+        if early is not None:
+            return Document(
+                data, shown, [], closed_early_diagnostics(data, early, parse_prefix(data, early.end, tree))
+            )
     modules = _torn_assertions(data, tree)
     if modules:
         tree = parse(_blanked(data, [m.span for m in modules]))
@@ -305,6 +312,34 @@ def _empty(span: Span, what: str) -> Diagnostic:
         "but wasm-tools rejects it (expected at least one module field)",
         span,
     )
+
+
+def closed_early_diagnostics(data: bytes, early: ClosedEarly, tree: Tree) -> list[Diagnostic]:
+    """The diagnostics of a text whose module its parentheses close early (`syntax.closed_early`),
+    given `tree`, the text up to the module's end parsed alone (`syntax.parse_prefix`): that
+    text's, and one where the fields outside start; nothing after is parsed or read, so a
+    parenthesis deleted or typed in a big module costs what comes before it
+    ([decision 49](../docs/decisions/0049-a-module-closed-early.md))."""
+    # `text_diagnostics` of the text up to the module's end, where every `(` is closed
+    text = data[: early.end]
+    diags = _utf8_diagnostics(text)
+    bad_bytes = {d.span.start for d in diags}
+    diags += [
+        d
+        for d in syntax_diagnostics(tree, text, opened=[]) + lexical_diagnostics(tree, text)
+        if d.span.start not in bad_bytes
+    ]
+    at = early.field
+    diags.append(
+        make(
+            "syntax",
+            f"`({early.word} ...)` is outside the module (a `(` missing or a `)` too many before it?): "
+            "it and what follows are not analysed",
+            Span(at, at + 1 + len(early.word)),
+        )
+    )
+    diags.sort(key=by_span)
+    return diags
 
 
 def _outside(data: bytes, bare: list[Node]) -> Diagnostic:

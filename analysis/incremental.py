@@ -56,6 +56,7 @@ from wat_lsp.analysis.lints.registry import MODULE_CODES, module_candidates, sho
 from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func, Module, Span
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, module_fields, read_function_body
+from wat_lsp.analysis.syntax import closed_early, common_prefix, common_suffix
 from wat_lsp.analysis.types_reader import TypeNames
 from wat_lsp.analysis.validate import ModuleContext, validate_function, validate_module_fields
 
@@ -260,7 +261,11 @@ class DocumentAnalysis:
     def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
         cancel.interlude()  # (before the text's scans and the module context: a second on 10 MB)
         shape = _shape(tree)
-        if shape is None or _errors_outside_funcs(tree, shape[0]):
+        if (
+            shape is None
+            or _errors_outside_funcs(tree, shape[0])
+            or (tree.root_node.has_error and closed_early(data) is not None)  # (decision 49)
+        ):
             # The last state is kept: the next version is compared with it, so when the
             # parenthesis that broke the structure is back, only what changed is read again
             # (not the whole module: 30 s on 60 MB).
@@ -454,10 +459,10 @@ def _one_entry(old: _State, data: bytes) -> tuple[int, int] | None:
     """(entry, length change) when `data` differs from `old.data` inside one function field
     only, its `(` and `)` untouched; (-1, 0) when the texts are equal; None otherwise."""
     before = old.data
-    p = _common_prefix(before, data)
+    p = common_prefix(before, data)
     if p == len(before) == len(data):
         return -1, 0
-    q = _common_suffix(before, data, min(len(before), len(data)) - p)
+    q = common_suffix(before, data, min(len(before), len(data)) - p)
     i = bisect.bisect_right(old.entries, p, key=lambda e: e.start) - 1
     if i < 0:
         return None
@@ -502,43 +507,6 @@ class _Shift:
 assert [f.name for f in dataclasses.fields(Diagnostic)] == [
     "code", "message", "span", "severity", "related", "tags", "data"
 ]  # fmt: skip
-
-
-_CHUNK = 1 << 20
-
-
-def _common_prefix(a: bytes, b: bytes) -> int:
-    """The length of the longest common prefix (memcmp by chunks, then halving)."""
-    n = min(len(a), len(b))
-    va = memoryview(a)
-    lo = 0
-    while lo + _CHUNK <= n and b.startswith(va[lo : lo + _CHUNK], lo):
-        lo += _CHUNK
-    hi = min(lo + _CHUNK, n)
-    while lo < hi:  # a[:lo] == b[:lo]; is a[lo:mid] == b[lo:mid]?
-        mid = (lo + hi + 1) // 2
-        if b.startswith(va[lo:mid], lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    va = memoryview(a)
-    la, lb = len(a), len(b)
-    lo = 0
-    while lo + _CHUNK <= limit and b.endswith(va[la - lo - _CHUNK : la - lo], 0, lb - lo):
-        lo += _CHUNK
-    hi = min(lo + _CHUNK, limit)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if b.endswith(va[la - mid : la - lo], 0, lb - lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _reread(

@@ -20,13 +20,23 @@ from lsprotocol import types
 from tree_sitter import Point, Tree
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity
-from wat_lsp.analysis.document import Document
+from wat_lsp.analysis.document import Document, closed_early_diagnostics
 from wat_lsp.analysis.early import early_document
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.positions import Encoding, LineIndex
-from wat_lsp.analysis.syntax import parse, parse_range
+from wat_lsp.analysis.syntax import (
+    closed_early,
+    common_prefix,
+    common_suffix,
+    parse,
+    parse_prefix,
+    parse_range,
+    unpaired,
+)
 
 _SERIALS = itertools.count(1)
+# Bytes around a change looked at with it (`Snapshot._may_close_early`).
+_CONTEXT = 8
 # Texts up to this size are analysed whole before any answer (about 0.1 s): an early
 # document would cost more than it saves.
 EARLY_BYTES = 1 << 18
@@ -191,6 +201,8 @@ class Snapshot:
                 if self.parsed is None:
                     result = self.incremental.update_without_tree(self.data, self._parse_range)
                 if result is None:
+                    result = self._closed_early()
+                if result is None:
                     result = self.incremental.update(self.data, self._checked_tree())
                 if self.incremental.clean(self.data):
                     self._remember_good()
@@ -204,6 +216,49 @@ class Snapshot:
         """How many of `diagnostics` (this snapshot's) have each code and severity: kept from
         version to version while edits stay inside functions (`DocumentAnalysis.tally`)."""
         return self.incremental.tally(diagnostics)
+
+    def _closed_early(self) -> list[Diagnostic] | None:
+        """The diagnostics of a text whose module its parentheses close early, made from the
+        text before the module's end only (`document.closed_early_diagnostics`): the text after
+        it, re-parsed as top-level fields, cost seconds at 60 MB. The tree of the whole text
+        waits for a request that needs it."""
+        if not self._may_close_early():
+            return None
+        early = closed_early(self.data)
+        if early is None:
+            return None
+        pending = self.pending  # as in `_edited_tree`
+        old = self.parsed if pending is None else pending
+        tree = parse_prefix(self.data, early.end, old, self.point(early.end))
+        return closed_early_diagnostics(self.data, early, tree)
+
+    def _may_close_early(self) -> bool:
+        """Whether the text may be one its parentheses close early, as far as comparing it
+        with the last clean text tells (that one is not). The change, with a few bytes of
+        context, reduces to `)`*c `(`*o once its `()` pairs are out: when c does not grow and o
+        does not shrink, every `(` outside closes where it closed or later, so the module
+        still ends the text (`(` and `()` typed in a body, and undone). No `"` or line break may
+        change, nor a `;` or `\\` be near (what starts or ends a string or a comment stays).
+        Only a saving: `update` asks again when the whole tree has an error."""
+        old, data = self.good.data, self.data
+        if not old:
+            return True
+        p = common_prefix(old, data)
+        if p == len(old) == len(data):
+            return False
+        q = common_suffix(old, data, min(len(old), len(data)) - p)
+        if len(old) + len(data) - 2 * (p + q) > 4096:  # (`unpaired` takes a pass per level)
+            return True
+        gone, came = old[p : len(old) - q], data[p : len(data) - q]
+        if any(c in gone or c in came for c in (b'"', b"\n")):  # a string's or `;;` comment's end
+            return True
+        lo, old_hi = max(p - _CONTEXT, 0), min(len(old) - q + _CONTEXT, len(old))
+        before, after = old[lo:old_hi], data[lo : old_hi + len(data) - len(old)]
+        if any(c in before or c in after for c in (b";", b"\\")):  # `(;`, `;)`, escapes
+            return True
+        closes, opens = unpaired(before)
+        now_closes, now_opens = unpaired(after)
+        return now_closes > closes or now_opens < opens
 
     def _checked_tree(self) -> Tree:
         """The tree to analyse: the incremental one, errors or not. Syntax messages do not

@@ -24,6 +24,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from wat_lsp.analysis import syntax
 from wat_lsp.analysis.ide import function_cache, references, semantic_tokens
 from wat_lsp.analysis.ide.rewrites import fold
 from wat_lsp.analysis.lints import mut_never_set
@@ -44,6 +45,7 @@ def closed(uri: str) -> None:
     fold.clear()
     mut_never_set.clear()
     fix_lints.clear()
+    syntax.forget()  # the parenthesis scans: chunks of texts, the last text
     collect()
 
 

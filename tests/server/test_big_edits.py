@@ -62,8 +62,9 @@ def test_a_missing_parenthesis_gives_a_few_diagnostics() -> None:
     assert len(outside) == 1
     assert outside[0].message == (
         "`(func ...)` is outside the module (a `(` missing or a `)` too many before it?): "
-        "this field and the 288 after it are not analysed"
+        "it and what follows are not analysed"
     )
+    assert analyse(broken).modules == []  # nothing read (decision 49)
     assert broken[outside[0].span.start : outside[0].span.end] == b"(func"
     # The same from the server's incremental analysis, and back again once restored.
     analysis = DocumentAnalysis()
