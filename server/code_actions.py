@@ -20,7 +20,7 @@ from lsprotocol import types
 from tree_sitter import Node
 from wat_lsp.analysis import cst
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, with_severities
-from wat_lsp.analysis.document import Document, ScriptModule
+from wat_lsp.analysis.document import Document, ScriptModule, paused_gc
 from wat_lsp.analysis.ide.rewrites import registry as rewrites
 from wat_lsp.analysis.model import Func, RefType, Span
 from wat_lsp.analysis.positions import Encoding
@@ -71,14 +71,15 @@ def list_actions(req: Request) -> list[types.CodeAction]:
     out: list[types.CodeAction] = []
     snap = req.snap
     shown = with_severities(snap.diagnostics(), req.overrides)
-    if wanted(QUICK_FIX, req.only):
-        out.extend(_quick_fixes(req, shown))
-    if wanted(FIX_ALL, req.only):
-        out.extend(_fix_all(req, shown))
-    if wanted(REWRITE, req.only):
-        out.extend(_non_nullable(req))
-        out.extend(_rewrite_actions(req))
-        out.extend(_pass_actions(req))
+    with paused_gc():  # (see `resolve`)
+        if wanted(QUICK_FIX, req.only):
+            out.extend(_quick_fixes(req, shown))
+        if wanted(FIX_ALL, req.only):
+            out.extend(_fix_all(req, shown))
+        if wanted(REWRITE, req.only):
+            out.extend(_non_nullable(req))
+            out.extend(_rewrite_actions(req))
+            out.extend(_pass_actions(req))
     return out
 
 
@@ -586,7 +587,8 @@ def resolve(
         action.edit = None
         action.disabled = types.CodeActionDisabled(reason=STALE)
         return action
-    edits = _compute(snap, data)
+    with paused_gc():  # a rewrite's trees or a pass's tables: 100,000 blocks' worth, kept a while
+        edits = _compute(snap, data)
     action.edit = _workspace_edit(snap, edits, encoding)
     if not edits:
         action.disabled = types.CodeActionDisabled(reason="Nothing to change here.")
