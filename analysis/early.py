@@ -26,6 +26,7 @@ from typing import Any
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
+from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.document import _CONTAINERS, Document, ScriptModule, is_wast_command
 from wat_lsp.analysis.model import Func
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, read_function_body
@@ -130,6 +131,35 @@ def early_document(data: bytes, tree: Tree) -> Document | None:
     reader.module.funcs = funcs
     result = ReadResult(reader.module, [], reader.broken)
     return Document(data, tree, [ScriptModule("text", cst.span(node), None, result)], [])
+
+
+def body_start(f: Func) -> int | None:
+    """Where `f.body_span` starts (None: no instruction), without reading the body of an
+    `EarlyFunc` not read yet: its first instruction's node, as `read_function_body` finds it
+    (what lays a document out function by function, `function_cache`, needs of each)."""
+    if isinstance(f, EarlyFunc):
+        try:
+            span = _SLOT["body_span"].__get__(f, Func)
+        except AttributeError:
+            return _first_instruction(f._bodies.nodes[f.index])
+    else:
+        span = f.body_span
+    return None if span is None else span.start
+
+
+_INSTRS = cst.kind_ids(INSTR_NODES)
+
+
+def _first_instruction(node: Node) -> int | None:
+    """Where the first instruction among `cst.named(node)` starts, stepping over the header only."""
+    cursor = node.walk()
+    more = cursor.goto_first_child()
+    while more:
+        c = cursor.node
+        if c is not None and c.kind_id in _INSTRS and not (c.is_error or c.is_missing):
+            return c.start_byte
+        more = cursor.goto_next_sibling()
+    return None
 
 
 def bodies_read(doc: Document) -> int:

@@ -56,7 +56,9 @@ def _session(
         print(f"  {method:42} {top.seconds:8.3f} s{cpu_text}{extra}")
         if len(found) > 1 and top.cpu is not None and top.cpu >= 0.5:  # which ones, by title
             for a in found:
-                title = (a.response.get("result") or {}).get("title", "?") if a.method.endswith("resolve") else ""
+                title = (
+                    (a.response.get("result") or {}).get("title", "?") if a.method.endswith("resolve") else ""
+                )
                 if a.cpu is not None and a.cpu >= 0.5:
                     print(f"      {str(title)[:60]:60} CPU {a.cpu:6.2f} s")
     return answers

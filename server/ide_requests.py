@@ -280,8 +280,10 @@ def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
 
 def folding_ranges_json(snap: Snapshot) -> RawResult:
     """`folding_ranges` as JSON text: made from the folds directly, without protocol objects
-    (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
-    folds, dropped = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    (45,000 of them on the 13 MB module cost most of a second to make and as much to send).
+    Folds need the tree and where functions start only: `Snapshot.early()` has both before
+    the analysis (the layout reads no body, `early.body_start`)."""
+    folds, dropped = folding.within_depth(folding.folds_by_function(snap.early(), snap.index))
     if dropped:
         _log.warning(
             "wat-lsp: folding ranges for %s: %d nested more than %d deep left out",

@@ -36,7 +36,7 @@ from wat_lsp.analysis.opcodes import (
     lookup,
     optional_index_present,
 )
-from wat_lsp.analysis.queries import DeepQuery
+from wat_lsp.analysis.queries import DeepQuery, pieces
 
 
 class Key(NamedTuple):
@@ -273,40 +273,6 @@ class _Clause:
     kids: int = 0  # index tokens counted so far
 
 
-def _pieces(root: Node, start: int, end: int | None) -> list[Node]:
-    """The nodes to query for the captures in [start, end): the top-level forms that reach
-    into it, a module replaced by its fields that do; without an end, the root. Every pattern
-    of the query matches within one field, and a query from the root over a range still
-    walks the whole tree (0.4 s for one function of a 13 MB module), one from a field the
-    field only."""
-    if end is None:
-        return [root]
-    out: list[Node] = []
-    top = root.walk()
-    more = top.goto_first_child_for_byte(start) is not None if start > 0 else top.goto_first_child()
-    while more:
-        node = top.node
-        if node is None or node.start_byte >= max(end, start + 1):
-            break
-        if node.type != "module":
-            out.append(node)
-        else:
-            inner = node.walk()
-            more_inner = (
-                inner.goto_first_child_for_byte(start) is not None
-                if start > node.start_byte
-                else inner.goto_first_child()
-            )
-            while more_inner:
-                field = inner.node
-                if field is None or field.start_byte >= max(end, start + 1):
-                    break
-                out.append(field)
-                more_inner = inner.goto_next_sibling()
-        more = top.goto_next_sibling()
-    return out
-
-
 class Resolver:
     """Turns the query's tokens into occurrences, for the whole document or a byte range."""
 
@@ -361,7 +327,7 @@ class Resolver:
 
     def _occurrences(self, start: int, end: int | None) -> list[Occurrence]:
         found_by_name: dict[str, list[Node]] = {}
-        for piece in _pieces(self.doc.tree.root_node, start, end):
+        for piece in pieces(self.doc.tree.root_node, start, end):
             for name, found in _query().captures(piece, start, end).items():
                 found_by_name.setdefault(name, []).extend(found)
         keys: list[int] = []

@@ -19,13 +19,14 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tree_sitter import Node
 from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import function_cache, navigation, references
 from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
-from wat_lsp.analysis.queries import DeepQuery
+from wat_lsp.analysis.queries import DeepQuery, pieces
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
                "event", "namespace", "number", "string", "comment")  # fmt: skip
@@ -216,13 +217,31 @@ def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> l
                     found = _classify(doc, o, cache)
             first[s] = (s, o.end, found[0], found[1])
     setdefault = first.setdefault
-    for name, nodes in _query().captures(doc.tree.root_node, start, end).items():
+    for name, nodes in _lexical(doc, start, end).items():
         kind, mods = _LEXICAL[name]
         for n in nodes:
             s, e = n.byte_range
             if start <= s < end:
                 setdefault(s, (s, e, kind, mods))
     return [first[s] for s in sorted(first)]
+
+
+def _lexical(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
+    """The lexical query's captures reaching into [start, end); a range from the fields
+    around it (`pieces`: from the root, the query walked the whole tree, 0.3 s on 10 MB for a
+    function's tokens)."""
+    root = doc.tree.root_node
+    if start <= 0 and end >= len(doc.data):
+        return _query().captures(root, start, end)
+    out: dict[str, list[Node]] = {}
+    for piece in pieces(root, start, end):
+        for name, found in _query().captures(piece, start, end).items():
+            have = out.get(name)
+            if have is None:
+                out[name] = found
+            else:
+                have.extend(found)
+    return out
 
 
 # --- the whole document, function by function ---------------------------------------------
