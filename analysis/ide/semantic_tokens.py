@@ -231,7 +231,7 @@ def _lexical(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
     around it (`pieces`: from the root, the query walked the whole tree, 0.3 s on 10 MB for a
     function's tokens)."""
     root = doc.tree.root_node
-    if start <= 0 and end >= len(doc.data):
+    if (start <= 0 and end >= len(doc.data)) or root.has_error:  # (errors: leaves of an ERROR root)
         return _query().captures(root, start, end)
     out: dict[str, list[Node]] = {}
     for piece in pieces(root, start, end):
