@@ -472,7 +472,13 @@ INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # tokens: in `make_server`.)
 _DOCUMENT_REQUESTS = (
     DocumentRequest(
-        types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
+        types.TEXT_DOCUMENT_DOCUMENT_SYMBOL,
+        ide_requests.document_symbols_json,
+        _whole,
+        list,
+        WHOLE,
+        True,
+        early_first=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_HOVER,
