@@ -381,9 +381,9 @@ def test_locals_read_without_the_body() -> None:
     """An early function's locals alone, as the whole read makes them (a `local` after an
     instruction, which the grammar does not take as one, included)."""
     text = (
-        "(module (func $f (param $p i32) (local $a i32) (local i64 f32) (local $b (ref null func))"
-        " (local.set $a (i32.const 1)) (local $late f64)) (func $g nop))"
-    ).encode()
+        b"(module (func $f (param $p i32) (local $a i32) (local i64 f32) (local $b (ref null func))"
+        b" (local.set $a (i32.const 1)) (local $late f64)) (func $g nop))"
+    )
     snap_tree = documents.open_snapshot(URI, 1, text.decode()).tree
     doc = early.early_document(text, snap_tree)
     full = analyse(text)
