@@ -513,7 +513,25 @@ def _compute_pass_func(
     name, at = _pass_info(data)
     doc = snap.analysis()
     f = _func_at(doc, at)
-    return [] if f is None else _within(_run_pass(doc, name, runs), f.span)
+    if f is None:
+        return []
+    alone = _ONE_FUNCTION.get(name)
+    if alone is not None and name not in runs:
+        return _within(alone(doc, f), f.span)
+    return _within(_run_pass(doc, name, runs), f.span)
+
+
+def _coalesce_one(doc: Document, f: Func) -> list[TextEdit]:
+    """What `coalesce_locals.run` gives for `f` alone: the pass is function by function."""
+    if not any(g is f for g in targets.readable_funcs(doc, valid_only=True)):
+        return []
+    found = coalesce_locals.func_result(doc, f)
+    return [] if found is None else list(found.edits)
+
+
+# Passes whose edits in one function are made for that function alone (coalesce-locals on one
+# function of a 10 MB module ran the pass on all 8,000: 1.4 s of CPU).
+_ONE_FUNCTION: dict[str, Callable[[Document, Func], list[TextEdit]]] = {coalesce_locals.NAME: _coalesce_one}
 
 
 def _compute_pass_module(

@@ -231,3 +231,37 @@ def test_paused_gc_turns_the_collector_back_on_and_freezes_nothing() -> None:
         assert not gc.isenabled()  # (off before: left off)
     finally:
         gc.enable()
+
+
+def test_innermost_on_a_kept_path_equals_the_walk() -> None:
+    from wat_lsp.analysis.ide.rewrites import base
+
+    doc = analyse(MODULE.encode())
+    kinds = [
+        frozenset({"func"}),
+        frozenset({"local", "param"}),
+        frozenset({"folded_instr"}),
+        frozenset({"module", "func"}),
+        frozenset({"import"}),
+        frozenset({"i32"}),  # an anonymous keyword never counts
+    ]
+    text = MODULE.encode()
+    for offset in (text.index(b"(i32.const 2)") + 3, text.index(b"$l"), text.index(b"(local.get $p)") + 2, 3):
+        with base.one_path():
+            paths = [base.path_to(doc, offset), base.path_to(doc, offset)]
+        plain = list(paths[0])
+        for k in kinds:
+            expected = next(
+                (i for i in range(len(plain) - 1, -1, -1) if plain[i].is_named and plain[i].type in k), None
+            )
+            assert (
+                base.innermost(paths[0], k)
+                == base.innermost(paths[1], k)
+                == base.innermost(plain, k)
+                == expected
+            )
+        cut = paths[1]
+        del cut[-1]  # a path changed since: walked again
+        assert base.innermost(cut, frozenset({"folded_instr", "func"})) == base.innermost(
+            list(cut), frozenset({"folded_instr", "func"})
+        )
