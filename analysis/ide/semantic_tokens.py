@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 import threading
 from array import array
 from collections.abc import Sequence
@@ -106,15 +105,23 @@ def tokens_json(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[li
     tokens takes most of a second)."""
     data, segments = _whole(doc, index, encoding)
     if segments is None:
-        return data, json.dumps(data)[1:-1]
+        return data, ints_json(data)
     parts: list[str] = []
     for seg in segments:
         if isinstance(seg, list):
-            parts.append(json.dumps(seg)[1:-1])
+            parts.append(ints_json(seg))
         else:
             chunk, first_line, first_col = seg
             parts.append(f"{first_line}, {first_col}{chunk.text()}")
     return data, ", ".join(parts)
+
+
+def ints_json(values: Sequence[int]) -> str:
+    """`json.dumps(values)` without its brackets, for integers (made plain ints by `array`:
+    a bool would print as `True`): `str` of their list is the same text, and on the server's
+    glibc allocator (decision 28) five times as fast (1.5 M tokens: 0.2 s against 1.1 s)."""
+    plain = values if isinstance(values, array) else array("q", values)
+    return str(plain.tolist())[1:-1]
 
 
 def delta(old: list[int], new: list[int]) -> tuple[int, int, list[int]]:
@@ -262,7 +269,7 @@ class _Chunk:
     def text(self) -> str:
         """`data` after its first token's line and column as JSON (with a leading comma)."""
         if self._text is None:
-            self._text = ", " + json.dumps(self.data[2:].tolist())[1:-1] if len(self.data) > 2 else ""
+            self._text = ", " + ints_json(self.data[2:]) if len(self.data) > 2 else ""
         return self._text
 
 
