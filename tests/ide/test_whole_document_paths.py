@@ -265,3 +265,14 @@ def test_innermost_on_a_kept_path_equals_the_walk() -> None:
         assert base.innermost(cut, frozenset({"folded_instr", "func"})) == base.innermost(
             list(cut), frozenset({"folded_instr", "func"})
         )
+
+
+def test_ints_json_is_json_dumps_without_brackets() -> None:
+    import json
+    from array import array
+
+    for values in ([], [0], [1, -2, 30, 4_000_000_000], list(range(-5, 300, 7))):
+        expected = json.dumps(values)[1:-1]
+        assert semantic_tokens.ints_json(values) == expected
+        assert semantic_tokens.ints_json(array("q", values)) == expected
+    assert semantic_tokens.ints_json(array("i", [3, 0, 5, 1, 0])) == "3, 0, 5, 1, 0"
