@@ -26,8 +26,9 @@ from typing import Any
 
 from tree_sitter import Node, Tree
 from wat_lsp.analysis import cst
+from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.document import _CONTAINERS, Document, ScriptModule, is_wast_command
-from wat_lsp.analysis.model import Func
+from wat_lsp.analysis.model import Func, LocalDecl
 from wat_lsp.analysis.reader import ModuleReader, ReadResult, read_function_body
 from wat_lsp.analysis.types_reader import TypeNames
 
@@ -62,6 +63,31 @@ class _Bodies:
             reader.diags = []
             self.read += 1
 
+    def fill_locals(self, f: EarlyFunc) -> None:
+        """Only `f`'s locals, as `read_function_body` reads them (document symbols list them
+        for every function): the body's top-level forms are stepped over, not read."""
+        with self.lock:
+            try:
+                _SLOT["locals"].__get__(f, Func)
+                return  # read with the body, or by another thread meanwhile
+            except AttributeError:
+                pass
+            reader = self.reader
+            if self.tn is None:
+                self.tn = reader._types()
+            reader.diags = []
+            locals_: list[LocalDecl] = []
+            first = len(f.params)
+            cursor = self.nodes[f.index].walk()
+            more = cursor.goto_first_child()
+            while more:  # (`local` after an instruction is malformed, and read all the same)
+                k = cursor.node
+                if k is not None and k.kind_id in _LOCALS and not (k.is_error or k.is_missing):
+                    locals_ += reader._decls(k, self.tn, first + len(locals_), False)
+                more = cursor.goto_next_sibling()
+            _SLOT["locals"].__set__(f, locals_)
+            reader.diags = []
+
 
 class _ContextReader(ModuleReader):
     """The module reader without the token-separation scan of each field: it only makes
@@ -83,7 +109,10 @@ class EarlyFunc(Func):
     def __getattr__(self, name: str) -> Any:
         if name not in _LAZY:
             raise AttributeError(name)
-        self._bodies.fill(self)
+        if name == "locals":
+            self._bodies.fill_locals(self)
+        else:
+            self._bodies.fill(self)
         return _SLOT[name].__get__(self, Func)
 
     def __eq__(self, other: object) -> bool:
@@ -130,6 +159,36 @@ def early_document(data: bytes, tree: Tree) -> Document | None:
     reader.module.funcs = funcs
     result = ReadResult(reader.module, [], reader.broken)
     return Document(data, tree, [ScriptModule("text", cst.span(node), None, result)], [])
+
+
+def body_start(f: Func) -> int | None:
+    """Where `f.body_span` starts (None: no instruction), without reading the body of an
+    `EarlyFunc` not read yet: its first instruction's node, as `read_function_body` finds it
+    (what lays a document out function by function, `function_cache`, needs of each)."""
+    if isinstance(f, EarlyFunc):
+        try:
+            span = _SLOT["body_span"].__get__(f, Func)
+        except AttributeError:
+            return _first_instruction(f._bodies.nodes[f.index])
+    else:
+        span = f.body_span
+    return None if span is None else span.start
+
+
+_INSTRS = cst.kind_ids(INSTR_NODES)
+_LOCALS = cst.kind_ids(("local",))
+
+
+def _first_instruction(node: Node) -> int | None:
+    """Where the first instruction among `cst.named(node)` starts, stepping over the header only."""
+    cursor = node.walk()
+    more = cursor.goto_first_child()
+    while more:
+        c = cursor.node
+        if c is not None and c.kind_id in _INSTRS and not (c.is_error or c.is_missing):
+            return c.start_byte
+        more = cursor.goto_next_sibling()
+    return None
 
 
 def bodies_read(doc: Document) -> int:

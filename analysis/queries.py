@@ -173,3 +173,38 @@ class DeepQuery:
                     out[name] = found
                 else:
                     have.extend(found)
+
+
+def pieces(root: Node, start: int, end: int | None) -> list[Node]:
+    """The nodes to query for the captures in [start, end): the top-level forms that reach
+    into it, a module replaced by its fields that do (not the module itself: a caller whose
+    patterns match it adds it); without an end, the root. The callers' patterns match within
+    one field, and a query from the root over a range still walks the whole tree (0.4 s for
+    one function of a 13 MB module, 0.3 s for 2 KB of module fields of 10 MB), one from a
+    field the field only."""
+    if end is None:
+        return [root]
+    out: list[Node] = []
+    top = root.walk()
+    more = top.goto_first_child_for_byte(start) is not None if start > 0 else top.goto_first_child()
+    while more:
+        node = top.node
+        if node is None or node.start_byte >= max(end, start + 1):
+            break
+        if node.type != "module":
+            out.append(node)
+        else:
+            inner = node.walk()
+            more_inner = (
+                inner.goto_first_child_for_byte(start) is not None
+                if start > node.start_byte
+                else inner.goto_first_child()
+            )
+            while more_inner:
+                field = inner.node
+                if field is None or field.start_byte >= max(end, start + 1):
+                    break
+                out.append(field)
+                more_inner = inner.goto_next_sibling()
+        more = top.goto_next_sibling()
+    return out

@@ -12,7 +12,10 @@ instruction a line. For each, the session an editor makes (pull
 diagnostics, full tokens, folding, symbols, inlay hints, token range, hover, highlight,
 selection, definition, references, completion, signature help, code actions and each
 resolve, prepareRename, rename, tokens delta), each request timed from writing it to reading
-its answer, one at a time; the first pays the document's analysis. Then the scaling: hover
+its answer, one at a time, with the server's CPU meanwhile; the first pays the document's
+analysis. When the first full tokens are the text's start (decision 48) the session waits for
+the refresh and prints the background work apart; each document starts once the server's CPU
+is quiet (the last one's memory given back); resolves over 0.5 s of CPU are listed by title. Then the scaling: hover
 and full semantic tokens at each `--scaling` depth, on the nested shapes (fresh documents).
 Every answer is checked for its shape (`pathological.check`).
 
@@ -54,6 +57,13 @@ def _session(
         extra = f" (x{len(found)}, max)" if len(found) > 1 else ""
         cpu_text = f"  CPU {top.cpu:6.2f} s" if top.cpu is not None else ""
         print(f"  {method:42} {top.seconds:8.3f} s{cpu_text}{extra}")
+        if len(found) > 1 and top.cpu is not None and top.cpu >= 0.5:  # which ones, by title
+            for a in found:
+                title = (
+                    (a.response.get("result") or {}).get("title", "?") if a.method.endswith("resolve") else ""
+                )
+                if a.cpu is not None and a.cpu >= 0.5:
+                    print(f"      {str(title)[:60]:60} CPU {a.cpu:6.2f} s")
     return answers
 
 

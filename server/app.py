@@ -433,6 +433,9 @@ class DocumentRequest:
     uri: Callable[[Any], str] = lambda params: params.text_document.uri  # the document asked about
     # Reads `Snapshot.early()` only: answered while a big document's analysis is computed.
     early: bool = False
+    # About the whole text but reads `Snapshot.early()` only: before the document's first
+    # analysis is done, `early` in the interactive lane (not waiting for it); after, as above.
+    early_first: bool = False
 
 
 def _none() -> None:
@@ -469,7 +472,13 @@ INTERACTIVE, WHOLE = Lane.INTERACTIVE, Lane.WHOLE
 # tokens: in `make_server`.)
 _DOCUMENT_REQUESTS = (
     DocumentRequest(
-        types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, ide_requests.document_symbols_json, _whole, list, WHOLE, True
+        types.TEXT_DOCUMENT_DOCUMENT_SYMBOL,
+        ide_requests.document_symbols_json,
+        _whole,
+        list,
+        WHOLE,
+        True,
+        early_first=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_HOVER,
@@ -517,6 +526,7 @@ _DOCUMENT_REQUESTS = (
         list,
         WHOLE,
         True,
+        early_first=True,
     ),
     DocumentRequest(
         types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE,
@@ -658,18 +668,28 @@ _DOCUMENT_REQUESTS = (
 
 def _register(server: WatServer, request: DocumentRequest) -> None:
     async def handler(ls: WatServer, params: Any) -> Any:
+        uri = request.uri(params)
+        lane, whole, early = request.lane, request.whole, request.early
+        if request.early_first and _before_analysis(ls.documents.get(uri)):
+            lane, whole, early = INTERACTIVE, False, True
         return await ls.requests.on_document(
-            request.uri(params),
+            uri,
             request.default(),
             request.work,
             *request.args(ls, params),
-            lane=request.lane,
-            whole=request.whole,
-            early=request.early,
+            lane=lane,
+            whole=whole,
+            early=early,
         )
 
     handler.__name__ = handler.__qualname__ = request.method  # what errors are logged under
     server.feature(request.method, request.options)(handler)
+
+
+def _before_analysis(snap: Snapshot | None) -> bool:
+    """Whether the document's first analysis is not done yet (the whole-document lane would
+    wait for it, decision 27)."""
+    return snap is not None and not snap.analysed and not snap.incremental.started
 
 
 def main() -> int:

@@ -46,15 +46,17 @@ def _at(snap: Snapshot, position: types.Position, encoding: Encoding) -> Occurre
 
 
 def document_symbols(snap: Snapshot, encoding: Encoding) -> list[types.DocumentSymbol]:
-    return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(snap.analysis())]
+    return [convert.document_symbol(s, snap.index, encoding) for s in navigation.symbols(snap.early())]
 
 
 def document_symbols_json(snap: Snapshot, encoding: Encoding) -> RawResult:
     """`document_symbols` as JSON text. For one text module, each function's symbol (with its
     locals) is kept from version to version (see `analysis/ide/function_cache`) as text with its line numbers
     left out, filled in where the function is now: making and sending protocol objects for
-    every local of 10,000 functions cost seconds, and reading them shifts moved functions."""
-    doc = snap.analysis()
+    every local of 10,000 functions cost seconds, and reading them shifts moved functions.
+    Symbols read the module context and each function's locals: before the analysis,
+    `Snapshot.early()` has them without reading bodies (`early._Bodies.fill_locals`)."""
+    doc = snap.early()
     lay = function_cache.layout(doc)
     if lay is None:
         return RawResult(json.dumps(_CONVERTER.unstructure(document_symbols(snap, encoding))))
@@ -286,8 +288,10 @@ def folding_ranges(snap: Snapshot) -> list[types.FoldingRange]:
 
 def folding_ranges_json(snap: Snapshot) -> RawResult:
     """`folding_ranges` as JSON text: made from the folds directly, without protocol objects
-    (45,000 of them on the 13 MB module cost most of a second to make and as much to send)."""
-    folds, dropped = folding.within_depth(folding.folds_by_function(snap.analysis(), snap.index))
+    (45,000 of them on the 13 MB module cost most of a second to make and as much to send).
+    Folds need the tree and where functions start only: `Snapshot.early()` has both before
+    the analysis (the layout reads no body, `early.body_start`)."""
+    folds, dropped = folding.within_depth(folding.folds_by_function(snap.early(), snap.index))
     if dropped:
         _log.warning(
             "wat-lsp: folding ranges for %s: %d nested more than %d deep left out",

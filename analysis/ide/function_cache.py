@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document, FuncTexts
+from wat_lsp.analysis.early import body_start
 from wat_lsp.analysis.model import Func
 
 T = TypeVar("T")
@@ -87,7 +88,8 @@ def _layout(doc: Document) -> Layout | None:
     for f, s, e in zip(funcs, starts, ends, strict=True):
         if s < prev or e > len(data):
             return None  # overlapping fields: not a layout this module can rely on
-        body = f.body_span.start if f.body_span is not None and s <= f.body_span.start <= e else e
+        first = body_start(f)  # (an early document's bodies stay unread)
+        body = first if first is not None and s <= first <= e else e
         context += (data[prev:s], data[s:body])
         prev = e
     context.append(data[prev:])

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tree_sitter import Node
 from wat_lsp.analysis import cancel, cst
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import function_cache, navigation, references
 from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
-from wat_lsp.analysis.queries import DeepQuery
+from wat_lsp.analysis.queries import DeepQuery, pieces
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
                "event", "namespace", "number", "string", "comment")  # fmt: skip
@@ -105,15 +105,23 @@ def tokens_json(doc: Document, index: LineIndex, encoding: Encoding) -> tuple[li
     tokens takes most of a second)."""
     data, segments = _whole(doc, index, encoding)
     if segments is None:
-        return data, json.dumps(data)[1:-1]
+        return data, ints_json(data)
     parts: list[str] = []
     for seg in segments:
         if isinstance(seg, list):
-            parts.append(json.dumps(seg)[1:-1])
+            parts.append(ints_json(seg))
         else:
             chunk, first_line, first_col = seg
             parts.append(f"{first_line}, {first_col}{chunk.text()}")
     return data, ", ".join(parts)
+
+
+def ints_json(values: Sequence[int]) -> str:
+    """`json.dumps(values)` without its brackets, for integers (made plain ints by `array`:
+    a bool would print as `True`): `str` of their list is the same text, and on the server's
+    glibc allocator (decision 28) five times as fast (1.5 M tokens: 0.2 s against 1.1 s)."""
+    plain = values if isinstance(values, array) else array("q", values)
+    return str(plain.tolist())[1:-1]
 
 
 def delta(old: list[int], new: list[int]) -> tuple[int, int, list[int]]:
@@ -216,13 +224,31 @@ def _items(doc: Document, occs: Sequence[Occurrence], start: int, end: int) -> l
                     found = _classify(doc, o, cache)
             first[s] = (s, o.end, found[0], found[1])
     setdefault = first.setdefault
-    for name, nodes in _query().captures(doc.tree.root_node, start, end).items():
+    for name, nodes in _lexical(doc, start, end).items():
         kind, mods = _LEXICAL[name]
         for n in nodes:
             s, e = n.byte_range
             if start <= s < end:
                 setdefault(s, (s, e, kind, mods))
     return [first[s] for s in sorted(first)]
+
+
+def _lexical(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
+    """The lexical query's captures reaching into [start, end); a range from the fields
+    around it (`pieces`: from the root, the query walked the whole tree, 0.3 s on 10 MB for a
+    function's tokens)."""
+    root = doc.tree.root_node
+    if (start <= 0 and end >= len(doc.data)) or root.has_error:  # (errors: leaves of an ERROR root)
+        return _query().captures(root, start, end)
+    out: dict[str, list[Node]] = {}
+    for piece in pieces(root, start, end):
+        for name, found in _query().captures(piece, start, end).items():
+            have = out.get(name)
+            if have is None:
+                out[name] = found
+            else:
+                have.extend(found)
+    return out
 
 
 # --- the whole document, function by function ---------------------------------------------
@@ -243,7 +269,7 @@ class _Chunk:
     def text(self) -> str:
         """`data` after its first token's line and column as JSON (with a leading comma)."""
         if self._text is None:
-            self._text = ", " + json.dumps(self.data[2:].tolist())[1:-1] if len(self.data) > 2 else ""
+            self._text = ", " + ints_json(self.data[2:]) if len(self.data) > 2 else ""
         return self._text
 
 

@@ -327,3 +327,73 @@ def test_background_work_gives_way_to_whole_document_requests() -> None:
     with pytest.raises(cancel.Cancelled):
         gave_way.result(10)
     assert asked.result(10) == "answered" and order == ["whole"]
+
+
+def test_folding_and_symbols_over_stdio_before_the_diagnostics(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folding reads the tree and where functions start, symbols the module context and
+    locals: before the first analysis they are answered from the early document at the
+    analysis' first interlude (not after the analysis, as whole-document requests are),
+    reading no body, as the analysed document answers them; after the analysis, as
+    whole-document requests."""
+    monkeypatch.setenv("WAT_LSP_TEST_EARLY_JOBS", "2")
+    doc = {"uri": URI}
+    with Raw() as raw:
+        _initialize(raw)
+        raw.send(
+            "textDocument/didOpen", {"textDocument": {**doc, "languageId": "wat", "version": 1, "text": text}}
+        )
+        raw.send("textDocument/diagnostic", {"textDocument": doc}, id="pull")
+        raw.send("textDocument/foldingRange", {"textDocument": doc}, id="folds")
+        raw.send("textDocument/documentSymbol", {"textDocument": doc}, id="symbols")
+        answers = _responses(raw, {"pull", "folds", "symbols"})
+        raw.send("textDocument/foldingRange", {"textDocument": doc}, id="folds again")
+        raw.send("textDocument/documentSymbol", {"textDocument": doc}, id="symbols again")
+        again = _responses(raw, {"folds again", "symbols again"})
+    assert [a["id"] for a in answers][-1] == "pull"
+    by_id = {a["id"]: a["result"] for a in answers + again}
+    function_cache.clear()
+    full = _analysed_snapshot(text)
+    folds = json.loads(ide_requests.folding_ranges_json(full).text)
+    symbols = json.loads(ide_requests.document_symbols_json(full, ENC).text)
+    assert by_id["folds"] == by_id["folds again"] == folds
+    assert by_id["symbols"] == by_id["symbols again"] == symbols
+    assert len(folds) > 100 and len(symbols) > 100
+    assert sum(len(s.get("children", [])) for s in symbols) > 100  # (with their locals)
+
+
+def test_folding_and_symbols_read_the_early_document_only(text: str) -> None:
+    snap = _early_snapshot(text)
+    folds = ide_requests.folding_ranges_json(snap)
+    symbols = ide_requests.document_symbols_json(snap, ENC)
+    objects = ide_requests.document_symbols(snap, ENC)
+    assert not snap.analysed
+    assert early.bodies_read(snap.early()) == 0
+    function_cache.clear()
+    full = _analysed_snapshot(text)
+    assert folds == ide_requests.folding_ranges_json(full)
+    assert symbols == ide_requests.document_symbols_json(full, ENC)
+    assert objects == ide_requests.document_symbols(full, ENC)
+
+
+def test_locals_read_without_the_body() -> None:
+    """An early function's locals alone, as the whole read makes them (a `local` after an
+    instruction, which the grammar does not take as one, included)."""
+    text = (
+        b"(module (func $f (param $p i32) (local $a i32) (local i64 f32) (local $b (ref null func))"
+        b" (local.set $a (i32.const 1)) (local $late f64)) (func $g nop))"
+    )
+    snap_tree = documents.open_snapshot(URI, 1, text.decode()).tree
+    doc = early.early_document(text, snap_tree)
+    full = analyse(text)
+    assert doc is not None and doc.modules[0].read is not None and full.modules[0].read is not None
+    mine = [f.locals for f in doc.modules[0].read.module.funcs]
+    assert early.bodies_read(doc) == 0
+    theirs = [f.locals for f in full.modules[0].read.module.funcs]
+    assert mine == theirs
+    assert [d.name for d in mine[0]] == ["a", None, None, "b"]
+    assert [f.body for f in doc.modules[0].read.module.funcs] == [
+        f.body for f in full.modules[0].read.module.funcs
+    ]
+    assert early.bodies_read(doc) == 2

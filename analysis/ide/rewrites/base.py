@@ -59,16 +59,29 @@ class Rewrite:
         return cls(name, title, lambda doc, offset: bool(edits(doc, offset)), edits, same_binary)
 
 
+class _Path(list[Node]):
+    """A `path_to` answer, whose copies share where the innermost named node of each type is
+    (found once: the rewrites listed at a cursor ask `innermost` a dozen times, and at the
+    bottom of 100,000 nested operands each asking walked the 100,000 levels)."""
+
+    __slots__ = ("cell", "size")
+
+    def __init__(self, nodes: list[Node], cell: list[dict[str, int] | None]) -> None:
+        super().__init__(nodes)
+        self.cell = cell
+        self.size = len(nodes)
+
+
 def path_to(doc: Document, offset: int) -> list[Node]:
     """The nodes from the root down to the smallest one holding `offset`."""
-    memo: tuple[Document, int, list[Node]] | None = getattr(_paths, "memo", None)
+    memo: tuple[Document, int, _Path] | None = getattr(_paths, "memo", None)
     if memo is not None and memo[0] is doc and memo[1] == offset:
-        return list(memo[2])
+        return _Path(memo[2], memo[2].cell)
     root = doc.tree.root_node
     target = root.descendant_for_byte_range(offset, offset)
-    path = [root] if target is None else cst.path(root, target)
+    path = _Path([root] if target is None else cst.path(root, target), [None])
     if getattr(_paths, "on", False):
-        _paths.memo = (doc, offset, list(path))
+        _paths.memo = (doc, offset, _Path(path, path.cell))
     return path
 
 
@@ -91,6 +104,12 @@ def one_path() -> Iterator[None]:
 def innermost(path: list[Node], kinds: frozenset[str]) -> int | None:
     """The position in `path` of its innermost named node of a type in `kinds` (a form, not
     its keyword token, which has the same type)."""
+    if isinstance(path, _Path) and len(path) == path.size:  # (not cut or grown since `path_to`)
+        last = path.cell[0]
+        if last is None:
+            last = path.cell[0] = {n.type: i for i, n in enumerate(path) if n.is_named}
+        found = [last[k] for k in kinds if k in last]
+        return max(found) if found else None
     return next((i for i in range(len(path) - 1, -1, -1) if path[i].is_named and path[i].type in kinds), None)
 
 

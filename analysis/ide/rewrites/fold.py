@@ -165,8 +165,8 @@ class Tree:
     kids: list[Tree] = field(default_factory=list)
     arms: list[list[Tree]] = field(default_factory=list)
     elses: list[int] = field(default_factory=list)
-    parent: Tree | None = None
-    level: list[Tree] | None = None  # the list of trees it was made in
+    # (No link to the tree it is an operand of, nor to its level: without cycles, 100,000
+    # blocks' trees are freed by reference counting, not by collections scanning them all.)
 
 
 @dataclass(slots=True)
@@ -195,10 +195,8 @@ def _take(level: _Level, pops: int | None) -> list[Tree]:
 def _place(level: _Level, t: Tree, kids: list[Tree]) -> None:
     t.kids = kids
     for k in kids:
-        k.parent = t
         t.lo = min(t.lo, k.lo)
         t.start, t.end = min(t.start, k.start), max(t.end, k.end)
-    t.level = level.items
     level.items.append(t)
     if t.pushes <= 0:
         level.floor = len(level.items)
@@ -284,6 +282,9 @@ def _kept(ins: Instr) -> bool:
 def _trivia(doc: Document, start: int, end: int) -> list[Node] | None:
     """The comments in [start, end); None if there is an annotation. Only the nodes over the
     range are visited (a function's thousands of statements are skipped to the first)."""
+    data = doc.data
+    if data.find(b";", start, end) < 0 and data.find(b"(@", start, end) < 0:
+        return []  # every comment holds a `;` and every annotation starts `(@` (no walk: a node per level)
     out: list[Node] = []
     top = doc.tree.root_node.descendant_for_byte_range(start, end)
     stack = [top] if top is not None else []
@@ -534,7 +535,8 @@ class _Func:
     m: Module
     f: Func
     trees: list[Tree] | None = None
-    by_instr: dict[int, Tree] | None = None
+    by_instr: dict[int, Tree] | None = None  # an instruction's outermost tree at its level
+    levels: dict[int, list[Tree]] = field(default_factory=dict)  # a tree's level, by its id
     whole: dict[str, list[TextEdit]] = field(default_factory=dict)  # function-wide edits, by rewrite
     groups: dict[int, list[TextEdit]] = field(default_factory=dict)  # a group's fold edits, by its first tree
     unfolds: dict[int, TextEdit | None] = field(default_factory=dict)  # by the instruction unfolded
@@ -582,21 +584,22 @@ class _Func:
         """The tree at its own level that holds instruction `i` (a block's `else` or `end`:
         the block)."""
         if self.by_instr is None:
-            self.by_instr = {}
-            stack = list(self.forest())
-            while stack:
-                n = stack.pop()
-                self.by_instr[n.root] = n
-                self.by_instr[n.hi] = n
-                for e in n.elses:
-                    self.by_instr[e] = n
-                stack.extend(n.kids)
-                for arm in n.arms:
-                    stack.extend(arm)
-        t = self.by_instr.get(i)
-        while t is not None and t.parent is not None:
-            t = t.parent
-        return t
+            by_instr: dict[int, Tree] = {}
+            work = [self.forest()]  # levels: the body's top, then blocks' arms
+            while work:
+                level = work.pop()
+                for top in level:
+                    self.levels[id(top)] = level
+                    stack = [top]  # its operands, and theirs, are at its level
+                    while stack:
+                        n = stack.pop()
+                        by_instr[n.root] = by_instr[n.hi] = top
+                        for e in n.elses:
+                            by_instr[e] = top
+                        stack.extend(n.kids)
+                        work.extend(n.arms)
+            self.by_instr = by_instr
+        return self.by_instr.get(i)
 
 
 _last: tuple[Document, dict[int, _Func | None]] | None = None  # the functions of the last document
@@ -668,8 +671,7 @@ def _fold_group(doc: Document, fn: _Func, group: list[Tree]) -> list[TextEdit]:
 def _group_of(fn: _Func, t: Tree) -> list[Tree]:
     """The group of its level `t` is in (each level grouped once)."""
     if id(t) not in fn.group_of:
-        assert t.level is not None
-        for g in segments(t.level):
+        for g in segments(fn.levels[id(t)]):
             for x in g:
                 fn.group_of[id(x)] = g
     return fn.group_of[id(t)]
