@@ -116,9 +116,10 @@ class ModuleReader:
         the model's functions have their signatures, no locals or instructions yet."""
         if fields is None:
             fields = module_fields(self.node)
-            name_node = self.node.child_by_field_name("name")
-            if name_node is not None:
-                self.module.name = parse_id(cst.text(self.data, name_node))[0]
+        # (a `(module $name ...)` node; the root of bare fields has no name)
+        name_node = self.node.child_by_field_name("name")
+        if name_node is not None:
+            self.module.name = parse_id(cst.text(self.data, name_node))[0]
         self._declare(fields)
         self._read_types()
         self._read_signatures()
