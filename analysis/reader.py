@@ -237,9 +237,14 @@ class ModuleReader:
                 self.report("malformed", f"an imported {kind} has no {what}", cst.span(c))
                 return
 
-    def _check_glue(self, field_node: Node) -> None:
-        """Token separation in a field, outside instructions (the body reader checks those)."""
-        stack = [field_node]
+    def _check_glue(self, field_node: Node, named_out: list[Node] | None = None) -> None:
+        """Token separation in a field, outside instructions (the body reader checks those);
+        `named_out` gets `cst.named(field_node)`."""
+        at, kids = cst.glue_scan(field_node, self.data, _INSTR_KINDS, named_out)
+        if at is not None:
+            self.diags.append(make("syntax", cst.GLUE_MESSAGE, Span(at, at + 1)))
+            return
+        stack = kids
         while stack:
             at, kids = cst.glue_scan(stack.pop(), self.data, _INSTR_KINDS)
             if at is not None:
@@ -780,9 +785,13 @@ class ModuleReader:
         read_function_body(self, f, node, tn)
 
 
-def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames) -> None:
-    """Locals and instructions of one defined function (the unit of re-analysis)."""
-    kids = cst.named(node)
+def read_function_body(
+    reader: ModuleReader, f: Func, node: Node, tn: TypeNames, kids: list[Node] | None = None
+) -> None:
+    """Locals and instructions of one defined function (the unit of re-analysis); `kids`:
+    `cst.named(node)` when the caller has it."""
+    if kids is None:
+        kids = cst.named(node)
     local_kinds, instr_kinds = _LOCAL_KINDS, _INSTR_KINDS
     local_names: dict[str, int] = {}
     for p in f.params:

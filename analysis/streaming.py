@@ -117,8 +117,11 @@ class _ContextReader(ModuleReader):
         if field_node.start_byte not in self.deferred:
             super()._check_glue(field_node)
 
-    def check_glue_now(self, field_node: Node) -> None:
-        super()._check_glue(field_node)
+    def check_glue_now(self, field_node: Node) -> list[Node]:
+        """The deferred check; `cst.named(field_node)`, found on the way."""
+        kids: list[Node] = []
+        super()._check_glue(field_node, kids)
+        return kids
 
 
 @dataclass(slots=True)
@@ -221,9 +224,8 @@ class _Bodies:
             if _header_key(node) != d.header:
                 return False
             marks.append(len(reader.diags))
-            if d.start in reader.deferred:
-                reader.check_glue_now(node)
-            read_function_body(reader, d.func, node, self.tn)
+            kids = reader.check_glue_now(node) if d.start in reader.deferred else None
+            read_function_body(reader, d.func, node, self.tn, kids)
         del got, root  # the tree
         if len(module.types) != self.types:
             return False  # a body added a type: the context validated against lacks it
