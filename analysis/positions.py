@@ -38,7 +38,9 @@ def _after_newlines(data: bytes, out: array[int]) -> None:
     for at in range(0, len(data), step):
         lines = data[at : at + step].split(b"\n")
         lines.pop()  # what follows the piece's last break (or the whole piece): no start in it
-        out.extend(itertools.islice(itertools.accumulate(map(_PLUS_ONE, map(len, lines)), initial=at), 1, None))
+        out.extend(
+            itertools.islice(itertools.accumulate(map(_PLUS_ONE, map(len, lines)), initial=at), 1, None)
+        )
 
 
 _PLUS_ONE = (1).__add__

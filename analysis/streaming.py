@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Parser
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.diagnostics import Diagnostic, Severity, by_span
+from wat_lsp.analysis.diagnostics import Diagnostic, by_span
 from wat_lsp.analysis.document import analyse, error_starts, has_error_in, liveness_report, no_cyclic_gc
 from wat_lsp.analysis.lexical import nothing_to_report
 from wat_lsp.analysis.lints import mut_never_set
@@ -113,9 +113,9 @@ class _ContextReader(ModuleReader):
         super().__init__(data, node)
         self.deferred = deferred
 
-    def _check_glue(self, field_node: Node) -> None:
+    def _check_glue(self, field_node: Node, named_out: list[Node] | None = None) -> None:
         if field_node.start_byte not in self.deferred:
-            super()._check_glue(field_node)
+            super()._check_glue(field_node, named_out)
 
     def check_glue_now(self, field_node: Node) -> list[Node]:
         """The deferred check; `cst.named(field_node)`, found on the way."""
@@ -231,7 +231,10 @@ class _Bodies:
             return False  # a body added a type: the context validated against lacks it
         marks.append(len(reader.diags))
         broken, ctx, notes = reader.broken, self.ctx, self.notes
-        owns = [validate_function(module, d.func, ctx, partial=d.func.index in broken, core_only=notes) for d in run]
+        owns = [
+            validate_function(module, d.func, ctx, partial=d.func.index in broken, core_only=notes)
+            for d in run
+        ]
         for k, d in enumerate(run):
             f, own = d.func, owns[k]
             self.valid += own

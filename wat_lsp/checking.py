@@ -106,7 +106,9 @@ def check_one(task: tuple[str, bytes | None], options: CheckOptions) -> FileRepo
         return report
     # `analyse`'s diagnostics; a plain module is read a function at a time (decision 50)
     # unless WAT_LSP_CHECK=whole asks for the whole-document path (to compare them)
-    diags = analyse(data).diagnostics if os.environ.get("WAT_LSP_CHECK") == "whole" else check_diagnostics(data)
+    diags = (
+        analyse(data).diagnostics if os.environ.get("WAT_LSP_CHECK") == "whole" else check_diagnostics(data)
+    )
     if options.overrides:
         diags = with_severities(diags, options.overrides)
     report.has_errors = any(d.severity == Severity.ERROR for d in diags)

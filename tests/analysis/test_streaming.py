@@ -82,7 +82,10 @@ def _smith_texts() -> list[tuple[str, bytes]]:
         from tests.tools import missing_tool
 
         missing_tool("wasm-tools is not installed")
-    return [(f"smith {seed} {'folded' if fold else 'plain'}", text) for seed, fold, text in wasmtools.smith_texts(range(SMITH))]
+    return [
+        (f"smith {seed} {'folded' if fold else 'plain'}", text)
+        for seed, fold, text in wasmtools.smith_texts(range(SMITH))
+    ]
 
 
 def test_smith_modules() -> None:
@@ -148,25 +151,29 @@ FIELDS_OUTSIDE = b"""(module
     "text",
     [
         FIELDS_OUTSIDE,
-        FIELDS_OUTSIDE.replace(b"(func $e", b"(func $e (export \"()\")"),  # parentheses in a string
+        FIELDS_OUTSIDE.replace(b"(func $e", b'(func $e (export "()")'),  # parentheses in a string
         FIELDS_OUTSIDE.replace(b"(start $c)", b"(start $c) (func $h)"),  # the last field on a line
-        FIELDS_OUTSIDE.replace(b"local.get $x", b"local.get $x)\n  (func $i"),  # a field inside a body's guess
+        FIELDS_OUTSIDE.replace(
+            b"local.get $x", b"local.get $x)\n  (func $i"
+        ),  # a field inside a body's guess
         FIELDS_OUTSIDE.replace(b")\n)\n", b")\n) ;; end\n"),  # after the module's `)`
         FIELDS_OUTSIDE + b"(module)\n",  # two modules
-        FIELDS_OUTSIDE.replace(b"i32.add", b"i32.add (@custom \"x\" \"y\")"),  # an annotation
+        FIELDS_OUTSIDE.replace(b"i32.add", b'i32.add (@custom "x" "y")'),  # an annotation
         FIELDS_OUTSIDE.replace(b"nop", b"nopp"),  # an unknown instruction
         FIELDS_OUTSIDE.replace(b"local.get 0 local.get 0", b"local.get 0local.get 0"),  # glued tokens
         FIELDS_OUTSIDE.replace(b"call $a", b"call $nowhere"),
         FIELDS_OUTSIDE.replace(b"(local i32)", b"(local i32) (local $x (ref $t))"),  # non-defaultable
         FIELDS_OUTSIDE.replace(b"i32.const 1", b"(block (result i32) i32.const 1) (block (param i32))"),
-        FIELDS_OUTSIDE.replace(b"i32.const 1", b"i32.const 1 call_indirect (param i64)"),  # a type added by a body
+        FIELDS_OUTSIDE.replace(
+            b"i32.const 1", b"i32.const 1 call_indirect (param i64)"
+        ),  # a type added by a body
         FIELDS_OUTSIDE.replace(b"(start $c)", b"(start $c) (start $c)"),
         FIELDS_OUTSIDE.replace(b"(func $a", b"(func $b"),  # duplicate name
         FIELDS_OUTSIDE.replace(b"$a (result i32)", b"$a (result i32) (result i64)"),
         FIELDS_OUTSIDE.replace(b"(module", b"(module $m"),
         FIELDS_OUTSIDE.replace(b"(module\n", b";; head\n(module (; c ;)\n"),
         FIELDS_OUTSIDE.replace(b"(module\n", b"(module (func $first)\n"),  # a field on `(module`'s line
-        FIELDS_OUTSIDE.replace(b"local.get $x", b"local.get $x \"\xff\""),  # invalid UTF-8
+        FIELDS_OUTSIDE.replace(b"local.get $x", b'local.get $x "\xff"'),  # invalid UTF-8
         FIELDS_OUTSIDE.replace(b"(local $y i32)", b"(local $y i32) (local $y i64)"),
         FIELDS_OUTSIDE.replace(b" ;; a comment in the header\n", b"\n  (param i32) ;; late\n"),
         FIELDS_OUTSIDE[:-3],  # a missing `)`
@@ -193,12 +200,23 @@ def test_huge_index_and_deep_nesting() -> None:
 
 def test_check_parallel_and_whole_print_the_same(tmp_path: Path) -> None:
     """`check -j 2` prints what `-j 1` prints, and what the whole-document path prints."""
-    for name, text in _smith_texts()[:16] + _spec_modules()[:: 40]:
+    for name, text in _smith_texts()[:16] + _spec_modules()[::40]:
         (tmp_path / (name.replace(" ", "-").replace("@", "-") + ".wat")).write_bytes(text)
     outs = []
     for jobs, env in (("1", {}), ("2", {}), ("1", {"WAT_LSP_CHECK": "whole"})):
         r = subprocess.run(
-            [sys.executable, "-P", "-m", "wat_lsp", "check", "-j", jobs, "--min-severity", "hint", str(tmp_path)],
+            [
+                sys.executable,
+                "-P",
+                "-m",
+                "wat_lsp",
+                "check",
+                "-j",
+                jobs,
+                "--min-severity",
+                "hint",
+                str(tmp_path),
+            ],
             capture_output=True,
             env={**os.environ, **env},
             cwd=tmp_path,
@@ -215,7 +233,9 @@ def test_invalid_utf8_goes_the_whole_way() -> None:
     assert [d.code for d in check_diagnostics(data)] == [d.code for d in analyse(data).diagnostics]
 
 
-@pytest.mark.skipif(not os.environ.get("WAT_LSP_BIG_CHECK"), reason="set WAT_LSP_BIG_CHECK=1 (a minute or more)")
+@pytest.mark.skipif(
+    not os.environ.get("WAT_LSP_BIG_CHECK"), reason="set WAT_LSP_BIG_CHECK=1 (a minute or more)"
+)
 def test_60_mb_module_through_the_cli(tmp_path: Path) -> None:
     path = tmp_path / "big.wat"
     path.write_bytes(_generated(60_000_000, 0))
