@@ -38,7 +38,7 @@ from wat_lsp.analysis.lints import mut_never_set
 from wat_lsp.analysis.lints.registry import module_lints
 from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func
-from wat_lsp.analysis.reader import ModuleReader, _header, read_function_body
+from wat_lsp.analysis.reader import _INSTR_KINDS, ModuleReader, _header, read_function_body
 from wat_lsp.analysis.syntax import new_parser, parse_ranges
 from wat_lsp.analysis.validate import CoreOnly, ModuleContext, validate_function, validate_module_fields
 
@@ -132,8 +132,15 @@ class _Defined:
     header: list[tuple[int, int, int]]  # (kind id, start, end) of the header's nodes
 
 
-def _header_key(node: Node) -> list[tuple[int, int, int]]:
-    return [(c.kind_id, c.start_byte, c.end_byte) for c in _header(node)]
+def _header_key(kids: list[Node]) -> list[tuple[int, int, int]]:
+    """Kind and span of a function's header nodes, from its named children."""
+    out: list[tuple[int, int, int]] = []
+    for c in kids:
+        k = c.kind_id
+        if k in _INSTR_KINDS:
+            break
+        out.append((k, c.start_byte, c.end_byte))
+    return out
 
 
 def _context(
@@ -168,7 +175,7 @@ def _context(
     reader.read_context(nodes)
     by_index = {f.index: f for f in reader.module.funcs}
     defined = [
-        _Defined(by_index[d.index], d.node.start_byte, d.node.end_byte, _header_key(d.node))
+        _Defined(by_index[d.index], d.node.start_byte, d.node.end_byte, _header_key(_header(d.node)))
         for d in reader.declared
         if d.space == "func" and d.import_node is None
     ]
@@ -221,10 +228,10 @@ class _Bodies:
             return False
         marks: list[int] = []
         for node, d in zip(got, run, strict=True):
-            if _header_key(node) != d.header:
-                return False
             marks.append(len(reader.diags))
-            kids = reader.check_glue_now(node) if d.start in reader.deferred else None
+            kids = reader.check_glue_now(node) if d.start in reader.deferred else cst.named(node)
+            if _header_key(kids) != d.header:
+                return False
             read_function_body(reader, d.func, node, self.tn, kids)
         del got, root  # the tree
         if len(module.types) != self.types:
