@@ -35,6 +35,7 @@ from wat_lsp.analysis.diagnostics import Diagnostic, by_span
 from wat_lsp.analysis.document import analyse, error_starts, has_error_in, liveness_report, no_cyclic_gc
 from wat_lsp.analysis.lexical import nothing_to_report
 from wat_lsp.analysis.lints import mut_never_set
+from wat_lsp.analysis.lints.registry import CODES as lint_codes
 from wat_lsp.analysis.lints.registry import module_lints
 from wat_lsp.analysis.lints.uses import UseKey, func_uses, module_uses
 from wat_lsp.analysis.model import Func
@@ -56,6 +57,8 @@ _BLANK = b" \t\r\n"
 _FIELDS_A_PARSE = 32  # tree-sitter finds a token's range from the first one: few ranges a parse
 _RUN_BYTES = 1 << 20  # the text of a run of functions parsed at once (its tree ~9 times that)
 _FUNC_KINDS = cst.kind_ids(("func",))
+# What `analyse` makes last, for functions and modules holding no error: liveness and the lints.
+LATE_CODES = frozenset({"unused-local", "never-read", "dead-store"}) | lint_codes
 
 
 @dataclass(slots=True)
@@ -204,8 +207,9 @@ def _runs(defined: list[_Defined], fields: list[_Field]) -> list[list[_Defined]]
 class _Bodies:
     """Step 3's state: what each function adds, gathered as `document._analyse` gathers it."""
 
-    def __init__(self, reader: _ContextReader) -> None:
+    def __init__(self, reader: _ContextReader, late: bool) -> None:
         self.reader = reader
+        self.late = late
         self.module = reader.module
         self.types = len(self.module.types)
         self.ctx = ModuleContext(self.module)  # (not `module_context`, whose cache would keep it)
@@ -245,13 +249,14 @@ class _Bodies:
         for k, d in enumerate(run):
             f, own = d.func, owns[k]
             self.valid += own
-            if f.index not in broken and not has_error_in(self.known, f.span.start, f.span.end):
+            if self.late and f.index not in broken and not has_error_in(self.known, f.span.start, f.span.end):
                 errors = error_starts(reader.diags[marks[k] : marks[k + 1]] + own)
                 live = liveness_report(f, f.span.start, f.span.end, errors)
                 if live:
                     self.lives.append((f, live))
         for d in run:
-            self.uses.update(func_uses(d.func))
+            if self.late:
+                self.uses.update(func_uses(d.func))
             d.func.body = []  # what the module lints need of it is counted
         return True
 
@@ -265,7 +270,7 @@ class _Bodies:
         for f, live in self.lives:  # (an error outside a function could start inside it)
             if not has_error_in(errors, f.span.start, f.span.end):
                 diags += live
-        if not has_error_in(errors, module.span.start, module.span.end):
+        if self.late and not has_error_in(errors, module.span.start, module.span.end):
             counts = module_uses(module)
             counts.update(self.uses)
             diags += module_lints(module, data, counts)
@@ -274,9 +279,10 @@ class _Bodies:
         return diags
 
 
-def stream_diagnostics(data: bytes) -> list[Diagnostic] | None:
+def stream_diagnostics(data: bytes, late: bool = True) -> list[Diagnostic] | None:
     """`analyse(data).diagnostics`, reading a function at a time; None where this cannot be
-    sure of giving exactly that (the caller analyses the whole document)."""
+    sure of giving exactly that (the caller analyses the whole document). Without `late`,
+    those of `LATE_CODES` are not made (a `check` that would not show them)."""
     if not nothing_to_report(data):
         return None
     plan = _plan(data)
@@ -288,15 +294,16 @@ def stream_diagnostics(data: bytes) -> list[Diagnostic] | None:
     if context is None:
         return None
     reader, defined = context
-    bodies = _Bodies(reader)
+    bodies = _Bodies(reader, late)
     for run in _runs(defined, fields):
         if not bodies.run(parser, data, run):
             return None
     return bodies.diagnostics(data)
 
 
-def check_diagnostics(data: bytes) -> list[Diagnostic]:
-    """`analyse(data).diagnostics`, a function at a time where `stream_diagnostics` can."""
+def check_diagnostics(data: bytes, late: bool = True) -> list[Diagnostic]:
+    """`analyse(data).diagnostics`, a function at a time where `stream_diagnostics` can;
+    without `late`, those of `LATE_CODES` may be left out."""
     with no_cyclic_gc():
-        found = stream_diagnostics(data)
+        found = stream_diagnostics(data, late)
     return found if found is not None else analyse(data).diagnostics

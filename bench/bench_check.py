@@ -72,12 +72,15 @@ def _cpu(r: PeerResult) -> float:
 VARIANTS = {"stream": {}, "whole": {"WAT_LSP_CHECK": "whole"}}
 
 
+MIN_SEVERITY = ["error"]  # `--min-severity` of our check (error: as CI runs it)
+
+
 def _ours(path: Path, env: dict[str, str], python: str = sys.executable) -> PeerResult:
     # `-P` and another working directory: run from the repository root, `./wat_lsp` (the CLI's
     # sources, no compiled grammar) would shadow the installed package, and the child would
     # die at once with status 1, which reads as "errors found".
     r = run_peer(
-        [python, "-P", "-m", "wat_lsp", "check", "--min-severity", "error", str(path)],
+        [python, "-P", "-m", "wat_lsp", "check", "--min-severity", MIN_SEVERITY[0], str(path)],
         cwd=tempfile.gettempdir(),
         capture_stdout=True,
         env={**os.environ, **env},
@@ -146,12 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(DEFAULT_SIZES))
     ap.add_argument("--repeat", type=int, default=1, help="runs of each command per input")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--min-severity", default="error", help="of our check (warning: its default)")
     ap.add_argument("--before", metavar="PYTHON", help="also run `PYTHON -m wat_lsp` (another installation)")
     ap.add_argument("--profile", metavar="SIZE", help="cProfile `analyse` of this input instead")
     ap.add_argument("--sort", default="tottime", help="pstats order for --profile")
     ap.add_argument("--memory", metavar="SIZE", help="tracemalloc `analyse` of this input instead")
     ap.add_argument("--top", type=int, default=25, help="lines shown by --profile / --memory")
     args = ap.parse_args(argv)
+    MIN_SEVERITY[0] = args.min_severity
     if args.profile:
         path = ensure_input(args.profile, args.seed)
         subprocess.run([sys.executable, "-c", _PROFILE, str(path), args.sort, str(args.top)], check=True)

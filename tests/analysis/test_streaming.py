@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.diagnostics import Diagnostic
+from wat_lsp.analysis.diagnostics import Diagnostic, Severity
 from wat_lsp.analysis.document import analyse
-from wat_lsp.analysis.streaming import check_diagnostics, stream_diagnostics
+from wat_lsp.analysis.streaming import LATE_CODES, check_diagnostics, stream_diagnostics
 from wat_lsp.analysis.syntax import parse
 
 from tests.corpus import core_files
 from tests.oracles import wasmtools
+from wat_lsp.checking import CheckOptions, late_shown
 
 ROOT = Path(__file__).resolve().parents[2]
 SMITH = 30  # seeds, each printed plain and folded
@@ -40,11 +41,14 @@ def _key(diags: list[Diagnostic]) -> list[tuple[Diagnostic, dict[str, object]]]:
 
 def _same(data: bytes, check: bool = True) -> bool:
     """Asserts that the fast path, where it applies, equals `analyse` (and `check`'s entry
-    point too); whether it applied."""
+    point too), and without the late codes equals `analyse`'s others; whether it applied."""
     want = analyse(data).diagnostics
     got = stream_diagnostics(data)
     if got is not None:
         assert _key(got) == _key(want)
+        early = stream_diagnostics(data, late=False)
+        assert early is not None
+        assert _key(early) == _key([d for d in want if d.code not in LATE_CODES])
     if check:
         assert _key(check_diagnostics(data)) == _key(want)
     return got is not None
@@ -202,29 +206,30 @@ def test_check_parallel_and_whole_print_the_same(tmp_path: Path) -> None:
     """`check -j 2` prints what `-j 1` prints, and what the whole-document path prints."""
     for name, text in _smith_texts()[:16] + _spec_modules()[::40]:
         (tmp_path / (name.replace(" ", "-").replace("@", "-") + ".wat")).write_bytes(text)
-    outs = []
-    for jobs, env in (("1", {}), ("2", {}), ("1", {"WAT_LSP_CHECK": "whole"})):
-        r = subprocess.run(
-            [
-                sys.executable,
-                "-P",
-                "-m",
-                "wat_lsp",
-                "check",
-                "-j",
-                jobs,
-                "--min-severity",
-                "hint",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            env={**os.environ, **env},
-            cwd=tmp_path,
-        )
-        assert r.returncode in (0, 1) and not r.stderr, r.stderr[-2000:]
-        outs.append(r.stdout)
-    assert b"Found " in outs[0]
-    assert outs[0] == outs[1] == outs[2]
+    for options in (
+        ["--min-severity", "hint"],
+        ["--min-severity", "error"],  # no liveness or lint made (`late_shown`)
+        ["--min-severity", "error", "--severity", "unused-local=error", "--output-format", "json"],
+    ):
+        outs = []
+        for jobs, env in (("1", {}), ("2", {}), ("1", {"WAT_LSP_CHECK": "whole"})):
+            r = subprocess.run(
+                [sys.executable, "-P", "-m", "wat_lsp", "check", "-j", jobs, *options, str(tmp_path)],
+                capture_output=True,
+                env={**os.environ, **env},
+                cwd=tmp_path,
+            )
+            assert r.returncode in (0, 1) and not r.stderr, r.stderr[-2000:]
+            outs.append(r.stdout)
+        assert b"Found " in outs[0] or b"unused-local" in outs[0]
+        assert outs[0] == outs[1] == outs[2], options
+
+
+def test_late_shown() -> None:
+    assert late_shown(CheckOptions())
+    assert not late_shown(CheckOptions(min_severity=Severity.ERROR))
+    assert late_shown(CheckOptions(min_severity=Severity.ERROR, overrides={"dead-store": Severity.ERROR}))
+    assert not late_shown(CheckOptions(overrides=dict.fromkeys(LATE_CODES)))
 
 
 def test_invalid_utf8_goes_the_whole_way() -> None:
