@@ -237,9 +237,12 @@ class ModuleReader:
                 self.report("malformed", f"an imported {kind} has no {what}", cst.span(c))
                 return
 
-    def _check_glue(self, field_node: Node, named_out: list[Node] | None = None) -> None:
-        """Token separation in a field, outside instructions (the body reader checks those);
-        `named_out` gets `cst.named(field_node)`."""
+    def _check_glue(self, field_node: Node) -> None:
+        """Token separation in a field, outside instructions (the body reader checks those)."""
+        self.check_glue_listing(field_node, None)
+
+    def check_glue_listing(self, field_node: Node, named_out: list[Node] | None) -> None:
+        """`_check_glue`, not overridden; `named_out` gets `cst.named(field_node)`."""
         at, kids = cst.glue_scan(field_node, self.data, _INSTR_KINDS, named_out)
         if at is not None:
             self.diags.append(make("syntax", cst.GLUE_MESSAGE, Span(at, at + 1)))

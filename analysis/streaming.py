@@ -116,14 +116,14 @@ class _ContextReader(ModuleReader):
         super().__init__(data, node)
         self.deferred = deferred
 
-    def _check_glue(self, field_node: Node, named_out: list[Node] | None = None) -> None:
+    def _check_glue(self, field_node: Node) -> None:
         if field_node.start_byte not in self.deferred:
-            super()._check_glue(field_node, named_out)
+            super()._check_glue(field_node)
 
     def check_glue_now(self, field_node: Node) -> list[Node]:
         """The deferred check; `cst.named(field_node)`, found on the way."""
         kids: list[Node] = []
-        super()._check_glue(field_node, kids)
+        self.check_glue_listing(field_node, kids)
         return kids
 
 

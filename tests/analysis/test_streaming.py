@@ -114,7 +114,7 @@ def _generated(size: int, seed: int) -> bytes:
     """The bench's generated module (`bench/genwat.py`)."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        from genwat import generate  # type: ignore[import-not-found]
+        from genwat import generate
     finally:
         sys.path.remove(str(ROOT / "bench"))
     out = io.StringIO()
