@@ -290,7 +290,7 @@ class BodyReader(FastImmediates):
         if node.child_count != len(words):
             return None
         instr = self._words(words, start, end, start, end)
-        if instr is not None and instr.op in CONTEXT_FREE:
+        if instr is not None and instr.op.name in CONTEXT_FREE:
             self._texts[text] = (instr.op, instr.imms, len(words), 0, end - start)
         return instr
 
@@ -319,7 +319,7 @@ class BodyReader(FastImmediates):
         lead = len(inner) - len(inner.lstrip())
         size = len(inner.rstrip())
         instr = self._words(words, ostart + 1 + lead, ostart + 1 + size, ostart, oend)
-        if instr is not None and instr.op in CONTEXT_FREE:
+        if instr is not None and instr.op.name in CONTEXT_FREE:
             self._texts[inner] = (instr.op, instr.imms, len(words), lead, size)
         return instr
 

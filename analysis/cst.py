@@ -125,14 +125,18 @@ def tokens(node: Node) -> set[str]:
     return {c.type for c in children(node) if not c.is_named}
 
 
-def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None, list[Node]]:
+def glue_scan(
+    node: Node, data: bytes, skip: frozenset[int], named_out: list[Node] | None = None
+) -> tuple[int | None, list[Node]]:
     """Where `lexical.glued` finds a child of `node` touching the previous token (its start),
     and the named children with children of their own whose kind is not in `skip`: one
     cursor pass. Without errors in `node` no child is MISSING and the extras are the trivia,
-    which is all `glued` asks of the nodes."""
+    which is all `glued` asks of the nodes. `named_out` gets `named(node)` on the way."""
     if node.has_error:
         f = fresh(node)
         c = glued(f, data)
+        if named_out is not None:
+            named_out += named(node)
         return (None if c is None else c.start_byte), [
             k for k in f.named_children if k.kind_id not in skip and k.child_count
         ]
@@ -161,6 +165,8 @@ def glue_scan(node: Node, data: bytes, skip: frozenset[int]) -> tuple[int | None
             prev_end = c.end_byte
         if k in _NAMED and k not in skip and c.child_count:
             kids.append(c)
+        if named_out is not None and k in _KEEP:
+            named_out.append(c)
         more = cur.goto_next_sibling()
     return at, kids
 

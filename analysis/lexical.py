@@ -60,6 +60,12 @@ def _leaf_at(tree: Tree, offset: int) -> Node | None:
     return tree.root_node.descendant_for_byte_range(offset, offset + 1)
 
 
+def nothing_to_report(data: bytes) -> bool:
+    """Whether `lexical_diagnostics` finds nothing in `data` whatever its tree: no illegal
+    byte (so no UTF-8 to judge either) and no annotation."""
+    return not data.translate(None, _LEGAL) and b"(@" not in data
+
+
 def lexical_diagnostics(tree: Tree, data: bytes, base: int = 0) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     # Most texts hold no illegal byte, which deleting the legal ones says in one C pass (6 ms

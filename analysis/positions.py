@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import itertools
 import re
 import sys
 from array import array
@@ -28,6 +29,21 @@ from typing import Literal
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 _BREAK = re.compile(rb"\r\n?|\n")
+
+
+def _after_newlines(data: bytes, out: array[int]) -> None:
+    """Appends the offset after each `\n` to `out`, in C-speed steps: a megabyte split at its
+    line breaks, the lengths summed by `accumulate` (a `find` a line: 0.26 s on 13 MB)."""
+    step = 1 << 20
+    for at in range(0, len(data), step):
+        lines = data[at : at + step].split(b"\n")
+        lines.pop()  # what follows the piece's last break (or the whole piece): no start in it
+        out.extend(
+            itertools.islice(itertools.accumulate(map(_PLUS_ONE, map(len, lines)), initial=at), 1, None)
+        )
+
+
+_PLUS_ONE = (1).__add__
 
 
 class LineIndex:
@@ -45,11 +61,7 @@ class LineIndex:
         if self._lone_cr:
             starts.extend(m.end() for m in _BREAK.finditer(data))
         else:  # every line ends with `\n` (`\r\n` too): the fast scan
-            find = data.find
-            pos = find(b"\n")
-            while pos >= 0:
-                starts.append(pos + 1)
-                pos = find(b"\n", pos + 1)
+            _after_newlines(data, starts)
         self._starts = starts
 
     @property

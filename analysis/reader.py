@@ -116,9 +116,10 @@ class ModuleReader:
         the model's functions have their signatures, no locals or instructions yet."""
         if fields is None:
             fields = module_fields(self.node)
-            name_node = self.node.child_by_field_name("name")
-            if name_node is not None:
-                self.module.name = parse_id(cst.text(self.data, name_node))[0]
+        # (a `(module $name ...)` node; the root of bare fields has no name)
+        name_node = self.node.child_by_field_name("name")
+        if name_node is not None:
+            self.module.name = parse_id(cst.text(self.data, name_node))[0]
         self._declare(fields)
         self._read_types()
         self._read_signatures()
@@ -238,7 +239,15 @@ class ModuleReader:
 
     def _check_glue(self, field_node: Node) -> None:
         """Token separation in a field, outside instructions (the body reader checks those)."""
-        stack = [field_node]
+        self.check_glue_listing(field_node, None)
+
+    def check_glue_listing(self, field_node: Node, named_out: list[Node] | None) -> None:
+        """`_check_glue`, not overridden; `named_out` gets `cst.named(field_node)`."""
+        at, kids = cst.glue_scan(field_node, self.data, _INSTR_KINDS, named_out)
+        if at is not None:
+            self.diags.append(make("syntax", cst.GLUE_MESSAGE, Span(at, at + 1)))
+            return
+        stack = kids
         while stack:
             at, kids = cst.glue_scan(stack.pop(), self.data, _INSTR_KINDS)
             if at is not None:
@@ -779,9 +788,13 @@ class ModuleReader:
         read_function_body(self, f, node, tn)
 
 
-def read_function_body(reader: ModuleReader, f: Func, node: Node, tn: TypeNames) -> None:
-    """Locals and instructions of one defined function (the unit of re-analysis)."""
-    kids = cst.named(node)
+def read_function_body(
+    reader: ModuleReader, f: Func, node: Node, tn: TypeNames, kids: list[Node] | None = None
+) -> None:
+    """Locals and instructions of one defined function (the unit of re-analysis); `kids`:
+    `cst.named(node)` when the caller has it."""
+    if kids is None:
+        kids = cst.named(node)
     local_kinds, instr_kinds = _LOCAL_KINDS, _INSTR_KINDS
     local_names: dict[str, int] = {}
     for p in f.params:

@@ -56,6 +56,17 @@ def parse_prefix(data: bytes, end: int, old_tree: Tree | None = None, point: Poi
     return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
 
 
+_NO_POINT = Point(0, 0)
+
+
+def parse_ranges(parser: Parser, data: bytes, spans: list[tuple[int, int]]) -> Tree:
+    """The bytes of `spans` (sorted, disjoint) parsed as one text, in the offsets of `data`;
+    the nodes' points are meaningless (for readers of byte offsets only). tree-sitter looks a
+    token's range up from the first range (time: tokens times ranges), so keep `spans` short."""
+    parser.included_ranges = [Range(_NO_POINT, _NO_POINT, s, e) for s, e in spans]
+    return parser.parse(data)
+
+
 # How tokens read in "expected ..." messages.
 _TOKEN_WORDS = {
     "instr_name": "an instruction",

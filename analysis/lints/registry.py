@@ -95,7 +95,8 @@ def shown(cands: list[Candidate], counts: Counter[UseKey]) -> list[int]:
     return out
 
 
-def module_lints(module: Module, data: bytes) -> list[Diagnostic]:
-    """The module lints of a module whose text holds no error."""
+def module_lints(module: Module, data: bytes, uses: Counter[UseKey] | None = None) -> list[Diagnostic]:
+    """The module lints of a module whose text holds no error; `uses`: its `all_uses`, when
+    counted already (`analysis.streaming` counts each body before dropping it)."""
     cands = module_candidates(module, data)
-    return [cands[k].diagnostic for k in shown(cands, all_uses(module))]
+    return [cands[k].diagnostic for k in shown(cands, all_uses(module) if uses is None else uses)]
