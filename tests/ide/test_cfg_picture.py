@@ -218,7 +218,8 @@ def test_damaged_documents_give_a_picture_or_a_clear_error() -> None:
                 continue
             assert to_dot(pic).endswith("}\n") and to_svg(pic).endswith("</svg>\n")
             pictures += 1
-    assert pictures > 100 and refusals > 100
+    # (a stray `)` that closes the module early leaves the functions after it unread: decision 49)
+    assert pictures > 50 and refusals > 100
 
 
 def test_a_set_in_both_arms_ends_at_else_and_at_end() -> None:
