@@ -77,6 +77,10 @@ class LineIndex:
     def line_start(self, line: int) -> int:
         return self._start(min(max(line, 0), len(self._starts) - 1))
 
+    def starts(self) -> array[int]:
+        """Where each line starts (not to be mutated)."""
+        return self._flat()
+
     def _start(self, line: int) -> int:
         """Where `line` (0 <= line < line_count) starts."""
         at = self._starts[line]

@@ -27,6 +27,7 @@ def _same(got: LineIndex, want: LineIndex, size: int) -> None:
         ]
     assert [got.ts_point(o) for o in range(size + 1)] == [want.ts_point(o) for o in range(size + 1)]
     assert got.positions(list(offsets)) == want.positions(list(offsets))
+    assert list(got.starts()) == list(want.starts())
 
 
 def test_chained_splices_equal_fresh_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
