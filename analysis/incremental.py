@@ -499,7 +499,89 @@ class _Shift:
         return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
 
 
-# `_Shift.diagnostic` makes a diagnostic from these fields: a field added must be passed too.
+_NEG = -(1 << 62)
+
+
+class _Moves:
+    """The offset maps of `_Shift`s applied one after another, as one (`shifted.Move`): on
+    the interval from `at[j]` (ascending; the first unbounded) to the next, `o` goes to
+    `o + add[j]`, or to `fixed[j]` when that is not None (what a deletion removed)."""
+
+    __slots__ = ("add", "at", "fixed", "last")
+
+    def __init__(self, at: list[int], add: list[int], fixed: list[int | None]) -> None:
+        self.at, self.add, self.fixed = at, add, fixed
+        # offsets up to here stay where they are
+        if fixed[0] is not None or add[0]:
+            self.last = _NEG
+        else:
+            self.last = at[1] - 1 if len(at) > 1 else -_NEG
+
+    @classmethod
+    def shift(cls, old_end: int, new_end: int) -> _Moves:
+        """`_Shift(old_end, new_end)`'s map."""
+        if new_end >= old_end:
+            return cls([_NEG, old_end], [0, new_end - old_end], [None, None])
+        return cls([_NEG, new_end, old_end], [0, 0, new_end - old_end], [None, new_end, None])
+
+    def offset(self, o: int) -> int:
+        j = bisect.bisect_right(self.at, o) - 1
+        fixed = self.fixed[j]
+        return o + self.add[j] if fixed is None else fixed
+
+    def then(self, later: shifted.Move[Diagnostic]) -> _Moves:
+        assert isinstance(later, _Moves)
+        at: list[int] = []
+        add: list[int] = []
+        fixed: list[int | None] = []
+
+        def piece(lo: int, a: int, f: int | None) -> None:
+            if not at or add[-1] != a or fixed[-1] != f:  # (else it goes on as the last one)
+                at.append(lo)
+                add.append(a)
+                fixed.append(f)
+
+        n = len(self.at)
+        for j in range(n):
+            lo, hi = self.at[j], self.at[j + 1] if j + 1 < n else None
+            f = self.fixed[j]
+            if f is not None:
+                piece(lo, 0, later.offset(f))
+                continue
+            a = self.add[j]
+            # [lo, hi) goes to [lo + a, hi + a): split where `later`'s intervals start
+            k = bisect.bisect_right(later.at, lo + a) - 1
+            start = lo
+            while True:
+                lf = later.fixed[k]
+                piece(start, 0 if lf is not None else a + later.add[k], lf)
+                if k + 1 >= len(later.at):
+                    break
+                start = later.at[k + 1] - a
+                if hi is not None and start >= hi:
+                    break
+                k += 1
+        return _Moves(at, add, fixed)
+
+    def __call__(self, d: Diagnostic) -> Diagnostic:
+        # As `_Shift.diagnostic`: the common case first, a new diagnostic made directly.
+        last, span = self.last, d.span
+        if not d.related:
+            if span.end <= last:
+                return d
+            related: tuple[Related, ...] = ()
+        else:
+            if span.end <= last and all(r.span.end <= last for r in d.related):
+                return d
+            related = tuple(
+                Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message)
+                for r in d.related
+            )
+        moved = Span(self.offset(span.start), self.offset(span.end))
+        return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
+
+
+# `_Shift.diagnostic` and `_Moves` make a diagnostic from these fields: a field added must be passed too.
 assert [f.name for f in dataclasses.fields(Diagnostic)] == [
     "code", "message", "span", "severity", "related", "tags", "data"
 ]  # fmt: skip
@@ -903,9 +985,9 @@ def _assemble_one(
         kept_tail = [d for d in prev[b:] if id(d) not in drop]
         head, tail = shifted.parts(kept_head, 0, len(kept_head)), shifted.parts(kept_tail, 0, len(kept_tail))
     if delta:
-        move = _Shift(old_end, new_end).diagnostic
+        move = _Moves.shift(old_end, new_end)
         head, tail = shifted.moved(head, move), shifted.moved(tail, move)
-    lazy = shifted.ShiftedList([*head, (mine, 0, len(mine), ()), *tail])
+    lazy = shifted.ShiftedList([*head, (mine, 0, len(mine), None), *tail])
     out: Diagnostics = lazy
     if gone or outside or (found is not None and found != st.shown) or lazy.heavy:
         out = lazy.materialise()

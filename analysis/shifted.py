@@ -3,26 +3,34 @@
 After a byte is typed in a big document every diagnostic after it has a new offset: made
 eagerly, that is ~55,000 new objects per keystroke at 60 MB (half a second on the server's
 allocator), while the push reads only the first ~1,000 of them. A `ShiftedList` keeps the
-last version's lists as they are and the moves still to apply (`_Shift.diagnostic` of each
-edit since), so an edit costs what its own function holds; items are moved when read, and the
+last version's lists as they are and the move still to apply (the `_Shift`s of the edits
+since, composed into one), so an edit costs what its own function holds; items are moved when read, and the
 whole list is made once when something needs all of it (`materialise`).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import TypeVar, overload
+from typing import Protocol, TypeVar, overload
 
 T = TypeVar("T")
-Move = Callable[[T], T]
-# (source list, start, end, moves applied in order to each of source[start:end])
-Part = tuple[list[T], int, int, tuple[Move[T], ...]]
 
-# Past this many parts, or moves on one part, the list is made whole (reading an item costs
-# a bisect over the parts and a call per move).
-LIMIT = 64
+
+class Move(Protocol[T]):
+    """How items move; `then(later)` is one move doing this one, then `later`."""
+
+    def __call__(self, x: T, /) -> T: ...
+    def then(self, later: Move[T], /) -> Move[T]: ...
+
+
+# (source list, start, end, the move applied to each of source[start:end]: None, none)
+Part = tuple[list[T], int, int, "Move[T] | None"]
+
+# Past this many parts the list is made whole (each edit adds two; moving them all on the
+# next edit costs a composition each).
+LIMIT = 128
 
 
 class ShiftedList(Sequence[T]):
@@ -62,11 +70,9 @@ class ShiftedList(Sequence[T]):
         if not 0 <= i < n:
             raise IndexError("ShiftedList index out of range")
         k = bisect.bisect_right(self._ends, i)
-        src, lo, _hi, moves = self._parts[k]
+        src, lo, _hi, move = self._parts[k]
         x = src[lo + i - (self._ends[k - 1] if k else 0)]
-        for move in moves:
-            x = move(x)
-        return x
+        return x if move is None else move(x)
 
     def __iter__(self) -> Iterator[T]:
         if self._list is not None:
@@ -97,7 +103,7 @@ class ShiftedList(Sequence[T]):
     @property
     def heavy(self) -> bool:
         """Whether reading it has become slow enough that it should be made whole."""
-        return len(self._parts) > LIMIT or any(len(p[3]) > LIMIT for p in self._parts)
+        return len(self._parts) > LIMIT
 
 
 def parts(items: Sequence[T], a: int, b: int) -> list[Part[T]]:
@@ -105,24 +111,24 @@ def parts(items: Sequence[T], a: int, b: int) -> list[Part[T]]:
     if isinstance(items, ShiftedList) and items._list is None:
         out: list[Part[T]] = []
         start = 0
-        for (src, lo, _hi, moves), end in zip(items._parts, items._ends, strict=True):
+        for (src, lo, _hi, move), end in zip(items._parts, items._ends, strict=True):
             if end > a and start < b:
-                out.append((src, lo + max(a - start, 0), lo + min(b, end) - start, moves))
+                out.append((src, lo + max(a - start, 0), lo + min(b, end) - start, move))
             start = end
         return out
     whole = items._list if isinstance(items, ShiftedList) else items
     assert isinstance(whole, list)
-    return [(whole, a, b, ())]
+    return [(whole, a, b, None)]
 
 
 def moved(ps: list[Part[T]], move: Move[T]) -> list[Part[T]]:
     """`ps` with `move` applied after their moves."""
-    return [(src, lo, hi, (*moves, move)) for src, lo, hi, moves in ps]
+    return [(src, lo, hi, move if was is None else was.then(move)) for src, lo, hi, was in ps]
 
 
 def _items(ps: list[Part[T]]) -> Iterator[T]:
-    for src, lo, hi, moves in ps:
-        it: Iterator[T] = islice(src, lo, hi)
-        for move in moves:
-            it = map(move, it)
-        yield from it
+    for src, lo, hi, move in ps:
+        if move is None:
+            yield from islice(src, lo, hi)
+        else:
+            yield from map(move, islice(src, lo, hi))
