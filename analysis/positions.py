@@ -266,7 +266,7 @@ class LineIndex:
 
 
 # Past this many pending shifts (edits far apart), they are applied (`LineIndex._flat`).
-_CUTS = 16
+_CUTS = 64
 
 
 def _shift_from(
