@@ -77,7 +77,16 @@ class ShiftedList(Sequence[T]):
     def __iter__(self) -> Iterator[T]:
         if self._list is not None:
             return iter(self._list)
-        return _items(self._parts)
+        return self._reading()
+
+    def _reading(self) -> Iterator[T]:
+        # Read to the end, it is kept as the list (code actions read it all, twice); read in
+        # part (the push), it costs what was read.
+        made: list[T] = []
+        for x in _items(self._parts):
+            made.append(x)
+            yield x
+        self._list = made
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ShiftedList | list):

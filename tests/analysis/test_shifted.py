@@ -72,7 +72,7 @@ def test_heavy_after_many_parts() -> None:
 
 def test_index_errors_and_materialised() -> None:
     s = ShiftedList([([1, 2, 3], 1, 3, _adder(10))])
-    assert list(s) == [12, 13] and s[-1] == 13 and s[0] == 12
+    assert len(s) == 2 and s[-1] == 13 and s[0] == 12 and s[0:1] == [12]
     for bad in (2, -3):
         try:
             s[bad]
@@ -114,3 +114,17 @@ def test_composed_moves_equal_shifts_one_after_another() -> None:
             for sh in shifts:
                 want_d = sh.diagnostic(want_d)
             assert moves(d) == want_d
+
+
+def test_read_to_the_end_is_kept() -> None:
+    calls: list[int] = []
+
+    class Count(_Add):
+        def __call__(self, x: int) -> int:
+            calls.append(x)
+            return x + self.n
+
+    s = ShiftedList([([1, 2, 3], 0, 3, Count(1))])
+    assert next(iter(s)) == 2 and s.materialised is None  # read in part: nothing kept
+    assert list(s) == [2, 3, 4] and s.materialised == [2, 3, 4]
+    assert list(s) == [2, 3, 4] and len(calls) == 4  # the second time from the list
