@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -379,7 +379,7 @@ def liveness_applies(m: ScriptModule) -> bool:
     )
 
 
-def error_starts(diags: list[Diagnostic]) -> list[int]:
+def error_starts(diags: Iterable[Diagnostic]) -> list[int]:
     """Where the errors among `diags` start, sorted (for `liveness_report`)."""
     return sorted(d.span.start for d in diags if d.severity == Severity.ERROR)
 

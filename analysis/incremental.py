@@ -30,11 +30,11 @@ import dataclasses
 import operator
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
-from wat_lsp.analysis import cancel, cst, relocate
+from wat_lsp.analysis import cancel, cst, relocate, shifted
 from wat_lsp.analysis.body import INSTR_NODES
 from wat_lsp.analysis.diagnostics import Diagnostic, Related, Severity, by_span
 from wat_lsp.analysis.document import (
@@ -114,11 +114,13 @@ class _Entry:
 
 _NOWHERE = Span(0, 0)
 Tally = Counter[tuple[str, Severity]]
+# The diagnostics of a version: a list, or after an edit the last version's moved (`shifted`).
+Diagnostics = list[Diagnostic] | shifted.ShiftedList[Diagnostic]
 _CODE = operator.attrgetter("code")
 _SEVERITY = operator.attrgetter("severity")
 
 
-def tally(diagnostics: list[Diagnostic]) -> Tally:
+def tally(diagnostics: Sequence[Diagnostic]) -> Tally:
     """How many diagnostics have each (code, severity)."""
     return Counter(zip(map(_CODE, diagnostics), map(_SEVERITY, diagnostics), strict=True))
 
@@ -153,7 +155,8 @@ class _State:
     # The gaps and every entry's header (`FuncTexts.context`): the same along a chain of
     # incremental states, which never change them; made when a `Document` is first asked for.
     context: tuple[bytes, ...] | None = None
-    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)  # `data`'s, as `analyse`
+    # `data`'s, as `analyse` (a `ShiftedList` after an edit inside one function)
+    diagnostics: Diagnostics = dataclasses.field(default_factory=list)
     tally: Tally | None = None  # how many of `diagnostics` have each code and severity (None: not counted)
 
 
@@ -229,7 +232,7 @@ class DocumentAnalysis:
         likely analysed by re-reading what changed (milliseconds), not the whole text."""
         return self._state is not None or self._kept is not None
 
-    def update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+    def update(self, data: bytes, tree: Tree) -> Diagnostics | Document:
         """The diagnostics of `data` (parsed as `tree`), or, when the whole `analyse` was
         needed, its `Document`."""
         with self._lock, no_cyclic_gc():
@@ -258,7 +261,7 @@ class DocumentAnalysis:
                 self.last_mode = "analyse"
                 return analyse(data, tree)
 
-    def _update(self, data: bytes, tree: Tree) -> list[Diagnostic] | Document:
+    def _update(self, data: bytes, tree: Tree) -> Diagnostics | Document:
         cancel.interlude()  # (before the text's scans and the module context: a second on 10 MB)
         shape = _shape(tree)
         if (
@@ -340,14 +343,14 @@ class DocumentAnalysis:
         remap.new([f.start_byte for f in funcs], [f.end_byte for f in funcs])
         return _reread(old, data, node, changed, remap)
 
-    def tally(self, diagnostics: list[Diagnostic]) -> Tally:
+    def tally(self, diagnostics: Sequence[Diagnostic]) -> Tally:
         """`tally(diagnostics)`, kept with the last state when they are its diagnostics: after
         an edit inside one function it is the last one's, less that function's old
         diagnostics, plus its new ones (the push of a 60 MB module's 110,000 then need not
         look at each to find the 1,000 it shows)."""
         with self._lock:
             st = self._state
-            if st is None or st.diagnostics is not diagnostics:
+            if st is None or not _same(st.diagnostics, diagnostics):
                 return tally(diagnostics)
             if st.tally is None:
                 st.tally = tally(diagnostics)
@@ -358,9 +361,7 @@ class DocumentAnalysis:
         st = self._state
         return st is not None and st.clean_text and (st.data is data or st.data == data)
 
-    def update_without_tree(
-        self, data: bytes, parse_range: Callable[[int, int], Tree]
-    ) -> list[Diagnostic] | None:
+    def update_without_tree(self, data: bytes, parse_range: Callable[[int, int], Tree]) -> Diagnostics | None:
         """What `update` gives for `data`, made without the whole text's tree, when that is
         sure to be the same; None when `update` is needed. Two cases: the text of a state with
         no text diagnostic again (a parenthesis restored); and such a text changed inside one
@@ -376,7 +377,7 @@ class DocumentAnalysis:
                 self._state = self._kept = None
                 return None
 
-    def _without_tree(self, data: bytes, parse_range: Callable[[int, int], Tree]) -> list[Diagnostic] | None:
+    def _without_tree(self, data: bytes, parse_range: Callable[[int, int], Tree]) -> Diagnostics | None:
         found = None
         for old in (self._state, self._kept):
             if old is None or not old.clean_text:
@@ -503,7 +504,89 @@ class _Shift:
         return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
 
 
-# `_Shift.diagnostic` makes a diagnostic from these fields: a field added must be passed too.
+_NEG = -(1 << 62)
+
+
+class _Moves:
+    """The offset maps of `_Shift`s applied one after another, as one (`shifted.Move`): on
+    the interval from `at[j]` (ascending; the first unbounded) to the next, `o` goes to
+    `o + add[j]`, or to `fixed[j]` when that is not None (what a deletion removed)."""
+
+    __slots__ = ("add", "at", "fixed", "last")
+
+    def __init__(self, at: list[int], add: list[int], fixed: list[int | None]) -> None:
+        self.at, self.add, self.fixed = at, add, fixed
+        # offsets up to here stay where they are
+        if fixed[0] is not None or add[0]:
+            self.last = _NEG
+        else:
+            self.last = at[1] - 1 if len(at) > 1 else -_NEG
+
+    @classmethod
+    def shift(cls, old_end: int, new_end: int) -> _Moves:
+        """`_Shift(old_end, new_end)`'s map."""
+        if new_end >= old_end:
+            return cls([_NEG, old_end], [0, new_end - old_end], [None, None])
+        return cls([_NEG, new_end, old_end], [0, 0, new_end - old_end], [None, new_end, None])
+
+    def offset(self, o: int) -> int:
+        j = bisect.bisect_right(self.at, o) - 1
+        fixed = self.fixed[j]
+        return o + self.add[j] if fixed is None else fixed
+
+    def then(self, later: shifted.Move[Diagnostic]) -> _Moves:
+        assert isinstance(later, _Moves)
+        at: list[int] = []
+        add: list[int] = []
+        fixed: list[int | None] = []
+
+        def piece(lo: int, a: int, f: int | None) -> None:
+            if not at or add[-1] != a or fixed[-1] != f:  # (else it goes on as the last one)
+                at.append(lo)
+                add.append(a)
+                fixed.append(f)
+
+        n = len(self.at)
+        for j in range(n):
+            lo, hi = self.at[j], self.at[j + 1] if j + 1 < n else None
+            f = self.fixed[j]
+            if f is not None:
+                piece(lo, 0, later.offset(f))
+                continue
+            a = self.add[j]
+            # [lo, hi) goes to [lo + a, hi + a): split where `later`'s intervals start
+            k = bisect.bisect_right(later.at, lo + a) - 1
+            start = lo
+            while True:
+                lf = later.fixed[k]
+                piece(start, 0 if lf is not None else a + later.add[k], lf)
+                if k + 1 >= len(later.at):
+                    break
+                start = later.at[k + 1] - a
+                if hi is not None and start >= hi:
+                    break
+                k += 1
+        return _Moves(at, add, fixed)
+
+    def __call__(self, d: Diagnostic) -> Diagnostic:
+        # As `_Shift.diagnostic`: the common case first, a new diagnostic made directly.
+        last, span = self.last, d.span
+        if not d.related:
+            if span.end <= last:
+                return d
+            related: tuple[Related, ...] = ()
+        else:
+            if span.end <= last and all(r.span.end <= last for r in d.related):
+                return d
+            related = tuple(
+                Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message)
+                for r in d.related
+            )
+        moved = Span(self.offset(span.start), self.offset(span.end))
+        return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
+
+
+# `_Shift.diagnostic` and `_Moves` make a diagnostic from these fields: a field added must be passed too.
 assert [f.name for f in dataclasses.fields(Diagnostic)] == [
     "code", "message", "span", "severity", "related", "tags", "data"
 ]  # fmt: skip
@@ -742,6 +825,11 @@ def _assemble(pre: list[Diagnostic], st: _State, data: bytes) -> list[Diagnostic
     return out
 
 
+def _same(mine: Diagnostics, given: Sequence[Diagnostic]) -> bool:
+    """Whether `given` is `mine`, or the list `mine` was made into (`Document.diagnostics`)."""
+    return mine is given or (isinstance(mine, shifted.ShiftedList) and mine.materialised is given)
+
+
 def _count_errors(errors: list[int], span: Span) -> int:
     """How many of `error_starts` lie in `span`."""
     return bisect.bisect_left(errors, span.end) - bisect.bisect_left(errors, span.start)
@@ -787,7 +875,7 @@ def _pre_local(st: _State, touched: tuple[int, int, int], pre: list[Diagnostic])
 
 def _assemble_one(
     st: _State, data: bytes, touched: tuple[int, int, int] | None, pre: list[Diagnostic] | None = None
-) -> list[Diagnostic]:
+) -> Diagnostics:
     """`_assemble(pre, st, data)` when `st.diagnostics` (made by `_assemble`) is of the text
     before a change inside entry `touched[0]` only, and the text diagnostics of both lie in
     that entry or outside every function (`_pre_local`; none: `pre` is None and `st.pre`
@@ -855,22 +943,26 @@ def _assemble_one(
         kept = [d for d in prev[a:b] if d.code in MODULE_CODES]
         if kept:
             mine = sorted(mine + kept, key=by_span)
-    # Each list made here holds every diagnostic (110,000 at 60 MB): as few as can be.
-    if gone or delta:
-        head, tail = prev[:a], prev[b:]
-        if gone:
-            drop = {id(d) for d in gone}
-            head = [d for d in head if id(d) not in drop]
-            tail = [d for d in tail if id(d) not in drop]
-        if delta:  # mapped as the module's diagnostics are (`_Shift`): a related span may lie elsewhere
-            move = _Shift(old_end, new_end).diagnostic
-            head, tail = [move(d) for d in head], [move(d) for d in tail]
-        out = head + mine + tail
-    else:
-        out = prev.copy()
-        out[a:b] = mine
-    counted = _tally_one(st.tally, prev[a:b], mine, outside) if not gone else None
+    # The rest of the list (110,000 at 60 MB) is not copied: a `ShiftedList` of the last
+    # one's parts, moved when read (as the module's diagnostics are, `_Shift`: a related span
+    # may lie elsewhere). Made whole only where a list is needed.
+    head, tail = shifted.parts(prev, 0, a), shifted.parts(prev, b, len(prev))
+    if gone:  # (before they move: they are known by object)
+        drop = {id(d) for d in gone}
+        kept_head = [d for d in prev[:a] if id(d) not in drop]
+        kept_tail = [d for d in prev[b:] if id(d) not in drop]
+        head, tail = shifted.parts(kept_head, 0, len(kept_head)), shifted.parts(kept_tail, 0, len(kept_tail))
+    if delta:
+        move = _Moves.shift(old_end, new_end)
+        head, tail = shifted.moved(head, move), shifted.moved(tail, move)
+    lazy = shifted.ShiftedList([*head, (mine, 0, len(mine), None), *tail])
+    out: Diagnostics = lazy
+    if gone or outside or (found is not None and found != st.shown) or lazy.heavy:
+        out = lazy.materialise()
+    before = prev[a:b]
+    counted = _tally_one(st.tally, before, mine, outside) if not gone else None
     if found is not None and found != st.shown:
+        assert isinstance(out, list)
         out = [d for d in out if d.code not in MODULE_CODES]
         lints = _module_lints(st, found)
         if lints:
@@ -881,6 +973,7 @@ def _assemble_one(
                 del counted[k]
             counted.update(tally(lints))
     for d in outside:  # before the others of equal span, as `_assemble` sorts them
+        assert isinstance(out, list)
         out.insert(bisect.bisect_left(out, (d.span.start, d.span.end), key=_span), d)
     st.data, st.diagnostics, st.errors, st.pre, st.tally = data, out, errors, pre, counted
     return out
@@ -940,7 +1033,10 @@ def _document(st: _State, tree: Tree) -> Document:
     sm = ScriptModule(
         "text", module.span, None, ReadResult(module, reader, broken), reader + _validation_diagnostics(st)
     )
-    return Document(st.data, tree, [sm], st.diagnostics, _texts(st))
+    diagnostics = st.diagnostics
+    if isinstance(diagnostics, shifted.ShiftedList):
+        diagnostics = diagnostics.materialise()
+    return Document(st.data, tree, [sm], diagnostics, _texts(st))
 
 
 def _texts(st: _State) -> FuncTexts:

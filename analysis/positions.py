@@ -49,7 +49,18 @@ _PLUS_ONE = (1).__add__
 class LineIndex:
     """Line starts of a byte string, for fast offset/position conversion."""
 
-    __slots__ = ("_all_ascii", "_ascii", "_last", "_lone_cr", "_starts", "data")
+    __slots__ = (
+        "_all_ascii",
+        "_ascii",
+        "_cuts",
+        "_deltas",
+        "_firsts",
+        "_flat_starts",
+        "_last",
+        "_lone_cr",
+        "_starts",
+        "data",
+    )
 
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -63,20 +74,55 @@ class LineIndex:
         else:  # every line ends with `\n` (`\r\n` too): the fast scan
             _after_newlines(data, starts)
         self._starts = starts
+        # A shift not yet applied (`spliced`): line `i` starts at `_starts[i] + _deltas[j]`
+        # for the last cut `_cuts[j] <= i` (none: at `_starts[i]`); `_firsts[j]` is where line
+        # `_cuts[j]` starts. `_starts` is shared between versions and never mutated.
+        self._cuts: list[int] = []
+        self._deltas: list[int] = []
+        self._firsts: list[int] = []
+        self._flat_starts: array[int] | None = None  # `_flat`'s (one assignment: threads read it)
 
     @property
     def line_count(self) -> int:
         return len(self._starts)
 
     def line_start(self, line: int) -> int:
-        return self._starts[min(max(line, 0), len(self._starts) - 1)]
+        return self._start(min(max(line, 0), len(self._starts) - 1))
+
+    def starts(self) -> array[int]:
+        """Where each line starts (not to be mutated)."""
+        return self._flat()
+
+    def _start(self, line: int) -> int:
+        """Where `line` (0 <= line < line_count) starts."""
+        at = self._starts[line]
+        if self._cuts:
+            j = bisect.bisect_right(self._cuts, line) - 1
+            if j >= 0:
+                at += self._deltas[j]
+        return at
+
+    def _flat(self) -> array[int]:
+        """The line starts as one array, the pending shift applied (made once)."""
+        cuts = self._cuts
+        if not cuts:
+            return self._starts
+        if self._flat_starts is not None:
+            return self._flat_starts
+        starts = self._starts
+        out = starts[: cuts[0]]
+        for j, (cut, delta) in enumerate(zip(cuts, self._deltas, strict=True)):
+            part = starts[cut : cuts[j + 1] if j + 1 < len(cuts) else len(starts)]
+            out.extend(_shifted(part, delta) if delta else part)
+        self._flat_starts = out
+        return out
 
     def line_end(self, line: int) -> int:
         """Offset of the end of `line`, before its line break (`\\n`, `\\r\\n` or `\\r`)."""
         start = self.line_start(line)
         if line + 1 >= len(self._starts):
             return len(self.data)
-        end = self._starts[line + 1]
+        end = self._start(line + 1)
         data = self.data
         if data[end - 1] == 0x0A:  # \n
             end -= 1
@@ -85,13 +131,20 @@ class LineIndex:
         return end
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, offset) - 1
+        starts, cuts = self._starts, self._cuts
+        if not cuts:
+            return bisect.bisect_right(starts, offset) - 1
+        j = bisect.bisect_right(self._firsts, offset) - 1
+        if j < 0:
+            return bisect.bisect_right(starts, offset, 0, cuts[0]) - 1
+        hi = cuts[j + 1] if j + 1 < len(cuts) else len(starts)
+        return bisect.bisect_right(starts, offset - self._deltas[j], cuts[j], hi) - 1
 
     def position(self, offset: int, encoding: Encoding = "utf-16") -> tuple[int, int]:
         """(line, column) of a byte offset, both 0-based; column in `encoding` units."""
         offset = min(max(offset, 0), len(self.data))
         line = self.line_of(offset)
-        start = self._starts[line]
+        start = self._start(line)
         if encoding == "utf-8" or self.line_ascii(line):
             return line, offset - start
         # Counted on from the last column asked for on this line when the text between is
@@ -118,7 +171,7 @@ class LineIndex:
             self._all_ascii = self.data.isascii()
         if not self._all_ascii:
             return [self.position(o, encoding) for o in offsets]
-        starts, size, find = self._starts, len(self.data), bisect.bisect_right
+        starts, size, find = self._flat(), len(self.data), bisect.bisect_right
         if offsets and (min(offsets) < 0 or max(offsets) > size):  # (clamped once, not each)
             offsets = [min(max(o, 0), size) for o in offsets]
         out: list[tuple[int, int]] = []
@@ -138,8 +191,8 @@ class LineIndex:
             return True
         known = self._ascii.get(line)
         if known is None:
-            end = self._starts[line + 1] if line + 1 < len(self._starts) else len(self.data)
-            known = self.data[self._starts[line] : end].isascii()
+            end = self._start(line + 1) if line + 1 < len(self._starts) else len(self.data)
+            known = self.data[self._start(line) : end].isascii()
             self._ascii[line] = known
         return known
 
@@ -149,7 +202,7 @@ class LineIndex:
             return len(self.data)
         if line < 0:
             return 0
-        start = self._starts[line]
+        start = self._start(line)
         end = self.line_end(line)
         if encoding == "utf-8":
             return min(start + max(column, 0), end)
@@ -168,7 +221,7 @@ class LineIndex:
         """(row, byte column) of `offset` as tree-sitter counts them: rows end at `\\n` only."""
         if not self._lone_cr:  # then lines and rows are the same (`\r\n` ends both)
             line = self.line_of(offset)
-            return line, offset - self._starts[line]
+            return line, offset - self._start(line)
         data = self.data
         return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
 
@@ -177,25 +230,47 @@ class LineIndex:
         line starts before the edit kept, the edit's own found, the rest shifted (a 13 MB file
         has 640k lines; scanning them all again costs 150 ms). Only the bytes from `start - 1`
         to just after `new` can end lines differently (a `\\r` and a `\\n` may join or part)."""
-        starts = self._starts
-        if len(new) == end - start and not _has_break(new) and not _has_break(self.data[start:end]):
-            # the same line starts (a character replaced): the array is shared, never mutated
+        starts, cuts, deltas = self._starts, self._cuts, self._deltas
+        delta = len(new) - (end - start)
+        if (
+            not _has_break(new)
+            and not _has_break(self.data[start:end])
+            and self.data[start - 1 : start] != b"\r"
+        ):
+            # The same lines, those after `start` moved by `delta` (a character typed, a
+            # `\r\n` neither split nor joined): the array is shared, the shift kept pending
+            # (adding it to 2 million line starts cost 50 ms a keystroke at 60 MB).
             spliced = starts
+            if delta:
+                cuts, deltas = _shift_from(cuts, deltas, self.line_of(start) + 1, len(starts), delta)
+                if len(cuts) > _CUTS:
+                    spliced, cuts, deltas = self._with(cuts, deltas)._flat(), [], []
         else:
             spliced = self._spliced_starts(start, end, new, data)
+            cuts, deltas = [], []
         index = LineIndex.__new__(LineIndex)
         index.data = data
         index._ascii = {}
         index._all_ascii = True if self._all_ascii and new.isascii() else None
         index._last = ("", -1, -1, 0)
         index._starts = spliced
+        index._cuts, index._deltas = cuts, deltas
+        index._firsts = [spliced[c] + d for c, d in zip(cuts, deltas, strict=True)]
+        index._flat_starts = None
         lo, hi = max(start - 1, 0), start + len(new)
         # lone `\r`s change only where line starts may: old [lo, end + 1], new [lo, hi + 1]
         index._lone_cr = self._lone_cr - _lone_crs(self.data, lo, end + 2) + _lone_crs(data, lo, hi + 2)
         return index
 
+    def _with(self, cuts: list[int], deltas: list[int]) -> LineIndex:
+        """This index's line starts with the pending shift `cuts`, `deltas` (for `_flat`)."""
+        index = LineIndex.__new__(LineIndex)
+        index._starts, index._cuts, index._deltas, index._firsts = self._starts, cuts, deltas, []
+        index._flat_starts = None
+        return index
+
     def _spliced_starts(self, start: int, end: int, new: bytes, data: bytes) -> array[int]:
-        starts = self._starts
+        starts = self._flat()
         lo = max(start - 1, 0)  # line starts <= lo depend on bytes before `start` only
         hi = start + len(new)  # line starts > hi + 1 are those after `end + 1`, shifted
         spliced = starts[: bisect.bisect_right(starts, lo)]
@@ -205,6 +280,29 @@ class LineIndex:
         delta = len(new) - (end - start)
         spliced.extend(_shifted(tail, delta) if delta else tail)
         return spliced
+
+
+# Past this many pending shifts (edits far apart), they are applied (`LineIndex._flat`).
+_CUTS = 64
+
+
+def _shift_from(
+    cuts: list[int], deltas: list[int], line: int, count: int, delta: int
+) -> tuple[list[int], list[int]]:
+    """The pending shift (`LineIndex._cuts`, `_deltas`) with lines from `line` on (of `count`)
+    moved by `delta` more."""
+    if line >= count:
+        return cuts, deltas
+    cuts, deltas = list(cuts), list(deltas)
+    j = bisect.bisect_left(cuts, line)
+    if j == len(cuts) or cuts[j] != line:
+        cuts.insert(j, line)
+        deltas.insert(j, deltas[j - 1] if j else 0)
+    for t in range(j, len(deltas)):
+        deltas[t] += delta
+    if deltas[j] == (deltas[j - 1] if j else 0):  # no cut where nothing changes
+        del cuts[j], deltas[j]
+    return cuts, deltas
 
 
 def _has_break(text: bytes) -> bool:

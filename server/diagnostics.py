@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -327,7 +327,10 @@ def pushed_diagnostics(
 
 
 def shown_diagnostics(
-    diagnostics: list[Diagnostic], overrides: Overrides, limit: int, tally: Mapping[tuple[str, Severity], int]
+    diagnostics: Sequence[Diagnostic],
+    overrides: Overrides,
+    limit: int,
+    tally: Mapping[tuple[str, Severity], int],
 ) -> tuple[list[Diagnostic], int]:
     """`capped(with_severities(diagnostics, overrides), limit)` and how many that left out,
     given how many diagnostics have each (code, severity) (`tally`): the list is read only up
@@ -370,7 +373,7 @@ def shown_diagnostics(
     return capped(everything, limit), len(everything) - limit
 
 
-def capped(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
+def capped(diagnostics: Sequence[Diagnostic], limit: int) -> list[Diagnostic]:
     """The `limit` most severe diagnostics (the first in the text among equals), in their order."""
     by_severity: dict[
         int, list[int]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lsprotocol import types
@@ -111,7 +111,7 @@ class Snapshot:
     edits: EditLog = field(default_factory=EditLog, repr=False)
     good: GoodTree = field(default_factory=GoodTree, repr=False)
     _analysis: Document | None = field(default=None, repr=False)
-    _diagnostics: list[Diagnostic] | None = field(default=None, repr=False)
+    _diagnostics: Sequence[Diagnostic] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _early: Document | bool | None = field(default=False, repr=False)  # False: not made yet
     _early_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -190,14 +190,14 @@ class Snapshot:
         """Whether `analysis()` is already computed (so asking for it costs nothing)."""
         return self._analysis is not None
 
-    def diagnostics(self) -> list[Diagnostic]:
+    def diagnostics(self) -> Sequence[Diagnostic]:
         """What `analysis().diagnostics` holds, computed function by function from the
         document's previous versions when only function bodies changed."""
         with self._lock:
             if self._analysis is not None:
                 return self._analysis.diagnostics
             if self._diagnostics is None:
-                result: list[Diagnostic] | Document | None = None
+                result: Sequence[Diagnostic] | Document | None = None
                 if self.parsed is None:
                     result = self.incremental.update_without_tree(self.data, self._parse_range)
                 if result is None:
@@ -212,7 +212,7 @@ class Snapshot:
                 self._diagnostics = result
             return self._diagnostics
 
-    def tally(self, diagnostics: list[Diagnostic]) -> Mapping[tuple[str, Severity], int]:
+    def tally(self, diagnostics: Sequence[Diagnostic]) -> Mapping[tuple[str, Severity], int]:
         """How many of `diagnostics` (this snapshot's) have each code and severity: kept from
         version to version while edits stay inside functions (`DocumentAnalysis.tally`)."""
         return self.incremental.tally(diagnostics)

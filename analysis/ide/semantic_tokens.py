@@ -353,10 +353,7 @@ def _flatten(segments: list[_Segment]) -> list[int]:
 
 
 def _line_starts(index: LineIndex) -> Sequence[int]:
-    starts = getattr(index, "_starts", None)  # the index's own array, when it has one
-    if starts is not None:
-        return starts  # type: ignore[no-any-return]
-    return [index.line_start(i) for i in range(index.line_count)]
+    return index.starts()
 
 
 def _encode(

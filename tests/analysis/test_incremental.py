@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from wat_lsp.analysis.diagnostics import Diagnostic
 from wat_lsp.analysis.document import Document, analyse
@@ -39,7 +40,7 @@ def _key(d: Diagnostic) -> tuple[object, ...]:
     return (d.code, d.message, d.span, d.severity, d.related)
 
 
-def _diags(result: list[Diagnostic] | Document) -> list[Diagnostic]:
+def _diags(result: Sequence[Diagnostic] | Document) -> Sequence[Diagnostic]:
     return result.diagnostics if isinstance(result, Document) else result
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from wat_lsp.analysis.diagnostics import Diagnostic, Severity, Tag
-from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.lints.registry import CODES as LINT_CODES
 from wat_lsp.analysis.syntax import parse
@@ -335,7 +335,7 @@ def test_incremental_equals_analyse() -> None:
         data = text.encode()
         tree = parse(data)
         got = da.update(data, tree)
-        diags = got.diagnostics if not isinstance(got, list) else got
+        diags = got.diagnostics if isinstance(got, Document) else got
         assert diags == analyse(data).diagnostics, text
     assert da.last_mode == "incremental"
 
@@ -357,6 +357,6 @@ def test_incremental_moves_kept_module_lints() -> None:
     for text in versions:
         data = text.encode()
         got = da.update(data, parse(data))
-        diags = got.diagnostics if not isinstance(got, list) else got
+        diags = got.diagnostics if isinstance(got, Document) else got
         assert diags == analyse(data).diagnostics, text
         assert da.document(data, parse(data)).diagnostics == diags

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from wat_lsp.analysis import cst
-from wat_lsp.analysis.document import analyse
+from wat_lsp.analysis.document import Document, analyse
 from wat_lsp.analysis.incremental import DocumentAnalysis
 from wat_lsp.analysis.literals import parse_string
 from wat_lsp.analysis.syntax import parse
@@ -111,7 +111,7 @@ def test_empty_text_warns(text: str) -> None:
 def test_empty_text_incremental_equals_full(text: str) -> None:
     data = text.encode()
     got = DocumentAnalysis().update(data, parse(data))
-    diags = got if isinstance(got, list) else got.diagnostics
+    diags = got.diagnostics if isinstance(got, Document) else got
     assert diags == analyse(data).diagnostics
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Sequence
 
 from tree_sitter import Tree
 from wat_lsp.analysis.diagnostics import Diagnostic
@@ -70,7 +71,7 @@ def test_a_missing_parenthesis_gives_a_few_diagnostics() -> None:
     analysis = DocumentAnalysis()
     doc = analyse(text.encode())
 
-    def update(data: bytes, tree: Tree) -> list[Diagnostic]:
+    def update(data: bytes, tree: Tree) -> Sequence[Diagnostic]:
         result = analysis.update(data, tree)
         return result.diagnostics if isinstance(result, Document) else result
 
@@ -120,7 +121,7 @@ def test_max_diagnostics_setting() -> None:
     assert config.current.limit == 7
 
 
-def _updated(analysis: DocumentAnalysis, data: bytes) -> list[Diagnostic]:
+def _updated(analysis: DocumentAnalysis, data: bytes) -> Sequence[Diagnostic]:
     result = analysis.update(data, parse(data))
     return result.diagnostics if isinstance(result, Document) else result
 
