@@ -208,3 +208,21 @@ def pieces(root: Node, start: int, end: int | None) -> list[Node]:
                 more_inner = inner.goto_next_sibling()
         more = top.goto_next_sibling()
     return out
+
+
+def captures_in(query: DeepQuery, root: Node, size: int, start: int, end: int) -> dict[str, list[Node]]:
+    """`query`'s captures reaching into [start, end) of a text of `size` bytes whose tree is
+    `root`: a range from the fields around it (`pieces`; from the root the query walked the
+    whole tree, 0.3 s on 10 MB for one function), the whole or a tree with errors (its leaves
+    may hang from an ERROR root) from the root."""
+    if (start <= 0 and end >= size) or root.has_error:
+        return query.captures(root, start, end)
+    out: dict[str, list[Node]] = {}
+    for piece in pieces(root, start, end):
+        for name, found in query.captures(piece, start, end).items():
+            have = out.get(name)
+            if have is None:
+                out[name] = found
+            else:
+                have.extend(found)
+    return out

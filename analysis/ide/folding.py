@@ -16,7 +16,7 @@ from wat_lsp.analysis import cancel
 from wat_lsp.analysis.document import Document, no_cyclic_gc
 from wat_lsp.analysis.ide import function_cache
 from wat_lsp.analysis.positions import LineIndex
-from wat_lsp.analysis.queries import DeepQuery, pieces
+from wat_lsp.analysis.queries import DeepQuery, captures_in
 
 _REGIONS = ("module", "module_binary", "module_quote", "type_field", "rec_type", "func", "global", "table",
             "memory", "tag", "elem", "data", "import", "export", "start", "block_instr", "if_instr",
@@ -120,14 +120,9 @@ class _Sorted:
 
 def _captures(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
     root = doc.tree.root_node
-    if (start <= 0 and end >= len(doc.data)) or root.has_error:  # (errors: leaves of an ERROR root)
-        return _query().captures(root, start, end)
-    # A range (a function, the text between two) from the fields around it (`pieces`): from
-    # the root it walked the whole tree, 0.3 s for the 2 KB before the first function of 10 MB.
-    out: dict[str, list[Node]] = {}
-    for piece in pieces(root, start, end):
-        for name, found in _query().captures(piece, start, end).items():
-            out.setdefault(name, []).extend(found)
+    out = captures_in(_query(), root, len(doc.data), start, end)
+    if (start <= 0 and end >= len(doc.data)) or root.has_error:
+        return out
     cursor = root.walk()  # the modules themselves, which `pieces` replaces by their fields
     more = cursor.goto_first_child_for_byte(start) is not None if start > 0 else cursor.goto_first_child()
     while more and cursor.node is not None and cursor.node.start_byte < end:

@@ -25,7 +25,7 @@ from wat_lsp.analysis.ide import function_cache, navigation, references
 from wat_lsp.analysis.ide.references import Occurrence
 from wat_lsp.analysis.model import StructType
 from wat_lsp.analysis.positions import Encoding, LineIndex, units
-from wat_lsp.analysis.queries import DeepQuery, pieces
+from wat_lsp.analysis.queries import DeepQuery, captures_in
 
 TOKEN_TYPES = ("keyword", "operator", "function", "type", "parameter", "variable", "property", "label",
                "event", "namespace", "number", "string", "comment")  # fmt: skip
@@ -237,18 +237,7 @@ def _lexical(doc: Document, start: int, end: int) -> dict[str, list[Node]]:
     """The lexical query's captures reaching into [start, end); a range from the fields
     around it (`pieces`: from the root, the query walked the whole tree, 0.3 s on 10 MB for a
     function's tokens)."""
-    root = doc.tree.root_node
-    if (start <= 0 and end >= len(doc.data)) or root.has_error:  # (errors: leaves of an ERROR root)
-        return _query().captures(root, start, end)
-    out: dict[str, list[Node]] = {}
-    for piece in pieces(root, start, end):
-        for name, found in _query().captures(piece, start, end).items():
-            have = out.get(name)
-            if have is None:
-                out[name] = found
-            else:
-                have.extend(found)
-    return out
+    return captures_in(_query(), doc.tree.root_node, len(doc.data), start, end)
 
 
 # --- the whole document, function by function ---------------------------------------------
