@@ -108,32 +108,28 @@ def _no_cyclic_gc() -> Iterator[None]:
     moved to the permanent generation (`gc.freeze`): otherwise the next full collection,
     triggered by whatever allocates next (a request building its answer), scans them all
     once more (~1 s on 13 MB). Acyclic objects are still freed by reference counting."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc(freeze_after=_FREEZE_AFTER):
         yield
-    finally:
-        if was_enabled:
-            if gc.get_count()[0] > _FREEZE_AFTER:  # net new tracked objects since the last collection
-                gc.freeze()
-            gc.enable()
 
 
 _FREEZE_AFTER = 500_000
 
 
 @contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(freeze_after: int | None = None) -> Iterator[None]:
     """The cyclic collector off while a request builds objects it keeps for a while, some in
     cycles (the fold rewrites' trees of 100,000 nested blocks made ten full collections,
-    1.2 s of 1.6), and back on after without freezing anything: what is left, garbage cycles
-    included, goes through the young generations once, as usual."""
+    1.2 s of 1.6), and back on after: what is left, garbage cycles included, goes through the
+    young generations once, as usual; or, past `freeze_after` net new tracked objects, into
+    the permanent generation (`_no_cyclic_gc`)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if freeze_after is not None and gc.get_count()[0] > freeze_after:
+                gc.freeze()
             gc.enable()
 
 
