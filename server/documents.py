@@ -222,7 +222,10 @@ class Snapshot:
         text before the module's end only (`document.closed_early_diagnostics`): the text after
         it, re-parsed as top-level fields, cost seconds at 60 MB. The tree of the whole text
         waits for a request that needs it."""
-        if not self._may_close_early():
+        if self.parsed is not None or not self._may_close_early():
+            # (with the whole tree parsed, as at `didOpen`, nothing is saved: `update` applies
+            # the same rule when the tree has an error; the scan cost 0.2 s on 2.4 MB of
+            # 100,000 nested operands, where no chunk balances)
             return None
         early = closed_early(self.data)
         if early is None:
