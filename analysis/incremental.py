@@ -473,25 +473,36 @@ def _one_entry(old: _State, data: bytes) -> tuple[int, int] | None:
     return i, len(data) - len(before)
 
 
-def _moved(d: Diagnostic, last: int, offset: Callable[[int], int]) -> Diagnostic:
-    """`d` with its spans past `last` moved by `offset` (`_Shift`, `_Moves`). Called for every
-    diagnostic of the document after a byte added or removed: the common case (nothing
-    related) first, and a new diagnostic made directly (`dataclasses.replace` took 2.6 times
-    as long)."""
-    span = d.span
-    if not d.related:
-        if span.end <= last:
-            return d
-        related: tuple[Related, ...] = ()
-    else:
-        if span.end <= last and all(r.span.end <= last for r in d.related):
-            return d
-        related = tuple(Related(Span(offset(r.span.start), offset(r.span.end)), r.message) for r in d.related)
-    moved = Span(offset(span.start), offset(span.end))
-    return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
+class _Mover:
+    """What `_Shift` and `_Moves` share: a diagnostic moved by `offset` past `last`."""
+
+    __slots__ = ()
+    last: int
+
+    def offset(self, o: int) -> int:
+        raise NotImplementedError
+
+    def diagnostic(self, d: Diagnostic) -> Diagnostic:
+        # Called for every diagnostic of the document after a byte added or removed: the
+        # common case (nothing related) first, and a new diagnostic made directly
+        # (`dataclasses.replace` took 2.6 times as long).
+        last, span = self.last, d.span
+        if not d.related:
+            if span.end <= last:
+                return d
+            related: tuple[Related, ...] = ()
+        else:
+            if span.end <= last and all(r.span.end <= last for r in d.related):
+                return d
+            related = tuple(
+                Related(Span(self.offset(r.span.start), self.offset(r.span.end)), r.message)
+                for r in d.related
+            )
+        moved = Span(self.offset(span.start), self.offset(span.end))
+        return Diagnostic(d.code, d.message, moved, d.severity, related, d.tags, d.data)
 
 
-class _Shift:
+class _Shift(_Mover):
     """`_Remap` for a change inside one function that ended at `old_end` and now ends at
     `new_end`: what lies after it moves by the difference."""
 
@@ -502,14 +513,11 @@ class _Shift:
     def offset(self, o: int) -> int:
         return o + self.new_end - self.old_end if o >= self.old_end else min(o, self.new_end)
 
-    def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        return _moved(d, self.last, self.offset)
-
 
 _NEG = -(1 << 62)
 
 
-class _Moves:
+class _Moves(_Mover):
     """The offset maps of `_Shift`s applied one after another, as one (`shifted.Move`): on
     the interval from `at[j]` (ascending; the first unbounded) to the next, `o` goes to
     `o + add[j]`, or to `fixed[j]` when that is not None (what a deletion removed)."""
@@ -570,11 +578,10 @@ class _Moves:
                 k += 1
         return _Moves(at, add, fixed)
 
-    def __call__(self, d: Diagnostic) -> Diagnostic:
-        return _moved(d, self.last, self.offset)
+    __call__ = _Mover.diagnostic
 
 
-# `_moved` makes a diagnostic from these fields: a field added must be passed too.
+# `_Mover.diagnostic` makes a diagnostic from these fields: a field added must be passed too.
 assert [f.name for f in dataclasses.fields(Diagnostic)] == [
     "code", "message", "span", "severity", "related", "tags", "data"
 ]  # fmt: skip
