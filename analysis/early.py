@@ -47,6 +47,14 @@ class _Bodies:
         self.lock = threading.Lock()
         self.read = 0  # bodies read so far (tests: an answer about one function reads few)
 
+    def _reader(self) -> tuple[ModuleReader, TypeNames]:
+        """The reader, its diagnostics emptied, and the type names (made on first use); with
+        the lock held."""
+        if self.tn is None:
+            self.tn = self.reader._types()
+        self.reader.diags = []
+        return self.reader, self.tn
+
     def fill(self, f: EarlyFunc) -> None:
         with self.lock:
             try:
@@ -54,12 +62,9 @@ class _Bodies:
                 return  # another thread read it while this one waited
             except AttributeError:
                 pass
-            reader = self.reader
-            if self.tn is None:
-                self.tn = reader._types()
-            reader.diags = []
+            reader, tn = self._reader()
             _SLOT["body_span"].__set__(f, None)  # (left so by a body without instructions)
-            read_function_body(reader, f, self.nodes[f.index], self.tn)
+            read_function_body(reader, f, self.nodes[f.index], tn)
             reader.diags = []
             self.read += 1
 
@@ -72,10 +77,7 @@ class _Bodies:
                 return  # read with the body, or by another thread meanwhile
             except AttributeError:
                 pass
-            reader = self.reader
-            if self.tn is None:
-                self.tn = reader._types()
-            reader.diags = []
+            reader, tn = self._reader()
             locals_: list[LocalDecl] = []
             first = len(f.params)
             cursor = self.nodes[f.index].walk()
@@ -83,7 +85,7 @@ class _Bodies:
             while more:  # (`local` after an instruction is malformed, and read all the same)
                 k = cursor.node
                 if k is not None and k.kind_id in _LOCALS and not (k.is_error or k.is_missing):
-                    locals_ += reader._decls(k, self.tn, first + len(locals_), False)
+                    locals_ += reader._decls(k, tn, first + len(locals_), False)
                 more = cursor.goto_next_sibling()
             _SLOT["locals"].__set__(f, locals_)
             reader.diags = []
